@@ -1,0 +1,102 @@
+"""Forms of the quotes app: they parse and validate input; services decide."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from apps.core.exceptions import ApplicationError
+
+from . import selectors, services
+from .choices import QuoteStatus
+from .models import PERCENT_VALIDATORS, Quote
+
+
+def _percent_field(label: str, required: bool = False) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=required, max_digits=5, decimal_places=2, initial=Decimal("0"),
+        validators=PERCENT_VALIDATORS, widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )
+
+
+class QuoteForm(forms.ModelForm):
+    """Customer, price book, validity, overall discount, terms and notes."""
+
+    discount_percent = _percent_field("Overall discount (%)")
+
+    class Meta:
+        model = Quote
+        fields = ["customer_company", "customer_contact", "customer_email", "price_book",
+                  "valid_until", "discount_percent", "terms", "notes"]
+        widgets = {
+            "valid_until": forms.DateInput(attrs={"type": "date"}),
+            "terms": forms.Textarea(attrs={"rows": 4}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"customer_company": "Customer company", "customer_contact": "Contact name",
+                  "customer_email": "Contact email"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["price_book"].queryset = selectors.price_books_available()
+        self.fields["price_book"].label_from_instance = (
+            lambda b: f"{b.code} · {b.name} ({b.currency}){' · SAMPLE prices' if b.sample else ''}"
+        )
+        if not self.instance.pk:
+            self.initial.setdefault("valid_until", timezone.localdate() + timedelta(
+                days=services.DEFAULT_VALIDITY_DAYS))
+            self.initial.setdefault("terms", services.DEFAULT_TERMS)
+            self.initial.setdefault("discount_percent", Decimal("0"))
+        for line in self.instance.lines.all() if self.instance.pk else []:
+            field = _percent_field(f"Discount on {line.part_number} (%)")
+            field.initial = line.discount_percent
+            self.fields[f"line_{line.pk}"] = field
+
+    def clean_valid_until(self) -> Any:
+        value = self.cleaned_data.get("valid_until")
+        today = timezone.localdate()
+        if value and not today <= value <= today + timedelta(days=services.MAX_VALIDITY_DAYS):
+            raise forms.ValidationError(
+                f"Choose a date between today and {services.MAX_VALIDITY_DAYS} days ahead.")
+        return value
+
+    def clean_discount_percent(self) -> Decimal:
+        return self.cleaned_data.get("discount_percent") or Decimal("0")
+
+    def line_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("line_")]
+
+    def line_discounts(self) -> dict[int, Decimal]:
+        return {int(name[5:]): (value or Decimal("0"))
+                for name, value in self.cleaned_data.items() if name.startswith("line_")}
+
+    def quote_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def add_application_error(self, exc: ApplicationError) -> None:
+        """Show a service's refusal as field errors (or a form error)."""
+        if not exc.field_errors:
+            self.add_error(None, exc.message)
+        for name, messages in exc.field_errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class QuoteFilterForm(forms.Form):
+    scope = forms.ChoiceField(choices=[("org", "My organization's quotes"), ("mine", "My quotes")],
+                              required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *QuoteStatus.choices], required=False)
+    customer = forms.CharField(max_length=100, required=False, label="Customer")
+
+
+class AcceptForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Type your full name to accept")
+
+
+class RejectForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False, label="Your name (optional)")
+    reason = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             label="Reason (optional)")

@@ -1,0 +1,97 @@
+"""The only module that imports WeasyPrint: HTML (templates/quotes/pdf/) → PDF bytes.
+
+Security: WeasyPrint's default fetcher follows `file://` and any network URL, so a payload in
+user text could embed a local file or make the server fetch a URL. User text is autoescaped by
+Django (the first defence), and `PortalURLFetcher` denies by default: only `data:` URLs and
+files inside the project's bundled static directory are read; no network, no redirects; any
+other URL stops the render (a template should never ask for one).
+"""
+from __future__ import annotations
+
+import mimetypes
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from .document import DiagramError, document_context
+from .models import Quote
+
+TEMPLATE = "quotes/pdf/document.html"
+
+
+class PdfRenderError(Exception):
+    """A render that cannot succeed by retrying (a denied URL, a broken diagram)."""
+
+
+def bundled_static_root() -> Path:
+    """The project's own static files (fonts, CSS): the only directory the renderer reads."""
+    return Path(settings.BASE_DIR / "static").resolve()
+
+
+class PortalURLFetcher(URLFetcher):
+    """Deny by default: `data:` and bundled static files only; everything else raises.
+
+    `blocked` keeps the refused URLs (for logs and tests)."""
+
+    def __init__(self, allowed_root: Path | None = None) -> None:
+        super().__init__(allow_redirects=False, fail_on_errors=True, allowed_protocols={"data", "file"})
+        self.allowed_root = (allowed_root or bundled_static_root()).resolve()
+        self.blocked: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            with urllib.request.DataHandler().data_open(urllib.request.Request(url)) as resp:
+                return URLFetcherResponse(url, resp.read(), {"Content-Type": resp.headers.get_content_type()})
+        if scheme == "file":
+            path = self._allowed_path(url)
+            if path is not None:
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+        self.blocked.append(url)
+        raise ValueError(f"URL not allowed in documents: {url[:200]}")
+
+    def _allowed_path(self, url: str) -> Path | None:
+        raw = url.split("?", 1)[0].split("#", 1)[0]
+        if not raw.startswith("file://"):
+            return None
+        path = Path(urllib.request.url2pathname(raw[len("file://"):])).resolve()
+        if not path.is_relative_to(self.allowed_root) or not path.is_file():
+            return None
+        return path
+
+
+@dataclass
+class RenderedPdf:
+    data: bytes
+    pages: int
+    blocked_urls: list[str] = field(default_factory=list)
+
+
+def render_html(html: str, *, fetcher: PortalURLFetcher | None = None) -> RenderedPdf:
+    """HTML → PDF with the bundled fonts and the deny-by-default fetcher."""
+    fetcher = fetcher or PortalURLFetcher()
+    base_url = bundled_static_root().as_uri() + "/"
+    try:
+        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            font_config=FontConfiguration()
+        )
+        data = document.write_pdf()
+    except FatalURLFetchingError as exc:
+        raise PdfRenderError(f"blocked a URL the document asked for: {fetcher.blocked[-1:]}") from exc
+    return RenderedPdf(data=data, pages=len(document.pages), blocked_urls=list(fetcher.blocked))
+
+
+def render_quote(quote: Quote, *, fetcher: PortalURLFetcher | None = None) -> RenderedPdf:
+    """The reference-architecture document of one quote revision."""
+    try:
+        context = document_context(quote)
+    except DiagramError as exc:
+        raise PdfRenderError(str(exc)) from exc
+    return render_html(render_to_string(TEMPLATE, context), fetcher=fetcher)

@@ -1,0 +1,134 @@
+"""Reads of the quotes app. Every query that reaches a quote goes through `quotes_visible_to`,
+the one place that applies tenant scoping (partners see only their organization's quotes; a
+quote of another tenant answers 404)."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from apps.accounts.selectors import AnyUser, scope_to_user
+from apps.catalog.models import PriceBook
+from apps.sizing.models import Scenario
+
+from .choices import SECTION_ORDER, PdfJobStatus, QuoteStatus, Section
+from .models import PdfJob, Quote, QuoteLine, ShareLink
+
+SHARE_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32): 256 bits
+
+
+def quotes_visible_to(user: AnyUser) -> QuerySet[Quote]:
+    """Every quote revision `user` may see."""
+    return scope_to_user(Quote.objects.all(), user)
+
+
+def quote_list(
+    user: AnyUser, *, mine: bool = False, status: str = "", customer: str = ""
+) -> QuerySet[Quote]:
+    """The latest revision of each quote visible to `user`, newest first, filtered."""
+    qs = quotes_visible_to(user).filter(next_revision__isnull=True)
+    if mine:
+        qs = qs.filter(owner=user)
+    if status:
+        qs = qs.filter(status=status)
+    if customer:
+        qs = qs.filter(
+            Q(customer_company__icontains=customer) | Q(customer_contact__icontains=customer)
+        )
+    return qs.select_related("owner", "price_book").order_by("-updated_at", "-id")
+
+
+def quote_get_for_user(user: AnyUser, pk: int) -> Quote:
+    """One quote revision, or 404 if it does not exist or belongs to another tenant."""
+    return get_object_or_404(
+        quotes_visible_to(user).select_related("owner", "scenario", "price_book", "organization"),
+        pk=pk,
+    )
+
+
+def scenario_get_for_user(user: AnyUser, pk: int) -> Scenario:
+    """A scenario to quote from, or 404 (same tenant rule as quotes)."""
+    return get_object_or_404(scope_to_user(Scenario.objects.all(), user), pk=pk)
+
+
+def quote_revisions(quote: Quote) -> QuerySet[Quote]:
+    """All revisions of the quote (A, B, …), oldest first."""
+    return Quote.objects.filter(number=quote.number, organization_id=quote.organization_id).order_by(
+        "created_at", "id"
+    )
+
+
+def quote_latest_revision(quote: Quote) -> Quote:
+    return quote_revisions(quote).filter(next_revision__isnull=True).get()
+
+
+def price_books_available(on: date | None = None) -> QuerySet[PriceBook]:
+    """Price books valid on `on` (today by default)."""
+    on = on or timezone.localdate()
+    return PriceBook.objects.filter(valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+    ).order_by("code")
+
+
+@dataclass
+class SectionGroup:
+    """BoM lines of one section with their subtotal."""
+
+    key: str
+    label: str
+    lines: list[QuoteLine] = field(default_factory=list)
+    subtotal: Decimal = Decimal("0")
+
+
+def quote_sections(quote: Quote) -> list[SectionGroup]:
+    """The quote's lines grouped by section, in document order, with subtotals (sums of
+    already-rounded line totals, so exact)."""
+    labels = dict(Section.choices)
+    groups = {key: SectionGroup(key, labels[key]) for key in SECTION_ORDER}
+    for line in quote.lines.all():
+        group = groups[line.section]
+        group.lines.append(line)
+        group.subtotal += line.line_total
+    return [g for g in groups.values() if g.lines]
+
+
+def pdf_job_for(quote: Quote) -> PdfJob | None:
+    return PdfJob.objects.filter(quote=quote).first()
+
+
+def pdf_jobs_stale(*, queued_before: Any, rendering_before: Any) -> QuerySet[PdfJob]:
+    """Jobs left pending too long: queued and untouched, or rendering for longer than a
+    render may take (its worker died and the broker did not give the message back)."""
+    return PdfJob.objects.filter(
+        Q(status=PdfJobStatus.QUEUED, updated_at__lt=queued_before)
+        | Q(status=PdfJobStatus.RENDERING, started_at__lt=rendering_before)
+    ).order_by("id")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def share_link_resolve(token: str) -> ShareLink | None:
+    """The live link for `token`: known, not revoked, not expired, and its revision still on
+    offer or decided (a superseded revision's links are revoked when the next is sent)."""
+    if len(token) != SHARE_TOKEN_LENGTH:
+        return None
+    link = (
+        ShareLink.objects.select_related("quote", "quote__price_book")
+        .filter(token_hash=hash_token(token), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if link is None or link.quote.status in {QuoteStatus.DRAFT, QuoteStatus.SUPERSEDED}:
+        return None
+    return link
+
+
+def share_links_for(quote: Quote) -> QuerySet[ShareLink]:
+    return quote.share_links.select_related("created_by").order_by("-created_at", "-id")

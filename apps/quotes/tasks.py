@@ -1,0 +1,41 @@
+"""Celery tasks of the quotes app: thin wrappers around services (the DB is the source of truth).
+
+`render_quote_pdf` is acknowledged late and rejected (requeued) if its worker process dies,
+and retried after a lost worker up to `max_retries` (so a document that always kills its
+worker cannot loop forever; the job's own `attempts` in the database bounds it as well).
+Errors are retried with backoff by the service's decision; time limits stop a runaway render.
+"""
+from __future__ import annotations
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from . import services
+
+
+@shared_task(
+    bind=True, name="quotes.render_pdf", acks_late=True, reject_on_worker_lost=True,
+    retry_on_worker_lost=True, max_retries=5, default_retry_delay=5,
+    soft_time_limit=120, time_limit=150,
+)
+def render_quote_pdf(self, job_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Render the PDF of job `job_id` (idempotent: a finished job is left alone)."""
+    try:
+        outcome = services.pdf_job_run(job_id)
+    except SoftTimeLimitExceeded:
+        outcome = services.pdf_job_record_error(job_id, "the render took too long (time limit)")
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(name="quotes.sweep_pdf_jobs")
+def sweep_pdf_jobs() -> dict[str, int]:
+    """Requeue PDF jobs left pending too long (schedule with Celery beat, every few minutes)."""
+    return services.pdf_jobs_requeue_stale()
+
+
+@shared_task(name="quotes.expire_due")
+def expire_due_quotes() -> int:
+    """Mark sent quotes past their validity date as expired (schedule daily)."""
+    return services.quotes_expire_due()

@@ -1,0 +1,24 @@
+"""Template filters for quotes: money in the quote's currency, percentages."""
+from decimal import Decimal
+
+from django import template
+
+from apps.quotes import money as money_lib
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str) -> str:
+    """`{{ line.line_total|money:quote.currency }}` → `USD 1,234.50`."""
+    if amount is None:
+        return ""
+    return money_lib.format_money(amount, currency)
+
+
+@register.filter
+def percent(value: Decimal | None) -> str:
+    """`12.50` → `12.5 %`; zero → empty."""
+    if not value:
+        return ""
+    return f"{value.normalize():f} %"

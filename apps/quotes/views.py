@@ -1,0 +1,328 @@
+"""Views of the quotes app: translate HTTP to selectors/services and back, nothing more.
+
+Access checks live in `selectors.quote_get_for_user` (404 across tenants); the customer's
+share-link views resolve their token through `selectors.share_link_resolve` (404 for unknown,
+expired or revoked tokens) and answer with no-referrer / no-store headers.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.core.exceptions import ApplicationError
+from apps.core.htmx import is_htmx
+
+from . import selectors, services
+from .forms import AcceptForm, QuoteFilterForm, QuoteForm, RejectForm
+from .models import PdfJob, Quote, ShareLink
+
+SHARE_MISS_LIMIT = 30  # wrong tokens per client address per window
+SHARE_MISS_WINDOW_S = 600
+
+
+@login_required
+@require_GET
+def quote_list(request: HttpRequest) -> HttpResponse:
+    form = QuoteFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    quotes = selectors.quote_list(
+        request.user, mine=filters.get("scope") == "mine", status=filters.get("status", ""),
+        customer=filters.get("customer", ""),
+    )[:200]
+    template = "quotes/partials/quote_table.html" if is_htmx(request) else "quotes/list.html"
+    return render(request, template, {"form": form, "quotes": quotes})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote_create_from_scenario(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    scenario = selectors.scenario_get_for_user(request.user, scenario_id)
+    form = QuoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            quote = services.quote_create_from_scenario(
+                user=request.user, scenario=scenario, **form.quote_data()
+            )
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            messages.success(request, f"Quote {quote.reference} created as a draft.")
+            return redirect("quotes:detail", pk=quote.pk)
+    return render(request, "quotes/form.html", {"form": form, "scenario": scenario})
+
+
+@login_required
+@require_GET
+def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get_for_user(request.user, pk)
+    return render(request, "quotes/detail.html", _detail_context(quote))
+
+
+def _detail_context(quote: Quote, **extra: Any) -> dict[str, Any]:
+    is_latest = not Quote.objects.filter(previous=quote).exists()
+    return {
+        "quote": quote, "sections": selectors.quote_sections(quote),
+        "revisions": selectors.quote_revisions(quote),
+        "history": quote.status_changes.select_related("changed_by"),
+        "job": selectors.pdf_job_for(quote), "links": selectors.share_links_for(quote),
+        "is_latest": is_latest, "can_revise": is_latest and quote.status in services.REVISABLE,
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get_for_user(request.user, pk)
+    if not quote.is_editable:
+        messages.error(request, "Only a draft can be edited; revise the quote instead.")
+        return redirect("quotes:detail", pk=quote.pk)
+    form = QuoteForm(request.POST or None, instance=quote)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.quote_update(user=request.user, quote=quote, data=form.quote_data(),
+                                  line_discounts=form.line_discounts())
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            messages.success(request, "Quote saved.")
+            return redirect("quotes:detail", pk=quote.pk)
+    return render(request, "quotes/form.html", {"form": form, "quote": quote,
+                                                "scenario": quote.scenario})
+
+
+@login_required
+@require_POST
+def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get_for_user(request.user, pk)
+    try:
+        quote, token = services.quote_send(user=request.user, quote=quote)
+    except ApplicationError as exc:
+        return _refused(request, quote, exc)
+    return _show_new_link(request, quote, token)
+
+
+def _show_new_link(request: HttpRequest, quote: Quote, token: str) -> HttpResponse:
+    # The token is shown once, in this response; only its hash is stored.
+    share_url = request.build_absolute_uri(f"/q/{token}/")
+    response = render(request, "quotes/link_created.html", {"quote": quote, "share_url": share_url})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _refused(request: HttpRequest, quote: Quote, exc: ApplicationError) -> HttpResponse:
+    errors = [m for msgs in exc.field_errors.values() for m in msgs] or [exc.message]
+    context = _detail_context(quote, action_errors=errors)
+    return render(request, "quotes/detail.html", context, status=409)
+
+
+@login_required
+@require_POST
+def quote_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get_for_user(request.user, pk)
+    try:
+        new = services.quote_revise(user=request.user, quote=quote)
+    except ApplicationError as exc:
+        return _refused(request, quote, exc)
+    messages.success(request, f"Revision {new.revision} created as a draft; {quote.reference} is unchanged.")
+    return redirect("quotes:edit", pk=new.pk)
+
+
+@login_required
+@require_POST
+def share_link_create(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get_for_user(request.user, pk)
+    try:
+        _link, token = services.share_link_create(user=request.user, quote=quote)
+    except ApplicationError as exc:
+        return _refused(request, quote, exc)
+    return _show_new_link(request, quote, token)
+
+
+@login_required
+@require_POST
+def share_link_revoke(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
+    quote = selectors.quote_get_for_user(request.user, pk)
+    link = selectors.share_links_for(quote).filter(pk=link_id).first()
+    if link is None:
+        raise Http404("no such link")
+    services.share_link_revoke(user=request.user, link=link)
+    messages.success(request, "Link revoked.")
+    return redirect("quotes:detail", pk=quote.pk)
+
+
+# ----------------------------------------------------------------------------------------------
+# The PDF document
+
+
+def _pdf_status(request: HttpRequest, quote: Quote, job: PdfJob | None, status: int = 200
+                ) -> HttpResponse:
+    return render(request, "quotes/partials/pdf_status.html", {"quote": quote, "job": job},
+                  status=status)
+
+
+@login_required
+@require_POST
+def pdf_request(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get_for_user(request.user, pk)
+    try:
+        job = services.pdf_job_request(user=request.user, quote=quote)
+    except ApplicationError as exc:
+        if is_htmx(request):
+            return render(request, "quotes/partials/pdf_status.html",
+                          {"quote": quote, "job": None, "error": exc.message}, status=409)
+        return _refused(request, quote, exc)
+    if is_htmx(request):
+        return _pdf_status(request, quote, job)
+    return redirect("quotes:detail", pk=quote.pk)
+
+
+@login_required
+@require_GET
+def pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get_for_user(request.user, pk)
+    return _pdf_status(request, quote, selectors.pdf_job_for(quote))
+
+
+def _pdf_file_response(job: PdfJob | None) -> FileResponse:
+    if job is None or job.status != "ready" or not job.file_name:
+        raise Http404("the document is not ready")
+    path = Path(settings.MEDIA_ROOT) / job.file_name
+    if not path.is_file():
+        raise Http404("the document is not ready")
+    quote = job.quote
+    return FileResponse(path.open("rb"), as_attachment=True, content_type="application/pdf",
+                        filename=f"{quote.number}-{quote.revision}.pdf")
+
+
+@login_required
+@require_GET
+def pdf_download(request: HttpRequest, pk: int) -> FileResponse:
+    quote = selectors.quote_get_for_user(request.user, pk)
+    response = _pdf_file_response(selectors.pdf_job_for(quote))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ----------------------------------------------------------------------------------------------
+# The customer's share link (no login)
+
+
+def share_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """No-referrer and no-store on every share-link response, 404s included."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            response = render(request, "quotes/share/not_found.html", status=404)
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapper
+
+
+def _client_key(request: HttpRequest) -> str:
+    return f"quotes:share-miss:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _resolve(request: HttpRequest, token: str) -> ShareLink:
+    """The link for the token, or 404; too many misses from one address answer 429."""
+    key = _client_key(request)
+    if (cache.get(key) or 0) >= SHARE_MISS_LIMIT:
+        raise TooManyMisses
+    link = selectors.share_link_resolve(token)
+    if link is None:
+        cache.add(key, 0, SHARE_MISS_WINDOW_S)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, SHARE_MISS_WINDOW_S)
+        raise Http404("unknown link")
+    return link
+
+
+class TooManyMisses(Exception):
+    pass
+
+
+def _share_context(link: ShareLink, **extra: Any) -> dict[str, Any]:
+    quote = link.quote
+    return {"quote": quote, "link": link, "token_path": extra.pop("token_path"),
+            "sections": selectors.quote_sections(quote), "job": selectors.pdf_job_for(quote),
+            "accept_form": extra.pop("accept_form", None) or AcceptForm(),
+            "reject_form": extra.pop("reject_form", None) or RejectForm(), **extra}
+
+
+def _share_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @share_headers
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            link = _resolve(request, token)
+        except TooManyMisses:
+            return HttpResponse("Too many attempts; try again later.", status=429,
+                                content_type="text/plain")
+        return view(request, link, f"/q/{token}/")
+
+    return wrapper
+
+
+@_share_view
+@require_GET
+def share_summary(request: HttpRequest, link: ShareLink, token_path: str) -> HttpResponse:
+    return render(request, "quotes/share/summary.html", _share_context(link, token_path=token_path))
+
+
+@_share_view
+@require_GET
+def share_pdf(request: HttpRequest, link: ShareLink, token_path: str) -> HttpResponse:
+    return _pdf_file_response(selectors.pdf_job_for(link.quote))
+
+
+@_share_view
+@require_POST
+def share_accept(request: HttpRequest, link: ShareLink, token_path: str) -> HttpResponse:
+    form = AcceptForm(request.POST)
+    if form.is_valid():
+        try:
+            services.quote_accept(link=link, name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            form.add_error("name" if "name" in exc.field_errors else None,
+                           "; ".join(m for ms in exc.field_errors.values() for m in ms) or exc.message)
+        else:
+            return redirect(token_path)
+    link.quote.refresh_from_db()
+    context = _share_context(link, token_path=token_path, accept_form=form)
+    return render(request, "quotes/share/summary.html", context, status=400)
+
+
+@_share_view
+@require_POST
+def share_reject(request: HttpRequest, link: ShareLink, token_path: str) -> HttpResponse:
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.quote_reject(link=link, name=form.cleaned_data["name"],
+                                  reason=form.cleaned_data["reason"])
+        except ApplicationError as exc:
+            form.add_error(None, "; ".join(m for ms in exc.field_errors.values() for m in ms)
+                           or exc.message)
+        else:
+            return redirect(token_path)
+    link.quote.refresh_from_db()
+    context = _share_context(link, token_path=token_path, reject_form=form)
+    return render(request, "quotes/share/summary.html", context, status=400)

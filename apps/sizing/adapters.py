@@ -1,0 +1,41 @@
+"""The one bridge between the catalog (database) and the framework-free sizing engine.
+
+The catalog app exposes its content as rows in the CSV format of fixtures/catalog/README.md;
+the engine builds its frozen snapshot from exactly those rows. The snapshot is cached per
+process and rebuilt when the catalog changes (a version counter bumped by catalog writes).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from apps.catalog import selectors as catalog_selectors
+from apps.sizing import engine
+
+_lock = threading.Lock()
+_cache: dict[str, Any] = {"version": None, "snapshot": None}
+
+
+def catalog_snapshot() -> engine.CatalogSnapshot:
+    """The engine's view of the current catalog (cached until the catalog changes)."""
+    version = catalog_selectors.catalog_version()
+    with _lock:
+        if _cache["version"] != version or _cache["snapshot"] is None:
+            _cache["snapshot"] = engine.snapshot_from_rows(catalog_selectors.catalog_rows())
+            _cache["version"] = version
+        return _cache["snapshot"]
+
+
+def price_lookup(price_book_code: str | None) -> Mapping[str, Decimal] | None:
+    """Unit prices of one price book for the auto choice's "lowest list price" criterion."""
+    if not price_book_code:
+        return None
+    return catalog_selectors.price_map(price_book_code)
+
+
+def run_sizing(data: Mapping[str, Any], *, price_book_code: str | None = None) -> dict[str, Any]:
+    """Size a workload against the current catalog; raises engine.SizingInputError on bad input."""
+    result = engine.size(data, catalog_snapshot(), price_lookup=price_lookup(price_book_code))
+    return result.to_dict()

@@ -1,0 +1,189 @@
+"""Public entry point: ``size(data, catalog)`` — a workload in, an explained cluster and BoM out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from . import training as tr
+from . import workplan as wp
+from .bom import build_bom
+from .catalog import CatalogSnapshot, Gpu, LlmModel
+from .cluster import ClusterPlan, plan_cluster
+from .conformance import differences
+from .errors import SizingInputError
+from .explain import Explainer
+from .node import NodePlan, choose_profile, gpus_per_node, plan_node
+from .result import SizingResult
+from .summary import summarise
+from .workload import Workload, parse_workload
+
+ENGINE_VERSION = "1.0.0"
+
+
+def size(
+    data: Mapping[str, Any],
+    catalog: CatalogSnapshot,
+    *,
+    price_lookup: Mapping[str, Decimal] | None = None,
+) -> SizingResult:
+    """Size a workload (or evaluate a fixed cluster when ``nodes`` is given).
+
+    ``data`` is the JSON input documented in docs/sizing-engine.md; ``price_lookup`` (part number
+    -> unit list price) is used only to rank the automatic GPU choice. Raises SizingInputError
+    with field-level messages for invalid or impossible input.
+    """
+    w = parse_workload(data)
+    model = resolve_model(w, catalog)
+    if w.gpu == "auto":
+        from .auto import size_auto
+
+        return size_auto(w, model, catalog, price_lookup)
+    gpu = resolve_gpu(w, catalog)
+    fabric = "infiniband" if w.fabric == "auto" else w.fabric
+    return size_one(w, model, gpu, fabric, catalog)
+
+
+def resolve_model(w: Workload, catalog: CatalogSnapshot) -> LlmModel:
+    """The library model named by slug, or the custom model."""
+    if w.custom_model is not None:
+        c = w.custom_model
+        return LlmModel(
+            "custom",
+            c.name,
+            "custom",
+            c.layers,
+            c.hidden_size,
+            c.heads,
+            c.kv_heads,
+            c.ffn_size,
+            c.vocab_size,
+            c.context_length,
+            c.params_b,
+            c.active_params_b,
+            c.experts,
+            c.experts_per_token,
+            "custom_model input",
+        )
+    slug = w.model_slug or ""
+    if slug not in catalog.models:
+        raise SizingInputError.single(
+            "model", f"unknown model {slug!r}; one of {', '.join(sorted(catalog.models))}"
+        )
+    return catalog.models[slug]
+
+
+def resolve_gpu(w: Workload, catalog: CatalogSnapshot) -> Gpu:
+    """The GPU named by slug."""
+    if w.gpu not in catalog.gpus:
+        raise SizingInputError.single(
+            "gpu", f"unknown GPU {w.gpu!r}; 'auto' or one of {', '.join(sorted(catalog.gpus))}"
+        )
+    gpu = catalog.gpus[w.gpu]
+    if gpu.reference and w.nodes is None:
+        raise SizingInputError.single(
+            "gpu", f"{gpu.name} is reference hardware: give 'nodes' (capacity mode) to use it"
+        )
+    return gpu
+
+
+def size_one(
+    w: Workload, model: LlmModel, gpu: Gpu, fabric: str, catalog: CatalogSnapshot
+) -> SizingResult:
+    """Size (or evaluate) the workload on one GPU model and fabric."""
+    ex = Explainer()
+    profile = choose_profile(catalog, w, fabric)
+    gpn = gpus_per_node(catalog.platforms[profile.platform], gpu, w)
+    spare = 1 if w.redundancy == "n+1" else 0
+    plan, nodes = _gpu_plan(w, model, gpu, gpn, spare, ex)
+    node = plan_node(catalog, w, gpu, fabric, nodes)
+    cluster = plan_cluster(catalog, node, nodes, fabric, w.assumptions)
+    a = w.assumptions
+    bom = build_bom(
+        catalog,
+        node,
+        cluster,
+        w.deployment,
+        (a.node_mgmt_cable_m, a.mgmt_cable_same_rack_m, a.mgmt_cable_cross_rack_m),
+    )
+    diffs = differences(gpu.slug, nodes, fabric, w.deployment, node.profile.slug, bom)
+    _explain_cluster(ex, w, node, cluster, nodes, spare)
+    summary = summarise(w, model, node, cluster, plan, diffs, spare, ENGINE_VERSION)
+    warnings = list(plan.warnings) + _cluster_warnings(w, node, cluster, gpu)
+    return SizingResult(summary, tuple(bom), tuple(ex.items), tuple(warnings))
+
+
+def _gpu_plan(
+    w: Workload, model: LlmModel, gpu: Gpu, gpn: int, spare: int, ex: Explainer
+) -> tuple[wp.GpuPlan, int]:
+    if w.capacity_mode:
+        nodes = w.nodes or 1
+        active = (nodes - spare) * gpn
+        if w.kind == "inference":
+            return wp.inference_figures(w, model, gpu, gpn, active, ex, None), nodes
+        assert w.training is not None
+        s = tr.setup(w.kind, model, gpu, w.precision, w.training, w.assumptions)
+        return wp.training_figures(s, active, gpn, ex, "nodes"), nodes
+    if w.kind == "inference":
+        required, rm = wp.inference_required(w, model, gpu, gpn, ex)
+        nodes = _nodes_for(required, gpn, 0.0, spare, ex)
+        return wp.inference_figures(w, model, gpu, gpn, (nodes - spare) * gpn, ex, rm), nodes
+    required, s = wp.training_required(w, model, gpu, gpn, ex)
+    nodes = _nodes_for(required, gpn, w.growth_headroom_pct, spare, ex)
+    return wp.training_figures(s, (nodes - spare) * gpn, gpn, ex, "training.target_days"), nodes
+
+
+def _nodes_for(gpus: int, gpn: int, headroom_pct: float, spare: int, ex: Explainer) -> int:
+    base = math.ceil(gpus * (1 + headroom_pct / 100) / gpn - 1e-9)
+    nodes = base + spare
+    ex.add(
+        "node_count",
+        nodes,
+        "nodes",
+        rule="Whole nodes for the GPUs, plus growth headroom and N+1 spare.",
+        formula="ceil(required_gpus × (1 + headroom) / gpus_per_node) + spare",
+        source="sizing-model §6-7",
+        inputs={
+            "required_gpus": gpus,
+            "gpus_per_node": gpn,
+            "growth_headroom_pct": headroom_pct,
+            "spare_nodes": spare,
+        },
+    )
+    return nodes
+
+
+def _explain_cluster(
+    ex: Explainer, w: Workload, node: NodePlan, cluster: ClusterPlan, nodes: int, spare: int
+) -> None:
+    from .explain_cluster import explain_cluster
+
+    explain_cluster(ex, w, node, cluster, nodes, spare)
+
+
+def _cluster_warnings(w: Workload, node: NodePlan, cluster: ClusterPlan, gpu: Gpu) -> list[str]:
+    out = []
+    if gpu.reference:
+        out.append(
+            f"{gpu.name} is reference hardware for comparison with published results; "
+            f"the BoM is not "
+            f"orderable in this architecture."
+        )
+    budget = w.assumptions.rack_power_budget_kw * 1000
+    for rack in cluster.racks:
+        if rack.power_w > budget:
+            out.append(
+                f"Rack {rack.index} draws {rack.power_w / 1000:.1f} kW, above the "
+                f"{w.assumptions.rack_power_budget_kw:g} kW budget."
+            )
+    if node.fabric_gbps_per_gpu < 200:
+        out.append("Less than 200 Gb of compute fabric per GPU (seed design recommendation).")
+    return out
+
+
+def with_fabric(w: Workload, fabric: str) -> Workload:
+    """The workload with a fixed fabric (used by the automatic choice)."""
+    return replace(w, fabric=fabric)

@@ -1,0 +1,52 @@
+"""Explanations: why each derived figure has its value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One derived figure with the rule, inputs, formula and source behind it."""
+
+    figure: str
+    value: Any
+    unit: str
+    rule: str
+    formula: str
+    source: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain JSON-able data."""
+        return {
+            "figure": self.figure,
+            "value": self.value,
+            "unit": self.unit,
+            "rule": self.rule,
+            "inputs": dict(self.inputs),
+            "formula": self.formula,
+            "source": self.source,
+        }
+
+
+class Explainer:
+    """Collects explanations in the order figures are derived."""
+
+    def __init__(self) -> None:
+        self.items: list[Explanation] = []
+
+    def add(
+        self,
+        figure: str,
+        value: Any,
+        unit: str,
+        *,
+        rule: str,
+        formula: str,
+        source: str,
+        inputs: dict[str, Any] | None = None,
+    ) -> None:
+        """Record why ``figure`` has ``value``."""
+        self.items.append(Explanation(figure, value, unit, rule, formula, source, inputs or {}))

@@ -1,0 +1,41 @@
+"""The sizing result and its JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .bom import BomLine
+from .explain import Explanation
+
+
+@dataclass(frozen=True)
+class SizingResult:
+    """Everything one sizing produced; ``to_dict`` gives the documented JSON shape."""
+
+    summary: dict[str, Any]
+    bom: tuple[BomLine, ...]
+    explanations: tuple[Explanation, ...]
+    warnings: tuple[str, ...]
+    alternatives: tuple[dict[str, Any], ...] = field(default=())
+    selection: dict[str, Any] | None = None
+
+    @property
+    def gpu_count(self) -> int:
+        """Total GPUs in the cluster."""
+        return int(self.summary["gpu_count"])
+
+    @property
+    def node_count(self) -> int:
+        """Total nodes in the cluster."""
+        return int(self.summary["node_count"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data, keys as documented in docs/sizing-engine.md."""
+        out = dict(self.summary)
+        out["bom"] = [line.to_dict() for line in self.bom]
+        out["explanations"] = [e.to_dict() for e in self.explanations]
+        out["warnings"] = list(self.warnings)
+        out["alternatives"] = [dict(a) for a in self.alternatives]
+        out["selection"] = self.selection
+        return out

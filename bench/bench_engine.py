@@ -1,0 +1,75 @@
+"""Benchmark the sizing engine: median and p95 time per sizing (prints figures; not a test).
+
+Run: python bench/bench_engine.py
+Targets (2-core box): one-node < 5 ms, 512-node < 50 ms, auto over all GPUs and fabrics < 100 ms.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from apps.sizing.engine import size, snapshot_from_csv_dir  # noqa: E402
+
+CASES: dict[str, tuple[dict[str, Any], float, int]] = {
+    "one-node": (
+        {"kind": "inference", "model": "llama-2-70b", "gpu": "h100-pcie-80gb", "nodes": 1},
+        5.0,
+        300,
+    ),
+    "512-node": (
+        {
+            "kind": "pretraining",
+            "model": "llama-2-70b",
+            "gpu": "h100-pcie-80gb",
+            "nodes": 512,
+            "training": {"tokens": 2e12},
+        },
+        50.0,
+        100,
+    ),
+    "auto (3 GPUs x 2 fabrics)": (
+        {
+            "kind": "inference",
+            "model": "llama-2-70b",
+            "gpu": "auto",
+            "inference": {"concurrent_users": 200},
+        },
+        100.0,
+        50,
+    ),
+}
+
+
+def measure(data: dict[str, Any], runs: int) -> list[float]:
+    """Milliseconds per sizing over ``runs`` runs (after one warm-up)."""
+    catalog = snapshot_from_csv_dir(ROOT / "fixtures" / "catalog")
+    size(data, catalog).to_dict()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        size(data, catalog).to_dict()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def main() -> None:
+    """Print median and p95 per case against its target."""
+    for name, (data, target, runs) in CASES.items():
+        times = sorted(measure(data, runs))
+        median, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
+        verdict = "OK" if median < target else "SLOW"
+        print(
+            f"{name:28s} median {median:7.2f} ms  p95 {p95:7.2f} ms  "
+            f"target < {target:g} ms  {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""What the test suite runs. DATABASE_URL selects PostgreSQL (CI) or the SQLite default.
+
+REQUIRE_SERVICES=1 (set by .ci/run) turns every "service not available" skip into a failure.
+"""
+import os
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR
+
+SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 32
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
+MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", BASE_DIR / "var" / "test-documents"))
+(BASE_DIR / "var").mkdir(exist_ok=True)
+
+# Worker tests (tests/quotes) shorten the broker's visibility timeout and restore sweep so a
+# message held by a killed worker comes back in seconds, and can slow a render down to kill
+# the worker in the middle of it. Defaults leave the base settings unchanged.
+if os.environ.get("TEST_CELERY_VISIBILITY_TIMEOUT"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ["TEST_CELERY_VISIBILITY_TIMEOUT"]),
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
+QUOTES_PDF_RENDER_DELAY = float(os.environ.get("TEST_PDF_RENDER_DELAY", "0"))

@@ -1,0 +1,31 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from apps.accounts.choices import OrganizationKind, Role
+from apps.catalog.services import catalog_import
+from tests.accounts.factories import make_org, make_user
+
+SAMPLE_DIR = Path(__file__).parent / "data" / "sample"
+FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "catalog"
+
+
+@pytest.fixture
+def sample_dir(tmp_path: Path) -> Path:
+    """A writable copy of the small sample catalog (tests inject bad rows into it)."""
+    target = tmp_path / "catalog"
+    shutil.copytree(SAMPLE_DIR, target)
+    return target
+
+
+@pytest.fixture
+def sample_catalog(db):
+    return catalog_import(SAMPLE_DIR)
+
+
+@pytest.fixture
+def sales_client(client, db):
+    user = make_user("sales", make_org("Lenovo", OrganizationKind.SELLER), Role.SALES)
+    client.force_login(user)
+    return client

@@ -1,0 +1,154 @@
+"""Project-wide test fixtures.
+
+`REQUIRE_SERVICES=1` (set by .ci/run) makes a missing PostgreSQL, Redis or Celery worker a test
+failure instead of a skip, so CI can never pass by skipping the real stack.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def require_or_skip(available: bool, what: str) -> None:
+    """Skip locally when a service is missing; fail in CI."""
+    if available:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but not available")
+    pytest.skip(f"{what} not available")
+
+
+def redis_available() -> bool:
+    import redis
+    from django.conf import settings
+
+    try:
+        return bool(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def postgres(db: None) -> None:
+    """The test runs on PostgreSQL (CI) — skipped locally on SQLite."""
+    from django.db import connection
+
+    require_or_skip(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+
+
+@pytest.fixture
+def redis_broker() -> str:
+    """A reachable Redis broker; returns its URL."""
+    from django.conf import settings
+
+    require_or_skip(redis_available(), f"Redis at {settings.CELERY_BROKER_URL}")
+    return str(settings.CELERY_BROKER_URL)
+
+
+class WorkerProcess:
+    """A real `celery worker` subprocess bound to the test database and the Redis broker."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
+             "--concurrency=1", "--pool=prefork", "--without-gossip", "--without-mingle",
+             "-n", f"test-{os.getpid()}@%h"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        from config.celery_app import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"celery worker exited; see {self.log_path}")
+            if app.control.ping(timeout=0.5):
+                return
+        raise RuntimeError(f"celery worker did not answer within {timeout}s; see {self.log_path}")
+
+    def stop(self, sig: int | None = None) -> None:
+        if self.proc is None:
+            return
+        if sig is None:
+            self.proc.terminate()
+        else:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, redis_broker: str, tmp_path: Path) -> Iterator[WorkerProcess]:
+    """Start a real Celery worker against the test database (transactional, so the worker sees
+    committed rows) and Redis; tasks are sent through the broker, not run in-process."""
+    from django.conf import settings
+    from django.db import connection
+
+    from config.celery_app import app
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    require_or_skip(connection.vendor == "postgresql", "PostgreSQL for the worker's database")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": url,
+        "CELERY_BROKER_URL": redis_broker,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    old_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    worker = WorkerProcess(env, tmp_path / "worker.log")
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        app.conf.task_always_eager = old_eager
+
+
+CATALOG_DIR = ROOT / "fixtures" / "catalog"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Load the real catalog once per test database (pytest-django runs transactional tests,
+    which flush it, after the others; `full_catalog` reloads it for those)."""
+    from apps.catalog.services import catalog_import
+
+    with django_db_blocker.unblock():
+        catalog_import(CATALOG_DIR)
+
+
+@pytest.fixture
+def full_catalog(db: None) -> None:
+    """The complete catalog of fixtures/catalog/ (reloaded if a transactional test flushed it)."""
+    from apps.catalog.models import Part
+    from apps.catalog.services import catalog_import
+
+    if not Part.objects.exists():
+        catalog_import(CATALOG_DIR)

@@ -1,0 +1,155 @@
+"""The reference-architecture PDF: content, bundled fonts, and the deny-by-default fetcher."""
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+
+import pytest
+from django.utils import timezone
+
+from apps.quotes import money, pdf, services
+from apps.quotes.document import document_context
+
+from . import factories
+from .pdftext import font_names, page_texts, reader, squash
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(quote, sales_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        quote, _ = services.quote_send(user=sales_user, quote=quote)
+    return quote
+
+
+def test_document_holds_number_parts_total_and_sample_label_on_every_page(sent) -> None:
+    rendered = pdf.render_quote(sent)
+    pages = page_texts(rendered.data)
+    text = squash("\n".join(pages))
+    assert rendered.pages == len(pages) >= 8
+    assert squash(sent.number) in text and "rev.A" in text
+    for item in sent.sizing_result["bom"]:
+        assert item["part_number"] in text, item["part_number"]
+    assert squash(money.format_money(sent.total, sent.currency)) in text
+    for i, page in enumerate(pages, start=1):
+        assert "SAMPLEPRICEBOOK" in squash(page), f"page {i} lacks the sample label"
+        assert f"Page{i}of{len(pages)}" in squash(page)
+    for title in ["Executivesummary", "Sizingrationale", "Architecture", "Power,spaceandcooling",
+                  "Billofmaterials", "Totals", "Terms"]:
+        assert title in text
+    # Running header: the quote reference on every page after the cover.
+    assert all(squash(sent.number) in squash(p) for p in pages[1:])
+
+
+def test_table_of_contents_points_at_real_pages(sent) -> None:
+    pages = page_texts(pdf.render_quote(sent).data)
+    toc = next(p for p in pages if "Contents" in p)
+    line = next(ln for ln in toc.splitlines() if ln.startswith("Bill of materials"))
+    target = int(line.rstrip().split(".")[-1].strip().split()[-1])
+    assert "Bill of materials" in pages[target - 1]
+
+
+def test_fonts_are_the_bundled_ones(sent) -> None:
+    # @font-face families from static/fonts are embedded under their CSS names; a system
+    # fallback would show up under its own name (e.g. DejaVuSans).
+    names = font_names(pdf.render_quote(sent).data)
+    assert names and all("+Portal-" in n for n in names), names
+
+
+def test_a_quote_without_sample_prices_has_no_sample_label(sent) -> None:
+    sent.is_sample = False
+    text = squash(" ".join(page_texts(pdf.render_quote(sent).data)))
+    assert "SAMPLEPRICEBOOK" not in text and "(SAMPLE)" not in text
+
+
+def test_document_context_lists_the_engines_explanations(sent) -> None:
+    ctx = document_context(sent)
+    assert len(ctx["explanations"]) == len(sent.sizing_result.get("explanations") or [])
+    assert ctx["sections"] and ctx["facility"]
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802
+        type(self).hits.append(self.path)
+        body = b"SECRET-FROM-THE-NETWORK"
+        self.send_response(200)
+        self.send_header("Content-Type", "image/svg+xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def http_server() -> Iterator[tuple[str, list[str]]]:
+    _CountingHandler.hits = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", _CountingHandler.hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_payloads_in_user_text_read_no_file_and_fetch_nothing(
+        book, sales_user, media_root, http_server, tmp_path) -> None:
+    url, hits = http_server
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-LOCAL-FILE")
+    payload = (
+        f'<img src="file:///etc/passwd"><img src="{url}/img.svg">'
+        f'<link rel="attachment" href="file://{secret}"><link rel="attachment" href="{url}/a">'
+        f'<style>@import url("{url}/x.css");</style>'
+        f'<svg><image href="file://{secret}"/></svg><iframe src="file:///etc/shadow"></iframe>'
+        f'<object data="{url}/o"></object>'
+    )
+    quote = factories.make_quote(sales_user, notes=payload,
+                                 customer_company=f'Evil <img src="{url}/c.png"> Corp')
+    quote, _ = services.quote_send(user=sales_user, quote=quote)
+    fetcher = pdf.PortalURLFetcher()
+    rendered = pdf.render_quote(quote, fetcher=fetcher)
+    text = "\n".join(page_texts(rendered.data))
+    assert hits == []
+    assert fetcher.blocked == []  # autoescaped: the renderer never even asked
+    assert "root:x:0:0" not in text and "TOP-SECRET" not in text and "SECRET-FROM" not in text
+    pdf_reader = reader(rendered.data)
+    assert not pdf_reader.attachments
+    assert b"TOP-SECRET" not in rendered.data and b"root:x:0:0" not in rendered.data
+    assert "Evil" in text  # the user's text is shown as text
+
+
+def test_fetcher_denies_by_default(http_server, settings) -> None:
+    url, hits = http_server
+    fetcher = pdf.PortalURLFetcher()
+    static = pdf.bundled_static_root()
+    for denied in ["file:///etc/passwd", f"{url}/x", "https://example.com/x", "ftp://x/y",
+                   f"{(static / '..' / 'manage.py').as_uri()}",
+                   f"file://{static}/../config/settings/base.py", "gopher://x"]:
+        with pytest.raises(ValueError):
+            fetcher.fetch(denied)
+    assert hits == []
+    font = fetcher.fetch((static / "fonts" / "DejaVuSans.ttf").as_uri())
+    assert font.read()[:4] == b"\x00\x01\x00\x00"
+    data = fetcher.fetch("data:text/plain;base64,aGVsbG8=")
+    assert data.read() == b"hello"
+
+
+def test_a_template_asking_for_a_url_fails_the_render(http_server) -> None:
+    url, hits = http_server
+    with pytest.raises(pdf.PdfRenderError):
+        pdf.render_html(f'<p>x</p><img src="{url}/tracker.png">')
+    with pytest.raises(pdf.PdfRenderError):
+        pdf.render_html('<link rel="attachment" href="file:///etc/passwd"><p>x</p>')
+    assert hits == []
+
+
+def test_generated_at_is_recent(sent) -> None:
+    assert (timezone.now() - document_context(sent)["generated_at"]).total_seconds() < 5

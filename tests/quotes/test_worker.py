@@ -1,0 +1,72 @@
+"""The PDF rendered by a real Celery worker through Redis (PostgreSQL + Redis; CI runs these
+with REQUIRE_SERVICES=1, locally they skip without the services)."""
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from apps.quotes import money, services
+from apps.quotes.models import PdfJob
+
+from . import factories
+from .pdftext import page_texts, squash
+from .worker_helpers import pdf_files, wait_for
+
+pytestmark = pytest.mark.services
+
+
+def _start_worker(monkeypatch, request, render_delay: str):
+    """A real worker whose broker gives back a dead worker's message after 8 s (instead of
+    10 min); `render_delay` slows each render so a test can kill the worker in the middle."""
+    monkeypatch.setenv("TEST_CELERY_VISIBILITY_TIMEOUT", "8")
+    monkeypatch.setenv("TEST_PDF_RENDER_DELAY", render_delay)
+    return request.getfixturevalue("celery_worker")
+
+
+@pytest.fixture
+def worker(monkeypatch, media_root, request):
+    return _start_worker(monkeypatch, request, "0")
+
+
+@pytest.fixture
+def slow_worker(monkeypatch, media_root, request):
+    return _start_worker(monkeypatch, request, "4")
+
+
+def _job(quote):
+    return PdfJob.objects.get(quote=quote)
+
+
+def test_worker_renders_the_document(worker, book, sales_user, media_root) -> None:
+    quote = factories.make_quote(sales_user, scenario=factories.make_scenario(
+        sales_user, factories.LARGE_WORKLOAD))
+    quote, _ = services.quote_send(user=sales_user, quote=quote)  # enqueued on commit
+    job = wait_for(lambda: _job(quote).status == "ready" and _job(quote), 90, "the PDF",
+                   worker.log_path)
+    assert job.attempts == 1 and job.error == ""
+    text = squash("\n".join(page_texts(media_root / job.file_name)))
+    assert squash(quote.number) in text
+    for item in quote.sizing_result["bom"]:
+        assert item["part_number"] in text, item["part_number"]
+    assert squash(money.format_money(quote.total, quote.currency)) in text
+    assert "quotes.render_pdf" in worker.log_path.read_text()
+
+
+def test_sigkill_mid_render_still_ends_with_exactly_one_document(slow_worker, book, sales_user,
+                                                                media_root) -> None:
+    quote = factories.make_quote(sales_user)
+    quote, _ = services.quote_send(user=sales_user, quote=quote)
+    worker = slow_worker
+    wait_for(lambda: _job(quote).status == "rendering", 30, "the render to start", worker.log_path)
+    worker.stop(signal.SIGKILL)  # the whole worker, pool child included (pdeathsig)
+    job = _job(quote)
+    assert (job.status, job.attempts) == ("rendering", 1)
+    worker.start()
+    job = wait_for(lambda: _job(quote).status == "ready" and _job(quote), 90,
+                   "the redelivered render", worker.log_path)
+    assert job.attempts == 2
+    assert pdf_files(media_root) == [media_root / job.file_name]
+    assert PdfJob.objects.filter(quote=quote).count() == 1
+    services.pdf_job_request(user=sales_user, quote=quote)  # asking again: same document
+    assert pdf_files(media_root) == [media_root / job.file_name]

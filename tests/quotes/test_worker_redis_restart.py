@@ -1,0 +1,116 @@
+"""Restarting Redis with render jobs queued loses none: the worker talks to a private
+redis-server with AOF (appendonly yes, appendfsync everysec), which this test crashes (SIGKILL)
+and restarts. The shared Redis is never touched."""
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from apps.quotes import services
+from apps.quotes.models import PdfJob
+from tests.conftest import require_or_skip
+
+from . import factories
+from .worker_helpers import pdf_files, wait_for
+
+pytestmark = pytest.mark.services
+N_JOBS = 4
+
+
+class PrivateRedis:
+    def __init__(self, directory: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.dir = directory
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(  # noqa: S603
+            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
+             "--bind", "127.0.0.1", "--dir", str(self.dir), "--appendonly", "yes",
+             "--appendfsync", "everysec", "--maxmemory-policy", "noeviction", "--save", ""],
+            stdout=(self.dir / "redis.log").open("ab"), stderr=subprocess.STDOUT,
+        )
+        wait_for(self.ping, 15, "the private redis-server")
+
+    def ping(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_timeout=0.5).ping())
+        except redis.RedisError:
+            return False
+
+    def crash(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self.proc = None
+
+    def queue_length(self) -> int:
+        return int(redis.Redis.from_url(self.url).llen("celery"))
+
+
+def _point_app_at(url: str) -> None:
+    """The in-process Celery app (producer, control) uses `url` from now on."""
+    from config.celery_app import app
+
+    app.conf.broker_url = url
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    require_or_skip(shutil.which("redis-server") is not None, "redis-server binary")
+    (tmp_path / "redis").mkdir()
+    server = PrivateRedis(tmp_path / "redis")
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.proc is not None:
+            server.crash()
+
+
+@pytest.fixture
+def redis_broker(private_redis: PrivateRedis) -> Iterator[str]:
+    """Overrides the project fixture: the worker and this process use the private Redis."""
+    from django.conf import settings
+
+    _point_app_at(private_redis.url)
+    try:
+        yield private_redis.url
+    finally:
+        _point_app_at(settings.CELERY_BROKER_URL)
+
+
+def test_redis_crash_with_jobs_queued_loses_none(media_root, redis_broker, private_redis,
+                                                  celery_worker, book, sales_user) -> None:
+    celery_worker.stop()  # nobody consumes: the jobs stay queued in Redis
+    scenario = factories.make_scenario(sales_user)
+    quotes = []
+    for i in range(N_JOBS):
+        quote = factories.make_quote(sales_user, scenario=scenario, customer_company=f"C{i}")
+        quotes.append(services.quote_send(user=sales_user, quote=quote)[0])
+    assert private_redis.queue_length() == N_JOBS
+    time.sleep(1.5)  # appendfsync everysec
+    private_redis.crash()
+    private_redis.start()
+    assert private_redis.queue_length() == N_JOBS
+    _point_app_at(private_redis.url)  # drop connections to the dead server
+    celery_worker.start()
+    wait_for(lambda: PdfJob.objects.filter(status="ready").count() == N_JOBS, 120,
+             "every queued document", celery_worker.log_path)
+    assert len(pdf_files(media_root)) == N_JOBS
+    assert set(PdfJob.objects.values_list("attempts", flat=True)) == {1}

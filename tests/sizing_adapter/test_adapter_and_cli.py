@@ -1,0 +1,85 @@
+"""The catalog ⇄ engine adapter and `manage.py size` — the same engine path as wizard and API."""
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.catalog.models import Gpu
+from apps.catalog.selectors import catalog_rows
+from apps.sizing import engine
+from apps.sizing.adapters import catalog_snapshot, run_sizing
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = {
+    "kind": "inference", "model": "llama-2-70b", "gpu": "h100-pcie-80gb", "nodes": 4,
+    "fabric": "infiniband", "deployment": "bare_metal",
+    "inference": {"concurrent_users": 100, "prompt_tokens": 1000, "output_tokens": 300},
+}
+
+
+def test_database_snapshot_equals_the_fixture_files(full_catalog: None) -> None:
+    from_db = engine.snapshot_from_rows(catalog_rows())
+    assert from_db == engine.snapshot_from_csv_dir(ROOT / "fixtures" / "catalog")
+
+
+def test_snapshot_is_rebuilt_when_the_catalog_changes(full_catalog: None) -> None:
+    before = catalog_snapshot()
+    gpu = Gpu.objects.get(slug="l40s-48gb")
+    gpu.tdp_w = 300
+    gpu.save()
+    after = catalog_snapshot()
+    assert after is not before
+    assert {g.slug: g.tdp_w for g in after.gpus.values()}["l40s-48gb"] == 300
+
+
+def test_run_sizing_returns_the_seed_small_configuration(full_catalog: None) -> None:
+    result = run_sizing(SMALL)
+    assert (result["gpu_count"], result["node_count"], result["rack_count"]) == (32, 4, 1)
+    quantities = {line["part_number"]: line["quantity"] for line in result["bom"]}
+    assert quantities["BR9U"] == 32 and quantities["BQ3D"] == 96 and quantities["BQK3"] == 8
+
+
+def _size(*args: str) -> str:
+    out = StringIO()
+    call_command("size", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_size_command_prints_json(full_catalog: None, tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(SMALL))
+    result = json.loads(_size(str(path)))
+    assert result == run_sizing(SMALL)
+    assert result["engine_version"] == engine.ENGINE_VERSION
+
+
+def test_size_command_prints_a_table_for_people(full_catalog: None, tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(SMALL))
+    text = _size(str(path), "--format", "table")
+    assert "GPUs / nodes / racks         32 / 4 / 1" in text
+    assert "BQ3D" in text and "Why" in text and "Assumptions" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON (line 1"),
+        (json.dumps({**SMALL, "inference": {**SMALL["inference"], "concurrent_users": 0}}),
+         "inference.concurrent_users:"),
+    ],
+)
+def test_size_command_reports_bad_input_by_field(
+    full_catalog: None, tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(content)
+    with pytest.raises(CommandError, match=message.replace("(", r"\(")):
+        _size(str(path))
+
+
+def test_size_command_reports_a_missing_file(full_catalog: None) -> None:
+    with pytest.raises(CommandError, match="cannot read /nonexistent.json"):
+        _size("/nonexistent.json")
