@@ -81,7 +81,12 @@ def test_the_task_retries_through_celery_until_it_gives_up(sent_quote, monkeypat
         raise OSError("disk")
 
     monkeypatch.setattr(pdf, "render_quote", flaky)
-    render_quote_pdf.apply(args=[sent_quote.pdf_job.pk], throw=False)  # retries run inline
+    conf = render_quote_pdf.app.conf
+    old, conf.task_eager_propagates = conf.task_eager_propagates, False
+    try:
+        render_quote_pdf.apply(args=[sent_quote.pdf_job.pk])  # eager: each retry runs inline
+    finally:
+        conf.task_eager_propagates = old
     job = PdfJob.objects.get()
     assert len(calls) == 3 and (job.status, job.attempts) == ("failed", 3)
     assert "OSError: disk" in job.error
