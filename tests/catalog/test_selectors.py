@@ -63,11 +63,11 @@ def test_price_map_by_book_code(sample_catalog):
 
 
 def test_catalog_version_changes_with_the_catalog(db, sample_dir):
-    assert catalog_version() == 0
+    before = catalog_version()
     catalog_import(sample_dir)
     after_import = catalog_version()
     catalog_import(sample_dir)
-    assert catalog_version() == after_import > 0  # a no-op import is not a change
+    assert catalog_version() == after_import > before  # a no-op import is not a change
     part = Part.objects.get(part_number="B993")
     part.description = "Edited in the admin"
     part.save()
