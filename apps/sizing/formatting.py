@@ -49,7 +49,8 @@ def _why(result: dict[str, Any]) -> list[str]:
         lines.append(f"      {item['formula']}  [{item['source']}]")
     lines += ["", "Assumptions"]
     lines += [_row(name, value) for name, value in result["assumptions"].items()]
-    lines += ["", "Warnings"] + [f"  - {w}" for w in result["warnings"]] if result["warnings"] else []
+    if result["warnings"]:
+        lines += ["", "Warnings"] + [f"  - {w}" for w in result["warnings"]]
     return lines
 
 

@@ -190,3 +190,66 @@ def test_bad_counts_name_the_field(kind: str, users: int, days: float) -> None:
         assert {"inference.concurrent_users", "training.target_days"} & set(exc.field_errors)
     else:
         raise AssertionError("expected SizingInputError")
+
+
+ALL_GPUS = sorted(CATALOG.gpus)
+PRECISIONS = ["bf16", "fp16", "fp8", "int8", "int4"]
+KINDS = ["pretraining", "full_finetune", "lora", "qlora", "inference"]
+
+
+@given(
+    st.sampled_from(KINDS),
+    st.sampled_from(sorted(CATALOG.models)),
+    st.sampled_from(["auto", *ALL_GPUS]),
+    st.sampled_from(PRECISIONS),
+    st.one_of(st.none(), st.integers(1, 64)),
+    st.sampled_from(["infiniband", "ethernet", "auto"]),
+    st.sampled_from(["bare_metal", "virtual"]),
+    st.sampled_from(["n+0", "n+1"]),
+)
+def test_well_formed_workloads_size_or_raise_the_engine_error(
+    kind: str, model: str, gpu: str, precision: str, nodes: int | None, fabric: str,
+    deployment: str, redundancy: str,
+) -> None:
+    """Every combination of valid-looking choices either sizes or is refused by field — the
+    invalid-input property over the whole choice space, not only over malformed JSON."""
+    data: dict[str, Any] = {
+        "kind": kind, "model": model, "gpu": gpu, "precision": precision, "fabric": fabric,
+        "deployment": deployment, "redundancy": redundancy,
+        "training": {"tokens": 1e10, "target_days": 30},
+        "inference": {"concurrent_users": 50},
+    }
+    if nodes is not None:
+        data["nodes"] = nodes
+    try:
+        result = size(data, CATALOG).to_dict()
+    except SizingInputError as exc:
+        assert exc.field_errors
+    else:
+        assert result["gpu_count"] >= 1
+        assert all(line["quantity"] > 0 for line in result["bom"])
+
+
+def test_a_precision_the_gpu_lacks_is_a_field_error() -> None:
+    data = {"kind": "inference", "model": "llama-3.1-8b", "gpu": "a100-sxm4-80gb", "nodes": 2,
+            "precision": "fp8", "inference": {"concurrent_users": 10}}
+    try:
+        size(data, CATALOG)
+    except SizingInputError as exc:
+        assert list(exc.field_errors) == ["precision"]
+        message = exc.field_errors["precision"][0]
+        assert "NVIDIA A100 SXM4 80GB has no fp8 tensor-core support" in message
+    else:
+        raise AssertionError("expected SizingInputError")
+
+
+def test_a_fabric_limit_in_size_mode_names_the_target_that_drove_it() -> None:
+    data = {"kind": "pretraining", "model": "llama-3.1-405b", "gpu": "l40s-48gb",
+            "training": {"tokens": 15e12, "target_days": 10}}
+    try:
+        size(data, CATALOG)
+    except SizingInputError as exc:
+        assert list(exc.field_errors) == ["training.target_days"]
+        assert "exceed a three-tier" in exc.field_errors["training.target_days"][0]
+    else:
+        raise AssertionError("expected SizingInputError")

@@ -16,10 +16,11 @@ from .cluster import ClusterPlan, plan_cluster
 from .conformance import differences
 from .errors import SizingInputError
 from .explain import Explainer
+from .hardware import peak_flops
 from .node import NodePlan, choose_profile, gpus_per_node, plan_node
 from .result import SizingResult
 from .summary import summarise
-from .workload import Workload, parse_workload
+from .workload import PRECISIONS, Workload, parse_workload
 
 ENGINE_VERSION = "1.0.0"
 
@@ -90,17 +91,29 @@ def resolve_gpu(w: Workload, catalog: CatalogSnapshot) -> Gpu:
     return gpu
 
 
+def check_precision(precision: str, gpu: Gpu) -> None:
+    """Refuse a precision the GPU's tensor cores do not run (e.g. fp8 on A100)."""
+    if peak_flops(gpu, precision) is None:
+        supported = [p for p in PRECISIONS if peak_flops(gpu, p) is not None]
+        raise SizingInputError.single(
+            "precision",
+            f"{gpu.name} has no {precision} tensor-core support; choose one of "
+            f"{', '.join(supported)}",
+        )
+
+
 def size_one(
     w: Workload, model: LlmModel, gpu: Gpu, fabric: str, catalog: CatalogSnapshot
 ) -> SizingResult:
     """Size (or evaluate) the workload on one GPU model and fabric."""
+    check_precision(w.precision, gpu)
     ex = Explainer()
     profile = choose_profile(catalog, w, fabric)
     gpn = gpus_per_node(catalog.platforms[profile.platform], gpu, w)
     spare = 1 if w.redundancy == "n+1" else 0
     plan, nodes = _gpu_plan(w, model, gpu, gpn, spare, ex)
     node = plan_node(catalog, w, gpu, fabric, nodes)
-    cluster = plan_cluster(catalog, node, nodes, fabric, w.assumptions)
+    cluster = _plan_cluster(catalog, w, node, nodes, fabric)
     a = w.assumptions
     bom = build_bom(
         catalog,
@@ -114,6 +127,23 @@ def size_one(
     summary = summarise(w, model, node, cluster, plan, diffs, spare, ENGINE_VERSION)
     warnings = list(plan.warnings) + _cluster_warnings(w, node, cluster, gpu)
     return SizingResult(summary, tuple(bom), tuple(ex.items), tuple(warnings))
+
+
+def _plan_cluster(
+    catalog: CatalogSnapshot, w: Workload, node: NodePlan, nodes: int, fabric: str
+) -> ClusterPlan:
+    """The cluster for ``nodes``; in size mode a fabric limit is blamed on the input that
+    drove the node count (the deadline or the users), since the user gave no node count."""
+    try:
+        return plan_cluster(catalog, node, nodes, fabric, w.assumptions)
+    except SizingInputError as exc:
+        if w.capacity_mode or "nodes" not in exc.field_errors:
+            raise
+        driver = "inference.concurrent_users" if w.kind == "inference" else "training.target_days"
+        reason = "; ".join(exc.field_errors["nodes"])
+        raise SizingInputError.single(
+            driver, f"needs {nodes} nodes: {reason}; relax this target"
+        ) from exc
 
 
 def _gpu_plan(

@@ -30,7 +30,9 @@ class Command(BaseCommand):
         try:
             result = run_sizing(data, price_book_code=options["price_book"])
         except engine.SizingInputError as exc:
-            lines = [f"  {field}: {msg}" for field, msgs in exc.field_errors.items() for msg in msgs]
+            lines = [
+                f"  {field}: {msg}" for field, msgs in exc.field_errors.items() for msg in msgs
+            ]
             raise CommandError("invalid workload:\n" + "\n".join(lines)) from exc
         if options["format"] == "json":
             self.stdout.write(json.dumps(result, indent=2))

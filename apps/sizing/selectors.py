@@ -1,0 +1,218 @@
+"""Reads of the sizing app: scenarios a user may see, and sizings computed for display.
+
+Tenant rules are not written here: every scenario query goes through
+`apps.accounts.selectors.scope_to_user`, so another organization's scenario is simply not
+found (404), never forbidden.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from apps.accounts.choices import Role
+from apps.accounts.models import User
+from apps.accounts.selectors import scope_to_user, user_sees_all_organizations
+from apps.catalog import selectors as catalog_selectors
+from apps.catalog.models import PriceBook
+
+from . import adapters
+from .engine import SizingInputError
+from .models import Scenario
+
+# --- scenarios ---------------------------------------------------------------------------
+
+def scenario_list(user: User, *, mine: bool = False, search: str = "") -> QuerySet[Scenario]:
+    """Scenarios the user may see (their organization's, or all for seller admins), newest
+    first; `mine` keeps only the user's own."""
+    scenarios = scope_to_user(Scenario.objects.select_related("owner", "organization"), user)
+    if mine:
+        scenarios = scenarios.filter(owner=user)
+    if search:
+        scenarios = scenarios.filter(name__icontains=search)
+    return scenarios
+
+
+def scenario_get_for_user(user: User, pk: int) -> Scenario:
+    """One scenario the user may see; Http404 otherwise (also across tenants)."""
+    try:
+        return scenario_list(user).get(pk=pk)
+    except Scenario.DoesNotExist:
+        raise Http404("No such scenario.") from None
+
+
+def scenario_can_change(user: User, scenario: Scenario) -> bool:
+    """Rename and delete: the owner, an admin of the scenario's organization, or a user who
+    sees every organization (seller admins, superusers). Everybody who sees a scenario may
+    open, duplicate, compare and export it."""
+    if scenario.owner_id == user.pk or user_sees_all_organizations(user):
+        return True
+    return user.role == Role.ADMIN and user.organization_id == scenario.organization_id
+
+
+# --- sizings for display -----------------------------------------------------------------
+
+@dataclass
+class Sizing:
+    """The outcome of one engine run: a result, or the engine's field errors."""
+
+    workload: dict[str, Any]
+    result: dict[str, Any] | None = None
+    field_errors: dict[str, list[str]] = field(default_factory=dict)
+    elapsed_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+def price_book() -> PriceBook | None:
+    """The price book shown beside results (the current one, usually the SAMPLE book)."""
+    return catalog_selectors.price_book_current()
+
+
+def sizing_run(workload: Mapping[str, Any], *, book: PriceBook | None = None) -> Sizing:
+    """Run the engine; invalid or impossible input comes back as field errors, not raised.
+
+    An unexpected engine failure is reported as an error on the whole workload (and logged),
+    so the wizard never answers with a server error page.
+    """
+    started = time.perf_counter()
+    sizing = Sizing(dict(workload))
+    try:
+        sizing.result = adapters.run_sizing(workload, price_book_code=book.code if book else None)
+    except SizingInputError as exc:
+        sizing.field_errors = exc.field_errors
+    except (ArithmeticError, ValueError, KeyError, TypeError) as exc:
+        import logging
+
+        logging.getLogger(__name__).exception("sizing engine failed for %r", workload)
+        sizing.field_errors = {"": [
+            f"The sizing engine could not size this combination ({type(exc).__name__}). "
+            "Try another GPU or precision; the problem has been logged."]}
+    sizing.elapsed_ms = (time.perf_counter() - started) * 1000
+    return sizing
+
+
+def bom_sections(result: Mapping[str, Any], prices: Mapping[str, Decimal] | None
+                 ) -> list[dict[str, Any]]:
+    """BoM lines grouped by section (in the engine's order), with unit and extended prices
+    where the price book has them."""
+    sections: dict[str, dict[str, Any]] = {}
+    for line in result.get("bom") or []:
+        name = str(line.get("section") or "other")
+        section = sections.setdefault(name, {"name": name, "lines": [], "total": Decimal("0"),
+                                             "unpriced": 0})
+        unit = (prices or {}).get(str(line.get("part_number")))
+        quantity = int(line.get("quantity") or 0)
+        extended = unit * quantity if unit is not None else None
+        section["lines"].append({**line, "unit_price": unit, "extended_price": extended})
+        if extended is None:
+            section["unpriced"] += 1
+        else:
+            section["total"] += extended
+    return list(sections.values())
+
+
+def bom_total(sections: list[dict[str, Any]]) -> Decimal:
+    return sum((s["total"] for s in sections), Decimal("0"))
+
+
+def prices_of(book: PriceBook | None) -> dict[str, Decimal] | None:
+    return catalog_selectors.price_map(book.code) if book else None
+
+
+# --- comparisons -------------------------------------------------------------------------
+
+# (label, getter path, unit, direction): direction +1 = more is better, -1 = less is better.
+COMPARE_ROWS: list[tuple[str, str, str, int]] = [
+    ("GPU", "gpu_name", "", 0),
+    ("Fabric", "fabric", "", 0),
+    ("Precision", "precision", "", 0),
+    ("GPUs", "gpu_count", "", -1),
+    ("Nodes", "node_count", "", -1),
+    ("Racks", "rack_count", "", -1),
+    ("Power", "power_kw", "kW", -1),
+    ("Training days", "training.days", "days", -1),
+    ("GPU-hours", "training.gpu_hours", "h", -1),
+    ("Tokens/s per user", "inference.tokens_per_s_per_user", "tokens/s", 1),
+    ("Time to first token", "inference.ttft_s", "s", -1),
+    ("Max concurrent users", "inference.max_concurrent_users", "users", 1),
+]
+
+
+def dig(data: Mapping[str, Any] | None, path: str) -> Any:
+    value: Any = data
+    for key in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def compare_rows(base: Mapping[str, Any], other: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Figures of two results side by side, with the change and whether it is better."""
+    rows = []
+    for label, path, unit, direction in COMPARE_ROWS:
+        a, b = dig(base, path), dig(other, path)
+        if a is None and b is None:
+            continue
+        rows.append({"label": label, "unit": unit, "a": a, "b": b,
+                     **_change(a, b, direction)})
+    return rows
+
+
+def _change(a: Any, b: Any, direction: int) -> dict[str, Any]:
+    if a == b:
+        return {"differs": False, "delta": None, "verdict": ""}
+    numeric = isinstance(a, int | float) and isinstance(b, int | float)
+    if not numeric or not direction:
+        return {"differs": True, "delta": None, "verdict": "changed"}
+    delta = b - a
+    better = (delta > 0) == (direction > 0)
+    return {"differs": True, "delta": round(delta, 3), "verdict": "better" if better else "worse"}
+
+
+ALTERNATIVE_COLUMNS: list[tuple[str, str, int]] = [
+    ("gpu_count", "GPUs", -1), ("node_count", "Nodes", -1), ("rack_count", "Racks", -1),
+    ("power_kw", "Power (kW)", -1), ("tokens_per_s_per_user", "Tokens/s per user", 1),
+    ("ttft_s", "First token (s)", -1), ("days", "Days", -1), ("gpu_hours", "GPU-hours", -1),
+]
+
+
+def alternatives_table(result: Mapping[str, Any], gpu_names: Mapping[str, str]
+                       ) -> dict[str, Any]:
+    """The engine's alternatives as rows; each cell says if it differs from the chosen option
+    (rank 1) and whether for the better; the best value of each column is marked."""
+    options = [a for a in result.get("alternatives") or [] if isinstance(a, Mapping)]
+    feasible = [a for a in options if a.get("feasible")]
+    columns = [(key, label, d) for key, label, d in ALTERNATIVE_COLUMNS
+               if any(a.get(key) is not None for a in feasible)]
+    chosen = feasible[0] if feasible else {}
+    best = {key: (min if d < 0 else max)(a[key] for a in feasible if a.get(key) is not None)
+            for key, _, d in columns}
+    rows = []
+    for alt in options:
+        cells = []
+        for key, _, direction in columns:
+            value = alt.get(key)
+            change = _change(chosen.get(key), value, direction) if alt is not chosen else {
+                "differs": False, "delta": None, "verdict": ""}
+            cells.append({"value": value, "best": value is not None and value == best.get(key),
+                          **change})
+        price = alt.get("criterion_value") if alt.get("criterion") == "lowest_list_price" else None
+        rows.append({**alt, "gpu_name": gpu_names.get(str(alt.get("gpu")), alt.get("gpu")),
+                     "cells": cells, "price": Decimal(price) if price else None,
+                     "chosen": alt is chosen})
+    chosen_price = rows[0]["price"] if rows and rows[0]["chosen"] else None
+    for row in rows:
+        row["price_delta"] = (row["price"] - chosen_price
+                              if row["price"] is not None and chosen_price is not None
+                              and not row["chosen"] else None)
+    return {"columns": [label for _, label, _ in columns], "rows": rows,
+            "criterion": (result.get("selection") or {}).get("rule")}

@@ -1,0 +1,97 @@
+"""Writes of the sizing app: saving, renaming, duplicating and deleting scenarios.
+
+A scenario keeps what was computed — the engine input, the engine's result and its version —
+and the result is always computed here from the inputs, never taken from the browser.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from apps.accounts.models import User
+from apps.core.exceptions import ApplicationError
+
+from . import selectors
+from .models import Scenario
+
+
+def scenario_create(*, user: User, name: str, inputs: Mapping[str, Any]) -> Scenario:
+    """Size `inputs` and save the sizing as a scenario of the user's organization.
+
+    Raises ApplicationError (with the engine's field errors) when the inputs do not size.
+    """
+    if user.organization_id is None:
+        raise ApplicationError("Your account belongs to no organization; ask an administrator.")
+    sizing = selectors.sizing_run(inputs, book=selectors.price_book())
+    if sizing.result is None:
+        raise ApplicationError("These inputs do not size; fix them before saving.",
+                               sizing.field_errors)
+    return Scenario.objects.create(
+        organization_id=user.organization_id, owner=user, name=name.strip(),
+        inputs=dict(inputs), result=sizing.result,
+        engine_version=str(sizing.result.get("engine_version", "")),
+    )
+
+
+def scenario_rename(*, scenario: Scenario, name: str) -> Scenario:
+    """Give the scenario a new name."""
+    scenario.name = name.strip()
+    scenario.save(update_fields=["name", "updated_at"])
+    return scenario
+
+
+def scenario_duplicate(*, user: User, scenario: Scenario) -> Scenario:
+    """A copy owned by `user` in their organization, with the same inputs, result and engine
+    version (what was computed stays traceable)."""
+    if user.organization_id is None:
+        raise ApplicationError("Your account belongs to no organization; ask an administrator.")
+    return Scenario.objects.create(
+        organization_id=user.organization_id, owner=user, name=f"Copy of {scenario.name}"[:200],
+        inputs=scenario.inputs, result=scenario.result, engine_version=scenario.engine_version,
+    )
+
+
+@transaction.atomic
+def scenario_delete(*, scenario: Scenario) -> None:
+    """Delete the scenario; refused while quotes point at it (they keep it traceable)."""
+    try:
+        scenario.delete()
+    except ProtectedError:
+        raise ApplicationError(
+            "This scenario has quotes, so it is kept: every quote line traces back to it."
+        ) from None
+
+
+# --- added for the partner REST API (apps/api): change a scenario's inputs, run it again ------
+
+def scenario_update(*, scenario: Scenario, name: str | None = None,
+                    inputs: Mapping[str, Any] | None = None) -> Scenario:
+    """Rename and/or replace the inputs; new inputs are sized again (result and engine version
+    follow). Raises ApplicationError with the engine's field errors when they do not size.
+    Quotes already made keep the inputs and result they copied."""
+    if inputs is not None:
+        scenario = _resized(scenario, inputs)
+    if name is not None:
+        scenario.name = name.strip()
+    scenario.save()
+    return scenario
+
+
+def scenario_rerun(*, scenario: Scenario) -> Scenario:
+    """Size the saved inputs again with the current engine and catalog, and keep that result."""
+    scenario = _resized(scenario, scenario.inputs)
+    scenario.save(update_fields=["inputs", "result", "engine_version", "updated_at"])
+    return scenario
+
+
+def _resized(scenario: Scenario, inputs: Mapping[str, Any]) -> Scenario:
+    sizing = selectors.sizing_run(inputs, book=selectors.price_book())
+    if sizing.result is None:
+        raise ApplicationError("These inputs do not size; fix them before saving.",
+                               sizing.field_errors)
+    scenario.inputs, scenario.result = dict(inputs), sizing.result
+    scenario.engine_version = str(sizing.result.get("engine_version", ""))
+    return scenario

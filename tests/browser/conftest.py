@@ -1,0 +1,101 @@
+"""Browser tests: Playwright's sync API driving Debian's Chromium against pytest-django's
+`live_server`. Playwright's own browser download is not used; the binary comes from
+CHROMIUM_PATH (default /usr/bin/chromium). A missing Chromium fails the run in CI
+(REQUIRE_SERVICES=1) and skips locally.
+
+Screenshots of every step go to test-artifacts/screenshots/ (kept by CI as artifacts).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from apps.accounts.choices import Role
+from tests.accounts.factories import PASSWORD, make_org, make_user
+from tests.conftest import require_or_skip
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls of fixtures
+# then look "async" to Django although they are not.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str | None:
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    return path if os.path.exists(path) else shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium_context() -> Iterator[object]:
+    path = chromium_path()
+    require_or_skip(path is not None, "Chromium (CHROMIUM_PATH)")
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="pw-profile-")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=path, args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        try:
+            yield context
+        finally:
+            context.close()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def tab(chromium_context, live_server):
+    """A fresh tab, logged out (cookies cleared), with console errors collected."""
+    chromium_context.clear_cookies()
+    tab = chromium_context.new_page()
+    tab.set_viewport_size({"width": 1280, "height": 900})
+    tab.set_default_timeout(15_000)
+    tab.console_errors = []
+    # Script errors and failed responses (a favicon the portal does not have aside).
+    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
+    tab.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
+           and tab.console_errors.append(m.text))
+    tab.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
+           and tab.console_errors.append(f"{r.status} {r.url}"))
+    yield tab
+    tab.close()
+
+
+@pytest.fixture
+def portal_user(transactional_db):
+    """A new partner user, with the catalog imported (the live server sees committed data)."""
+    call_command("catalog_import", str(ROOT / "fixtures" / "catalog"), verbosity=0)
+    return make_user("newbie", make_org("Partner Browser"), Role.PARTNER)
+
+
+class Shots:
+    """Numbered screenshots of one test's steps."""
+
+    def __init__(self, page, prefix: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page, self.prefix, self.n = page, prefix, 0
+
+    def __call__(self, name: str, full_page: bool = False) -> Path:
+        self.n += 1
+        path = SCREENSHOTS / f"{self.prefix}-{self.n:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

@@ -1,0 +1,89 @@
+"""BoM exports and the server-drawn SVGs, as pure functions of real engine results."""
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+from openpyxl import load_workbook
+
+from apps.sizing import diagrams, exports
+from apps.sizing.adapters import run_sizing
+
+SVG = "{http://www.w3.org/2000/svg}"
+CASES = {
+    "one_node": {"kind": "inference", "model": "llama-3.1-8b", "gpu": "l40s-48gb",
+                 "inference": {"concurrent_users": 10}},
+    "two_switches": {"kind": "inference", "model": "llama-2-70b", "gpu": "h100-nvl-94gb",
+                     "nodes": 12, "inference": {"concurrent_users": 10}},
+    "fat_tree": {"kind": "pretraining", "model": "llama-2-70b", "gpu": "h100-nvl-94gb",
+                 "training": {"tokens": 1e12, "target_days": 30}},
+    "lora": {"kind": "lora", "model": "llama-2-13b", "gpu": "h100-pcie-80gb",
+             "training": {"tokens": 1e9, "target_days": 2}},
+}
+
+
+@pytest.fixture(params=sorted(CASES))
+def result(request, catalog):
+    return run_sizing(CASES[request.param])
+
+
+def test_csv_rows_equal_the_bom(result):
+    rows = list(csv.reader(io.StringIO(exports.bom_csv(result))))
+    assert rows[0] == exports.BOM_COLUMNS
+    assert rows[1:] == [[str(line[c]) for c in exports.BOM_COLUMNS] for line in result["bom"]]
+
+
+def test_xlsx_opens_with_openpyxl_and_holds_the_bom(result):
+    book = load_workbook(io.BytesIO(exports.bom_xlsx(result, {"BR7F": 10})))
+    sheet = book["BoM"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == tuple(exports.BOM_HEADERS)
+    assert [r[:5] for r in rows[1:]] == [tuple(line[c] for c in exports.BOM_COLUMNS)
+                                         for line in result["bom"]]
+    assert {"Summary", "Assumptions"} <= set(book.sheetnames)
+
+
+def test_formula_like_text_is_defused():
+    line = {"section": "x", "part_number": "=HYPERLINK()", "description": "+1", "quantity": 1,
+            "reason": "ok"}
+    assert exports.bom_csv({"bom": [line]}).splitlines()[1].startswith("x,'=HYPERLINK()")
+
+
+def test_rack_elevations_have_one_group_per_rack_and_one_node_per_node(result):
+    root = ET.fromstring(diagrams.rack_elevations_svg(result))
+    racks = root.findall(f"{SVG}g[@class='rack']")
+    assert len(racks) == result["rack_count"] == len(result["cluster"]["racks"])
+    nodes = root.findall(f".//{SVG}rect[@class='node']")
+    assert len(nodes) == result["node_count"]
+    per_rack = [len(g.findall(f"{SVG}rect[@class='node']")) for g in racks]
+    assert per_rack == [r["nodes"] for r in result["cluster"]["racks"]]
+
+
+def test_fabric_and_memory_drawings_are_valid_svg(result):
+    fabric = ET.fromstring(diagrams.fabric_topology_svg(result))
+    memory = ET.fromstring(diagrams.memory_breakdown_svg(result))
+    assert fabric.tag == memory.tag == f"{SVG}svg"
+    text = " ".join(t.text or "" for t in fabric.iter(f"{SVG}text"))
+    assert f"{result['cluster']['compute_fabric']['endpoint_ports']} node port(s)" in text
+    segments = memory.findall(f".//{SVG}rect")
+    assert any("segment-free" in (r.get("class") or "") for r in segments)
+
+
+def test_drawings_are_self_contained_and_escape_text(result):
+    hostile = {**result, "gpu_name": "<script>alert(1)</script> & co"}
+    hostile["cluster"] = {**result["cluster"], "compute_fabric": {
+        **result["cluster"]["compute_fabric"], "switch_name": '"><x>'}}
+    for draw in (diagrams.memory_breakdown_svg, diagrams.rack_elevations_svg,
+                 diagrams.fabric_topology_svg):
+        svg = draw(hostile)
+        ET.fromstring(svg)
+        assert "<script" not in svg and "<x>" not in svg
+        assert "href" not in svg and "url(" not in svg and "<style" not in svg
+
+
+def test_memory_segments_add_up_to_the_gpu(result):
+    total = sum(gb for _, _, gb in diagrams.memory_segments(result))
+    assert total == pytest.approx(max(result["memory"]["gpu_memory_gb"],
+                                      result["memory"]["total_per_gpu_gb"]), rel=0.02)

@@ -1,0 +1,219 @@
+"""The wizard through its URL: full page vs htmx partials, field messages, dependent fields,
+the what-if, assumptions, alternatives and the config.json upload."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.urls import reverse
+
+from .conftest import HTMX_RESULT, HTMX_WIZARD, SMALL
+
+URL = "/sizing/"
+
+
+def errors_of(html: str, name: str) -> list[str]:
+    slot = re.search(rf'id="err-{name}"[^>]*>(.*?)</div>', html, re.S)
+    return re.findall(r"<p>(.*?)</p>", slot.group(1)) if slot else []
+
+
+def test_url_name_resolves():
+    assert reverse("sizing:wizard") == URL
+
+
+def test_requires_login(db):
+    from django.test import Client
+
+    response = Client().get(URL)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_full_page_shows_form_and_result_with_defaults(client_p1):
+    response = client_p1.get(URL)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html and 'id="wizard-form"' in html and 'id="result"' in html
+    assert "max concurrent users" in html and "SAMPLE prices" in html
+    assert html.count("<svg") >= 3
+
+
+def test_htmx_value_change_answers_the_result_partial_with_oob_error_slots(client_p1):
+    response = client_p1.get(URL, SMALL, headers=HTMX_RESULT)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html and 'id="wizard-form"' not in html
+    assert html.lstrip().startswith('<section id="result"')
+    assert 'id="err-users" hx-swap-oob="true"' in html
+    assert 'id="save-query"' in html and 'hx-swap-oob="true"' in html
+    pushed = response["HX-Push-Url"]
+    assert parse_qs(urlparse(pushed).query)["users"] == ["10"]
+
+
+def test_htmx_controller_change_answers_the_whole_wizard(client_p1):
+    response = client_p1.get(URL, {**SMALL, "kind": "lora"}, headers=HTMX_WIZARD)
+    html = response.content.decode()
+    assert "<html" not in html and html.lstrip().startswith('<div id="wizard"')
+    assert 'name="tokens_b"' in html and 'name="users"' not in html
+
+
+def test_training_fields_only_for_training_kinds(client_p1):
+    inference = client_p1.get(URL, SMALL).content.decode()
+    training = client_p1.get(URL, {**SMALL, "kind": "pretraining", "gpu": "auto"}).content.decode()
+    assert 'name="users"' in inference and 'name="tokens_b"' not in inference
+    assert 'name="tokens_b"' in training and 'name="target_days"' in training
+    assert 'name="users"' not in training and "days to train" in training
+
+
+@pytest.mark.parametrize(("gpu", "fp8"), [("h100-nvl-94gb", True), ("l40s-48gb", True),
+                                          ("a100-sxm4-80gb", False)])
+def test_precisions_follow_the_gpu(client_p1, gpu, fp8):
+    html = client_p1.get(URL, {**SMALL, "gpu": gpu, "nodes": "1"}).content.decode()
+    select = re.search(r'<select name="precision".*?</select>', html, re.S).group(0)
+    assert ('value="fp8"' in select) is fp8
+
+
+def test_a_precision_the_gpu_cannot_run_is_replaced_with_a_notice(client_p1):
+    response = client_p1.get(URL, {**SMALL, "gpu": "a100-sxm4-80gb", "nodes": "2",
+                                   "precision": "fp8"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "FP8 is not available on NVIDIA A100" in html
+    assert "in 2 nodes" in html
+
+
+def test_training_precisions_exclude_integer_formats(client_p1):
+    html = client_p1.get(URL, {**SMALL, "kind": "lora", "gpu": "auto"}).content.decode()
+    select = re.search(r'<select name="precision".*?</select>', html, re.S).group(0)
+    assert 'value="int4"' not in select and 'value="bf16"' in select
+
+
+def test_letters_in_a_number_show_the_form_message_beside_the_field(client_p1):
+    response = client_p1.get(URL, {**SMALL, "users": "lots"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert errors_of(html, "users") == ["Enter a whole number, like 2000 (no letters)."]
+    assert "Some inputs need attention" in html
+
+
+def test_zero_users_show_the_engines_message(client_p1):
+    response = client_p1.get(URL, {**SMALL, "users": "0"}, headers=HTMX_RESULT)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert errors_of(html, "users") == [
+        "Concurrent users must be between 1 and 10000000, got 0."]
+
+
+def test_a_model_that_fits_nowhere_shows_the_engines_message(client_p1):
+    html = client_p1.get(URL, {**SMALL, "model": "llama-3.1-405b", "nodes": "1"}).content.decode()
+    assert "does not fit NVIDIA L40S 48GB" in errors_of(html, "model")[0]
+
+
+def test_a_custom_model_too_big_for_any_gpu_is_explained_once_per_gpu(client_p1):
+    query = {"kind": "inference", "model_source": "custom", "users": "10", "gpu": "auto",
+             "custom_layers": "200", "custom_hidden_size": "65536", "custom_heads": "512",
+             "custom_kv_heads": "512", "custom_ffn_size": "262144",
+             "custom_vocab_size": "32000", "custom_params_b": "20000"}
+    html = client_p1.get(URL, query).content.decode()
+    messages = errors_of(html, "custom_params_b")
+    assert messages and all("does not fit" in m for m in messages)
+    assert len(messages) == len(set(messages)) == 3  # one per orderable GPU, not per fabric
+
+
+def test_friendly_numbers_are_accepted(client_p1):
+    html = client_p1.get(URL, {**SMALL, "users": "1,000"}).content.decode()
+    assert errors_of(html, "users") == [] and 'id="result"' in html
+
+
+def test_switching_to_a_custom_model_starts_from_the_library_model(client_p1):
+    html = client_p1.get(URL, {**SMALL, "model_source": "custom"}).content.decode()
+    assert 'name="custom_layers"' in html and 'value="32"' in html  # Llama 3.1 8B
+    assert "Some inputs need attention" not in html
+
+
+def test_assumption_override_reaches_the_engine_and_the_url(client_p1):
+    response = client_p1.get(URL, {**SMALL, "a_eff_mem": "0.3", "a_goodput": "0.88"},
+                             headers=HTMX_RESULT)
+    html = response.content.decode()
+    pushed = parse_qs(urlparse(response["HX-Push-Url"]).query)
+    assert pushed["a_eff_mem"] == ["0.3"] and "a_goodput" not in pushed  # default dropped
+    assert re.search(r'<tr class="overridden">.*?a_eff_mem', html, re.S)
+
+
+def test_whatif_shows_the_effect_side_by_side(client_p1):
+    html = client_p1.get(URL, {**SMALL, "wi_nodes": "3"}).content.decode()
+    table = re.search(r'id="whatif-table".*?</table>', html, re.S).group(0)
+    assert "Nodes" in table and "+2" in table
+    assert "Make the what-if the sizing" in html
+
+
+def test_alternatives_inline_for_auto_and_on_demand_for_a_chosen_gpu(client_p1):
+    auto = client_p1.get(URL, {**SMALL, "gpu": "auto", "fabric": "auto"}).content.decode()
+    assert "Alternatives side by side" in auto and "NVIDIA L40S 48GB" in auto
+    chosen = client_p1.get(URL, SMALL).content.decode()
+    assert "Compare GPUs and fabrics" in chosen
+    partial = client_p1.get(reverse("sizing:alternatives"), SMALL,
+                            headers={"HX-Request": "true"}).content.decode()
+    assert partial.startswith('<section id="alternatives"')
+    assert partial.count("Use this") >= 2 and "SAMPLE" in partial
+
+
+def test_model_search_narrows_the_options(client_p1):
+    html = client_p1.get(reverse("sizing:model_options"), {"q": "mixtral"}).content.decode()
+    assert "Mixtral 8x7B" in html and "Llama" not in html
+
+
+def _upload(client, content: bytes, **state):
+    upload = io.BytesIO(content)
+    upload.name = "config.json"
+    return client.post(reverse("sizing:upload_config"), {"config": upload, **state})
+
+
+def test_hugging_face_config_becomes_a_custom_model(client_p1):
+    config = {"_name_or_path": "meta-llama/Llama-2-7b-hf", "num_hidden_layers": 32,
+              "hidden_size": 4096, "num_attention_heads": 32, "num_key_value_heads": 32,
+              "intermediate_size": 11008, "vocab_size": 32000, "max_position_embeddings": 4096}
+    response = _upload(client_p1, json.dumps(config).encode(), **SMALL)
+    assert response.status_code == 302
+    query = parse_qs(urlparse(response["Location"]).query)
+    assert query["model_source"] == ["custom"] and query["custom_layers"] == ["32"]
+    assert query["users"] == ["10"]  # the rest of the state is kept
+    assert abs(float(query["custom_params_b"][0]) - 6.74) < 0.01  # computed: Llama 2 7B
+    page = client_p1.get(response["Location"]).content.decode()
+    assert "meta-llama/Llama-2-7b-hf" in page and "max concurrent users" in page
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"not json at all", "That file is not JSON"),
+    (b'{"model_type": "bert"}', "This config.json lacks num_hidden_layers"),
+    (b"[1, 2]", "not a model configuration"),
+])
+def test_a_bad_config_file_gets_a_clear_message(client_p1, content, message):
+    response = _upload(client_p1, content, **SMALL)
+    assert response.status_code == 400 and message in response.content.decode()
+    htmx = _upload_htmx(client_p1, content)
+    assert htmx.status_code == 200 and message in htmx.content.decode()
+
+
+def _upload_htmx(client, content: bytes):
+    upload = io.BytesIO(content)
+    upload.name = "config.json"
+    return client.post(reverse("sizing:upload_config"), {"config": upload, **SMALL},
+                       headers={"HX-Request": "true"})
+
+
+def test_wizard_exports_match_the_result(client_p1):
+    csv_response = client_p1.get(reverse("sizing:export_csv"), SMALL)
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert "attachment" in csv_response["Content-Disposition"]
+    assert csv_response.content.decode().splitlines()[0] == (
+        "section,part_number,description,quantity,reason")
+    xlsx = client_p1.get(reverse("sizing:export_xlsx"), SMALL)
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_exports_of_invalid_input_go_back_to_the_wizard(client_p1):
+    response = client_p1.get(reverse("sizing:export_csv"), {**SMALL, "users": "x"})
+    assert response.status_code == 302 and response["Location"].startswith(URL)
