@@ -66,7 +66,7 @@ class WorkerProcess:
         self.proc = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
              "--concurrency=1", "--pool=prefork", "--without-gossip", "--without-mingle",
-             "-n", f"test-{os.getpid()}@%h"],
+             "-Q", "celery,pdf", "-n", f"test-{os.getpid()}@%h"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         self.wait_ready()
@@ -123,11 +123,11 @@ def celery_worker(transactional_db: None, redis_broker: str, tmp_path: Path) -> 
     old_eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     worker = WorkerProcess(env, tmp_path / "worker.log")
-    worker.start()
     try:
+        worker.start()
         yield worker
     finally:
-        worker.stop()
+        worker.stop()  # also when start() failed: never leave an orphaned worker behind
         app.conf.task_always_eager = old_eager
 
 

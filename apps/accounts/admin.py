@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Organization, User
+from .models import ApiToken, Organization, User
 
 
 @admin.register(Organization)
@@ -26,3 +26,18 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         ("Organization", {"fields": ("organization", "role")}),
     )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made in the portal (shown once there); the admin can only look and revoke."""
+
+    list_display = ["name", "prefix", "user", "scope", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["scope"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "name", "prefix", "token_hash", "scope", "created_at",
+                       "expires_at", "last_used_at"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False

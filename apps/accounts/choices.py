@@ -11,3 +11,10 @@ class Role(models.TextChoices):
     SALES = "sales", "Sales"
     PARTNER = "partner", "Partner"
     ADMIN = "admin", "Admin"
+
+
+class ApiTokenScope(models.TextChoices):
+    """What an API token may do: `read` allows only safe methods (GET, HEAD, OPTIONS)."""
+
+    READ = "read", "Read only"
+    READ_WRITE = "read_write", "Read and write"

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from .choices import OrganizationKind, Role
+from .choices import ApiTokenScope, OrganizationKind, Role
 
 
 class Organization(models.Model):
@@ -66,3 +66,35 @@ def role_errors(
     if role == Role.SALES and organization.kind != OrganizationKind.SELLER:
         return {"role": "The sales role is only for users of the seller organization."}
     return {}
+
+
+class ApiToken(models.Model):
+    """A partner's key to the REST API (`/api/v1/`), made and revoked in the portal.
+
+    The token (`szp_<prefix>_<secret>`) is shown once, when it is made; only its SHA-256 is
+    kept. `prefix` is public (shown in the portal, used to find the row); the hash is compared
+    in constant time. Every token expires; `read` tokens may only use safe methods.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="what the token is for")
+    prefix = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(
+        max_length=12, choices=ApiTokenScope.choices, default=ApiTokenScope.READ
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} (szp_{self.prefix}_…)"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == ApiTokenScope.READ_WRITE

@@ -10,13 +10,17 @@ The rule, used by every app through `scope_to_user`:
   (whatever their role) — sees only their own organization's data;
 - a non-superuser without an organization (which the database forbids) sees nothing.
 """
+import hashlib
+import hmac
+from datetime import timedelta
 from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
 
 from .choices import OrganizationKind, Role
-from .models import Organization, User
+from .models import ApiToken, Organization, User
 
 M = TypeVar("M", bound=Model)
 AnyUser = User | AnonymousUser
@@ -55,3 +59,51 @@ def scope_to_user(
 def can_access_organization(user: AnyUser, organization: Organization) -> bool:
     """True if `user` may see data owned by `organization`."""
     return visible_organizations(user).filter(pk=organization.pk).exists()
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "szp_"  # noqa: S105 - the public marker of a token, not a secret
+LAST_USED_RESOLUTION_S = 60  # `last_used_at` is written at most once a minute per token
+
+
+def api_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def api_tokens_active(user: AnyUser) -> QuerySet[ApiToken]:
+    """Tokens `user` may see in the portal (their own; an admin also sees their organization's
+    users' tokens) that are neither revoked nor expired."""
+    return api_tokens_visible(user).filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def api_tokens_visible(user: AnyUser) -> QuerySet[ApiToken]:
+    """Every token listed on the user's token page (revoked and expired ones included)."""
+    if not user.is_authenticated or not user.is_active:
+        return ApiToken.objects.none()
+    tokens = ApiToken.objects.select_related("user")
+    if user.role == Role.ADMIN and user.organization_id is not None:
+        return tokens.filter(user__organization_id=user.organization_id)
+    return tokens.filter(user=user)
+
+
+def api_token_authenticate(token: str) -> ApiToken | None:
+    """The live token row for `token` (with its user and organization), or None: unknown,
+    malformed, revoked, expired, or its user inactive. One query; `last_used_at` is updated
+    by a conditional UPDATE at most once a minute."""
+    prefix, _, secret = token.removeprefix(API_TOKEN_PREFIX).partition("_")
+    if not token.startswith(API_TOKEN_PREFIX) or len(prefix) != 8 or not secret:
+        return None
+    row = (ApiToken.objects.select_related("user", "user__organization")
+           .filter(prefix=prefix).first())
+    if row is None or not hmac.compare_digest(row.token_hash, api_token_hash(token)):
+        return None
+    now = timezone.now()
+    if row.revoked_at is not None or row.expires_at <= now or not row.user.is_active:
+        return None
+    stale = now - timedelta(seconds=LAST_USED_RESOLUTION_S)
+    if row.last_used_at is None or row.last_used_at < stale:
+        ApiToken.objects.filter(pk=row.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)).update(last_used_at=now)
+        row.last_used_at = now
+    return row

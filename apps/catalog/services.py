@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
+from apps.ops.services import audit_record
 
 from .csv_format import (
     PRICES,
@@ -159,6 +160,9 @@ def _import_sources(sources: list[SourceFile], errors: list[RowError]) -> Import
         report = _write_all(sources, parsed)
         if report.changed:
             catalog_revision_bump()
+            audit_record("catalog.imported", details={  # price books and prices included
+                "files": {label: vars(c) for label, c in report.counts.items()},
+                "price_books": sorted({s.book_code for s in sources if s.book_code})})
     return report
 
 

@@ -1,5 +1,6 @@
 """Admin: read-mostly views for support. Quotes change only through services (status changes
 must be recorded), so the admin does not edit them."""
+
 from django.contrib import admin
 
 from .models import PdfJob, Quote, QuoteLine, QuoteNumberCounter, QuoteStatusChange, ShareLink
@@ -26,8 +27,17 @@ class StatusChangeInline(ReadOnlyInline):
 
 @admin.register(Quote)
 class QuoteAdmin(admin.ModelAdmin):
-    list_display = ["number", "revision", "status", "customer_company", "organization", "total",
-                    "currency", "is_sample", "updated_at"]
+    list_display = [
+        "number",
+        "revision",
+        "status",
+        "customer_company",
+        "organization",
+        "total",
+        "currency",
+        "is_sample",
+        "updated_at",
+    ]
     list_filter = ["status", "is_sample", "organization"]
     search_fields = ["number", "customer_company", "customer_contact", "customer_email"]
     inlines = [LineInline, StatusChangeInline]
@@ -38,8 +48,15 @@ class QuoteAdmin(admin.ModelAdmin):
 
 @admin.register(PdfJob)
 class PdfJobAdmin(admin.ModelAdmin):
-    list_display = ["quote", "status", "attempts", "pages", "render_seconds", "requested_at",
-                    "finished_at"]
+    list_display = [
+        "quote",
+        "status",
+        "attempts",
+        "pages",
+        "render_seconds",
+        "requested_at",
+        "finished_at",
+    ]
     list_filter = ["status"]
     readonly_fields = [f.name for f in PdfJob._meta.fields]
 

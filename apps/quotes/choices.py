@@ -1,4 +1,5 @@
 """Choices of the quotes app."""
+
 from django.db import models
 
 
@@ -36,7 +37,10 @@ class PdfJobStatus(models.TextChoices):
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     QuoteStatus.DRAFT: {QuoteStatus.SENT},
     QuoteStatus.SENT: {
-        QuoteStatus.ACCEPTED, QuoteStatus.REJECTED, QuoteStatus.EXPIRED, QuoteStatus.SUPERSEDED,
+        QuoteStatus.ACCEPTED,
+        QuoteStatus.REJECTED,
+        QuoteStatus.EXPIRED,
+        QuoteStatus.SUPERSEDED,
     },
     QuoteStatus.ACCEPTED: set(),
     QuoteStatus.REJECTED: set(),

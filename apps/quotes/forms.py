@@ -1,4 +1,5 @@
 """Forms of the quotes app: they parse and validate input; services decide."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,8 +18,13 @@ from .models import PERCENT_VALIDATORS, Quote
 
 def _percent_field(label: str, required: bool = False) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label, required=required, max_digits=5, decimal_places=2, initial=Decimal("0"),
-        validators=PERCENT_VALIDATORS, widget=forms.NumberInput(attrs={"step": "0.01"}),
+        label=label,
+        required=required,
+        max_digits=5,
+        decimal_places=2,
+        initial=Decimal("0"),
+        validators=PERCENT_VALIDATORS,
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
     )
 
 
@@ -29,25 +35,37 @@ class QuoteForm(forms.ModelForm):
 
     class Meta:
         model = Quote
-        fields = ["customer_company", "customer_contact", "customer_email", "price_book",
-                  "valid_until", "discount_percent", "terms", "notes"]
+        fields = [
+            "customer_company",
+            "customer_contact",
+            "customer_email",
+            "price_book",
+            "valid_until",
+            "discount_percent",
+            "terms",
+            "notes",
+        ]
         widgets = {
             "valid_until": forms.DateInput(attrs={"type": "date"}),
             "terms": forms.Textarea(attrs={"rows": 4}),
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
-        labels = {"customer_company": "Customer company", "customer_contact": "Contact name",
-                  "customer_email": "Contact email"}
+        labels = {
+            "customer_company": "Customer company",
+            "customer_contact": "Contact name",
+            "customer_email": "Contact email",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["price_book"].queryset = selectors.price_books_available()
-        self.fields["price_book"].label_from_instance = (
-            lambda b: f"{b.code} · {b.name} ({b.currency}){' · SAMPLE prices' if b.sample else ''}"
+        self.fields["price_book"].label_from_instance = lambda b: (
+            f"{b.code} · {b.name} ({b.currency}){' · SAMPLE prices' if b.sample else ''}"
         )
         if not self.instance.pk:
-            self.initial.setdefault("valid_until", timezone.localdate() + timedelta(
-                days=services.DEFAULT_VALIDITY_DAYS))
+            self.initial.setdefault(
+                "valid_until", timezone.localdate() + timedelta(days=services.DEFAULT_VALIDITY_DAYS)
+            )
             self.initial.setdefault("terms", services.DEFAULT_TERMS)
             self.initial.setdefault("discount_percent", Decimal("0"))
         for line in self.instance.lines.all() if self.instance.pk else []:
@@ -60,7 +78,8 @@ class QuoteForm(forms.ModelForm):
         today = timezone.localdate()
         if value and not today <= value <= today + timedelta(days=services.MAX_VALIDITY_DAYS):
             raise forms.ValidationError(
-                f"Choose a date between today and {services.MAX_VALIDITY_DAYS} days ahead.")
+                f"Choose a date between today and {services.MAX_VALIDITY_DAYS} days ahead."
+            )
         return value
 
     def clean_discount_percent(self) -> Decimal:
@@ -70,8 +89,11 @@ class QuoteForm(forms.ModelForm):
         return [self[name] for name in self.fields if name.startswith("line_")]
 
     def line_discounts(self) -> dict[int, Decimal]:
-        return {int(name[5:]): (value or Decimal("0"))
-                for name, value in self.cleaned_data.items() if name.startswith("line_")}
+        return {
+            int(name[5:]): (value or Decimal("0"))
+            for name, value in self.cleaned_data.items()
+            if name.startswith("line_")
+        }
 
     def quote_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -86,8 +108,9 @@ class QuoteForm(forms.ModelForm):
 
 
 class QuoteFilterForm(forms.Form):
-    scope = forms.ChoiceField(choices=[("org", "My organization's quotes"), ("mine", "My quotes")],
-                              required=False)
+    scope = forms.ChoiceField(
+        choices=[("org", "My organization's quotes"), ("mine", "My quotes")], required=False
+    )
     status = forms.ChoiceField(choices=[("", "Any status"), *QuoteStatus.choices], required=False)
     customer = forms.CharField(max_length=100, required=False, label="Customer")
 
@@ -98,5 +121,9 @@ class AcceptForm(forms.Form):
 
 class RejectForm(forms.Form):
     name = forms.CharField(max_length=200, required=False, label="Your name (optional)")
-    reason = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                             label="Reason (optional)")
+    reason = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason (optional)",
+    )

@@ -6,6 +6,7 @@ One `Quote` row is one *revision* of a quote. Revisions of the same quote share 
 one-to-one, guarantees the chain is linear (a revision is revised at most once). The latest
 revision is the one without `next_revision`.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -51,17 +52,13 @@ class Quote(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quotes"
     )
-    scenario = models.ForeignKey(
-        "sizing.Scenario", on_delete=models.PROTECT, related_name="quotes"
-    )
+    scenario = models.ForeignKey("sizing.Scenario", on_delete=models.PROTECT, related_name="quotes")
     number = models.CharField(max_length=20, db_index=True)
     revision = models.CharField(max_length=3, default="A")
     previous = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_revision"
     )
-    status = models.CharField(
-        max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT
-    )
+    status = models.CharField(max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
 
     customer_company = models.CharField(max_length=200)
     customer_contact = models.CharField(max_length=200)
@@ -153,7 +150,10 @@ class QuoteStatusChange(models.Model):
     from_status = models.CharField(max_length=12, choices=QuoteStatus.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=QuoteStatus.choices)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     actor = models.CharField(max_length=250, help_text="who, in words (user, customer, system)")
@@ -208,7 +208,10 @@ class PdfJob(models.Model):
     pages = models.PositiveIntegerField(null=True, blank=True)
     render_seconds = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     requested_at = models.DateTimeField(auto_now_add=True)

@@ -5,6 +5,7 @@ unit (half-up, as invoices do): a line total from quantity × unit price × (1 �
 overall discount from the subtotal. Sums of rounded amounts are exact, so what the customer
 sees adds up to the cent.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -33,7 +34,9 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
-def line_total(quantity: int, unit_price: Decimal, discount_percent: Decimal, currency: str) -> Decimal:
+def line_total(
+    quantity: int, unit_price: Decimal, discount_percent: Decimal, currency: str
+) -> Decimal:
     """quantity × unit price less the line discount, rounded once."""
     gross = to_decimal(unit_price) * quantity
     return round_money(gross * (HUNDRED - to_decimal(discount_percent)) / HUNDRED, currency)

@@ -1,6 +1,7 @@
 """Reads of the quotes app. Every query that reaches a quote goes through `quotes_visible_to`,
 the one place that applies tenant scoping (partners see only their organization's quotes; a
 quote of another tenant answers 404)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -59,9 +60,9 @@ def scenario_get_for_user(user: AnyUser, pk: int) -> Scenario:
 
 def quote_revisions(quote: Quote) -> QuerySet[Quote]:
     """All revisions of the quote (A, B, …), oldest first."""
-    return Quote.objects.filter(number=quote.number, organization_id=quote.organization_id).order_by(
-        "created_at", "id"
-    )
+    return Quote.objects.filter(
+        number=quote.number, organization_id=quote.organization_id
+    ).order_by("created_at", "id")
 
 
 def quote_latest_revision(quote: Quote) -> Quote:
@@ -71,9 +72,11 @@ def quote_latest_revision(quote: Quote) -> Quote:
 def price_books_available(on: date | None = None) -> QuerySet[PriceBook]:
     """Price books valid on `on` (today by default)."""
     on = on or timezone.localdate()
-    return PriceBook.objects.filter(valid_from__lte=on).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
-    ).order_by("code")
+    return (
+        PriceBook.objects.filter(valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("code")
+    )
 
 
 @dataclass
@@ -104,9 +107,11 @@ def pdf_job_for(quote: Quote) -> PdfJob | None:
 
 def pdf_jobs_stale(*, queued_before: Any, rendering_before: Any) -> QuerySet[PdfJob]:
     """Jobs left pending too long: queued and untouched, or rendering for longer than a
-    render may take (its worker died and the broker did not give the message back)."""
+    render may take (its worker died and the broker did not give the message back); and
+    queued jobs never handed to the broker (`enqueued_at` empty: it was down), at once."""
     return PdfJob.objects.filter(
         Q(status=PdfJobStatus.QUEUED, updated_at__lt=queued_before)
+        | Q(status=PdfJobStatus.QUEUED, enqueued_at__isnull=True)
         | Q(status=PdfJobStatus.RENDERING, started_at__lt=rendering_before)
     ).order_by("id")
 
@@ -122,7 +127,9 @@ def share_link_resolve(token: str) -> ShareLink | None:
         return None
     link = (
         ShareLink.objects.select_related("quote", "quote__price_book")
-        .filter(token_hash=hash_token(token), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(
+            token_hash=hash_token(token), revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
         .first()
     )
     if link is None or link.quote.status in {QuoteStatus.DRAFT, QuoteStatus.SUPERSEDED}:

@@ -4,6 +4,7 @@ enqueue the PDF render only after the transaction commits (`transaction.on_commi
 Rule of thumb for callers: pass plain values; a refused request raises `ApplicationError`
 with field messages, which the views turn into form errors (never a 500).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Price, PriceBook
 from apps.core.exceptions import ApplicationError
+from apps.ops.services import audit_record
 from apps.sizing.models import Scenario
 
 from . import money, selectors
@@ -137,12 +139,22 @@ def _build_lines(quote: Quote, bom: list[dict[str, Any]], discounts: dict[str, D
     for position, (_, item) in enumerate(ordered, start=1):
         pn = str(item["part_number"])
         disc = discounts.get(pn, Decimal("0"))
-        lines.append(QuoteLine(
-            quote=quote, position=position, section=item["section"], part_number=pn,
-            description=str(item.get("description", ""))[:300], quantity=int(item["quantity"]),
-            unit_price=prices[pn], discount_percent=disc, reason=str(item.get("reason", "")),
-            line_total=money.line_total(int(item["quantity"]), prices[pn], disc, quote.currency),
-        ))
+        lines.append(
+            QuoteLine(
+                quote=quote,
+                position=position,
+                section=item["section"],
+                part_number=pn,
+                description=str(item.get("description", ""))[:300],
+                quantity=int(item["quantity"]),
+                unit_price=prices[pn],
+                discount_percent=disc,
+                reason=str(item.get("reason", "")),
+                line_total=money.line_total(
+                    int(item["quantity"]), prices[pn], disc, quote.currency
+                ),
+            )
+        )
     QuoteLine.objects.bulk_create(lines)
 
 
@@ -157,8 +169,9 @@ def _reprice_lines(quote: Quote, discounts: dict[int, Any], *, new_book: bool) -
         if line.pk in discounts:
             line.discount_percent = _percent(discounts[line.pk], f"line_{line.pk}")
         line.unit_price = prices.get(line.part_number, line.unit_price)
-        line.line_total = money.line_total(line.quantity, line.unit_price, line.discount_percent,
-                                           quote.currency)
+        line.line_total = money.line_total(
+            line.quantity, line.unit_price, line.discount_percent, quote.currency
+        )
     QuoteLine.objects.bulk_update(lines, ["discount_percent", "unit_price", "line_total"])
 
 
@@ -194,17 +207,28 @@ def _check_validity(valid_until: date, today: date) -> None:
 # Status changes
 
 
-def _record(quote: Quote, from_status: str, to_status: str, *, user: Any = None,
-            actor: str = "", note: str = "") -> None:
+def _record(
+    quote: Quote,
+    from_status: str,
+    to_status: str,
+    *,
+    user: Any = None,
+    actor: str = "",
+    note: str = "",
+) -> None:
     QuoteStatusChange.objects.create(
-        quote=quote, from_status=from_status, to_status=to_status,
+        quote=quote,
+        from_status=from_status,
+        to_status=to_status,
         changed_by=user if getattr(user, "is_authenticated", False) else None,
-        actor=actor or (user.get_username() if user else "system"), note=note,
+        actor=actor or (user.get_username() if user else "system"),
+        note=note,
     )
 
 
-def _transition(quote: Quote, to_status: str, *, user: Any = None, actor: str = "",
-                note: str = "") -> Quote:
+def _transition(
+    quote: Quote, to_status: str, *, user: Any = None, actor: str = "", note: str = ""
+) -> Quote:
     """Move a (locked) quote to `to_status` if allowed, and record it."""
     if to_status not in ALLOWED_TRANSITIONS[quote.status]:
         raise ApplicationError(
@@ -213,8 +237,16 @@ def _transition(quote: Quote, to_status: str, *, user: Any = None, actor: str = 
         )
     from_status = quote.status
     quote.status = to_status
-    quote.save(update_fields=["status", "updated_at", "sent_at", "decided_at",
-                              "accepted_by_name", "decision_reason"])
+    quote.save(
+        update_fields=[
+            "status",
+            "updated_at",
+            "sent_at",
+            "decided_at",
+            "accepted_by_name",
+            "decision_reason",
+        ]
+    )
     _record(quote, from_status, to_status, user=user, actor=actor, note=note)
     return quote
 
@@ -228,9 +260,17 @@ def _locked(quote: Quote) -> Quote:
 
 
 def quote_create_from_scenario(
-    *, user: Any, scenario: Scenario, customer_company: str, customer_contact: str,
-    customer_email: str, price_book: PriceBook, valid_until: date | None = None,
-    discount_percent: Any = "0", terms: str = DEFAULT_TERMS, notes: str = "",
+    *,
+    user: Any,
+    scenario: Scenario,
+    customer_company: str,
+    customer_contact: str,
+    customer_email: str,
+    price_book: PriceBook,
+    valid_until: date | None = None,
+    discount_percent: Any = "0",
+    terms: str = DEFAULT_TERMS,
+    notes: str = "",
 ) -> Quote:
     """Price the scenario's BoM with `price_book` into a new draft quote, revision A, with the
     next number of the year. The scenario's inputs and result are copied onto the quote."""
@@ -242,13 +282,24 @@ def quote_create_from_scenario(
     bom = _bom_of(scenario.result or {})
     with transaction.atomic():
         quote = Quote(
-            organization_id=scenario.organization_id, owner=user, scenario=scenario,
-            number=quote_number_next(today.year), revision="A",
-            customer_company=customer_company.strip(), customer_contact=customer_contact.strip(),
-            customer_email=customer_email.strip(), price_book=price_book,
-            currency=price_book.currency, is_sample=price_book.sample, valid_until=valid_until,
-            discount_percent=pct, terms=terms, notes=notes, sizing_inputs=scenario.inputs,
-            sizing_result=scenario.result, engine_version=scenario.engine_version,
+            organization_id=scenario.organization_id,
+            owner=user,
+            scenario=scenario,
+            number=quote_number_next(today.year),
+            revision="A",
+            customer_company=customer_company.strip(),
+            customer_contact=customer_contact.strip(),
+            customer_email=customer_email.strip(),
+            price_book=price_book,
+            currency=price_book.currency,
+            is_sample=price_book.sample,
+            valid_until=valid_until,
+            discount_percent=pct,
+            terms=terms,
+            notes=notes,
+            sizing_inputs=scenario.inputs,
+            sizing_result=scenario.result,
+            engine_version=scenario.engine_version,
         )
         quote.save()
         _build_lines(quote, bom, {})
@@ -258,12 +309,23 @@ def quote_create_from_scenario(
     return quote
 
 
-EDITABLE_FIELDS = {"customer_company", "customer_contact", "customer_email", "valid_until",
-                   "discount_percent", "terms", "notes", "price_book"}
+EDITABLE_FIELDS = {
+    "customer_company",
+    "customer_contact",
+    "customer_email",
+    "valid_until",
+    "discount_percent",
+    "terms",
+    "notes",
+    "price_book",
+}
 
 
 def quote_update(
-    *, user: Any, quote: Quote, data: dict[str, Any],
+    *,
+    user: Any,
+    quote: Quote,
+    data: dict[str, Any],
     line_discounts: dict[int, Any] | None = None,
 ) -> Quote:
     """Edit a draft: customer, validity, discounts, terms, notes; a new price book re-prices
@@ -288,8 +350,9 @@ def quote_update(
         if new_book:
             _check_price_book(quote.price_book, today)
             quote.currency, quote.is_sample = quote.price_book.currency, quote.price_book.sample
-        _reprice_lines(quote, {int(k): v for k, v in (line_discounts or {}).items()},
-                       new_book=new_book)
+        _reprice_lines(
+            quote, {int(k): v for k, v in (line_discounts or {}).items()}, new_book=new_book
+        )
         _recompute_totals(quote)
         quote.save()
     return quote
@@ -312,6 +375,7 @@ def quote_send(*, user: Any, quote: Quote) -> tuple[Quote, str]:
             _supersede(quote.previous_id, user=user, by=quote)
         _link, token = share_link_create(user=user, quote=quote)
         pdf_job_request(user=user, quote=quote)
+        audit_record("quote.sent", actor=user, obj=quote, details={"total": str(quote.total)})
     return quote, token
 
 
@@ -353,6 +417,7 @@ def quote_revise(*, user: Any, quote: Quote) -> Quote:
             line.quote = new
         QuoteLine.objects.bulk_create(lines)
         _record(new, "", QuoteStatus.DRAFT, user=user, note=f"revision of {quote.reference}")
+        audit_record("quote.revised", actor=user, obj=new, details={"from": quote.reference})
     return new
 
 
@@ -389,6 +454,8 @@ def _customer_decision(link: ShareLink, to_status: str, *, name: str, reason: st
             actor = f"customer {name or '(no name given)'} via share link"
             _transition(quote, to_status, actor=actor, note=reason)
             ShareLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+            audit_record(f"quote.{to_status}", actor_label=actor[:200], obj=quote,
+                         details={"name": name, "reason": reason[:500], "share_link": link.pk})
     if expired:
         raise ApplicationError(
             "expired", {"__all__": [f"This quote expired on {quote.valid_until:%d %b %Y}."]}
@@ -415,8 +482,9 @@ def quotes_expire_due(today: date | None = None) -> int:
 # Share links
 
 
-def share_link_create(*, user: Any, quote: Quote, expires_at: datetime | None = None
-                      ) -> tuple[ShareLink, str]:
+def share_link_create(
+    *, user: Any, quote: Quote, expires_at: datetime | None = None
+) -> tuple[ShareLink, str]:
     """A new link to this revision. Returns the link and its token; only the token's SHA-256
     is stored, so the token cannot be shown again."""
     if quote.status == QuoteStatus.DRAFT or quote.status == QuoteStatus.SUPERSEDED:
@@ -443,9 +511,17 @@ def share_link_revoke(*, user: Any, link: ShareLink) -> ShareLink:
 
 
 def _enqueue(job_id: int) -> None:
+    """Send the render task. With the broker away the request still succeeds: the job stays
+    queued in the database with no `enqueued_at` (never handed to the broker), and the
+    sweeper sends it on its next run once the broker is back."""
     from .tasks import render_quote_pdf
 
-    render_quote_pdf.delay(job_id)
+    try:
+        render_quote_pdf.delay(job_id)
+    except Exception as exc:  # noqa: BLE001 - kombu/redis/socket errors: broker unavailable
+        logger.warning("PDF job %s not sent (broker unavailable: %s); the sweeper will send it",
+                       job_id, type(exc).__name__)
+        PdfJob.objects.filter(pk=job_id, status=PdfJobStatus.QUEUED).update(enqueued_at=None)
 
 
 def pdf_job_request(*, user: Any, quote: Quote) -> PdfJob:
@@ -489,7 +565,10 @@ def _claim(job_id: int) -> tuple[PdfJob | None, str]:
         if job is None or job.status in {PdfJobStatus.READY, PdfJobStatus.FAILED}:
             return None, job.status if job else "missing"
         if job.attempts >= pdf_max_attempts():
-            _fail(job, f"gave up after {job.attempts} attempts; last error: {job.error or 'worker lost'}")
+            _fail(
+                job,
+                f"gave up after {job.attempts} attempts; last error: {job.error or 'worker lost'}",
+            )
             return None, PdfJobStatus.FAILED
         job.status, job.started_at = PdfJobStatus.RENDERING, timezone.now()
         job.attempts = F("attempts") + 1
@@ -538,9 +617,14 @@ def pdf_job_run(job_id: int) -> RunOutcome:
     relpath = document_relpath(job.quote)
     _write_atomically(relpath, rendered.data)
     PdfJob.objects.filter(pk=job.pk).exclude(status=PdfJobStatus.READY).update(
-        status=PdfJobStatus.READY, file_name=relpath, file_size=len(rendered.data),
-        sha256=hashlib.sha256(rendered.data).hexdigest(), pages=rendered.pages, error="",
-        render_seconds=Decimal(f"{time.monotonic() - started:.3f}"), finished_at=timezone.now(),
+        status=PdfJobStatus.READY,
+        file_name=relpath,
+        file_size=len(rendered.data),
+        sha256=hashlib.sha256(rendered.data).hexdigest(),
+        pages=rendered.pages,
+        error="",
+        render_seconds=Decimal(f"{time.monotonic() - started:.3f}"),
+        finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
     return RunOutcome(PdfJobStatus.READY)
@@ -564,31 +648,45 @@ def _after_error(job: PdfJob, error: str) -> RunOutcome:
     return RunOutcome(PdfJobStatus.QUEUED, retry_in=min(5 * 4 ** (job.attempts - 1), 300))
 
 
-def pdf_jobs_requeue_stale(*, now: datetime | None = None, queued_seconds: int | None = None,
-                           rendering_seconds: int | None = None) -> dict[str, int]:
+def pdf_jobs_requeue_stale(
+    *,
+    now: datetime | None = None,
+    queued_seconds: int | None = None,
+    rendering_seconds: int | None = None,
+) -> dict[str, int]:
     """The sweeper: re-enqueue jobs left pending too long (their message was lost, or their
     worker died and the message did not come back); fail those out of attempts. Each job is
     claimed with a conditional UPDATE, so two sweepers never requeue the same job twice."""
     now = now or timezone.now()
-    queued_s = queued_seconds if queued_seconds is not None else _setting(
-        "QUOTES_PDF_STALE_QUEUED_SECONDS", 900)
-    rendering_s = rendering_seconds if rendering_seconds is not None else _setting(
-        "QUOTES_PDF_STALE_RENDERING_SECONDS", 420)
-    stale = selectors.pdf_jobs_stale(queued_before=now - timedelta(seconds=queued_s),
-                                     rendering_before=now - timedelta(seconds=rendering_s))
+    queued_s = (
+        queued_seconds
+        if queued_seconds is not None
+        else _setting("QUOTES_PDF_STALE_QUEUED_SECONDS", 900)
+    )
+    rendering_s = (
+        rendering_seconds
+        if rendering_seconds is not None
+        else _setting("QUOTES_PDF_STALE_RENDERING_SECONDS", 420)
+    )
+    stale = selectors.pdf_jobs_stale(
+        queued_before=now - timedelta(seconds=queued_s),
+        rendering_before=now - timedelta(seconds=rendering_s),
+    )
     counts = {"requeued": 0, "failed": 0}
     for job in stale:
         if job.attempts >= pdf_max_attempts():
-            reason = f"gave up after {job.attempts} attempts; last error: {job.error or 'worker lost'}"
-            done = PdfJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at
-                                         ).update(status=PdfJobStatus.FAILED, error=reason,
-                                                  finished_at=now, updated_at=now)
+            reason = (
+                f"gave up after {job.attempts} attempts; last error: {job.error or 'worker lost'}"
+            )
+            done = PdfJob.objects.filter(
+                pk=job.pk, status=job.status, updated_at=job.updated_at
+            ).update(status=PdfJobStatus.FAILED, error=reason, finished_at=now, updated_at=now)
             counts["failed"] += done
             continue
         with transaction.atomic():
-            done = PdfJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at
-                                         ).update(status=PdfJobStatus.QUEUED, enqueued_at=now,
-                                                  updated_at=now)
+            done = PdfJob.objects.filter(
+                pk=job.pk, status=job.status, updated_at=job.updated_at
+            ).update(status=PdfJobStatus.QUEUED, enqueued_at=now, updated_at=now)
             if done:
                 transaction.on_commit(partial(_enqueue, job.pk))
         counts["requeued"] += done

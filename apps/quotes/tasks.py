@@ -5,6 +5,7 @@ and retried after a lost worker up to `max_retries` (so a document that always k
 worker cannot loop forever; the job's own `attempts` in the database bounds it as well).
 Errors are retried with backoff by the service's decision; time limits stop a runaway render.
 """
+
 from __future__ import annotations
 
 from celery import shared_task
@@ -14,9 +15,15 @@ from . import services
 
 
 @shared_task(
-    bind=True, name="quotes.render_pdf", acks_late=True, reject_on_worker_lost=True,
-    retry_on_worker_lost=True, max_retries=5, default_retry_delay=5,
-    soft_time_limit=120, time_limit=150,
+    bind=True,
+    name="quotes.render_pdf",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    retry_on_worker_lost=True,
+    max_retries=5,
+    default_retry_delay=5,
+    soft_time_limit=120,
+    time_limit=150,
 )
 def render_quote_pdf(self, job_id: int) -> str:  # type: ignore[no-untyped-def]
     """Render the PDF of job `job_id` (idempotent: a finished job is left alone)."""

@@ -4,6 +4,7 @@ Access checks live in `selectors.quote_get_for_user` (404 across tenants); the c
 share-link views resolve their token through `selectors.share_link_resolve` (404 for unknown,
 expired or revoked tokens) and answer with no-referrer / no-store headers.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,7 +37,9 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     form = QuoteFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     quotes = selectors.quote_list(
-        request.user, mine=filters.get("scope") == "mine", status=filters.get("status", ""),
+        request.user,
+        mine=filters.get("scope") == "mine",
+        status=filters.get("status", ""),
         customer=filters.get("customer", ""),
     )[:200]
     template = "quotes/partials/quote_table.html" if is_htmx(request) else "quotes/list.html"
@@ -71,11 +74,14 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_context(quote: Quote, **extra: Any) -> dict[str, Any]:
     is_latest = not Quote.objects.filter(previous=quote).exists()
     return {
-        "quote": quote, "sections": selectors.quote_sections(quote),
+        "quote": quote,
+        "sections": selectors.quote_sections(quote),
         "revisions": selectors.quote_revisions(quote),
         "history": quote.status_changes.select_related("changed_by"),
-        "job": selectors.pdf_job_for(quote), "links": selectors.share_links_for(quote),
-        "is_latest": is_latest, "can_revise": is_latest and quote.status in services.REVISABLE,
+        "job": selectors.pdf_job_for(quote),
+        "links": selectors.share_links_for(quote),
+        "is_latest": is_latest,
+        "can_revise": is_latest and quote.status in services.REVISABLE,
         **extra,
     }
 
@@ -90,15 +96,20 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = QuoteForm(request.POST or None, instance=quote)
     if request.method == "POST" and form.is_valid():
         try:
-            services.quote_update(user=request.user, quote=quote, data=form.quote_data(),
-                                  line_discounts=form.line_discounts())
+            services.quote_update(
+                user=request.user,
+                quote=quote,
+                data=form.quote_data(),
+                line_discounts=form.line_discounts(),
+            )
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
             messages.success(request, "Quote saved.")
             return redirect("quotes:detail", pk=quote.pk)
-    return render(request, "quotes/form.html", {"form": form, "quote": quote,
-                                                "scenario": quote.scenario})
+    return render(
+        request, "quotes/form.html", {"form": form, "quote": quote, "scenario": quote.scenario}
+    )
 
 
 @login_required
@@ -134,7 +145,9 @@ def quote_revise(request: HttpRequest, pk: int) -> HttpResponse:
         new = services.quote_revise(user=request.user, quote=quote)
     except ApplicationError as exc:
         return _refused(request, quote, exc)
-    messages.success(request, f"Revision {new.revision} created as a draft; {quote.reference} is unchanged.")
+    messages.success(
+        request, f"Revision {new.revision} created as a draft; {quote.reference} is unchanged."
+    )
     return redirect("quotes:edit", pk=new.pk)
 
 
@@ -165,10 +178,12 @@ def share_link_revoke(request: HttpRequest, pk: int, link_id: int) -> HttpRespon
 # The PDF document
 
 
-def _pdf_status(request: HttpRequest, quote: Quote, job: PdfJob | None, status: int = 200
-                ) -> HttpResponse:
-    return render(request, "quotes/partials/pdf_status.html", {"quote": quote, "job": job},
-                  status=status)
+def _pdf_status(
+    request: HttpRequest, quote: Quote, job: PdfJob | None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request, "quotes/partials/pdf_status.html", {"quote": quote, "job": job}, status=status
+    )
 
 
 @login_required
@@ -179,8 +194,12 @@ def pdf_request(request: HttpRequest, pk: int) -> HttpResponse:
         job = services.pdf_job_request(user=request.user, quote=quote)
     except ApplicationError as exc:
         if is_htmx(request):
-            return render(request, "quotes/partials/pdf_status.html",
-                          {"quote": quote, "job": None, "error": exc.message}, status=409)
+            return render(
+                request,
+                "quotes/partials/pdf_status.html",
+                {"quote": quote, "job": None, "error": exc.message},
+                status=409,
+            )
         return _refused(request, quote, exc)
     if is_htmx(request):
         return _pdf_status(request, quote, job)
@@ -201,8 +220,12 @@ def _pdf_file_response(job: PdfJob | None) -> FileResponse:
     if not path.is_file():
         raise Http404("the document is not ready")
     quote = job.quote
-    return FileResponse(path.open("rb"), as_attachment=True, content_type="application/pdf",
-                        filename=f"{quote.number}-{quote.revision}.pdf")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        content_type="application/pdf",
+        filename=f"{quote.number}-{quote.revision}.pdf",
+    )
 
 
 @login_required
@@ -261,10 +284,16 @@ class TooManyMisses(Exception):
 
 def _share_context(link: ShareLink, **extra: Any) -> dict[str, Any]:
     quote = link.quote
-    return {"quote": quote, "link": link, "token_path": extra.pop("token_path"),
-            "sections": selectors.quote_sections(quote), "job": selectors.pdf_job_for(quote),
-            "accept_form": extra.pop("accept_form", None) or AcceptForm(),
-            "reject_form": extra.pop("reject_form", None) or RejectForm(), **extra}
+    return {
+        "quote": quote,
+        "link": link,
+        "token_path": extra.pop("token_path"),
+        "sections": selectors.quote_sections(quote),
+        "job": selectors.pdf_job_for(quote),
+        "accept_form": extra.pop("accept_form", None) or AcceptForm(),
+        "reject_form": extra.pop("reject_form", None) or RejectForm(),
+        **extra,
+    }
 
 
 def _share_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -274,8 +303,9 @@ def _share_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         try:
             link = _resolve(request, token)
         except TooManyMisses:
-            return HttpResponse("Too many attempts; try again later.", status=429,
-                                content_type="text/plain")
+            return HttpResponse(
+                "Too many attempts; try again later.", status=429, content_type="text/plain"
+            )
         return view(request, link, f"/q/{token}/")
 
     return wrapper
@@ -301,8 +331,10 @@ def share_accept(request: HttpRequest, link: ShareLink, token_path: str) -> Http
         try:
             services.quote_accept(link=link, name=form.cleaned_data["name"])
         except ApplicationError as exc:
-            form.add_error("name" if "name" in exc.field_errors else None,
-                           "; ".join(m for ms in exc.field_errors.values() for m in ms) or exc.message)
+            form.add_error(
+                "name" if "name" in exc.field_errors else None,
+                "; ".join(m for ms in exc.field_errors.values() for m in ms) or exc.message,
+            )
         else:
             return redirect(token_path)
     link.quote.refresh_from_db()
@@ -316,11 +348,13 @@ def share_reject(request: HttpRequest, link: ShareLink, token_path: str) -> Http
     form = RejectForm(request.POST)
     if form.is_valid():
         try:
-            services.quote_reject(link=link, name=form.cleaned_data["name"],
-                                  reason=form.cleaned_data["reason"])
+            services.quote_reject(
+                link=link, name=form.cleaned_data["name"], reason=form.cleaned_data["reason"]
+            )
         except ApplicationError as exc:
-            form.add_error(None, "; ".join(m for ms in exc.field_errors.values() for m in ms)
-                           or exc.message)
+            form.add_error(
+                None, "; ".join(m for ms in exc.field_errors.values() for m in ms) or exc.message
+            )
         else:
             return redirect(token_path)
     link.quote.refresh_from_db()

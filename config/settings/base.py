@@ -39,22 +39,31 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apps.core",
     "apps.accounts",
     "apps.catalog",
     "apps.sizing",
     "apps.quotes",
+    "apps.api",
+    "apps.ops",
 ]
 
 MIDDLEWARE = [
+    "apps.ops.middleware.HealthCheckMiddleware",  # first: probes skip host/HTTPS/session checks
     "django.middleware.security.SecurityMiddleware",
+    "apps.api.middleware.RequestIdMiddleware",
+    "apps.ops.middleware.RequestContextMiddleware",  # request id into logs and the audit log
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.ops.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.ops.middleware.DatabaseUnavailableMiddleware",  # OperationalError → 503 Retry-After
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +91,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast (→ 503) instead of hanging a web worker when the server is unreachable.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -91,6 +103,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in: the throttle refuses to check passwords after LOGIN_FAILURE_LIMIT failures of one
+# username from one address (or LOGIN_FAILURE_IP_LIMIT from one address) within the window;
+# counted in the database (apps.ops.models.LoginFailure), shared by every worker and replica.
+AUTHENTICATION_BACKENDS = ["apps.ops.auth.RateLimitedModelBackend"]
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_FAILURE_IP_LIMIT = 50
+LOGIN_FAILURE_WINDOW_SECONDS = 900
+# Sessions end after 30 minutes without a request (the cookie's age, renewed by every
+# request) and 12 hours after the login whatever the activity (SessionLifetimeMiddleware).
+SESSION_COOKIE_AGE = 1800
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_AGE = 12 * 3600
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -112,6 +136,16 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# PDF renders (seconds each, memory-hungry) have their own queue, so quick tasks (ping, the
+# sweeper, expiry) never wait behind them; workers consume `-Q celery` and/or `-Q pdf`.
+CELERY_TASK_ROUTES = {"quotes.render_pdf": {"queue": "pdf"}}
+# Publishing while Redis is down: give up after ~1 s (the caller keeps the job in the database
+# for the sweeper) instead of holding the web request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5,
+}
+# Workers log through Django's LOGGING (JSON lines with task and request ids).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
@@ -136,20 +170,67 @@ QUOTES_PDF_MAX_ATTEMPTS = 3
 QUOTES_PDF_STALE_QUEUED_SECONDS = 900
 QUOTES_PDF_STALE_RENDERING_SECONDS = 420
 
+# The partner REST API (/api/v1/, apps/api): token or session auth, one error format, JSON
+# only, per-token throttles, limit/offset pagination, OpenAPI schema by drf-spectacular.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.api.authentication.ApiTokenAuthentication",  # first: 401 + WWW-Authenticate
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.IsAuthenticatedWithScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsers.BoundedJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.api.negotiation.JsonAlways",
+    # apps.api.errors.exception_handler, with database outages answered 503 + Retry-After.
+    "EXCEPTION_HANDLER": "apps.ops.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttles.ReadWriteThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.ApiPagination",
+    "DEFAULT_SCHEMA_CLASS": "apps.api.schema.ApiAutoSchema",
+}
+# Requests per token (per user for session callers, per address for anonymous ones).
+API_THROTTLE_RATES = {
+    "read": os.environ.get("API_RATE_READ", "600/min"),
+    "write": os.environ.get("API_RATE_WRITE", "120/min"),
+    "sizing": os.environ.get("API_RATE_SIZING", "60/min"),
+    "anon": os.environ.get("API_RATE_ANON", "60/min"),
+}
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024)))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GenAI cluster sizing portal — partner API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (BASE_DIR / "apps" / "api" / "schema_description.md").read_text("utf-8"),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "QuoteStatusEnum": "apps.quotes.choices.QuoteStatus",
+        "PdfJobStatusEnum": "apps.quotes.choices.PdfJobStatus",
+        "BomSectionEnum": "apps.quotes.choices.Section",
+    },
 }
 
+# Logs: JSON lines with the request id (apps.ops.logging) by default; LOG_FORMAT=plain for
+# people reading a terminal. apps.ops.access logs one line per request (method, path, status,
+# duration_ms, user_id).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "apps.ops.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": os.environ.get("LOG_FORMAT", "json")}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+OPS_ACCESS_LOG = env_bool("ACCESS_LOG", True)
+OPS_RETRY_AFTER_SECONDS = 5  # Retry-After of the 503 answered while the database is away
+OPS_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))  # X-Forwarded-For hops
 
 
 def require_secret_key(key: str) -> str:

@@ -9,7 +9,10 @@ GOOD_KEY = "k3V9-qLr2" * 8
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    # A clean production environment: nothing the test run itself sets (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for the live server, which check --deploy rightly refuses).
+    unset = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     base.update({"DJANGO_SETTINGS_MODULE": "config.settings.production",
                  "DATABASE_URL": "postgres://portal:portal@127.0.0.1:5432/portal", **env})
     return subprocess.run(  # noqa: S603

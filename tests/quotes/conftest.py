@@ -1,4 +1,5 @@
 """Fixtures of the quote tests: a catalog, a seller and a partner organization, users."""
+
 from __future__ import annotations
 
 from pathlib import Path

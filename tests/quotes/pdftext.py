@@ -1,4 +1,5 @@
 """Read a generated PDF back: text per page (pypdf), fonts, attachments."""
+
 from __future__ import annotations
 
 import io

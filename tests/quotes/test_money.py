@@ -1,4 +1,5 @@
 """Money is exact and rounded once per currency."""
+
 from decimal import Decimal
 
 import pytest

@@ -1,6 +1,7 @@
 """Fifty concurrent quote creations in real transactions get fifty distinct, consecutive
 numbers (PostgreSQL; a plain TestCase would wrap everything in one transaction and hide the
 race)."""
+
 from __future__ import annotations
 
 import threading
@@ -18,8 +19,9 @@ N = 50
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_fifty_concurrent_creations_get_fifty_consecutive_numbers(postgres, settings,
-                                                                   tmp_path) -> None:
+def test_fifty_concurrent_creations_get_fifty_consecutive_numbers(
+    postgres, settings, tmp_path
+) -> None:
     assert connection.vendor == "postgresql"
     settings.MEDIA_ROOT = tmp_path
     factories.load_catalog()

@@ -1,4 +1,5 @@
 """The PDF job: one document per revision, idempotent runs, retries, failure, the sweeper."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -32,8 +33,9 @@ def test_a_draft_has_no_document(quote, sales_user) -> None:
         services.pdf_job_request(user=sales_user, quote=quote)
 
 
-def test_running_twice_and_asking_again_give_one_document(sent_quote, sales_user, media_root,
-                                                         django_capture_on_commit_callbacks) -> None:
+def test_running_twice_and_asking_again_give_one_document(
+    sent_quote, sales_user, media_root, django_capture_on_commit_callbacks
+) -> None:
     job = sent_quote.pdf_job
     assert (job.status, job.attempts) == ("queued", 0)
     assert services.pdf_job_run(job.pk).status == "ready"
@@ -102,8 +104,9 @@ def test_a_blocked_url_fails_at_once(sent_quote, monkeypatch) -> None:
     assert job.attempts == 1 and "blocked" in job.error
 
 
-def test_asking_again_after_a_failure_starts_over(sent_quote, sales_user,
-                                                  django_capture_on_commit_callbacks) -> None:
+def test_asking_again_after_a_failure_starts_over(
+    sent_quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     PdfJob.objects.update(status="failed", attempts=3, error="x")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         job = services.pdf_job_request(user=sales_user, quote=sent_quote)
@@ -113,7 +116,8 @@ def test_asking_again_after_a_failure_starts_over(sent_quote, sales_user,
 
 
 def test_sweeper_requeues_stale_jobs_and_fails_exhausted_ones(
-        sent_quote, book, sales_user, media_root, django_capture_on_commit_callbacks) -> None:
+    sent_quote, book, sales_user, media_root, django_capture_on_commit_callbacks
+) -> None:
     from . import factories
 
     other, _ = services.quote_send(user=sales_user, quote=factories.make_quote(sales_user))

@@ -1,4 +1,5 @@
 """Quotes through their services: pricing, numbers, lifecycle, revisions, share links."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -23,7 +24,8 @@ def test_quote_from_scenario_prices_every_bom_line(quote, book) -> None:
     lines = list(quote.lines.all())
     assert len(lines) == len(bom)
     assert sorted((ln.part_number, ln.quantity) for ln in lines) == sorted(
-        (b["part_number"], b["quantity"]) for b in bom)
+        (b["part_number"], b["quantity"]) for b in bom
+    )
     prices = {p.part.part_number: p.unit_price for p in Price.objects.filter(book=book)}
     for line in lines:
         assert line.unit_price == prices[line.part_number]
@@ -37,16 +39,20 @@ def test_quote_from_scenario_prices_every_bom_line(quote, book) -> None:
     assert quote.valid_until == timezone.localdate() + timedelta(days=30)
     # Lines come in section order.
     order = ["compute", "fabric", "management", "software", "services"]
-    assert [order.index(ln.section) for ln in lines] == sorted(order.index(ln.section) for ln in lines)
+    assert [order.index(ln.section) for ln in lines] == sorted(
+        order.index(ln.section) for ln in lines
+    )
     change = quote.status_changes.get()
     assert (change.to_status, change.changed_by) == ("draft", quote.owner)
 
 
 def test_numbers_are_consecutive_and_a_failed_creation_gives_its_number_back(
-        book, sales_user, media_root) -> None:
+    book, sales_user, media_root
+) -> None:
     first = factories.make_quote(sales_user)
-    empty = PriceBook.objects.create(code="EMPTY", name="No prices", currency="USD",
-                                     valid_from=book.valid_from)
+    empty = PriceBook.objects.create(
+        code="EMPTY", name="No prices", currency="USD", valid_from=book.valid_from
+    )
     with pytest.raises(ApplicationError) as err:
         factories.make_quote(sales_user, book=empty)
     assert "EMPTY has no price for" in err.value.field_errors["price_book"][0]
@@ -58,20 +64,31 @@ def test_numbers_are_consecutive_and_a_failed_creation_gives_its_number_back(
 
 def test_overall_and_line_discounts_recompute_totals(quote, sales_user) -> None:
     line = quote.lines.order_by("-line_total").first()
-    quote = services.quote_update(user=sales_user, quote=quote,
-                                  data={"discount_percent": Decimal("10")},
-                                  line_discounts={line.pk: "12.5"})
+    quote = services.quote_update(
+        user=sales_user,
+        quote=quote,
+        data={"discount_percent": Decimal("10")},
+        line_discounts={line.pk: "12.5"},
+    )
     line.refresh_from_db()
     assert line.discount_percent == Decimal("12.50")
-    assert line.line_total == (line.unit_price * line.quantity * Decimal("0.875")).quantize(Decimal("0.01"))
+    assert line.line_total == (line.unit_price * line.quantity * Decimal("0.875")).quantize(
+        Decimal("0.01")
+    )
     assert quote.subtotal == sum(ln.line_total for ln in quote.lines.all())
     assert quote.discount_amount == (quote.subtotal / 10).quantize(Decimal("0.01"))
     assert quote.total == quote.subtotal - quote.discount_amount
 
 
-@pytest.mark.parametrize("bad", [{"discount_percent": "101"}, {"discount_percent": "-1"},
-                                 {"discount_percent": "1.234"},
-                                 {"valid_until": "past"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"discount_percent": "101"},
+        {"discount_percent": "-1"},
+        {"discount_percent": "1.234"},
+        {"valid_until": "past"},
+    ],
+)
 def test_bad_input_is_refused_with_field_errors(quote, sales_user, bad) -> None:
     if bad.get("valid_until") == "past":
         bad = {"valid_until": timezone.localdate() - timedelta(days=1)}
@@ -81,7 +98,8 @@ def test_bad_input_is_refused_with_field_errors(quote, sales_user, bad) -> None:
 
 
 def test_send_makes_it_immutable_with_a_link_and_a_document(
-        quote, sales_user, django_capture_on_commit_callbacks) -> None:
+    quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         quote, token = services.quote_send(user=sales_user, quote=quote)
     assert len(callbacks) == 1  # the render was enqueued after the commit
@@ -99,7 +117,8 @@ def test_send_makes_it_immutable_with_a_link_and_a_document(
 
 
 def test_revise_keeps_the_earlier_revision_and_supersedes_it_when_sent(
-        quote, sales_user, django_capture_on_commit_callbacks) -> None:
+    quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         quote, token_a = services.quote_send(user=sales_user, quote=quote)
     total_a = quote.total
@@ -123,7 +142,12 @@ def test_revise_keeps_the_earlier_revision_and_supersedes_it_when_sent(
 
 def test_next_revision_letter() -> None:
     assert [services.next_revision_letter(x) for x in ["A", "B", "Z", "AZ", "ZZ"]] == [
-        "B", "C", "AA", "BA", "AAA"]
+        "B",
+        "C",
+        "AA",
+        "BA",
+        "AAA",
+    ]
 
 
 def _sent(quote, user, capture):
@@ -131,7 +155,9 @@ def _sent(quote, user, capture):
         return services.quote_send(user=user, quote=quote)
 
 
-def test_customer_accepts_with_typed_name(quote, sales_user, django_capture_on_commit_callbacks) -> None:
+def test_customer_accepts_with_typed_name(
+    quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     quote, token = _sent(quote, sales_user, django_capture_on_commit_callbacks)
     link = selectors.share_link_resolve(token)
     with pytest.raises(ApplicationError) as err:
@@ -148,7 +174,8 @@ def test_customer_accepts_with_typed_name(quote, sales_user, django_capture_on_c
 
 
 def test_customer_rejects_then_a_revision_can_follow(
-        quote, sales_user, django_capture_on_commit_callbacks) -> None:
+    quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     quote, token = _sent(quote, sales_user, django_capture_on_commit_callbacks)
     quote = services.quote_reject(link=selectors.share_link_resolve(token), reason="too dear")
     assert quote.status == QuoteStatus.REJECTED and quote.decision_reason == "too dear"
@@ -168,9 +195,12 @@ def test_expiry_by_date(quote, sales_user, django_capture_on_commit_callbacks) -
     assert quote.status_changes.last().actor == "system"
 
 
-def test_expire_due_sweeps_sent_quotes_only(book, sales_user, media_root,
-                                            django_capture_on_commit_callbacks) -> None:
-    sent, _ = _sent(factories.make_quote(sales_user), sales_user, django_capture_on_commit_callbacks)
+def test_expire_due_sweeps_sent_quotes_only(
+    book, sales_user, media_root, django_capture_on_commit_callbacks
+) -> None:
+    sent, _ = _sent(
+        factories.make_quote(sales_user), sales_user, django_capture_on_commit_callbacks
+    )
     draft = factories.make_quote(sales_user)
     assert services.quotes_expire_due(today=timezone.localdate() + timedelta(days=31)) == 1
     sent.refresh_from_db()
@@ -179,13 +209,15 @@ def test_expire_due_sweeps_sent_quotes_only(book, sales_user, media_root,
 
 
 def test_revoked_and_expired_links_resolve_to_nothing(
-        quote, sales_user, django_capture_on_commit_callbacks) -> None:
+    quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     quote, token = _sent(quote, sales_user, django_capture_on_commit_callbacks)
     link = selectors.share_link_resolve(token)
     services.share_link_revoke(user=sales_user, link=link)
     assert selectors.share_link_resolve(token) is None
     link2, token2 = services.share_link_create(
-        user=sales_user, quote=quote, expires_at=timezone.now() - timedelta(seconds=1))
+        user=sales_user, quote=quote, expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert selectors.share_link_resolve(token2) is None
     assert selectors.share_link_resolve("x" * 43) is None
     assert selectors.share_link_resolve(token[:-1]) is None

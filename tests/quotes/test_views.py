@@ -1,5 +1,6 @@
 """Pages of the quotes app: tenant scoping, forms with field errors, lifecycle buttons, htmx
 progress, and the customer's share link."""
+
 from __future__ import annotations
 
 import re
@@ -28,10 +29,13 @@ def _token(response) -> str:
     return match.group(1)
 
 
-def test_partner_sees_only_its_organizations_quotes(client, quote, partner_user, sales_user,
-                                                    media_root) -> None:
+def test_partner_sees_only_its_organizations_quotes(
+    client, quote, partner_user, sales_user, media_root
+) -> None:
     partner_scenario = factories.make_scenario(partner_user)
-    own = factories.make_quote(partner_user, scenario=partner_scenario, customer_company="PartnerCo")
+    own = factories.make_quote(
+        partner_user, scenario=partner_scenario, customer_company="PartnerCo"
+    )
     _login(client, partner_user)
     page = client.get(reverse("quotes:list")).content.decode()
     assert own.number in page and quote.number not in page
@@ -43,8 +47,9 @@ def test_partner_sees_only_its_organizations_quotes(client, quote, partner_user,
     assert client.get(scenario_url).status_code == 404
 
 
-def test_list_filters_by_status_customer_and_mine(client, book, sales_user, seller, media_root,
-                                                  django_assert_max_num_queries) -> None:
+def test_list_filters_by_status_customer_and_mine(
+    client, book, sales_user, seller, media_root, django_assert_max_num_queries
+) -> None:
     colleague = factories.make_user(seller)
     a = factories.make_quote(sales_user, customer_company="Alpha AG")
     b = factories.make_quote(colleague, customer_company="Beta BV")
@@ -71,21 +76,39 @@ def test_create_from_scenario_shows_field_errors_and_creates(client, book, sales
     url = reverse("quotes:create_from_scenario", args=[scenario.pk])
     page = client.get(url)
     assert page.status_code == 200 and b"SAMPLE-USD" in page.content
-    bad = client.post(url, {"customer_company": "", "customer_contact": "x",
-                            "customer_email": "not-an-email", "price_book": book.pk,
-                            "valid_until": (timezone.localdate() - timedelta(days=2)).isoformat(),
-                            "discount_percent": "150", "terms": "t"})
+    bad = client.post(
+        url,
+        {
+            "customer_company": "",
+            "customer_contact": "x",
+            "customer_email": "not-an-email",
+            "price_book": book.pk,
+            "valid_until": (timezone.localdate() - timedelta(days=2)).isoformat(),
+            "discount_percent": "150",
+            "terms": "t",
+        },
+    )
     assert bad.status_code == 200
     errors = bad.context["form"].errors
     assert {"customer_company", "customer_email", "discount_percent", "valid_until"} <= set(errors)
     assert Quote.objects.count() == 0
-    garbage = client.post(url, {"price_book": "abc", "valid_until": "31/31/2020",
-                                "discount_percent": "NaN"})
+    garbage = client.post(
+        url, {"price_book": "abc", "valid_until": "31/31/2020", "discount_percent": "NaN"}
+    )
     assert garbage.status_code == 200 and Quote.objects.count() == 0
-    ok = client.post(url, {"customer_company": "Acme", "customer_contact": "Ada",
-                           "customer_email": "ada@example.com", "price_book": book.pk,
-                           "valid_until": (timezone.localdate() + timedelta(days=10)).isoformat(),
-                           "discount_percent": "2.5", "terms": "Net 30", "notes": ""})
+    ok = client.post(
+        url,
+        {
+            "customer_company": "Acme",
+            "customer_contact": "Ada",
+            "customer_email": "ada@example.com",
+            "price_book": book.pk,
+            "valid_until": (timezone.localdate() + timedelta(days=10)).isoformat(),
+            "discount_percent": "2.5",
+            "terms": "Net 30",
+            "notes": "",
+        },
+    )
     quote = Quote.objects.get()
     assert ok.status_code == 302 and ok["Location"] == reverse("quotes:detail", args=[quote.pk])
     assert quote.discount_percent.as_tuple() and str(quote.discount_percent) == "2.50"
@@ -94,14 +117,21 @@ def test_create_from_scenario_shows_field_errors_and_creates(client, book, sales
 
 
 def test_edit_is_for_drafts_only_and_send_shows_the_link_once(
-        client, quote, sales_user, django_capture_on_commit_callbacks) -> None:
+    client, quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     _login(client, sales_user)
     edit = reverse("quotes:edit", args=[quote.pk])
     line = quote.lines.first()
     form = client.get(edit).context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update({"price_book": quote.price_book_id, "valid_until": quote.valid_until.isoformat(),
-                 f"line_{line.pk}": "150", "discount_percent": "0"})
+    data.update(
+        {
+            "price_book": quote.price_book_id,
+            "valid_until": quote.valid_until.isoformat(),
+            f"line_{line.pk}": "150",
+            "discount_percent": "0",
+        }
+    )
     bad = client.post(edit, data)
     assert bad.status_code == 200 and f"line_{line.pk}" in bad.context["form"].errors
     data[f"line_{line.pk}"] = "10"
@@ -119,7 +149,9 @@ def test_edit_is_for_drafts_only_and_send_shows_the_link_once(
     assert token not in client.get(reverse("quotes:detail", args=[quote.pk])).content.decode()
 
 
-def test_revise_makes_revision_b(client, quote, sales_user, django_capture_on_commit_callbacks) -> None:
+def test_revise_makes_revision_b(
+    client, quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     _login(client, sales_user)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("quotes:send", args=[quote.pk]))
@@ -131,8 +163,9 @@ def test_revise_makes_revision_b(client, quote, sales_user, django_capture_on_co
     assert client.post(reverse("quotes:revise", args=[quote.pk])).status_code == 409
 
 
-def test_pdf_progress_partial_polls_until_ready(client, quote, sales_user,
-                                                django_capture_on_commit_callbacks) -> None:
+def test_pdf_progress_partial_polls_until_ready(
+    client, quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     _login(client, sales_user)
     with django_capture_on_commit_callbacks(execute=False):
         services.quote_send(user=sales_user, quote=quote)
@@ -146,12 +179,16 @@ def test_pdf_progress_partial_polls_until_ready(client, quote, sales_user,
     download = client.get(reverse("quotes:pdf_download", args=[quote.pk]))
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
-    again = client.post(reverse("quotes:pdf_request", args=[quote.pk]), headers={"HX-Request": "true"})
+    again = client.post(
+        reverse("quotes:pdf_request", args=[quote.pk]), headers={"HX-Request": "true"}
+    )
     assert again.status_code == 200 and "Download PDF" in again.content.decode()
     assert PdfJob.objects.count() == 1
 
 
-def test_failed_job_shows_its_reason(client, quote, sales_user, django_capture_on_commit_callbacks) -> None:
+def test_failed_job_shows_its_reason(
+    client, quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     _login(client, sales_user)
     with django_capture_on_commit_callbacks(execute=False):
         services.quote_send(user=sales_user, quote=quote)
@@ -173,8 +210,9 @@ def _assert_share_headers(response) -> None:
     assert response["Cache-Control"] == "no-store"
 
 
-def test_customer_link_summary_download_and_accept(client, quote, sales_user,
-                                                   django_capture_on_commit_callbacks) -> None:
+def test_customer_link_summary_download_and_accept(
+    client, quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     token = _share(client, quote, sales_user, django_capture_on_commit_callbacks)
     page = client.get(f"/q/{token}/")
     _assert_share_headers(page)
@@ -198,15 +236,18 @@ def test_customer_link_summary_download_and_accept(client, quote, sales_user,
     assert quote.status == "accepted"
 
 
-def test_customer_link_reject(client, quote, sales_user, django_capture_on_commit_callbacks) -> None:
+def test_customer_link_reject(
+    client, quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     token = _share(client, quote, sales_user, django_capture_on_commit_callbacks)
     assert client.post(f"/q/{token}/reject/", {"reason": "budget"}).status_code == 302
     quote.refresh_from_db()
     assert quote.status == "rejected" and quote.decision_reason == "budget"
 
 
-def test_unknown_expired_and_revoked_links_answer_404(client, quote, sales_user,
-                                                      django_capture_on_commit_callbacks) -> None:
+def test_unknown_expired_and_revoked_links_answer_404(
+    client, quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     token = _share(client, quote, sales_user, django_capture_on_commit_callbacks)
     for bad in ["x" * 43, token[:-1], "short", token + "A"]:
         response = client.get(f"/q/{bad}/")
@@ -227,8 +268,9 @@ def test_unknown_expired_and_revoked_links_answer_404(client, quote, sales_user,
     assert quote.status == "sent"
 
 
-def test_link_reaches_its_revision_only(client, quote, sales_user,
-                                        django_capture_on_commit_callbacks) -> None:
+def test_link_reaches_its_revision_only(
+    client, quote, sales_user, django_capture_on_commit_callbacks
+) -> None:
     token = _share(client, quote, sales_user, django_capture_on_commit_callbacks)
     other = factories.make_quote(sales_user, customer_company="Other Co")
     page = client.get(f"/q/{token}/").content.decode()
@@ -237,7 +279,11 @@ def test_link_reaches_its_revision_only(client, quote, sales_user,
 
 
 def test_share_misses_are_rate_limited(client, settings) -> None:
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                   "LOCATION": "share-miss-test"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "share-miss-test",
+        }
+    }
     codes = [client.get(f"/q/{'y' * 43}/").status_code for _ in range(32)]
     assert codes[:30] == [404] * 30 and codes[-1] == 429

@@ -1,8 +1,11 @@
 """The PDF rendered by a real Celery worker through Redis (PostgreSQL + Redis; CI runs these
 with REQUIRE_SERVICES=1, locally they skip without the services)."""
+
 from __future__ import annotations
 
+import os
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +16,8 @@ from . import factories
 from .pdftext import page_texts, squash
 from .worker_helpers import pdf_files, wait_for
 
-pytestmark = pytest.mark.services
+# Real transactions: the worker must see committed rows, and on_commit must fire.
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def _start_worker(monkeypatch, request, render_delay: str):
@@ -25,12 +29,12 @@ def _start_worker(monkeypatch, request, render_delay: str):
 
 
 @pytest.fixture
-def worker(monkeypatch, media_root, request):
+def worker(transactional_db, monkeypatch, media_root, request):
     return _start_worker(monkeypatch, request, "0")
 
 
 @pytest.fixture
-def slow_worker(monkeypatch, media_root, request):
+def slow_worker(transactional_db, monkeypatch, media_root, request):
     return _start_worker(monkeypatch, request, "4")
 
 
@@ -39,11 +43,13 @@ def _job(quote):
 
 
 def test_worker_renders_the_document(worker, book, sales_user, media_root) -> None:
-    quote = factories.make_quote(sales_user, scenario=factories.make_scenario(
-        sales_user, factories.LARGE_WORKLOAD))
+    quote = factories.make_quote(
+        sales_user, scenario=factories.make_scenario(sales_user, factories.LARGE_WORKLOAD)
+    )
     quote, _ = services.quote_send(user=sales_user, quote=quote)  # enqueued on commit
-    job = wait_for(lambda: _job(quote).status == "ready" and _job(quote), 90, "the PDF",
-                   worker.log_path)
+    job = wait_for(
+        lambda: _job(quote).status == "ready" and _job(quote), 90, "the PDF", worker.log_path
+    )
     assert job.attempts == 1 and job.error == ""
     text = squash("\n".join(page_texts(media_root / job.file_name)))
     assert squash(quote.number) in text
@@ -53,8 +59,9 @@ def test_worker_renders_the_document(worker, book, sales_user, media_root) -> No
     assert "quotes.render_pdf" in worker.log_path.read_text()
 
 
-def test_sigkill_mid_render_still_ends_with_exactly_one_document(slow_worker, book, sales_user,
-                                                                media_root) -> None:
+def test_sigkill_mid_render_still_ends_with_exactly_one_document(
+    slow_worker, book, sales_user, media_root
+) -> None:
     quote = factories.make_quote(sales_user)
     quote, _ = services.quote_send(user=sales_user, quote=quote)
     worker = slow_worker
@@ -63,10 +70,34 @@ def test_sigkill_mid_render_still_ends_with_exactly_one_document(slow_worker, bo
     job = _job(quote)
     assert (job.status, job.attempts) == ("rendering", 1)
     worker.start()
-    job = wait_for(lambda: _job(quote).status == "ready" and _job(quote), 90,
-                   "the redelivered render", worker.log_path)
+    job = wait_for(
+        lambda: _job(quote).status == "ready" and _job(quote),
+        90,
+        "the redelivered render",
+        worker.log_path,
+    )
     assert job.attempts == 2
     assert pdf_files(media_root) == [media_root / job.file_name]
     assert PdfJob.objects.filter(quote=quote).count() == 1
     services.pdf_job_request(user=sales_user, quote=quote)  # asking again: same document
     assert pdf_files(media_root) == [media_root / job.file_name]
+
+
+def _pool_children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children]
+
+
+def test_killed_pool_process_is_retried_and_ends_with_one_document(slow_worker, book, sales_user,
+                                                                  media_root) -> None:
+    worker = slow_worker
+    quote = factories.make_quote(sales_user)
+    quote, _ = services.quote_send(user=sales_user, quote=quote)
+    wait_for(lambda: _job(quote).status == "rendering", 30, "the render to start", worker.log_path)
+    (child,) = _pool_children(worker.proc.pid)
+    os.kill(child, signal.SIGKILL)  # only the pool process: the worker notices and retries
+    job = wait_for(lambda: _job(quote).status == "ready" and _job(quote), 60,
+                   "the retried render", worker.log_path)
+    assert job.attempts == 2
+    assert pdf_files(media_root) == [media_root / job.file_name]
+    assert "WorkerLostError" in worker.log_path.read_text()

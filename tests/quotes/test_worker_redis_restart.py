@@ -1,8 +1,10 @@
 """Restarting Redis with render jobs queued loses none: the worker talks to a private
 redis-server with AOF (appendonly yes, appendfsync everysec), which this test crashes (SIGKILL)
 and restarts. The shared Redis is never touched."""
+
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -21,7 +23,7 @@ from tests.conftest import require_or_skip
 from . import factories
 from .worker_helpers import pdf_files, wait_for
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 N_JOBS = 4
 
 
@@ -36,10 +38,25 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(  # noqa: S603
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-             "--bind", "127.0.0.1", "--dir", str(self.dir), "--appendonly", "yes",
-             "--appendfsync", "everysec", "--maxmemory-policy", "noeviction", "--save", ""],
-            stdout=(self.dir / "redis.log").open("ab"), stderr=subprocess.STDOUT,
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.dir),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--maxmemory-policy",
+                "noeviction",
+                "--save",
+                "",
+            ],
+            stdout=(self.dir / "redis.log").open("ab"),
+            stderr=subprocess.STDOUT,
         )
         wait_for(self.ping, 15, "the private redis-server")
 
@@ -56,16 +73,21 @@ class PrivateRedis:
         self.proc = None
 
     def queue_length(self) -> int:
-        return int(redis.Redis.from_url(self.url).llen("celery"))
+        return int(redis.Redis.from_url(self.url).llen("pdf"))  # CELERY_TASK_ROUTES
 
 
-def _point_app_at(url: str) -> None:
-    """The in-process Celery app (producer, control) uses `url` from now on."""
+def _point_app_at(url: str | None) -> None:
+    """The in-process Celery app (producer, control) uses `url` from now on (Celery reads
+    CELERY_BROKER_URL from the environment before its configuration)."""
+    from kombu import pools
+
     from config.celery_app import app
 
-    app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
+    if url is None:
+        os.environ.pop("CELERY_BROKER_URL", None)
+    else:
+        os.environ["CELERY_BROKER_URL"] = url
+    pools.reset()  # close and forget every cached connection (some point at a dead server)
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -86,17 +108,17 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 @pytest.fixture
 def redis_broker(private_redis: PrivateRedis) -> Iterator[str]:
     """Overrides the project fixture: the worker and this process use the private Redis."""
-    from django.conf import settings
-
+    previous = os.environ.get("CELERY_BROKER_URL")
     _point_app_at(private_redis.url)
     try:
         yield private_redis.url
     finally:
-        _point_app_at(settings.CELERY_BROKER_URL)
+        _point_app_at(previous)
 
 
-def test_redis_crash_with_jobs_queued_loses_none(media_root, redis_broker, private_redis,
-                                                  celery_worker, book, sales_user) -> None:
+def test_redis_crash_with_jobs_queued_loses_none(
+    media_root, redis_broker, private_redis, celery_worker, book, sales_user
+) -> None:
     celery_worker.stop()  # nobody consumes: the jobs stay queued in Redis
     scenario = factories.make_scenario(sales_user)
     quotes = []
@@ -110,7 +132,11 @@ def test_redis_crash_with_jobs_queued_loses_none(media_root, redis_broker, priva
     assert private_redis.queue_length() == N_JOBS
     _point_app_at(private_redis.url)  # drop connections to the dead server
     celery_worker.start()
-    wait_for(lambda: PdfJob.objects.filter(status="ready").count() == N_JOBS, 120,
-             "every queued document", celery_worker.log_path)
+    wait_for(
+        lambda: PdfJob.objects.filter(status="ready").count() == N_JOBS,
+        120,
+        "every queued document",
+        celery_worker.log_path,
+    )
     assert len(pdf_files(media_root)) == N_JOBS
     assert set(PdfJob.objects.values_list("attempts", flat=True)) == {1}

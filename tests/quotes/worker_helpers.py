@@ -1,4 +1,5 @@
 """Helpers for tests that drive a real Celery worker."""
+
 from __future__ import annotations
 
 import time
@@ -9,8 +10,13 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], T], timeout: float, what: str, log: Path | None = None,
-             interval: float = 0.2) -> T:
+def wait_for(
+    check: Callable[[], T],
+    timeout: float,
+    what: str,
+    log: Path | None = None,
+    interval: float = 0.2,
+) -> T:
     """Poll `check` until it returns something truthy; fail with the worker log otherwise."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -19,7 +25,9 @@ def wait_for(check: Callable[[], T], timeout: float, what: str, log: Path | None
             return value
         time.sleep(interval)
     tail = log.read_text()[-4000:] if log and log.exists() else ""
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- worker log ---\n{tail}")
+    raise AssertionError(
+        f"timed out after {timeout}s waiting for {what}\n--- worker log ---\n{tail}"
+    )
 
 
 def pdf_files(root: Path) -> list[Path]:

@@ -1,4 +1,5 @@
 """Template filters for quotes: money in the quote's currency, percentages."""
+
 from decimal import Decimal
 
 from django import template
@@ -22,3 +23,10 @@ def percent(value: Decimal | None) -> str:
     if not value:
         return ""
     return f"{value.normalize():f} %"
+
+
+@register.filter
+def in_pairs(rows: list[tuple[str, str]]) -> list[tuple[tuple[str, str], tuple[str, str] | None]]:
+    """Key–value rows two to a line (a four-column table: half the rows to lay out)."""
+    rows = list(rows)
+    return [(rows[i], rows[i + 1] if i + 1 < len(rows) else None) for i in range(0, len(rows), 2)]

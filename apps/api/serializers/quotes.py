@@ -1,0 +1,114 @@
+"""Quotes, their lines, their PDF document, and the requests that create and send them.
+Money is a decimal string in the quote's currency."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.quotes.choices import PdfJobStatus, QuoteStatus
+from apps.quotes.models import PdfJob, Quote, QuoteLine
+
+from .sizing import WorkloadField
+
+
+class QuoteLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = QuoteLine
+        fields = ["id", "position", "section", "part_number", "description", "quantity",
+                  "unit_price", "discount_percent", "line_total", "reason"]
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    """One revision of a quote (list form: no lines, terms or notes)."""
+
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    price_book = serializers.CharField(source="price_book.code", read_only=True)
+    scenario = serializers.IntegerField(source="scenario_id", read_only=True)
+    previous = serializers.IntegerField(source="previous_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Quote
+        fields = ["id", "number", "revision", "reference", "status", "scenario", "previous",
+                  "customer_company", "customer_contact", "customer_email", "price_book",
+                  "currency", "is_sample", "valid_until", "discount_percent", "subtotal",
+                  "discount_amount", "total", "engine_version", "owner", "created_at",
+                  "updated_at", "sent_at", "decided_at"]
+
+
+class QuoteDetailSerializer(QuoteSerializer):
+    lines = QuoteLineSerializer(many=True, read_only=True)
+    pdf_status = serializers.SerializerMethodField(
+        help_text="status of the PDF document, null until requested (POST …/pdf/)")
+
+    class Meta(QuoteSerializer.Meta):
+        fields = [*QuoteSerializer.Meta.fields, "terms", "notes", "pdf_status", "lines"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=PdfJobStatus.choices, allow_null=True))
+    def get_pdf_status(self, obj: Quote) -> str | None:
+        try:
+            return str(obj.pdf_job.status)
+        except PdfJob.DoesNotExist:
+            return None
+
+
+class QuoteFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=QuoteStatus.choices, required=False)
+    customer = serializers.CharField(required=False, max_length=100,
+                                     help_text="substring of the customer company or contact")
+    mine = serializers.BooleanField(required=False, default=False,
+                                    help_text="only quotes the caller owns")
+
+
+class QuoteCreateSerializer(serializers.Serializer):
+    """Give `scenario` (the id of a saved scenario) or `workload` (sized and saved as a new
+    scenario named `scenario_name`, then quoted), not both."""
+
+    scenario = serializers.IntegerField(required=False, min_value=1)
+    workload = WorkloadField(required=False)
+    scenario_name = serializers.CharField(required=False, max_length=200,
+                                          help_text="for a workload; default 'API quote'")
+    customer_company = serializers.CharField(max_length=200)
+    customer_contact = serializers.CharField(max_length=200)
+    customer_email = serializers.EmailField(max_length=254)
+    price_book = serializers.CharField(
+        required=False, max_length=40,
+        help_text="price book code; default the current one (see /api/v1/catalog/price-books/)")
+    valid_until = serializers.DateField(required=False,
+                                        help_text="default 30 days ahead; at most 365")
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100"),
+        required=False)
+    terms = serializers.CharField(required=False, max_length=10000, allow_blank=True)
+    notes = serializers.CharField(required=False, max_length=5000, allow_blank=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("scenario" in attrs) == ("workload" in attrs):
+            raise serializers.ValidationError(
+                {"scenario": ["Give either scenario or workload, not both."]})
+        return attrs
+
+
+class SendResultSerializer(serializers.Serializer):
+    quote = QuoteDetailSerializer()
+    share_url = serializers.URLField(
+        help_text="the customer's link; shown only in this answer (only its hash is kept)")
+
+
+class PdfJobSerializer(serializers.ModelSerializer):
+    quote = serializers.IntegerField(source="quote_id", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PdfJob
+        fields = ["quote", "status", "attempts", "error", "pages", "file_size", "sha256",
+                  "requested_at", "finished_at", "download_url"]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_download_url(self, obj: PdfJob) -> str | None:
+        if obj.status != PdfJobStatus.READY:
+            return None
+        request = self.context.get("request")
+        path = f"/api/v1/quotes/{obj.quote_id}/pdf/download/"
+        return request.build_absolute_uri(path) if request is not None else path

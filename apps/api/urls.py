@@ -1,0 +1,34 @@
+"""/api/v1/: the router of the partner REST API, its schema and its documentation."""
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.routers import SimpleRouter
+
+from .views import catalog, meta, quotes, sizing
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("catalog/parts", catalog.PartViewSet, basename="part")
+router.register("catalog/gpus", catalog.GpuViewSet, basename="gpu")
+router.register("catalog/platforms", catalog.PlatformViewSet, basename="platform")
+router.register("catalog/models", catalog.LlmModelViewSet, basename="llm-model")
+router.register("catalog/price-books", catalog.PriceBookViewSet, basename="price-book")
+router.register("scenarios", sizing.ScenarioViewSet, basename="scenario")
+router.register("quotes", quotes.QuoteViewSet, basename="quote")
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 schema (YAML, or JSON with ?format=json); public, like the docs."""
+
+    content_negotiation_class = DefaultContentNegotiation
+
+
+urlpatterns = [
+    path("me/", meta.MeApi.as_view(), name="me"),
+    path("sizing/", sizing.SizingApi.as_view(), name="sizing"),
+    path("", include(router.urls)),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -1,0 +1,207 @@
+"""/api/v1/quotes/: create (from a saved scenario or straight from a workload, with
+`Idempotency-Key`), list, retrieve, revise, send (answers the customer's link), and the PDF
+document: request it, poll its status, download it."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.catalog import selectors as catalog_selectors
+from apps.core.exceptions import ApplicationError
+from apps.quotes import selectors, services
+from apps.quotes.choices import PdfJobStatus
+from apps.quotes.models import PdfJob, Quote
+from apps.sizing import selectors as sizing_selectors
+from apps.sizing import services as sizing_services
+from apps.sizing.models import Scenario
+
+from ..errors import ApiError, application_error
+from ..idempotency import HEADER, idempotent
+from ..serializers.quotes import (
+    PdfJobSerializer,
+    QuoteCreateSerializer,
+    QuoteDetailSerializer,
+    QuoteFilter,
+    QuoteSerializer,
+    SendResultSerializer,
+)
+from ..throttles import ReadWriteThrottle, SizingThrottle
+from .common import query
+from .sizing import _int_or_404, _valid, price_book_or_400
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER, str, OpenApiParameter.HEADER, required=False,
+    description="Any unique string (a UUID) per intended quote, kept 24 h per token: a retry "
+                "with the same key and body returns the first answer (header "
+                "`Idempotent-Replayed: true`) instead of a second quote; the same key with "
+                "another body answers 422 `idempotency_key_reused`.")
+SQL_BIGINT_MAX = 2**63 - 1
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[QuoteFilter], description=(
+        "The latest revision of each quote of the caller's organization, newest first.")),
+    retrieve=extend_schema(description="One revision, with its lines."),
+    create=extend_schema(
+        request=QuoteCreateSerializer, parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: QuoteDetailSerializer},
+        description="A draft quote (revision A) priced with a price book, from a saved "
+                    "scenario (`scenario`) or from a workload sized and saved as a new "
+                    "scenario (`workload`)."),
+)
+class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Quotes of the caller's organization."""
+
+    http_method_names = ["get", "post", "head", "options"]
+    throttle_classes = [ReadWriteThrottle, SizingThrottle]
+    engine_actions = {"create"}
+    lookup_value_regex = r"[0-9]+"
+    extra_error_codes = {"create": ["409", "422"], "revise": ["409"], "send": ["409"],
+                         "pdf": ["409"], "pdf_download": ["409"]}
+
+    def get_serializer_class(self) -> Any:
+        return QuoteSerializer if self.action == "list" else QuoteDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Quote]:
+        params = query(self.request, QuoteFilter) if self.action == "list" else {}
+        return selectors.quote_list(self.request.user, mine=params.get("mine", False),
+                                    status=params.get("status", ""),
+                                    customer=params.get("customer", ""))
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(QuoteDetailSerializer(_quote_or_404(request, pk)).data)
+
+    def create(self, request: Request) -> Response:
+        data = _valid(QuoteCreateSerializer, request.data)
+        return idempotent(request, lambda: self._create(request, data))
+
+    def _create(self, request: Request, data: dict[str, Any]) -> tuple[Response, Quote]:
+        book = price_book_or_400(data.get("price_book")) or catalog_selectors.price_book_current()
+        if book is None:
+            raise ApiError(400, "validation_error", "No price book is valid today.",
+                           {"price_book": ["No price book is valid today."]})
+        extra = {k: data[k] for k in ("valid_until", "discount_percent", "terms", "notes")
+                 if k in data}
+        with transaction.atomic():  # a refused quote leaves no scenario behind
+            scenario = self._scenario(request, data)
+            try:
+                quote = services.quote_create_from_scenario(
+                    user=request.user, scenario=scenario, price_book=book,
+                    customer_company=data["customer_company"],
+                    customer_contact=data["customer_contact"],
+                    customer_email=data["customer_email"], **extra)
+            except ApplicationError as exc:
+                raise application_error(exc) from None
+        body = QuoteDetailSerializer(quote).data
+        return Response(body, status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/quotes/{quote.pk}/"}), quote
+
+    def _scenario(self, request: Request, data: dict[str, Any]) -> Scenario:
+        if "workload" in data:
+            try:
+                return sizing_services.scenario_create(
+                    user=request.user, name=data.get("scenario_name") or "API quote",
+                    inputs=data["workload"])
+            except ApplicationError as exc:
+                raise application_error(exc, prefix="workload") from None
+        return _visible_scenario(request, data["scenario"])
+
+    @extend_schema(request=None, responses={201: QuoteDetailSerializer},
+                   description="A new draft revision (B, C, …) of a sent, rejected or expired "
+                               "quote; the revision revised stays unchanged. 409 otherwise.")
+    @action(detail=True, methods=["post"])
+    def revise(self, request: Request, pk: str) -> Response:
+        quote = _quote_or_404(request, pk)
+        try:
+            new = services.quote_revise(user=request.user, quote=quote)
+        except ApplicationError as exc:
+            raise application_error(exc, status_code=409, code="conflict") from None
+        return Response(QuoteDetailSerializer(new).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: SendResultSerializer},
+                   description="Send a draft: it becomes immutable, the PDF document is "
+                               "requested, and the customer's link is answered — only here, "
+                               "once. 409 unless the quote is a draft.")
+    @action(detail=True, methods=["post"])
+    def send(self, request: Request, pk: str) -> Response:
+        quote = _quote_or_404(request, pk)
+        try:
+            quote, token = services.quote_send(user=request.user, quote=quote)
+        except ApplicationError as exc:
+            raise application_error(exc, status_code=409, code="conflict") from None
+        share_url = request.build_absolute_uri(f"/q/{token}/")
+        body = {"quote": QuoteDetailSerializer(quote).data, "share_url": share_url}
+        return Response(body, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(methods=["GET"], request=None, responses={200: PdfJobSerializer},
+                   description="The PDF document's status (poll until `ready`, then follow "
+                               "`download_url`); 404 until it was requested.")
+    @extend_schema(methods=["POST"], request=None, responses={202: PdfJobSerializer},
+                   description="Ask for the revision's PDF document (sent quotes only; 409 for "
+                               "a draft). Asking again answers the same job; a failed job is "
+                               "queued again.")
+    @action(detail=True, methods=["get", "post"])
+    def pdf(self, request: Request, pk: str) -> Response:
+        quote = _quote_or_404(request, pk)
+        if request.method == "GET":
+            return Response(PdfJobSerializer(_job_or_404(quote),
+                                             context={"request": request}).data)
+        try:
+            job = services.pdf_job_request(user=request.user, quote=quote)
+        except ApplicationError as exc:
+            raise application_error(exc, status_code=409, code="conflict") from None
+        job.refresh_from_db()  # an eager worker may have rendered it already
+        return Response(PdfJobSerializer(job, context={"request": request}).data,
+                        status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None,
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+                   description="The PDF document (`Content-Disposition: attachment`). 404 "
+                               "until requested, 409 `pdf_not_ready` while it renders.")
+    @action(detail=True, methods=["get"], url_path="pdf/download", url_name="pdf-download")
+    def pdf_download(self, request: Request, pk: str) -> FileResponse:
+        quote = _quote_or_404(request, pk)
+        job = _job_or_404(quote)
+        path = Path(settings.MEDIA_ROOT) / job.file_name if job.file_name else None
+        if job.status != PdfJobStatus.READY or path is None or not path.is_file():
+            raise ApiError(409, "pdf_not_ready",
+                           f"The document is not ready (status: {job.status}); poll "
+                           f"/api/v1/quotes/{quote.pk}/pdf/.")
+        response = FileResponse(path.open("rb"), as_attachment=True,
+                                content_type="application/pdf",
+                                filename=f"{quote.number}-{quote.revision}.pdf")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _quote_or_404(request: Request, pk: Any) -> Quote:
+    return selectors.quote_get_for_user(request.user, _int_or_404(pk))
+
+
+def _job_or_404(quote: Quote) -> PdfJob:
+    job = selectors.pdf_job_for(quote)
+    if job is None:
+        raise ApiError(404, "not_found",
+                       "No document was requested for this quote; POST to this URL first.")
+    return job
+
+
+def _visible_scenario(request: Request, pk: int) -> Scenario:
+    """A scenario named in the body: one the caller may see, else a field error (400)."""
+    scenario = (sizing_selectors.scenario_list(request.user).filter(pk=pk).first()
+                if pk <= SQL_BIGINT_MAX else None)
+    if scenario is None:
+        raise ApiError(400, "validation_error", "No such scenario.",
+                       {"scenario": ["No such scenario in your organization."]})
+    return scenario

@@ -1,0 +1,131 @@
+"""Middleware of the ops app. Order in settings.MIDDLEWARE:
+
+1. `HealthCheckMiddleware` — first: `/health/live` and `/health/ready` answer before host
+   validation, the HTTPS redirect, sessions and CSRF (a container probe connects by IP over
+   plain HTTP, and a probe must not create sessions).
+2. `RequestContextMiddleware` — right after `apps.api.middleware.RequestIdMiddleware`: puts the
+   request id and the request into the log/audit context and logs one access line per request.
+3. `SessionLifetimeMiddleware` — after AuthenticationMiddleware: ends sessions older than
+   `SESSION_ABSOLUTE_AGE` whatever the activity (the 30-minute inactivity timeout is the
+   session cookie's age, renewed on each request by SESSION_SAVE_EVERY_REQUEST).
+4. `DatabaseUnavailableMiddleware` — turns a view's `OperationalError`/`InterfaceError` into
+   503 + Retry-After (`handler500` in config/urls.py covers errors raised by middleware, and
+   `apps.ops.errors.api_exception_handler` those inside DRF views).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, logout
+from django.http import HttpRequest, HttpResponse
+
+from .context import request_id_var, request_var
+from .responses import is_database_unavailable, unavailable_response
+from .signals import LOGIN_AT_SESSION_KEY
+
+access_logger = logging.getLogger("apps.ops.access")
+logger = logging.getLogger(__name__)
+
+LIVE_PATH = "/health/live"
+READY_PATH = "/health/ready"
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+def _json(body: dict[str, object], status: int = 200) -> HttpResponse:
+    response = HttpResponse(json.dumps(body), status=status, content_type="application/json")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class HealthCheckMiddleware:
+    """`/health/live`: the process answers (no dependency checked: restarting a web process
+    cannot fix the database). `/health/ready`: the database, Redis and a Celery worker answer;
+    503 when one does not. `?skip=worker` (comma-separated) leaves checks out, e.g. for a load
+    balancer that should keep sending page traffic while workers are away."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info.rstrip("/")
+        if path == LIVE_PATH:
+            return _json({"status": "ok"})
+        if path == READY_PATH:
+            from .health import readiness
+
+            skip = frozenset(s.strip() for s in request.GET.get("skip", "").split(",") if s)
+            ready, checks = readiness(skip)
+            return _json({"status": "ok" if ready else "fail", "checks": checks},
+                         status=200 if ready else 503)
+        return self.get_response(request)
+
+
+class RequestContextMiddleware:
+    """Request id and request into the context (logs, audit); one structured access line."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from apps.api.middleware import request_id_of
+
+        rid_token = request_id_var.set(request_id_of(request))
+        req_token = request_var.set(request)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            if getattr(settings, "OPS_ACCESS_LOG", True):
+                user = getattr(request, "user", None)
+                access_logger.info(
+                    "%s %s %s", request.method, request.path, response.status_code,
+                    extra={"method": request.method, "path": request.path,
+                           "status": response.status_code,
+                           "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                           "user_id": getattr(user, "pk", None)
+                           if getattr(user, "is_authenticated", False) else None},
+                )
+            return response
+        finally:
+            request_var.reset(req_token)
+            request_id_var.reset(rid_token)
+
+
+class SessionLifetimeMiddleware:
+    """Log out a session older than SESSION_ABSOLUTE_AGE (12 h by default) since its login.
+    A signed-in session without a recorded login time (made before this was deployed) is
+    ended too: the rule has no exceptions."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and session.get(SESSION_KEY):
+            login_at = session.get(LOGIN_AT_SESSION_KEY)
+            max_age = int(getattr(settings, "SESSION_ABSOLUTE_AGE", 12 * 3600))
+            if not isinstance(login_at, int) or time.time() - login_at > max_age:
+                request.ops_logout_reason = "absolute session lifetime reached"  # type: ignore[attr-defined]
+                logout(request)
+        return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that lost the database answers 503 + Retry-After instead of a 500 trace. The
+    services' transactions were rolled back by the server; nothing was half-written."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_unavailable(exception):
+            return None
+        logger.warning("database unavailable: %s: %s", type(exception).__name__,
+                       str(exception)[:200], extra={"path": request.path, "status": 503})
+        return unavailable_response(request)

@@ -1,0 +1,65 @@
+"""Fixtures of the ops tests: organizations, users and quotes through the quotes factories."""
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.quotes import factories
+
+
+@pytest.fixture
+def media_root(settings, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "documents"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def book(db):
+    return factories.load_catalog()
+
+
+@pytest.fixture
+def seller(db):
+    return factories.make_org("seller", name="Seller Ops")
+
+
+@pytest.fixture
+def sales_user(seller):
+    return factories.make_user(seller, username="olga")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def dead_port() -> int:
+    """A loopback port nobody listens on (connections are refused at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def point_celery_at(url: str | None) -> None:
+    """The in-process Celery app (producer, control) uses `url` from now on: Celery reads
+    CELERY_BROKER_URL from the environment before its configuration; cached connections to
+    the previous broker are dropped."""
+    from kombu import pools
+
+    from config.celery_app import app
+
+    if url is None:
+        os.environ.pop("CELERY_BROKER_URL", None)
+    else:
+        os.environ["CELERY_BROKER_URL"] = url
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
