@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -28,7 +29,7 @@ def outage() -> dict[str, dict[str, object]]:
     env = {**os.environ, "DATABASE_URL": f"postgres://portal:portal@127.0.0.1:{dead_port()}/gone",
            "CELERY_TASK_ALWAYS_EAGER": "1", "LOG_LEVEL": "ERROR"}
     started = time.monotonic()
-    done = subprocess.run([sys.executable, str(Path(__file__).with_name("outage_client.py"))],
+    done = subprocess.run([sys.executable, "-m", "tests.ops.outage_client"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -88,7 +89,8 @@ def test_a_quote_interrupted_by_the_database_is_not_half_written(client, book, s
     client.force_login(sales_user)
     counter_before = list(QuoteNumberCounter.objects.values_list("year", "last_value"))
     data = {"customer_company": "Acme", "customer_contact": "Ann", "customer_email": "a@acme.test",
-            "price_book": book.pk, "valid_until": "", "discount_percent": "0",
+            "price_book": book.pk, "discount_percent": "0",
+            "valid_until": (date.today() + timedelta(days=20)).isoformat(),
             "terms": "Terms", "notes": ""}
 
     def fail(*args, **kwargs):

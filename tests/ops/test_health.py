@@ -10,7 +10,8 @@ from config.celery_app import app
 from tests.ops.conftest import dead_port, point_celery_at
 
 
-def test_live_answers_without_database_session_or_allowed_host(client, django_assert_num_queries):
+def test_live_answers_without_database_session_or_allowed_host(client, db,
+                                                               django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get("/health/live", HTTP_HOST="not-an-allowed-host.example")
     assert response.status_code == 200
