@@ -16,5 +16,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -r requirements.lock
+# (This machine's pip configuration warns about absent local index folders; hide only those.)
+quiet() { "$@" 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }; }
+quiet .venv/bin/python -m pip install -q --upgrade pip
+quiet .venv/bin/python -m pip install -q -r requirements.lock
