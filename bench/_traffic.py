@@ -39,6 +39,7 @@ class Traffic:
     samples: list[Sample] = field(default_factory=list)
     drafts: collections.deque[int] = field(default_factory=collections.deque)
     sent: list[int] = field(default_factory=list)
+    created: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -59,23 +60,22 @@ class Traffic:
             if status == 200 and b'class="status"' not in body:
                 status, detail = 599, "not a result partial"
         elif kind == "api_sizing":
-            status, ms, body, hdrs = request(port, "POST", "/api/v1/sizing/", headers=self._headers(),
-                                             body={"kind": "inference", "model": "llama-3.1-8b",
-                                                   "gpu": "l40s-48gb", "inference": {
-                                                       "concurrent_users": 5 + n % 60,
-                                                       "prompt_tokens": 1024,
-                                                       "output_tokens": 256}})
+            workload = {"kind": "inference", "model": "llama-3.1-8b", "gpu": "l40s-48gb",
+                        "inference": {"concurrent_users": 5 + n % 60, "prompt_tokens": 1024,
+                                      "output_tokens": 256}}
+            status, ms, body, hdrs = request(port, "POST", "/api/v1/sizing/",
+                                             headers=self._headers(), body=workload)
         elif kind == "quote_create":
-            status, ms, body, hdrs = request(port, "POST", "/api/v1/quotes/", headers=self._headers(),
-                                             body={"scenario": self.stack.creds["scenario"],
-                                                   "customer_company": f"Load {n}",
-                                                   "customer_contact": "Load Tester",
-                                                   "customer_email": "load@example.com"})
+            data = {"scenario": self.stack.creds["scenario"], "customer_company": f"Load {n}",
+                    "customer_contact": "Load Tester", "customer_email": "load@example.com"}
+            status, ms, body, hdrs = request(port, "POST", "/api/v1/quotes/",
+                                             headers=self._headers(), body=data)
             if status == 201:
                 import json
 
                 with self.lock:
                     self.drafts.append(int(json.loads(body)["id"]))
+                    self.created.append(self.drafts[-1])
         else:  # pdf_request
             with self.lock:
                 quote_id = self.drafts.popleft() if self.drafts else None
@@ -97,8 +97,10 @@ class Traffic:
 
     def run(self, seconds: float, *, on_tick: Any = None) -> float:
         """Issue requests on schedule for `seconds`; returns the elapsed wall time."""
-        schedule = sorted((i / rate, kind) for kind, rate in self.rates.items()
-                          for i in range(int(seconds * rate)))
+        offsets = {"pdf_request": 3.0}  # the first drafts exist by then
+        schedule = sorted((offsets.get(kind, 0) + i / rate, kind)
+                          for kind, rate in self.rates.items() if rate > 0
+                          for i in range(int((seconds - offsets.get(kind, 0)) * rate)))
         t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=48) as pool:
             for at, kind in schedule:

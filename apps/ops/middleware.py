@@ -6,8 +6,8 @@
 2. `RequestContextMiddleware` — right after `apps.api.middleware.RequestIdMiddleware`: puts the
    request id and the request into the log/audit context and logs one access line per request.
 3. `SessionLifetimeMiddleware` — after AuthenticationMiddleware: ends sessions older than
-   `SESSION_ABSOLUTE_AGE` whatever the activity (the 30-minute inactivity timeout is the
-   session cookie's age, renewed on each request by SESSION_SAVE_EVERY_REQUEST).
+   `SESSION_ABSOLUTE_AGE` whatever the activity, and renews the 30-minute inactivity timeout
+   (the session's age) at most once a minute.
 4. `DatabaseUnavailableMiddleware` — turns a view's `OperationalError`/`InterfaceError` into
    503 + Retry-After (`handler500` in config/urls.py covers errors raised by middleware, and
    `apps.ops.errors.api_exception_handler` those inside DRF views).
@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse
 
 from .context import request_id_var, request_var
 from .responses import is_database_unavailable, unavailable_response
-from .signals import LOGIN_AT_SESSION_KEY
+from .signals import LOGIN_AT_SESSION_KEY, RENEWED_AT_SESSION_KEY
 
 access_logger = logging.getLogger("apps.ops.access")
 logger = logging.getLogger(__name__)
@@ -95,9 +95,16 @@ class RequestContextMiddleware:
 
 
 class SessionLifetimeMiddleware:
-    """Log out a session older than SESSION_ABSOLUTE_AGE (12 h by default) since its login.
-    A signed-in session without a recorded login time (made before this was deployed) is
-    ended too: the rule has no exceptions."""
+    """Session lifetimes of a signed-in user.
+
+    - Absolute: log out a session older than SESSION_ABSOLUTE_AGE (12 h) since its login. A
+      session without a recorded login time (made before this was deployed) is ended too.
+    - Inactivity: SESSION_COOKIE_AGE (30 min), renewed by activity. Instead of
+      SESSION_SAVE_EVERY_REQUEST (one UPDATE of the session row per request, htmx updates
+      included), the session is marked modified when its last renewal is older than
+      SESSION_RENEW_AFTER_SECONDS (60 s): the timeout is 29 to 30 minutes of inactivity, for
+      at most one write a minute per user.
+    """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -105,11 +112,16 @@ class SessionLifetimeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
         if session is not None and session.get(SESSION_KEY):
+            now = int(time.time())
             login_at = session.get(LOGIN_AT_SESSION_KEY)
             max_age = int(getattr(settings, "SESSION_ABSOLUTE_AGE", 12 * 3600))
-            if not isinstance(login_at, int) or time.time() - login_at > max_age:
+            if not isinstance(login_at, int) or now - login_at > max_age:
                 request.ops_logout_reason = "absolute session lifetime reached"  # type: ignore[attr-defined]
                 logout(request)
+            else:
+                renewed = session.get(RENEWED_AT_SESSION_KEY, login_at)
+                if now - renewed >= int(getattr(settings, "SESSION_RENEW_AFTER_SECONDS", 60)):
+                    session[RENEWED_AT_SESSION_KEY] = now  # saved: new expiry, new cookie
         return self.get_response(request)
 
 

@@ -20,6 +20,7 @@ from .auth import THROTTLED_ATTR
 from .context import client_ip, request_id_var, task_id_var
 
 LOGIN_AT_SESSION_KEY = "ops_login_at"
+RENEWED_AT_SESSION_KEY = "ops_renewed_at"
 REQUEST_ID_HEADER = "portal_request_id"
 
 

@@ -110,10 +110,13 @@ AUTHENTICATION_BACKENDS = ["apps.ops.auth.RateLimitedModelBackend"]
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_IP_LIMIT = 50
 LOGIN_FAILURE_WINDOW_SECONDS = 900
-# Sessions end after 30 minutes without a request (the cookie's age, renewed by every
-# request) and 12 hours after the login whatever the activity (SessionLifetimeMiddleware).
+# Sessions end after 30 minutes without a request and 12 hours after the login whatever the
+# activity (apps.ops.middleware.SessionLifetimeMiddleware). Activity renews the session's age
+# at most once a minute (SESSION_RENEW_AFTER_SECONDS) rather than on every request
+# (SESSION_SAVE_EVERY_REQUEST would write the session row on each htmx update).
 SESSION_COOKIE_AGE = 1800
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_AFTER_SECONDS = 60
 SESSION_ABSOLUTE_AGE = 12 * 3600
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"

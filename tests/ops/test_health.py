@@ -46,8 +46,8 @@ def test_ready_fails_503_when_the_database_fails(client, db):
 @pytest.fixture
 def broker_mode(settings):
     """Tasks go through a broker (as in production), not in-process."""
+    old = app.conf.task_always_eager  # before the settings change: conf loads lazily
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    old = app.conf.task_always_eager
     app.conf.task_always_eager = False
     yield settings
     app.conf.task_always_eager = old

@@ -18,8 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--database", default="default", help="database alias")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        target = PgTarget.from_settings(connections[options["database"]].settings_dict)
         try:
+            target = PgTarget.from_settings(connections[options["database"]].settings_dict)
             manifest = backup(options["directory"], target, Path(settings.MEDIA_ROOT))
         except BackupError as exc:
             raise CommandError(str(exc)) from exc

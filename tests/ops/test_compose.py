@@ -1,0 +1,157 @@
+"""docker-compose.yml: the Docker engine cannot run here, so its structure is checked against
+the project: services, commands that exist, queues that are consumed, volumes, health checks,
+restart policies."""
+from __future__ import annotations
+
+import importlib
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_SERVICES = {"web", "worker", "pdf-worker", "beat", "migrate"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict[str, Any]:
+    return compose["services"]
+
+
+def argv(service: dict[str, Any]) -> list[str]:
+    command = service.get("command", [])
+    words = shlex.split(command) if isinstance(command, str) else list(command)
+    return list(service.get("entrypoint", [])) + words
+
+
+def shell_commands(words: list[str]) -> list[list[str]]:
+    """`sh -c "a && b"` → [[a…], [b…]]; anything else is one command."""
+    if words[:2] == ["sh", "-c"]:
+        return [shlex.split(part) for part in words[2].split("&&")]
+    return [words]
+
+
+def test_the_services(services):
+    assert {"web", "worker", "beat", "migrate", "postgres", "redis"} <= set(services)
+
+
+def test_restart_policies(services):
+    for name, service in services.items():
+        expected = "no" if name in ("migrate", "backup") else "unless-stopped"
+        assert service.get("restart") == expected, name
+
+
+def test_health_checks(services):
+    for name in ("postgres", "redis", "web", "worker", "pdf-worker"):
+        assert services[name]["healthcheck"]["test"], name
+    web = " ".join(services["web"]["healthcheck"]["test"])
+    assert "/health/live" in web and "curl" not in web and "python" in web
+    for name in ("worker", "pdf-worker"):
+        assert "inspect ping" in " ".join(services[name]["healthcheck"]["test"])
+
+
+def test_web_health_check_path_answers(client):
+    assert client.get("/health/live").status_code == 200
+
+
+def test_dependencies_name_services(services):
+    for name, service in services.items():
+        for dep, cond in (service.get("depends_on") or {}).items():
+            assert dep in services, (name, dep)
+            assert cond["condition"] in ("service_healthy", "service_completed_successfully")
+            if cond["condition"] == "service_healthy":
+                assert "healthcheck" in services[dep], dep
+
+
+def test_volumes_declared_and_used(compose, services):
+    declared = set(compose["volumes"])
+    used = {v.split(":")[0] for s in services.values() for v in s.get("volumes", [])}
+    assert used <= declared and declared <= used
+    assert {"pgdata", "redisdata", "documents"} <= declared
+    assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    assert "redisdata:/data" in services["redis"]["volumes"]
+    storage = services["web"]["environment"]["STORAGE_PATH"]
+    for name in APP_SERVICES:
+        assert f"documents:{storage}" in services[name]["volumes"], name
+
+
+def test_redis_keeps_messages(services):
+    words = argv(services["redis"])
+    assert words[words.index("--appendonly") + 1] == "yes"
+    assert words[words.index("--appendfsync") + 1] == "everysec"
+    assert words[words.index("--maxmemory-policy") + 1] == "noeviction"
+
+
+def test_app_settings_module_exists(services):
+    for name in APP_SERVICES:
+        module = services[name]["environment"]["DJANGO_SETTINGS_MODULE"]
+        assert (ROOT / (module.replace(".", "/") + ".py")).is_file(), module
+
+
+def test_gunicorn_application_is_importable(services):
+    words = argv(services["web"])
+    assert words[0] == "gunicorn"
+    module, attr = words[1].split(":")
+    assert callable(getattr(importlib.import_module(module), attr))
+
+
+def _celery(words: list[str]) -> tuple[str, list[str]]:
+    assert words[:3] == ["celery", "-A", "config"]
+    # `-A config` finds the app config/__init__.py exports as `celery_app`.
+    assert importlib.import_module("config").celery_app is importlib.import_module(
+        "config.celery_app").app
+    return words[3], words
+
+
+def test_workers_consume_every_queue_a_task_is_routed_to(services):
+    consumed: set[str] = set()
+    for name in ("worker", "pdf-worker"):
+        sub, words = _celery(argv(services[name]))
+        assert sub == "worker"
+        consumed |= set(words[words.index("-Q") + 1].split(","))
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed | {"celery"} <= consumed
+    assert settings.CELERY_TASK_ROUTES["quotes.render_pdf"] == {"queue": "pdf"}
+    pdf = argv(services["pdf-worker"])
+    assert any(w.startswith("--max-tasks-per-child") for w in pdf)
+
+
+def test_beat_schedule_tasks_exist(services):
+    from config.celery_app import app
+
+    sub, _ = _celery(argv(services["beat"]))
+    assert sub == "beat"
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks, entry["task"]
+
+
+def test_manage_py_commands_exist(services):
+    commands = get_commands()
+    seen = []
+    for name, service in services.items():
+        words = argv(service)
+        if not words or words[0] in ("gunicorn", "celery", "redis-server"):
+            continue
+        for cmd in shell_commands(words):
+            if cmd[:2] == ["python", "manage.py"]:
+                assert cmd[2] in commands, (name, cmd)
+                seen.append(cmd[2])
+                for arg in cmd[3:]:
+                    if "/" in arg and not arg.startswith("/"):
+                        assert (ROOT / arg).exists(), arg
+    assert {"migrate", "catalog_import", "backup"} <= set(seen)
+
+
+def test_the_image_can_back_up(services):
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "postgresql-client" in dockerfile  # pg_dump / pg_restore for manage.py backup
