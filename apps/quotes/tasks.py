@@ -3,13 +3,15 @@
 `render_quote_pdf` is acknowledged late and rejected (requeued) if its worker process dies,
 and retried after a lost worker up to `max_retries` (so a document that always kills its
 worker cannot loop forever; the job's own `attempts` in the database bounds it as well).
-Errors are retried with backoff by the service's decision; time limits stop a runaway render.
+Errors are retried with backoff by the service's decision, a lost database connection with
+exponential backoff; time limits stop a runaway render.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
 
 from . import services
 
@@ -31,6 +33,10 @@ def render_quote_pdf(self, job_id: int) -> str:  # type: ignore[no-untyped-def]
         outcome = services.pdf_job_run(job_id)
     except SoftTimeLimitExceeded:
         outcome = services.pdf_job_record_error(job_id, "the render took too long (time limit)")
+    except (OperationalError, InterfaceError) as exc:
+        # The database is away: nothing could be recorded, so retry with backoff (5 s, 10 s,
+        # 20 s … capped at 60 s); past max_retries the job stays queued for the sweeper.
+        raise self.retry(exc=exc, countdown=min(60, 5 * 2**self.request.retries)) from exc
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
