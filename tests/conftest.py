@@ -98,7 +98,9 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def celery_worker(transactional_db: None, redis_broker: str, tmp_path: Path) -> Iterator[WorkerProcess]:
+def celery_worker(
+    transactional_db: None, redis_broker: str, tmp_path: Path
+) -> Iterator[WorkerProcess]:
     """Start a real Celery worker against the test database (transactional, so the worker sees
     committed rows) and Redis; tasks are sent through the broker, not run in-process."""
     from django.conf import settings
@@ -108,7 +110,8 @@ def celery_worker(transactional_db: None, redis_broker: str, tmp_path: Path) -> 
 
     db = connection.settings_dict
     if connection.vendor == "postgresql":
-        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+        url = (f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}"
+               f"/{db['NAME']}")
     else:
         url = f"sqlite:///{db['NAME']}"
     require_or_skip(connection.vendor == "postgresql", "PostgreSQL for the worker's database")
@@ -152,3 +155,18 @@ def full_catalog(db: None) -> None:
 
     if not Part.objects.exists():
         catalog_import(CATALOG_DIR)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path: Path) -> Path:
+    """Generated documents go to a per-test directory."""
+    settings.MEDIA_ROOT = tmp_path / "documents"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def book(full_catalog: None):  # type: ignore[no-untyped-def]
+    """The SAMPLE-USD price book of the full catalog."""
+    from tests.quotes import factories
+
+    return factories.load_catalog()

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from apps.accounts.selectors import AnyUser, scope_to_user
 from apps.catalog.models import PriceBook
-from apps.sizing.models import Scenario
 
 from .choices import SECTION_ORDER, PdfJobStatus, QuoteStatus, Section
 from .models import PdfJob, Quote, QuoteLine, ShareLink
@@ -51,11 +50,6 @@ def quote_get_for_user(user: AnyUser, pk: int) -> Quote:
         quotes_visible_to(user).select_related("owner", "scenario", "price_book", "organization"),
         pk=pk,
     )
-
-
-def scenario_get_for_user(user: AnyUser, pk: int) -> Scenario:
-    """A scenario to quote from, or 404 (same tenant rule as quotes)."""
-    return get_object_or_404(scope_to_user(Scenario.objects.all(), user), pk=pk)
 
 
 def quote_revisions(quote: Quote) -> QuerySet[Quote]:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
+from apps.sizing.selectors import scenario_get_for_user
 
 from . import selectors, services
 from .forms import AcceptForm, QuoteFilterForm, QuoteForm, RejectForm
@@ -49,7 +50,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def quote_create_from_scenario(request: HttpRequest, scenario_id: int) -> HttpResponse:
-    scenario = selectors.scenario_get_for_user(request.user, scenario_id)
+    scenario = scenario_get_for_user(request.user, scenario_id)
     form = QuoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

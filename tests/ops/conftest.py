@@ -4,22 +4,10 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.quotes import factories
-
-
-@pytest.fixture
-def media_root(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "documents"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def book(db):
-    return factories.load_catalog()
 
 
 @pytest.fixture

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from . import factories
-
-
-@pytest.fixture
-def media_root(settings, tmp_path: Path) -> Path:
-    """Generated documents go to a per-test directory."""
-    settings.MEDIA_ROOT = tmp_path / "documents"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def book(db):
-    return factories.load_catalog()
 
 
 @pytest.fixture
