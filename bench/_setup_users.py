@@ -1,5 +1,6 @@
 """Bench setup (run inside the bench stack's environment): a seller organization with a sales
 user, its logged-in session, an API token (read_write) and a saved scenario; prints JSON."""
+
 from __future__ import annotations
 
 import json
@@ -21,17 +22,34 @@ def main() -> None:
     from apps.sizing import services as sizing_services
 
     org = organization_get_or_create("Bench Seller", OrganizationKind.SELLER)[0]
-    user = user_create(username="bench", password="bench-password-long-1",
-                       organization=org, role=Role.SALES)
+    user = user_create(
+        username="bench", password="bench-password-long-1", organization=org, role=Role.SALES
+    )
     settings.ALLOWED_HOSTS = ["*"]
     client = Client()
     client.force_login(user)
     _, token = api_token_create(user=user, name="bench", scope="read_write", expires_in_days=7)
-    scenario = sizing_services.scenario_create(user=user, name="bench", inputs={
-        "kind": "inference", "model": "llama-3.1-8b", "gpu": "l40s-48gb", "nodes": 1,
-        "inference": {"concurrent_users": 20, "prompt_tokens": 1024, "output_tokens": 256}})
-    print(json.dumps({"sessionid": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                      "token": token, "scenario": scenario.pk, "user": user.pk}))
+    scenario = sizing_services.scenario_create(
+        user=user,
+        name="bench",
+        inputs={
+            "kind": "inference",
+            "model": "llama-3.1-8b",
+            "gpu": "l40s-48gb",
+            "nodes": 1,
+            "inference": {"concurrent_users": 20, "prompt_tokens": 1024, "output_tokens": 256},
+        },
+    )
+    print(
+        json.dumps(
+            {
+                "sessionid": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "token": token,
+                "scenario": scenario.pk,
+                "user": user.pk,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

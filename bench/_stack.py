@@ -6,6 +6,7 @@ shared PostgreSQL and Redis are never touched.
 Also a small HTTP client (one connection per request, as gunicorn's sync workers close them)
 and the figure helpers the benches print.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -61,18 +62,45 @@ class PgCluster:
         self.dir.mkdir()
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres")
-        subprocess.run(as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust",
-                                    "-U", "postgres", "--no-sync"]),
-                       check=True, capture_output=True)
+        subprocess.run(
+            as_postgres(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
         with (self.data / "postgresql.conf").open("a") as fh:
-            fh.write(f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                     f"unix_socket_directories = '{self.dir}'\nfsync = on\n"
-                     "max_connections = 100\n")
+            fh.write(
+                f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.dir}'\nfsync = on\n"
+                "max_connections = 100\n"
+            )
 
     def ctl(self, *args: str) -> None:
-        subprocess.run(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w",
-                                    "-l", str(self.dir / "pg.log"), *args]),
-                       check=True, capture_output=True)
+        subprocess.run(
+            as_postgres(
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-w",
+                    "-l",
+                    str(self.dir / "pg.log"),
+                    *args,
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
 
     def start(self) -> None:
         self.ctl("start")
@@ -81,10 +109,26 @@ class PgCluster:
         self.ctl("stop", "-m", mode)
 
     def psql(self, sql: str, db: str = "postgres") -> str:
-        done = subprocess.run(as_postgres([str(PG_BIN.parent / "bin" / "psql"), "-h", str(self.dir),
-                                           "-p", str(self.port), "-U", "postgres", "-d", db,
-                                           "-qtAc", sql]),
-                              check=True, capture_output=True, text=True)
+        done = subprocess.run(
+            as_postgres(
+                [
+                    str(PG_BIN.parent / "bin" / "psql"),
+                    "-h",
+                    str(self.dir),
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    db,
+                    "-qtAc",
+                    sql,
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return done.stdout.strip()
 
     def create_portal_db(self) -> str:
@@ -103,10 +147,26 @@ class RedisServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-             "--bind", "127.0.0.1", "--dir", str(self.dir), "--appendonly", "yes",
-             "--appendfsync", "everysec", "--maxmemory-policy", "noeviction", "--save", ""],
-            stdout=(self.dir / "redis.log").open("ab"), stderr=subprocess.STDOUT)
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.dir),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--maxmemory-policy",
+                "noeviction",
+                "--save",
+                "",
+            ],
+            stdout=(self.dir / "redis.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
         import redis
 
         wait_for(lambda: redis.Redis.from_url(self.url, socket_timeout=0.5).ping(), 15, "redis")
@@ -137,53 +197,99 @@ class Stack:
         db_url = pg.create_portal_db()
         redis_server = RedisServer(base)
         redis_server.start()
-        env = {**os.environ,
-               "DJANGO_SETTINGS_MODULE": "config.settings.production",
-               "SECRET_KEY": secrets.token_urlsafe(64),
-               "DATABASE_URL": db_url,
-               "CELERY_BROKER_URL": redis_server.url,
-               "ALLOWED_HOSTS": "127.0.0.1,localhost",
-               "SECURE_SSL_REDIRECT": "false",
-               "STORAGE_PATH": str(base / "documents"),
-               "STATIC_ROOT": str(base / "static"),
-               "API_RATE_SIZING": "100000/min", "API_RATE_WRITE": "100000/min",
-               "API_RATE_READ": "100000/min",
-               "LOG_LEVEL": "INFO"}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "DATABASE_URL": db_url,
+            "CELERY_BROKER_URL": redis_server.url,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "STORAGE_PATH": str(base / "documents"),
+            "STATIC_ROOT": str(base / "static"),
+            "API_RATE_SIZING": "100000/min",
+            "API_RATE_WRITE": "100000/min",
+            "API_RATE_READ": "100000/min",
+            "LOG_LEVEL": "INFO",
+        }
         env.pop("CELERY_TASK_ALWAYS_EAGER", None)
         stack = cls(base, pg, redis_server, env, free_port())
         stack.manage("migrate", "--noinput")
         stack.manage("collectstatic", "--noinput")
         stack.manage("catalog_import", "fixtures/catalog/")
-        out = subprocess.run([PY, str(ROOT / "bench" / "_setup_users.py")], cwd=ROOT, env=env,
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [PY, str(ROOT / "bench" / "_setup_users.py")],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         stack.creds = json.loads(out.strip().splitlines()[-1])
         stack.web_workers = web_workers
         return stack
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [PY, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode:
             raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
         return done.stdout
 
     def _spawn(self, name: str, cmd: list[str]) -> None:
         log = (self.base / f"{name}.log").open("ab")
-        self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT)
+        self.procs[name] = subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
 
     def start_web(self) -> None:
-        self._spawn("web", [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application",
-                            "--bind", f"127.0.0.1:{self.web_port}", "--workers",
-                            str(getattr(self, "web_workers", 2)), "--timeout", "60"])
+        self._spawn(
+            "web",
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.web_port}",
+                "--workers",
+                str(getattr(self, "web_workers", 2)),
+                "--timeout",
+                "60",
+            ],
+        )
         wait_for(lambda: request(self.web_port, "GET", "/health/live")[0] == 200, 30, "gunicorn")
 
     def start_worker(self) -> None:
-        self._spawn("worker", [PY, "-m", "celery", "-A", "config", "worker", "-Q", "celery,pdf",
-                               "--concurrency=1", "--max-tasks-per-child=50", "-n", "bench@%h",
-                               "--without-gossip", "--without-mingle", "--loglevel=INFO"])
-        wait_for(lambda: request(self.web_port, "GET", "/health/ready")[0] == 200, 60,
-                 "the worker (readiness)")
+        self._spawn(
+            "worker",
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "celery,pdf",
+                "--concurrency=1",
+                "--max-tasks-per-child=50",
+                "-n",
+                "bench@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+        )
+        wait_for(
+            lambda: request(self.web_port, "GET", "/health/ready")[0] == 200,
+            60,
+            "the worker (readiness)",
+        )
 
     def stop_proc(self, name: str, sig: int = signal.SIGTERM) -> None:
         proc = self.procs.pop(name, None)
@@ -211,9 +317,15 @@ class Stack:
         return self.pg.psql(query, db="portal")
 
 
-def request(port: int, method: str, path: str, *, body: Any = None,
-            headers: dict[str, str] | None = None, timeout: float = 60
-            ) -> tuple[int, float, bytes, dict[str, str]]:
+def request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> tuple[int, float, bytes, dict[str, str]]:
     """(status, latency ms, body, headers); status 0 for a connection error."""
     hdrs = {"Host": "127.0.0.1", **(headers or {})}
     data = None
@@ -226,8 +338,12 @@ def request(port: int, method: str, path: str, *, body: Any = None,
         conn.request(method, path, body=data, headers=hdrs)
         resp = conn.getresponse()
         payload = resp.read()
-        return (resp.status, (time.perf_counter() - started) * 1000, payload,
-                {k.lower(): v for k, v in resp.getheaders()})
+        return (
+            resp.status,
+            (time.perf_counter() - started) * 1000,
+            payload,
+            {k.lower(): v for k, v in resp.getheaders()},
+        )
     except OSError:
         return 0, (time.perf_counter() - started) * 1000, b"", {}
     finally:
@@ -243,38 +359,49 @@ def pct(values: list[float], p: float) -> float:
 
 def summary_table(samples: dict[str, list[tuple[int, float]]], seconds: float) -> str:
     """Markdown table: per kind n, ok, errors (non-2xx), p50, p99, max; and the total."""
-    lines = ["| kind | requests | 2xx | errors | p50 ms | p99 ms | max ms |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| kind | requests | 2xx | errors | p50 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     total = ok_total = 0
     for kind, rows in samples.items():
         lat = [ms for _, ms in rows]
         ok = sum(1 for status, _ in rows if 200 <= status < 300)
         total += len(rows)
         ok_total += ok
-        lines.append(f"| {kind} | {len(rows)} | {ok} | {len(rows) - ok} | {pct(lat, 50):.1f} | "
-                     f"{pct(lat, 99):.1f} | {max(lat) if lat else float('nan'):.1f} |")
+        lines.append(
+            f"| {kind} | {len(rows)} | {ok} | {len(rows) - ok} | {pct(lat, 50):.1f} | "
+            f"{pct(lat, 99):.1f} | {max(lat) if lat else float('nan'):.1f} |"
+        )
     lines.append(f"| **all** | {total} | {ok_total} | {total - ok_total} | | | |")
     lines.append("")
-    lines.append(f"throughput: {total / seconds:.2f} req/s over {seconds:.0f} s "
-                 f"({ok_total / seconds:.2f} 2xx/s)")
+    lines.append(
+        f"throughput: {total / seconds:.2f} req/s over {seconds:.0f} s "
+        f"({ok_total / seconds:.2f} 2xx/s)"
+    )
     return "\n".join(lines)
 
 
 def machine() -> str:
     import django
 
-    mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo")
-                  if line.startswith("MemTotal"))
-    pg = subprocess.run([str(PG_BIN / "postgres"), "--version"], capture_output=True,
-                        text=True).stdout.strip()
-    redis_v = subprocess.run(["redis-server", "--version"], capture_output=True,
-                             text=True).stdout.split()[2]
+    mem_kb = next(
+        int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")
+    )
+    pg = subprocess.run(
+        [str(PG_BIN / "postgres"), "--version"], capture_output=True, text=True
+    ).stdout.strip()
+    redis_v = subprocess.run(
+        ["redis-server", "--version"], capture_output=True, text=True
+    ).stdout.split()[2]
     import celery
     import gunicorn
 
-    return (f"nproc {os.cpu_count()}, {mem_kb // 1024} MiB RAM, Python {sys.version.split()[0]}, "
-            f"Django {django.get_version()}, gunicorn {gunicorn.__version__}, "
-            f"Celery {celery.__version__}, {pg}, Redis {redis_v}")
+    return (
+        f"nproc {os.cpu_count()}, {mem_kb // 1024} MiB RAM, Python {sys.version.split()[0]}, "
+        f"Django {django.get_version()}, gunicorn {gunicorn.__version__}, "
+        f"Celery {celery.__version__}, {pg}, Redis {redis_v}"
+    )
 
 
 def mean(values: list[float]) -> float:

@@ -8,6 +8,7 @@ benches. Kinds:
 - pdf_request: POST /api/v1/quotes/{id}/send/ of a draft: the quote is sent and its PDF
   requested (rendered by the worker)
 """
+
 from __future__ import annotations
 
 import collections
@@ -52,24 +53,47 @@ class Traffic:
         detail = ""
         if kind == "wizard":
             users = 5 + n % 60
-            path = (f"/sizing/?kind=inference&model=llama-3.1-8b&gpu=l40s-48gb&fabric=infiniband"
-                    f"&prompt_tokens=1024&output_tokens=256&users={users}")
-            status, ms, body, hdrs = request(port, "GET", path, headers={
-                "Cookie": f"sessionid={self.stack.creds['sessionid']}", "HX-Request": "true",
-                "HX-Target": "result", "HX-Current-URL": "/sizing/"})
+            path = (
+                f"/sizing/?kind=inference&model=llama-3.1-8b&gpu=l40s-48gb&fabric=infiniband"
+                f"&prompt_tokens=1024&output_tokens=256&users={users}"
+            )
+            status, ms, body, hdrs = request(
+                port,
+                "GET",
+                path,
+                headers={
+                    "Cookie": f"sessionid={self.stack.creds['sessionid']}",
+                    "HX-Request": "true",
+                    "HX-Target": "result",
+                    "HX-Current-URL": "/sizing/",
+                },
+            )
             if status == 200 and b'class="status"' not in body:
                 status, detail = 599, "not a result partial"
         elif kind == "api_sizing":
-            workload = {"kind": "inference", "model": "llama-3.1-8b", "gpu": "l40s-48gb",
-                        "inference": {"concurrent_users": 5 + n % 60, "prompt_tokens": 1024,
-                                      "output_tokens": 256}}
-            status, ms, body, hdrs = request(port, "POST", "/api/v1/sizing/",
-                                             headers=self._headers(), body=workload)
+            workload = {
+                "kind": "inference",
+                "model": "llama-3.1-8b",
+                "gpu": "l40s-48gb",
+                "inference": {
+                    "concurrent_users": 5 + n % 60,
+                    "prompt_tokens": 1024,
+                    "output_tokens": 256,
+                },
+            }
+            status, ms, body, hdrs = request(
+                port, "POST", "/api/v1/sizing/", headers=self._headers(), body=workload
+            )
         elif kind == "quote_create":
-            data = {"scenario": self.stack.creds["scenario"], "customer_company": f"Load {n}",
-                    "customer_contact": "Load Tester", "customer_email": "load@example.com"}
-            status, ms, body, hdrs = request(port, "POST", "/api/v1/quotes/",
-                                             headers=self._headers(), body=data)
+            data = {
+                "scenario": self.stack.creds["scenario"],
+                "customer_company": f"Load {n}",
+                "customer_contact": "Load Tester",
+                "customer_email": "load@example.com",
+            }
+            status, ms, body, hdrs = request(
+                port, "POST", "/api/v1/quotes/", headers=self._headers(), body=data
+            )
             if status == 201:
                 import json
 
@@ -82,8 +106,9 @@ class Traffic:
             if quote_id is None:
                 status, ms, body, hdrs, detail = 598, 0.0, b"", {}, "no draft available"
             else:
-                status, ms, body, hdrs = request(port, "POST", f"/api/v1/quotes/{quote_id}/send/",
-                                                 headers=self._headers())
+                status, ms, body, hdrs = request(
+                    port, "POST", f"/api/v1/quotes/{quote_id}/send/", headers=self._headers()
+                )
                 if 200 <= status < 300:
                     with self.lock:
                         self.sent.append(quote_id)
@@ -98,9 +123,12 @@ class Traffic:
     def run(self, seconds: float, *, on_tick: Any = None) -> float:
         """Issue requests on schedule for `seconds`; returns the elapsed wall time."""
         offsets = {"pdf_request": 3.0}  # the first drafts exist by then
-        schedule = sorted((offsets.get(kind, 0) + i / rate, kind)
-                          for kind, rate in self.rates.items() if rate > 0
-                          for i in range(int((seconds - offsets.get(kind, 0)) * rate)))
+        schedule = sorted(
+            (offsets.get(kind, 0) + i / rate, kind)
+            for kind, rate in self.rates.items()
+            if rate > 0
+            for i in range(int((seconds - offsets.get(kind, 0)) * rate))
+        )
         t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=48) as pool:
             for at, kind in schedule:
@@ -129,8 +157,10 @@ def wait_documents(stack: Stack, quote_ids: list[int], timeout: float) -> dict[s
     deadline = time.monotonic() + timeout
     rows: list[list[str]] = []
     while time.monotonic() < deadline:
-        out = stack.sql(f"SELECT quote_id, status, attempts, coalesce(file_name, ''), "
-                        f"coalesce(sha256, '') FROM quotes_pdfjob WHERE quote_id IN ({ids})")
+        out = stack.sql(
+            f"SELECT quote_id, status, attempts, coalesce(file_name, ''), "
+            f"coalesce(sha256, '') FROM quotes_pdfjob WHERE quote_id IN ({ids})"
+        )
         rows = [line.split("|") for line in out.splitlines() if line]
         if len(rows) == len(quote_ids) and all(r[1] in ("ready", "failed") for r in rows):
             break
@@ -138,9 +168,17 @@ def wait_documents(stack: Stack, quote_ids: list[int], timeout: float) -> dict[s
     media = Path(stack.env["STORAGE_PATH"])
     files = sorted(p for p in media.rglob("*.pdf"))
     statuses = collections.Counter(r[1] for r in rows)
-    bad_sums = [r[0] for r in rows if r[1] == "ready"
-                and hashlib.sha256((media / r[3]).read_bytes()).hexdigest() != r[4]]
-    return {"jobs": len(rows), "requested": len(quote_ids), "statuses": dict(statuses),
-            "attempts": dict(collections.Counter(r[2] for r in rows)),
-            "pdf_files": len(files), "checksum_mismatches": len(bad_sums),
-            "jobs_per_quote_max": 1 if len({r[0] for r in rows}) == len(rows) else "DUPLICATES"}
+    bad_sums = [
+        r[0]
+        for r in rows
+        if r[1] == "ready" and hashlib.sha256((media / r[3]).read_bytes()).hexdigest() != r[4]
+    ]
+    return {
+        "jobs": len(rows),
+        "requested": len(quote_ids),
+        "statuses": dict(statuses),
+        "attempts": dict(collections.Counter(r[2] for r in rows)),
+        "pdf_files": len(files),
+        "checksum_mismatches": len(bad_sums),
+        "jobs_per_quote_max": 1 if len({r[0] for r in rows}) == len(rows) else "DUPLICATES",
+    }

@@ -22,6 +22,7 @@ What it does:
 The load generator runs on the same machine and competes with gunicorn for CPU: figures are
 a lower bound, comparable within one run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,12 +45,18 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgres://portal:portal@127.0.0.1:5432/portal_api"
-WORKLOAD = {"kind": "inference", "model": "llama-2-70b", "gpu": "h100-pcie-80gb", "nodes": 1,
-            "inference": {"concurrent_users": 100, "prompt_tokens": 1000, "output_tokens": 300}}
+WORKLOAD = {
+    "kind": "inference",
+    "model": "llama-2-70b",
+    "gpu": "h100-pcie-80gb",
+    "nodes": 1,
+    "inference": {"concurrent_users": 100, "prompt_tokens": 1000, "output_tokens": 300},
+}
 UNLIMITED = "1000000/s"
 
 
 # --- database and token ------------------------------------------------------------------
+
 
 def bench_database_url(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
@@ -81,12 +88,19 @@ def prepare(env: dict[str, str]) -> str:
         "role='partner')\n"
         "print(api_token_create(user=user, name='bench', scope='read', expires_in_days=7)[1])\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
 # --- gunicorn ----------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -97,10 +111,22 @@ def free_port() -> int:
 def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen(  # noqa: S603
-        [str(gunicorn), "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            str(gunicorn),
+            "config.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -138,16 +164,35 @@ end
 
 def run_wrk(url: str, method: str, body: str | None, token: str, args: Any) -> dict[str, Any]:
     threads = min(2, args.connections)
-    lua = LUA % {"method": method, "token": token,
-                 "body": f"wrk.body = {json.dumps(body)}" if body else "",
-                 "per_thread": max(1, args.requests // threads)}
+    lua = LUA % {
+        "method": method,
+        "token": token,
+        "body": f"wrk.body = {json.dumps(body)}" if body else "",
+        "per_thread": max(1, args.requests // threads),
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(lua)
     try:
         out = subprocess.run(
-            ["wrk", "-t", str(threads), "-c", str(args.connections), "-d", f"{args.duration}s",
-             "--timeout", "10s", "-s", fh.name, url],
-            capture_output=True, text=True, check=True, timeout=args.duration + 30).stdout
+            [
+                "wrk",
+                "-t",
+                str(threads),
+                "-c",
+                str(args.connections),
+                "-d",
+                f"{args.duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                fh.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=args.duration + 30,
+        ).stdout
     finally:
         os.unlink(fh.name)
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
@@ -156,8 +201,7 @@ def run_wrk(url: str, method: str, body: str | None, token: str, args: Any) -> d
     return result
 
 
-def run_python(url: str, method: str, body: str | None, token: str, args: Any
-               ) -> dict[str, Any]:
+def run_python(url: str, method: str, body: str | None, token: str, args: Any) -> dict[str, Any]:
     parts = urlsplit(url)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     latencies: list[float] = []
@@ -193,11 +237,19 @@ def run_python(url: str, method: str, body: str | None, token: str, args: Any
         t.join()
     seconds = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100)
-    return {"requests": len(latencies), "seconds": seconds, "rps": len(latencies) / seconds,
-            "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "errors": 0, "non2xx": errors[0]}
+    return {
+        "requests": len(latencies),
+        "seconds": seconds,
+        "rps": len(latencies) / seconds,
+        "p50_ms": q[49] * 1000,
+        "p99_ms": q[98] * 1000,
+        "errors": 0,
+        "non2xx": errors[0],
+    }
 
 
 # --- main ----------------------------------------------------------------------------------
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -206,15 +258,23 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     args = parser.parse_args()
-    generator = ("wrk" if shutil.which("wrk") else "python") if args.generator == "auto" \
-        else args.generator
+    generator = (
+        ("wrk" if shutil.which("wrk") else "python") if args.generator == "auto" else args.generator
+    )
     run = run_wrk if generator == "wrk" else run_python
 
     admin_url = os.environ.get("DATABASE_URL", DEFAULT_DB)
     url, name = bench_database_url(admin_url)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DEBUG": "false",
-           "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "API_RATE_READ": UNLIMITED,
-           "API_RATE_WRITE": UNLIMITED, "API_RATE_SIZING": UNLIMITED}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "API_RATE_READ": UNLIMITED,
+        "API_RATE_WRITE": UNLIMITED,
+        "API_RATE_SIZING": UNLIMITED,
+    }
     recreate_database(admin_url, name)
     proc = None
     try:
@@ -223,30 +283,40 @@ def main() -> int:
         proc = start_gunicorn(env, port, Path(tempfile.gettempdir()) / "bench_api_gunicorn.log")
         base = f"http://127.0.0.1:{port}"
         body = json.dumps(WORKLOAD)
-        cases = [("GET /api/v1/me/ (trivial)", f"{base}/api/v1/me/", "GET", None),
-                 ("POST /api/v1/sizing/ (1-node)", f"{base}/api/v1/sizing/", "POST", body)]
+        cases = [
+            ("GET /api/v1/me/ (trivial)", f"{base}/api/v1/me/", "GET", None),
+            ("POST /api/v1/sizing/ (1-node)", f"{base}/api/v1/sizing/", "POST", body),
+        ]
         warm = argparse.Namespace(duration=2, requests=200, connections=2)
         for _, target, method, payload in cases:
             run_python(target, method, payload, token, warm)
-        results = {label: run(target, method, payload, token, args)
-                   for label, target, method, payload in cases}
+        results = {
+            label: run(target, method, payload, token, args)
+            for label, target, method, payload in cases
+        }
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
         recreate_database(admin_url, name, drop_only=True)
 
-    print(f"gunicorn: 2 sync workers on 127.0.0.1, PostgreSQL; load generator: {generator}, "
-          f"{args.connections} connections, ≤ {args.duration} s and ≤ {args.requests} "
-          f"requests per endpoint; CPUs: {os.cpu_count()}")
+    print(
+        f"gunicorn: 2 sync workers on 127.0.0.1, PostgreSQL; load generator: {generator}, "
+        f"{args.connections} connections, ≤ {args.duration} s and ≤ {args.requests} "
+        f"requests per endpoint; CPUs: {os.cpu_count()}"
+    )
     print(f"{'endpoint':34} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for label, r in results.items():
-        print(f"{label:34} {r['requests']:9d} {r['rps']:9.1f} {r['p50_ms']:8.2f} "
-              f"{r['p99_ms']:8.2f} {r['errors'] + r['non2xx']:7d}")
+        print(
+            f"{label:34} {r['requests']:9d} {r['rps']:9.1f} {r['p50_ms']:8.2f} "
+            f"{r['p99_ms']:8.2f} {r['errors'] + r['non2xx']:7d}"
+        )
     trivial, sizing = results.values()
-    print(f"ratio trivial/sizing: {trivial['rps'] / sizing['rps']:.1f}× the requests/s, "
-          f"sizing p50 {sizing['p50_ms'] / trivial['p50_ms']:.1f}× and "
-          f"p99 {sizing['p99_ms'] / trivial['p99_ms']:.1f}× the trivial endpoint's")
+    print(
+        f"ratio trivial/sizing: {trivial['rps'] / sizing['rps']:.1f}× the requests/s, "
+        f"sizing p50 {sizing['p50_ms'] / trivial['p50_ms']:.1f}× and "
+        f"p99 {sizing['p99_ms'] / trivial['p99_ms']:.1f}× the trivial endpoint's"
+    )
     return 1 if any(r["errors"] or r["non2xx"] for r in results.values()) else 0
 
 

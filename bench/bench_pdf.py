@@ -9,6 +9,7 @@ and the peak memory: the process's peak resident set (what a worker needs) and t
 heap of one render (tracemalloc, measured in a separate run since tracing slows rendering).
 Target on the project's 2-core machine: median under 3 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,9 +67,11 @@ def main() -> None:
         quote = _large_quote()
         rss_before = _rss_mb()
         warm = pdf.render_quote(quote)
-        print(f"Large configuration: {quote.sizing_result['node_count']} nodes, "
-              f"{quote.sizing_result['gpu_count']} GPUs, {quote.lines.count()} BoM lines, "
-              f"{warm.pages} pages, {len(warm.data) / 1024:.0f} KiB")
+        print(
+            f"Large configuration: {quote.sizing_result['node_count']} nodes, "
+            f"{quote.sizing_result['gpu_count']} GPUs, {quote.lines.count()} BoM lines, "
+            f"{warm.pages} pages, {len(warm.data) / 1024:.0f} KiB"
+        )
         times, cpu_times = [], []
         for i in range(1, args.runs + 1):
             started, cpu_started = time.perf_counter(), time.process_time()
@@ -82,11 +85,15 @@ def main() -> None:
         tracemalloc.stop()
         median = statistics.median(times)
         verdict = "OK" if median < 3 else "MISSED"
-        print(f"median {median:.3f} s (min {min(times):.3f} s, max {max(times):.3f} s, "
-              f"median CPU {statistics.median(cpu_times):.3f} s, {args.runs} runs); "
-              f"target < 3 s: {verdict}")
-        print(f"peak memory: process RSS {_rss_mb():.0f} MB (before rendering "
-              f"{rss_before:.0f} MB); Python heap during one render {heap_peak / 2**20:.0f} MB")
+        print(
+            f"median {median:.3f} s (min {min(times):.3f} s, max {max(times):.3f} s, "
+            f"median CPU {statistics.median(cpu_times):.3f} s, {args.runs} runs); "
+            f"target < 3 s: {verdict}"
+        )
+        print(
+            f"peak memory: process RSS {_rss_mb():.0f} MB (before rendering "
+            f"{rss_before:.0f} MB); Python heap during one render {heap_peak / 2**20:.0f} MB"
+        )
         print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)

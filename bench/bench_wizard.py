@@ -9,6 +9,7 @@ sizing, and carries the htmx headers of a value change (`HX-Target: result`).
 
     .venv/bin/python bench/bench_wizard.py [--requests 300]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,15 +45,15 @@ def _client():  # noqa: ANN202 - django.test.Client
     from apps.accounts.services import organization_get_or_create, user_create
 
     org = organization_get_or_create("Bench", OrganizationKind.SELLER)[0]
-    user = user_create(username="bench", password="bench-password-1", organization=org,
-                       role=Role.SALES)
+    user = user_create(
+        username="bench", password="bench-password-1", organization=org, role=Role.SALES
+    )
     client = Client()
     client.force_login(user)
     return client
 
 
-def _measure(client, query: dict[str, str], n: int, vary: str, values: list[int]
-             ) -> list[float]:
+def _measure(client, query: dict[str, str], n: int, vary: str, values: list[int]) -> list[float]:
     headers = {"HX-Request": "true", "HX-Target": "result", "HX-Current-URL": "/sizing/"}
     timings = []
     for i in range(n):
@@ -72,9 +73,11 @@ def _report(name: str, timings: list[float]) -> float:
     ordered = sorted(timings)
     p95 = ordered[int(round(0.95 * (len(ordered) - 1)))]
     median = statistics.median(ordered)
-    print(f"{name}: n={len(ordered)} median={median:.1f} ms p95={p95:.1f} ms "
-          f"mean={statistics.fmean(ordered):.1f} ms min={ordered[0]:.1f} ms "
-          f"max={ordered[-1]:.1f} ms")
+    print(
+        f"{name}: n={len(ordered)} median={median:.1f} ms p95={p95:.1f} ms "
+        f"mean={statistics.fmean(ordered):.1f} ms min={ordered[0]:.1f} ms "
+        f"max={ordered[-1]:.1f} ms"
+    )
     return median
 
 
@@ -85,15 +88,30 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         _setup(str(Path(tmp) / "bench.sqlite3"))
         client = _client()
-        one_node = {"kind": "inference", "model": "llama-3.1-8b", "gpu": "l40s-48gb",
-                    "fabric": "infiniband", "prompt_tokens": "1024", "output_tokens": "256"}
+        one_node = {
+            "kind": "inference",
+            "model": "llama-3.1-8b",
+            "gpu": "l40s-48gb",
+            "fabric": "infiniband",
+            "prompt_tokens": "1024",
+            "output_tokens": "256",
+        }
         users = list(range(5, 65))
         _measure(client, one_node, 20, "users", users)  # warm-up: snapshot, templates
-        median = _report("htmx result update, one-node inference (L40S, Llama 3.1 8B)",
-                         _measure(client, one_node, args.requests, "users", users))
-        _report("  for comparison, GPU 'auto' (6 GPU x fabric options sized per request)",
-                _measure(client, {**one_node, "gpu": "auto", "fabric": "auto"},
-                         max(50, args.requests // 4), "users", users))
+        median = _report(
+            "htmx result update, one-node inference (L40S, Llama 3.1 8B)",
+            _measure(client, one_node, args.requests, "users", users),
+        )
+        _report(
+            "  for comparison, GPU 'auto' (6 GPU x fabric options sized per request)",
+            _measure(
+                client,
+                {**one_node, "gpu": "auto", "fabric": "auto"},
+                max(50, args.requests // 4),
+                "users",
+                users,
+            ),
+        )
         verdict = "OK" if median < 100 else "TOO SLOW"
         print(f"target: median < 100 ms for the one-node update -> {verdict}")
 

@@ -5,6 +5,7 @@
 The points (published figure, source, tolerance) live in tests/sizing_engine/calibration.py,
 which the calibration tests assert; this prints the table the README quotes.
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,8 +21,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for p in POINTS:
         low, high = p.tolerance
-        print(f"| {p.name} | {p.source} | {p.published:,.1f} {p.unit} | {p.estimate():,.1f} | "
-              f"{p.error():+.1%} | {low:+.0%} to {high:+.0%} |")
+        print(
+            f"| {p.name} | {p.source} | {p.published:,.1f} {p.unit} | {p.estimate():,.1f} | "
+            f"{p.error():+.1%} | {low:+.0%} to {high:+.0%} |"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ the restart to the first success and the errors after it, consistency of every q
 (bench/_checks.py), every 201'd quote present, every requested document produced (jobs that
 lost their message to the outage are recovered by the sweeper, `manage.py quotes_sweep`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,14 +56,17 @@ def main() -> None:
         elapsed = traffic.run(args.seconds)
         thread.join()
         time.sleep(3)
-        print(f"rates (req/s): {traffic.rates}; {args.seconds:.0f} s; PostgreSQL stopped at "
-              f"{marks['stop']:.1f} s, start at {marks['start']:.1f} s, "
-              f"accepting at {marks['started']:.1f} s")
+        print(
+            f"rates (req/s): {traffic.rates}; {args.seconds:.0f} s; PostgreSQL stopped at "
+            f"{marks['stop']:.1f} s, start at {marks['start']:.1f} s, "
+            f"accepting at {marks['started']:.1f} s"
+        )
         print(summary_table(traffic.by_kind(), elapsed))
         phases: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
         for s in traffic.samples:
-            phase = ("before" if s.t < marks["stop"] else
-                     "outage" if s.t < marks["started"] else "after")
+            phase = (
+                "before" if s.t < marks["stop"] else "outage" if s.t < marks["started"] else "after"
+            )
             phases[phase][s.status] += 1
         for phase in ("before", "outage", "after"):
             print(f"{phase}: statuses {dict(sorted(phases[phase].items()))}")
@@ -70,23 +74,34 @@ def main() -> None:
         first_ok = next((s.t for s in after if 200 <= s.status < 300), None)
         errors_after = [s for s in after if not 200 <= s.status < 300]
         last_err = max((s.t for s in errors_after), default=None)
-        print(f"first 2xx after PostgreSQL accepted connections: "
-              f"{(first_ok - marks['started']) if first_ok is not None else float('nan'):.2f} s; "
-              f"non-2xx after it: {len(errors_after)}"
-              + (f" (last at +{last_err - marks['started']:.2f} s)" if last_err else ""))
+        print(
+            f"first 2xx after PostgreSQL accepted connections: "
+            f"{(first_ok - marks['started']) if first_ok is not None else float('nan'):.2f} s; "
+            f"non-2xx after it: {len(errors_after)}"
+            + (f" (last at +{last_err - marks['started']:.2f} s)" if last_err else "")
+        )
         five_hundreds = [s for s in traffic.samples if s.status >= 500 and s.status != 503]
-        no_retry = [s for s in traffic.samples
-                    if s.status == 503 and "retry-after=5" not in s.detail]
-        print(f"500-class answers other than 503: {len(five_hundreds)}; "
-              f"503 without Retry-After: {len(no_retry)}")
+        no_retry = [
+            s for s in traffic.samples if s.status == 503 and "retry-after=5" not in s.detail
+        ]
+        print(
+            f"500-class answers other than 503: {len(five_hundreds)}; "
+            f"503 without Retry-After: {len(no_retry)}"
+        )
         for s in five_hundreds[:5]:
             print(f"  t={s.t:.1f}s {s.kind} {s.status} {s.detail[:300]}")
         print(f"consistency: {consistency(stack)}")
-        print(f"quotes answered 201: {len(traffic.created)}, in the database: "
-              f"{quotes_exist(stack, traffic.created)}")
+        print(
+            f"quotes answered 201: {len(traffic.created)}, in the database: "
+            f"{quotes_exist(stack, traffic.created)}"
+        )
         time.sleep(20)
-        print("sweeper:", stack.manage("quotes_sweep", "--queued-seconds", "15",
-                                       "--rendering-seconds", "60", "--no-expire").strip())
+        print(
+            "sweeper:",
+            stack.manage(
+                "quotes_sweep", "--queued-seconds", "15", "--rendering-seconds", "60", "--no-expire"
+            ).strip(),
+        )
         print(f"documents: {wait_documents(stack, traffic.sent, timeout=300)}")
     finally:
         stack.close()

@@ -9,6 +9,7 @@ runs. Afterwards: answers by phase and status, PDF jobs recorded during the outa
 never handed to the broker), then the sweeper (`manage.py quotes_sweep`, what beat runs every
 5 minutes) sends them and every requested document is checked: produced exactly once.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,9 +47,12 @@ def main() -> None:
             marks["stop"] = time.monotonic() - t0
             stack.redis.stop()
             time.sleep(args.down_for - 2)
-            unsent_during.append(stack.sql(
-                "SELECT count(*) FROM quotes_pdfjob WHERE status = 'queued' "
-                "AND enqueued_at IS NULL"))
+            unsent_during.append(
+                stack.sql(
+                    "SELECT count(*) FROM quotes_pdfjob WHERE status = 'queued' "
+                    "AND enqueued_at IS NULL"
+                )
+            )
             time.sleep(2)
             marks["start"] = time.monotonic() - t0
             stack.redis.start()
@@ -59,24 +63,32 @@ def main() -> None:
         elapsed = traffic.run(args.seconds)
         thread.join()
         time.sleep(3)
-        print(f"rates (req/s): {traffic.rates}; {args.seconds:.0f} s; Redis stopped at "
-              f"{marks['stop']:.1f} s, back at {marks['started']:.1f} s")
+        print(
+            f"rates (req/s): {traffic.rates}; {args.seconds:.0f} s; Redis stopped at "
+            f"{marks['stop']:.1f} s, back at {marks['started']:.1f} s"
+        )
         print(summary_table(traffic.by_kind(), elapsed))
         phases: dict[str, dict[str, collections.Counter[int]]] = collections.defaultdict(
-            lambda: collections.defaultdict(collections.Counter))
+            lambda: collections.defaultdict(collections.Counter)
+        )
         lat: dict[str, list[float]] = collections.defaultdict(list)
         for s in traffic.samples:
-            phase = ("before" if s.t < marks["stop"] else
-                     "outage" if s.t < marks["started"] else "after")
+            phase = (
+                "before" if s.t < marks["stop"] else "outage" if s.t < marks["started"] else "after"
+            )
             phases[phase][s.kind][s.status] += 1
             if phase == "outage":
                 lat[s.kind].append(s.ms)
         for phase in ("before", "outage", "after"):
             print(f"{phase}: " + "; ".join(f"{k} {dict(v)}" for k, v in phases[phase].items()))
-        print("outage latency p50 ms: " + ", ".join(
-            f"{k} {sorted(v)[len(v) // 2]:.1f}" for k, v in lat.items() if v))
-        print(f"PDF jobs queued but never handed to the broker, just before Redis came back: "
-              f"{unsent_during[0] if unsent_during else '?'}")
+        print(
+            "outage latency p50 ms: "
+            + ", ".join(f"{k} {sorted(v)[len(v) // 2]:.1f}" for k, v in lat.items() if v)
+        )
+        print(
+            f"PDF jobs queued but never handed to the broker, just before Redis came back: "
+            f"{unsent_during[0] if unsent_during else '?'}"
+        )
         time.sleep(5)
         print("sweeper:", stack.manage("quotes_sweep", "--no-expire").strip())
         print(f"documents: {wait_documents(stack, traffic.sent, timeout=300)}")

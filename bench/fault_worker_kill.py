@@ -11,6 +11,7 @@ visibility timeout, so the sweeper requeues the job), then start a new worker. A
 the sweeper runs once and every requested document is checked: one job per quote, one file
 per revision, checksums matching, attempts per job.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,9 @@ RATES = {"wizard": 2.0, "api_sizing": 1.0, "quote_create": 1.5, "pdf_request": 1
 
 
 def children(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
+    ).stdout
     return [int(p) for p in out.split()]
 
 
@@ -55,23 +57,31 @@ def main() -> None:
                 target = 10 + i * (args.seconds - 20) / args.kills
                 time.sleep(max(0, t0 + target - time.monotonic()))
                 deadline = time.monotonic() + 8
-                while time.monotonic() < deadline and stack.sql(
-                        "SELECT count(*) FROM quotes_pdfjob WHERE status = 'rendering'") == "0":
+                while (
+                    time.monotonic() < deadline
+                    and stack.sql("SELECT count(*) FROM quotes_pdfjob WHERE status = 'rendering'")
+                    == "0"
+                ):
                     time.sleep(0.05)
-                rendering = stack.sql("SELECT string_agg(id::text, ',') FROM quotes_pdfjob "
-                                      "WHERE status = 'rendering'")
+                rendering = stack.sql(
+                    "SELECT string_agg(id::text, ',') FROM quotes_pdfjob WHERE status = 'rendering'"
+                )
                 worker = stack.procs["worker"]
                 if i % 2 == 0:
                     for child in children(worker.pid):
                         os.kill(child, signal.SIGKILL)
-                    kills.append(f"t={time.monotonic() - t0:.1f}s pool child "
-                                 f"(rendering jobs: {rendering or 'none'})")
+                    kills.append(
+                        f"t={time.monotonic() - t0:.1f}s pool child "
+                        f"(rendering jobs: {rendering or 'none'})"
+                    )
                 else:
                     for child in children(worker.pid):
                         os.kill(child, signal.SIGKILL)
                     stack.stop_proc("worker", signal.SIGKILL)
-                    kills.append(f"t={time.monotonic() - t0:.1f}s whole worker "
-                                 f"(rendering jobs: {rendering or 'none'})")
+                    kills.append(
+                        f"t={time.monotonic() - t0:.1f}s whole worker "
+                        f"(rendering jobs: {rendering or 'none'})"
+                    )
                     stack.start_worker()
 
         thread = threading.Thread(target=killer)
@@ -83,17 +93,29 @@ def main() -> None:
         print(summary_table(traffic.by_kind(), elapsed))
         print("kills:\n  " + "\n  ".join(kills))
         time.sleep(10)
-        print("jobs before the sweep:", stack.sql(
-            "SELECT string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n "
-            "FROM quotes_pdfjob GROUP BY status) s"))
+        print(
+            "jobs before the sweep:",
+            stack.sql(
+                "SELECT string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n "
+                "FROM quotes_pdfjob GROUP BY status) s"
+            ),
+        )
         # Jobs whose worker died with them stay `rendering` until the sweeper requeues them
         # (in production after QUOTES_PDF_STALE_RENDERING_SECONDS = 420 s; here after 20 s).
-        print("sweeper:", stack.manage("quotes_sweep", "--queued-seconds", "20",
-                                       "--rendering-seconds", "20", "--no-expire").strip())
+        print(
+            "sweeper:",
+            stack.manage(
+                "quotes_sweep", "--queued-seconds", "20", "--rendering-seconds", "20", "--no-expire"
+            ).strip(),
+        )
         print(f"documents: {wait_documents(stack, traffic.sent, timeout=300)}")
-        print("renders per document (attempts):", stack.sql(
-            "SELECT string_agg(attempts || ' attempt(s): ' || n, ', ') FROM (SELECT attempts, "
-            "count(*) n FROM quotes_pdfjob GROUP BY attempts ORDER BY attempts) s"))
+        print(
+            "renders per document (attempts):",
+            stack.sql(
+                "SELECT string_agg(attempts || ' attempt(s): ' || n, ', ') FROM (SELECT attempts, "
+                "count(*) n FROM quotes_pdfjob GROUP BY attempts ORDER BY attempts) s"
+            ),
+        )
     finally:
         stack.close()
 

@@ -10,6 +10,7 @@ API sizings 2, API quote creations 1, PDF requests (send a draft: its document i
 the worker) 0.5. Prints p50/p99 per kind, errors (non-2xx), throughput, and whether every
 requested document was produced exactly once.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,12 @@ def main() -> None:
         errors = [s for s in traffic.samples if not 200 <= s.status < 300]
         for s in errors[:10]:
             print(f"  error t={s.t:.1f}s {s.kind} {s.status} {s.detail[:200]}")
-        ok = (not errors and docs["statuses"] == {"ready": len(traffic.sent)}
-              and docs["pdf_files"] == len(traffic.sent) and not docs["checksum_mismatches"])
+        ok = (
+            not errors
+            and docs["statuses"] == {"ready": len(traffic.sent)}
+            and docs["pdf_files"] == len(traffic.sent)
+            and not docs["checksum_mismatches"]
+        )
         print("RESULT:", "OK" if ok else "NOT OK")
     finally:
         stack.close()

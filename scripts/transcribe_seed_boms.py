@@ -5,6 +5,7 @@ The CSVs in fixtures/seed_boms/ are the committed result; the engine's conforman
 catalog fixture test read them. Rows keep the seed's order, text and quantities exactly; `rack`
 numbers the Large table's per-rack sections (a new "Server" line starts a rack).
 """
+
 import csv
 import sys
 from pathlib import Path
@@ -14,7 +15,9 @@ TABLES = {
     "Table 2. Medium config": "medium",
     "Table 3. Large config": "large",
     "Table 4. Repeatable node with high-speed Ethernet": "ethernet_node",
-    "Table 5. NVIDIA AI Enterprise, Lenovo Intelligent Computing Orchestration and VMware": "software",
+    "Table 5. NVIDIA AI Enterprise, Lenovo Intelligent Computing Orchestration and VMware": (
+        "software"
+    ),
 }
 SERVER_PARTS = {"7D9RCTOLWW", "7D9RCTO1WW"}
 

@@ -3,6 +3,7 @@
 `REQUIRE_SERVICES=1` (set by .ci/run) makes a missing PostgreSQL, Redis or Celery worker a test
 failure instead of a skip, so CI can never pass by skipping the real stack.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,10 +65,27 @@ class WorkerProcess:
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
-             "--concurrency=1", "--pool=prefork", "--without-gossip", "--without-mingle",
-             "-Q", "celery,pdf", "-n", f"test-{os.getpid()}@%h"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--pool=prefork",
+                "--without-gossip",
+                "--without-mingle",
+                "-Q",
+                "celery,pdf",
+                "-n",
+                f"test-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.wait_ready()
 
@@ -110,8 +128,10 @@ def celery_worker(
 
     db = connection.settings_dict
     if connection.vendor == "postgresql":
-        url = (f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}"
-               f"/{db['NAME']}")
+        url = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}"
+            f"/{db['NAME']}"
+        )
     else:
         url = f"sqlite:///{db['NAME']}"
     require_or_skip(connection.vendor == "postgresql", "PostgreSQL for the worker's database")

@@ -36,8 +36,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["scope"]
     search_fields = ["name", "prefix", "user__username"]
     list_select_related = ["user"]
-    readonly_fields = ["user", "name", "prefix", "token_hash", "scope", "created_at",
-                       "expires_at", "last_used_at"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "token_hash",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    ]
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False

@@ -1,4 +1,5 @@
 """Choices of the accounts app."""
+
 from django.db import models
 
 

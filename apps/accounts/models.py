@@ -1,4 +1,5 @@
 """Organizations (the seller's own and its partners) and the users who belong to them."""
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models

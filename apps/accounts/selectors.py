@@ -10,6 +10,7 @@ The rule, used by every app through `scope_to_user`:
   (whatever their role) — sees only their own organization's data;
 - a non-superuser without an organization (which the database forbids) sees nothing.
 """
+
 import hashlib
 import hmac
 from datetime import timedelta
@@ -94,8 +95,9 @@ def api_token_authenticate(token: str) -> ApiToken | None:
     prefix, _, secret = token.removeprefix(API_TOKEN_PREFIX).partition("_")
     if not token.startswith(API_TOKEN_PREFIX) or len(prefix) != 8 or not secret:
         return None
-    row = (ApiToken.objects.select_related("user", "user__organization")
-           .filter(prefix=prefix).first())
+    row = (
+        ApiToken.objects.select_related("user", "user__organization").filter(prefix=prefix).first()
+    )
     if row is None or not hmac.compare_digest(row.token_hash, api_token_hash(token)):
         return None
     now = timezone.now()
@@ -104,6 +106,7 @@ def api_token_authenticate(token: str) -> ApiToken | None:
     stale = now - timedelta(seconds=LAST_USED_RESOLUTION_S)
     if row.last_used_at is None or row.last_used_at < stale:
         ApiToken.objects.filter(pk=row.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)).update(last_used_at=now)
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
+        ).update(last_used_at=now)
         row.last_used_at = now
     return row

@@ -1,4 +1,5 @@
 """Writes of the accounts app: organizations, users, the demo login, API tokens."""
+
 import secrets
 from datetime import timedelta
 
@@ -63,8 +64,9 @@ def demo_user_ensure(
     org, _ = organization_get_or_create(DEMO_ORGANIZATION_NAME, OrganizationKind.SELLER)
     user = User.objects.filter(username=username).first()
     if user is None:
-        return user_create(username=username, password=password, organization=org,
-                           role=Role.SALES), True
+        return user_create(
+            username=username, password=password, organization=org, role=Role.SALES
+        ), True
     user.organization, user.role, user.is_active = org, Role.SALES, True
     user.set_password(password)
     user.save()
@@ -91,7 +93,8 @@ def api_token_create(
         errors["scope"] = [f"Choose one of: {', '.join(ApiTokenScope.values)}."]
     if expires_in_days not in API_TOKEN_EXPIRY_DAYS:
         errors["expires_in_days"] = [
-            f"Choose one of: {', '.join(map(str, API_TOKEN_EXPIRY_DAYS))} days."]
+            f"Choose one of: {', '.join(map(str, API_TOKEN_EXPIRY_DAYS))} days."
+        ]
     if user.organization_id is None or not user.is_active:
         errors["__all__"] = ["Only an active user of an organization can make API tokens."]
     elif api_tokens_active(user).filter(user=user).count() >= API_TOKEN_MAX_ACTIVE:
@@ -105,12 +108,24 @@ def api_token_create(
             break
     with transaction.atomic():
         row = ApiToken.objects.create(
-            user=user, name=name, prefix=prefix, token_hash=api_token_hash(token), scope=scope,
+            user=user,
+            name=name,
+            prefix=prefix,
+            token_hash=api_token_hash(token),
+            scope=scope,
             expires_at=timezone.now() + timedelta(days=expires_in_days),
         )
-        audit_record("api_token.created", actor=user, obj=row, details={
-            "owner": user.get_username(), "prefix": prefix, "scope": scope,
-            "expires_at": row.expires_at.isoformat()})
+        audit_record(
+            "api_token.created",
+            actor=user,
+            obj=row,
+            details={
+                "owner": user.get_username(),
+                "prefix": prefix,
+                "scope": scope,
+                "expires_at": row.expires_at.isoformat(),
+            },
+        )
     return row, token
 
 
@@ -118,9 +133,13 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke now (idempotent: a revoked token keeps its first revocation time)."""
     with transaction.atomic():
         revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now())
+            revoked_at=timezone.now()
+        )
         token.refresh_from_db()
         if revoked:
-            audit_record("api_token.revoked", obj=token, details={
-                "owner": token.user.get_username(), "prefix": token.prefix})
+            audit_record(
+                "api_token.revoked",
+                obj=token,
+                details={"owner": token.user.get_username(), "prefix": token.prefix},
+            )
     return token

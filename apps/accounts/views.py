@@ -2,6 +2,7 @@
 
 Logout only accepts POST (Django's LogoutView refuses GET), so a link cannot log a user out.
 """
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -31,6 +32,7 @@ class PortalLogoutView(auth_views.LogoutView):
 # A token is shown once, on the page answering the POST that made it (never cached, never
 # stored in clear); the list shows only its public prefix.
 
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token_list(request: HttpRequest) -> HttpResponse:
@@ -41,13 +43,13 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_application_error(exc)
         else:
-            response = render(request, "accounts/tokens_created.html",
-                              {"row": row, "token": token})
+            response = render(request, "accounts/tokens_created.html", {"row": row, "token": token})
             response["Cache-Control"] = "no-store"
             return response
     tokens = selectors.api_tokens_visible(request.user)[:200]
-    return render(request, "accounts/tokens.html",
-                  {"form": form, "tokens": tokens, "now": timezone.now()})
+    return render(
+        request, "accounts/tokens.html", {"form": form, "tokens": tokens, "now": timezone.now()}
+    )
 
 
 @login_required

@@ -5,6 +5,7 @@ expires (reliability.md). Ours are hashed (SHA-256), many per user, expiring, re
 scoped (read / read-write); see `apps.accounts.models.ApiToken`. Session authentication stays
 for the portal's own pages (with DRF's CSRF check).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,7 +28,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Send the token as 'Authorization: Bearer szp_…' (one token, no spaces).")
+                "Send the token as 'Authorization: Bearer szp_…' (one token, no spaces)."
+            )
         try:
             token = header[1].decode("ascii")
         except UnicodeDecodeError:

@@ -10,6 +10,7 @@ no field is to blame. The sizing engine's field errors keep their dotted paths. 
 stable and machine-readable; `message` is for people. Headers carry the rest: `Retry-After`
 on 429, `WWW-Authenticate` on 401, `Allow` on 405, `X-Request-ID` always.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,13 @@ WHOLE_BODY = "__all__"
 class ApiError(exceptions.APIException):
     """An error with a status, a stable code, a message and field messages."""
 
-    def __init__(self, status_code: int, code: str, message: str,
-                 fields: Mapping[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, list[str]] | None = None,
+    ) -> None:
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.code = code
@@ -56,12 +62,21 @@ def prefixed(fields: Mapping[str, list[str]], prefix: str) -> dict[str, list[str
 
 def engine_error(exc: SizingInputError, prefix: str = "") -> ApiError:
     """The engine refused the workload: 400 with its field messages."""
-    return ApiError(400, "validation_error", "The workload does not size: " + exc.message,
-                    prefixed(exc.field_errors, prefix))
+    return ApiError(
+        400,
+        "validation_error",
+        "The workload does not size: " + exc.message,
+        prefixed(exc.field_errors, prefix),
+    )
 
 
-def application_error(exc: ApplicationError, *, status_code: int = 400,
-                      code: str = "validation_error", prefix: str = "") -> ApiError:
+def application_error(
+    exc: ApplicationError,
+    *,
+    status_code: int = 400,
+    code: str = "validation_error",
+    prefix: str = "",
+) -> ApiError:
     """A service refused the request (a business rule): its field messages, as given."""
     fields = prefixed(exc.field_errors, prefix)
     messages = [m for msgs in fields.values() for m in msgs]
@@ -102,10 +117,11 @@ def _translate(exc: Exception) -> Exception:
     return exc
 
 
-def _body(request: Any, code: str, message: str, fields: Mapping[str, list[str]]
-          ) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "fields": dict(fields)},
-            "request_id": request_id_of(request)}
+def _body(request: Any, code: str, message: str, fields: Mapping[str, list[str]]) -> dict[str, Any]:
+    return {
+        "error": {"code": code, "message": message, "fields": dict(fields)},
+        "request_id": request_id_of(request),
+    }
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -116,9 +132,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if response is None:  # not an APIException: a bug. Log it, answer 500 in the API's shape.
         set_rollback()
         logger.exception("API request %s failed", request_id_of(request), exc_info=exc)
-        return Response(_body(request, "server_error",
-                              "The server failed to answer; the request id identifies it.", {}),
-                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return Response(
+            _body(
+                request,
+                "server_error",
+                "The server failed to answer; the request id identifies it.",
+                {},
+            ),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     if isinstance(exc, ApiError):
         code, message, fields = exc.code, str(exc.detail), exc.fields
     elif isinstance(exc, exceptions.ValidationError):
@@ -133,17 +155,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
 
 # --- schema components ------------------------------------------------------------------------
 
+
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=(
-        "Stable, machine-readable: validation_error, parse_error, not_authenticated, "
-        "authentication_failed, permission_denied, not_found, method_not_allowed, "
-        "not_acceptable, unsupported_media_type, request_too_large, throttled, conflict, "
-        "idempotency_key_reused, idempotency_key_in_use, pdf_not_ready, server_error."))
+    code = serializers.CharField(
+        help_text=(
+            "Stable, machine-readable: validation_error, parse_error, not_authenticated, "
+            "authentication_failed, permission_denied, not_found, method_not_allowed, "
+            "not_acceptable, unsupported_media_type, request_too_large, throttled, conflict, "
+            "idempotency_key_reused, idempotency_key_in_use, pdf_not_ready, server_error."
+        )
+    )
     message = serializers.CharField(help_text="A sentence for people.")
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Dotted path into the request body (`__all__`: the whole body) → messages. "
-                  "Empty when no field is to blame.")
+        "Empty when no field is to blame.",
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

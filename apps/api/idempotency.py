@@ -12,6 +12,7 @@
 - Only successful answers are stored: a refused request (4xx) can be retried with the same key
   once it is fixed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,19 +44,27 @@ def key_of(request: Request) -> str | None:
     if key is None:
         return None
     if not 1 <= len(key) <= 255 or not key.isascii() or not key.isprintable():
-        raise ApiError(400, "validation_error", "Invalid Idempotency-Key header.",
-                       {HEADER: ["Use 1 to 255 printable ASCII characters (e.g. a UUID)."]})
+        raise ApiError(
+            400,
+            "validation_error",
+            "Invalid Idempotency-Key header.",
+            {HEADER: ["Use 1 to 255 printable ASCII characters (e.g. a UUID)."]},
+        )
     return key
 
 
 def _replay(row: IdempotencyKey, fingerprint: str) -> Response:
     if row.request_hash != fingerprint:
-        raise ApiError(422, "idempotency_key_reused",
-                       "This Idempotency-Key was used with a different request body; "
-                       "use a new key for a new request.",
-                       {HEADER: ["already used with a different request"]})
-    return Response(row.response_body, status=row.response_status,
-                    headers={"Idempotent-Replayed": "true"})
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used with a different request body; "
+            "use a new key for a new request.",
+            {HEADER: ["already used with a different request"]},
+        )
+    return Response(
+        row.response_body, status=row.response_status, headers={"Idempotent-Replayed": "true"}
+    )
 
 
 def _live(caller: str, key: str) -> IdempotencyKey | None:
@@ -81,17 +90,26 @@ def idempotent(request: Request, create: Callable[[], tuple[Response, Any]]) -> 
             # constraint) until this transaction ends, instead of creating a second quote.
             with transaction.atomic():
                 row = IdempotencyKey.objects.create(
-                    caller=caller, key=key, request_hash=fingerprint, response_status=0,
-                    response_body={})
+                    caller=caller,
+                    key=key,
+                    request_hash=fingerprint,
+                    response_status=0,
+                    response_body={},
+                )
             response, quote = create()
             row.response_status, row.response_body, row.quote = (
-                response.status_code, response.data, quote)
+                response.status_code,
+                response.data,
+                quote,
+            )
             row.save(update_fields=["response_status", "response_body", "quote"])
     except IntegrityError:
         row = _live(caller, key)
         if row is None:
-            raise ApiError(409, "idempotency_key_in_use",
-                           "A request with this Idempotency-Key is still being processed; "
-                           "retry shortly.") from None
+            raise ApiError(
+                409,
+                "idempotency_key_in_use",
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+            ) from None
         return _replay(row, fingerprint)
     return response

@@ -4,6 +4,7 @@
 client) is kept, anything else is replaced by a fresh one; either way it is echoed on the
 response and available as `request.request_id` (error bodies carry it).
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,14 @@ def _needs_api_error(response: HttpResponse) -> bool:
     return response.status_code >= 400 and not content_type.startswith("application/json")
 
 
-_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found",
-          405: "method_not_allowed", 413: "request_too_large", 500: "server_error"}
+_CODES = {
+    400: "bad_request",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    500: "server_error",
+}
 _MESSAGES = {
     400: "The request could not be understood.",
     403: "You may not do this.",
@@ -64,9 +71,14 @@ _MESSAGES = {
 
 def _as_api_error(response: HttpResponse, rid: str) -> HttpResponse:
     status = response.status_code
-    body = {"error": {"code": _CODES.get(status, "error"),
-                      "message": _MESSAGES.get(status, response.reason_phrase), "fields": {}},
-            "request_id": rid}
+    body = {
+        "error": {
+            "code": _CODES.get(status, "error"),
+            "message": _MESSAGES.get(status, response.reason_phrase),
+            "fields": {},
+        },
+        "request_id": rid,
+    }
     new = HttpResponse(json.dumps(body), status=status, content_type="application/json")
     for header in ("Allow", "Retry-After", "WWW-Authenticate"):
         if header in response:

@@ -1,4 +1,5 @@
 """Stored idempotency keys of the API (see `apps.api.idempotency`)."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -17,8 +18,9 @@ class IdempotencyKey(models.Model):
     request_hash = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
-    quote = models.ForeignKey("quotes.Quote", on_delete=models.CASCADE, null=True, blank=True,
-                              related_name="+")
+    quote = models.ForeignKey(
+        "quotes.Quote", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

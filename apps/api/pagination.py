@@ -1,4 +1,5 @@
 """Lists are paginated with `limit` (default 50, at most 200) and `offset`."""
+
 from rest_framework.pagination import LimitOffsetPagination
 
 

@@ -4,6 +4,7 @@ DRF reads the body from the WSGI stream itself, so Django's DATA_UPLOAD_MAX_MEMO
 not apply to it; this parser enforces the limit on the declared length and on what it reads.
 Anything but `application/json` is refused by DRF with 415.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,13 +24,18 @@ def max_body_bytes() -> int:
 
 
 def too_large() -> ApiError:
-    return ApiError(413, "request_too_large",
-                    f"The request body is larger than {max_body_bytes()} bytes.")
+    return ApiError(
+        413, "request_too_large", f"The request body is larger than {max_body_bytes()} bytes."
+    )
 
 
 class BoundedJSONParser(parsers.JSONParser):
-    def parse(self, stream: Any, media_type: str | None = None,
-              parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: dict[str, Any] | None = None,
+    ) -> Any:
         limit = max_body_bytes()
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None

@@ -1,5 +1,6 @@
 """Who may call what. Object access is not decided here: selectors scope every lookup to the
 caller's organization (404 across tenants). Here: authenticated, and token scope."""
+
 from __future__ import annotations
 
 from typing import Any

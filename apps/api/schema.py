@@ -1,5 +1,6 @@
 """OpenAPI schema pieces: the token security scheme, and the error answers every operation can
 give, added to every operation so the schema describes them all (one `Error` component)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +13,7 @@ from .errors import ErrorSerializer
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input (`validation_error`, with field messages) or unparsable JSON "
-           "(`parse_error`).",
+    "(`parse_error`).",
     "401": "No credentials, or an invalid, expired or revoked token.",
     "403": "Not allowed: a read-only token on a write, or a change only the owner may make.",
     "404": "No such object — or it belongs to another organization.",
@@ -21,8 +22,10 @@ ERROR_DESCRIPTIONS = {
     "415": "The body is not `application/json`.",
     "429": "Rate limit reached; retry after `Retry-After` seconds.",
 }
-HEADER_REQUEST_ID = {"schema": {"type": "string"},
-                     "description": "The request's id (the incoming X-Request-ID if sane)."}
+HEADER_REQUEST_ID = {
+    "schema": {"type": "string"},
+    "description": "The request's id (the incoming X-Request-ID if sane).",
+}
 HEADER_RETRY_AFTER = {"schema": {"type": "integer"}, "description": "Seconds to wait."}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -32,10 +35,14 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "szp_<prefix>_<secret>",
-                "description": "A partner API token made on the portal's API tokens page "
-                               "(/accounts/tokens/). Read-only tokens may use GET and "
-                               "POST /api/v1/sizing/ only."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "szp_<prefix>_<secret>",
+            "description": "A partner API token made on the portal's API tokens page "
+            "(/accounts/tokens/). Read-only tokens may use GET and "
+            "POST /api/v1/sizing/ only.",
+        }
 
 
 class ApiAutoSchema(AutoSchema):
@@ -63,8 +70,9 @@ class ApiAutoSchema(AutoSchema):
             response.setdefault("headers", {}).setdefault("X-Request-ID", HEADER_REQUEST_ID)
         return dict(sorted(responses.items()))
 
-    def _get_response_headers_for_code(self, status_code: str, direction: str = "response"
-                                       ) -> dict[str, Any]:
+    def _get_response_headers_for_code(
+        self, status_code: str, direction: str = "response"
+    ) -> dict[str, Any]:
         headers = super()._get_response_headers_for_code(status_code, direction)
         headers["X-Request-ID"] = HEADER_REQUEST_ID
         if status_code == "429":

@@ -13,6 +13,7 @@ configure a shared cache (e.g. Redis) when several processes serve the API; with
 per-process memory cache each gunicorn worker counts separately. Throttling protects capacity,
 not security (reliability.md).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -74,6 +75,9 @@ class SizingThrottle(_Throttle):
 
     def allow_request(self, request: Request, view: Any) -> bool:
         actions = getattr(view, "engine_actions", None)
-        runs = (getattr(view, "action", None) in actions if actions is not None
-                else request.method == "POST")
+        runs = (
+            getattr(view, "action", None) in actions
+            if actions is not None
+            else request.method == "POST"
+        )
         return super().allow_request(request, view) if runs else True

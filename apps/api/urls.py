@@ -1,4 +1,5 @@
 """/api/v1/: the router of the partner REST API, its schema and its documentation."""
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation

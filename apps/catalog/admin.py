@@ -1,4 +1,5 @@
 """Django admin for every catalog model: search by part number/description, filters."""
+
 from django.contrib import admin
 
 from . import models
@@ -23,8 +24,17 @@ class PartSpecAdmin(admin.ModelAdmin):
 
 @admin.register(models.Gpu)
 class GpuAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "part", "memory_gb", "memory_bandwidth_gbps", "tflops_bf16",
-                    "tdp_w", "link", "reference"]
+    list_display = [
+        "name",
+        "slug",
+        "part",
+        "memory_gb",
+        "memory_bandwidth_gbps",
+        "tflops_bf16",
+        "tdp_w",
+        "link",
+        "reference",
+    ]
     list_filter = ["link", "form_factor", "reference"]
     search_fields = ["name", "slug", *PART_SEARCH]
     list_select_related = ["part"]
@@ -33,8 +43,15 @@ class GpuAdmin(admin.ModelAdmin):
 
 @admin.register(models.LlmModel)
 class LlmModelAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "family", "params_b", "active_params_b", "layers",
-                    "context_length"]
+    list_display = [
+        "name",
+        "slug",
+        "family",
+        "params_b",
+        "active_params_b",
+        "layers",
+        "context_length",
+    ]
     list_filter = ["family"]
     search_fields = ["name", "slug", "family"]
 
@@ -57,8 +74,18 @@ class NodeProfileAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "platform", "deployment", "fabric"]
     list_filter = ["deployment", "fabric", "platform"]
     search_fields = ["name", "slug"]
-    raw_id_fields = ["server", "cpu", "psu", "psu_power_cable", "boot_drive", "data_drive",
-                     "e1s_filler", "ocp_adapter", "fabric_adapter", "dpu"]
+    raw_id_fields = [
+        "server",
+        "cpu",
+        "psu",
+        "psu_power_cable",
+        "boot_drive",
+        "data_drive",
+        "e1s_filler",
+        "ocp_adapter",
+        "fabric_adapter",
+        "dpu",
+    ]
     inlines = [NodePartInline]
 
 
@@ -91,8 +118,15 @@ class SwitchAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "role", "fabric", "ports", "port_speed_gbps", "power_w"]
     list_filter = ["role", "fabric"]
     search_fields = ["name", "slug", *PART_SEARCH]
-    raw_id_fields = ["machine_type", "part", "rack_kit", "power_cord", "support", "mgmt_uplink",
-                     "hardware_class"]
+    raw_id_fields = [
+        "machine_type",
+        "part",
+        "rack_kit",
+        "power_cord",
+        "support",
+        "mgmt_uplink",
+        "hardware_class",
+    ]
 
 
 @admin.register(models.Cable)

@@ -1,4 +1,5 @@
 """Choices of the catalog: exactly the values allowed by fixtures/catalog/README.md."""
+
 from django.db import models
 
 

@@ -7,6 +7,7 @@ max_length, decimal places, minimum, whether it may be empty), so the rules live
 `models.py`. Columns with `ref` hold the natural key of another table (a part number, a
 platform or profile slug) and become foreign keys.
 """
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -84,69 +85,212 @@ def _cols(*names: str) -> tuple[Column, ...]:
     return tuple(_part_col(n) if n.endswith("part_number") else _col(n) for n in names)
 
 
-PARTS = Table("parts", Part, ("part_number",), (
-    _col("part_number"), *_cols("description", "category", "orderable", "source"),
-))
-GPUS = Table("gpus", Gpu, ("slug",), _cols(
-    "slug", "name", "part_number", "memory_gb", "memory_type", "memory_bandwidth_gbps",
-    "tflops_bf16", "tflops_fp16", "tflops_fp8", "tflops_int8", "tdp_w", "link", "link_domain",
-    "link_bandwidth_gbps", "slot_width", "form_factor", "bridge_part_number",
-    "bridges_per_pair", "reference", "source",
-))
-LLM_MODELS = Table("llm_models", LlmModel, ("slug",), _cols(
-    "slug", "name", "family", "layers", "hidden_size", "heads", "kv_heads", "ffn_size",
-    "vocab_size", "context_length", "params_b", "active_params_b", "experts",
-    "experts_per_token", "source",
-))
-PLATFORMS = Table("platforms", Platform, ("slug",), _cols(
-    "slug", "name", "gpu_base_part_number", "rack_units", "gpu_slots", "sockets", "dimm_slots",
-    "memory_channels", "psu_count", "pcie_slots_for_adapters", "platform_overhead_w", "source",
-))
-NODE_PROFILES = Table("node_profiles", NodeProfile, ("slug",), (
-    *_cols("slug", "name"), Column("platform", "platform", ref="platforms"), *_cols(
-        "server_part_number", "cpu_part_number", "psu_part_number",
-        "psu_power_cable_part_number", "boot_drive_part_number", "boot_drive_count",
-        "data_drive_part_number", "data_drive_count", "e1s_bays", "e1s_filler_part_number",
-        "ocp_adapter_part_number", "mgmt_cables_per_node", "deployment", "fabric", "source",
-        "fabric_adapter_part_number", "storage_adapter_count", "dpu_part_number", "dpu_count",
+PARTS = Table(
+    "parts",
+    Part,
+    ("part_number",),
+    (
+        _col("part_number"),
+        *_cols("description", "category", "orderable", "source"),
     ),
-))
-NODE_PARTS = Table("node_parts", NodePart, ("profile", "part_number"), (
-    Column("profile", "profile", ref="node_profiles"),
-    *_cols("part_number", "quantity", "per", "section", "rule", "source"),
-))
-CPUS = Table("cpus", Cpu, ("part_number",), _cols(
-    "part_number", "cores", "base_ghz", "tdp_w", "source"))
-DIMMS = Table("dimms", Dimm, ("part_number",), _cols(
-    "part_number", "size_gb", "speed_mts", "source"))
-NETWORK_ADAPTERS = Table("network_adapters", NetworkAdapter, ("part_number",), _cols(
-    "part_number", "kind", "ports", "port_speed_gbps", "fabric", "source"))
-SWITCHES = Table("switches", Switch, ("slug",), _cols(
-    "slug", "name", "role", "fabric", "machine_type_part_number", "part_number", "ports",
-    "port_speed_gbps", "cages", "rack_units", "power_w", "rack_kit_part_number",
-    "power_cord_part_number", "power_cords", "support_part_number", "mgmt_uplink_part_number",
-    "source", "hardware_class_part_number",
-))
-CABLES = Table("cables", Cable, ("part_number",), _cols(
-    "part_number", "kind", "fabric", "length_m", "fanout", "gbps", "colour", "source"))
-LICENSES = Table("licenses", License, ("part_number",), _cols(
-    "part_number", "kind", "unit", "term_years", "applies_to", "source"))
-PRICE_BOOKS = Table("price_books", PriceBook, ("code",), _cols(
-    "code", "name", "currency", "valid_from", "valid_to", "sample"))
+)
+GPUS = Table(
+    "gpus",
+    Gpu,
+    ("slug",),
+    _cols(
+        "slug",
+        "name",
+        "part_number",
+        "memory_gb",
+        "memory_type",
+        "memory_bandwidth_gbps",
+        "tflops_bf16",
+        "tflops_fp16",
+        "tflops_fp8",
+        "tflops_int8",
+        "tdp_w",
+        "link",
+        "link_domain",
+        "link_bandwidth_gbps",
+        "slot_width",
+        "form_factor",
+        "bridge_part_number",
+        "bridges_per_pair",
+        "reference",
+        "source",
+    ),
+)
+LLM_MODELS = Table(
+    "llm_models",
+    LlmModel,
+    ("slug",),
+    _cols(
+        "slug",
+        "name",
+        "family",
+        "layers",
+        "hidden_size",
+        "heads",
+        "kv_heads",
+        "ffn_size",
+        "vocab_size",
+        "context_length",
+        "params_b",
+        "active_params_b",
+        "experts",
+        "experts_per_token",
+        "source",
+    ),
+)
+PLATFORMS = Table(
+    "platforms",
+    Platform,
+    ("slug",),
+    _cols(
+        "slug",
+        "name",
+        "gpu_base_part_number",
+        "rack_units",
+        "gpu_slots",
+        "sockets",
+        "dimm_slots",
+        "memory_channels",
+        "psu_count",
+        "pcie_slots_for_adapters",
+        "platform_overhead_w",
+        "source",
+    ),
+)
+NODE_PROFILES = Table(
+    "node_profiles",
+    NodeProfile,
+    ("slug",),
+    (
+        *_cols("slug", "name"),
+        Column("platform", "platform", ref="platforms"),
+        *_cols(
+            "server_part_number",
+            "cpu_part_number",
+            "psu_part_number",
+            "psu_power_cable_part_number",
+            "boot_drive_part_number",
+            "boot_drive_count",
+            "data_drive_part_number",
+            "data_drive_count",
+            "e1s_bays",
+            "e1s_filler_part_number",
+            "ocp_adapter_part_number",
+            "mgmt_cables_per_node",
+            "deployment",
+            "fabric",
+            "source",
+            "fabric_adapter_part_number",
+            "storage_adapter_count",
+            "dpu_part_number",
+            "dpu_count",
+        ),
+    ),
+)
+NODE_PARTS = Table(
+    "node_parts",
+    NodePart,
+    ("profile", "part_number"),
+    (
+        Column("profile", "profile", ref="node_profiles"),
+        *_cols("part_number", "quantity", "per", "section", "rule", "source"),
+    ),
+)
+CPUS = Table(
+    "cpus", Cpu, ("part_number",), _cols("part_number", "cores", "base_ghz", "tdp_w", "source")
+)
+DIMMS = Table(
+    "dimms", Dimm, ("part_number",), _cols("part_number", "size_gb", "speed_mts", "source")
+)
+NETWORK_ADAPTERS = Table(
+    "network_adapters",
+    NetworkAdapter,
+    ("part_number",),
+    _cols("part_number", "kind", "ports", "port_speed_gbps", "fabric", "source"),
+)
+SWITCHES = Table(
+    "switches",
+    Switch,
+    ("slug",),
+    _cols(
+        "slug",
+        "name",
+        "role",
+        "fabric",
+        "machine_type_part_number",
+        "part_number",
+        "ports",
+        "port_speed_gbps",
+        "cages",
+        "rack_units",
+        "power_w",
+        "rack_kit_part_number",
+        "power_cord_part_number",
+        "power_cords",
+        "support_part_number",
+        "mgmt_uplink_part_number",
+        "source",
+        "hardware_class_part_number",
+    ),
+)
+CABLES = Table(
+    "cables",
+    Cable,
+    ("part_number",),
+    _cols("part_number", "kind", "fabric", "length_m", "fanout", "gbps", "colour", "source"),
+)
+LICENSES = Table(
+    "licenses",
+    License,
+    ("part_number",),
+    _cols("part_number", "kind", "unit", "term_years", "applies_to", "source"),
+)
+PRICE_BOOKS = Table(
+    "price_books",
+    PriceBook,
+    ("code",),
+    _cols("code", "name", "currency", "valid_from", "valid_to", "sample"),
+)
 # prices/CODE.csv: the book is the file name, not a column.
-PRICES = Table("prices", Price, ("part_number",), (
-    _part_col(), Column("unit_price", "unit_price", fixed_places=True),
-))
+PRICES = Table(
+    "prices",
+    Price,
+    ("part_number",),
+    (
+        _part_col(),
+        Column("unit_price", "unit_price", fixed_places=True),
+    ),
+)
 
 # Dependency order: a table only refers to tables before it. PRICES comes after all of them.
 TABLES: tuple[Table, ...] = (
-    PARTS, GPUS, LLM_MODELS, PLATFORMS, NODE_PROFILES, NODE_PARTS, CPUS, DIMMS,
-    NETWORK_ADAPTERS, SWITCHES, CABLES, LICENSES, PRICE_BOOKS,
+    PARTS,
+    GPUS,
+    LLM_MODELS,
+    PLATFORMS,
+    NODE_PROFILES,
+    NODE_PARTS,
+    CPUS,
+    DIMMS,
+    NETWORK_ADAPTERS,
+    SWITCHES,
+    CABLES,
+    LICENSES,
+    PRICE_BOOKS,
 )
 TABLES_BY_NAME = {t.name: t for t in (*TABLES, PRICES)}
 # The natural-key column (= model field) of every table that other tables refer to.
-REF_KEYS = {"parts": "part_number", "platforms": "slug", "node_profiles": "slug",
-            "price_books": "code"}
+REF_KEYS = {
+    "parts": "part_number",
+    "platforms": "slug",
+    "node_profiles": "slug",
+    "price_books": "code",
+}
 
 
 def column_path(column: Column) -> str:
@@ -181,8 +325,10 @@ def _convert(field: Any, raw: str) -> Any:
         return _parse_bool(raw)
     if isinstance(field, models.DecimalField):
         if not _DECIMAL_RE.match(raw):
-            raise CellError(f"{raw!r} is not a decimal number (digits with '.' as decimal "
-                            "separator, no thousands separators)")
+            raise CellError(
+                f"{raw!r} is not a decimal number (digits with '.' as decimal "
+                "separator, no thousands separators)"
+            )
         return Decimal(raw)
     if isinstance(field, models.IntegerField):
         if not _INT_RE.match(raw):

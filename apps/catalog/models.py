@@ -6,6 +6,7 @@ foreign key named without the suffix. Validation rules (choices, lengths, decima
 minimums, which cells may be empty) are declared here once; `csv_format` derives the CSV
 parsing from these fields.
 """
+
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,10 @@ SOURCE_HELP = "Where the fact comes from (seed table, datasheet, or `estimate`).
 def _dec(*, null: bool = False, places: int = 3) -> Any:
     """A non-negative decimal spec (memory, bandwidth, TFLOPS, …)."""
     return models.DecimalField(
-        max_digits=12, decimal_places=places, null=null, blank=null,
+        max_digits=12,
+        decimal_places=places,
+        null=null,
+        blank=null,
         validators=[MinValueValidator(Decimal(0))],
     )
 
@@ -337,7 +341,8 @@ class PriceBook(models.Model):
     prices (not Lenovo's): every page that shows them must say so."""
 
     code = models.CharField(
-        max_length=40, unique=True,
+        max_length=40,
+        unique=True,
         validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "Use letters, digits, - and _ only.")],
     )
     name = models.CharField(max_length=200)

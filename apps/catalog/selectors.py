@@ -4,6 +4,7 @@
 the sizing adapter feeds it to `apps.sizing.engine.catalog.snapshot_from_rows()` and the export
 writes it to files, so the engine, the files and the database cannot drift apart.
 """
+
 from datetime import date
 from decimal import Decimal
 
@@ -34,8 +35,10 @@ def table_rows(table: Table, **filters: object) -> CsvRows:
     paths = [column_path(column) for column in table.columns]
     values = table.model.objects.filter(**filters).order_by("pk").values_list(*paths)
     return [
-        {column.name: format_cell(column, value)
-         for column, value in zip(table.columns, row, strict=True)}
+        {
+            column.name: format_cell(column, value)
+            for column, value in zip(table.columns, row, strict=True)
+        }
         for row in values
     ]
 

@@ -6,6 +6,7 @@ database and collects ALL problems as `file:line: column: message`; any problem 
 key, in dependency order, inside one transaction. Rows missing from the files are kept
 (import adds and updates, it never deletes), so importing an export changes nothing.
 """
+
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -117,8 +118,10 @@ def price_list_import(code: str, path: Path) -> ImportReport:
 def catalog_export(directory: Path) -> list[Path]:
     """Write the catalog and every price book to `directory` in the import format."""
     directory = Path(directory)
-    written = [_write_csv(directory / f"{name}.csv", table.header, rows)
-               for table, (name, rows) in zip(TABLES, catalog_rows().items(), strict=True)]
+    written = [
+        _write_csv(directory / f"{name}.csv", table.header, rows)
+        for table, (name, rows) in zip(TABLES, catalog_rows().items(), strict=True)
+    ]
     for code, rows in price_rows().items():
         written.append(_write_csv(directory / PRICES_DIR / f"{code}.csv", PRICES.header, rows))
     return written
@@ -135,17 +138,29 @@ def _write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Pat
 
 # --- phase 1: find, read, validate ---------------------------------------------------------
 
+
 def _discover(directory: Path) -> tuple[list[SourceFile], list[RowError]]:
     if not directory.is_dir():
         return [], [RowError(str(directory), 0, "(directory)", "not a directory")]
     known = {f"{t.name}.csv" for t in TABLES}
-    sources = [SourceFile(t, directory / f"{t.name}.csv", f"{t.name}.csv")
-               for t in TABLES if (directory / f"{t.name}.csv").is_file()]
+    sources = [
+        SourceFile(t, directory / f"{t.name}.csv", f"{t.name}.csv")
+        for t in TABLES
+        if (directory / f"{t.name}.csv").is_file()
+    ]
     for path in sorted((directory / PRICES_DIR).glob("*.csv")):
         sources.append(SourceFile(PRICES, path, f"{PRICES_DIR}/{path.name}", path.stem))
-    errors = [RowError(p.name, 0, "(file)", f"not a file of the catalog schema; expected one "
-                       f"of: {', '.join(sorted(known))} or {PRICES_DIR}/CODE.csv")
-              for p in sorted(directory.glob("*.csv")) if p.name not in known]
+    errors = [
+        RowError(
+            p.name,
+            0,
+            "(file)",
+            f"not a file of the catalog schema; expected one "
+            f"of: {', '.join(sorted(known))} or {PRICES_DIR}/CODE.csv",
+        )
+        for p in sorted(directory.glob("*.csv"))
+        if p.name not in known
+    ]
     if not sources:
         errors.append(RowError(str(directory), 0, "(directory)", "no catalog CSV files found"))
     return sources, errors
@@ -160,9 +175,13 @@ def _import_sources(sources: list[SourceFile], errors: list[RowError]) -> Import
         report = _write_all(sources, parsed)
         if report.changed:
             catalog_revision_bump()
-            audit_record("catalog.imported", details={  # price books and prices included
-                "files": {label: vars(c) for label, c in report.counts.items()},
-                "price_books": sorted({s.book_code for s in sources if s.book_code})})
+            audit_record(
+                "catalog.imported",
+                details={  # price books and prices included
+                    "files": {label: vars(c) for label, c in report.counts.items()},
+                    "price_books": sorted({s.book_code for s in sources if s.book_code}),
+                },
+            )
     return report
 
 
@@ -204,36 +223,53 @@ def _read_rows(src: SourceFile, reader: Any, errors: list[RowError]) -> ParsedFi
     return ParsedFile(rows, set(first_seen))
 
 
-def _keys_despite_bad_header(src: SourceFile, header: list[str] | None,
-                             reader: Any) -> set[tuple[str, ...]]:
+def _keys_despite_bad_header(
+    src: SourceFile, header: list[str] | None, reader: Any
+) -> set[tuple[str, ...]]:
     """The keys of a file whose header is wrong but has its key columns, so references to
     its rows are not reported as unknown on top of the header error."""
     if not header or any(name not in header for name in src.table.key):
         return set()
     positions = [header.index(name) for name in src.table.key]
-    return {tuple(cells[i] for i in positions) for cells in reader
-            if len(cells) == len(header)}
+    return {tuple(cells[i] for i in positions) for cells in reader if len(cells) == len(header)}
 
 
 def _header_errors(src: SourceFile, header: list[str] | None) -> list[RowError]:
     expected = src.table.header
     if not header:
         return [RowError(src.label, 1, "(header)", f"empty file; expected {','.join(expected)}")]
-    errors = [RowError(src.label, 1, name, "column is missing from the header")
-              for name in expected if name not in header]
-    errors += [RowError(src.label, 1, name, f"unknown column; expected {','.join(expected)}")
-               for name in header if name not in expected]
-    errors += [RowError(src.label, 1, name, "column appears more than once")
-               for name in sorted(set(header)) if header.count(name) > 1 and name in expected]
+    errors = [
+        RowError(src.label, 1, name, "column is missing from the header")
+        for name in expected
+        if name not in header
+    ]
+    errors += [
+        RowError(src.label, 1, name, f"unknown column; expected {','.join(expected)}")
+        for name in header
+        if name not in expected
+    ]
+    errors += [
+        RowError(src.label, 1, name, "column appears more than once")
+        for name in sorted(set(header))
+        if header.count(name) > 1 and name in expected
+    ]
     return errors
 
 
-def _parse_row(src: SourceFile, header: list[str], cells: list[str], line: int,
-               errors: list[RowError], first_seen: dict[tuple[str, ...], int]
-               ) -> ParsedRow | None:
+def _parse_row(
+    src: SourceFile,
+    header: list[str],
+    cells: list[str],
+    line: int,
+    errors: list[RowError],
+    first_seen: dict[tuple[str, ...], int],
+) -> ParsedRow | None:
     if len(cells) != len(header):
-        errors.append(RowError(src.label, line, "(row)",
-                               f"has {len(cells)} cells, the header has {len(header)}"))
+        errors.append(
+            RowError(
+                src.label, line, "(row)", f"has {len(cells)} cells, the header has {len(header)}"
+            )
+        )
         return None
     raw = dict(zip(header, cells, strict=True))
     count = len(errors)
@@ -245,8 +281,14 @@ def _parse_row(src: SourceFile, header: list[str], cells: list[str], line: int,
             errors.append(RowError(src.label, line, column.name, str(exc)))
     key = tuple(raw[name] for name in src.table.key)
     if key in first_seen:
-        errors.append(RowError(src.label, line, ",".join(src.table.key),
-                               f"duplicate {'/'.join(key)!r}; first at line {first_seen[key]}"))
+        errors.append(
+            RowError(
+                src.label,
+                line,
+                ",".join(src.table.key),
+                f"duplicate {'/'.join(key)!r}; first at line {first_seen[key]}",
+            )
+        )
     first_seen.setdefault(key, line)
     errors.extend(RowError(src.label, line, col, msg) for col, msg in _row_rules(src, values))
     return ParsedRow(line, values) if len(errors) == count else None
@@ -260,8 +302,9 @@ def _row_rules(src: SourceFile, values: dict[str, Any]) -> list[tuple[str, str]]
     return []
 
 
-def _check_references(sources: list[SourceFile], parsed: dict[str, ParsedFile],
-                      errors: list[RowError]) -> None:
+def _check_references(
+    sources: list[SourceFile], parsed: dict[str, ParsedFile], errors: list[RowError]
+) -> None:
     known = {name: _keys_in_db(name) for name in REF_KEYS}
     for src in sources:
         if src.table.name in known:  # tables referred to have a one-column key
@@ -275,21 +318,32 @@ def _keys_in_db(table_name: str) -> set[str]:
     return set(model.objects.values_list(REF_KEYS[table_name], flat=True))
 
 
-def _reference_errors(src: SourceFile, rows: list[ParsedRow],
-                      known: dict[str, set[str]]) -> Iterable[RowError]:
+def _reference_errors(
+    src: SourceFile, rows: list[ParsedRow], known: dict[str, set[str]]
+) -> Iterable[RowError]:
     if src.book_code is not None and src.book_code not in known["price_books"]:
-        yield RowError(src.label, 0, "(file)", f"price book {src.book_code!r} is not in "
-                       "price_books.csv nor in the database")
+        yield RowError(
+            src.label,
+            0,
+            "(file)",
+            f"price book {src.book_code!r} is not in price_books.csv nor in the database",
+        )
     ref_columns = [c for c in src.table.columns if c.ref]
     for row in rows:
         for column in ref_columns:
             value = row.values[column.name]
             if value is not None and value not in known[column.ref]:
-                yield RowError(src.label, row.line, column.name, f"unknown {column.ref[:-1]} "
-                               f"{value!r}: not in {column.ref}.csv nor in the database")
+                yield RowError(
+                    src.label,
+                    row.line,
+                    column.name,
+                    f"unknown {column.ref[:-1]} "
+                    f"{value!r}: not in {column.ref}.csv nor in the database",
+                )
 
 
 # --- phase 2: write ------------------------------------------------------------------------
+
 
 def _write_all(sources: list[SourceFile], parsed: dict[str, ParsedFile]) -> ImportReport:
     report = ImportReport()
@@ -360,4 +414,3 @@ def _apply(obj: models.Model, attrs: dict[str, Any]) -> bool:
     if changed:
         type(obj).objects.filter(pk=obj.pk).update(**changed)
     return bool(changed)
-

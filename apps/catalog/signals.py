@@ -1,4 +1,5 @@
 """Edits outside the import (admin, shell) bump the catalog revision too."""
+
 from typing import Any
 
 from django.apps import apps

@@ -1,5 +1,6 @@
 """Catalog pages: the part browser (one URL: full page, or the table partial for htmx) and
 the GPU comparison table. Views only translate; reads live in `selectors`."""
+
 from typing import Any
 
 from django.contrib.auth.decorators import login_required

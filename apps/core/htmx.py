@@ -1,4 +1,5 @@
 """One URL, two renderings: a full page normally, the partial for an htmx request."""
+
 from django.http import HttpRequest
 
 

@@ -1,4 +1,5 @@
 """Tasks shared by the whole portal."""
+
 from celery import shared_task
 
 

@@ -1,4 +1,5 @@
 """The audit log in the admin: read-only, for superusers and staff with the view permission."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -5,6 +5,7 @@ The backend is the enforcement (every `authenticate()` call: the portal's login 
 admin's, anything else); the forms only turn the refusal into a message with the wait.
 Failures are counted by the `user_login_failed` signal (`signals.py`), in the database.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,13 @@ THROTTLED_ATTR = "ops_login_retry_after"
 class RateLimitedModelBackend(ModelBackend):
     """Django's ModelBackend behind the login throttle."""
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None,
-                     password: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
         if request is not None:
             name = username if username is not None else kwargs.get("username", "")
             wait = login_throttle_wait(str(name or ""), client_ip(request))
@@ -51,7 +57,8 @@ class ThrottleMessageMixin:
                 raise ValidationError(
                     "Too many failed sign-in attempts for this username from your address. "
                     "Try again in %(minutes)d minute(s).",
-                    code="throttled", params={"minutes": minutes},
+                    code="throttled",
+                    params={"minutes": minutes},
                 ) from None
             raise
 

@@ -11,6 +11,7 @@ Restore verifies every checksum before it changes anything, refuses a database t
 has tables (restore into a fresh, empty database; `--create-database` makes it) and a document
 that exists with other contents, then runs pg_restore in one transaction.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,8 +51,13 @@ class PgTarget:
     def from_settings(cls, db: dict[str, Any]) -> PgTarget:
         if db["ENGINE"] != "django.db.backends.postgresql":
             raise BackupError("backup and restore need PostgreSQL (DATABASE_URL=postgres://…)")
-        return cls(name=db["NAME"], user=db.get("USER") or "", password=db.get("PASSWORD") or "",
-                   host=db.get("HOST") or "", port=str(db.get("PORT") or ""))
+        return cls(
+            name=db["NAME"],
+            user=db.get("USER") or "",
+            password=db.get("PASSWORD") or "",
+            host=db.get("HOST") or "",
+            port=str(db.get("PORT") or ""),
+        )
 
     @classmethod
     def from_url(cls, url: str) -> PgTarget:
@@ -61,8 +67,11 @@ class PgTarget:
 
     def args(self) -> list[str]:
         out = []
-        for flag, value in (("--host", self.host), ("--port", self.port),
-                            ("--username", self.user)):
+        for flag, value in (
+            ("--host", self.host),
+            ("--port", self.port),
+            ("--username", self.user),
+        ):
             if value:
                 out += [flag, value]
         return out
@@ -77,9 +86,15 @@ class PgTarget:
     def connect(self, dbname: str | None = None) -> Any:
         import psycopg
 
-        return psycopg.connect(dbname=dbname or self.name, user=self.user or None,
-                               password=self.password or None, host=self.host or None,
-                               port=self.port or None, connect_timeout=10, autocommit=True)
+        return psycopg.connect(
+            dbname=dbname or self.name,
+            user=self.user or None,
+            password=self.password or None,
+            host=self.host or None,
+            port=self.port or None,
+            connect_timeout=10,
+            autocommit=True,
+        )
 
 
 def _tool(name: str) -> str:
@@ -93,8 +108,9 @@ def _tool(name: str) -> str:
 def _run(cmd: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - fixed tool, argument list
     if done.returncode != 0:
-        raise BackupError(f"{Path(cmd[0]).name} failed ({done.returncode}): "
-                          f"{done.stderr.strip()[-2000:]}")
+        raise BackupError(
+            f"{Path(cmd[0]).name} failed ({done.returncode}): {done.stderr.strip()[-2000:]}"
+        )
     return done.stdout
 
 
@@ -110,8 +126,11 @@ def _documents(root: Path) -> list[Path]:
     """Files under MEDIA_ROOT, minus renders in progress (`.name.pid.rand.tmp`)."""
     if not root.exists():
         return []
-    return sorted(p for p in root.rglob("*")
-                  if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".tmp"))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".tmp")
+    )
 
 
 def _migrations(target: PgTarget) -> dict[str, str]:
@@ -128,8 +147,18 @@ def backup(directory: Path, target: PgTarget, media_root: Path) -> dict[str, Any
     directory.mkdir(parents=True, exist_ok=True)
     dump = directory / DUMP
     started = datetime.now(UTC)
-    _run([_tool("pg_dump"), "--format=custom", "--compress=6", "--file", str(dump),
-          *target.args(), target.name], target.env())
+    _run(
+        [
+            _tool("pg_dump"),
+            "--format=custom",
+            "--compress=6",
+            "--file",
+            str(dump),
+            *target.args(),
+            target.name,
+        ],
+        target.env(),
+    )
     docs = []
     for src in _documents(Path(media_root)):
         rel = src.relative_to(media_root).as_posix()
@@ -143,8 +172,13 @@ def backup(directory: Path, target: PgTarget, media_root: Path) -> dict[str, Any
         "finished_at": datetime.now(UTC).isoformat(),
         "django": django.get_version(),
         "pg_dump": _run([_tool("pg_dump"), "--version"], target.env()).strip(),
-        "database": {"name": target.name, "file": DUMP, "size": dump.stat().st_size,
-                     "sha256": sha256_of(dump), "migrations": _migrations(target)},
+        "database": {
+            "name": target.name,
+            "file": DUMP,
+            "size": dump.stat().st_size,
+            "sha256": sha256_of(dump),
+            "migrations": _migrations(target),
+        },
         "documents": docs,
     }
     tmp = directory / f".{MANIFEST}.tmp"
@@ -179,8 +213,9 @@ def _create_database(target: PgTarget) -> None:
     from psycopg import sql
 
     with target.connect("postgres") as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                              [target.name]).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [target.name]
+        ).fetchone()
         if exists:
             raise BackupError(f"database {target.name!r} already exists")
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target.name)))
@@ -190,23 +225,32 @@ def _check_empty(target: PgTarget) -> None:
     with target.connect() as conn:
         count = conn.execute(
             "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', "
-            "'information_schema')").fetchone()[0]
+            "'information_schema')"
+        ).fetchone()[0]
     if count:
-        raise BackupError(f"database {target.name!r} has {count} tables; restore needs a fresh, "
-                          "empty database (or use --create-database with a new name)")
+        raise BackupError(
+            f"database {target.name!r} has {count} tables; restore needs a fresh, "
+            "empty database (or use --create-database with a new name)"
+        )
 
 
 def _check_documents(manifest: dict[str, Any], media_root: Path) -> None:
-    clashes = [doc["path"] for doc in manifest["documents"]
-               if (media_root / doc["path"]).exists()
-               and sha256_of(media_root / doc["path"]) != doc["sha256"]]
+    clashes = [
+        doc["path"]
+        for doc in manifest["documents"]
+        if (media_root / doc["path"]).exists()
+        and sha256_of(media_root / doc["path"]) != doc["sha256"]
+    ]
     if clashes:
-        raise BackupError(f"{len(clashes)} documents exist under {media_root} with other "
-                          f"contents, e.g. {clashes[0]}; restore into an empty directory")
+        raise BackupError(
+            f"{len(clashes)} documents exist under {media_root} with other "
+            f"contents, e.g. {clashes[0]}; restore into an empty directory"
+        )
 
 
-def restore(directory: Path, target: PgTarget, media_root: Path, *,
-            create_database: bool = False) -> dict[str, Any]:
+def restore(
+    directory: Path, target: PgTarget, media_root: Path, *, create_database: bool = False
+) -> dict[str, Any]:
     """Restore the backup in `directory` into `target` (fresh) and `media_root`."""
     directory, media_root = Path(directory), Path(media_root)
     manifest = verify(directory)
@@ -214,9 +258,20 @@ def restore(directory: Path, target: PgTarget, media_root: Path, *,
     if create_database:
         _create_database(target)
     _check_empty(target)
-    _run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
-          "--single-transaction", *target.args(), "--dbname", target.name,
-          str(directory / manifest["database"]["file"])], target.env())
+    _run(
+        [
+            _tool("pg_restore"),
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            *target.args(),
+            "--dbname",
+            target.name,
+            str(directory / manifest["database"]["file"]),
+        ],
+        target.env(),
+    )
     for doc in manifest["documents"]:
         dst = media_root / doc["path"]
         dst.parent.mkdir(parents=True, exist_ok=True)

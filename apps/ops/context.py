@@ -4,6 +4,7 @@ Set by `RequestContextMiddleware` and by the Celery task signals in `signals.py`
 JSON log formatter (`request_id`, `task_id`) and by `audit_record` (who, from which address).
 Context variables, so threads and gunicorn workers never see each other's request.
 """
+
 from __future__ import annotations
 
 from contextvars import ContextVar

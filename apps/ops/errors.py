@@ -6,6 +6,7 @@ This wrapper answers `OperationalError`/`InterfaceError` first, in the API's err
 (`code: service_unavailable`), and hands everything else to the API's handler unchanged.
 (If the API's handler learns to map these errors itself, point EXCEPTION_HANDLER back at it.)
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,11 +27,17 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             set_rollback()
         except Exception:  # noqa: BLE001, S110 - the connection is already gone; nothing to undo
             pass
-        logger.warning("database unavailable: %s: %s", type(exc).__name__, str(exc)[:200],
-                       extra={"path": request.path, "status": 503})
-        return Response(api_unavailable_body(request._request), status=503,
-                        headers={"Retry-After": str(retry_after_seconds()),
-                                 "Cache-Control": "no-store"})
+        logger.warning(
+            "database unavailable: %s: %s",
+            type(exc).__name__,
+            str(exc)[:200],
+            extra={"path": request.path, "status": 503},
+        )
+        return Response(
+            api_unavailable_body(request._request),
+            status=503,
+            headers={"Retry-After": str(retry_after_seconds()), "Cache-Control": "no-store"},
+        )
     from apps.api.errors import exception_handler
 
     return exception_handler(exc, context)

@@ -1,6 +1,7 @@
 """Readiness checks: the database, the Redis broker, a Celery worker. Each returns a status and
 its latency; a failed check carries the reason (an exception's class and message, never a
 trace). Used by the `/health/ready` endpoint and `manage.py` is free to call them too."""
+
 from __future__ import annotations
 
 import time
@@ -40,8 +41,9 @@ def _redis() -> dict[str, Any] | None:
     import redis
 
     timeout = float(getattr(settings, "OPS_HEALTH_TIMEOUT_SECONDS", 1.0))
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=timeout,
-                                  socket_connect_timeout=timeout)
+    client = redis.Redis.from_url(
+        settings.CELERY_BROKER_URL, socket_timeout=timeout, socket_connect_timeout=timeout
+    )
     try:
         client.ping()
     finally:
@@ -69,8 +71,11 @@ def readiness(skip: frozenset[str] = frozenset()) -> tuple[bool, dict[str, dict[
         checks["redis"] = _timed(_redis)
     if "worker" not in skip:
         if not _uses_broker():
-            checks["worker"] = {"status": SKIPPED, "latency_ms": 0.0,
-                                "reason": "tasks run in-process (CELERY_TASK_ALWAYS_EAGER)"}
+            checks["worker"] = {
+                "status": SKIPPED,
+                "latency_ms": 0.0,
+                "reason": "tasks run in-process (CELERY_TASK_ALWAYS_EAGER)",
+            }
         elif checks.get("redis", {}).get("status") == FAIL:
             # Asking workers through a dead broker only waits for connection retries.
             checks["worker"] = {"status": FAIL, "latency_ms": 0.0, "error": "broker unavailable"}

@@ -9,6 +9,7 @@ echoed in the X-Request-ID response header and in the API's error bodies), so a 
 report, an API error and the log lines of the request (and of the tasks it enqueued) join up.
 Fields passed with `extra={...}` become top-level keys.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+            "ts": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,

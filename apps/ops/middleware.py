@@ -12,6 +12,7 @@
    503 + Retry-After (`handler500` in config/urls.py covers errors raised by middleware, and
    `apps.ops.errors.api_exception_handler` those inside DRF views).
 """
+
 from __future__ import annotations
 
 import json
@@ -59,8 +60,10 @@ class HealthCheckMiddleware:
 
             skip = frozenset(s.strip() for s in request.GET.get("skip", "").split(",") if s)
             ready, checks = readiness(skip)
-            return _json({"status": "ok" if ready else "fail", "checks": checks},
-                         status=200 if ready else 503)
+            return _json(
+                {"status": "ok" if ready else "fail", "checks": checks},
+                status=200 if ready else 503,
+            )
         return self.get_response(request)
 
 
@@ -81,12 +84,19 @@ class RequestContextMiddleware:
             if getattr(settings, "OPS_ACCESS_LOG", True):
                 user = getattr(request, "user", None)
                 access_logger.info(
-                    "%s %s %s", request.method, request.path, response.status_code,
-                    extra={"method": request.method, "path": request.path,
-                           "status": response.status_code,
-                           "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                           "user_id": getattr(user, "pk", None)
-                           if getattr(user, "is_authenticated", False) else None},
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    extra={
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                        "user_id": getattr(user, "pk", None)
+                        if getattr(user, "is_authenticated", False)
+                        else None,
+                    },
                 )
             return response
         finally:
@@ -138,6 +148,10 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_unavailable(exception):
             return None
-        logger.warning("database unavailable: %s: %s", type(exception).__name__,
-                       str(exception)[:200], extra={"path": request.path, "status": 503})
+        logger.warning(
+            "database unavailable: %s: %s",
+            type(exception).__name__,
+            str(exception)[:200],
+            extra={"path": request.path, "status": 503},
+        )
         return unavailable_response(request)

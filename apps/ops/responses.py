@@ -5,6 +5,7 @@ For /api/ paths the body has the API's one error shape (`apps/api/errors.py`):
 Pages get a small self-contained HTML page (rendered without the request: context processors
 would touch the database that is away); htmx requests get a fragment that fits a swap target.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,23 +36,33 @@ def _request_id(request: HttpRequest) -> str:
 
 
 def api_unavailable_body(request: HttpRequest) -> dict[str, object]:
-    return {"error": {"code": "service_unavailable",
-                      "message": "The service is briefly unavailable; retry after the number "
-                                 "of seconds in Retry-After.",
-                      "fields": {}},
-            "request_id": _request_id(request)}
+    return {
+        "error": {
+            "code": "service_unavailable",
+            "message": "The service is briefly unavailable; retry after the number "
+            "of seconds in Retry-After.",
+            "fields": {},
+        },
+        "request_id": _request_id(request),
+    }
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
     """503 + Retry-After, in the caller's format."""
     if request.path.startswith(API_PREFIX):
-        response = HttpResponse(json.dumps(api_unavailable_body(request)), status=503,
-                                content_type="application/json")
+        response = HttpResponse(
+            json.dumps(api_unavailable_body(request)), status=503, content_type="application/json"
+        )
     else:
         fragment = request.headers.get("HX-Request") == "true"
-        html = render_to_string("ops/503.html", {"fragment": fragment,
-                                                 "request_id": _request_id(request),
-                                                 "retry_after": retry_after_seconds()})
+        html = render_to_string(
+            "ops/503.html",
+            {
+                "fragment": fragment,
+                "request_id": _request_id(request),
+                "retry_after": retry_after_seconds(),
+            },
+        )
         response = HttpResponse(html, status=503)
     response["Retry-After"] = str(retry_after_seconds())
     response["Cache-Control"] = "no-store"

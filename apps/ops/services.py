@@ -4,6 +4,7 @@
 catalog imports) inside their own transaction, so an event exists exactly when the change
 committed; login events come from Django's auth signals (`signals.py`).
 """
+
 from __future__ import annotations
 
 import math
@@ -52,10 +53,13 @@ def audit_record(
 
 # --- login throttle ---------------------------------------------------------------------------
 
+
 def _limits() -> tuple[int, int, int]:
-    return (int(getattr(settings, "LOGIN_FAILURE_LIMIT", 5)),
-            int(getattr(settings, "LOGIN_FAILURE_IP_LIMIT", 50)),
-            int(getattr(settings, "LOGIN_FAILURE_WINDOW_SECONDS", 900)))
+    return (
+        int(getattr(settings, "LOGIN_FAILURE_LIMIT", 5)),
+        int(getattr(settings, "LOGIN_FAILURE_IP_LIMIT", 50)),
+        int(getattr(settings, "LOGIN_FAILURE_WINDOW_SECONDS", 900)),
+    )
 
 
 def _username_key(username: str) -> str:

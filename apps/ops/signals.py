@@ -8,6 +8,7 @@
 - Celery: the task id joins the log context; the publishing request's id travels in a message
   header, so a task's log lines carry the request id that asked for it.
 """
+
 from __future__ import annotations
 
 import time
@@ -35,17 +36,21 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     audit_record("auth.login", actor=user, obj=user, request=request)
 
 
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
-                  **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     from .services import audit_record, login_failure_record
 
     username = str(credentials.get("username", ""))[:150]
     throttled = bool(getattr(request, THROTTLED_ATTR, 0))
     if not throttled:  # refusals while throttled do not extend the lock
         login_failure_record(username, client_ip(request))
-    audit_record("auth.login_throttled" if throttled else "auth.login_failed",
-                 actor_label=username or "(no username)", request=request,
-                 details={"username": username})
+    audit_record(
+        "auth.login_throttled" if throttled else "auth.login_failed",
+        actor_label=username or "(no username)",
+        request=request,
+        details={"username": username},
+    )
 
 
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
@@ -53,12 +58,18 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
     if user is not None and request is not None:
         reason = getattr(request, "ops_logout_reason", "")
-        audit_record("auth.logout", actor=user, obj=user, request=request,
-                     details={"reason": reason} if reason else {})
+        audit_record(
+            "auth.logout",
+            actor=user,
+            obj=user,
+            request=request,
+            details={"reason": reason} if reason else {},
+        )
 
 
-def _price_book_saved(sender: Any, instance: Any, created: bool = False, raw: bool = False,
-                      **kwargs: Any) -> None:
+def _price_book_saved(
+    sender: Any, instance: Any, created: bool = False, raw: bool = False, **kwargs: Any
+) -> None:
     from .services import audit_record
 
     if raw:  # loaddata
@@ -67,12 +78,19 @@ def _price_book_saved(sender: Any, instance: Any, created: bool = False, raw: bo
     verb = "deleted" if deleted else ("created" if created else "changed")
     details: dict[str, Any] = {"change": verb}
     if sender.__name__ == "Price":
-        details |= {"book": instance.book.code, "part": str(instance.part),
-                    "unit_price": str(instance.unit_price)}
+        details |= {
+            "book": instance.book.code,
+            "part": str(instance.part),
+            "unit_price": str(instance.unit_price),
+        }
         action = "pricebook.price_" + verb
     else:
-        details |= {"code": instance.code, "currency": instance.currency,
-                    "valid_from": str(instance.valid_from), "valid_to": str(instance.valid_to)}
+        details |= {
+            "code": instance.code,
+            "currency": instance.currency,
+            "valid_from": str(instance.valid_from),
+            "valid_to": str(instance.valid_to),
+        }
         action = "pricebook." + verb
     audit_record(action, obj=instance, details=details)
 

@@ -1,4 +1,5 @@
 """Tasks of the ops app."""
+
 from __future__ import annotations
 
 import logging

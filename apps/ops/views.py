@@ -1,5 +1,6 @@
 """`handler500`: an error raised outside a view (by a middleware, e.g. the session save after
 the database went away) still answers 503 + Retry-After when the database is the cause."""
+
 from __future__ import annotations
 
 import sys

@@ -91,8 +91,10 @@ def _print_assets() -> tuple[FontConfiguration, CSS]:
     Its fetcher, like every other, reads bundled static files only."""
     font_config = FontConfiguration()
     css = CSS(
-        string=render_to_string(STYLESHEET), base_url=bundled_static_root().as_uri() + "/",
-        url_fetcher=PortalURLFetcher(), font_config=font_config,
+        string=render_to_string(STYLESHEET),
+        base_url=bundled_static_root().as_uri() + "/",
+        url_fetcher=PortalURLFetcher(),
+        font_config=font_config,
     )
     return font_config, css
 

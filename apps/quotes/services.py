@@ -454,8 +454,12 @@ def _customer_decision(link: ShareLink, to_status: str, *, name: str, reason: st
             actor = f"customer {name or '(no name given)'} via share link"
             _transition(quote, to_status, actor=actor, note=reason)
             ShareLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
-            audit_record(f"quote.{to_status}", actor_label=actor[:200], obj=quote,
-                         details={"name": name, "reason": reason[:500], "share_link": link.pk})
+            audit_record(
+                f"quote.{to_status}",
+                actor_label=actor[:200],
+                obj=quote,
+                details={"name": name, "reason": reason[:500], "share_link": link.pk},
+            )
     if expired:
         raise ApplicationError(
             "expired", {"__all__": [f"This quote expired on {quote.valid_until:%d %b %Y}."]}
@@ -519,8 +523,11 @@ def _enqueue(job_id: int) -> None:
     try:
         render_quote_pdf.delay(job_id)
     except Exception as exc:  # noqa: BLE001 - kombu/redis/socket errors: broker unavailable
-        logger.warning("PDF job %s not sent (broker unavailable: %s); the sweeper will send it",
-                       job_id, type(exc).__name__)
+        logger.warning(
+            "PDF job %s not sent (broker unavailable: %s); the sweeper will send it",
+            job_id,
+            type(exc).__name__,
+        )
         PdfJob.objects.filter(pk=job_id, status=PdfJobStatus.QUEUED).update(enqueued_at=None)
 
 

@@ -4,6 +4,7 @@ The catalog app exposes its content as rows in the CSV format of fixtures/catalo
 the engine builds its frozen snapshot from exactly those rows. The snapshot is cached per
 process and rebuilt when the catalog changes (a version counter bumped by catalog writes).
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Choices and defaults of the sizing wizard (labels in a sales engineer's words)."""
+
 from __future__ import annotations
 
 from django.db import models

@@ -12,6 +12,7 @@ external font or URL — so the same drawing works inline in the wizard and insi
 - `fabric_topology_svg`: compute nodes, leaf, spine (or aggregation) and core switches with
   link counts and speeds; wide tiers are drawn up to a limit and summarised beyond it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,19 +24,33 @@ INK = "#1d232a"
 MUTED = "#5b6773"
 LINE = "#9aa5b1"
 COLORS = {
-    "weights": "#3b6fb6", "kv_cache": "#e08a1e", "workspace": "#8a63b8",
-    "model_states": "#3b6fb6", "activations": "#e08a1e", "logits": "#c0504d",
-    "overhead": "#8a63b8", "free": "#e6ebf0",
-    "node": "#2f7d4f", "compute_leaf": "#3b6fb6", "spine": "#8a63b8", "core": "#c0504d",
-    "management_switch": "#7b8794", "dpu_switch": "#b5892d", "other": "#9aa5b1",
+    "weights": "#3b6fb6",
+    "kv_cache": "#e08a1e",
+    "workspace": "#8a63b8",
+    "model_states": "#3b6fb6",
+    "activations": "#e08a1e",
+    "logits": "#c0504d",
+    "overhead": "#8a63b8",
+    "free": "#e6ebf0",
+    "node": "#2f7d4f",
+    "compute_leaf": "#3b6fb6",
+    "spine": "#8a63b8",
+    "core": "#c0504d",
+    "management_switch": "#7b8794",
+    "dpu_switch": "#b5892d",
+    "other": "#9aa5b1",
 }
 SWITCH_LABELS = {
-    "compute_leaf": "Leaf", "spine": "Spine", "core": "Core", "management_switch": "Mgmt",
+    "compute_leaf": "Leaf",
+    "spine": "Spine",
+    "core": "Core",
+    "management_switch": "Mgmt",
     "dpu_switch": "DPU sw",
 }
 
 
 # --- a tiny SVG writer --------------------------------------------------------------------
+
 
 def _attrs(attrs: Mapping[str, Any]) -> str:
     parts = []
@@ -59,17 +74,36 @@ def _el(tag: str, content: str = "", **attrs: Any) -> str:
     return f"{opening}>{content}</{tag}>" if content else f"{opening}/>"
 
 
-def _text(x: float, y: float, text: str, *, size: int = 11, fill: str = INK,
-          anchor: str = "start", weight: str | None = None, class_: str | None = None) -> str:
-    return _el("text", escape(text), x=x, y=y, font_family=FONT, font_size=size, fill=fill,
-               text_anchor=anchor, font_weight=weight, class_=class_)
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: int = 11,
+    fill: str = INK,
+    anchor: str = "start",
+    weight: str | None = None,
+    class_: str | None = None,
+) -> str:
+    return _el(
+        "text",
+        escape(text),
+        x=x,
+        y=y,
+        font_family=FONT,
+        font_size=size,
+        fill=fill,
+        text_anchor=anchor,
+        font_weight=weight,
+        class_=class_,
+    )
 
 
 def _svg(width: float, height: float, title: str, body: Iterable[str]) -> str:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{_fmt(width)}" '
         f'height="{_fmt(height)}" viewBox="0 0 {_fmt(width)} {_fmt(height)}" role="img" '
-        f'aria-label={quoteattr(title)}>'
+        f"aria-label={quoteattr(title)}>"
     )
     return head + _el("title", escape(title)) + "".join(body) + "</svg>"
 
@@ -87,19 +121,23 @@ def _gb(value: float) -> str:
 
 # --- memory -------------------------------------------------------------------------------
 
+
 def memory_segments(result: Mapping[str, Any]) -> list[tuple[str, str, float]]:
     """(key, label, GB) of what one GPU holds, in drawing order, ending with the free space."""
     mem = result.get("memory") or {}
     if "weights_per_gpu_gb" in mem:
-        parts = [("weights", "Weights", mem.get("weights_per_gpu_gb")),
-                 ("kv_cache", "KV cache", mem.get("kv_cache_per_gpu_gb")),
-                 ("workspace", "Workspace", mem.get("workspace_gb_per_gpu"))]
+        parts = [
+            ("weights", "Weights", mem.get("weights_per_gpu_gb")),
+            ("kv_cache", "KV cache", mem.get("kv_cache_per_gpu_gb")),
+            ("workspace", "Workspace", mem.get("workspace_gb_per_gpu")),
+        ]
     else:
-        parts = [("model_states", "Weights, gradients & optimizer states",
-                  mem.get("model_states_gb")),
-                 ("activations", "Activations", mem.get("activations_gb")),
-                 ("logits", "Logits", mem.get("logits_gb")),
-                 ("overhead", "Framework overhead", mem.get("overhead_gb"))]
+        parts = [
+            ("model_states", "Weights, gradients & optimizer states", mem.get("model_states_gb")),
+            ("activations", "Activations", mem.get("activations_gb")),
+            ("logits", "Logits", mem.get("logits_gb")),
+            ("overhead", "Framework overhead", mem.get("overhead_gb")),
+        ]
     segments = [(key, label, _num(gb)) for key, label, gb in parts if _num(gb) > 0]
     used = sum(gb for _, _, gb in segments)
     free = max(_num(mem.get("gpu_memory_gb")) - used, 0.0)
@@ -119,9 +157,18 @@ def memory_breakdown_svg(result: Mapping[str, Any]) -> str:
     for key, label, gb in segments:
         w = gb * scale
         fill = COLORS.get(key, COLORS["other"])
-        rect = _el("rect", _el("title", escape(f"{label}: {_gb(gb)}")), x=x, y=bar_y, width=w,
-                   height=bar_h, fill=fill, stroke="#ffffff", stroke_width=1,
-                   class_=f"segment segment-{key}")
+        rect = _el(
+            "rect",
+            _el("title", escape(f"{label}: {_gb(gb)}")),
+            x=x,
+            y=bar_y,
+            width=w,
+            height=bar_h,
+            fill=fill,
+            stroke="#ffffff",
+            stroke_width=1,
+            class_=f"segment segment-{key}",
+        )
         body.append(rect)
         if w > 48:
             color = INK if key == "free" else "#ffffff"
@@ -130,16 +177,44 @@ def memory_breakdown_svg(result: Mapping[str, Any]) -> str:
     usable = _num(mem.get("usable_gb_per_gpu"))
     if 0 < usable < capacity:
         ux = left + usable * scale
-        body.append(_el("line", x1=ux, y1=bar_y - 6, x2=ux, y2=bar_y + bar_h + 6, stroke=INK,
-                        stroke_width=1.5, stroke_dasharray="4 3"))
-        body.append(_text(ux, bar_y + bar_h + 18, f"usable {_gb(usable)}", size=10,
-                          fill=MUTED, anchor="middle"))
+        body.append(
+            _el(
+                "line",
+                x1=ux,
+                y1=bar_y - 6,
+                x2=ux,
+                y2=bar_y + bar_h + 6,
+                stroke=INK,
+                stroke_width=1.5,
+                stroke_dasharray="4 3",
+            )
+        )
+        body.append(
+            _text(
+                ux,
+                bar_y + bar_h + 18,
+                f"usable {_gb(usable)}",
+                size=10,
+                fill=MUTED,
+                anchor="middle",
+            )
+        )
     legend_y = bar_y + bar_h + 40
     col_w = 300
     for i, (key, label, gb) in enumerate(segments):
         lx, ly = left + (i % 2) * col_w, legend_y + (i // 2) * 20
-        body.append(_el("rect", x=lx, y=ly - 10, width=12, height=12,
-                        fill=COLORS.get(key, COLORS["other"]), stroke=LINE, stroke_width=0.5))
+        body.append(
+            _el(
+                "rect",
+                x=lx,
+                y=ly - 10,
+                width=12,
+                height=12,
+                fill=COLORS.get(key, COLORS["other"]),
+                stroke=LINE,
+                stroke_width=0.5,
+            )
+        )
         body.append(_text(lx + 18, ly, f"{label}: {_gb(gb)}"))
     height = legend_y + ((len(segments) + 1) // 2) * 20 + 4
     return _svg(width, height, f"GPU memory breakdown of one {name}", body)
@@ -164,11 +239,27 @@ def _rack_item(item: Mapping[str, Any], x: float, top: float, units: int, number
     name = str(item.get("name") or kind)
     tip = f"{name} ({item.get('part_number') or ''}) at U{u_start}"
     label = f"Node {number}" if kind == "node" else SWITCH_LABELS.get(kind, kind)
-    rect = _el("rect", _el("title", escape(tip)), x=x + 12, y=y + 0.5, width=RACK_W - 24,
-               height=h - 1, rx=1.5, fill=COLORS.get(kind, COLORS["other"]), stroke="#ffffff",
-               stroke_width=0.5, class_="node" if kind == "node" else f"switch switch-{kind}")
-    text = _text(x + RACK_W / 2, y + h / 2 + 3.5, label, size=9 if h >= 10 else 7,
-                 fill="#ffffff", anchor="middle")
+    rect = _el(
+        "rect",
+        _el("title", escape(tip)),
+        x=x + 12,
+        y=y + 0.5,
+        width=RACK_W - 24,
+        height=h - 1,
+        rx=1.5,
+        fill=COLORS.get(kind, COLORS["other"]),
+        stroke="#ffffff",
+        stroke_width=0.5,
+        class_="node" if kind == "node" else f"switch switch-{kind}",
+    )
+    text = _text(
+        x + RACK_W / 2,
+        y + h / 2 + 3.5,
+        label,
+        size=9 if h >= 10 else 7,
+        fill="#ffffff",
+        anchor="middle",
+    )
     return rect + text
 
 
@@ -178,10 +269,24 @@ def _rack(rack: Mapping[str, Any], x: float, y: float, units: int, first_node: i
     index = rack.get("index", "?")
     role = str(rack.get("role") or "compute")
     parts = [
-        _text(x + RACK_W / 2, y + 12, f"Rack {index} · {role}", size=11, anchor="middle",
-              weight="bold"),
-        _el("rect", x=x + 6, y=top - 2, width=RACK_W - 12, height=frame_h + 4, fill="#f6f8fa",
-            stroke=INK, stroke_width=2),
+        _text(
+            x + RACK_W / 2,
+            y + 12,
+            f"Rack {index} · {role}",
+            size=11,
+            anchor="middle",
+            weight="bold",
+        ),
+        _el(
+            "rect",
+            x=x + 6,
+            y=top - 2,
+            width=RACK_W - 12,
+            height=frame_h + 4,
+            fill="#f6f8fa",
+            stroke=INK,
+            stroke_width=2,
+        ),
     ]
     node_number = first_node
     for item in rack.get("items") or []:
@@ -189,8 +294,16 @@ def _rack(rack: Mapping[str, Any], x: float, y: float, units: int, first_node: i
             node_number += 1
         parts.append(_rack_item(item, x, top, units, node_number))
     power = _num(rack.get("power_kw"))
-    parts.append(_text(x + RACK_W / 2, top + frame_h + 16, f"{power:.1f} kW", size=10,
-                       fill=MUTED, anchor="middle"))
+    parts.append(
+        _text(
+            x + RACK_W / 2,
+            top + frame_h + 16,
+            f"{power:.1f} kW",
+            size=10,
+            fill=MUTED,
+            anchor="middle",
+        )
+    )
     attrs = _attrs({"class": "rack", "data-rack": index, "data-role": role})
     return f"<g {attrs}>{''.join(parts)}</g>"
 
@@ -232,30 +345,55 @@ def _tier_positions(count: int, width: float) -> tuple[list[float], int]:
     return [step * (i + 0.5) for i in range(slots)], hidden
 
 
-def _tier(y: float, count: int, width: float, x0: float, kind: str, label: str) -> tuple[
-        list[str], list[float]]:
+def _tier(
+    y: float, count: int, width: float, x0: float, kind: str, label: str
+) -> tuple[list[str], list[float]]:
     xs, hidden = _tier_positions(count, width)
     parts = []
     centres = []
     for i, cx in enumerate(xs):
         x = x0 + cx
         if hidden and i == len(xs) - 1:
-            parts.append(_el("rect", x=x - BOX_W / 2, y=y, width=BOX_W, height=BOX_H, rx=4,
-                             fill="#ffffff", stroke=LINE, stroke_dasharray="3 2"))
-            parts.append(_text(x, y + 17, f"+{hidden} more", size=10, fill=MUTED,
-                               anchor="middle"))
+            parts.append(
+                _el(
+                    "rect",
+                    x=x - BOX_W / 2,
+                    y=y,
+                    width=BOX_W,
+                    height=BOX_H,
+                    rx=4,
+                    fill="#ffffff",
+                    stroke=LINE,
+                    stroke_dasharray="3 2",
+                )
+            )
+            parts.append(_text(x, y + 17, f"+{hidden} more", size=10, fill=MUTED, anchor="middle"))
         else:
-            parts.append(_el("rect", x=x - BOX_W / 2, y=y, width=BOX_W, height=BOX_H, rx=4,
-                             fill=COLORS.get(kind, COLORS["other"]), class_=f"switch-{kind}"))
-            parts.append(_text(x, y + 17, f"{label} {i + 1}", size=10, fill="#ffffff",
-                               anchor="middle"))
+            parts.append(
+                _el(
+                    "rect",
+                    x=x - BOX_W / 2,
+                    y=y,
+                    width=BOX_W,
+                    height=BOX_H,
+                    rx=4,
+                    fill=COLORS.get(kind, COLORS["other"]),
+                    class_=f"switch-{kind}",
+                )
+            )
+            parts.append(
+                _text(x, y + 17, f"{label} {i + 1}", size=10, fill="#ffffff", anchor="middle")
+            )
         centres.append(x)
     return parts, centres
 
 
 def _mesh(upper: list[float], y_up: float, lower: list[float], y_low: float) -> list[str]:
-    return [_el("line", x1=a, y1=y_up + BOX_H, x2=b, y2=y_low, stroke=LINE, stroke_width=0.7)
-            for a in upper for b in lower]
+    return [
+        _el("line", x1=a, y1=y_up + BOX_H, x2=b, y2=y_low, stroke=LINE, stroke_width=0.7)
+        for a in upper
+        for b in lower
+    ]
 
 
 def _node_groups(fabric: Mapping[str, Any], cluster: Mapping[str, Any]) -> list[int]:
@@ -279,8 +417,9 @@ def _node_groups(fabric: Mapping[str, Any], cluster: Mapping[str, Any]) -> list[
 def _label(right: float, y: float, text: str) -> str:
     """A right-aligned caption on a white plate, readable over the link lines."""
     width = 6.2 * len(text) + 8
-    plate = _el("rect", x=right - width, y=y - 12, width=width, height=16, fill="#ffffff",
-                fill_opacity=0.9)
+    plate = _el(
+        "rect", x=right - width, y=y - 12, width=width, height=16, fill="#ffffff", fill_opacity=0.9
+    )
     return plate + _text(right - 4, y, text, size=10, fill=MUTED, anchor="end")
 
 
@@ -302,10 +441,17 @@ def fabric_topology_svg(result: Mapping[str, Any]) -> str:
     if middle:
         tiers.append(("spine", middle, middle_label))
     tiers.append(("compute_leaf", max(leaves, 1), "Leaf"))
-    body = [_text(margin, 20, f"Compute fabric: {switch_name} — {topology.replace('_', ' ')}, "
-                  f"{int(_num(fabric.get('switches')))} switch(es), "
-                  f"oversubscription {fabric.get('oversubscription_ratio') or '1:1'}",
-                  size=12, weight="bold")]
+    body = [
+        _text(
+            margin,
+            20,
+            f"Compute fabric: {switch_name} — {topology.replace('_', ' ')}, "
+            f"{int(_num(fabric.get('switches')))} switch(es), "
+            f"oversubscription {fabric.get('oversubscription_ratio') or '1:1'}",
+            size=12,
+            weight="bold",
+        )
+    ]
     y = 44.0
     gap = 70.0
     prev: tuple[list[float], float] | None = None
@@ -316,44 +462,93 @@ def fabric_topology_svg(result: Mapping[str, Any]) -> str:
         if prev is not None:
             body.extend(_mesh(prev[0], prev[1], centres, y))
             if n == len(tiers) - 1:
-                body.append(_label(width - margin, y - gap / 2 + 4,
-                                   f"{isl} inter-switch link(s) × {isl_gbps:g} Gb/s"))
+                body.append(
+                    _label(
+                        width - margin,
+                        y - gap / 2 + 4,
+                        f"{isl} inter-switch link(s) × {isl_gbps:g} Gb/s",
+                    )
+                )
         body.extend(parts)
         prev = (centres, y)
         y += BOX_H + gap
     if topology == "two_switches" and isl and len(tiers) == 1 and prev is not None:
         a, b = prev[0][0], prev[0][-1]
-        body.append(_el("line", x1=a + BOX_W / 2, y1=prev[1] + BOX_H / 2, x2=b - BOX_W / 2,
-                        y2=prev[1] + BOX_H / 2, stroke=INK, stroke_width=2))
-        body.append(_text((a + b) / 2, prev[1] - 6, f"{isl} link(s) × {isl_gbps:g} Gb/s",
-                          size=10, fill=MUTED, anchor="middle"))
+        body.append(
+            _el(
+                "line",
+                x1=a + BOX_W / 2,
+                y1=prev[1] + BOX_H / 2,
+                x2=b - BOX_W / 2,
+                y2=prev[1] + BOX_H / 2,
+                stroke=INK,
+                stroke_width=2,
+            )
+        )
+        body.append(
+            _text(
+                (a + b) / 2,
+                prev[1] - 6,
+                f"{isl} link(s) × {isl_gbps:g} Gb/s",
+                size=10,
+                fill=MUTED,
+                anchor="middle",
+            )
+        )
     groups = _node_groups(fabric, cluster) or [int(_num(result.get("node_count")))]
     leaf_centres = prev[0] if prev else [width / 2]
     leaf_y = prev[1] if prev else 44.0
     for i, cx in enumerate(leaf_centres):
         hidden_group = i >= MAX_DRAWN
         nodes = sum(groups[MAX_DRAWN:]) if hidden_group else (groups[i] if i < len(groups) else 0)
-        body.append(_el("line", x1=cx, y1=leaf_y + BOX_H, x2=cx, y2=y, stroke=LINE,
-                        stroke_width=1.2))
-        body.append(_el("rect", x=cx - BOX_W / 2, y=y, width=BOX_W, height=BOX_H + 6, rx=4,
-                        fill=COLORS["node"], class_="node-group"))
-        body.append(_text(cx, y + 13, f"{nodes} node(s)", size=9, fill="#ffffff",
-                          anchor="middle"))
-        body.append(_text(cx, y + 25, f"{nodes * int(_num(result.get('gpus_per_node')))} GPUs",
-                          size=9, fill="#ffffff", anchor="middle"))
+        body.append(
+            _el("line", x1=cx, y1=leaf_y + BOX_H, x2=cx, y2=y, stroke=LINE, stroke_width=1.2)
+        )
+        body.append(
+            _el(
+                "rect",
+                x=cx - BOX_W / 2,
+                y=y,
+                width=BOX_W,
+                height=BOX_H + 6,
+                rx=4,
+                fill=COLORS["node"],
+                class_="node-group",
+            )
+        )
+        body.append(_text(cx, y + 13, f"{nodes} node(s)", size=9, fill="#ffffff", anchor="middle"))
+        body.append(
+            _text(
+                cx,
+                y + 25,
+                f"{nodes * int(_num(result.get('gpus_per_node')))} GPUs",
+                size=9,
+                fill="#ffffff",
+                anchor="middle",
+            )
+        )
     ports = int(_num(fabric.get("endpoint_ports")))
     port_gbps = _num(fabric.get("endpoint_port_gbps"))
     cables = int(_num(fabric.get("endpoint_cables")))
-    body.append(_label(width - margin, y - gap / 2 + 4,
-                       f"{ports} node port(s) × {port_gbps:g} Gb/s over {cables} cable(s)"))
+    body.append(
+        _label(
+            width - margin,
+            y - gap / 2 + 4,
+            f"{ports} node port(s) × {port_gbps:g} Gb/s over {cables} cable(s)",
+        )
+    )
     y += BOX_H + 30
     mgmt = cluster.get("management") or {}
-    notes = [f"Management network: {int(_num(mgmt.get('switches')))} × 1 GbE switch(es), "
-             f"{int(_num(mgmt.get('ports_used')))} port(s) used."]
+    notes = [
+        f"Management network: {int(_num(mgmt.get('switches')))} × 1 GbE switch(es), "
+        f"{int(_num(mgmt.get('ports_used')))} port(s) used."
+    ]
     dpu = cluster.get("dpu_network")
     if isinstance(dpu, Mapping):
-        notes.append(f"DPU network: {int(_num(dpu.get('switches')))} switch(es), "
-                     f"{dpu.get('topology', '')}".rstrip())
+        notes.append(
+            f"DPU network: {int(_num(dpu.get('switches')))} switch(es), "
+            f"{dpu.get('topology', '')}".rstrip()
+        )
     for note in notes:
         body.append(_text(margin, y, note, size=10, fill=MUTED))
         y += 16

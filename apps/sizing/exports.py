@@ -4,6 +4,7 @@ Pure functions of the engine's result dict. Rows keep the engine's order (groupe
 section). Cells that a spreadsheet would read as a formula are prefixed with an apostrophe
 (CSV/formula injection, OWASP); catalog text never starts that way today.
 """
+
 from __future__ import annotations
 
 import csv
@@ -62,9 +63,11 @@ def _summary_rows(result: Mapping[str, Any]) -> list[tuple[str, Any]]:
     if training:
         rows += [("Training days", training.get("days")), ("GPU-hours", training.get("gpu_hours"))]
     if inference:
-        rows += [("Tokens/s per user", inference.get("tokens_per_s_per_user")),
-                 ("Time to first token (s)", inference.get("ttft_s")),
-                 ("Max concurrent users", inference.get("max_concurrent_users"))]
+        rows += [
+            ("Tokens/s per user", inference.get("tokens_per_s_per_user")),
+            ("Time to first token (s)", inference.get("ttft_s")),
+            ("Max concurrent users", inference.get("max_concurrent_users")),
+        ]
     return rows
 
 

@@ -1,4 +1,5 @@
 """Plain-text rendering of an engine result for people (`manage.py size --format table`)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,19 +13,25 @@ def _summary(result: dict[str, Any]) -> list[str]:
     lines = [
         f"Sizing ({result['mode']} mode, engine {result['engine_version']})",
         _row("GPU", f"{result['gpu_name']} ({result['gpu']})"),
-        _row("GPUs / nodes / racks",
-             f"{result['gpu_count']} / {result['node_count']} / {result['rack_count']}"),
+        _row(
+            "GPUs / nodes / racks",
+            f"{result['gpu_count']} / {result['node_count']} / {result['rack_count']}",
+        ),
         _row("Power / heat", f"{result['power_kw']} kW / {result['heat_btu_per_h']} BTU/h"),
         _row("Rack units", result["rack_units"]),
     ]
     training, inference = result.get("training"), result.get("inference")
     if training:
-        lines += [_row("Training days", training.get("days")),
-                  _row("GPU-hours", training.get("gpu_hours"))]
+        lines += [
+            _row("Training days", training.get("days")),
+            _row("GPU-hours", training.get("gpu_hours")),
+        ]
     if inference:
         lines += [
-            _row("Tensor parallel × replicas",
-                 f"{inference.get('tensor_parallel')} × {inference.get('replicas')}"),
+            _row(
+                "Tensor parallel × replicas",
+                f"{inference.get('tensor_parallel')} × {inference.get('replicas')}",
+            ),
             _row("Output tokens/s (total)", inference.get("output_tokens_per_s")),
             _row("Tokens/s per user", inference.get("tokens_per_s_per_user")),
             _row("Time to first token (s)", inference.get("ttft_s")),
@@ -36,8 +43,10 @@ def _summary(result: dict[str, Any]) -> list[str]:
 def _bom(result: dict[str, Any]) -> list[str]:
     lines = ["", "Bill of materials", f"  {'section':<11} {'part':<15} {'qty':>6}  description"]
     for line in result["bom"]:
-        lines.append(f"  {line['section']:<11} {line['part_number']:<15} "
-                     f"{line['quantity']:>6}  {line['description']}")
+        lines.append(
+            f"  {line['section']:<11} {line['part_number']:<15} "
+            f"{line['quantity']:>6}  {line['description']}"
+        )
     return lines
 
 

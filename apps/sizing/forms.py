@@ -9,6 +9,7 @@ Number inputs are `type="text"` with an `inputmode` (the GOV.UK pattern): browse
 block letters silently nor validate before htmx sends, so every message comes from this form
 (letters in numbers) or from the engine (zero users, a model that fits nowhere).
 """
+
 from __future__ import annotations
 
 import json
@@ -43,10 +44,19 @@ from .choices import (
 ASSUMPTION_DEFAULTS: dict[str, float | int] = Assumptions().to_dict()
 ASSUMPTION_PREFIX = "a_"
 WHATIF_FIELDS = ("wi_nodes", "wi_precision", "wi_headroom")
-CUSTOM_FIELDS = ("custom_name", "custom_layers", "custom_hidden_size", "custom_heads",
-                 "custom_kv_heads", "custom_ffn_size", "custom_vocab_size",
-                 "custom_context_length", "custom_params_b", "custom_experts",
-                 "custom_experts_per_token")
+CUSTOM_FIELDS = (
+    "custom_name",
+    "custom_layers",
+    "custom_hidden_size",
+    "custom_heads",
+    "custom_kv_heads",
+    "custom_ffn_size",
+    "custom_vocab_size",
+    "custom_context_length",
+    "custom_params_b",
+    "custom_experts",
+    "custom_experts_per_token",
+)
 TRAINING_FIELDS = ("tokens_b", "target_days", "sequence_length")
 INFERENCE_FIELDS = ("users", "prompt_tokens", "output_tokens", "tokens_per_s", "ttft_s")
 WHERE_FIELDS = ("gpu", "precision", "fabric", "deployment", "redundancy", "headroom", "nodes")
@@ -54,29 +64,52 @@ WHERE_FIELDS = ("gpu", "precision", "fabric", "deployment", "redundancy", "headr
 CONTROLLER_FIELDS = ("kind", "model_source", "gpu")
 
 DEFAULTS: dict[str, str] = {
-    "kind": Kind.INFERENCE, "model_source": ModelSource.LIBRARY, "model": DEFAULT_MODEL,
-    "users": "2000", "prompt_tokens": "1024", "output_tokens": "256", "tokens_per_s": "10",
-    "ttft_s": "2", "gpu": AUTO_GPU, "precision": Precision.BF16, "fabric": Fabric.AUTO,
-    "deployment": Deployment.BARE_METAL, "redundancy": Redundancy.N0, "headroom": "0",
+    "kind": Kind.INFERENCE,
+    "model_source": ModelSource.LIBRARY,
+    "model": DEFAULT_MODEL,
+    "users": "2000",
+    "prompt_tokens": "1024",
+    "output_tokens": "256",
+    "tokens_per_s": "10",
+    "ttft_s": "2",
+    "gpu": AUTO_GPU,
+    "precision": Precision.BF16,
+    "fabric": Fabric.AUTO,
+    "deployment": Deployment.BARE_METAL,
+    "redundancy": Redundancy.N0,
+    "headroom": "0",
     # Assumption inputs show the value in force; only values unlike these are overrides.
     **{ASSUMPTION_PREFIX + name: f"{value:g}" for name, value in ASSUMPTION_DEFAULTS.items()},
 }
 
 # Engine field path -> form field.
 ENGINE_FIELDS: dict[str, str] = {
-    "kind": "kind", "precision": "precision", "gpu": "gpu", "nodes": "nodes",
-    "fabric": "fabric", "deployment": "deployment", "redundancy": "redundancy",
-    "growth_headroom_pct": "headroom", "training": "tokens_b", "training.tokens": "tokens_b",
-    "training.target_days": "target_days", "training.sequence_length": "sequence_length",
-    "inference": "users", "inference.concurrent_users": "users",
-    "inference.prompt_tokens": "prompt_tokens", "inference.output_tokens": "output_tokens",
+    "kind": "kind",
+    "precision": "precision",
+    "gpu": "gpu",
+    "nodes": "nodes",
+    "fabric": "fabric",
+    "deployment": "deployment",
+    "redundancy": "redundancy",
+    "growth_headroom_pct": "headroom",
+    "training": "tokens_b",
+    "training.tokens": "tokens_b",
+    "training.target_days": "target_days",
+    "training.sequence_length": "sequence_length",
+    "inference": "users",
+    "inference.concurrent_users": "users",
+    "inference.prompt_tokens": "prompt_tokens",
+    "inference.output_tokens": "output_tokens",
     "inference.target_tokens_per_s_per_user": "tokens_per_s",
-    "inference.target_ttft_s": "ttft_s", "custom_model": "custom_params_b",
+    "inference.target_ttft_s": "ttft_s",
+    "custom_model": "custom_params_b",
 }
 AUTO_PREFIX = re.compile(r"^[\w.+-]+/(infiniband|ethernet): ")
 
-NUMBER_MESSAGES = {"invalid": "Enter a number, like 2000 (digits only, no letters).",
-                   "required": "Enter a number here."}
+NUMBER_MESSAGES = {
+    "invalid": "Enter a number, like 2000 (digits only, no letters).",
+    "required": "Enter a number here.",
+}
 
 
 class _Friendly:
@@ -96,23 +129,42 @@ class WholeNumberField(_Friendly, forms.IntegerField):
     default_error_messages = {"invalid": "Enter a whole number, like 2000 (no letters)."}
 
 
-def _number(label: str, help_text: str, *, whole: bool = False, required: bool = True,
-            unit: str = "", decimal: bool = True) -> forms.Field:
+def _number(
+    label: str,
+    help_text: str,
+    *,
+    whole: bool = False,
+    required: bool = True,
+    unit: str = "",
+    decimal: bool = True,
+) -> forms.Field:
     cls = WholeNumberField if whole else NumberField
-    field = cls(label=label, help_text=help_text, required=required,
-                error_messages=dict(NUMBER_MESSAGES, **(
-                    {"invalid": "Enter a whole number, like 2000 (no letters)."} if whole else {})),
-                widget=forms.TextInput(attrs={
-                    "inputmode": "numeric" if whole or not decimal else "decimal",
-                    "autocomplete": "off", "size": 10}))
+    field = cls(
+        label=label,
+        help_text=help_text,
+        required=required,
+        error_messages=dict(
+            NUMBER_MESSAGES,
+            **({"invalid": "Enter a whole number, like 2000 (no letters)."} if whole else {}),
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric" if whole or not decimal else "decimal",
+                "autocomplete": "off",
+                "size": 10,
+            }
+        ),
+    )
     field.unit = unit  # type: ignore[attr-defined]
     return field
 
 
-def _choice(label: str, choices: Iterable[tuple[str, str]], help_text: str = "",
-            required: bool = True) -> forms.ChoiceField:
-    return forms.ChoiceField(label=label, choices=list(choices), help_text=help_text,
-                             required=required)
+def _choice(
+    label: str, choices: Iterable[tuple[str, str]], help_text: str = "", required: bool = True
+) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, choices=list(choices), help_text=help_text, required=required
+    )
 
 
 class WizardForm(forms.Form):
@@ -120,69 +172,115 @@ class WizardForm(forms.Form):
     assumption overrides of the "why" panel and the what-if values of the result page."""
 
     kind = _choice("Workload", Kind.choices, "What the cluster will do.")
-    model_source = forms.ChoiceField(label="Model", choices=ModelSource.choices,
-                                     widget=forms.RadioSelect)
-    model = _choice("Library model", [], "Architecture facts come from the model's paper or "
-                    "Hugging Face card.", required=False)
-    q = forms.CharField(label="Search the library", required=False, max_length=60,
-                        help_text="Type part of a name or family, e.g. llama or 70b.")
-    custom_name = forms.CharField(label="Name", required=False, max_length=100,
-                                  help_text="How the model is called in the result.")
-    custom_layers = _number("Layers", "num_hidden_layers in config.json", whole=True,
-                            required=False)
+    model_source = forms.ChoiceField(
+        label="Model", choices=ModelSource.choices, widget=forms.RadioSelect
+    )
+    model = _choice(
+        "Library model",
+        [],
+        "Architecture facts come from the model's paper or Hugging Face card.",
+        required=False,
+    )
+    q = forms.CharField(
+        label="Search the library",
+        required=False,
+        max_length=60,
+        help_text="Type part of a name or family, e.g. llama or 70b.",
+    )
+    custom_name = forms.CharField(
+        label="Name",
+        required=False,
+        max_length=100,
+        help_text="How the model is called in the result.",
+    )
+    custom_layers = _number(
+        "Layers", "num_hidden_layers in config.json", whole=True, required=False
+    )
     custom_hidden_size = _number("Hidden size", "hidden_size", whole=True, required=False)
     custom_heads = _number("Attention heads", "num_attention_heads", whole=True, required=False)
-    custom_kv_heads = _number("Key/value heads", "num_key_value_heads (= heads without GQA)",
-                              whole=True, required=False)
-    custom_ffn_size = _number("Feed-forward size", "intermediate_size", whole=True,
-                              required=False)
+    custom_kv_heads = _number(
+        "Key/value heads", "num_key_value_heads (= heads without GQA)", whole=True, required=False
+    )
+    custom_ffn_size = _number("Feed-forward size", "intermediate_size", whole=True, required=False)
     custom_vocab_size = _number("Vocabulary size", "vocab_size", whole=True, required=False)
-    custom_context_length = _number("Context length", "max_position_embeddings", whole=True,
-                                    required=False, unit="tokens")
-    custom_params_b = _number("Parameters", "Leave empty to estimate it from the shape.",
-                              required=False, unit="billions")
-    custom_experts = _number("Experts", "num_local_experts; 1 for a dense model", whole=True,
-                             required=False)
-    custom_experts_per_token = _number("Experts per token", "num_experts_per_tok", whole=True,
-                                       required=False)
+    custom_context_length = _number(
+        "Context length", "max_position_embeddings", whole=True, required=False, unit="tokens"
+    )
+    custom_params_b = _number(
+        "Parameters", "Leave empty to estimate it from the shape.", required=False, unit="billions"
+    )
+    custom_experts = _number(
+        "Experts", "num_local_experts; 1 for a dense model", whole=True, required=False
+    )
+    custom_experts_per_token = _number(
+        "Experts per token", "num_experts_per_tok", whole=True, required=False
+    )
 
-    tokens_b = _number("Training tokens", "Tokens to train on (all epochs), in billions; "
-                       "Llama 2 was pre-trained on 2,000 billion.", unit="billions")
+    tokens_b = _number(
+        "Training tokens",
+        "Tokens to train on (all epochs), in billions; Llama 2 was pre-trained on 2,000 billion.",
+        unit="billions",
+    )
     target_days = _number("Deadline", "Wall-clock days the training may take.", unit="days")
-    sequence_length = _number("Sequence length", "Tokens per training sample; empty = the "
-                              "model's context length (up to 4,096).", whole=True,
-                              required=False, unit="tokens")
+    sequence_length = _number(
+        "Sequence length",
+        "Tokens per training sample; empty = the model's context length (up to 4,096).",
+        whole=True,
+        required=False,
+        unit="tokens",
+    )
 
     users = _number("Concurrent users", "People generating at the same time.", whole=True)
-    prompt_tokens = _number("Prompt length", "Tokens sent per request (question + context).",
-                            whole=True, unit="tokens")
-    output_tokens = _number("Answer length", "Tokens generated per answer.", whole=True,
-                            unit="tokens")
-    tokens_per_s = _number("Speed per user", "Generated tokens per second each user sees; "
-                           "people read about 5-10.", unit="tokens/s")
-    ttft_s = _number("Time to first token", "Longest wait before the answer starts.",
-                     unit="seconds")
+    prompt_tokens = _number(
+        "Prompt length", "Tokens sent per request (question + context).", whole=True, unit="tokens"
+    )
+    output_tokens = _number(
+        "Answer length", "Tokens generated per answer.", whole=True, unit="tokens"
+    )
+    tokens_per_s = _number(
+        "Speed per user",
+        "Generated tokens per second each user sees; people read about 5-10.",
+        unit="tokens/s",
+    )
+    ttft_s = _number(
+        "Time to first token", "Longest wait before the answer starts.", unit="seconds"
+    )
 
-    gpu = _choice("GPU", [], "Auto compares every orderable GPU and fabric and picks the "
-                  "lowest list price.")
+    gpu = _choice(
+        "GPU", [], "Auto compares every orderable GPU and fabric and picks the lowest list price."
+    )
     precision = _choice("Precision", [], "Numeric format of the weights (and the maths).")
     fabric = _choice("Compute fabric", Fabric.choices, "Network between the GPU nodes.")
-    deployment = _choice("Deployment", Deployment.choices, "Bare metal or a virtualised "
-                         "platform (changes the node build).")
+    deployment = _choice(
+        "Deployment",
+        Deployment.choices,
+        "Bare metal or a virtualised platform (changes the node build).",
+    )
     redundancy = _choice("Redundancy", Redundancy.choices, "Spare node for failures.")
     headroom = _number("Growth headroom", "Extra capacity for growth.", unit="%")
-    nodes = _number("Fixed node count", "Leave empty to size automatically; a number "
-                    "evaluates that cluster instead (capacity mode).", whole=True,
-                    required=False, unit="nodes")
+    nodes = _number(
+        "Fixed node count",
+        "Leave empty to size automatically; a number "
+        "evaluates that cluster instead (capacity mode).",
+        whole=True,
+        required=False,
+        unit="nodes",
+    )
 
-    wi_nodes = _number("Nodes", "Try a different node count.", whole=True, required=False,
-                       unit="nodes")
+    wi_nodes = _number(
+        "Nodes", "Try a different node count.", whole=True, required=False, unit="nodes"
+    )
     wi_precision = _choice("Precision", [], "Try another precision.", required=False)
     wi_headroom = _number("Headroom", "Try another growth headroom.", required=False, unit="%")
     why = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, data: Mapping[str, Any], *, catalog: CatalogSnapshot,
-                 notices: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        catalog: CatalogSnapshot,
+        notices: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(data)
         self.catalog = catalog
         self.notices = notices or {}
@@ -199,18 +297,29 @@ class WizardForm(forms.Form):
         `consume` keeps their events from also re-sizing through the form's own trigger."""
         url = reverse("sizing:wizard")
         for name in CONTROLLER_FIELDS:
-            self.fields[name].widget.attrs.update({
-                "hx-get": url, "hx-include": "#wizard-form", "hx-target": "#wizard",
-                "hx-swap": "outerHTML", "hx-trigger": "change consume", "hx-push-url": "true",
-                "hx-sync": "#wizard-form:replace",
-            })
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": url,
+                    "hx-include": "#wizard-form",
+                    "hx-target": "#wizard",
+                    "hx-swap": "outerHTML",
+                    "hx-trigger": "change consume",
+                    "hx-push-url": "true",
+                    "hx-sync": "#wizard-form:replace",
+                }
+            )
         if "q" in self.fields:
-            self.fields["q"].widget.attrs.update({
-                "type": "search", "hx-get": reverse("sizing:model_options"),
-                "hx-include": "#id_model", "hx-target": "#id_model", "hx-swap": "innerHTML",
-                "hx-trigger": "input changed delay:250ms consume, change consume",
-                "autocomplete": "off",
-            })
+            self.fields["q"].widget.attrs.update(
+                {
+                    "type": "search",
+                    "hx-get": reverse("sizing:model_options"),
+                    "hx-include": "#id_model",
+                    "hx-target": "#id_model",
+                    "hx-swap": "innerHTML",
+                    "hx-trigger": "input changed delay:250ms consume, change consume",
+                    "autocomplete": "off",
+                }
+            )
 
     @property
     def slots(self) -> list[tuple[str, Any]]:
@@ -230,16 +339,27 @@ class WizardForm(forms.Form):
 
     @property
     def params_estimate(self) -> tuple[float, float] | None:
-        shape = {key: self.data.get(f"custom_{key}") for key in (
-            "layers", "hidden_size", "heads", "kv_heads", "ffn_size", "vocab_size", "experts",
-            "experts_per_token")}
+        shape = {
+            key: self.data.get(f"custom_{key}")
+            for key in (
+                "layers",
+                "hidden_size",
+                "heads",
+                "kv_heads",
+                "ffn_size",
+                "vocab_size",
+                "experts",
+                "experts_per_token",
+            )
+        }
         return estimate_params(shape)
 
     # --- construction from the query string -------------------------------------------
 
     @classmethod
-    def from_query(cls, query: QueryDict | Mapping[str, Any], *,
-                   catalog: CatalogSnapshot) -> WizardForm:
+    def from_query(
+        cls, query: QueryDict | Mapping[str, Any], *, catalog: CatalogSnapshot
+    ) -> WizardForm:
         """The form for a query string: defaults for what is missing (by workload kind), and a
         precision the chosen GPU cannot run replaced by BF16 with a notice."""
         raw = {key: query.get(key) for key in query if key != "csrfmiddlewaretoken"}
@@ -249,30 +369,37 @@ class WizardForm(forms.Form):
             data["tokens_b"], data["target_days"] = TRAINING_DEFAULTS[kind]
         data.update({k: v for k, v in raw.items() if v is not None})
         if data.get("model_source") == ModelSource.CUSTOM and not any(
-                raw.get(name) for name in CUSTOM_FIELDS):
+            raw.get(name) for name in CUSTOM_FIELDS
+        ):
             data.update(_custom_start(catalog, str(data.get("model") or DEFAULT_MODEL)))
         notices: dict[str, str] = {}
         allowed = precisions_for(catalog, str(kind), str(data.get("gpu") or AUTO_GPU))
         if data.get("precision") not in allowed and data.get("precision") in Precision.values:
             gpu = catalog.gpus.get(str(data.get("gpu")))
             where = f"on {gpu.name}" if gpu else "for this workload"
-            notices["precision"] = (f"{str(data['precision']).upper()} is not available {where}; "
-                                    "switched to BF16.")
+            notices["precision"] = (
+                f"{str(data['precision']).upper()} is not available {where}; switched to BF16."
+            )
             data["precision"] = Precision.BF16
         return cls(data, catalog=catalog, notices=notices)
 
     def _setup_assumptions(self) -> None:
         for name, default in ASSUMPTION_DEFAULTS.items():
             whole = isinstance(default, int)
-            field = _number(ASSUMPTION_LABELS.get(name, name), f"Default {default:g}",
-                            whole=whole, required=False)
+            field = _number(
+                ASSUMPTION_LABELS.get(name, name),
+                f"Default {default:g}",
+                whole=whole,
+                required=False,
+            )
             field.widget.attrs["size"] = 7
             field.default = default  # type: ignore[attr-defined]
             self.fields[ASSUMPTION_PREFIX + name] = field
 
     def _setup_choices(self) -> None:
-        self.fields["model"].choices = model_choices(self.catalog, str(self.data.get("q") or ""),
-                                                     str(self.data.get("model") or ""))
+        self.fields["model"].choices = model_choices(
+            self.catalog, str(self.data.get("q") or ""), str(self.data.get("model") or "")
+        )
         self.fields["gpu"].choices = gpu_choices(self.catalog)
         kind, gpu = str(self.data.get("kind")), str(self.data.get("gpu") or AUTO_GPU)
         labels = dict(Precision.choices)
@@ -322,8 +449,13 @@ class WizardForm(forms.Form):
     @property
     def slot_names(self) -> list[str]:
         """Names of the fields whose error slots the page shows (for htmx updates)."""
-        rendered = ("kind", "model_source", *[f.name for f in self.what_fields],
-                    *[f.name for f in self.how_fields], *WHERE_FIELDS)
+        rendered = (
+            "kind",
+            "model_source",
+            *[f.name for f in self.what_fields],
+            *[f.name for f in self.how_fields],
+            *WHERE_FIELDS,
+        )
         return [name for name in rendered if name in self.fields]
 
     # --- values ------------------------------------------------------------------------
@@ -336,10 +468,19 @@ class WizardForm(forms.Form):
             overridden = name in self.assumption_overrides()
             # The template writes these inputs itself: 29 widget renders through Django's
             # form renderer cost more than the engine run (see bench/bench_wizard.py).
-            rows.append({"name": name, "field": bound, "default": default,
-                         "input_name": bound.html_name, "input_id": bound.auto_id,
-                         "raw": self.raw(bound.name), "whole": isinstance(default, int),
-                         "value": (effective or {}).get(name, default), "overridden": overridden})
+            rows.append(
+                {
+                    "name": name,
+                    "field": bound,
+                    "default": default,
+                    "input_name": bound.html_name,
+                    "input_id": bound.auto_id,
+                    "raw": self.raw(bound.name),
+                    "whole": isinstance(default, int),
+                    "value": (effective or {}).get(name, default),
+                    "overridden": overridden,
+                }
+            )
         return rows
 
     def assumption_overrides(self) -> dict[str, float | int]:
@@ -356,9 +497,13 @@ class WizardForm(forms.Form):
         """The engine input for a valid form; `override` replaces top-level keys (what-if)."""
         d = self.cleaned_data
         w: dict[str, Any] = {
-            "kind": d["kind"], "precision": d["precision"], "gpu": d["gpu"],
-            "fabric": d["fabric"], "deployment": d["deployment"],
-            "redundancy": d["redundancy"], "growth_headroom_pct": d["headroom"],
+            "kind": d["kind"],
+            "precision": d["precision"],
+            "gpu": d["gpu"],
+            "fabric": d["fabric"],
+            "deployment": d["deployment"],
+            "redundancy": d["redundancy"],
+            "growth_headroom_pct": d["headroom"],
         }
         if d.get("nodes") is not None:
             w["nodes"] = d["nodes"]
@@ -373,9 +518,11 @@ class WizardForm(forms.Form):
             w["training"] = training
         else:
             w["inference"] = {
-                "concurrent_users": d["users"], "prompt_tokens": d["prompt_tokens"],
+                "concurrent_users": d["users"],
+                "prompt_tokens": d["prompt_tokens"],
                 "output_tokens": d["output_tokens"],
-                "target_tokens_per_s_per_user": d["tokens_per_s"], "target_ttft_s": d["ttft_s"],
+                "target_tokens_per_s_per_user": d["tokens_per_s"],
+                "target_ttft_s": d["ttft_s"],
             }
         overrides = self.assumption_overrides()
         if overrides:
@@ -398,8 +545,18 @@ class WizardForm(forms.Form):
     def _custom_model(self) -> dict[str, Any]:
         d = self.cleaned_data
         model: dict[str, Any] = {"name": d.get("custom_name") or "Custom model"}
-        for key in ("layers", "hidden_size", "heads", "kv_heads", "ffn_size", "vocab_size",
-                    "context_length", "params_b", "experts", "experts_per_token"):
+        for key in (
+            "layers",
+            "hidden_size",
+            "heads",
+            "kv_heads",
+            "ffn_size",
+            "vocab_size",
+            "context_length",
+            "params_b",
+            "experts",
+            "experts_per_token",
+        ):
             value = d.get(f"custom_{key}")
             if value is not None:
                 model[key] = value
@@ -416,11 +573,16 @@ class WizardForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if self.is_custom:
-            for name in ("custom_layers", "custom_hidden_size", "custom_heads",
-                         "custom_kv_heads", "custom_ffn_size", "custom_vocab_size"):
+            for name in (
+                "custom_layers",
+                "custom_hidden_size",
+                "custom_heads",
+                "custom_kv_heads",
+                "custom_ffn_size",
+                "custom_vocab_size",
+            ):
                 if name in self.fields and cleaned.get(name) is None and name not in self.errors:
-                    self.add_error(name, "Enter a whole number, or upload the model's "
-                                   "config.json.")
+                    self.add_error(name, "Enter a whole number, or upload the model's config.json.")
         elif not cleaned.get("model") and "model" not in self.errors:
             self.add_error("model", "Choose a model from the library.")
         return cleaned
@@ -465,7 +627,7 @@ class WizardForm(forms.Form):
         return items
 
     def _is_override(self, name: str, raw: Any) -> bool:
-        default = ASSUMPTION_DEFAULTS[name[len(ASSUMPTION_PREFIX):]]
+        default = ASSUMPTION_DEFAULTS[name[len(ASSUMPTION_PREFIX) :]]
         try:
             return not math.isclose(float(str(raw).replace(",", "")), float(default))
         except ValueError:
@@ -499,8 +661,11 @@ class WizardForm(forms.Form):
     def hidden_state(self) -> list[tuple[str, str]]:
         """Assumption and what-if values to carry as hidden inputs when the result panel (where
         their inputs live) is not shown."""
-        return [(name, value) for name, value in self.query_items()
-                if name.startswith(ASSUMPTION_PREFIX) or name in WHATIF_FIELDS or name == "why"]
+        return [
+            (name, value)
+            for name, value in self.query_items()
+            if name.startswith(ASSUMPTION_PREFIX) or name in WHATIF_FIELDS or name == "why"
+        ]
 
 
 def _custom_start(catalog: CatalogSnapshot, slug: str) -> dict[str, str]:
@@ -509,12 +674,16 @@ def _custom_start(catalog: CatalogSnapshot, slug: str) -> dict[str, str]:
     if model is None:
         return {}
     return {
-        "custom_name": f"{model.name} (custom)", "custom_layers": str(model.layers),
-        "custom_hidden_size": str(model.hidden_size), "custom_heads": str(model.heads),
-        "custom_kv_heads": str(model.kv_heads), "custom_ffn_size": str(model.ffn_size),
+        "custom_name": f"{model.name} (custom)",
+        "custom_layers": str(model.layers),
+        "custom_hidden_size": str(model.hidden_size),
+        "custom_heads": str(model.heads),
+        "custom_kv_heads": str(model.kv_heads),
+        "custom_ffn_size": str(model.ffn_size),
         "custom_vocab_size": str(model.vocab_size),
         "custom_context_length": str(model.context_length),
-        "custom_params_b": f"{model.params_b:g}", "custom_experts": str(model.experts),
+        "custom_params_b": f"{model.params_b:g}",
+        "custom_experts": str(model.experts),
         "custom_experts_per_token": str(model.experts_per_token),
     }
 
@@ -541,6 +710,7 @@ def _path_label(path: str) -> str:
 
 
 # --- choices from the catalog ------------------------------------------------------------
+
 
 def model_choices(catalog: CatalogSnapshot, search: str, selected: str) -> list[Any]:
     """Library models grouped by family, filtered by `search`; the selected model stays."""
@@ -576,6 +746,7 @@ def precisions_for(catalog: CatalogSnapshot, kind: str, gpu_slug: str) -> list[s
 
 
 # --- custom models -----------------------------------------------------------------------
+
 
 def estimate_params(model: Mapping[str, Any]) -> tuple[float, float] | None:
     """(total, active) parameters in billions of a decoder-only transformer with a gated
@@ -617,8 +788,10 @@ MAX_CONFIG_BYTES = 1_000_000
 class HfConfigForm(forms.Form):
     """A Hugging Face `config.json`, turned into the wizard's custom-model fields."""
 
-    config = forms.FileField(label="Hugging Face config.json", help_text="The model's "
-                             "config.json from its Hugging Face page (Files tab).")
+    config = forms.FileField(
+        label="Hugging Face config.json",
+        help_text="The model's config.json from its Hugging Face page (Files tab).",
+    )
 
     def clean_config(self) -> dict[str, str]:
         upload = self.cleaned_data["config"]
@@ -628,11 +801,11 @@ class HfConfigForm(forms.Form):
             config = json.loads(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise forms.ValidationError(
-                "That file is not JSON. Upload the model's config.json.") from None
+                "That file is not JSON. Upload the model's config.json."
+            ) from None
         if not isinstance(config, dict):
             raise forms.ValidationError("That JSON is not a model configuration (an object).")
-        config = config.get("text_config", config) if "num_hidden_layers" not in config \
-            else config
+        config = config.get("text_config", config) if "num_hidden_layers" not in config else config
         return custom_fields_from_hf(config)
 
 
@@ -653,7 +826,8 @@ def custom_fields_from_hf(config: Mapping[str, Any]) -> dict[str, str]:
     missing = [HF_KEYS[f][0] for f in required if f not in values]
     if missing:
         raise forms.ValidationError(
-            "This config.json lacks " + ", ".join(missing) + "; is it a language model's?")
+            "This config.json lacks " + ", ".join(missing) + "; is it a language model's?"
+        )
     name = config.get("_name_or_path") or config.get("model_type") or "Uploaded model"
     values["custom_name"] = str(name)[:100]
     shape = {k.removeprefix("custom_"): v for k, v in values.items()}
@@ -690,10 +864,13 @@ def query_from_workload(inputs: Mapping[str, Any]) -> str:
             if training.get(src) is not None:
                 q[dst] = f"{training[src]:g}"
     inference = inputs.get("inference") or {}
-    for src, dst in (("concurrent_users", "users"), ("prompt_tokens", "prompt_tokens"),
-                     ("output_tokens", "output_tokens"),
-                     ("target_tokens_per_s_per_user", "tokens_per_s"),
-                     ("target_ttft_s", "ttft_s")):
+    for src, dst in (
+        ("concurrent_users", "users"),
+        ("prompt_tokens", "prompt_tokens"),
+        ("output_tokens", "output_tokens"),
+        ("target_tokens_per_s_per_user", "tokens_per_s"),
+        ("target_ttft_s", "ttft_s"),
+    ):
         if inference.get(src) is not None:
             q[dst] = f"{inference[src]:g}"
     for name, value in (inputs.get("assumptions") or {}).items():
@@ -704,12 +881,16 @@ def query_from_workload(inputs: Mapping[str, Any]) -> str:
 class ScenarioSaveForm(forms.Form):
     """Name of a new scenario; the sizing itself comes from the wizard's query."""
 
-    name = forms.CharField(label="Scenario name", max_length=200,
-                           help_text="e.g. ACME chat assistant, 2,000 users",
-                           error_messages={"required": "Give the scenario a name."})
+    name = forms.CharField(
+        label="Scenario name",
+        max_length=200,
+        help_text="e.g. ACME chat assistant, 2,000 users",
+        error_messages={"required": "Give the scenario a name."},
+    )
     query = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class ScenarioRenameForm(forms.Form):
-    name = forms.CharField(label="New name", max_length=200,
-                           error_messages={"required": "Give the scenario a name."})
+    name = forms.CharField(
+        label="New name", max_length=200, error_messages={"required": "Give the scenario a name."}
+    )

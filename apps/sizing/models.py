@@ -1,5 +1,6 @@
 """Saved sizings. A scenario keeps what was computed: inputs, the engine's result and the engine
 version, so every quote line can be traced back to the run that produced it."""
+
 from __future__ import annotations
 
 from django.conf import settings

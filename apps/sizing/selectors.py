@@ -4,6 +4,7 @@ Tenant rules are not written here: every scenario query goes through
 `apps.accounts.selectors.scope_to_user`, so another organization's scenario is simply not
 found (404), never forbidden.
 """
+
 from __future__ import annotations
 
 import time
@@ -26,6 +27,7 @@ from .engine import SizingInputError
 from .models import Scenario
 
 # --- scenarios ---------------------------------------------------------------------------
+
 
 def scenario_list(user: User, *, mine: bool = False, search: str = "") -> QuerySet[Scenario]:
     """Scenarios the user may see (their organization's, or all for seller admins), newest
@@ -56,6 +58,7 @@ def scenario_can_change(user: User, scenario: Scenario) -> bool:
 
 
 # --- sizings for display -----------------------------------------------------------------
+
 
 @dataclass
 class Sizing:
@@ -92,22 +95,27 @@ def sizing_run(workload: Mapping[str, Any], *, book: PriceBook | None = None) ->
         import logging
 
         logging.getLogger(__name__).exception("sizing engine failed for %r", workload)
-        sizing.field_errors = {"": [
-            f"The sizing engine could not size this combination ({type(exc).__name__}). "
-            "Try another GPU or precision; the problem has been logged."]}
+        sizing.field_errors = {
+            "": [
+                f"The sizing engine could not size this combination ({type(exc).__name__}). "
+                "Try another GPU or precision; the problem has been logged."
+            ]
+        }
     sizing.elapsed_ms = (time.perf_counter() - started) * 1000
     return sizing
 
 
-def bom_sections(result: Mapping[str, Any], prices: Mapping[str, Decimal] | None
-                 ) -> list[dict[str, Any]]:
+def bom_sections(
+    result: Mapping[str, Any], prices: Mapping[str, Decimal] | None
+) -> list[dict[str, Any]]:
     """BoM lines grouped by section (in the engine's order), with unit and extended prices
     where the price book has them."""
     sections: dict[str, dict[str, Any]] = {}
     for line in result.get("bom") or []:
         name = str(line.get("section") or "other")
-        section = sections.setdefault(name, {"name": name, "lines": [], "total": Decimal("0"),
-                                             "unpriced": 0})
+        section = sections.setdefault(
+            name, {"name": name, "lines": [], "total": Decimal("0"), "unpriced": 0}
+        )
         unit = (prices or {}).get(str(line.get("part_number")))
         quantity = int(line.get("quantity") or 0)
         extended = unit * quantity if unit is not None else None
@@ -162,8 +170,7 @@ def compare_rows(base: Mapping[str, Any], other: Mapping[str, Any]) -> list[dict
         a, b = dig(base, path), dig(other, path)
         if a is None and b is None:
             continue
-        rows.append({"label": label, "unit": unit, "a": a, "b": b,
-                     **_change(a, b, direction)})
+        rows.append({"label": label, "unit": unit, "a": a, "b": b, **_change(a, b, direction)})
     return rows
 
 
@@ -179,40 +186,64 @@ def _change(a: Any, b: Any, direction: int) -> dict[str, Any]:
 
 
 ALTERNATIVE_COLUMNS: list[tuple[str, str, int]] = [
-    ("gpu_count", "GPUs", -1), ("node_count", "Nodes", -1), ("rack_count", "Racks", -1),
-    ("power_kw", "Power (kW)", -1), ("tokens_per_s_per_user", "Tokens/s per user", 1),
-    ("ttft_s", "First token (s)", -1), ("days", "Days", -1), ("gpu_hours", "GPU-hours", -1),
+    ("gpu_count", "GPUs", -1),
+    ("node_count", "Nodes", -1),
+    ("rack_count", "Racks", -1),
+    ("power_kw", "Power (kW)", -1),
+    ("tokens_per_s_per_user", "Tokens/s per user", 1),
+    ("ttft_s", "First token (s)", -1),
+    ("days", "Days", -1),
+    ("gpu_hours", "GPU-hours", -1),
 ]
 
 
-def alternatives_table(result: Mapping[str, Any], gpu_names: Mapping[str, str]
-                       ) -> dict[str, Any]:
+def alternatives_table(result: Mapping[str, Any], gpu_names: Mapping[str, str]) -> dict[str, Any]:
     """The engine's alternatives as rows; each cell says if it differs from the chosen option
     (rank 1) and whether for the better; the best value of each column is marked."""
     options = [a for a in result.get("alternatives") or [] if isinstance(a, Mapping)]
     feasible = [a for a in options if a.get("feasible")]
-    columns = [(key, label, d) for key, label, d in ALTERNATIVE_COLUMNS
-               if any(a.get(key) is not None for a in feasible)]
+    columns = [
+        (key, label, d)
+        for key, label, d in ALTERNATIVE_COLUMNS
+        if any(a.get(key) is not None for a in feasible)
+    ]
     chosen = feasible[0] if feasible else {}
-    best = {key: (min if d < 0 else max)(a[key] for a in feasible if a.get(key) is not None)
-            for key, _, d in columns}
+    best = {
+        key: (min if d < 0 else max)(a[key] for a in feasible if a.get(key) is not None)
+        for key, _, d in columns
+    }
     rows = []
     for alt in options:
         cells = []
         for key, _, direction in columns:
             value = alt.get(key)
-            change = _change(chosen.get(key), value, direction) if alt is not chosen else {
-                "differs": False, "delta": None, "verdict": ""}
-            cells.append({"value": value, "best": value is not None and value == best.get(key),
-                          **change})
+            change = (
+                _change(chosen.get(key), value, direction)
+                if alt is not chosen
+                else {"differs": False, "delta": None, "verdict": ""}
+            )
+            cells.append(
+                {"value": value, "best": value is not None and value == best.get(key), **change}
+            )
         price = alt.get("criterion_value") if alt.get("criterion") == "lowest_list_price" else None
-        rows.append({**alt, "gpu_name": gpu_names.get(str(alt.get("gpu")), alt.get("gpu")),
-                     "cells": cells, "price": Decimal(price) if price else None,
-                     "chosen": alt is chosen})
+        rows.append(
+            {
+                **alt,
+                "gpu_name": gpu_names.get(str(alt.get("gpu")), alt.get("gpu")),
+                "cells": cells,
+                "price": Decimal(price) if price else None,
+                "chosen": alt is chosen,
+            }
+        )
     chosen_price = rows[0]["price"] if rows and rows[0]["chosen"] else None
     for row in rows:
-        row["price_delta"] = (row["price"] - chosen_price
-                              if row["price"] is not None and chosen_price is not None
-                              and not row["chosen"] else None)
-    return {"columns": [label for _, label, _ in columns], "rows": rows,
-            "criterion": (result.get("selection") or {}).get("rule")}
+        row["price_delta"] = (
+            row["price"] - chosen_price
+            if row["price"] is not None and chosen_price is not None and not row["chosen"]
+            else None
+        )
+    return {
+        "columns": [label for _, label, _ in columns],
+        "rows": rows,
+        "criterion": (result.get("selection") or {}).get("rule"),
+    }

@@ -3,6 +3,7 @@
 A scenario keeps what was computed — the engine input, the engine's result and its version —
 and the result is always computed here from the inputs, never taken from the browser.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -27,11 +28,15 @@ def scenario_create(*, user: User, name: str, inputs: Mapping[str, Any]) -> Scen
         raise ApplicationError("Your account belongs to no organization; ask an administrator.")
     sizing = selectors.sizing_run(inputs, book=selectors.price_book())
     if sizing.result is None:
-        raise ApplicationError("These inputs do not size; fix them before saving.",
-                               sizing.field_errors)
+        raise ApplicationError(
+            "These inputs do not size; fix them before saving.", sizing.field_errors
+        )
     return Scenario.objects.create(
-        organization_id=user.organization_id, owner=user, name=name.strip(),
-        inputs=dict(inputs), result=sizing.result,
+        organization_id=user.organization_id,
+        owner=user,
+        name=name.strip(),
+        inputs=dict(inputs),
+        result=sizing.result,
         engine_version=str(sizing.result.get("engine_version", "")),
     )
 
@@ -49,8 +54,12 @@ def scenario_duplicate(*, user: User, scenario: Scenario) -> Scenario:
     if user.organization_id is None:
         raise ApplicationError("Your account belongs to no organization; ask an administrator.")
     return Scenario.objects.create(
-        organization_id=user.organization_id, owner=user, name=f"Copy of {scenario.name}"[:200],
-        inputs=scenario.inputs, result=scenario.result, engine_version=scenario.engine_version,
+        organization_id=user.organization_id,
+        owner=user,
+        name=f"Copy of {scenario.name}"[:200],
+        inputs=scenario.inputs,
+        result=scenario.result,
+        engine_version=scenario.engine_version,
     )
 
 
@@ -67,8 +76,10 @@ def scenario_delete(*, scenario: Scenario) -> None:
 
 # --- added for the partner REST API (apps/api): change a scenario's inputs, run it again ------
 
-def scenario_update(*, scenario: Scenario, name: str | None = None,
-                    inputs: Mapping[str, Any] | None = None) -> Scenario:
+
+def scenario_update(
+    *, scenario: Scenario, name: str | None = None, inputs: Mapping[str, Any] | None = None
+) -> Scenario:
     """Rename and/or replace the inputs; new inputs are sized again (result and engine version
     follow). Raises ApplicationError with the engine's field errors when they do not size.
     Quotes already made keep the inputs and result they copied."""
@@ -90,8 +101,9 @@ def scenario_rerun(*, scenario: Scenario) -> Scenario:
 def _resized(scenario: Scenario, inputs: Mapping[str, Any]) -> Scenario:
     sizing = selectors.sizing_run(inputs, book=selectors.price_book())
     if sizing.result is None:
-        raise ApplicationError("These inputs do not size; fix them before saving.",
-                               sizing.field_errors)
+        raise ApplicationError(
+            "These inputs do not size; fix them before saving.", sizing.field_errors
+        )
     scenario.inputs, scenario.result = dict(inputs), sizing.result
     scenario.engine_version = str(sizing.result.get("engine_version", ""))
     return scenario

@@ -1,4 +1,5 @@
 """URLs of the sizing wizard (/sizing/) and saved scenarios (/sizing/scenarios/)."""
+
 from django.urls import path
 
 from . import views
@@ -19,6 +20,5 @@ urlpatterns = [
     path("scenarios/<int:pk>/duplicate/", views.scenario_duplicate, name="scenario_duplicate"),
     path("scenarios/<int:pk>/delete/", views.scenario_delete, name="scenario_delete"),
     path("scenarios/<int:pk>/bom.csv", views.scenario_export_csv, name="scenario_export_csv"),
-    path("scenarios/<int:pk>/bom.xlsx", views.scenario_export_xlsx,
-         name="scenario_export_xlsx"),
+    path("scenarios/<int:pk>/bom.xlsx", views.scenario_export_xlsx, name="scenario_export_xlsx"),
 ]

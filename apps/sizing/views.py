@@ -11,6 +11,7 @@ The wizard carries `hx-history="false"`: htmx's history snapshots keep the input
 `value` attributes, not what was typed, so Back restored a stale form; without snapshots
 Back asks the server for that URL (a history-restore request gets the full page).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,6 +37,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- the wizard --------------------------------------------------------------------------
 
+
 def _gpu_names() -> dict[str, str]:
     return {slug: gpu.name for slug, gpu in adapters.catalog_snapshot().gpus.items()}
 
@@ -46,10 +48,11 @@ def result_context(result: dict[str, Any], book: Any, query: str) -> dict[str, A
     prices = selectors.prices_of(book)
     sections = selectors.bom_sections(result, prices)
     return {
-        "result": result, "book": book, "bom_sections": sections,
+        "result": result,
+        "book": book,
+        "bom_sections": sections,
         "bom_total": selectors.bom_total(sections) if prices else None,
-        "alternatives": _with_use_links(
-            selectors.alternatives_table(result, _gpu_names()), query),
+        "alternatives": _with_use_links(selectors.alternatives_table(result, _gpu_names()), query),
     }
 
 
@@ -75,16 +78,20 @@ def _wizard_context(query: QueryDict, **extra: Any) -> dict[str, Any]:
             context.update(result_context(sizing.result, book, query))
             context["assumption_rows"] = form.assumption_rows(sizing.result.get("assumptions"))
             context["whatif"] = _whatif(form, sizing.result, book)
-            context["reset_assumptions_query"] = form.query_string(**{
-                f"a_{name}": None for name in form.assumption_overrides()})
+            context["reset_assumptions_query"] = form.query_string(
+                **{f"a_{name}": None for name in form.assumption_overrides()}
+            )
         else:
             form.add_engine_errors(sizing.field_errors)
-    context.update({
-        "query": query, "page_url": f"{reverse('sizing:wizard')}?{query}",
-        "save_form": extra.pop("save_form", None) or ScenarioSaveForm(),
-        "upload_form": extra.pop("upload_form", None) or HfConfigForm(),
-        **extra,
-    })
+    context.update(
+        {
+            "query": query,
+            "page_url": f"{reverse('sizing:wizard')}?{query}",
+            "save_form": extra.pop("save_form", None) or ScenarioSaveForm(),
+            "upload_form": extra.pop("upload_form", None) or HfConfigForm(),
+            **extra,
+        }
+    )
     return context
 
 
@@ -95,8 +102,12 @@ def _whatif(form: WizardForm, result: dict[str, Any], book: Any) -> dict[str, An
     sizing = selectors.sizing_run(form.workload(**overrides), book=book)
     rows = selectors.compare_rows(result, sizing.result) if sizing.result else []
     errors = [m for msgs in sizing.field_errors.values() for m in msgs]
-    return {"sizing": sizing, "rows": rows, "errors": errors,
-            "apply_query": form.applied_whatif_query()}
+    return {
+        "sizing": sizing,
+        "rows": rows,
+        "errors": errors,
+        "apply_query": form.applied_whatif_query(),
+    }
 
 
 @login_required
@@ -106,8 +117,11 @@ def wizard(request: HttpRequest) -> HttpResponse:
     if not is_htmx(request):
         return render(request, "sizing/wizard.html", context)
     target = request.headers.get("HX-Target")
-    template = ("sizing/partials/wizard.html" if target == "wizard"
-                else "sizing/partials/result_update.html")
+    template = (
+        "sizing/partials/wizard.html"
+        if target == "wizard"
+        else "sizing/partials/result_update.html"
+    )
     response = render(request, template, context)
     response["HX-Push-Url"] = context["page_url"]
     return response
@@ -119,10 +133,14 @@ def model_options(request: HttpRequest) -> HttpResponse:
     """The library's `<option>`s matching a search (swapped into the model select)."""
     from .forms import model_choices
 
-    groups = model_choices(adapters.catalog_snapshot(), request.GET.get("q", ""),
-                           request.GET.get("model", ""))
-    return render(request, "sizing/partials/model_options.html",
-                  {"groups": groups, "selected": request.GET.get("model", "")})
+    groups = model_choices(
+        adapters.catalog_snapshot(), request.GET.get("q", ""), request.GET.get("model", "")
+    )
+    return render(
+        request,
+        "sizing/partials/model_options.html",
+        {"groups": groups, "selected": request.GET.get("model", "")},
+    )
 
 
 @login_required
@@ -138,7 +156,8 @@ def alternatives(request: HttpRequest) -> HttpResponse:
         sizing = selectors.sizing_run(workload, book=book)
         if sizing.result is not None:
             context["alternatives"] = _with_use_links(
-                selectors.alternatives_table(sizing.result, _gpu_names()), form.query_string())
+                selectors.alternatives_table(sizing.result, _gpu_names()), form.query_string()
+            )
         context["errors"] = [m for msgs in sizing.field_errors.values() for m in msgs]
     context.update({"book": book, "query": form.query_string(), "standalone": True})
     return render(request, "sizing/partials/alternatives.html", context)
@@ -154,8 +173,12 @@ def upload_config(request: HttpRequest) -> HttpResponse:
         if is_htmx(request):
             return render(request, "sizing/partials/upload_errors.html", {"form": upload_form})
         state["model_source"] = "custom"  # the upload and its message live in that section
-        return render(request, "sizing/wizard.html",
-                      _wizard_context(state, upload_form=upload_form), status=400)
+        return render(
+            request,
+            "sizing/wizard.html",
+            _wizard_context(state, upload_form=upload_form),
+            status=400,
+        )
     state.update({"model_source": "custom", **upload_form.cleaned_data["config"]})
     for key in ("model", "q"):
         state.pop(key, None)
@@ -221,6 +244,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 
 # --- scenarios ---------------------------------------------------------------------------
 
+
 @login_required
 @require_POST
 def scenario_save(request: HttpRequest) -> HttpResponse:
@@ -233,8 +257,8 @@ def scenario_save(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 scenario = services.scenario_create(
-                    user=request.user, name=save_form.cleaned_data["name"],
-                    inputs=form.workload())
+                    user=request.user, name=save_form.cleaned_data["name"], inputs=form.workload()
+                )
             except ApplicationError as exc:
                 save_form.add_error(None, exc.message)
             else:
@@ -246,10 +270,14 @@ def scenario_save(request: HttpRequest) -> HttpResponse:
                     return response
                 return redirect(url)
     if is_htmx(request):
-        return render(request, "sizing/partials/save_box.html",
-                      {"save_form": save_form, "query": state.urlencode()})
-    return render(request, "sizing/wizard.html", _wizard_context(state, save_form=save_form),
-                  status=400)
+        return render(
+            request,
+            "sizing/partials/save_box.html",
+            {"save_form": save_form, "query": state.urlencode()},
+        )
+    return render(
+        request, "sizing/wizard.html", _wizard_context(state, save_form=save_form), status=400
+    )
 
 
 @login_required
@@ -258,10 +286,15 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
     whose = request.GET.get("whose", "all")
     search = request.GET.get("q", "").strip()[:100]
     scenarios = selectors.scenario_list(request.user, mine=whose == "mine", search=search)[:200]
-    context = {"scenarios": scenarios, "whose": whose, "q": search,
-               "compare_error": request.GET.get("compare_error")}
-    template = ("sizing/partials/scenario_table.html" if is_htmx(request)
-                else "sizing/scenario_list.html")
+    context = {
+        "scenarios": scenarios,
+        "whose": whose,
+        "q": search,
+        "compare_error": request.GET.get("compare_error"),
+    }
+    template = (
+        "sizing/partials/scenario_table.html" if is_htmx(request) else "sizing/scenario_list.html"
+    )
     return render(request, template, context)
 
 
@@ -271,7 +304,8 @@ def _scenario_context(request: HttpRequest, scenario: Scenario) -> dict[str, Any
     book = selectors.price_book()
     wizard_query = query_from_workload(scenario.inputs)
     return {
-        "scenario": scenario, **result_context(scenario.result, book, wizard_query),
+        "scenario": scenario,
+        **result_context(scenario.result, book, wizard_query),
         "can_change": selectors.scenario_can_change(request.user, scenario),
         "wizard_query": wizard_query,
         "others": selectors.scenario_list(request.user).exclude(pk=scenario.pk)[:50],
@@ -303,12 +337,16 @@ def scenario_rename(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.scenario_rename(scenario=scenario, name=form.cleaned_data["name"])
         if is_htmx(request):
-            return render(request, "sizing/partials/scenario_title.html",
-                          {"scenario": scenario, "can_change": True})
+            return render(
+                request,
+                "sizing/partials/scenario_title.html",
+                {"scenario": scenario, "can_change": True},
+            )
         messages.success(request, "Renamed.")
         return redirect("sizing:scenario_detail", pk=scenario.pk)
-    template = ("sizing/partials/rename_form.html" if is_htmx(request)
-                else "sizing/scenario_rename.html")
+    template = (
+        "sizing/partials/rename_form.html" if is_htmx(request) else "sizing/scenario_rename.html"
+    )
     return render(request, template, {"scenario": scenario, "rename_form": form})
 
 
@@ -348,7 +386,9 @@ def scenario_compare(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('sizing:scenario_list')}?compare_error=1")
     a, b = (selectors.scenario_get_for_user(request.user, int(pk)) for pk in ids)
     context = {
-        "a": a, "b": b, "rows": selectors.compare_rows(a.result, b.result),
+        "a": a,
+        "b": b,
+        "rows": selectors.compare_rows(a.result, b.result),
         "input_rows": _input_rows(a.inputs, b.inputs),
     }
     return render(request, "sizing/scenario_compare.html", context)
@@ -366,16 +406,21 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 def _input_rows(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
     fa, fb = _flatten(a), _flatten(b)
     keys = list(dict.fromkeys([*fa, *fb]))
-    return [{"label": k, "a": fa.get(k), "b": fb.get(k), "differs": fa.get(k) != fb.get(k)}
-            for k in keys]
+    return [
+        {"label": k, "a": fa.get(k), "b": fb.get(k), "differs": fa.get(k) != fb.get(k)}
+        for k in keys
+    ]
 
 
 @login_required
 @require_GET
 def scenario_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = selectors.scenario_get_for_user(request.user, pk)
-    return _file(exports.bom_csv(scenario.result), CSV_TYPE,
-                 f"{slugify(scenario.name) or 'scenario'}-bom.csv")
+    return _file(
+        exports.bom_csv(scenario.result),
+        CSV_TYPE,
+        f"{slugify(scenario.name) or 'scenario'}-bom.csv",
+    )
 
 
 @login_required

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs between machines comes from
 environment variables (see the README's table); defaults here are the embedded ones."""
+
 import os
 from pathlib import Path
 
@@ -145,7 +146,10 @@ CELERY_TASK_ROUTES = {"quotes.render_pdf": {"queue": "pdf"}}
 # Publishing while Redis is down: give up after ~1 s (the caller keeps the job in the database
 # for the sweeper) instead of holding the web request.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5,
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
 }
 # Workers log through Django's LOGGING (JSON lines with task and request ids).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -227,8 +231,12 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "apps.ops.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler",
-                             "formatter": os.environ.get("LOG_FORMAT", "json")}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.environ.get("LOG_FORMAT", "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 OPS_ACCESS_LOG = env_bool("ACCESS_LOG", True)

@@ -2,6 +2,7 @@
 
 SQLite under var/, Celery tasks executed in-process (so PDFs render without Redis), DEBUG on.
 """
+
 import os
 
 from .base import *  # noqa: F403

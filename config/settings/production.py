@@ -3,6 +3,7 @@
 Refuses to start without a real SECRET_KEY and a DATABASE_URL.
 `manage.py check --deploy --fail-level WARNING` passes against these settings.
 """
+
 import os
 
 from django.core.exceptions import ImproperlyConfigured

@@ -2,6 +2,7 @@
 
 REQUIRE_SERVICES=1 (set by .ci/run) turns every "service not available" skip into a failure.
 """
+
 import os
 from pathlib import Path
 

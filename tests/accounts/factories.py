@@ -1,4 +1,5 @@
 """Build organizations and users through the real services."""
+
 from apps.accounts.choices import OrganizationKind, Role
 from apps.accounts.models import Organization, User
 from apps.accounts.services import organization_get_or_create, user_create

@@ -2,9 +2,14 @@ import pytest
 from django.urls import reverse
 
 
-@pytest.mark.parametrize("name", ["admin:accounts_user_changelist",
-                                  "admin:accounts_organization_changelist",
-                                  "admin:accounts_user_add"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin:accounts_user_changelist",
+        "admin:accounts_organization_changelist",
+        "admin:accounts_user_add",
+    ],
+)
 def test_admin_pages_load(admin_client, orgs, name):
     response = admin_client.get(reverse(name), {"q": "Partner"} if "changelist" in name else {})
     assert response.status_code == 200

@@ -1,4 +1,5 @@
 """Tenant scoping: who sees which organization's data (the rule in apps.accounts.selectors)."""
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 

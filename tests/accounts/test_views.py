@@ -10,8 +10,7 @@ def test_login_page_renders(client, db):
 
 
 def test_login_then_home(client, personas):
-    response = client.post(reverse("accounts:login"),
-                           {"username": "sales", "password": PASSWORD})
+    response = client.post(reverse("accounts:login"), {"username": "sales", "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("core:home")
     home = client.get(reverse("core:home"))
     assert home.status_code == 200 and "Lenovo" in home.content.decode()

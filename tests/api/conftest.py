@@ -1,4 +1,5 @@
 """Fixtures of the API tests: two partner organizations, personas with tokens."""
+
 from __future__ import annotations
 
 from pathlib import Path

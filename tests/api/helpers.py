@@ -1,5 +1,6 @@
 """Shared API-test helpers: personas with tokens, a client that speaks JSON with a token, and
 test data built through the real services (the same code paths as the portal)."""
+
 from __future__ import annotations
 
 import json
@@ -18,11 +19,17 @@ from apps.sizing.models import Scenario
 from tests.accounts.factories import make_org, make_user
 
 ONE_NODE_INFERENCE: dict[str, Any] = {
-    "kind": "inference", "model": "llama-2-70b", "gpu": "h100-pcie-80gb", "nodes": 1,
+    "kind": "inference",
+    "model": "llama-2-70b",
+    "gpu": "h100-pcie-80gb",
+    "nodes": 1,
     "inference": {"concurrent_users": 100, "prompt_tokens": 1000, "output_tokens": 300},
 }
-CUSTOMER = {"customer_company": "Acme AI", "customer_contact": "Ada Lovelace",
-            "customer_email": "ada@acme.example"}
+CUSTOMER = {
+    "customer_company": "Acme AI",
+    "customer_contact": "Ada Lovelace",
+    "customer_email": "ada@acme.example",
+}
 
 
 class ApiClient:
@@ -36,15 +43,27 @@ class ApiClient:
         out = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return {**out, **(extra or {})}
 
-    def request(self, method: str, path: str, body: Any = None, *,
-                headers: dict[str, str] | None = None, content_type: str = "application/json",
-                raw: bytes | str | None = None, **query: Any) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+        raw: bytes | str | None = None,
+        **query: Any,
+    ) -> Any:
         data: Any = raw if raw is not None else (json.dumps(body) if body is not None else None)
         call = getattr(self.client, method.lower())
         if method.upper() in ("GET", "HEAD") or data is None and method.upper() == "DELETE":
             return call(path, query or None, headers=self.headers(headers))
-        return call(path, data if data is not None else "", content_type=content_type,
-                    headers=self.headers(headers))
+        return call(
+            path,
+            data if data is not None else "",
+            content_type=content_type,
+            headers=self.headers(headers),
+        )
 
     def get(self, path: str, **kw: Any) -> Any:
         return self.request("GET", path, **kw)
@@ -66,15 +85,17 @@ class Persona:
     client: ApiClient
 
 
-def persona(username: str, org: Any, role: str = Role.PARTNER,
-            scope: str = ApiTokenScope.READ_WRITE) -> Persona:
+def persona(
+    username: str, org: Any, role: str = Role.PARTNER, scope: str = ApiTokenScope.READ_WRITE
+) -> Persona:
     user = make_user(username, org, role)
     return with_token(user, scope)
 
 
 def with_token(user: Any, scope: str = ApiTokenScope.READ_WRITE) -> Persona:
-    _row, token = api_token_create(user=user, name=f"{user.username}-{scope}", scope=scope,
-                                   expires_in_days=30)
+    _row, token = api_token_create(
+        user=user, name=f"{user.username}-{scope}", scope=scope, expires_in_days=30
+    )
     return Persona(user, token, ApiClient(token))
 
 
@@ -83,15 +104,19 @@ def partner_org(name: str) -> Any:
 
 
 def make_scenario(user: Any, name: str = "One node", inputs: dict | None = None) -> Scenario:
-    return sizing_services.scenario_create(user=user, name=name,
-                                           inputs=inputs or ONE_NODE_INFERENCE)
+    return sizing_services.scenario_create(
+        user=user, name=name, inputs=inputs or ONE_NODE_INFERENCE
+    )
 
 
 def make_quote(user: Any, scenario: Scenario | None = None) -> Quote:
     scenario = scenario or make_scenario(user)
     return quote_services.quote_create_from_scenario(
-        user=user, scenario=scenario, price_book=PriceBook.objects.get(code="SAMPLE-USD"),
-        **CUSTOMER)
+        user=user,
+        scenario=scenario,
+        price_book=PriceBook.objects.get(code="SAMPLE-USD"),
+        **CUSTOMER,
+    )
 
 
 def error_of(response: Any) -> dict[str, Any]:

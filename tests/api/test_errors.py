@@ -1,4 +1,5 @@
 """One error format for the whole API, request ids, limits (size, media type, rate)."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,10 @@ from .helpers import ONE_NODE_INFERENCE, ApiClient, error_of
 
 
 def test_engine_field_errors_keep_their_dotted_paths(alice):
-    response = alice.client.post("/api/v1/sizing/", {"kind": "inference", "model": "llama-2-70b",
-                                                     "inference": {"prompt_tokens": 0}})
+    response = alice.client.post(
+        "/api/v1/sizing/",
+        {"kind": "inference", "model": "llama-2-70b", "inference": {"prompt_tokens": 0}},
+    )
     assert response.status_code == 400
     error = error_of(response)
     assert error["code"] == "validation_error"
@@ -17,8 +20,10 @@ def test_engine_field_errors_keep_their_dotted_paths(alice):
 
 
 def test_workload_errors_are_prefixed_where_the_workload_is_nested(alice):
-    response = alice.client.post("/api/v1/scenarios/", {
-        "name": "bad", "inputs": {"kind": "inference", "model": "nope", "inference": {}}})
+    response = alice.client.post(
+        "/api/v1/scenarios/",
+        {"name": "bad", "inputs": {"kind": "inference", "model": "nope", "inference": {}}},
+    )
     error = error_of(response)
     assert response.status_code == 400 and error["code"] == "validation_error"
     assert any(k.startswith("inputs.") for k in error["fields"]), error
@@ -64,8 +69,9 @@ def test_bad_tokens_are_401(db, header):
 
 
 def test_read_only_token_cannot_write_403(alice_ro):
-    response = alice_ro.client.post("/api/v1/scenarios/", {"name": "x",
-                                                           "inputs": ONE_NODE_INFERENCE})
+    response = alice_ro.client.post(
+        "/api/v1/scenarios/", {"name": "x", "inputs": ONE_NODE_INFERENCE}
+    )
     assert response.status_code == 403
     assert error_of(response)["code"] == "permission_denied"
     assert "read-only" in error_of(response)["message"]
@@ -89,8 +95,9 @@ def test_wrong_method_is_405_with_allow(alice):
 
 
 def test_not_json_is_415(alice):
-    response = alice.client.post("/api/v1/sizing/", raw="kind=inference",
-                                 content_type="application/x-www-form-urlencoded")
+    response = alice.client.post(
+        "/api/v1/sizing/", raw="kind=inference", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
     assert error_of(response)["code"] == "unsupported_media_type"
 
@@ -121,12 +128,16 @@ def test_engine_runs_have_their_own_limit(alice, settings):
 
 
 def test_request_id_is_echoed_when_sane_and_made_otherwise(alice):
-    assert alice.client.get("/api/v1/me/", headers={"X-Request-ID": "abc-123"}
-                            )["X-Request-ID"] == "abc-123"
+    assert (
+        alice.client.get("/api/v1/me/", headers={"X-Request-ID": "abc-123"})["X-Request-ID"]
+        == "abc-123"
+    )
     made = alice.client.get("/api/v1/me/", headers={"X-Request-ID": "bad id\n<script>"})
     assert made["X-Request-ID"] != "bad id\n<script>" and len(made["X-Request-ID"]) == 32
-    assert len(alice.client.get("/api/v1/me/", headers={"X-Request-ID": "x" * 200}
-                                )["X-Request-ID"]) == 32
+    assert (
+        len(alice.client.get("/api/v1/me/", headers={"X-Request-ID": "x" * 200})["X-Request-ID"])
+        == 32
+    )
 
 
 def test_portal_pages_carry_a_request_id_too(client, db):

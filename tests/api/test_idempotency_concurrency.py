@@ -1,5 +1,6 @@
 """Concurrent retries with one Idempotency-Key make one quote (PostgreSQL, real transactions:
 the second request waits on the key's unique constraint, then replays the first answer)."""
+
 from __future__ import annotations
 
 import threading
@@ -16,8 +17,7 @@ N = 6
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_retries_with_one_key_make_one_quote(postgres, full_catalog, settings,
-                                                        tmp_path):
+def test_concurrent_retries_with_one_key_make_one_quote(postgres, full_catalog, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.API_THROTTLE_RATES = {"write": None, "sizing": None}
     token = persona("racer", partner_org("Racing Partner")).token
@@ -29,8 +29,10 @@ def test_concurrent_retries_with_one_key_make_one_quote(postgres, full_catalog, 
         try:
             barrier.wait(timeout=30)
             response = ApiClient(token).post(
-                "/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, **CUSTOMER},
-                headers={"Idempotency-Key": "race-1"})
+                "/api/v1/quotes/",
+                {"workload": ONE_NODE_INFERENCE, **CUSTOMER},
+                headers={"Idempotency-Key": "race-1"},
+            )
             with lock:
                 answers.append((response.status_code, response.json()))
         finally:

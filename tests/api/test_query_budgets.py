@@ -1,6 +1,7 @@
 """Query budgets of the list endpoints (NetBox's idea: a fixed number of queries whatever the
 number of rows — no N+1). A token request costs one query to authenticate (token, user and
 organization in one join); `last_used_at` is written at most once a minute."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Quotes through the API: create (from a scenario or a workload, idempotently), list,
 retrieve, revise, send, and the PDF document (request, poll, download)."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,9 @@ def _documents(media_root):
 
 def test_quote_from_a_saved_scenario(alice):
     scenario = make_scenario(alice.user)
-    response = alice.client.post("/api/v1/quotes/", {"scenario": scenario.pk, **CUSTOMER,
-                                                     "discount_percent": "5.00"})
+    response = alice.client.post(
+        "/api/v1/quotes/", {"scenario": scenario.pk, **CUSTOMER, "discount_percent": "5.00"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert response["Location"] == f"/api/v1/quotes/{body['id']}/"
@@ -31,36 +33,42 @@ def test_quote_from_a_saved_scenario(alice):
 
 
 def test_quote_straight_from_a_workload(alice):
-    response = alice.client.post("/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE,
-                                                     "scenario_name": "Via API", **CUSTOMER})
+    response = alice.client.post(
+        "/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, "scenario_name": "Via API", **CUSTOMER}
+    )
     assert response.status_code == 201
     scenario = Scenario.objects.get(pk=response.json()["scenario"])
     assert scenario.name == "Via API" and scenario.inputs == ONE_NODE_INFERENCE
 
 
 def test_a_refused_workload_leaves_no_scenario(alice):
-    response = alice.client.post("/api/v1/quotes/", {
-        "workload": {**ONE_NODE_INFERENCE, "gpu": "nope"}, **CUSTOMER})
+    response = alice.client.post(
+        "/api/v1/quotes/", {"workload": {**ONE_NODE_INFERENCE, "gpu": "nope"}, **CUSTOMER}
+    )
     assert response.status_code == 400
     assert any(k.startswith("workload.") for k in error_of(response)["fields"])
     assert not Scenario.objects.exists() and not Quote.objects.exists()
 
 
 def test_a_refused_quote_leaves_no_scenario(alice):
-    response = alice.client.post("/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE,
-                                                     **CUSTOMER, "valid_until": "2000-01-01"})
+    response = alice.client.post(
+        "/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, **CUSTOMER, "valid_until": "2000-01-01"}
+    )
     assert response.status_code == 400
     assert list(error_of(response)["fields"]) == ["valid_until"]
     assert not Scenario.objects.exists()
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "scenario"),
-    ({"scenario": 1, "workload": ONE_NODE_INFERENCE}, "scenario"),
-    ({"scenario": 2**70}, "scenario"),
-    ({"workload": ONE_NODE_INFERENCE, "price_book": "NOPE"}, "price_book"),
-    ({"workload": ONE_NODE_INFERENCE, "customer_email": "not-an-email"}, "customer_email"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "scenario"),
+        ({"scenario": 1, "workload": ONE_NODE_INFERENCE}, "scenario"),
+        ({"scenario": 2**70}, "scenario"),
+        ({"workload": ONE_NODE_INFERENCE, "price_book": "NOPE"}, "price_book"),
+        ({"workload": ONE_NODE_INFERENCE, "customer_email": "not-an-email"}, "customer_email"),
+    ],
+)
 def test_quote_create_refusals(alice, body, field):
     response = alice.client.post("/api/v1/quotes/", {**CUSTOMER, **body})
     assert response.status_code == 400 and field in error_of(response)["fields"]
@@ -85,10 +93,17 @@ def test_idempotency_key_replays_the_first_quote(alice):
 
 def test_idempotency_key_with_another_body_is_refused(alice):
     key = {"Idempotency-Key": "order-43"}
-    assert alice.client.post("/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, **CUSTOMER},
-                             headers=key).status_code == 201
-    response = alice.client.post("/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE,
-                                                     **CUSTOMER, "notes": "changed"}, headers=key)
+    assert (
+        alice.client.post(
+            "/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, **CUSTOMER}, headers=key
+        ).status_code
+        == 201
+    )
+    response = alice.client.post(
+        "/api/v1/quotes/",
+        {"workload": ONE_NODE_INFERENCE, **CUSTOMER, "notes": "changed"},
+        headers=key,
+    )
     assert response.status_code == 422
     assert error_of(response)["code"] == "idempotency_key_reused"
     assert Quote.objects.count() == 1
@@ -104,17 +119,24 @@ def test_idempotency_keys_belong_to_their_caller(alice, bob):
 
 def test_a_refused_request_does_not_burn_its_key(alice):
     key = {"Idempotency-Key": "retry-after-fix"}
-    bad = alice.client.post("/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, **CUSTOMER,
-                                                "price_book": "NOPE"}, headers=key)
+    bad = alice.client.post(
+        "/api/v1/quotes/",
+        {"workload": ONE_NODE_INFERENCE, **CUSTOMER, "price_book": "NOPE"},
+        headers=key,
+    )
     assert bad.status_code == 400
-    good = alice.client.post("/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, **CUSTOMER},
-                             headers=key)
+    good = alice.client.post(
+        "/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, **CUSTOMER}, headers=key
+    )
     assert good.status_code == 201
 
 
 def test_invalid_idempotency_key(alice):
-    response = alice.client.post("/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, **CUSTOMER},
-                                 headers={"Idempotency-Key": "x" * 256})
+    response = alice.client.post(
+        "/api/v1/quotes/",
+        {"workload": ONE_NODE_INFERENCE, **CUSTOMER},
+        headers={"Idempotency-Key": "x" * 256},
+    )
     assert response.status_code == 400 and "Idempotency-Key" in error_of(response)["fields"]
 
 

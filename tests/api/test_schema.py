@@ -1,5 +1,6 @@
 """The OpenAPI schema: valid, public, complete (errors included), and faithful to the engine —
 real engine results of every kind validate against its `SizingResult` component."""
+
 from __future__ import annotations
 
 import json
@@ -14,23 +15,58 @@ from .helpers import ONE_NODE_INFERENCE, ApiClient
 GOLDEN = Path(__file__).resolve().parents[1] / "sizing_engine" / "golden"
 WORKLOADS: dict[str, dict[str, Any]] = {
     "one node": ONE_NODE_INFERENCE,
-    "pretraining, size mode": {"kind": "pretraining", "model": "llama-2-7b", "gpu": "h100-nvl-94gb",
-                               "training": {"tokens": 2e11, "target_days": 30}},
+    "pretraining, size mode": {
+        "kind": "pretraining",
+        "model": "llama-2-7b",
+        "gpu": "h100-nvl-94gb",
+        "training": {"tokens": 2e11, "target_days": 30},
+    },
     "qlora custom model, fp8 kv": {
-        "kind": "qlora", "custom_model": {"name": "Mine", "layers": 32, "hidden_size": 4096,
-                                          "heads": 32, "kv_heads": 8, "ffn_size": 14336,
-                                          "vocab_size": 32000, "params_b": 7.2},
-        "gpu": "l40s-48gb", "fabric": "ethernet", "training": {"tokens": 1e8, "target_days": 2}},
-    "reference GPU, capacity": {"kind": "inference", "model": "llama-2-70b", "precision": "fp8",
-                                "gpu": "h100-sxm5-80gb", "nodes": 2},
+        "kind": "qlora",
+        "custom_model": {
+            "name": "Mine",
+            "layers": 32,
+            "hidden_size": 4096,
+            "heads": 32,
+            "kv_heads": 8,
+            "ffn_size": 14336,
+            "vocab_size": 32000,
+            "params_b": 7.2,
+        },
+        "gpu": "l40s-48gb",
+        "fabric": "ethernet",
+        "training": {"tokens": 1e8, "target_days": 2},
+    },
+    "reference GPU, capacity": {
+        "kind": "inference",
+        "model": "llama-2-70b",
+        "precision": "fp8",
+        "gpu": "h100-sxm5-80gb",
+        "nodes": 2,
+    },
     "large fat tree, n+1, storage": {
-        "kind": "inference", "model": "llama-2-70b", "gpu": "h100-pcie-80gb", "nodes": 80,
-        "redundancy": "n+1", "storage_tb": 500, "inference": {"concurrent_users": 2000}},
-    "ovx virtual": {"kind": "inference", "model": "mistral-7b", "gpu": "l40s-48gb",
-                    "node_profile": "ovx-l40s", "deployment": "virtual", "fabric": "ethernet",
-                    "inference": {"concurrent_users": 300}},
-    "auto with price book": {"kind": "inference", "model": "llama-3.1-8b",
-                             "inference": {"concurrent_users": 500}},
+        "kind": "inference",
+        "model": "llama-2-70b",
+        "gpu": "h100-pcie-80gb",
+        "nodes": 80,
+        "redundancy": "n+1",
+        "storage_tb": 500,
+        "inference": {"concurrent_users": 2000},
+    },
+    "ovx virtual": {
+        "kind": "inference",
+        "model": "mistral-7b",
+        "gpu": "l40s-48gb",
+        "node_profile": "ovx-l40s",
+        "deployment": "virtual",
+        "fabric": "ethernet",
+        "inference": {"concurrent_users": 300},
+    },
+    "auto with price book": {
+        "kind": "inference",
+        "model": "llama-3.1-8b",
+        "inference": {"concurrent_users": 500},
+    },
 }
 
 
@@ -92,8 +128,13 @@ def test_the_workload_component_follows_the_engine(openapi):
     kinds = openapi["components"]["schemas"]["KindEnum"]["enum"]
     assert kinds == ["pretraining", "full_finetune", "lora", "qlora", "inference"]
     assumptions = openapi["components"]["schemas"]["AssumptionsRequest"]["properties"]
-    assert assumptions["goodput"] == {"type": "number", "format": "double", "minimum": 0.01,
-                                      "maximum": 1.0, "description": "default 0.88"}
+    assert assumptions["goodput"] == {
+        "type": "number",
+        "format": "double",
+        "minimum": 0.01,
+        "maximum": 1.0,
+        "description": "default 0.88",
+    }
 
 
 @pytest.mark.parametrize("golden", sorted(GOLDEN.glob("*.json")), ids=lambda p: p.stem)

@@ -7,6 +7,7 @@ conforming to its schema (status code, content type, headers, body). Path ids po
 objects of the caller's organization for part of the cases, so more than 404s are exercised.
 No services are needed: it runs on SQLite as on PostgreSQL, in about a minute.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -29,8 +30,13 @@ from .helpers import make_quote, make_scenario, partner_org, persona
 
 EXAMPLES_PER_OPERATION = 60
 MIN_REQUESTS = 1000
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 SENT: dict[str, int] = {"requests": 0}
 SEEN: set[str] = set()
 
@@ -57,8 +63,9 @@ def keep_connections() -> Any:
 
 
 @pytest.fixture
-def world(full_catalog: None, settings: Any, tmp_path: Any, keep_connections: None
-          ) -> dict[str, Any]:
+def world(
+    full_catalog: None, settings: Any, tmp_path: Any, keep_connections: None
+) -> dict[str, Any]:
     """A partner with a token, a scenario and quotes (draft and sent), no rate limits."""
     settings.API_THROTTLE_RATES = {"read": None, "write": None, "sizing": None, "anon": None}
     settings.MEDIA_ROOT = tmp_path
@@ -68,10 +75,12 @@ def world(full_catalog: None, settings: Any, tmp_path: Any, keep_connections: No
     from apps.quotes import services
 
     sent, _ = services.quote_send(user=owner.user, quote=make_quote(owner.user, scenario))
-    return {"token": owner.token, "ids": itertools.cycle([scenario.pk, draft.pk, sent.pk]),
-            "turn": itertools.count(),
-            "values": {"code": "SAMPLE-USD", "slug": "llama-2-70b",
-                       "part_number": "7D9RCTOLWW"}}
+    return {
+        "token": owner.token,
+        "ids": itertools.cycle([scenario.pk, draft.pk, sent.pk]),
+        "turn": itertools.count(),
+        "values": {"code": "SAMPLE-USD", "slug": "llama-2-70b", "part_number": "7D9RCTOLWW"},
+    }
 
 
 def _point_at_real_objects(case: Any, world: dict[str, Any]) -> None:
@@ -89,8 +98,9 @@ def _point_at_real_objects(case: Any, world: dict[str, Any]) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck)
+)
 def test_api_conforms_to_its_schema(case: Any, world: dict[str, Any]) -> None:
     _point_at_real_objects(case, world)
     response = case.call(headers={"Authorization": f"Bearer {world['token']}"})
@@ -101,8 +111,7 @@ def test_api_conforms_to_its_schema(case: Any, world: dict[str, Any]) -> None:
 
 def test_enough_requests_were_generated() -> None:
     """Runs after the generated tests (same module): at least 1,000 requests in all."""
-    operations = {f"{op.ok().method.upper()} {op.ok().path}"
-                  for op in schema.get_all_operations()}
+    operations = {f"{op.ok().method.upper()} {op.ok().path}" for op in schema.get_all_operations()}
     if not operations <= SEEN:
         pytest.skip("only part of the schemathesis tests ran (selected with -k?)")
     print(f"\nschemathesis: {SENT['requests']} requests over {len(operations)} operations")

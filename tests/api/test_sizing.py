@@ -1,4 +1,5 @@
 """POST /api/v1/sizing/ answers what `manage.py size` prints; scenarios CRUD and run again."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,7 @@ def test_sizing_answers_exactly_what_the_cli_prints(alice):
 
 
 def test_sizing_with_a_price_book_ranks_like_the_cli(alice_ro):
-    workload = {"kind": "inference", "model": "llama-2-7b",
-                "inference": {"concurrent_users": 50}}
+    workload = {"kind": "inference", "model": "llama-2-7b", "inference": {"concurrent_users": 50}}
     response = alice_ro.client.post("/api/v1/sizing/?price_book=SAMPLE-USD", workload)
     assert response.status_code == 200  # read-only tokens may size
     assert response.json() == cli(workload, "--price-book", "SAMPLE-USD")
@@ -47,8 +47,9 @@ def test_sizing_with_an_unknown_price_book(alice):
 
 
 def test_scenario_create_list_retrieve(alice, bob):
-    created = alice.client.post("/api/v1/scenarios/", {"name": " Pilot ",
-                                                       "inputs": ONE_NODE_INFERENCE})
+    created = alice.client.post(
+        "/api/v1/scenarios/", {"name": " Pilot ", "inputs": ONE_NODE_INFERENCE}
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["name"] == "Pilot" and body["owner"] == "alice"
@@ -56,8 +57,15 @@ def test_scenario_create_list_retrieve(alice, bob):
     listed = bob.client.get("/api/v1/scenarios/").json()
     assert listed["count"] == 1
     first = listed["results"][0]
-    assert first == {**first, "id": body["id"], "gpu_count": 8, "node_count": 1,
-                     "kind": "inference", "model": "llama-2-70b", "gpu": "h100-pcie-80gb"}
+    assert first == {
+        **first,
+        "id": body["id"],
+        "gpu_count": 8,
+        "node_count": 1,
+        "kind": "inference",
+        "model": "llama-2-70b",
+        "gpu": "h100-pcie-80gb",
+    }
     assert "result" not in listed["results"][0]
     assert bob.client.get(f"/api/v1/scenarios/{body['id']}/").json() == body
 
@@ -76,8 +84,9 @@ def test_scenario_list_filters(alice, bob):
 def test_scenario_update_renames_and_resizes(alice):
     scenario = make_scenario(alice.user)
     two_nodes = {**ONE_NODE_INFERENCE, "nodes": 2}
-    response = alice.client.patch(f"/api/v1/scenarios/{scenario.pk}/",
-                                  {"name": "Two nodes", "inputs": two_nodes})
+    response = alice.client.patch(
+        f"/api/v1/scenarios/{scenario.pk}/", {"name": "Two nodes", "inputs": two_nodes}
+    )
     assert response.status_code == 200
     assert response.json()["name"] == "Two nodes"
     assert response.json()["result"]["node_count"] == 2
@@ -87,8 +96,9 @@ def test_scenario_update_renames_and_resizes(alice):
 
 def test_scenario_update_with_bad_inputs_changes_nothing(alice):
     scenario = make_scenario(alice.user)
-    response = alice.client.patch(f"/api/v1/scenarios/{scenario.pk}/",
-                                  {"inputs": {**ONE_NODE_INFERENCE, "nodes": 0}})
+    response = alice.client.patch(
+        f"/api/v1/scenarios/{scenario.pk}/", {"inputs": {**ONE_NODE_INFERENCE, "nodes": 0}}
+    )
     assert response.status_code == 400
     assert list(error_of(response)["fields"]) == ["inputs.nodes"]
     scenario.refresh_from_db()
@@ -97,8 +107,9 @@ def test_scenario_update_with_bad_inputs_changes_nothing(alice):
 
 def test_scenario_run_again_keeps_a_fresh_result(alice):
     scenario = make_scenario(alice.user)
-    Scenario.objects.filter(pk=scenario.pk).update(result={**scenario.result, "node_count": 99},
-                                                   engine_version="0.0.1")
+    Scenario.objects.filter(pk=scenario.pk).update(
+        result={**scenario.result, "node_count": 99}, engine_version="0.0.1"
+    )
     response = alice.client.post(f"/api/v1/scenarios/{scenario.pk}/run/")
     assert response.status_code == 200
     assert response.json()["result"]["node_count"] == 1
@@ -121,9 +132,19 @@ def test_non_numeric_ids_are_404(alice):
 
 
 def test_nul_characters_are_refused_before_postgresql_sees_them(alice):
-    inputs = {"kind": "inference", "custom_model": {
-        "name": "a\x00b", "layers": 2, "hidden_size": 64, "heads": 2, "kv_heads": 2,
-        "ffn_size": 128, "vocab_size": 100, "params_b": 0.1},
-        "inference": {"concurrent_users": 1}}
+    inputs = {
+        "kind": "inference",
+        "custom_model": {
+            "name": "a\x00b",
+            "layers": 2,
+            "hidden_size": 64,
+            "heads": 2,
+            "kv_heads": 2,
+            "ffn_size": 128,
+            "vocab_size": 100,
+            "params_b": 0.1,
+        },
+        "inference": {"concurrent_users": 1},
+    }
     response = alice.client.post("/api/v1/scenarios/", {"name": "nul", "inputs": inputs})
     assert response.status_code == 400 and "inputs" in error_of(response)["fields"]

@@ -5,6 +5,7 @@ partner (404: another tenant's object is indistinguishable from a missing one), 
 read-only token (writes 403), and no credentials (401). After every refusal the object is
 unchanged.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -53,39 +54,80 @@ def _scenario_unchanged(s: Scenario) -> bool:
 
 
 def _quote_unchanged(q: Quote) -> bool:
-    return (Quote.objects.filter(pk=q.pk, status=q.status).exists()
-            and not Quote.objects.filter(previous=q).exists())
+    return (
+        Quote.objects.filter(pk=q.pk, status=q.status).exists()
+        and not Quote.objects.filter(previous=q).exists()
+    )
 
 
 ENDPOINTS = {
-    "scenario retrieve": Endpoint("GET", "/api/v1/scenarios/{pk}/", make_scenario,
-                                  (200, 200, 404, 200, 401)),
-    "scenario update": Endpoint("PATCH", "/api/v1/scenarios/{pk}/", make_scenario,
-                                (200, 403, 404, 403, 401), {"name": "Renamed"},
-                                _scenario_unchanged),
-    "scenario delete": Endpoint("DELETE", "/api/v1/scenarios/{pk}/", make_scenario,
-                                (204, 403, 404, 403, 401), None, _scenario_unchanged),
-    "scenario run again": Endpoint("POST", "/api/v1/scenarios/{pk}/run/", make_scenario,
-                                   (200, 403, 404, 403, 401), None, _scenario_unchanged),
-    "quote retrieve": Endpoint("GET", "/api/v1/quotes/{pk}/", draft_quote,
-                               (200, 200, 404, 200, 401)),
-    "quote revise": Endpoint("POST", "/api/v1/quotes/{pk}/revise/", sent_quote,
-                             (201, 201, 404, 403, 401), None, _quote_unchanged),
-    "quote send": Endpoint("POST", "/api/v1/quotes/{pk}/send/", draft_quote,
-                           (200, 200, 404, 403, 401), None, _quote_unchanged),
-    "pdf status": Endpoint("GET", "/api/v1/quotes/{pk}/pdf/", sent_quote,
-                           (200, 200, 404, 200, 401)),
-    "pdf request": Endpoint("POST", "/api/v1/quotes/{pk}/pdf/", sent_quote,
-                            (202, 202, 404, 403, 401)),
-    "pdf download": Endpoint("GET", "/api/v1/quotes/{pk}/pdf/download/", quote_with_pdf,
-                             (200, 200, 404, 200, 401)),
+    "scenario retrieve": Endpoint(
+        "GET", "/api/v1/scenarios/{pk}/", make_scenario, (200, 200, 404, 200, 401)
+    ),
+    "scenario update": Endpoint(
+        "PATCH",
+        "/api/v1/scenarios/{pk}/",
+        make_scenario,
+        (200, 403, 404, 403, 401),
+        {"name": "Renamed"},
+        _scenario_unchanged,
+    ),
+    "scenario delete": Endpoint(
+        "DELETE",
+        "/api/v1/scenarios/{pk}/",
+        make_scenario,
+        (204, 403, 404, 403, 401),
+        None,
+        _scenario_unchanged,
+    ),
+    "scenario run again": Endpoint(
+        "POST",
+        "/api/v1/scenarios/{pk}/run/",
+        make_scenario,
+        (200, 403, 404, 403, 401),
+        None,
+        _scenario_unchanged,
+    ),
+    "quote retrieve": Endpoint(
+        "GET", "/api/v1/quotes/{pk}/", draft_quote, (200, 200, 404, 200, 401)
+    ),
+    "quote revise": Endpoint(
+        "POST",
+        "/api/v1/quotes/{pk}/revise/",
+        sent_quote,
+        (201, 201, 404, 403, 401),
+        None,
+        _quote_unchanged,
+    ),
+    "quote send": Endpoint(
+        "POST",
+        "/api/v1/quotes/{pk}/send/",
+        draft_quote,
+        (200, 200, 404, 403, 401),
+        None,
+        _quote_unchanged,
+    ),
+    "pdf status": Endpoint(
+        "GET", "/api/v1/quotes/{pk}/pdf/", sent_quote, (200, 200, 404, 200, 401)
+    ),
+    "pdf request": Endpoint(
+        "POST", "/api/v1/quotes/{pk}/pdf/", sent_quote, (202, 202, 404, 403, 401)
+    ),
+    "pdf download": Endpoint(
+        "GET", "/api/v1/quotes/{pk}/pdf/download/", quote_with_pdf, (200, 200, 404, 200, 401)
+    ),
 }
 
 
 @pytest.fixture
 def callers(alice, bob, carol, alice_ro, anonymous):
-    return {"owner": alice.client, "colleague": bob.client, "other_partner": carol.client,
-            "read_only": alice_ro.client, "anonymous": anonymous}
+    return {
+        "owner": alice.client,
+        "colleague": bob.client,
+        "other_partner": carol.client,
+        "read_only": alice_ro.client,
+        "anonymous": anonymous,
+    }
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -94,8 +136,9 @@ def test_tenant_matrix(name, persona, alice, callers, media_root):
     endpoint = ENDPOINTS[name]
     obj = endpoint.make(alice.user)
     expected = endpoint.expected[PERSONAS.index(persona)]
-    response = callers[persona].request(endpoint.method, endpoint.path.format(pk=obj.pk),
-                                        endpoint.body)
+    response = callers[persona].request(
+        endpoint.method, endpoint.path.format(pk=obj.pk), endpoint.body
+    )
     assert response.status_code == expected, (name, persona, response.content[:300])
     if expected >= 400:
         code = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}[expected]
@@ -127,8 +170,13 @@ def test_an_admin_of_the_organization_may_change_a_colleagues_scenario(alice, or
 
 def test_creating_needs_a_read_write_token_and_credentials(alice_ro, anonymous):
     for client, status in ((alice_ro.client, 403), (anonymous, 401)):
-        assert client.post("/api/v1/scenarios/", {"name": "x", "inputs": ONE_NODE_INFERENCE}
-                           ).status_code == status
-        assert client.post("/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE}
-                           ).status_code == status
+        assert (
+            client.post(
+                "/api/v1/scenarios/", {"name": "x", "inputs": ONE_NODE_INFERENCE}
+            ).status_code
+            == status
+        )
+        assert (
+            client.post("/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE}).status_code == status
+        )
     assert not Scenario.objects.exists()

@@ -1,5 +1,6 @@
 """Partner API tokens: made in the portal and shown once, stored hashed, expiring,
 revocable, scoped."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +31,9 @@ def browser(alice):
 def test_the_portal_makes_a_token_and_shows_it_once(browser, alice):
     page = browser.get("/accounts/tokens/")
     assert page.status_code == 200 and b"New token" in page.content
-    made = browser.post("/accounts/tokens/", {"name": "CRM sync", "scope": "read_write",
-                                              "expires_in_days": "90"})
+    made = browser.post(
+        "/accounts/tokens/", {"name": "CRM sync", "scope": "read_write", "expires_in_days": "90"}
+    )
     assert made.status_code == 200 and made["Cache-Control"] == "no-store"
     token = TOKEN_RE.search(made.content.decode()).group(0)
     row = ApiToken.objects.get(name="CRM sync")
@@ -45,8 +47,9 @@ def test_the_portal_makes_a_token_and_shows_it_once(browser, alice):
 
 
 def test_the_portal_refuses_a_bad_form(browser):
-    page = browser.post("/accounts/tokens/", {"name": "", "scope": "admin",
-                                              "expires_in_days": "1000"})
+    page = browser.post(
+        "/accounts/tokens/", {"name": "", "scope": "admin", "expires_in_days": "1000"}
+    )
     assert page.status_code == 200 and not ApiToken.objects.filter(name="").exists()
     assert b"field-error" in page.content
 
@@ -116,9 +119,14 @@ def test_last_used_is_recorded(alice):
     assert row.last_used_at is not None
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"name": " "}, "name"), ({"scope": "admin"}, "scope"), ({"expires_in_days": 3650},
-                                                             "expires_in_days")])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"name": " "}, "name"),
+        ({"scope": "admin"}, "scope"),
+        ({"expires_in_days": 3650}, "expires_in_days"),
+    ],
+)
 def test_token_service_refusals(alice, kwargs, field):
     args = {"user": alice.user, "name": "x", "scope": ApiTokenScope.READ, "expires_in_days": 30}
     with pytest.raises(ApplicationError) as exc:

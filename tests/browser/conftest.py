@@ -5,6 +5,7 @@ CHROMIUM_PATH (default /usr/bin/chromium). A missing Chromium fails the run in C
 
 Screenshots of every step go to test-artifacts/screenshots/ (kept by CI as artifacts).
 """
+
 from __future__ import annotations
 
 import os
@@ -26,9 +27,16 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str | None:
@@ -45,8 +53,13 @@ def chromium_context() -> Iterator[object]:
     profile = tempfile.mkdtemp(prefix="pw-profile-")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=path, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1280, "height": 900}, accept_downloads=True)
+            profile,
+            executable_path=path,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+            accept_downloads=True,
+        )
         try:
             yield context
         finally:
@@ -64,10 +77,22 @@ def tab(chromium_context, live_server):
     tab.console_errors = []
     # Script errors and failed responses (a favicon the portal does not have aside).
     tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
-    tab.on("console", lambda m: m.type == "error" and "Failed to load resource" not in m.text
-           and tab.console_errors.append(m.text))
-    tab.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-           and tab.console_errors.append(f"{r.status} {r.url}"))
+    tab.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and "Failed to load resource" not in m.text
+            and tab.console_errors.append(m.text)
+        ),
+    )
+    tab.on(
+        "response",
+        lambda r: (
+            r.status >= 400
+            and not r.url.endswith("/favicon.ico")
+            and tab.console_errors.append(f"{r.status} {r.url}")
+        ),
+    )
     yield tab
     tab.close()
 

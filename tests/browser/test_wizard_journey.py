@@ -1,5 +1,6 @@
 """A new user's whole journey through the wizard in a real browser, plus invalid input and
 the phone-width layout. Each step leaves a screenshot in test-artifacts/screenshots/."""
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,9 @@ def status(page) -> str:
 def wait_status_change(page, before: str) -> str:
     page.wait_for_function(
         "b => { const s = document.querySelector('#result .status');"
-        " return s && s.textContent.trim() !== b.trim(); }", arg=before)
+        " return s && s.textContent.trim() !== b.trim(); }",
+        arg=before,
+    )
     return status(page)
 
 
@@ -78,9 +81,11 @@ def test_whole_journey(tab, live_server, portal_user):
     assert page.is_visible("ol.explanations li")
     before = status(page)
     page.fill("#id_a_eff_mem", "0.3")
-    page.wait_for_function("document.querySelector('#id_a_eff_mem') &&"
-                           " document.querySelector('#id_a_eff_mem').closest('tr')"
-                           ".classList.contains('overridden')")
+    page.wait_for_function(
+        "document.querySelector('#id_a_eff_mem') &&"
+        " document.querySelector('#id_a_eff_mem').closest('tr')"
+        ".classList.contains('overridden')"
+    )
     assert page.get_attribute("#why-panel", "open") is not None  # stays open across updates
     assert url_param(page, "a_eff_mem") == ["0.3"]
     settle(page)
@@ -93,8 +98,9 @@ def test_whole_journey(tab, live_server, portal_user):
     path = download_info.value.path()
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    table_parts = page.eval_on_selector_all(".bom-table tbody tr td:first-child code",
-                                            "els => els.map(e => e.textContent.trim())")
+    table_parts = page.eval_on_selector_all(
+        ".bom-table tbody tr td:first-child code", "els => els.map(e => e.textContent.trim())"
+    )
     assert [r["part_number"] for r in rows] == table_parts and len(rows) > 10
     assert all(int(r["quantity"]) > 0 for r in rows)
 

@@ -4,10 +4,23 @@ from django.urls import reverse
 from apps.catalog import models
 from apps.catalog.models import PriceBook
 
-CATALOG_MODELS = [models.Part, models.Gpu, models.LlmModel, models.Platform, models.NodeProfile,
-                  models.NodePart, models.Cpu, models.Dimm, models.NetworkAdapter, models.Switch,
-                  models.Cable, models.License, models.PriceBook, models.Price,
-                  models.CatalogRevision]
+CATALOG_MODELS = [
+    models.Part,
+    models.Gpu,
+    models.LlmModel,
+    models.Platform,
+    models.NodeProfile,
+    models.NodePart,
+    models.Cpu,
+    models.Dimm,
+    models.NetworkAdapter,
+    models.Switch,
+    models.Cable,
+    models.License,
+    models.PriceBook,
+    models.Price,
+    models.CatalogRevision,
+]
 
 
 @pytest.mark.parametrize("model", CATALOG_MODELS, ids=lambda m: m.__name__)

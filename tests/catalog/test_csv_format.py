@@ -1,4 +1,5 @@
 """The schema definition: cells parse with specific errors, format back, and cover the models."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -53,8 +54,12 @@ def test_parse_cell(table, name, raw, expected):
         (GPUS, "tdp_w", "0", "greater than or equal to 1"),
         (GPUS, "tdp_w", "", "required, but the cell is empty"),
         (GPUS, "reference", "yes", "'yes' is not a boolean; use true or false"),
-        (GPUS, "link", "nvlink",
-         "'nvlink' is not allowed; use one of: nvlink_bridge, nvswitch, pcie"),
+        (
+            GPUS,
+            "link",
+            "nvlink",
+            "'nvlink' is not allowed; use one of: nvlink_bridge, nvswitch, pcie",
+        ),
         (GPUS, "slug", "H100 PCIe", "Use lowercase letters, digits, '.', '-' and '_'"),
         (PARTS, "part_number", "", "required, but the cell is empty"),
         (PRICE_BOOKS, "valid_from", "2024-02-30", "'2024-02-30' is not a date; use YYYY-MM-DD"),

@@ -1,4 +1,5 @@
 """catalog_import: upsert by natural key, all-or-nothing, every bad row reported by line."""
+
 import subprocess
 import sys
 from decimal import Decimal
@@ -53,7 +54,10 @@ def test_import_creates_typed_rows(sample_catalog):
     assert (a100.part, a100.tflops_fp8, a100.slot_width, a100.reference) == (None, None, None, True)
     profile = NodeProfile.objects.get(slug="hpc-ai-ib")
     assert (profile.platform.slug, profile.data_drive, profile.data_drive_count) == (
-        "sr675v3-8dw", None, 0)
+        "sr675v3-8dw",
+        None,
+        0,
+    )
     assert NodePart.objects.filter(profile=profile).count() == 2
     assert Switch.objects.get().support.part_number == "5WS7B14266"
     book = PriceBook.objects.get()
@@ -70,8 +74,11 @@ def test_reimport_changes_nothing(sample_catalog):
 
 
 def test_reimport_updates_by_natural_key(sample_catalog, sample_dir):
-    replace(sample_dir / "parts.csv", "ThinkSystem V2 EDSFF Filler,component,true",
-            "ThinkSystem V2 EDSFF Filler,component,false")
+    replace(
+        sample_dir / "parts.csv",
+        "ThinkSystem V2 EDSFF Filler,component,true",
+        "ThinkSystem V2 EDSFF Filler,component,false",
+    )
     replace(sample_dir / "prices" / "SAMPLE-TEST.csv", "BG3F,450.50", "BG3F,500")
     report = catalog_import(sample_dir)
     assert (report.counts["parts.csv"].updated, report.changed) == (1, 2)
@@ -80,11 +87,13 @@ def test_reimport_updates_by_natural_key(sample_catalog, sample_dir):
 
 
 def test_malformed_csv_is_rejected_with_every_bad_row_and_nothing_changes(sample_dir, db):
-    append(sample_dir / "parts.csv",
-           "X1,Bad category,gizmo,true,test",
-           "X2,Bad boolean,component,yes,test",
-           "BR9U,Duplicate of an earlier row,gpu,true,test",
-           "X3,Too few cells")
+    append(
+        sample_dir / "parts.csv",
+        "X1,Bad category,gizmo,true,test",
+        "X2,Bad boolean,component,yes,test",
+        "BR9U,Duplicate of an earlier row,gpu,true,test",
+        "X3,Too few cells",
+    )
     replace(sample_dir / "gpus.csv", "BR9U,80,HBM2e", "BR9U,80GB,HBM2e")
     replace(sample_dir / "cpus.csv", "BPVJ,64", "NOPE,64")
     replace(sample_dir / "dimms.csv", "part_number,size_gb,speed_mts", "part_number,size,speed_mts")
@@ -117,16 +126,20 @@ def test_a_bad_header_does_not_cascade_into_reference_errors(sample_dir, db):
 def test_bad_row_leaves_an_existing_catalog_untouched(sample_catalog, sample_dir):
     before = db_state()
     replace(sample_dir / "parts.csv", "ThinkSystem V2 EDSFF Filler", "Changed description")
-    append(sample_dir / "gpus.csv", "l40s-48gb,L40S,NOPE" + ",48,GDDR6,864" + ",1" * 4
-           + ",350,pcie,1,,2,pcie,,,false,test")
+    append(
+        sample_dir / "gpus.csv",
+        "l40s-48gb,L40S,NOPE" + ",48,GDDR6,864" + ",1" * 4 + ",350,pcie,1,,2,pcie,,,false,test",
+    )
     assert errors_of(sample_dir) == [
-        "gpus.csv:4: part_number: unknown part 'NOPE': not in parts.csv nor in the database"]
+        "gpus.csv:4: part_number: unknown part 'NOPE': not in parts.csv nor in the database"
+    ]
     assert db_state() == before
 
 
 def test_references_may_point_at_parts_already_in_the_database(sample_catalog, tmp_path):
-    (tmp_path / "cpus.csv").write_text("part_number,cores,base_ghz,tdp_w,source\n"
-                                       "BPVJ,64,3.10,360,changed source\n")
+    (tmp_path / "cpus.csv").write_text(
+        "part_number,cores,base_ghz,tdp_w,source\nBPVJ,64,3.10,360,changed source\n"
+    )
     report = catalog_import(tmp_path)
     assert report.counts == {"cpus.csv": report.counts["cpus.csv"]}
     assert report.counts["cpus.csv"].updated == 1
@@ -148,7 +161,8 @@ def test_price_list_for_unknown_book_is_refused(sample_catalog, tmp_path):
     (tmp_path / "prices" / "EUR-2025.csv").write_text("part_number,unit_price\nBR9U,1.00\n")
     assert errors_of(tmp_path) == [
         "prices/EUR-2025.csv:0: (file): price book 'EUR-2025' is not in price_books.csv "
-        "nor in the database"]
+        "nor in the database"
+    ]
 
 
 def test_price_list_import_into_existing_book(sample_catalog, tmp_path):
@@ -180,14 +194,26 @@ def test_command_success_output_and_pricebook_command(db, tmp_path):
 
 
 def test_manage_py_exits_non_zero_on_bad_rows(tmp_path):
-    (tmp_path / "parts.csv").write_text("part_number,description,category,orderable,source\n"
-                                        "X1,Bad,gizmo,true,test\n")
-    env = {"DJANGO_SETTINGS_MODULE": "config.settings.test", "PATH": "/usr/bin:/bin",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    script = ("import django, sys; django.setup(); from django.core.management import "
-              "call_command, execute_from_command_line; call_command('migrate', verbosity=0); "
-              "execute_from_command_line(['manage.py', 'catalog_import', sys.argv[1]])")
-    result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=120)
+    (tmp_path / "parts.csv").write_text(
+        "part_number,description,category,orderable,source\nX1,Bad,gizmo,true,test\n"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    script = (
+        "import django, sys; django.setup(); from django.core.management import "
+        "call_command, execute_from_command_line; call_command('migrate', verbosity=0); "
+        "execute_from_command_line(['manage.py', 'catalog_import', sys.argv[1]])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "parts.csv:2: category: 'gizmo' is not allowed" in result.stderr

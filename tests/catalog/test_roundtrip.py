@@ -1,4 +1,5 @@
 """import → export → import: the export is the import format, and importing it is a no-op."""
+
 import csv
 from pathlib import Path
 
@@ -24,8 +25,10 @@ def read_typed(directory: Path) -> dict[str, list[dict]]:
 
 
 def snapshot(directory: Path) -> dict[str, str]:
-    return {str(p.relative_to(directory)): p.read_text(encoding="utf-8")
-            for p in sorted(directory.rglob("*.csv"))}
+    return {
+        str(p.relative_to(directory)): p.read_text(encoding="utf-8")
+        for p in sorted(directory.rglob("*.csv"))
+    }
 
 
 @pytest.mark.parametrize("source", [SAMPLE_DIR, FIXTURES_DIR], ids=["sample", "fixtures"])

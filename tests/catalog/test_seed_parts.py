@@ -1,6 +1,7 @@
 """Every part number and description of the seed's five BoM tables (Small, Medium, Large,
 repeatable Ethernet node, software; transcribed in fixtures/seed_boms/) is in the catalog
 imported from fixtures/catalog/, with the seed's exact description."""
+
 import csv
 import re
 
@@ -50,12 +51,17 @@ def canonical(description: str) -> str:
 
 
 def test_only_the_expected_seed_lines_carry_a_location_prefix():
-    prefixed = {(name, row["line"], row["part_number"]) for name, row in seed_lines()
-                if re.match(r"Rack \d+ - ", row["description"])}
+    prefixed = {
+        (name, row["line"], row["part_number"])
+        for name, row in seed_lines()
+        if re.match(r"Rack \d+ - ", row["description"])
+    }
     assert prefixed == EXPECTED_PREFIXED_LINES
-    assert all(canonical(row["description"]) != row["description"]
-               for name, row in seed_lines() if (name, row["line"], row["part_number"])
-               in EXPECTED_PREFIXED_LINES)
+    assert all(
+        canonical(row["description"]) != row["description"]
+        for name, row in seed_lines()
+        if (name, row["line"], row["part_number"]) in EXPECTED_PREFIXED_LINES
+    )
 
 
 @pytest.mark.django_db

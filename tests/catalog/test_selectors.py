@@ -23,18 +23,27 @@ def test_catalog_rows_is_the_csv_row_format(sample_catalog, django_assert_num_qu
     assert list(rows) == [t.name for t in TABLES]
     with (SAMPLE_DIR / "gpus.csv").open(newline="") as fh:
         assert rows["gpus"] == list(csv.DictReader(fh))
-    assert rows["cables"][1] == {"part_number": "B4L2", "kind": "power", "fabric": "power",
-                                 "length_m": "2", "fanout": "1", "gbps": "", "colour": "",
-                                 "source": "seed Table 1"}
+    assert rows["cables"][1] == {
+        "part_number": "B4L2",
+        "kind": "power",
+        "fabric": "power",
+        "length_m": "2",
+        "fanout": "1",
+        "gbps": "",
+        "colour": "",
+        "source": "seed Table 1",
+    }
     assert rows["node_parts"][1]["profile"] == "hpc-ai-ib"
 
 
 def test_price_rows(sample_catalog):
-    assert price_rows() == {"SAMPLE-TEST": [
-        {"part_number": "7D9RCTOLWW", "unit_price": "25000.00"},
-        {"part_number": "BR9U", "unit_price": "30000.00"},
-        {"part_number": "BG3F", "unit_price": "450.50"},
-    ]}
+    assert price_rows() == {
+        "SAMPLE-TEST": [
+            {"part_number": "7D9RCTOLWW", "unit_price": "25000.00"},
+            {"part_number": "BR9U", "unit_price": "30000.00"},
+            {"part_number": "BG3F", "unit_price": "450.50"},
+        ]
+    }
 
 
 def test_part_list_search_and_category(sample_catalog):
@@ -45,11 +54,15 @@ def test_part_list_search_and_category(sample_catalog):
 
 
 def test_price_book_current_picks_the_latest_valid_book(db):
-    PriceBook.objects.create(code="OLD", name="Old", currency="USD",
-                             valid_from=date(2023, 1, 1), valid_to=date(2023, 12, 31))
+    PriceBook.objects.create(
+        code="OLD",
+        name="Old",
+        currency="USD",
+        valid_from=date(2023, 1, 1),
+        valid_to=date(2023, 12, 31),
+    )
     PriceBook.objects.create(code="NOW", name="Now", currency="USD", valid_from=date(2024, 1, 1))
-    PriceBook.objects.create(code="NEXT", name="Next", currency="USD",
-                             valid_from=date(2030, 1, 1))
+    PriceBook.objects.create(code="NEXT", name="Next", currency="USD", valid_from=date(2030, 1, 1))
     assert price_book_current(date(2023, 6, 1)).code == "OLD"
     assert price_book_current(date(2025, 6, 1)).code == "NOW"
     assert price_book_current(date(2022, 6, 1)) is None
@@ -57,8 +70,11 @@ def test_price_book_current_picks_the_latest_valid_book(db):
 
 def test_price_map_by_book_code(sample_catalog):
     prices = price_map("SAMPLE-TEST")
-    assert prices == {"7D9RCTOLWW": Decimal("25000.00"), "BR9U": Decimal("30000.00"),
-                      "BG3F": Decimal("450.50")}
+    assert prices == {
+        "7D9RCTOLWW": Decimal("25000.00"),
+        "BR9U": Decimal("30000.00"),
+        "BG3F": Decimal("450.50"),
+    }
     assert price_map("NO-SUCH-BOOK") == {}
 
 

@@ -29,14 +29,12 @@ def test_search_filters_the_table(sales_client, sample_catalog):
 
 
 def test_category_filter(sales_client, sample_catalog):
-    html = sales_client.get(reverse("catalog:part_list"),
-                            {"category": "cpu"}).content.decode()
+    html = sales_client.get(reverse("catalog:part_list"), {"category": "cpu"}).content.decode()
     assert "1 part ·" in html and "BPVJ" in html and "BR9U" not in html
 
 
 def test_htmx_request_gets_only_the_table(sales_client, sample_catalog):
-    response = sales_client.get(reverse("catalog:part_list"), {"q": "BR9U"},
-                                HTTP_HX_REQUEST="true")
+    response = sales_client.get(reverse("catalog:part_list"), {"q": "BR9U"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="part-table">')
     assert "<html" not in html and "<form" not in html
@@ -53,8 +51,9 @@ def test_bad_filter_input_is_reported(sales_client, sample_catalog):
 
 
 def test_pagination_keeps_the_filters(sales_client, db):
-    Part.objects.bulk_create(Part(part_number=f"P{i:03}", description="Cable", category="cable")
-                             for i in range(60))
+    Part.objects.bulk_create(
+        Part(part_number=f"P{i:03}", description="Cable", category="cable") for i in range(60)
+    )
     html = sales_client.get(reverse("catalog:part_list"), {"q": "cable"}).content.decode()
     assert "Page 1 of 2" in html and "?q=cable&amp;page=2" in html
     assert BANNER not in html  # no price book, no prices, no banner
@@ -68,11 +67,19 @@ def test_part_list_query_budget(sales_client, sample_catalog, django_assert_max_
 @pytest.mark.django_db
 def test_gpu_compare(sales_client, sample_catalog):
     html = sales_client.get(reverse("catalog:gpu_compare")).content.decode()
-    h100 = html[html.index("NVIDIA H100 PCIe 80GB"):]
-    h100 = h100[:h100.index("</tr>")]
-    for cell in ("BR9U", ">80<", ">2000<", ">756<", ">1513<", ">350<",
-                 "NVLink bridge (pairs) 600 GB/s, 2 GPUs", "Orderable"):
+    h100 = html[html.index("NVIDIA H100 PCIe 80GB") :]
+    h100 = h100[: h100.index("</tr>")]
+    for cell in (
+        "BR9U",
+        ">80<",
+        ">2000<",
+        ">756<",
+        ">1513<",
+        ">350<",
+        "NVLink bridge (pairs) 600 GB/s, 2 GPUs",
+        "Orderable",
+    ):
         assert cell in h100, cell
-    a100 = html[html.index("NVIDIA A100 SXM4 80GB"):]
-    a100 = a100[:a100.index("</tr>")]
+    a100 = html[html.index("NVIDIA A100 SXM4 80GB") :]
+    a100 = a100[: a100.index("</tr>")]
     assert "Reference" in a100 and "NVSwitch 600 GB/s, 8 GPUs" in a100 and ">—<" in a100

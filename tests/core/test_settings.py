@@ -1,4 +1,5 @@
 """Production settings: refuse a missing secret key, and pass Django's deployment checks."""
+
 import os
 import subprocess
 import sys
@@ -13,11 +14,20 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     # DJANGO_ALLOW_ASYNC_UNSAFE for the live server, which check --deploy rightly refuses).
     unset = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
     base = {k: v for k, v in os.environ.items() if k not in unset}
-    base.update({"DJANGO_SETTINGS_MODULE": "config.settings.production",
-                 "DATABASE_URL": "postgres://portal:portal@127.0.0.1:5432/portal", **env})
+    base.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DATABASE_URL": "postgres://portal:portal@127.0.0.1:5432/portal",
+            **env,
+        }
+    )
     return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=base,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

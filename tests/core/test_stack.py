@@ -1,4 +1,5 @@
 """The real stack: PostgreSQL, Redis and a Celery worker answer (fail in CI when missing)."""
+
 import time
 
 import pytest

@@ -1,4 +1,5 @@
 """Fixtures of the ops tests: organizations, users and quotes through the quotes factories."""
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,7 @@
 """docker-compose.yml: the Docker engine cannot run here, so its structure is checked against
 the project: services, commands that exist, queues that are consumed, volumes, health checks,
 restart policies."""
+
 from __future__ import annotations
 
 import importlib
@@ -107,8 +108,10 @@ def test_gunicorn_application_is_importable(services):
 def _celery(words: list[str]) -> tuple[str, list[str]]:
     assert words[:3] == ["celery", "-A", "config"]
     # `-A config` finds the app config/__init__.py exports as `celery_app`.
-    assert importlib.import_module("config").celery_app is importlib.import_module(
-        "config.celery_app").app
+    assert (
+        importlib.import_module("config").celery_app
+        is importlib.import_module("config.celery_app").app
+    )
     return words[3], words
 
 

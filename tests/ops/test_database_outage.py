@@ -1,6 +1,7 @@
 """The database away: requests answer 503 + Retry-After (pages, htmx, the API in its error
 shape, sign-in, share links), never a 500 trace; and a service interrupted by a database error
 leaves nothing half-written."""
+
 from __future__ import annotations
 
 import json
@@ -26,12 +27,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def outage() -> dict[str, dict[str, object]]:
-    env = {**os.environ, "DATABASE_URL": f"postgres://portal:portal@127.0.0.1:{dead_port()}/gone",
-           "CELERY_TASK_ALWAYS_EAGER": "1", "LOG_LEVEL": "ERROR"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://portal:portal@127.0.0.1:{dead_port()}/gone",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        "LOG_LEVEL": "ERROR",
+    }
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "tests.ops.outage_client"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.ops.outage_client"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert time.monotonic() - started < 60
     return json.loads(done.stdout)
@@ -55,9 +66,10 @@ def test_pages_get_a_page_and_htmx_a_fragment(outage):
 def test_the_api_answers_in_its_error_shape(outage):
     body = json.loads(outage["api"]["body"])
     assert outage["api"]["content_type"] == "application/json"
-    assert body == {"error": {"code": "service_unavailable", "message": body["error"]["message"],
-                              "fields": {}},
-                    "request_id": "outage-test-1"}
+    assert body == {
+        "error": {"code": "service_unavailable", "message": body["error"]["message"], "fields": {}},
+        "request_id": "outage-test-1",
+    }
     assert json.loads(outage["api_post"]["body"])["error"]["code"] == "service_unavailable"
 
 
@@ -83,15 +95,22 @@ def test_handler500_answers_503_for_a_database_error_raised_outside_a_view(rf: R
         assert server_error(request).status_code == 500
 
 
-def test_a_quote_interrupted_by_the_database_is_not_half_written(client, book, sales_user,
-                                                                  media_root):
+def test_a_quote_interrupted_by_the_database_is_not_half_written(
+    client, book, sales_user, media_root
+):
     scenario = factories.make_scenario(sales_user)
     client.force_login(sales_user)
     counter_before = list(QuoteNumberCounter.objects.values_list("year", "last_value"))
-    data = {"customer_company": "Acme", "customer_contact": "Ann", "customer_email": "a@acme.test",
-            "price_book": book.pk, "discount_percent": "0",
-            "valid_until": (date.today() + timedelta(days=20)).isoformat(),
-            "terms": "Terms", "notes": ""}
+    data = {
+        "customer_company": "Acme",
+        "customer_contact": "Ann",
+        "customer_email": "a@acme.test",
+        "price_book": book.pk,
+        "discount_percent": "0",
+        "valid_until": (date.today() + timedelta(days=20)).isoformat(),
+        "terms": "Terms",
+        "notes": "",
+    }
 
     def fail(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")

@@ -1,4 +1,5 @@
 """/health/live and /health/ready: status and latency per check, 503 when not ready."""
+
 from __future__ import annotations
 
 from unittest import mock
@@ -10,8 +11,9 @@ from config.celery_app import app
 from tests.ops.conftest import dead_port, point_celery_at
 
 
-def test_live_answers_without_database_session_or_allowed_host(client, db,
-                                                               django_assert_num_queries):
+def test_live_answers_without_database_session_or_allowed_host(
+    client, db, django_assert_num_queries
+):
     with django_assert_num_queries(0):
         response = client.get("/health/live", HTTP_HOST="not-an-allowed-host.example")
     assert response.status_code == 200
@@ -32,15 +34,18 @@ def test_ready_in_process_tasks_checks_the_database_and_skips_the_broker(client,
 
 
 def test_ready_fails_503_when_the_database_fails(client, db):
-    with mock.patch("apps.ops.health._database",
-                    side_effect=OperationalError("connection refused")):
+    with mock.patch(
+        "apps.ops.health._database", side_effect=OperationalError("connection refused")
+    ):
         response = client.get("/health/ready")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "fail"
     assert body["checks"]["database"] == {
-        "status": "fail", "error": "OperationalError: connection refused",
-        "latency_ms": body["checks"]["database"]["latency_ms"]}
+        "status": "fail",
+        "error": "OperationalError: connection refused",
+        "latency_ms": body["checks"]["database"]["latency_ms"],
+    }
 
 
 @pytest.fixture
@@ -91,5 +96,8 @@ def test_ready_with_database_redis_and_a_worker(client, postgres, celery_worker,
     assert response.status_code == 200, response.content
     checks = response.json()["checks"]
     assert {name: c["status"] for name, c in checks.items()} == {
-        "database": "ok", "redis": "ok", "worker": "ok"}
+        "database": "ok",
+        "redis": "ok",
+        "worker": "ok",
+    }
     assert any(name.startswith("test-") for name in checks["worker"]["workers"])

@@ -1,4 +1,5 @@
 """Structured logs: one JSON object per line with the request id."""
+
 from __future__ import annotations
 
 import io
@@ -26,7 +27,12 @@ def test_access_lines_carry_the_request_id(client, sales_user):
     [line] = [json.loads(x) for x in stream.getvalue().splitlines()]
     assert line["request_id"] == "req-42.a"
     assert (line["logger"], line["level"], line["method"], line["path"], line["status"]) == (
-        "apps.ops.access", "INFO", "GET", "/quotes/", 200)
+        "apps.ops.access",
+        "INFO",
+        "GET",
+        "/quotes/",
+        200,
+    )
     assert line["user_id"] == sales_user.pk and line["duration_ms"] >= 0
     assert line["ts"].endswith("Z")
 

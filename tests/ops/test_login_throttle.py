@@ -1,4 +1,5 @@
 """Sign-in throttling: per (username, address) and per address, counted in the database."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -74,10 +75,13 @@ def test_the_admin_login_is_throttled_too(client, admin_user):
     assert "Too many failed sign-in attempts" in response.content.decode()
 
 
-@pytest.mark.parametrize("hops,forwarded,expected", [
-    (0, "1.2.3.4", "10.0.0.1"),          # no proxy trusted: the header is ignored
-    (1, "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # one proxy: the address it saw
-])
+@pytest.mark.parametrize(
+    "hops,forwarded,expected",
+    [
+        (0, "1.2.3.4", "10.0.0.1"),  # no proxy trusted: the header is ignored
+        (1, "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # one proxy: the address it saw
+    ],
+)
 def test_the_address_behind_trusted_proxies(rf, settings, hops, forwarded, expected):
     from apps.ops.context import client_ip
 

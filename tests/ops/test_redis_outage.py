@@ -1,5 +1,6 @@
 """Redis away: pages and the API keep answering, a PDF request is recorded in the database and
 its document produced once a broker is back (the sweeper sends what never reached it)."""
+
 from __future__ import annotations
 
 import time
@@ -44,8 +45,9 @@ def _send_through_the_page(client, quote: Quote) -> float:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_pages_and_api_answer_and_the_pdf_request_is_recorded(client, redis_down, book,
-                                                              sales_user, media_root):
+def test_pages_and_api_answer_and_the_pdf_request_is_recorded(
+    client, redis_down, book, sales_user, media_root
+):
     client.force_login(sales_user)
     quote = factories.make_quote(sales_user)
     assert _send_through_the_page(client, quote) < 5
@@ -54,8 +56,7 @@ def test_pages_and_api_answer_and_the_pdf_request_is_recorded(client, redis_down
     assert client.get(f"/quotes/{quote.pk}/").status_code == 200
     assert client.get("/sizing/").status_code == 200
     assert client.post(f"/quotes/{quote.pk}/pdf/").status_code in (200, 202, 302)
-    _, token = api_token_create(user=sales_user, name="t", scope="read_write",
-                                expires_in_days=7)
+    _, token = api_token_create(user=sales_user, name="t", scope="read_write", expires_in_days=7)
     api = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     assert client.get("/api/v1/me/", **api).status_code == 200
     assert client.get(f"/api/v1/quotes/{quote.pk}/pdf/", **api).json()["status"] == "queued"
@@ -65,8 +66,9 @@ def test_pages_and_api_answer_and_the_pdf_request_is_recorded(client, redis_down
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_the_sweeper_completes_it_once_redis_is_back(media_root, client, postgres, celery_worker,
-                                                     redis_broker, settings, book, sales_user):
+def test_the_sweeper_completes_it_once_redis_is_back(
+    media_root, client, postgres, celery_worker, redis_broker, settings, book, sales_user
+):
     client.force_login(sales_user)
     quote = factories.make_quote(sales_user)
     down = f"redis://127.0.0.1:{dead_port()}/0"
@@ -82,8 +84,12 @@ def test_the_sweeper_completes_it_once_redis_is_back(media_root, client, postgre
     time.sleep(2)
     assert PdfJob.objects.get(pk=job.pk).status == "queued"  # nothing reached the worker
     call_command("quotes_sweep", "--no-expire")
-    wait_for(lambda: PdfJob.objects.get(pk=job.pk).status == "ready", 90, "the document",
-             celery_worker.log_path)
+    wait_for(
+        lambda: PdfJob.objects.get(pk=job.pk).status == "ready",
+        90,
+        "the document",
+        celery_worker.log_path,
+    )
     job.refresh_from_db()
     assert job.attempts == 1 and job.enqueued_at is not None
     assert len(pdf_files(media_root)) == 1

@@ -1,4 +1,5 @@
 """Sessions: 30 minutes of inactivity, 12 hours whatever the activity; passwords validated."""
+
 from __future__ import annotations
 
 import time
@@ -36,7 +37,8 @@ def test_activity_renews_the_30_minute_inactivity_timeout_once_a_minute(client, 
     # 25 minutes later (the session row says so): a request renews the expiry.
     _set_key(client, RENEWED_AT_SESSION_KEY, int(time.time()) - 1500)
     Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() + timedelta(seconds=300))
+        expire_date=timezone.now() + timedelta(seconds=300)
+    )
     response = client.get(PAGE)
     assert response.status_code == 200
     assert _expiry(client) > timezone.now() + timedelta(seconds=1700)
@@ -48,7 +50,8 @@ def test_activity_renews_the_30_minute_inactivity_timeout_once_a_minute(client, 
 def test_an_inactive_session_ends(client, sales_user):
     client.force_login(sales_user)
     Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - timedelta(seconds=1))
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
     response = client.get(PAGE)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 

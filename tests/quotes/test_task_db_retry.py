@@ -1,4 +1,5 @@
 """The render task retries with backoff when the database is away, instead of failing."""
+
 from unittest import mock
 
 import pytest
@@ -14,8 +15,10 @@ class Retried(Exception):
 def test_render_task_retries_with_backoff_when_the_database_is_away() -> None:
     task = tasks.render_quote_pdf
     refused = OperationalError("connection refused")
-    with mock.patch.object(services, "pdf_job_run", side_effect=refused), \
-            mock.patch.object(task, "retry", side_effect=Retried) as retry:
+    with (
+        mock.patch.object(services, "pdf_job_run", side_effect=refused),
+        mock.patch.object(task, "retry", side_effect=Retried) as retry,
+    ):
         with pytest.raises(Retried):
             task.run(42)
     assert retry.call_args.kwargs == {"exc": refused, "countdown": 5}

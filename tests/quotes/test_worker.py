@@ -88,16 +88,21 @@ def _pool_children(pid: int) -> list[int]:
     return [int(c) for c in children]
 
 
-def test_killed_pool_process_is_retried_and_ends_with_one_document(slow_worker, book, sales_user,
-                                                                  media_root) -> None:
+def test_killed_pool_process_is_retried_and_ends_with_one_document(
+    slow_worker, book, sales_user, media_root
+) -> None:
     worker = slow_worker
     quote = factories.make_quote(sales_user)
     quote, _ = services.quote_send(user=sales_user, quote=quote)
     wait_for(lambda: _job(quote).status == "rendering", 30, "the render to start", worker.log_path)
     (child,) = _pool_children(worker.proc.pid)
     os.kill(child, signal.SIGKILL)  # only the pool process: the worker notices and retries
-    job = wait_for(lambda: _job(quote).status == "ready" and _job(quote), 60,
-                   "the retried render", worker.log_path)
+    job = wait_for(
+        lambda: _job(quote).status == "ready" and _job(quote),
+        60,
+        "the retried render",
+        worker.log_path,
+    )
     assert job.attempts == 2
     assert pdf_files(media_root) == [media_root / job.file_name]
     assert "WorkerLostError" in worker.log_path.read_text()

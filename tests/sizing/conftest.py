@@ -1,5 +1,6 @@
 """Fixtures of the wizard and scenario tests: the real catalog (imported through the
 importer), organizations and users (through the account services)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,13 @@ from apps.accounts.choices import OrganizationKind, Role
 from tests.accounts.factories import make_org, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
-SMALL = {"kind": "inference", "model": "llama-3.1-8b", "gpu": "l40s-48gb", "users": "10",
-         "fabric": "infiniband"}
+SMALL = {
+    "kind": "inference",
+    "model": "llama-3.1-8b",
+    "gpu": "l40s-48gb",
+    "users": "10",
+    "fabric": "infiniband",
+}
 
 
 @pytest.fixture
@@ -23,8 +29,11 @@ def catalog(db):
 
 @pytest.fixture
 def orgs(db):
-    return {"seller": make_org("Lenovo", OrganizationKind.SELLER),
-            "p1": make_org("Partner One"), "p2": make_org("Partner Two")}
+    return {
+        "seller": make_org("Lenovo", OrganizationKind.SELLER),
+        "p1": make_org("Partner One"),
+        "p2": make_org("Partner Two"),
+    }
 
 
 @pytest.fixture

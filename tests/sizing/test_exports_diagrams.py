@@ -1,4 +1,5 @@
 """BoM exports and the server-drawn SVGs, as pure functions of real engine results."""
+
 from __future__ import annotations
 
 import csv
@@ -13,14 +14,31 @@ from apps.sizing.adapters import run_sizing
 
 SVG = "{http://www.w3.org/2000/svg}"
 CASES = {
-    "one_node": {"kind": "inference", "model": "llama-3.1-8b", "gpu": "l40s-48gb",
-                 "inference": {"concurrent_users": 10}},
-    "two_switches": {"kind": "inference", "model": "llama-2-70b", "gpu": "h100-nvl-94gb",
-                     "nodes": 12, "inference": {"concurrent_users": 10}},
-    "fat_tree": {"kind": "pretraining", "model": "llama-2-70b", "gpu": "h100-nvl-94gb",
-                 "training": {"tokens": 1e12, "target_days": 30}},
-    "lora": {"kind": "lora", "model": "llama-2-13b", "gpu": "h100-pcie-80gb",
-             "training": {"tokens": 1e9, "target_days": 2}},
+    "one_node": {
+        "kind": "inference",
+        "model": "llama-3.1-8b",
+        "gpu": "l40s-48gb",
+        "inference": {"concurrent_users": 10},
+    },
+    "two_switches": {
+        "kind": "inference",
+        "model": "llama-2-70b",
+        "gpu": "h100-nvl-94gb",
+        "nodes": 12,
+        "inference": {"concurrent_users": 10},
+    },
+    "fat_tree": {
+        "kind": "pretraining",
+        "model": "llama-2-70b",
+        "gpu": "h100-nvl-94gb",
+        "training": {"tokens": 1e12, "target_days": 30},
+    },
+    "lora": {
+        "kind": "lora",
+        "model": "llama-2-13b",
+        "gpu": "h100-pcie-80gb",
+        "training": {"tokens": 1e9, "target_days": 2},
+    },
 }
 
 
@@ -40,14 +58,20 @@ def test_xlsx_opens_with_openpyxl_and_holds_the_bom(result):
     sheet = book["BoM"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:5] == tuple(exports.BOM_HEADERS)
-    assert [r[:5] for r in rows[1:]] == [tuple(line[c] for c in exports.BOM_COLUMNS)
-                                         for line in result["bom"]]
+    assert [r[:5] for r in rows[1:]] == [
+        tuple(line[c] for c in exports.BOM_COLUMNS) for line in result["bom"]
+    ]
     assert {"Summary", "Assumptions"} <= set(book.sheetnames)
 
 
 def test_formula_like_text_is_defused():
-    line = {"section": "x", "part_number": "=HYPERLINK()", "description": "+1", "quantity": 1,
-            "reason": "ok"}
+    line = {
+        "section": "x",
+        "part_number": "=HYPERLINK()",
+        "description": "+1",
+        "quantity": 1,
+        "reason": "ok",
+    }
     assert exports.bom_csv({"bom": [line]}).splitlines()[1].startswith("x,'=HYPERLINK()")
 
 
@@ -73,10 +97,15 @@ def test_fabric_and_memory_drawings_are_valid_svg(result):
 
 def test_drawings_are_self_contained_and_escape_text(result):
     hostile = {**result, "gpu_name": "<script>alert(1)</script> & co"}
-    hostile["cluster"] = {**result["cluster"], "compute_fabric": {
-        **result["cluster"]["compute_fabric"], "switch_name": '"><x>'}}
-    for draw in (diagrams.memory_breakdown_svg, diagrams.rack_elevations_svg,
-                 diagrams.fabric_topology_svg):
+    hostile["cluster"] = {
+        **result["cluster"],
+        "compute_fabric": {**result["cluster"]["compute_fabric"], "switch_name": '"><x>'},
+    }
+    for draw in (
+        diagrams.memory_breakdown_svg,
+        diagrams.rack_elevations_svg,
+        diagrams.fabric_topology_svg,
+    ):
         svg = draw(hostile)
         ET.fromstring(svg)
         assert "<script" not in svg and "<x>" not in svg
@@ -85,5 +114,6 @@ def test_drawings_are_self_contained_and_escape_text(result):
 
 def test_memory_segments_add_up_to_the_gpu(result):
     total = sum(gb for _, _, gb in diagrams.memory_segments(result))
-    assert total == pytest.approx(max(result["memory"]["gpu_memory_gb"],
-                                      result["memory"]["total_per_gpu_gb"]), rel=0.02)
+    assert total == pytest.approx(
+        max(result["memory"]["gpu_memory_gb"], result["memory"]["total_per_gpu_gb"]), rel=0.02
+    )

@@ -1,6 +1,7 @@
 """Scenarios through their URLs: save, list (mine / my organization's), open, rename,
 duplicate, delete, compare, export — and tenant isolation (another organization's
 scenario is a 404 everywhere)."""
+
 from __future__ import annotations
 
 import csv
@@ -15,13 +16,19 @@ from apps.sizing.models import Scenario
 
 from .conftest import SMALL, login
 
-WORKLOAD = {"kind": "inference", "model": "llama-3.1-8b", "gpu": "l40s-48gb",
-            "fabric": "infiniband", "inference": {"concurrent_users": 10}}
+WORKLOAD = {
+    "kind": "inference",
+    "model": "llama-3.1-8b",
+    "gpu": "l40s-48gb",
+    "fabric": "infiniband",
+    "inference": {"concurrent_users": 10},
+}
 
 
 def save(client, name: str, **query):
-    return client.post(reverse("sizing:scenario_save"),
-                       {"name": name, "query": urlencode({**SMALL, **query})})
+    return client.post(
+        reverse("sizing:scenario_save"), {"name": name, "query": urlencode({**SMALL, **query})}
+    )
 
 
 @pytest.fixture
@@ -41,14 +48,16 @@ def test_save_stores_inputs_result_and_engine_version(client_p1, users):
 
 
 def test_save_by_htmx_redirects_the_browser(client_p1):
-    response = client_p1.post(reverse("sizing:scenario_save"), {"name": "x", **SMALL},
-                              headers={"HX-Request": "true"})
+    response = client_p1.post(
+        reverse("sizing:scenario_save"), {"name": "x", **SMALL}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 204 and response["HX-Redirect"].startswith("/sizing/scenarios/")
 
 
 def test_save_without_a_name_or_with_bad_inputs_says_why(client_p1):
-    no_name = client_p1.post(reverse("sizing:scenario_save"), {"name": "", **SMALL},
-                             headers={"HX-Request": "true"})
+    no_name = client_p1.post(
+        reverse("sizing:scenario_save"), {"name": "", **SMALL}, headers={"HX-Request": "true"}
+    )
     assert "Give the scenario a name." in no_name.content.decode()
     bad = save(client_p1, "Bad", users="0")
     assert bad.status_code == 400 and "fix them before saving" in bad.content.decode()
@@ -61,8 +70,9 @@ def test_list_shows_mine_and_my_organizations_only(client_p1, users, p2_scenario
     everything = client_p1.get(reverse("sizing:scenario_list")).content.decode()
     assert "Mine" in everything and "Colleague&#x27;s" in everything
     assert "Other tenant" not in everything
-    mine = client_p1.get(reverse("sizing:scenario_list"), {"whose": "mine"},
-                         headers={"HX-Request": "true"}).content.decode()
+    mine = client_p1.get(
+        reverse("sizing:scenario_list"), {"whose": "mine"}, headers={"HX-Request": "true"}
+    ).content.decode()
     assert "Mine" in mine and "Colleague" not in mine and "<html" not in mine
 
 
@@ -101,17 +111,28 @@ def test_colleagues_may_open_and_duplicate_but_not_rename_or_delete(catalog, use
     scenario = services.scenario_create(user=users["p1"], name="Owned", inputs=WORKLOAD)
     colleague = login(users["p1b"])
     assert colleague.get(reverse("sizing:scenario_detail", args=[scenario.pk])).status_code == 200
-    assert colleague.post(reverse("sizing:scenario_rename", args=[scenario.pk]),
-                          {"name": "x"}).status_code == 403
+    assert (
+        colleague.post(
+            reverse("sizing:scenario_rename", args=[scenario.pk]), {"name": "x"}
+        ).status_code
+        == 403
+    )
     assert colleague.post(reverse("sizing:scenario_delete", args=[scenario.pk])).status_code == 403
     duplicate = colleague.post(reverse("sizing:scenario_duplicate", args=[scenario.pk]))
     assert duplicate.status_code == 302
 
 
-@pytest.mark.parametrize(("name", "method"), [
-    ("scenario_detail", "get"), ("scenario_rename", "post"), ("scenario_duplicate", "post"),
-    ("scenario_delete", "post"), ("scenario_export_csv", "get"), ("scenario_export_xlsx", "get"),
-])
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("scenario_detail", "get"),
+        ("scenario_rename", "post"),
+        ("scenario_duplicate", "post"),
+        ("scenario_delete", "post"),
+        ("scenario_export_csv", "get"),
+        ("scenario_export_xlsx", "get"),
+    ],
+)
 def test_another_organizations_scenario_is_not_found(client_p1, p2_scenario, name, method):
     response = getattr(client_p1, method)(reverse(f"sizing:{name}", args=[p2_scenario.pk]))
     assert response.status_code == 404
@@ -120,15 +141,15 @@ def test_another_organizations_scenario_is_not_found(client_p1, p2_scenario, nam
 
 def test_compare_across_tenants_is_not_found(client_p1, users, p2_scenario):
     mine = services.scenario_create(user=users["p1"], name="Mine", inputs=WORKLOAD)
-    response = client_p1.get(reverse("sizing:scenario_compare"),
-                             {"ids": [mine.pk, p2_scenario.pk]})
+    response = client_p1.get(reverse("sizing:scenario_compare"), {"ids": [mine.pk, p2_scenario.pk]})
     assert response.status_code == 404
 
 
 def test_compare_two_scenarios_side_by_side(client_p1, users):
     a = services.scenario_create(user=users["p1"], name="Ten users", inputs=WORKLOAD)
-    b = services.scenario_create(user=users["p1"], name="Big", inputs={
-        **WORKLOAD, "inference": {"concurrent_users": 400}})
+    b = services.scenario_create(
+        user=users["p1"], name="Big", inputs={**WORKLOAD, "inference": {"concurrent_users": 400}}
+    )
     html = client_p1.get(reverse("sizing:scenario_compare"), {"ids": [a.pk, b.pk]}).content.decode()
     assert "Ten users" in html and "Big" in html
     assert 'class="differs worse"' in html  # more GPUs on the right
@@ -143,8 +164,13 @@ def test_scenario_with_a_quote_cannot_be_deleted(client_p1, users):
 
     scenario = services.scenario_create(user=users["p1"], name="Quoted", inputs=WORKLOAD)
     quote_create_from_scenario(
-        user=users["p1"], scenario=scenario, customer_company="ACME", customer_contact="Ann",
-        customer_email="ann@example.com", price_book=PriceBook.objects.get(code="SAMPLE-USD"))
+        user=users["p1"],
+        scenario=scenario,
+        customer_company="ACME",
+        customer_contact="Ann",
+        customer_email="ann@example.com",
+        price_book=PriceBook.objects.get(code="SAMPLE-USD"),
+    )
     response = client_p1.post(reverse("sizing:scenario_delete", args=[scenario.pk]), follow=True)
     assert "has quotes" in response.content.decode()
     assert Scenario.objects.filter(pk=scenario.pk).exists()

@@ -1,5 +1,6 @@
 """The wizard through its URL: full page vs htmx partials, field messages, dependent fields,
 the what-if, assumptions, alternatives and the config.json upload."""
+
 from __future__ import annotations
 
 import io
@@ -67,8 +68,9 @@ def test_training_fields_only_for_training_kinds(client_p1):
     assert 'name="users"' not in training and "days to train" in training
 
 
-@pytest.mark.parametrize(("gpu", "fp8"), [("h100-nvl-94gb", True), ("l40s-48gb", True),
-                                          ("a100-sxm4-80gb", False)])
+@pytest.mark.parametrize(
+    ("gpu", "fp8"), [("h100-nvl-94gb", True), ("l40s-48gb", True), ("a100-sxm4-80gb", False)]
+)
 def test_precisions_follow_the_gpu(client_p1, gpu, fp8):
     html = client_p1.get(URL, {**SMALL, "gpu": gpu, "nodes": "1"}).content.decode()
     select = re.search(r'<select name="precision".*?</select>', html, re.S).group(0)
@@ -76,8 +78,9 @@ def test_precisions_follow_the_gpu(client_p1, gpu, fp8):
 
 
 def test_a_precision_the_gpu_cannot_run_is_replaced_with_a_notice(client_p1):
-    response = client_p1.get(URL, {**SMALL, "gpu": "a100-sxm4-80gb", "nodes": "2",
-                                   "precision": "fp8"})
+    response = client_p1.get(
+        URL, {**SMALL, "gpu": "a100-sxm4-80gb", "nodes": "2", "precision": "fp8"}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "FP8 is not available on NVIDIA A100" in html
@@ -102,8 +105,7 @@ def test_zero_users_show_the_engines_message(client_p1):
     response = client_p1.get(URL, {**SMALL, "users": "0"}, headers=HTMX_RESULT)
     html = response.content.decode()
     assert response.status_code == 200
-    assert errors_of(html, "users") == [
-        "Concurrent users must be between 1 and 10000000, got 0."]
+    assert errors_of(html, "users") == ["Concurrent users must be between 1 and 10000000, got 0."]
 
 
 def test_a_model_that_fits_nowhere_shows_the_engines_message(client_p1):
@@ -112,10 +114,19 @@ def test_a_model_that_fits_nowhere_shows_the_engines_message(client_p1):
 
 
 def test_a_custom_model_too_big_for_any_gpu_is_explained_once_per_gpu(client_p1):
-    query = {"kind": "inference", "model_source": "custom", "users": "10", "gpu": "auto",
-             "custom_layers": "200", "custom_hidden_size": "65536", "custom_heads": "512",
-             "custom_kv_heads": "512", "custom_ffn_size": "262144",
-             "custom_vocab_size": "32000", "custom_params_b": "20000"}
+    query = {
+        "kind": "inference",
+        "model_source": "custom",
+        "users": "10",
+        "gpu": "auto",
+        "custom_layers": "200",
+        "custom_hidden_size": "65536",
+        "custom_heads": "512",
+        "custom_kv_heads": "512",
+        "custom_ffn_size": "262144",
+        "custom_vocab_size": "32000",
+        "custom_params_b": "20000",
+    }
     html = client_p1.get(URL, query).content.decode()
     messages = errors_of(html, "custom_params_b")
     assert messages and all("does not fit" in m for m in messages)
@@ -134,8 +145,9 @@ def test_switching_to_a_custom_model_starts_from_the_library_model(client_p1):
 
 
 def test_assumption_override_reaches_the_engine_and_the_url(client_p1):
-    response = client_p1.get(URL, {**SMALL, "a_eff_mem": "0.3", "a_goodput": "0.88"},
-                             headers=HTMX_RESULT)
+    response = client_p1.get(
+        URL, {**SMALL, "a_eff_mem": "0.3", "a_goodput": "0.88"}, headers=HTMX_RESULT
+    )
     html = response.content.decode()
     pushed = parse_qs(urlparse(response["HX-Push-Url"]).query)
     assert pushed["a_eff_mem"] == ["0.3"] and "a_goodput" not in pushed  # default dropped
@@ -154,8 +166,9 @@ def test_alternatives_inline_for_auto_and_on_demand_for_a_chosen_gpu(client_p1):
     assert "Alternatives side by side" in auto and "NVIDIA L40S 48GB" in auto
     chosen = client_p1.get(URL, SMALL).content.decode()
     assert "Compare GPUs and fabrics" in chosen
-    partial = client_p1.get(reverse("sizing:alternatives"), SMALL,
-                            headers={"HX-Request": "true"}).content.decode()
+    partial = client_p1.get(
+        reverse("sizing:alternatives"), SMALL, headers={"HX-Request": "true"}
+    ).content.decode()
     assert partial.startswith('<section id="alternatives"')
     assert partial.count("Use this") >= 2 and "SAMPLE" in partial
 
@@ -172,9 +185,16 @@ def _upload(client, content: bytes, **state):
 
 
 def test_hugging_face_config_becomes_a_custom_model(client_p1):
-    config = {"_name_or_path": "meta-llama/Llama-2-7b-hf", "num_hidden_layers": 32,
-              "hidden_size": 4096, "num_attention_heads": 32, "num_key_value_heads": 32,
-              "intermediate_size": 11008, "vocab_size": 32000, "max_position_embeddings": 4096}
+    config = {
+        "_name_or_path": "meta-llama/Llama-2-7b-hf",
+        "num_hidden_layers": 32,
+        "hidden_size": 4096,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 32,
+        "intermediate_size": 11008,
+        "vocab_size": 32000,
+        "max_position_embeddings": 4096,
+    }
     response = _upload(client_p1, json.dumps(config).encode(), **SMALL)
     assert response.status_code == 302
     query = parse_qs(urlparse(response["Location"]).query)
@@ -185,11 +205,14 @@ def test_hugging_face_config_becomes_a_custom_model(client_p1):
     assert "meta-llama/Llama-2-7b-hf" in page and "max concurrent users" in page
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"not json at all", "That file is not JSON"),
-    (b'{"model_type": "bert"}', "This config.json lacks num_hidden_layers"),
-    (b"[1, 2]", "not a model configuration"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not json at all", "That file is not JSON"),
+        (b'{"model_type": "bert"}', "This config.json lacks num_hidden_layers"),
+        (b"[1, 2]", "not a model configuration"),
+    ],
+)
 def test_a_bad_config_file_gets_a_clear_message(client_p1, content, message):
     response = _upload(client_p1, content, **SMALL)
     assert response.status_code == 400 and message in response.content.decode()
@@ -200,8 +223,9 @@ def test_a_bad_config_file_gets_a_clear_message(client_p1, content, message):
 def _upload_htmx(client, content: bytes):
     upload = io.BytesIO(content)
     upload.name = "config.json"
-    return client.post(reverse("sizing:upload_config"), {"config": upload, **SMALL},
-                       headers={"HX-Request": "true"})
+    return client.post(
+        reverse("sizing:upload_config"), {"config": upload, **SMALL}, headers={"HX-Request": "true"}
+    )
 
 
 def test_wizard_exports_match_the_result(client_p1):
@@ -209,7 +233,8 @@ def test_wizard_exports_match_the_result(client_p1):
     assert csv_response["Content-Type"].startswith("text/csv")
     assert "attachment" in csv_response["Content-Disposition"]
     assert csv_response.content.decode().splitlines()[0] == (
-        "section,part_number,description,quantity,reason")
+        "section,part_number,description,quantity,reason"
+    )
     xlsx = client_p1.get(reverse("sizing:export_xlsx"), SMALL)
     assert xlsx.content[:2] == b"PK"
 

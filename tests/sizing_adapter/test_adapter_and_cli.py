@@ -1,4 +1,5 @@
 """The catalog ⇄ engine adapter and `manage.py size` — the same engine path as wizard and API."""
+
 import json
 from io import StringIO
 from pathlib import Path
@@ -13,8 +14,12 @@ from apps.sizing.adapters import catalog_snapshot, run_sizing
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {
-    "kind": "inference", "model": "llama-2-70b", "gpu": "h100-pcie-80gb", "nodes": 4,
-    "fabric": "infiniband", "deployment": "bare_metal",
+    "kind": "inference",
+    "model": "llama-2-70b",
+    "gpu": "h100-pcie-80gb",
+    "nodes": 4,
+    "fabric": "infiniband",
+    "deployment": "bare_metal",
     "inference": {"concurrent_users": 100, "prompt_tokens": 1000, "output_tokens": 300},
 }
 
@@ -67,8 +72,10 @@ def test_size_command_prints_a_table_for_people(full_catalog: None, tmp_path: Pa
     ("content", "message"),
     [
         ("{not json", "not valid JSON (line 1"),
-        (json.dumps({**SMALL, "inference": {**SMALL["inference"], "concurrent_users": 0}}),
-         "inference.concurrent_users:"),
+        (
+            json.dumps({**SMALL, "inference": {**SMALL["inference"], "concurrent_users": 0}}),
+            "inference.concurrent_users:",
+        ),
     ],
 )
 def test_size_command_reports_bad_input_by_field(

@@ -44,5 +44,3 @@ def test_qlora_65b_fits_one_48gb_gpu() -> None:
     result = size(data, CATALOG).to_dict()
     assert result["training"]["layout"]["gpus_used"] == 1
     assert result["memory"]["total_per_gpu_gb"] <= result["memory"]["usable_gb_per_gpu"]
-
-

@@ -208,14 +208,25 @@ KINDS = ["pretraining", "full_finetune", "lora", "qlora", "inference"]
     st.sampled_from(["n+0", "n+1"]),
 )
 def test_well_formed_workloads_size_or_raise_the_engine_error(
-    kind: str, model: str, gpu: str, precision: str, nodes: int | None, fabric: str,
-    deployment: str, redundancy: str,
+    kind: str,
+    model: str,
+    gpu: str,
+    precision: str,
+    nodes: int | None,
+    fabric: str,
+    deployment: str,
+    redundancy: str,
 ) -> None:
     """Every combination of valid-looking choices either sizes or is refused by field — the
     invalid-input property over the whole choice space, not only over malformed JSON."""
     data: dict[str, Any] = {
-        "kind": kind, "model": model, "gpu": gpu, "precision": precision, "fabric": fabric,
-        "deployment": deployment, "redundancy": redundancy,
+        "kind": kind,
+        "model": model,
+        "gpu": gpu,
+        "precision": precision,
+        "fabric": fabric,
+        "deployment": deployment,
+        "redundancy": redundancy,
         "training": {"tokens": 1e10, "target_days": 30},
         "inference": {"concurrent_users": 50},
     }
@@ -231,8 +242,14 @@ def test_well_formed_workloads_size_or_raise_the_engine_error(
 
 
 def test_a_precision_the_gpu_lacks_is_a_field_error() -> None:
-    data = {"kind": "inference", "model": "llama-3.1-8b", "gpu": "a100-sxm4-80gb", "nodes": 2,
-            "precision": "fp8", "inference": {"concurrent_users": 10}}
+    data = {
+        "kind": "inference",
+        "model": "llama-3.1-8b",
+        "gpu": "a100-sxm4-80gb",
+        "nodes": 2,
+        "precision": "fp8",
+        "inference": {"concurrent_users": 10},
+    }
     try:
         size(data, CATALOG)
     except SizingInputError as exc:
@@ -244,8 +261,12 @@ def test_a_precision_the_gpu_lacks_is_a_field_error() -> None:
 
 
 def test_a_fabric_limit_in_size_mode_names_the_target_that_drove_it() -> None:
-    data = {"kind": "pretraining", "model": "llama-3.1-405b", "gpu": "l40s-48gb",
-            "training": {"tokens": 15e12, "target_days": 10}}
+    data = {
+        "kind": "pretraining",
+        "model": "llama-3.1-405b",
+        "gpu": "l40s-48gb",
+        "training": {"tokens": 15e12, "target_days": 10},
+    }
     try:
         size(data, CATALOG)
     except SizingInputError as exc:

@@ -1,5 +1,6 @@
 """Catalog resources (read only). Decimal specs and prices are strings, exact to the stored
 decimal places."""
+
 from __future__ import annotations
 
 from rest_framework import serializers
@@ -15,23 +16,54 @@ class PartSerializer(serializers.ModelSerializer):
 
 
 class GpuSerializer(serializers.ModelSerializer):
-    part_number = serializers.CharField(source="part.part_number", allow_null=True,
-                                        default=None, read_only=True)
+    part_number = serializers.CharField(
+        source="part.part_number", allow_null=True, default=None, read_only=True
+    )
 
     class Meta:
         model = Gpu
-        fields = ["slug", "name", "part_number", "memory_gb", "memory_type",
-                  "memory_bandwidth_gbps", "tflops_bf16", "tflops_fp16", "tflops_fp8",
-                  "tflops_int8", "tdp_w", "link", "link_domain", "link_bandwidth_gbps",
-                  "slot_width", "form_factor", "reference", "source"]
+        fields = [
+            "slug",
+            "name",
+            "part_number",
+            "memory_gb",
+            "memory_type",
+            "memory_bandwidth_gbps",
+            "tflops_bf16",
+            "tflops_fp16",
+            "tflops_fp8",
+            "tflops_int8",
+            "tdp_w",
+            "link",
+            "link_domain",
+            "link_bandwidth_gbps",
+            "slot_width",
+            "form_factor",
+            "reference",
+            "source",
+        ]
 
 
 class LlmModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = LlmModel
-        fields = ["slug", "name", "family", "layers", "hidden_size", "heads", "kv_heads",
-                  "ffn_size", "vocab_size", "context_length", "params_b", "active_params_b",
-                  "experts", "experts_per_token", "source"]
+        fields = [
+            "slug",
+            "name",
+            "family",
+            "layers",
+            "hidden_size",
+            "heads",
+            "kv_heads",
+            "ffn_size",
+            "vocab_size",
+            "context_length",
+            "params_b",
+            "active_params_b",
+            "experts",
+            "experts_per_token",
+            "source",
+        ]
 
 
 class PlatformSerializer(serializers.ModelSerializer):
@@ -39,9 +71,20 @@ class PlatformSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Platform
-        fields = ["slug", "name", "gpu_base", "rack_units", "gpu_slots", "sockets",
-                  "dimm_slots", "memory_channels", "psu_count", "pcie_slots_for_adapters",
-                  "platform_overhead_w", "source"]
+        fields = [
+            "slug",
+            "name",
+            "gpu_base",
+            "rack_units",
+            "gpu_slots",
+            "sockets",
+            "dimm_slots",
+            "memory_channels",
+            "psu_count",
+            "pcie_slots_for_adapters",
+            "platform_overhead_w",
+            "source",
+        ]
 
 
 class PriceBookSerializer(serializers.ModelSerializer):
@@ -61,9 +104,11 @@ class PriceSerializer(serializers.ModelSerializer):
 
 # --- filters (query parameters) ------------------------------------------------------------
 
+
 class SearchFilter(serializers.Serializer):
-    search = serializers.CharField(required=False, max_length=100,
-                                   help_text="case-insensitive substring")
+    search = serializers.CharField(
+        required=False, max_length=100, help_text="case-insensitive substring"
+    )
 
 
 class PartFilter(SearchFilter):
@@ -73,8 +118,11 @@ class PartFilter(SearchFilter):
 
 class GpuFilter(serializers.Serializer):
     reference = serializers.BooleanField(
-        required=False, allow_null=True, default=None,
-        help_text="true: reference GPUs (capacity mode only); false: orderable ones")
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: reference GPUs (capacity mode only); false: orderable ones",
+    )
 
 
 class LlmModelFilter(SearchFilter):

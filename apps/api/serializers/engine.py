@@ -7,6 +7,7 @@ These serializers document; they do not validate. The engine validates every wor
 dotted paths. Results are returned exactly as the engine produced them (the same JSON as
 `manage.py size`).
 """
+
 from __future__ import annotations
 
 import copy
@@ -30,6 +31,7 @@ def opt(field: serializers.Field) -> serializers.Field:
 
 # --- input ---------------------------------------------------------------------------------
 
+
 class CustomModelSerializer(serializers.Serializer):
     """A model given by its architecture instead of a library slug."""
 
@@ -50,30 +52,54 @@ class CustomModelSerializer(serializers.Serializer):
 class TrainingInputSerializer(serializers.Serializer):
     tokens = F(min_value=0, max_value=w.MAX_TOKENS, help_text="training tokens (> 0)")
     epochs = opt(F(min_value=0, max_value=1000, help_text="default 1"))
-    target_days = opt(F(min_value=0, max_value=36500, allow_null=True,
-                        help_text="days; required in size mode (no `nodes`)"))
-    sequence_length = opt(I(min_value=16, max_value=10_000_000, allow_null=True,
-                            help_text="tokens; default min(context, 4096)"))
+    target_days = opt(
+        F(
+            min_value=0,
+            max_value=36500,
+            allow_null=True,
+            help_text="days; required in size mode (no `nodes`)",
+        )
+    )
+    sequence_length = opt(
+        I(
+            min_value=16,
+            max_value=10_000_000,
+            allow_null=True,
+            help_text="tokens; default min(context, 4096)",
+        )
+    )
     micro_batch_size = opt(I(min_value=1, max_value=4096, help_text="default 1"))
-    global_batch_size = opt(I(min_value=1, max_value=100_000_000, allow_null=True,
-                              help_text="informative only"))
+    global_batch_size = opt(
+        I(min_value=1, max_value=100_000_000, allow_null=True, help_text="informative only")
+    )
     zero_stage = opt(I(min_value=0, max_value=3, help_text="default 1"))
     recompute = opt(serializers.ChoiceField(choices=w.RECOMPUTES, help_text="default selective"))
     lora_rank = opt(I(min_value=1, max_value=65536, help_text="LoRA/QLoRA rank; default 16"))
 
 
 class InferenceInputSerializer(serializers.Serializer):
-    concurrent_users = opt(I(min_value=1, max_value=w.MAX_USERS, allow_null=True,
-                             help_text="active streams; required in size mode"))
+    concurrent_users = opt(
+        I(
+            min_value=1,
+            max_value=w.MAX_USERS,
+            allow_null=True,
+            help_text="active streams; required in size mode",
+        )
+    )
     prompt_tokens = opt(I(min_value=1, max_value=10_000_000, help_text="default 1024"))
     output_tokens = opt(I(min_value=1, max_value=10_000_000, help_text="default 256"))
     target_tokens_per_s_per_user = opt(F(min_value=0, max_value=100000, help_text="default 10"))
     target_ttft_s = opt(F(min_value=0, max_value=86400, help_text="seconds; default 2.0"))
-    kv_cache_precision = opt(serializers.ChoiceField(
-        choices=w.KV_PRECISIONS, allow_null=True,
-        help_text="default fp8 with fp8 weights, else bf16"))
-    requests_per_s = opt(F(min_value=0, max_value=1e9, allow_null=True,
-                           help_text="informative only"))
+    kv_cache_precision = opt(
+        serializers.ChoiceField(
+            choices=w.KV_PRECISIONS,
+            allow_null=True,
+            help_text="default fp8 with fp8 weights, else bf16",
+        )
+    )
+    requests_per_s = opt(
+        F(min_value=0, max_value=1e9, allow_null=True, help_text="informative only")
+    )
 
 
 def _assumption_field(name: str) -> serializers.Field:
@@ -83,11 +109,15 @@ def _assumption_field(name: str) -> serializers.Field:
     return opt(kind(min_value=low, max_value=high, help_text=f"default {default}"))
 
 
-AssumptionsSerializer = type("AssumptionsSerializer", (serializers.Serializer,), {
-    "__doc__": "Overrides of the engine's assumptions (docs/sizing-engine.md); unknown names "
-               "are errors.",
-    **{name: _assumption_field(name) for name in w.ASSUMPTION_LIMITS},
-})
+AssumptionsSerializer = type(
+    "AssumptionsSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "Overrides of the engine's assumptions (docs/sizing-engine.md); unknown names "
+        "are errors.",
+        **{name: _assumption_field(name) for name in w.ASSUMPTION_LIMITS},
+    },
+)
 
 
 class WorkloadSerializer(serializers.Serializer):
@@ -99,13 +129,22 @@ class WorkloadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=w.KINDS)
     model = opt(S(help_text="model library slug, e.g. llama-2-70b (see /api/v1/catalog/models/)"))
     custom_model = opt(CustomModelSerializer())
-    precision = opt(serializers.ChoiceField(
-        choices=w.PRECISIONS, help_text="default bf16; training: bf16, fp16, fp8 only"))
+    precision = opt(
+        serializers.ChoiceField(
+            choices=w.PRECISIONS, help_text="default bf16; training: bf16, fp16, fp8 only"
+        )
+    )
     training = opt(TrainingInputSerializer(help_text="required for training kinds"))
     inference = opt(InferenceInputSerializer(help_text="required for inference in size mode"))
     gpu = opt(S(help_text="'auto' (default) or a GPU slug (see /api/v1/catalog/gpus/)"))
-    nodes = opt(I(min_value=1, max_value=100_000, allow_null=True,
-                  help_text="a fixed node count selects capacity mode"))
+    nodes = opt(
+        I(
+            min_value=1,
+            max_value=100_000,
+            allow_null=True,
+            help_text="a fixed node count selects capacity mode",
+        )
+    )
     gpus_per_node = opt(I(min_value=1, max_value=64, allow_null=True))
     node_profile = opt(S(allow_null=True, help_text="hpc-ai-ib, ethernet-virtual, ovx-l40s"))
     fabric = opt(serializers.ChoiceField(choices=(*w.FABRICS, "auto")))
@@ -117,6 +156,7 @@ class WorkloadSerializer(serializers.Serializer):
 
 
 # --- output --------------------------------------------------------------------------------
+
 
 class ModelRefSerializer(serializers.Serializer):
     slug = S(help_text="`custom` for a custom model")
@@ -177,15 +217,30 @@ class InferenceResultSerializer(serializers.Serializer):
 
 
 MEMORY_KEYS = (
-    "gpu_memory_gb", "usable_gb_per_gpu", "model_states_gb", "activations_gb", "logits_gb",
-    "overhead_gb", "weights_gb", "weights_per_gpu_gb", "kv_cache_gb", "kv_cache_per_gpu_gb",
-    "kv_bytes_per_token", "workspace_gb_per_gpu", "total_per_gpu_gb", "node_system_memory_gb",
+    "gpu_memory_gb",
+    "usable_gb_per_gpu",
+    "model_states_gb",
+    "activations_gb",
+    "logits_gb",
+    "overhead_gb",
+    "weights_gb",
+    "weights_per_gpu_gb",
+    "kv_cache_gb",
+    "kv_cache_per_gpu_gb",
+    "kv_bytes_per_token",
+    "workspace_gb_per_gpu",
+    "total_per_gpu_gb",
+    "node_system_memory_gb",
     "node_gpu_memory_gb",
 )
-MemorySerializer = type("MemorySerializer", (serializers.Serializer,), {
-    "__doc__": "GB per GPU and per node; training and inference report different keys.",
-    **{key: opt(F()) for key in MEMORY_KEYS},
-})
+MemorySerializer = type(
+    "MemorySerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "GB per GPU and per node; training and inference report different keys.",
+        **{key: opt(F()) for key in MEMORY_KEYS},
+    },
+)
 
 
 class NodeSerializer(serializers.Serializer):
@@ -275,7 +330,8 @@ class BomLineSerializer(serializers.Serializer):
     description = S()
     quantity = I(min_value=1)
     section = serializers.ChoiceField(
-        choices=["compute", "fabric", "management", "software", "services"])
+        choices=["compute", "fabric", "management", "software", "services"]
+    )
     reason = S(allow_blank=True)
 
 

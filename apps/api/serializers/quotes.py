@@ -1,5 +1,6 @@
 """Quotes, their lines, their PDF document, and the requests that create and send them.
 Money is a decimal string in the quote's currency."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -16,8 +17,18 @@ from .sizing import WorkloadField
 class QuoteLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = QuoteLine
-        fields = ["id", "position", "section", "part_number", "description", "quantity",
-                  "unit_price", "discount_percent", "line_total", "reason"]
+        fields = [
+            "id",
+            "position",
+            "section",
+            "part_number",
+            "description",
+            "quantity",
+            "unit_price",
+            "discount_percent",
+            "line_total",
+            "reason",
+        ]
 
 
 class QuoteSerializer(serializers.ModelSerializer):
@@ -30,17 +41,39 @@ class QuoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Quote
-        fields = ["id", "number", "revision", "reference", "status", "scenario", "previous",
-                  "customer_company", "customer_contact", "customer_email", "price_book",
-                  "currency", "is_sample", "valid_until", "discount_percent", "subtotal",
-                  "discount_amount", "total", "engine_version", "owner", "created_at",
-                  "updated_at", "sent_at", "decided_at"]
+        fields = [
+            "id",
+            "number",
+            "revision",
+            "reference",
+            "status",
+            "scenario",
+            "previous",
+            "customer_company",
+            "customer_contact",
+            "customer_email",
+            "price_book",
+            "currency",
+            "is_sample",
+            "valid_until",
+            "discount_percent",
+            "subtotal",
+            "discount_amount",
+            "total",
+            "engine_version",
+            "owner",
+            "created_at",
+            "updated_at",
+            "sent_at",
+            "decided_at",
+        ]
 
 
 class QuoteDetailSerializer(QuoteSerializer):
     lines = QuoteLineSerializer(many=True, read_only=True)
     pdf_status = serializers.SerializerMethodField(
-        help_text="status of the PDF document, null until requested (POST …/pdf/)")
+        help_text="status of the PDF document, null until requested (POST …/pdf/)"
+    )
 
     class Meta(QuoteSerializer.Meta):
         fields = [*QuoteSerializer.Meta.fields, "terms", "notes", "pdf_status", "lines"]
@@ -55,10 +88,12 @@ class QuoteDetailSerializer(QuoteSerializer):
 
 class QuoteFilter(serializers.Serializer):
     status = serializers.ChoiceField(choices=QuoteStatus.choices, required=False)
-    customer = serializers.CharField(required=False, max_length=100,
-                                     help_text="substring of the customer company or contact")
-    mine = serializers.BooleanField(required=False, default=False,
-                                    help_text="only quotes the caller owns")
+    customer = serializers.CharField(
+        required=False, max_length=100, help_text="substring of the customer company or contact"
+    )
+    mine = serializers.BooleanField(
+        required=False, default=False, help_text="only quotes the caller owns"
+    )
 
 
 class QuoteCreateSerializer(serializers.Serializer):
@@ -67,33 +102,43 @@ class QuoteCreateSerializer(serializers.Serializer):
 
     scenario = serializers.IntegerField(required=False, min_value=1)
     workload = WorkloadField(required=False)
-    scenario_name = serializers.CharField(required=False, max_length=200,
-                                          help_text="for a workload; default 'API quote'")
+    scenario_name = serializers.CharField(
+        required=False, max_length=200, help_text="for a workload; default 'API quote'"
+    )
     customer_company = serializers.CharField(max_length=200)
     customer_contact = serializers.CharField(max_length=200)
     customer_email = serializers.EmailField(max_length=254)
     price_book = serializers.CharField(
-        required=False, max_length=40,
-        help_text="price book code; default the current one (see /api/v1/catalog/price-books/)")
-    valid_until = serializers.DateField(required=False,
-                                        help_text="default 30 days ahead; at most 365")
+        required=False,
+        max_length=40,
+        help_text="price book code; default the current one (see /api/v1/catalog/price-books/)",
+    )
+    valid_until = serializers.DateField(
+        required=False, help_text="default 30 days ahead; at most 365"
+    )
     discount_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100"),
-        required=False)
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        required=False,
+    )
     terms = serializers.CharField(required=False, max_length=10000, allow_blank=True)
     notes = serializers.CharField(required=False, max_length=5000, allow_blank=True)
 
     def validate(self, attrs: dict) -> dict:
         if ("scenario" in attrs) == ("workload" in attrs):
             raise serializers.ValidationError(
-                {"scenario": ["Give either scenario or workload, not both."]})
+                {"scenario": ["Give either scenario or workload, not both."]}
+            )
         return attrs
 
 
 class SendResultSerializer(serializers.Serializer):
     quote = QuoteDetailSerializer()
     share_url = serializers.URLField(
-        help_text="the customer's link; shown only in this answer (only its hash is kept)")
+        help_text="the customer's link; shown only in this answer (only its hash is kept)"
+    )
 
 
 class PdfJobSerializer(serializers.ModelSerializer):
@@ -102,8 +147,18 @@ class PdfJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PdfJob
-        fields = ["quote", "status", "attempts", "error", "pages", "file_size", "sha256",
-                  "requested_at", "finished_at", "download_url"]
+        fields = [
+            "quote",
+            "status",
+            "attempts",
+            "error",
+            "pages",
+            "file_size",
+            "sha256",
+            "requested_at",
+            "finished_at",
+            "download_url",
+        ]
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download_url(self, obj: PdfJob) -> str | None:

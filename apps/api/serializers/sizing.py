@@ -1,4 +1,5 @@
 """Sizing runs and saved scenarios."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,17 +41,21 @@ class SizingResultField(serializers.JSONField):
 
 class SizingQuery(serializers.Serializer):
     price_book = serializers.CharField(
-        required=False, max_length=40,
+        required=False,
+        max_length=40,
         help_text="a price book code (see /api/v1/catalog/price-books/): the automatic GPU "
-                  "choice then ranks candidates by list price instead of GPU count — the CLI's "
-                  "--price-book")
+        "choice then ranks candidates by list price instead of GPU count — the CLI's "
+        "--price-book",
+    )
 
 
 class ScenarioFilter(serializers.Serializer):
-    search = serializers.CharField(required=False, max_length=100,
-                                   help_text="substring of the name")
-    mine = serializers.BooleanField(required=False, default=False,
-                                    help_text="only the caller's own scenarios")
+    search = serializers.CharField(
+        required=False, max_length=100, help_text="substring of the name"
+    )
+    mine = serializers.BooleanField(
+        required=False, default=False, help_text="only the caller's own scenarios"
+    )
 
 
 class ScenarioSerializer(serializers.ModelSerializer):
@@ -66,8 +71,20 @@ class ScenarioSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Scenario
-        fields = ["id", "name", "owner", "organization", "kind", "model", "gpu", "gpu_count",
-                  "node_count", "engine_version", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "owner",
+            "organization",
+            "kind",
+            "model",
+            "gpu",
+            "gpu_count",
+            "node_count",
+            "engine_version",
+            "created_at",
+            "updated_at",
+        ]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_kind(self, obj: Scenario) -> str | None:

@@ -1,5 +1,6 @@
 """GET /api/v1/catalog/…: parts, GPUs, platforms, the model library and the price books the
 caller may use (those valid today), with their prices. Read only; any authenticated caller."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,8 +34,9 @@ class PartViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action != "list":
             return catalog_selectors.part_list()
         params = query(self.request, s.PartFilter)
-        parts = catalog_selectors.part_list(search=params.get("search", ""),
-                                            category=params.get("category", ""))
+        parts = catalog_selectors.part_list(
+            search=params.get("search", ""), category=params.get("category", "")
+        )
         if params.get("orderable") is not None:
             parts = parts.filter(orderable=params["orderable"])
         return parts

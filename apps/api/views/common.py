@@ -1,4 +1,5 @@
 """Helpers shared by the API views."""
+
 from __future__ import annotations
 
 from typing import Any

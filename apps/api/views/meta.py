@@ -1,5 +1,6 @@
 """GET /api/v1/me/: who the credentials belong to — the first call to try with a new token
 (and the benchmark's trivial authenticated endpoint)."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
@@ -22,8 +23,10 @@ class MeSerializer(serializers.Serializer):
     token_name = serializers.CharField(allow_null=True)
     token_scope = serializers.CharField(allow_null=True)
     token_expires_at = serializers.DateTimeField(allow_null=True)
-    rate_limits = serializers.DictField(child=serializers.CharField(allow_null=True),
-                                        help_text="requests per period, by throttle scope")
+    rate_limits = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        help_text="requests per period, by throttle scope",
+    )
 
 
 class MeApi(APIView):
@@ -32,14 +35,18 @@ class MeApi(APIView):
         user, token = request.user, request.auth
         org = user.organization
         is_token = isinstance(token, ApiToken)
-        return Response(MeSerializer({
-            "username": user.get_username(),
-            "organization": org.slug if org else None,
-            "organization_kind": org.kind if org else None,
-            "role": user.role,
-            "auth": "token" if is_token else "session",
-            "token_name": token.name if is_token else None,
-            "token_scope": token.scope if is_token else None,
-            "token_expires_at": token.expires_at if is_token else None,
-            "rate_limits": {k: v for k, v in rates().items() if k != "anon"},
-        }).data)
+        return Response(
+            MeSerializer(
+                {
+                    "username": user.get_username(),
+                    "organization": org.slug if org else None,
+                    "organization_kind": org.kind if org else None,
+                    "role": user.role,
+                    "auth": "token" if is_token else "session",
+                    "token_name": token.name if is_token else None,
+                    "token_scope": token.scope if is_token else None,
+                    "token_expires_at": token.expires_at if is_token else None,
+                    "rate_limits": {k: v for k, v in rates().items() if k != "anon"},
+                }
+            ).data
+        )

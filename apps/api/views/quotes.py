@@ -1,6 +1,7 @@
 """/api/v1/quotes/: create (from a saved scenario or straight from a workload, with
 `Idempotency-Key`), list, retrieve, revise, send (answers the customer's link), and the PDF
 document: request it, poll its status, download it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,24 +42,34 @@ from .common import query
 from .sizing import _int_or_404, _valid, price_book_or_400
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
-    HEADER, str, OpenApiParameter.HEADER, required=False,
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
     description="Any unique string (a UUID) per intended quote, kept 24 h per token: a retry "
-                "with the same key and body returns the first answer (header "
-                "`Idempotent-Replayed: true`) instead of a second quote; the same key with "
-                "another body answers 422 `idempotency_key_reused`.")
+    "with the same key and body returns the first answer (header "
+    "`Idempotent-Replayed: true`) instead of a second quote; the same key with "
+    "another body answers 422 `idempotency_key_reused`.",
+)
 SQL_BIGINT_MAX = 2**63 - 1
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[QuoteFilter], description=(
-        "The latest revision of each quote of the caller's organization, newest first.")),
+    list=extend_schema(
+        parameters=[QuoteFilter],
+        description=(
+            "The latest revision of each quote of the caller's organization, newest first."
+        ),
+    ),
     retrieve=extend_schema(description="One revision, with its lines."),
     create=extend_schema(
-        request=QuoteCreateSerializer, parameters=[IDEMPOTENCY_PARAMETER],
+        request=QuoteCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses={201: QuoteDetailSerializer},
         description="A draft quote (revision A) priced with a price book, from a saved "
-                    "scenario (`scenario`) or from a workload sized and saved as a new "
-                    "scenario (`workload`)."),
+        "scenario (`scenario`) or from a workload sized and saved as a new "
+        "scenario (`workload`).",
+    ),
 )
 class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Quotes of the caller's organization."""
@@ -67,17 +78,25 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     throttle_classes = [ReadWriteThrottle, SizingThrottle]
     engine_actions = {"create"}
     lookup_value_regex = r"[0-9]+"
-    extra_error_codes = {"create": ["409", "422"], "revise": ["409"], "send": ["409"],
-                         "pdf": ["409"], "pdf_download": ["409"]}
+    extra_error_codes = {
+        "create": ["409", "422"],
+        "revise": ["409"],
+        "send": ["409"],
+        "pdf": ["409"],
+        "pdf_download": ["409"],
+    }
 
     def get_serializer_class(self) -> Any:
         return QuoteSerializer if self.action == "list" else QuoteDetailSerializer
 
     def get_queryset(self) -> QuerySet[Quote]:
         params = query(self.request, QuoteFilter) if self.action == "list" else {}
-        return selectors.quote_list(self.request.user, mine=params.get("mine", False),
-                                    status=params.get("status", ""),
-                                    customer=params.get("customer", ""))
+        return selectors.quote_list(
+            self.request.user,
+            mine=params.get("mine", False),
+            status=params.get("status", ""),
+            customer=params.get("customer", ""),
+        )
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(QuoteDetailSerializer(_quote_or_404(request, pk)).data)
@@ -89,37 +108,54 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _create(self, request: Request, data: dict[str, Any]) -> tuple[Response, Quote]:
         book = price_book_or_400(data.get("price_book")) or catalog_selectors.price_book_current()
         if book is None:
-            raise ApiError(400, "validation_error", "No price book is valid today.",
-                           {"price_book": ["No price book is valid today."]})
-        extra = {k: data[k] for k in ("valid_until", "discount_percent", "terms", "notes")
-                 if k in data}
+            raise ApiError(
+                400,
+                "validation_error",
+                "No price book is valid today.",
+                {"price_book": ["No price book is valid today."]},
+            )
+        extra = {
+            k: data[k] for k in ("valid_until", "discount_percent", "terms", "notes") if k in data
+        }
         with transaction.atomic():  # a refused quote leaves no scenario behind
             scenario = self._scenario(request, data)
             try:
                 quote = services.quote_create_from_scenario(
-                    user=request.user, scenario=scenario, price_book=book,
+                    user=request.user,
+                    scenario=scenario,
+                    price_book=book,
                     customer_company=data["customer_company"],
                     customer_contact=data["customer_contact"],
-                    customer_email=data["customer_email"], **extra)
+                    customer_email=data["customer_email"],
+                    **extra,
+                )
             except ApplicationError as exc:
                 raise application_error(exc) from None
         body = QuoteDetailSerializer(quote).data
-        return Response(body, status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/quotes/{quote.pk}/"}), quote
+        return Response(
+            body,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/api/v1/quotes/{quote.pk}/"},
+        ), quote
 
     def _scenario(self, request: Request, data: dict[str, Any]) -> Scenario:
         if "workload" in data:
             try:
                 return sizing_services.scenario_create(
-                    user=request.user, name=data.get("scenario_name") or "API quote",
-                    inputs=data["workload"])
+                    user=request.user,
+                    name=data.get("scenario_name") or "API quote",
+                    inputs=data["workload"],
+                )
             except ApplicationError as exc:
                 raise application_error(exc, prefix="workload") from None
         return _visible_scenario(request, data["scenario"])
 
-    @extend_schema(request=None, responses={201: QuoteDetailSerializer},
-                   description="A new draft revision (B, C, …) of a sent, rejected or expired "
-                               "quote; the revision revised stays unchanged. 409 otherwise.")
+    @extend_schema(
+        request=None,
+        responses={201: QuoteDetailSerializer},
+        description="A new draft revision (B, C, …) of a sent, rejected or expired "
+        "quote; the revision revised stays unchanged. 409 otherwise.",
+    )
     @action(detail=True, methods=["post"])
     def revise(self, request: Request, pk: str) -> Response:
         quote = _quote_or_404(request, pk)
@@ -129,10 +165,13 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise application_error(exc, status_code=409, code="conflict") from None
         return Response(QuoteDetailSerializer(new).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: SendResultSerializer},
-                   description="Send a draft: it becomes immutable, the PDF document is "
-                               "requested, and the customer's link is answered — only here, "
-                               "once. 409 unless the quote is a draft.")
+    @extend_schema(
+        request=None,
+        responses={200: SendResultSerializer},
+        description="Send a draft: it becomes immutable, the PDF document is "
+        "requested, and the customer's link is answered — only here, "
+        "once. 409 unless the quote is a draft.",
+    )
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: str) -> Response:
         quote = _quote_or_404(request, pk)
@@ -144,43 +183,60 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body = {"quote": QuoteDetailSerializer(quote).data, "share_url": share_url}
         return Response(body, headers={"Cache-Control": "no-store"})
 
-    @extend_schema(methods=["GET"], request=None, responses={200: PdfJobSerializer},
-                   description="The PDF document's status (poll until `ready`, then follow "
-                               "`download_url`); 404 until it was requested.")
-    @extend_schema(methods=["POST"], request=None, responses={202: PdfJobSerializer},
-                   description="Ask for the revision's PDF document (sent quotes only; 409 for "
-                               "a draft). Asking again answers the same job; a failed job is "
-                               "queued again.")
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: PdfJobSerializer},
+        description="The PDF document's status (poll until `ready`, then follow "
+        "`download_url`); 404 until it was requested.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        responses={202: PdfJobSerializer},
+        description="Ask for the revision's PDF document (sent quotes only; 409 for "
+        "a draft). Asking again answers the same job; a failed job is "
+        "queued again.",
+    )
     @action(detail=True, methods=["get", "post"])
     def pdf(self, request: Request, pk: str) -> Response:
         quote = _quote_or_404(request, pk)
         if request.method == "GET":
-            return Response(PdfJobSerializer(_job_or_404(quote),
-                                             context={"request": request}).data)
+            return Response(PdfJobSerializer(_job_or_404(quote), context={"request": request}).data)
         try:
             job = services.pdf_job_request(user=request.user, quote=quote)
         except ApplicationError as exc:
             raise application_error(exc, status_code=409, code="conflict") from None
         job.refresh_from_db()  # an eager worker may have rendered it already
-        return Response(PdfJobSerializer(job, context={"request": request}).data,
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(
+            PdfJobSerializer(job, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
-    @extend_schema(request=None,
-                   responses={(200, "application/pdf"): OpenApiTypes.BINARY},
-                   description="The PDF document (`Content-Disposition: attachment`). 404 "
-                               "until requested, 409 `pdf_not_ready` while it renders.")
+    @extend_schema(
+        request=None,
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        description="The PDF document (`Content-Disposition: attachment`). 404 "
+        "until requested, 409 `pdf_not_ready` while it renders.",
+    )
     @action(detail=True, methods=["get"], url_path="pdf/download", url_name="pdf-download")
     def pdf_download(self, request: Request, pk: str) -> FileResponse:
         quote = _quote_or_404(request, pk)
         job = _job_or_404(quote)
         path = Path(settings.MEDIA_ROOT) / job.file_name if job.file_name else None
         if job.status != PdfJobStatus.READY or path is None or not path.is_file():
-            raise ApiError(409, "pdf_not_ready",
-                           f"The document is not ready (status: {job.status}); poll "
-                           f"/api/v1/quotes/{quote.pk}/pdf/.")
-        response = FileResponse(path.open("rb"), as_attachment=True,
-                                content_type="application/pdf",
-                                filename=f"{quote.number}-{quote.revision}.pdf")
+            raise ApiError(
+                409,
+                "pdf_not_ready",
+                f"The document is not ready (status: {job.status}); poll "
+                f"/api/v1/quotes/{quote.pk}/pdf/.",
+            )
+        response = FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            content_type="application/pdf",
+            filename=f"{quote.number}-{quote.revision}.pdf",
+        )
         response["Cache-Control"] = "private, no-store"
         return response
 
@@ -192,16 +248,24 @@ def _quote_or_404(request: Request, pk: Any) -> Quote:
 def _job_or_404(quote: Quote) -> PdfJob:
     job = selectors.pdf_job_for(quote)
     if job is None:
-        raise ApiError(404, "not_found",
-                       "No document was requested for this quote; POST to this URL first.")
+        raise ApiError(
+            404, "not_found", "No document was requested for this quote; POST to this URL first."
+        )
     return job
 
 
 def _visible_scenario(request: Request, pk: int) -> Scenario:
     """A scenario named in the body: one the caller may see, else a field error (400)."""
-    scenario = (sizing_selectors.scenario_list(request.user).filter(pk=pk).first()
-                if pk <= SQL_BIGINT_MAX else None)
+    scenario = (
+        sizing_selectors.scenario_list(request.user).filter(pk=pk).first()
+        if pk <= SQL_BIGINT_MAX
+        else None
+    )
     if scenario is None:
-        raise ApiError(400, "validation_error", "No such scenario.",
-                       {"scenario": ["No such scenario in your organization."]})
+        raise ApiError(
+            400,
+            "validation_error",
+            "No such scenario.",
+            {"scenario": ["No such scenario in your organization."]},
+        )
     return scenario

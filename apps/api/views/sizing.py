@@ -1,5 +1,6 @@
 """POST /api/v1/sizing/ (a workload in, the engine's full result out — the same as
 `manage.py size`) and /api/v1/scenarios/ (saved sizings: CRUD and run again)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,7 +35,10 @@ from ..throttles import ReadWriteThrottle, SizingThrottle
 from .common import query
 
 ONE_NODE_INFERENCE = {
-    "kind": "inference", "model": "llama-2-70b", "gpu": "h100-pcie-80gb", "nodes": 1,
+    "kind": "inference",
+    "model": "llama-2-70b",
+    "gpu": "h100-pcie-80gb",
+    "nodes": 1,
     "inference": {"concurrent_users": 100, "prompt_tokens": 1000, "output_tokens": 300},
 }
 
@@ -45,8 +49,12 @@ def price_book_or_400(code: str | None, field: str = "price_book") -> PriceBook 
         return None
     book = quote_selectors.price_books_available().filter(code=code).first()
     if book is None:
-        raise ApiError(400, "validation_error", f"No price book {code!r} is valid today.",
-                       {field: ["Unknown price book, or not valid today."]})
+        raise ApiError(
+            400,
+            "validation_error",
+            f"No price book {code!r} is valid today.",
+            {field: ["Unknown price book, or not valid today."]},
+        )
     return book
 
 
@@ -57,14 +65,19 @@ class SizingApi(APIView):
     read_only_ok = True  # a computation: read-only tokens may size
 
     @extend_schema(
-        operation_id="sizing_run", tags=["sizing"], request=WorkloadSerializer,
-        parameters=[SizingQuery], responses={200: SizingResultSerializer},
-        examples=[OpenApiExample("One-node inference", value=ONE_NODE_INFERENCE,
-                                 request_only=True)],
+        operation_id="sizing_run",
+        tags=["sizing"],
+        request=WorkloadSerializer,
+        parameters=[SizingQuery],
+        responses={200: SizingResultSerializer},
+        examples=[
+            OpenApiExample("One-node inference", value=ONE_NODE_INFERENCE, request_only=True)
+        ],
         description="The body is a workload exactly as `manage.py size` reads it; the answer "
-                    "is the engine's full result (docs/sizing-engine.md). Invalid or impossible "
-                    "workloads answer 400 with the engine's messages keyed by dotted field "
-                    "path (`inference.concurrent_users`). Read-only tokens may call it.")
+        "is the engine's full result (docs/sizing-engine.md). Invalid or impossible "
+        "workloads answer 400 with the engine's messages keyed by dotted field "
+        "path (`inference.concurrent_users`). Read-only tokens may call it.",
+    )
     def post(self, request: Request) -> Response:
         book = price_book_or_400(query(request, SizingQuery).get("price_book"))
         try:
@@ -89,19 +102,29 @@ def _int_or_404(pk: Any) -> int:
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[ScenarioFilter], description=(
-        "Scenarios of the caller's organization, newest first (headline figures only).")),
+    list=extend_schema(
+        parameters=[ScenarioFilter],
+        description=(
+            "Scenarios of the caller's organization, newest first (headline figures only)."
+        ),
+    ),
     retrieve=extend_schema(description="A scenario with its inputs and full result."),
-    create=extend_schema(request=ScenarioCreateSerializer,
-                         responses={201: ScenarioDetailSerializer},
-                         description="Size `inputs` and save the result. 400 with "
-                                     "`inputs.<path>` messages when the engine refuses them."),
+    create=extend_schema(
+        request=ScenarioCreateSerializer,
+        responses={201: ScenarioDetailSerializer},
+        description="Size `inputs` and save the result. 400 with "
+        "`inputs.<path>` messages when the engine refuses them.",
+    ),
     partial_update=extend_schema(
-        request=ScenarioUpdateSerializer, responses={200: ScenarioDetailSerializer},
+        request=ScenarioUpdateSerializer,
+        responses={200: ScenarioDetailSerializer},
         description="Rename, and/or replace the inputs (sized again). Owner or an admin "
-                    "of the organization only (403 for colleagues)."),
-    destroy=extend_schema(description="Delete; 409 while quotes point at the scenario. "
-                                      "Owner or an admin of the organization only."),
+        "of the organization only (403 for colleagues).",
+    ),
+    destroy=extend_schema(
+        description="Delete; 409 while quotes point at the scenario. "
+        "Owner or an admin of the organization only."
+    ),
 )
 class ScenarioViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Saved sizings of the caller's organization."""
@@ -117,8 +140,9 @@ class ScenarioViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Scenario]:
         params = query(self.request, ScenarioFilter) if self.action == "list" else {}
-        return selectors.scenario_list(self.request.user, mine=params.get("mine", False),
-                                       search=params.get("search", ""))
+        return selectors.scenario_list(
+            self.request.user, mine=params.get("mine", False), search=params.get("search", "")
+        )
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(ScenarioDetailSerializer(_scenario_or_404(request, pk)).data)
@@ -126,8 +150,9 @@ class ScenarioViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = _valid(ScenarioCreateSerializer, request.data)
         try:
-            scenario = services.scenario_create(user=request.user, name=data["name"],
-                                                inputs=data["inputs"])
+            scenario = services.scenario_create(
+                user=request.user, name=data["name"], inputs=data["inputs"]
+            )
         except ApplicationError as exc:
             raise application_error(exc, prefix="inputs") from None
         return Response(ScenarioDetailSerializer(scenario).data, status=status.HTTP_201_CREATED)
@@ -136,8 +161,9 @@ class ScenarioViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         scenario = self._changeable(request, pk)
         data = _valid(ScenarioUpdateSerializer, request.data)
         try:
-            scenario = services.scenario_update(scenario=scenario, name=data.get("name"),
-                                                inputs=data.get("inputs"))
+            scenario = services.scenario_update(
+                scenario=scenario, name=data.get("name"), inputs=data.get("inputs")
+            )
         except ApplicationError as exc:
             raise application_error(exc, prefix="inputs") from None
         return Response(ScenarioDetailSerializer(scenario).data)
@@ -150,32 +176,42 @@ class ScenarioViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise application_error(exc, status_code=409, code="conflict") from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses={200: ScenarioDetailSerializer},
-                   description="Size the saved inputs again with the current engine and "
-                               "catalog and keep the new result. Owner or an admin only.")
+    @extend_schema(
+        request=None,
+        responses={200: ScenarioDetailSerializer},
+        description="Size the saved inputs again with the current engine and "
+        "catalog and keep the new result. Owner or an admin only.",
+    )
     @action(detail=True, methods=["post"])
     def run(self, request: Request, pk: str) -> Response:
         scenario = self._changeable(request, pk)
         try:
             scenario = services.scenario_rerun(scenario=scenario)
         except ApplicationError as exc:
-            raise application_error(exc, status_code=409, code="conflict",
-                                    prefix="inputs") from None
+            raise application_error(
+                exc, status_code=409, code="conflict", prefix="inputs"
+            ) from None
         return Response(ScenarioDetailSerializer(scenario).data)
 
     def _changeable(self, request: Request, pk: str) -> Scenario:
         scenario = _scenario_or_404(request, pk)
         if not selectors.scenario_can_change(request.user, scenario):
-            raise ApiError(403, "permission_denied",
-                           "Only the scenario's owner or an admin of its organization may "
-                           "change it.")
+            raise ApiError(
+                403,
+                "permission_denied",
+                "Only the scenario's owner or an admin of its organization may change it.",
+            )
         return scenario
 
 
 def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ApiError(400, "validation_error", "The body must be a JSON object.",
-                       {"__all__": ["must be a JSON object"]})
+        raise ApiError(
+            400,
+            "validation_error",
+            "The body must be a JSON object.",
+            {"__all__": ["must be a JSON object"]},
+        )
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

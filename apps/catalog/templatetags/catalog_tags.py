@@ -1,4 +1,5 @@
 """Display helpers of the catalog pages."""
+
 from decimal import Decimal
 
 from django import template

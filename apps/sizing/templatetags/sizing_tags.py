@@ -1,5 +1,6 @@
 """Template helpers of the sizing pages: the server-drawn SVGs, number formats, and the
 "Create quote" link that exists only once the quotes app provides its URL."""
+
 from __future__ import annotations
 
 from decimal import Decimal

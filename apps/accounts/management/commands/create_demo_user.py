@@ -1,4 +1,5 @@
 """Create (or refresh) the demo sales login and print it. Used by scripts/start.sh."""
+
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser

@@ -1,4 +1,5 @@
 """Shared output of the catalog import commands (thin: the work is in services)."""
+
 from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,6 +16,7 @@ def run_import(command: BaseCommand, do_import: Callable[[], ImportReport]) -> N
             command.stderr.write(str(error))
         raise CommandError(exc.message) from exc
     for label, c in report.counts.items():
-        command.stdout.write(f"{label}: {c.created} created, {c.updated} updated, "
-                             f"{c.unchanged} unchanged")
+        command.stdout.write(
+            f"{label}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
+        )
     command.stdout.write(command.style.SUCCESS(f"Imported; {report.changed} row(s) changed."))

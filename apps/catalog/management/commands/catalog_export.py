@@ -1,4 +1,5 @@
 """`manage.py catalog_export DIR`: write the catalog and price books as CSV files."""
+
 from pathlib import Path
 from typing import Any
 
@@ -15,5 +16,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         written = catalog_export(options["directory"])
-        self.stdout.write(self.style.SUCCESS(f"Wrote {len(written)} file(s) to "
-                                             f"{options['directory']}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Wrote {len(written)} file(s) to {options['directory']}.")
+        )

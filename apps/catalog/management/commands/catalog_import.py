@@ -1,4 +1,5 @@
 """`manage.py catalog_import DIR`: load the catalog CSV files (all-or-nothing)."""
+
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,10 @@ from ._report import run_import
 
 
 class Command(BaseCommand):
-    help = ("Import the catalog CSV files of DIR (schema: fixtures/catalog/README.md) in one "
-            "transaction; bad rows are listed as file:line: column: message and nothing changes.")
+    help = (
+        "Import the catalog CSV files of DIR (schema: fixtures/catalog/README.md) in one "
+        "transaction; bad rows are listed as file:line: column: message and nothing changes."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", type=Path)

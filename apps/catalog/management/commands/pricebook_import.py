@@ -1,4 +1,5 @@
 """`manage.py pricebook_import CODE FILE`: load one price list into an existing price book."""
+
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,10 @@ from ._report import run_import
 
 
 class Command(BaseCommand):
-    help = ("Import FILE (columns part_number,unit_price) into the price book CODE, which must "
-            "exist (create it with a price_books.csv row via catalog_import).")
+    help = (
+        "Import FILE (columns part_number,unit_price) into the price book CODE, which must "
+        "exist (create it with a price_books.csv row via catalog_import)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("code")

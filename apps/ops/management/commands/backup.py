@@ -1,4 +1,5 @@
 """`manage.py backup DIR` — dump the database and copy the generated documents into DIR."""
+
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,10 @@ from apps.ops.backup import BackupError, PgTarget, backup
 
 
 class Command(BaseCommand):
-    help = ("Back up the PostgreSQL database (pg_dump custom format) and the generated documents "
-            "(MEDIA_ROOT) into DIR, a new or empty directory, with a manifest of checksums.")
+    help = (
+        "Back up the PostgreSQL database (pg_dump custom format) and the generated documents "
+        "(MEDIA_ROOT) into DIR, a new or empty directory, with a manifest of checksums."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", type=Path)

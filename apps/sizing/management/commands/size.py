@@ -2,6 +2,7 @@
 
 Same input and output as the API and the wizard: see docs/sizing-engine.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("workload", help="path to a workload JSON file, or - for stdin")
         parser.add_argument("--format", choices=["json", "table"], default="json")
-        parser.add_argument("--price-book", default=None,
-                            help="price book code used only to rank the auto choice by list price")
+        parser.add_argument(
+            "--price-book",
+            default=None,
+            help="price book code used only to rank the auto choice by list price",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         data = self._load(options["workload"])

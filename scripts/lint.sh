@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# House-style gates, run by .ci/run before the tests; any finding fails the run.
+# ruff format (the formatter is the style), ruff check (rule set in pyproject.toml [tool.ruff.lint])
+# and mypy --strict on the framework-free engine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin
+$PY/ruff format --check --quiet . || { echo "lint: run '.venv/bin/ruff format .'" >&2; exit 1; }
+$PY/ruff check --quiet .
+$PY/mypy --strict apps/sizing/engine
+echo "lint: ruff format, ruff check and mypy passed"
