@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin
+[ -x "$PY/python" ] || ./scripts/install.sh
 $PY/ruff format --check --quiet . || { echo "lint: run '.venv/bin/ruff format .'" >&2; exit 1; }
 $PY/ruff check --quiet .
 $PY/mypy --strict apps/sizing/engine
