@@ -1,7 +1,8 @@
 """Benchmark the sizing engine: median and p95 time per sizing (prints figures; not a test).
 
 Run: python bench/bench_engine.py
-Targets (2-core box): one-node < 5 ms, 512-node < 50 ms, auto over all GPUs and fabrics < 100 ms.
+Targets (2-core box): one-node < 5 ms, 512-node < 50 ms, auto over all GPUs and fabrics < 100 ms,
+and 4,096 nodes <= 15x the one-node sizing measured in the same run (issue 16).
 """
 
 from __future__ import annotations
@@ -34,6 +35,17 @@ CASES: dict[str, tuple[dict[str, Any], float, int]] = {
         50.0,
         100,
     ),
+    "4096-node": (
+        {
+            "kind": "pretraining",
+            "model": "llama-3.1-405b",
+            "gpu": "h100-pcie-80gb",
+            "nodes": 4096,
+            "training": {"tokens": 15e12},
+        },
+        75.0,
+        30,
+    ),
     "auto (3 GPUs x 2 fabrics)": (
         {
             "kind": "inference",
@@ -61,14 +73,19 @@ def measure(data: dict[str, Any], runs: int) -> list[float]:
 
 def main() -> None:
     """Print median and p95 per case against its target."""
+    medians: dict[str, float] = {}
     for name, (data, target, runs) in CASES.items():
         times = sorted(measure(data, runs))
         median, p95 = statistics.median(times), times[int(0.95 * (len(times) - 1))]
+        medians[name] = median
         verdict = "OK" if median < target else "SLOW"
         print(
             f"{name:28s} median {median:7.2f} ms  p95 {p95:7.2f} ms  "
             f"target < {target:g} ms  {verdict}"
         )
+    ratio = medians["4096-node"] / medians["one-node"]
+    verdict = "OK" if ratio <= 15 else "SLOW"
+    print(f"{'4096-node / one-node':28s} ratio {ratio:6.1f}x  target <= 15x  {verdict}")
 
 
 if __name__ == "__main__":

@@ -268,13 +268,14 @@ def _switch_mgmt_cables(b: BomBuilder, plan: ClusterPlan, same_m: float, cross_m
         return next(cb.part_number for cb in yellow if cb.length_m >= length)
 
     fabrics = [plan.compute] + ([plan.dpu] if plan.dpu else [])
+    homes = set(plan.mgmt_racks)
     for fabric in fabrics:
-        for rack in fabric.leaf_racks:
-            local = rack in plan.mgmt_racks
+        local = sum(1 for rack in fabric.leaf_racks if rack in homes)
+        for count, length in ((local, same_m), (len(fabric.leaf_racks) - local, cross_m)):
             b.add(
                 "management",
-                cable_for(same_m if local else cross_m),
-                1,
+                cable_for(length),
+                count,
                 "Switch management port: short cable in the management switch's rack, "
                 "3 m from another rack.",
             )

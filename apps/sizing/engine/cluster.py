@@ -116,7 +116,11 @@ class ClusterPlan:
     @property
     def rack_units(self) -> int:
         """Rack units occupied."""
-        return sum(item.u_height for rack in self.racks for item in rack.items)
+        heights: dict[int, int] = {}
+        for rack in self.racks:
+            if id(rack.items) not in heights:
+                heights[id(rack.items)] = sum(item.u_height for item in rack.items)
+        return sum(heights[id(rack.items)] for rack in self.racks)
 
 
 def nodes_per_rack(node: NodePlan, leaf: Switch, mgmt: Switch, a: Assumptions) -> int:

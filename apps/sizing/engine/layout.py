@@ -1,7 +1,12 @@
-"""Rack elevations: which node or switch sits at which rack unit (for the wizard's drawings)."""
+"""Rack elevations: which node or switch sits at which rack unit (for the wizard's drawings).
+
+Switches are indexed by rack once (not scanned once per rack), and racks of identical contents
+share one tuple of items, so the layout stays linear in the number of racks (issue 16).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from .catalog import CatalogSnapshot, Switch
@@ -24,31 +29,51 @@ def _switch_items(top: int, entries: list[tuple[str, Switch]]) -> tuple[list[Rac
     return items, top
 
 
-def _rack_switches(
-    plan: ClusterPlan, catalog: CatalogSnapshot, index: int
-) -> list[tuple[str, Switch]]:
-    entries = [("compute_leaf", plan.compute.switch) for r in plan.compute.leaf_racks if r == index]
-    if plan.dpu is not None and index == 0:
-        entries += [("dpu_switch", plan.dpu.switch)] * plan.dpu.switches
+def _switches_by_rack(
+    plan: ClusterPlan, catalog: CatalogSnapshot
+) -> dict[int, list[tuple[str, Switch]]]:
+    """Every compute rack's switches, built in one pass over the switch lists."""
+    index: dict[int, list[tuple[str, Switch]]] = defaultdict(list)
+    for rack in plan.compute.leaf_racks:
+        index[rack].append(("compute_leaf", plan.compute.switch))
+    if plan.dpu is not None:
+        index[0] += [("dpu_switch", plan.dpu.switch)] * plan.dpu.switches
     mgmt = catalog.management_switch()
-    entries += [("management_switch", mgmt) for home in plan.mgmt_racks if home == index]
-    return entries
+    for home in plan.mgmt_racks:
+        index[home].append(("management_switch", mgmt))
+    return index
 
 
-def _compute_rack(
-    plan: ClusterPlan, catalog: CatalogSnapshot, node: NodePlan, index: int, count: int, top: int
-) -> Rack:
-    from .cluster import Rack, RackItem
+def _node_items(node: NodePlan, count: int) -> list[RackItem]:
+    from .cluster import RackItem
 
     height = node.platform.rack_units
-    items = [
+    return [
         RackItem("node", node.profile.name, node.profile.server_part_number, 1 + i * height, height)
         for i in range(count)
     ]
-    entries = _rack_switches(plan, catalog, index)
-    switch_items, _ = _switch_items(top, entries)
-    power = count * node.power_w + sum(s.power_w for _, s in entries)
-    return Rack(index + 1, "compute", tuple(items + switch_items), power)
+
+
+def build_racks(
+    catalog: CatalogSnapshot, plan: ClusterPlan, node: NodePlan, a: Assumptions
+) -> tuple[Rack, ...]:
+    """Every rack with its items at rack-unit positions and its power."""
+    from .cluster import Rack
+
+    top = a.rack_units_per_rack
+    index = _switches_by_rack(plan, catalog)
+    shared: dict[tuple[int, tuple[str, ...]], tuple[tuple[RackItem, ...], float]] = {}
+    racks = []
+    for i, count in enumerate(plan.rack_nodes):
+        entries = index.get(i, [])
+        key = (count, tuple(kind for kind, _ in entries))
+        if key not in shared:
+            switch_items, _ = _switch_items(top, entries)
+            power = count * node.power_w + sum(s.power_w for _, s in entries)
+            shared[key] = (tuple(_node_items(node, count) + switch_items), power)
+        items, power = shared[key]
+        racks.append(Rack(i + 1, "compute", items, power))
+    return tuple(racks + _network_racks(plan, a, len(racks)))
 
 
 def _network_racks(plan: ClusterPlan, a: Assumptions, first: int) -> list[Rack]:
@@ -62,12 +87,3 @@ def _network_racks(plan: ClusterPlan, a: Assumptions, first: int) -> list[Rack]:
         items, _ = _switch_items(a.rack_units_per_rack, [(k, switch) for k in chunk])
         racks.append(Rack(first + r + 1, "network", tuple(items), len(chunk) * switch.power_w))
     return racks
-
-
-def build_racks(
-    catalog: CatalogSnapshot, plan: ClusterPlan, node: NodePlan, a: Assumptions
-) -> tuple[Rack, ...]:
-    """Every rack with its items at rack-unit positions and its power."""
-    top = a.rack_units_per_rack
-    racks = [_compute_rack(plan, catalog, node, i, n, top) for i, n in enumerate(plan.rack_nodes)]
-    return tuple(racks + _network_racks(plan, a, len(racks)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .catalog import LlmModel
-from .cluster import ClusterPlan, Fabric
+from .cluster import ClusterPlan, Fabric, RackItem
 from .node import NodePlan
 from .workload import Workload
 from .workplan import GpuPlan
@@ -39,26 +39,38 @@ def _fabric_dict(f: Fabric) -> dict[str, Any]:
     }
 
 
-def _racks(cluster: ClusterPlan) -> list[dict[str, Any]]:
+def _items(items: tuple[RackItem, ...]) -> list[dict[str, Any]]:
     return [
         {
-            "index": r.index,
-            "role": r.role,
-            "power_kw": round(r.power_w / 1000, 3),
-            "nodes": r.nodes,
-            "items": [
-                {
-                    "kind": i.kind,
-                    "name": i.name,
-                    "part_number": i.part_number,
-                    "u_start": i.u_start,
-                    "u_height": i.u_height,
-                }
-                for i in r.items
-            ],
+            "kind": i.kind,
+            "name": i.name,
+            "part_number": i.part_number,
+            "u_start": i.u_start,
+            "u_height": i.u_height,
         }
-        for r in cluster.racks
+        for i in items
     ]
+
+
+def _racks(cluster: ClusterPlan) -> list[dict[str, Any]]:
+    """Rack dicts; racks sharing one items tuple (identical contents) are converted once."""
+    done: dict[int, tuple[list[dict[str, Any]], int]] = {}
+    out = []
+    for r in cluster.racks:
+        key = id(r.items)
+        if key not in done:
+            done[key] = (_items(r.items), r.nodes)
+        items, nodes = done[key]
+        out.append(
+            {
+                "index": r.index,
+                "role": r.role,
+                "power_kw": round(r.power_w / 1000, 3),
+                "nodes": nodes,
+                "items": [dict(item) for item in items],
+            }
+        )
+    return out
 
 
 def _node_dict(node: NodePlan) -> dict[str, Any]:
