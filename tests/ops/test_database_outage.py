@@ -115,7 +115,7 @@ def test_a_quote_interrupted_by_the_database_is_not_half_written(
     def fail(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    with mock.patch("apps.quotes.services._build_lines", side_effect=fail):
+    with mock.patch("apps.quotes.services.pricing.build_lines", side_effect=fail):
         response = client.post(f"/quotes/new/from-scenario/{scenario.pk}/", data)
     assert response.status_code == 503
     assert response["Retry-After"] == "5"

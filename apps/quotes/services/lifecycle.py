@@ -1,0 +1,320 @@
+"""The quote's lifecycle: create from a scenario, edit a draft, send, revise, the customer's
+decision, expiry. Every state transition is guarded here, recorded (who, when) in the quote's
+history, and made under a row lock.
+
+Rule of thumb for callers: pass plain values; a refused request raises `ApplicationError`
+with field messages, which the views turn into form errors (never a 500).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.catalog.models import PriceBook
+from apps.core.exceptions import ApplicationError
+from apps.ops.services import audit_record
+from apps.sizing.models import Scenario
+
+from ..choices import ALLOWED_TRANSITIONS, QuoteStatus
+from ..models import Quote, QuoteLine, QuoteStatusChange, ShareLink
+from . import numbering, pdf_jobs, pricing, share_links
+
+DEFAULT_VALIDITY_DAYS = 30
+MAX_VALIDITY_DAYS = 365
+REVISABLE = {QuoteStatus.SENT, QuoteStatus.REJECTED, QuoteStatus.EXPIRED}
+DEFAULT_TERMS = (
+    "Prices exclude taxes and shipping. Delivery times on request. This quote is valid until "
+    "the date shown; acceptance is subject to credit approval and the seller's standard terms "
+    "of sale."
+)
+
+
+def check_validity(valid_until: date, today: date) -> None:
+    if valid_until < today or valid_until > today + timedelta(days=MAX_VALIDITY_DAYS):
+        raise ApplicationError(
+            "bad validity",
+            {"valid_until": [f"Choose a date between today and {MAX_VALIDITY_DAYS} days ahead."]},
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Status changes
+
+
+def _record(
+    quote: Quote,
+    from_status: str,
+    to_status: str,
+    *,
+    user: Any = None,
+    actor: str = "",
+    note: str = "",
+) -> None:
+    QuoteStatusChange.objects.create(
+        quote=quote,
+        from_status=from_status,
+        to_status=to_status,
+        changed_by=user if getattr(user, "is_authenticated", False) else None,
+        actor=actor or (user.get_username() if user else "system"),
+        note=note,
+    )
+
+
+def _transition(
+    quote: Quote, to_status: str, *, user: Any = None, actor: str = "", note: str = ""
+) -> Quote:
+    """Move a (locked) quote to `to_status` if allowed, and record it."""
+    if to_status not in ALLOWED_TRANSITIONS[quote.status]:
+        raise ApplicationError(
+            f"A {quote.get_status_display().lower()} quote cannot become {to_status}.",
+            {"__all__": [f"This quote is {quote.get_status_display().lower()}."]},
+        )
+    from_status = quote.status
+    quote.status = to_status
+    quote.save(
+        update_fields=[
+            "status",
+            "updated_at",
+            "sent_at",
+            "decided_at",
+            "accepted_by_name",
+            "decision_reason",
+        ]
+    )
+    _record(quote, from_status, to_status, user=user, actor=actor, note=note)
+    return quote
+
+
+def _locked(quote: Quote) -> Quote:
+    return Quote.objects.select_for_update().select_related("price_book").get(pk=quote.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Quotes
+
+
+def quote_create_from_scenario(
+    *,
+    user: Any,
+    scenario: Scenario,
+    customer_company: str,
+    customer_contact: str,
+    customer_email: str,
+    price_book: PriceBook,
+    valid_until: date | None = None,
+    discount_percent: Any = "0",
+    terms: str = DEFAULT_TERMS,
+    notes: str = "",
+) -> Quote:
+    """Price the scenario's BoM with `price_book` into a new draft quote, revision A, with the
+    next number of the year. The scenario's inputs and result are copied onto the quote."""
+    today = timezone.localdate()
+    valid_until = valid_until or today + timedelta(days=DEFAULT_VALIDITY_DAYS)
+    check_validity(valid_until, today)
+    pricing.check_price_book(price_book, today)
+    pct = pricing.percent(discount_percent, "discount_percent")
+    bom = pricing.bom_of(scenario.result or {})
+    with transaction.atomic():
+        quote = Quote(
+            organization_id=scenario.organization_id,
+            owner=user,
+            scenario=scenario,
+            number=numbering.quote_number_next(today.year),
+            revision="A",
+            customer_company=customer_company.strip(),
+            customer_contact=customer_contact.strip(),
+            customer_email=customer_email.strip(),
+            price_book=price_book,
+            currency=price_book.currency,
+            is_sample=price_book.sample,
+            valid_until=valid_until,
+            discount_percent=pct,
+            terms=terms,
+            notes=notes,
+            sizing_inputs=scenario.inputs,
+            sizing_result=scenario.result,
+            engine_version=scenario.engine_version,
+        )
+        quote.save()
+        pricing.build_lines(quote, bom, {})
+        pricing.recompute_totals(quote)
+        quote.save(update_fields=["subtotal", "discount_amount", "total"])
+        _record(quote, "", QuoteStatus.DRAFT, user=user, note=f"from scenario {scenario.pk}")
+    return quote
+
+
+EDITABLE_FIELDS = {
+    "customer_company",
+    "customer_contact",
+    "customer_email",
+    "valid_until",
+    "discount_percent",
+    "terms",
+    "notes",
+    "price_book",
+}
+
+
+def quote_update(
+    *,
+    user: Any,
+    quote: Quote,
+    data: dict[str, Any],
+    line_discounts: dict[int, Any] | None = None,
+) -> Quote:
+    """Edit a draft: customer, validity, discounts, terms, notes; a new price book re-prices
+    every line (keeping line discounts). Sent revisions are immutable: revise them."""
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise ApplicationError(f"not editable: {', '.join(sorted(unknown))}")
+    today = timezone.localdate()
+    with transaction.atomic():
+        quote = _locked(quote)
+        if not quote.is_editable:
+            raise ApplicationError(
+                "not a draft", {"__all__": ["Only a draft can be edited; revise it instead."]}
+            )
+        old_book_id = quote.price_book_id
+        for name, value in data.items():
+            if name == "discount_percent":
+                value = pricing.percent(value, name)
+            setattr(quote, name, value.strip() if isinstance(value, str) else value)
+        check_validity(quote.valid_until, today)
+        new_book = quote.price_book_id != old_book_id
+        if new_book:
+            pricing.check_price_book(quote.price_book, today)
+            quote.currency, quote.is_sample = quote.price_book.currency, quote.price_book.sample
+        pricing.reprice_lines(
+            quote, {int(k): v for k, v in (line_discounts or {}).items()}, new_book=new_book
+        )
+        pricing.recompute_totals(quote)
+        quote.save()
+    return quote
+
+
+def quote_send(*, user: Any, quote: Quote) -> tuple[Quote, str]:
+    """Send a draft: it becomes immutable, the previous sent revision (if any) is superseded
+    and its links revoked, a share link is made (its token is returned, shown once) and the
+    PDF document is requested."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        quote = _locked(quote)
+        if quote.status == QuoteStatus.DRAFT and quote.valid_until < today:
+            raise ApplicationError(
+                "validity passed", {"valid_until": ["The validity date has passed; edit it."]}
+            )
+        quote.sent_at = timezone.now()
+        _transition(quote, QuoteStatus.SENT, user=user)
+        if quote.previous_id is not None:
+            _supersede(quote.previous_id, user=user, by=quote)
+        _link, token = share_links.share_link_create(user=user, quote=quote)
+        pdf_jobs.pdf_job_request(user=user, quote=quote)
+        audit_record("quote.sent", actor=user, obj=quote, details={"total": str(quote.total)})
+    return quote, token
+
+
+def _supersede(previous_id: int, *, user: Any, by: Quote) -> None:
+    previous = Quote.objects.select_for_update().get(pk=previous_id)
+    if previous.status == QuoteStatus.SENT:
+        _transition(previous, QuoteStatus.SUPERSEDED, user=user, note=f"by {by.reference}")
+        previous.share_links.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def quote_revise(*, user: Any, quote: Quote) -> Quote:
+    """Make the next revision (a draft copy with the next letter) of a sent, rejected or
+    expired quote; the earlier revision stays readable and unchanged."""
+    with transaction.atomic():
+        quote = _locked(quote)
+        if Quote.objects.filter(previous=quote).exists():
+            raise ApplicationError("not latest", {"__all__": ["Revise the latest revision."]})
+        if quote.status not in REVISABLE:
+            raise ApplicationError(
+                "not revisable",
+                {"__all__": [f"A {quote.get_status_display().lower()} quote cannot be revised."]},
+            )
+        lines = list(quote.lines.all())
+        new = Quote.objects.get(pk=quote.pk)
+        new.pk = None
+        new.id = None
+        new.previous = quote
+        new.revision = numbering.next_revision_letter(quote.revision)
+        new.status = QuoteStatus.DRAFT
+        new.owner = user
+        new.sent_at = new.decided_at = None
+        new.accepted_by_name = new.decision_reason = ""
+        today = timezone.localdate()
+        new.valid_until = max(quote.valid_until, today + timedelta(days=DEFAULT_VALIDITY_DAYS))
+        new._state.adding = True  # so created_at is set anew
+        new.save(force_insert=True)
+        for line in lines:
+            line.pk = None
+            line.quote = new
+        QuoteLine.objects.bulk_create(lines)
+        _record(new, "", QuoteStatus.DRAFT, user=user, note=f"revision of {quote.reference}")
+        audit_record("quote.revised", actor=user, obj=new, details={"from": quote.reference})
+    return new
+
+
+def quote_accept(*, link: ShareLink, name: str) -> Quote:
+    """The customer accepts through their link, typing their name."""
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise ApplicationError("name", {"name": ["Type your full name to accept."]})
+    return _customer_decision(link, QuoteStatus.ACCEPTED, name=name, reason="")
+
+
+def quote_reject(*, link: ShareLink, name: str = "", reason: str = "") -> Quote:
+    """The customer rejects through their link (a reason is optional)."""
+    name = " ".join(name.split())[:200]
+    return _customer_decision(link, QuoteStatus.REJECTED, name=name, reason=reason.strip()[:2000])
+
+
+def _customer_decision(link: ShareLink, to_status: str, *, name: str, reason: str) -> Quote:
+    today = timezone.localdate()
+    expired = False
+    with transaction.atomic():
+        quote = _locked(link.quote)
+        if quote.status == QuoteStatus.SENT and quote.valid_until < today:
+            _transition(quote, QuoteStatus.EXPIRED, actor="system", note="validity date passed")
+            expired = True
+        elif quote.status != QuoteStatus.SENT:
+            raise ApplicationError(
+                "decided", {"__all__": [f"This quote is {quote.get_status_display().lower()}."]}
+            )
+        else:
+            quote.decided_at = timezone.now()
+            quote.accepted_by_name = name if to_status == QuoteStatus.ACCEPTED else ""
+            quote.decision_reason = reason
+            actor = f"customer {name or '(no name given)'} via share link"
+            _transition(quote, to_status, actor=actor, note=reason)
+            ShareLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+            audit_record(
+                f"quote.{to_status}",
+                actor_label=actor[:200],
+                obj=quote,
+                details={"name": name, "reason": reason[:500], "share_link": link.pk},
+            )
+    if expired:
+        raise ApplicationError(
+            "expired", {"__all__": [f"This quote expired on {quote.valid_until:%d %b %Y}."]}
+        )
+    return quote
+
+
+def quotes_expire_due(today: date | None = None) -> int:
+    """Mark sent quotes whose validity date has passed as expired; returns how many."""
+    today = today or timezone.localdate()
+    count = 0
+    for pk in Quote.objects.filter(status=QuoteStatus.SENT, valid_until__lt=today).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            quote = Quote.objects.select_for_update().get(pk=pk)
+            if quote.status == QuoteStatus.SENT and quote.valid_until < today:
+                _transition(quote, QuoteStatus.EXPIRED, actor="system", note="validity date passed")
+                count += 1
+    return count

@@ -1,0 +1,209 @@
+"""PDF jobs: one job (and one document) per sent revision, rendered by the Celery worker.
+
+The task is sent only after the creating transaction commits; runs are idempotent (a
+finished job is left alone); errors are retried with backoff up to `QUOTES_PDF_MAX_ATTEMPTS`;
+the sweeper requeues jobs whose message was lost or whose worker died.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.core.exceptions import ApplicationError
+
+from .. import selectors
+from ..choices import PdfJobStatus, QuoteStatus
+from ..models import PdfJob, Quote
+from . import storage
+
+logger = logging.getLogger(__name__)
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def pdf_max_attempts() -> int:
+    return int(_setting("QUOTES_PDF_MAX_ATTEMPTS", 3))
+
+
+def _enqueue(job_id: int) -> None:
+    """Send the render task. With the broker away the request still succeeds: the job stays
+    queued in the database with no `enqueued_at` (never handed to the broker), and the
+    sweeper sends it on its next run once the broker is back."""
+    from ..tasks import render_quote_pdf
+
+    try:
+        render_quote_pdf.delay(job_id)
+    except Exception as exc:  # noqa: BLE001 - kombu/redis/socket errors: broker unavailable
+        logger.warning(
+            "PDF job %s not sent (broker unavailable: %s); the sweeper will send it",
+            job_id,
+            type(exc).__name__,
+        )
+        PdfJob.objects.filter(pk=job_id, status=PdfJobStatus.QUEUED).update(enqueued_at=None)
+
+
+def pdf_job_request(*, user: Any, quote: Quote) -> PdfJob:
+    """Ask for the revision's document. One job (and one file) per revision: asking again
+    returns the existing job; a failed job is reset and queued again. The task is sent only
+    after the transaction commits, so the worker always finds the row."""
+    if quote.status == QuoteStatus.DRAFT:
+        raise ApplicationError("draft", {"__all__": ["Send the quote to produce its document."]})
+    with transaction.atomic():
+        job, created = PdfJob.objects.get_or_create(
+            quote=quote, defaults={"requested_by": user if user else None}
+        )
+        if not created:
+            job = PdfJob.objects.select_for_update().get(pk=job.pk)
+            if job.status != PdfJobStatus.FAILED:
+                return job
+            job.attempts, job.error, job.status = 0, "", PdfJobStatus.QUEUED
+        job.enqueued_at = timezone.now()
+        job.save()
+        transaction.on_commit(partial(_enqueue, job.pk))
+    return job
+
+
+@dataclass
+class RunOutcome:
+    """What the task should do after a run: nothing (done/failed) or retry in N seconds."""
+
+    status: str
+    retry_in: int | None = None
+
+
+def _claim(job_id: int) -> tuple[PdfJob | None, str]:
+    """Lock the job and start an attempt, unless it is finished or out of attempts."""
+    with transaction.atomic():
+        job = PdfJob.objects.select_for_update().select_related("quote").filter(pk=job_id).first()
+        if job is None or job.status in {PdfJobStatus.READY, PdfJobStatus.FAILED}:
+            return None, job.status if job else "missing"
+        if job.attempts >= pdf_max_attempts():
+            _fail(
+                job,
+                f"gave up after {job.attempts} attempts; last error: {job.error or 'worker lost'}",
+            )
+            return None, PdfJobStatus.FAILED
+        job.status, job.started_at = PdfJobStatus.RENDERING, timezone.now()
+        job.attempts = F("attempts") + 1
+        job.save(update_fields=["status", "started_at", "attempts", "updated_at"])
+        job.refresh_from_db()
+        return job, PdfJobStatus.RENDERING
+
+
+def _fail(job: PdfJob, reason: str) -> None:
+    job.status, job.error, job.finished_at = PdfJobStatus.FAILED, reason[:2000], timezone.now()
+    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+
+
+def pdf_job_run(job_id: int) -> RunOutcome:
+    """Render a job's document (the task's body). Idempotent: a finished job is left alone, a
+    render writes the revision's one file name atomically and marks the row ready; running
+    it twice (a redelivered message, the sweeper) still ends with exactly one document."""
+    from .. import pdf
+
+    job, status = _claim(job_id)
+    if job is None:
+        return RunOutcome(status)
+    started = time.monotonic()
+    try:
+        delay = float(_setting("QUOTES_PDF_RENDER_DELAY", 0))  # tests: widen the kill window
+        if delay:
+            time.sleep(delay)
+        rendered = pdf.render_quote(job.quote)
+    except pdf.PdfRenderError as exc:  # deterministic: retrying cannot help
+        _fail(job, str(exc))
+        return RunOutcome(PdfJobStatus.FAILED)
+    except Exception as exc:  # noqa: BLE001 - any other error is retried, then reported
+        logger.exception("render of PDF job %s failed", job_id)
+        return _after_error(job, f"{type(exc).__name__}: {exc}")
+    relpath = storage.document_relpath(job.quote)
+    storage.document_write(relpath, rendered.data)
+    PdfJob.objects.filter(pk=job.pk).exclude(status=PdfJobStatus.READY).update(
+        status=PdfJobStatus.READY,
+        file_name=relpath,
+        file_size=len(rendered.data),
+        sha256=hashlib.sha256(rendered.data).hexdigest(),
+        pages=rendered.pages,
+        error="",
+        render_seconds=Decimal(f"{time.monotonic() - started:.3f}"),
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    return RunOutcome(PdfJobStatus.READY)
+
+
+def pdf_job_record_error(job_id: int, error: str) -> RunOutcome:
+    """Record an error raised around a run (e.g. the soft time limit) and decide on retry."""
+    job = PdfJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return RunOutcome("missing")
+    return _after_error(job, error)
+
+
+def _after_error(job: PdfJob, error: str) -> RunOutcome:
+    if job.attempts >= pdf_max_attempts():
+        _fail(job, f"gave up after {job.attempts} attempts: {error}")
+        return RunOutcome(PdfJobStatus.FAILED)
+    PdfJob.objects.filter(pk=job.pk, status=PdfJobStatus.RENDERING).update(
+        status=PdfJobStatus.QUEUED, error=error[:2000], updated_at=timezone.now()
+    )
+    return RunOutcome(PdfJobStatus.QUEUED, retry_in=min(5 * 4 ** (job.attempts - 1), 300))
+
+
+def pdf_jobs_requeue_stale(
+    *,
+    now: datetime | None = None,
+    queued_seconds: int | None = None,
+    rendering_seconds: int | None = None,
+) -> dict[str, int]:
+    """The sweeper: re-enqueue jobs left pending too long (their message was lost, or their
+    worker died and the message did not come back); fail those out of attempts. Each job is
+    claimed with a conditional UPDATE, so two sweepers never requeue the same job twice."""
+    now = now or timezone.now()
+    queued_s = (
+        queued_seconds
+        if queued_seconds is not None
+        else _setting("QUOTES_PDF_STALE_QUEUED_SECONDS", 900)
+    )
+    rendering_s = (
+        rendering_seconds
+        if rendering_seconds is not None
+        else _setting("QUOTES_PDF_STALE_RENDERING_SECONDS", 420)
+    )
+    stale = selectors.pdf_jobs_stale(
+        queued_before=now - timedelta(seconds=queued_s),
+        rendering_before=now - timedelta(seconds=rendering_s),
+    )
+    counts = {"requeued": 0, "failed": 0}
+    for job in stale:
+        if job.attempts >= pdf_max_attempts():
+            reason = (
+                f"gave up after {job.attempts} attempts; last error: {job.error or 'worker lost'}"
+            )
+            done = PdfJob.objects.filter(
+                pk=job.pk, status=job.status, updated_at=job.updated_at
+            ).update(status=PdfJobStatus.FAILED, error=reason, finished_at=now, updated_at=now)
+            counts["failed"] += done
+            continue
+        with transaction.atomic():
+            done = PdfJob.objects.filter(
+                pk=job.pk, status=job.status, updated_at=job.updated_at
+            ).update(status=PdfJobStatus.QUEUED, enqueued_at=now, updated_at=now)
+            if done:
+                transaction.on_commit(partial(_enqueue, job.pk))
+        counts["requeued"] += done
+    return counts
