@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from apps.sizing.engine import spec
+
 
 class Kind(models.TextChoices):
     INFERENCE = "inference", "Inference — serve a model to users"
@@ -62,35 +64,8 @@ TRAINING_DEFAULTS: dict[str, tuple[str, str]] = {
     Kind.QLORA: ("1", "2"),
 }
 
-# Assumption labels for the "why" panel (the engine's names stay the input names).
+# Assumption labels for the "why" panel, from the engine's workload specification.
 ASSUMPTION_LABELS: dict[str, str] = {
-    "mfu_nvswitch": "Model FLOPS utilisation, NVSwitch GPUs",
-    "mfu_nvlink_bridge": "Model FLOPS utilisation, NVLink-bridged GPUs",
-    "mfu_pcie": "Model FLOPS utilisation, PCIe-only GPUs",
-    "fp8_mfu_factor": "FP8 utilisation factor",
-    "goodput": "Goodput (useful share of training time)",
-    "eff_mem": "Memory-bandwidth efficiency (inference decode)",
-    "eff_compute": "Compute efficiency (inference prefill)",
-    "usable_memory_fraction": "Usable share of GPU memory",
-    "framework_overhead_gb": "Framework overhead per GPU (GB)",
-    "inference_workspace_gb": "Inference workspace per GPU (GB)",
-    "int4_bytes_per_param": "Bytes per parameter at INT4",
-    "qlora_bytes_per_param": "Bytes per parameter of a QLoRA base model",
-    "max_batch_per_replica": "Largest batch per replica",
-    "allreduce_latency_us": "All-reduce latency (µs)",
-    "pcie_p2p_gbps": "PCIe peer-to-peer bandwidth (Gb/s)",
-    "rack_power_budget_kw": "Rack power budget (kW)",
-    "max_nodes_per_rack": "Most nodes per rack",
-    "rack_units_per_rack": "Rack units per rack",
-    "switches_per_network_rack": "Switches per network rack",
-    "fabric_gbps_per_gpu": "Compute fabric per GPU (Gb/s)",
-    "memory_to_gpu_ratio": "System memory ÷ GPU memory",
-    "node_mgmt_cable_m": "Node management cable length (m)",
-    "mgmt_cable_same_rack_m": "Management cable in the same rack (m)",
-    "mgmt_cable_cross_rack_m": "Management cable to another rack (m)",
-    "btu_per_w": "BTU/h per watt",
-    "training_flops_per_param_token": "Training FLOPs per parameter and token",
-    "full_recompute_flops_per_param_token": "FLOPs per parameter and token, full recompute",
-    "lora_flops_per_param_token": "LoRA FLOPs per parameter and token",
-    "data_drive_tb": "Data drive size (TB)",
+    i.key: i.label if i.unit in ("", "fraction", "ratio") else f"{i.label} ({i.unit})"
+    for i in spec.ASSUMPTIONS
 }

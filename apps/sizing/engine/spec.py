@@ -1,0 +1,901 @@
+"""The workload specification: every input of the engine, declared once, here.
+
+Longer than ~400 lines on purpose: it is the one table of every workload input (about 70 rows,
+each with its label, unit, limits and source) and splitting it would split the table.
+
+Each input is a field of one of the frozen dataclasses below (``Workload``, ``CustomModel``,
+``TrainingInput``, ``InferenceInput``, ``Assumptions``), declared with ``number()``,
+``integer()``, ``choice()`` or ``text()``. The call carries the input's label, help, unit,
+limits, default, the kinds and modes it applies to and its choices (fixed, or ``catalog=`` to
+draw them from the catalog snapshot). Everything else is derived from these declarations:
+
+* ``parse_workload`` (engine/workload.py) validates a JSON workload field by field with them;
+* the API's request serializers and OpenAPI schema (apps/api/serializers/engine.py);
+* the wizard's fields, defaults, URL names and error mapping (apps/sizing/wizard/);
+* the ``manage.py size`` help; the assumptions table of every result.
+
+How to add an input (one change here, then use it in the engine)
+-----------------------------------------------------------------
+1. Add a field to the dataclass of its section, e.g. in ``TrainingInput``::
+
+       pipeline_parallel: int | None = integer(
+           "Pipeline-parallel degree", low=1, high=1024, default=None,
+           default_note="chosen by the layout search",
+           help="Split the layers over this many GPUs; empty lets the engine choose.",
+       )
+
+   - type: ``number`` (float), ``integer`` (whole number), ``choice`` (one of ``choices``),
+     ``text`` (non-empty string; ``catalog="gpus" | "models" | "profiles"`` names the catalog
+     table its values come from).
+   - ``low``/``high`` are inclusive limits (``low_open=True``: strictly above ``low``);
+     every number needs both (they become the API's and the wizard's limits).
+   - ``default=`` is the value when absent. Omit it for a required input
+     (``required="always"``), or pass ``required="size_mode"`` for an input needed only when
+     the engine finds the node count (it is then ``None`` in capacity mode). When the default
+     is computed from other inputs, write ``default=None`` and say how in ``default_note``.
+   - ``kinds=`` restricts it to some workload kinds (``LORA_KINDS`` for the LoRA rank);
+     ``modes=`` to ``("size",)`` or ``("capacity",)`` when it only makes sense in one mode.
+   - ``unit`` is the engine's unit; ``display_scale``/``display_unit`` is how people type it
+     (training tokens in billions: ``display_scale=1e9, display_unit="billion tokens"``).
+   - ``group`` places it in the wizard ("model", "workload", "hardware", "advanced"; "" keeps
+     it out of the wizard), ``short`` is its name in the wizard's URL (default: the field name).
+   - ``used=False`` marks an input accepted and echoed but not yet used by the engine.
+2. Read it in the engine (``w.training.pipeline_parallel``). Nothing else: the parser, API
+   schema, wizard field and CLI help follow. tests/sizing_engine/test_spec.py checks that every
+   declaration is complete and that the OpenAPI schema carries the same limits and enums.
+3. Cross-field rules (``kv_heads`` divides ``heads``) stay in ``workload._cross_checks``.
+
+An assumption is a field of ``Assumptions`` with ``number()``/``integer()``, a default, limits
+and its ``source``; it is overridable under ``assumptions`` and listed in every result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from typing import Any, Protocol
+
+KINDS = ("pretraining", "full_finetune", "lora", "qlora", "inference")
+TRAINING_KINDS = KINDS[:4]
+LORA_KINDS = ("lora", "qlora")
+PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
+TRAINING_PRECISIONS = ("bf16", "fp16", "fp8")
+KV_PRECISIONS = ("bf16", "fp16", "fp8", "int8")
+FABRICS = ("infiniband", "ethernet")
+DEPLOYMENTS = ("bare_metal", "virtual")
+REDUNDANCIES = ("n+0", "n+1")
+RECOMPUTES = ("none", "selective", "full")
+MODES = ("size", "capacity")
+MAX_USERS = 10_000_000
+MAX_TOKENS = 1e16
+TYPES = ("number", "integer", "choice", "text")
+REQUIRED = ("never", "always", "size_mode")
+GROUPS = ("model", "workload", "hardware", "advanced", "")
+CATALOG_TABLES = ("gpus", "models", "profiles")
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Input:
+    """One workload input: everything the parser, the API, the wizard and the CLI need."""
+
+    type: str
+    label: str
+    path: str = ""  # dotted JSON path, e.g. "inference.target_ttft_s" (set by the walk)
+    attr: str = ""  # the dataclass attribute (differs from the key only for "model")
+    help: str = ""
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    default: Any = None
+    default_note: str = ""
+    required: str = "never"
+    kinds: tuple[str, ...] = KINDS
+    modes: tuple[str, ...] = MODES
+    choices: tuple[str, ...] = ()
+    choices_by_kind: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    extra_choices: tuple[str, ...] = ()
+    catalog: str = ""
+    display_scale: float = 1.0
+    display_unit: str = ""
+    group: str = ""
+    short: str = ""
+    suggested: Any = None
+    suggested_by_kind: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+    used: bool = True
+
+    @property
+    def key(self) -> str:
+        """The input's own key inside its section."""
+        return self.path.rsplit(".", 1)[-1]
+
+    def required_in(self, mode: str) -> bool:
+        """Whether the input must be given in ``mode`` ("size" or "capacity")."""
+        return self.required == "always" or (self.required == "size_mode" and mode == "size")
+
+    def choices_for(self, kind: str | None = None) -> tuple[str, ...]:
+        """The allowed values (for ``kind`` when they depend on it), extras first."""
+        base = self.choices_by_kind.get(kind or "", self.choices)
+        return (*base, *self.extra_choices) if self.type == "choice" else base
+
+    def all_choices(self) -> tuple[str, ...]:
+        """Every value allowed for some kind (the API's enum)."""
+        return self.choices_for(None)
+
+    def problem(self, value: Any, kind: str | None = None) -> str | None:
+        """The engine's message for a present ``value`` that breaks this input's rules."""
+        return check(self, value, kind)[1]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Section:
+    """A nested object of the workload (custom_model, training, inference, assumptions)."""
+
+    cls: type
+    label: str
+    help: str = ""
+    kinds: tuple[str, ...] = KINDS
+
+
+def _leaf(type_: str, label: str, default: Any, kw: dict[str, Any]) -> Any:
+    required = kw.get("required", "never")
+    if default is MISSING and required == "never" and not kw.get("default_note"):
+        required = kw["required"] = "always"
+    spec = Input(type=type_, label=label, default=None if default is MISSING else default, **kw)
+    if default is MISSING and required == "size_mode":
+        default = None
+    return field(default=default, metadata={"input": spec})
+
+
+def number(label: str, *, default: Any = MISSING, **kw: Any) -> Any:
+    """A real-valued input (JSON number)."""
+    return _leaf("number", label, default, kw)
+
+
+def integer(label: str, *, default: Any = MISSING, **kw: Any) -> Any:
+    """A whole-number input (JSON integer; 2.0 is accepted as 2)."""
+    return _leaf("integer", label, default, kw)
+
+
+def choice(label: str, *, default: Any = MISSING, **kw: Any) -> Any:
+    """One of a fixed set of strings."""
+    return _leaf("choice", label, default, kw)
+
+
+def text(label: str, *, default: Any = MISSING, **kw: Any) -> Any:
+    """A non-empty string (``catalog=`` names the catalog table of its valid values)."""
+    return _leaf("text", label, default, kw)
+
+
+def section(cls: type, label: str, **kw: Any) -> Any:
+    """A nested object whose fields are inputs."""
+    return field(default=None, metadata={"section": Section(cls=cls, label=label, **kw)})
+
+
+# --- the sections -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assumptions:
+    """Every tunable default of the engine; each can be overridden and appears in every result."""
+
+    mfu_nvswitch: float = number(
+        "Model FLOPS utilisation, NVSwitch GPUs",
+        default=0.40,
+        low=0.01,
+        high=1.0,
+        unit="fraction",
+        source="MFU on NVSwitch (SXM) GPUs — sizing-model §5",
+    )
+    mfu_nvlink_bridge: float = number(
+        "Model FLOPS utilisation, NVLink-bridged GPUs",
+        default=0.33,
+        low=0.01,
+        high=1.0,
+        unit="fraction",
+        source="MFU on bridged pairs (H100 PCIe/NVL), range 0.30–0.35 — sizing-model §5",
+    )
+    mfu_pcie: float = number(
+        "Model FLOPS utilisation, PCIe-only GPUs",
+        default=0.30,
+        low=0.01,
+        high=1.0,
+        unit="fraction",
+        source="MFU without GPU links (L40S); low confidence for pre-training — sizing-model §5",
+    )
+    fp8_mfu_factor: float = number(
+        "FP8 utilisation factor",
+        default=0.75,
+        low=0.01,
+        high=1.0,
+        unit="fraction",
+        source="MFU at FP8 relative to the BF16 MFU, applied to the FP8 peak",
+    )
+    goodput: float = number(
+        "Goodput (useful share of training time)",
+        default=0.88,
+        low=0.01,
+        high=1.0,
+        unit="fraction",
+        source="useful fraction of time (restarts, evaluation), range 0.85–0.90",
+    )
+    eff_mem: float = number(
+        "Memory-bandwidth efficiency (inference decode)",
+        default=0.45,
+        low=0.01,
+        high=1.0,
+        unit="fraction",
+        source="achieved fraction of memory bandwidth in decode (0.35–0.5)",
+    )
+    eff_compute: float = number(
+        "Compute efficiency (inference prefill)",
+        default=0.55,
+        low=0.01,
+        high=1.0,
+        unit="fraction",
+        source="achieved fraction of peak in prefill/compute-bound decode (0.45–0.65)",
+    )
+    usable_memory_fraction: float = number(
+        "Usable share of GPU memory",
+        default=0.90,
+        low=0.1,
+        high=1.0,
+        unit="fraction",
+        source="usable share of GPU memory",
+    )
+    framework_overhead_gb: float = number(
+        "Framework overhead per GPU",
+        default=3.0,
+        low=0.0,
+        high=64.0,
+        unit="GB",
+        source="training framework overhead per GPU (2–5 GB)",
+    )
+    inference_workspace_gb: float = number(
+        "Inference workspace per GPU",
+        default=1.5,
+        low=0.0,
+        high=64.0,
+        unit="GB",
+        source="inference runtime workspace per GPU",
+    )
+    int4_bytes_per_param: float = number(
+        "Bytes per parameter at INT4",
+        default=0.5625,
+        low=0.25,
+        high=1.0,
+        unit="bytes",
+        source="4 bits + group scales",
+    )
+    qlora_bytes_per_param: float = number(
+        "Bytes per parameter of a QLoRA base model",
+        default=0.55,
+        low=0.25,
+        high=2.0,
+        unit="bytes",
+        source="NF4 weights + constants (QLoRA paper)",
+    )
+    max_batch_per_replica: int = integer(
+        "Largest batch per replica",
+        default=256,
+        low=1,
+        high=65536,
+        unit="sequences",
+        source="continuous-batching limit per replica",
+    )
+    allreduce_latency_us: float = number(
+        "All-reduce latency",
+        default=8.0,
+        low=0.0,
+        high=10000.0,
+        unit="µs",
+        source="per all-reduce latency, 2 per layer per step",
+    )
+    pcie_p2p_gbps: float = number(
+        "PCIe peer-to-peer bandwidth",
+        default=25.0,
+        low=1.0,
+        high=1000.0,
+        unit="GB/s",
+        source="per direction when tensor parallelism crosses PCIe",
+    )
+    rack_power_budget_kw: float = number(
+        "Rack power budget",
+        default=40.0,
+        low=1.0,
+        high=1000.0,
+        unit="kW",
+        source="per rack (8 SR675 V3 nodes fit, as in the seed)",
+    )
+    max_nodes_per_rack: int = integer(
+        "Most nodes per rack",
+        default=8,
+        low=1,
+        high=64,
+        unit="nodes",
+        source="seed: Small 4/1, Medium 8/1, Large 16/2",
+    )
+    rack_units_per_rack: int = integer(
+        "Rack units per rack", default=42, low=10, high=60, unit="U", source="42U racks (seed)"
+    )
+    switches_per_network_rack: int = integer(
+        "Switches per network rack",
+        default=16,
+        low=1,
+        high=40,
+        unit="switches",
+        source="spine/core switches per network rack",
+    )
+    fabric_gbps_per_gpu: float = number(
+        "Compute fabric per GPU",
+        default=200.0,
+        low=1.0,
+        high=3200.0,
+        unit="Gb/s",
+        source='seed "Design recommendations"',
+    )
+    memory_to_gpu_ratio: float = number(
+        "System memory ÷ GPU memory",
+        default=2.0,
+        low=0.0,
+        high=16.0,
+        unit="ratio",
+        source='seed "Design recommendations": memory = 2× GPU memory',
+    )
+    node_mgmt_cable_m: float = number(
+        "Node management cable length",
+        default=3.0,
+        low=0.1,
+        high=100.0,
+        unit="m",
+        source="node Cat5e length (seed: 3 m blue + 3 m yellow)",
+    )
+    mgmt_cable_same_rack_m: float = number(
+        "Management cable in the same rack",
+        default=0.6,
+        low=0.1,
+        high=100.0,
+        unit="m",
+        source="switch management cable (seed Large: 3791 in rack 1)",
+    )
+    mgmt_cable_cross_rack_m: float = number(
+        "Management cable to another rack",
+        default=3.0,
+        low=0.1,
+        high=100.0,
+        unit="m",
+        source="switch management cable (seed Large: 3793 in rack 2)",
+    )
+    btu_per_w: float = number(
+        "Heat per watt",
+        default=3.412,
+        low=3.412,
+        high=3.413,
+        unit="BTU/h per W",
+        source="1 W = 3.412 BTU/h (definition of the BTU)",
+    )
+    training_flops_per_param_token: float = number(
+        "Training FLOPs per parameter and token",
+        default=6.0,
+        low=1.0,
+        high=20.0,
+        unit="FLOP",
+        source="6·N·D (Kaplan et al. 2020)",
+    )
+    full_recompute_flops_per_param_token: float = number(
+        "FLOPs per parameter and token, full recompute",
+        default=8.0,
+        low=1.0,
+        high=20.0,
+        unit="FLOP",
+        source="~8·N·D with full activation recompute",
+    )
+    lora_flops_per_param_token: float = number(
+        "LoRA FLOPs per parameter and token",
+        default=4.0,
+        low=1.0,
+        high=20.0,
+        unit="FLOP",
+        source="forward 2N + activation-gradient 2N (no weight gradients)",
+    )
+    data_drive_tb: float = number(
+        "Data drive size",
+        default=7.68,
+        low=0.1,
+        high=1000.0,
+        unit="TB",
+        source="E1.S data drive (BPKW) capacity",
+    )
+
+    def to_dict(self) -> dict[str, float | int]:
+        """Return the assumptions as plain data."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomModel:
+    """A model defined by the user instead of a library slug."""
+
+    name: str = text(
+        "Name", default="Custom model", group="model", help="How the model is called in results."
+    )
+    layers: int = integer("Layers", low=1, high=1000, group="model", help="num_hidden_layers")
+    hidden_size: int = integer("Hidden size", low=1, high=131072, group="model", help="hidden_size")
+    heads: int = integer(
+        "Attention heads", low=1, high=4096, group="model", help="num_attention_heads"
+    )
+    kv_heads: int = integer(
+        "Key/value heads",
+        low=1,
+        high=4096,
+        group="model",
+        help="num_key_value_heads (= heads without GQA); divides heads",
+    )
+    ffn_size: int = integer(
+        "Feed-forward size", low=1, high=1048576, group="model", help="intermediate_size"
+    )
+    vocab_size: int = integer("Vocabulary size", low=1, high=4_000_000, group="model")
+    context_length: int = integer(
+        "Context length",
+        default=4096,
+        low=16,
+        high=10_000_000,
+        unit="tokens",
+        group="model",
+        help="max_position_embeddings",
+    )
+    params_b: float = number(
+        "Parameters",
+        low=0.0,
+        low_open=True,
+        high=100000.0,
+        unit="billion parameters",
+        display_unit="billions",
+        group="model",
+        help="Total parameters, in billions.",
+    )
+    active_params_b: float = number(
+        "Active parameters",
+        low=0.0,
+        low_open=True,
+        high=100000.0,
+        unit="billion parameters",
+        display_unit="billions",
+        default_note="params_b",
+        help="Parameters used per token (mixture of experts); default: all of them.",
+    )
+    experts: int = integer(
+        "Experts",
+        default=1,
+        low=1,
+        high=1024,
+        group="model",
+        help="num_local_experts; 1 for a dense model",
+    )
+    experts_per_token: int = integer(
+        "Experts per token", default=1, low=1, high=1024, group="model", help="num_experts_per_tok"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingInput:
+    """Training workload fields."""
+
+    tokens: float = number(
+        "Training tokens",
+        low=0.0,
+        low_open=True,
+        high=MAX_TOKENS,
+        unit="tokens",
+        display_scale=1e9,
+        display_unit="billion tokens",
+        short="tokens_b",
+        group="workload",
+        suggested_by_kind={
+            "pretraining": 1e12,
+            "full_finetune": 1e10,
+            "lora": 1e9,
+            "qlora": 1e9,
+        },
+        help="Tokens to train on (all epochs); Llama 2 was pre-trained on 2,000 billion.",
+    )
+    epochs: float = number(
+        "Epochs", default=1.0, low=0.0, low_open=True, high=1000.0, group="advanced"
+    )
+    target_days: float | None = number(
+        "Deadline",
+        low=0.0,
+        low_open=True,
+        high=36500.0,
+        unit="days",
+        required="size_mode",
+        group="workload",
+        suggested_by_kind={"pretraining": 30, "full_finetune": 7, "lora": 2, "qlora": 2},
+        help="Wall-clock days the training may take (size mode); in capacity mode the result "
+        "reports the days the fixed cluster needs.",
+    )
+    sequence_length: int | None = integer(
+        "Sequence length",
+        default=None,
+        default_note="the model's context length, up to 4,096",
+        low=16,
+        high=10_000_000,
+        unit="tokens",
+        group="workload",
+        help="Tokens per training sample; empty = the model's context length (up to 4,096).",
+    )
+    micro_batch_size: int = integer(
+        "Micro-batch size", default=1, low=1, high=4096, unit="sequences", group="advanced"
+    )
+    global_batch_size: int | None = integer(
+        "Global batch size",
+        default=None,
+        low=1,
+        high=100_000_000,
+        unit="sequences",
+        used=False,
+        group="advanced",
+        help="Accepted, informative only.",
+    )
+    zero_stage: int = integer(
+        "ZeRO stage", default=1, low=0, high=3, group="advanced", help="Optimizer-state sharding."
+    )
+    recompute: str = choice(
+        "Activation recompute",
+        default="selective",
+        choices=RECOMPUTES,
+        group="advanced",
+        help="none, selective (flash attention) or full.",
+    )
+    lora_rank: int = integer(
+        "LoRA rank",
+        default=16,
+        low=1,
+        high=65536,
+        kinds=LORA_KINDS,
+        group="advanced",
+        help="LoRA/QLoRA rank on every linear layer.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class InferenceInput:
+    """Inference workload fields."""
+
+    concurrent_users: int | None = integer(
+        "Concurrent users",
+        low=1,
+        high=MAX_USERS,
+        unit="users",
+        required="size_mode",
+        short="users",
+        group="workload",
+        suggested=2000,
+        help="People generating at the same time; in capacity mode, optional (the result "
+        "reports how many the fixed cluster serves at the targets).",
+    )
+    prompt_tokens: int = integer(
+        "Prompt length",
+        default=1024,
+        low=1,
+        high=10_000_000,
+        unit="tokens",
+        group="workload",
+        help="Tokens sent per request (question + context).",
+    )
+    output_tokens: int = integer(
+        "Answer length",
+        default=256,
+        low=1,
+        high=10_000_000,
+        unit="tokens",
+        group="workload",
+        help="Tokens generated per answer.",
+    )
+    target_tokens_per_s_per_user: float = number(
+        "Speed per user",
+        default=10.0,
+        low=0.0,
+        low_open=True,
+        high=100000.0,
+        unit="tokens/s",
+        short="tokens_per_s",
+        group="workload",
+        help="Generated tokens per second each user sees; people read about 5-10.",
+    )
+    target_ttft_s: float = number(
+        "Time to first token",
+        default=2.0,
+        low=0.0,
+        low_open=True,
+        high=86400.0,
+        unit="s",
+        display_unit="seconds",
+        short="ttft_s",
+        group="workload",
+        help="Longest wait before the answer starts.",
+    )
+    kv_cache_precision: str | None = choice(
+        "KV-cache precision",
+        default=None,
+        default_note="fp8 with fp8 weights, else bf16",
+        choices=KV_PRECISIONS,
+        group="advanced",
+    )
+    requests_per_s: float | None = number(
+        "Requests per second",
+        default=None,
+        low=0.0,
+        low_open=True,
+        high=1e9,
+        unit="requests/s",
+        used=False,
+        group="",
+        help="Accepted, informative only.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workload:
+    """A validated sizing request."""
+
+    kind: str = choice("Workload", choices=KINDS, group="workload", help="What the cluster does.")
+    model_slug: str | None = text(
+        "Library model",
+        default=None,
+        catalog="models",
+        group="model",
+        short="model",
+        help="A model library slug; give this or custom_model.",
+    )
+    custom_model: CustomModel | None = section(CustomModel, "Custom model")
+    precision: str = choice(
+        "Precision",
+        default="bf16",
+        choices=PRECISIONS,
+        choices_by_kind=dict.fromkeys(TRAINING_KINDS, TRAINING_PRECISIONS),
+        group="hardware",
+        help="Numeric format of the weights (and the maths); training: bf16, fp16, fp8 only.",
+    )
+    training: TrainingInput | None = section(
+        TrainingInput, "Training", kinds=TRAINING_KINDS, help="Required for training kinds."
+    )
+    inference: InferenceInput | None = section(
+        InferenceInput,
+        "Inference",
+        kinds=("inference",),
+        help="Required for inference in size mode.",
+    )
+    gpu: str = text(
+        "GPU",
+        default="auto",
+        catalog="gpus",
+        extra_choices=("auto",),
+        group="hardware",
+        help="'auto' compares every orderable GPU and fabric and picks by the stated rule.",
+    )
+    nodes: int | None = integer(
+        "Fixed node count",
+        default=None,
+        low=1,
+        high=100_000,
+        unit="nodes",
+        group="hardware",
+        help="Leave empty to size automatically; a number evaluates that cluster instead "
+        "(capacity mode).",
+    )
+    gpus_per_node: int | None = integer(
+        "GPUs per node",
+        default=None,
+        default_note="the full GPU base (8 on 8DW, 4 on 4DW, 8 for SXM)",
+        low=1,
+        high=64,
+        unit="GPUs",
+        group="advanced",
+    )
+    node_profile: str | None = text(
+        "Node build",
+        default=None,
+        default_note="by deployment and fabric",
+        catalog="profiles",
+        group="advanced",
+    )
+    fabric: str = choice(
+        "Compute fabric",
+        default=None,
+        default_note="auto when gpu is auto, else infiniband",
+        choices=FABRICS,
+        extra_choices=("auto",),
+        group="hardware",
+        help="Network between the GPU nodes.",
+    )
+    deployment: str = choice(
+        "Deployment",
+        default="bare_metal",
+        choices=DEPLOYMENTS,
+        group="hardware",
+        help="Bare metal or a virtualised platform (changes the node build).",
+    )
+    redundancy: str = choice(
+        "Redundancy",
+        default="n+0",
+        choices=REDUNDANCIES,
+        group="hardware",
+        help="Spare node for failures (excluded from capacity).",
+    )
+    growth_headroom_pct: float = number(
+        "Growth headroom",
+        default=0.0,
+        low=0.0,
+        high=1000.0,
+        unit="%",
+        short="headroom",
+        modes=("size",),
+        group="hardware",
+        help="Extra capacity for growth (size mode: on GPUs for training, on users for inference).",
+    )
+    storage_tb: float | None = number(
+        "Data storage",
+        default=None,
+        low=0.0,
+        high=1e6,
+        unit="TB",
+        group="advanced",
+        help="E1.S data drives per node = max(profile's, ceil(TB / nodes / data_drive_tb)).",
+    )
+    assumptions: Assumptions = field(
+        default_factory=Assumptions,
+        metadata={"section": Section(cls=Assumptions, label="Assumptions")},
+    )
+    assumption_overrides: tuple[str, ...] = ()
+
+    @property
+    def capacity_mode(self) -> bool:
+        """A fixed node count selects capacity mode."""
+        return self.nodes is not None
+
+
+# --- the derived tables ---------------------------------------------------------------------
+
+KEY_OF_ATTR = {"model_slug": "model"}
+
+
+def _walk(cls: type, prefix: str) -> Iterator[Input]:
+    for f in fields(cls):
+        key = KEY_OF_ATTR.get(f.name, f.name) if not prefix else f.name
+        if "input" in f.metadata:
+            spec: Input = f.metadata["input"]
+            yield _complete(spec, prefix + key, f.name)
+        elif "section" in f.metadata:
+            yield from _walk(f.metadata["section"].cls, prefix + key + ".")
+
+
+def _complete(spec: Input, path: str, attr: str) -> Input:
+    short = spec.short
+    if not short:
+        head, _, name = path.rpartition(".")
+        short = {"custom_model": "custom_", "assumptions": "a_"}.get(head, "") + name
+    values = {f.name: getattr(spec, f.name) for f in fields(spec)}
+    return Input(**{**values, "path": path, "attr": attr, "short": short})
+
+
+INPUTS: tuple[Input, ...] = tuple(_walk(Workload, ""))
+BY_PATH: dict[str, Input] = {i.path: i for i in INPUTS}
+BY_SHORT: dict[str, Input] = {i.short: i for i in INPUTS}
+SECTIONS: dict[str, Section] = {
+    KEY_OF_ATTR.get(f.name, f.name): f.metadata["section"]
+    for f in fields(Workload)
+    if "section" in f.metadata
+}
+ASSUMPTIONS: tuple[Input, ...] = tuple(i for i in INPUTS if i.path.startswith("assumptions."))
+
+
+def section_inputs(name: str) -> tuple[Input, ...]:
+    """The inputs of one section ("" for the top level), in declaration order."""
+    if not name:
+        return tuple(i for i in INPUTS if "." not in i.path)
+    return tuple(i for i in INPUTS if i.path.startswith(name + "."))
+
+
+def top_keys() -> set[str]:
+    """Every key allowed at the top level of a workload."""
+    return {i.path for i in section_inputs("")} | set(SECTIONS)
+
+
+class _Snapshot(Protocol):
+    gpus: Mapping[str, Any]
+    models: Mapping[str, Any]
+    profiles: Mapping[str, Any]
+
+
+def catalog_choices(spec: Input, catalog: _Snapshot) -> tuple[str, ...]:
+    """The valid values of an input whose choices come from the catalog snapshot (extras, such
+    as "auto", first); the fixed choices otherwise."""
+    if not spec.catalog:
+        return spec.all_choices()
+    table: Mapping[str, Any] = getattr(catalog, spec.catalog)
+    return (*spec.extra_choices, *sorted(table))
+
+
+def applies(spec: Input, kind: str | None, mode: str) -> bool:
+    """Whether the input applies to a workload of ``kind`` in ``mode``."""
+    if spec.path.startswith("assumptions."):
+        return True
+    head = spec.path.split(".", 1)[0]
+    sec = SECTIONS.get(head) if "." in spec.path else None
+    kinds = sec.kinds if sec is not None else KINDS
+    ok_kind = kind is None or (kind in kinds and kind in spec.kinds)
+    return ok_kind and mode in spec.modes
+
+
+# --- checking one value -----------------------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    import math
+
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check(spec: Input, value: Any, kind: str | None = None) -> tuple[Any, str | None]:
+    """(parsed value, None) or (None, the engine's message) for a present JSON value."""
+    if spec.type == "number":
+        return _check_number(spec, value)
+    if spec.type == "integer":
+        return _check_integer(spec, value)
+    if spec.type == "choice":
+        allowed = spec.choices_for(kind)
+        if not isinstance(value, str) or value not in allowed:
+            return None, f"must be one of {', '.join(allowed)}, got {value!r}"
+        return value, None
+    if not isinstance(value, str) or not value:
+        return None, f"must be a non-empty string, got {value!r}"
+    return value, None
+
+
+def _check_number(spec: Input, value: Any) -> tuple[float | None, str | None]:
+    low, high = float(spec.low or 0.0), float(spec.high or 0.0)
+    if not _is_number(value):
+        return None, f"must be a number, got {value!r}"
+    too_low = value <= low if spec.low_open else value < low
+    if too_low or value > high:
+        bound = f"> {low:g}" if spec.low_open else f">= {low:g}"
+        return None, f"must be {bound} and <= {high:g}, got {value!r}"
+    return float(value), None
+
+
+def _check_integer(spec: Input, value: Any) -> tuple[int | None, str | None]:
+    low, high = int(spec.low or 0), int(spec.high or 0)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None, f"must be a whole number, got {value!r}"
+    if value < low or value > high:
+        return None, f"must be between {low} and {high}, got {value}"
+    return value, None
+
+
+def missing_message(spec: Input, kind: str | None = None) -> str:
+    """The engine's message for a required input that is absent."""
+    if spec.type == "choice":
+        return f"is required; one of {', '.join(spec.choices_for(kind))}"
+    return "is required"
+
+
+def _validate_declarations() -> None:
+    """Every declaration complete (checked at import, so a bad one fails every test)."""
+    for spec in INPUTS:
+        assert spec.type in TYPES, spec.path
+        assert spec.required in REQUIRED, spec.path
+        assert spec.group in GROUPS, spec.path
+        assert not spec.catalog or spec.catalog in CATALOG_TABLES, spec.path
+        if spec.type in ("number", "integer"):
+            assert spec.low is not None and spec.high is not None, f"{spec.path}: limits"
+        if spec.type == "choice":
+            assert spec.choices, f"{spec.path}: choices"
+    assert len(BY_SHORT) == len(INPUTS), "two inputs share a short name"
+    assert all(is_dataclass(s.cls) for s in SECTIONS.values())
+
+
+_validate_declarations()
