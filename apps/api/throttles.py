@@ -8,10 +8,9 @@ by environment and in tests) and are documented in the schema's description:
 - `sizing`: additionally, every engine run (POST /sizing/, saving or re-running a scenario,
   a quote from a workload), which costs CPU.
 
-A refused request answers 429 with `Retry-After` (seconds). Counters live in Django's cache:
-configure a shared cache (e.g. Redis) when several processes serve the API; with the default
-per-process memory cache each gunicorn worker counts separately. Throttling protects capacity,
-not security (reliability.md).
+A refused request answers 429 with `Retry-After` (seconds). Counters live in the shared cache
+(`CACHE_URL`: Redis in production, so every worker and replica counts together). Throttling
+protects capacity, not security (reliability.md): while the cache is away requests pass.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ environment variables (see the README's table); defaults here are the embedded o
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -176,6 +177,40 @@ CELERY_BEAT_SCHEDULE = {
 QUOTES_PDF_MAX_ATTEMPTS = 3
 QUOTES_PDF_STALE_QUEUED_SECONDS = 900
 QUOTES_PDF_STALE_RENDERING_SECONDS = 420
+
+
+# The shared cache (apps.core.cache): API token authentication, throttles and rate limits, one
+# cache for every gunicorn worker and web replica. CACHE_URL is `redis://host:6379/N` (Django's
+# RedisCache, outage-tolerant, clear() limited to KEY_PREFIX so it may share the broker's
+# database) or `file:///absolute/dir` (Django's FileBasedCache: several processes of one
+# machine). Unset: the Celery broker's Redis when CELERY_BROKER_URL is set, else var/cache.
+def shared_cache(url: str, key_prefix: str) -> dict[str, Any]:
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "BACKEND": "apps.core.cache.SharedRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": key_prefix,
+            "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    if url.startswith("file:///"):
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": url.removeprefix("file://"),
+            "KEY_PREFIX": key_prefix,
+            "TIMEOUT": 300,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://… or file:///absolute/dir, got {url!r}")
+
+
+CACHE_URL = (
+    os.environ.get("CACHE_URL")
+    or os.environ.get("CELERY_BROKER_URL")
+    or f"file://{BASE_DIR / 'var' / 'cache'}"
+)
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "portal")
+CACHES = {"default": shared_cache(CACHE_URL, CACHE_KEY_PREFIX)}
 
 # The partner REST API (/api/v1/, apps/api): token or session auth, one error format, JSON
 # only, per-token throttles, limit/offset pagination, OpenAPI schema by drf-spectacular.

@@ -9,12 +9,24 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env_bool, require_secret_key
+from .base import (
+    CACHE_KEY_PREFIX,
+    CELERY_BROKER_URL,
+    DATABASES,
+    env_bool,
+    require_secret_key,
+    shared_cache,
+)
 
 SECRET_KEY = require_secret_key(os.environ.get("SECRET_KEY", ""))
 DEBUG = env_bool("DEBUG", False)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…) in production")
+# Every worker and replica shares one Redis cache (token auth, throttles, rate limits).
+CACHE_URL = os.environ.get("CACHE_URL") or CELERY_BROKER_URL
+if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("CACHE_URL must point at Redis (redis://…) in production")
+CACHES = {"default": shared_cache(CACHE_URL, CACHE_KEY_PREFIX)}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

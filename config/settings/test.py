@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import BASE_DIR, shared_cache
 
 SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 32
 DEBUG = False
@@ -15,6 +15,19 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
 MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", BASE_DIR / "var" / "test-documents"))
 (BASE_DIR / "var" / "staticfiles").mkdir(parents=True, exist_ok=True)
+
+# The shared cache as in production when Redis is configured (CELERY_BROKER_URL or CACHE_URL),
+# else a file cache (shared with the worker subprocesses of the worker tests). One key prefix
+# (and directory) per pytest-xdist worker, so parallel workers never see each other's keys.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+CACHES = {
+    "default": shared_cache(
+        os.environ.get("CACHE_URL")
+        or os.environ.get("CELERY_BROKER_URL")
+        or f"file://{BASE_DIR / 'var' / 'test-cache' / _WORKER}",
+        f"test-{_WORKER}",
+    )
+}
 
 # Worker tests (tests/quotes) shorten the broker's visibility timeout and restore sweep so a
 # message held by a killed worker comes back in seconds, and can slow a render down to kill

@@ -1,0 +1,147 @@
+"""The shared cache: Django's `RedisCache`, made safe for a Redis that other things also use.
+
+One cache serves every gunicorn worker and web replica (API token authentication, throttles,
+rate limits, share-link misses), so what one process writes (a revocation, a counter) the
+others see at once. Configured in `config.settings.base.shared_cache` from `CACHE_URL`.
+
+Two differences from the stock backend, both for the portal's degraded modes (reliability.md):
+
+- `clear()` deletes only this cache's keys (those under `KEY_PREFIX`), never `FLUSHDB`: the
+  Celery broker's queues may live in the same Redis database.
+- While Redis is unreachable, reads miss, writes are dropped and `incr` answers as for a
+  missing key; after a failure the process leaves Redis alone for `OUTAGE_RETRY_SECONDS`
+  so a request does not wait on a dead server once per cache call. Every user of the cache
+  therefore has to treat it as a cache: token authentication falls back to the database,
+  throttles let requests through (they protect capacity, not security).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+logger = logging.getLogger(__name__)
+
+OUTAGE_RETRY_SECONDS = 5.0
+_down_until: dict[str, float] = {}  # per Redis URL, shared by the threads of a process
+
+T = TypeVar("T")
+
+
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    import redis
+
+    return (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+def _tolerant(fallback: Callable[..., Any]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Run the client call unless Redis is known to be away; on a connection failure note the
+    outage and answer `fallback(*args)` instead."""
+
+    def wrap(method: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(method)
+        def call(self: SharedRedisCacheClient, *args: Any) -> T:
+            if _down_until.get(self.url, 0.0) > time.monotonic():
+                return fallback(*args)  # type: ignore[no-any-return]
+            try:
+                return method(self, *args)
+            except _redis_errors() as exc:
+                if _down_until.get(self.url, 0.0) == 0.0:
+                    logger.warning("cache unavailable, serving without it: %s", exc)
+                _down_until[self.url] = time.monotonic() + OUTAGE_RETRY_SECONDS
+                return fallback(*args)  # type: ignore[no-any-return]
+
+        return call
+
+    return wrap
+
+
+def _missing(key: str, *_: Any) -> Any:
+    raise ValueError(f"Key '{key}' not found (cache unavailable).")
+
+
+class SharedRedisCacheClient(RedisCacheClient):  # type: ignore[misc]
+    def __init__(self, servers: list[str], *, clear_prefix: str, **options: Any) -> None:
+        if not clear_prefix:
+            raise ValueError("the shared Redis cache needs a KEY_PREFIX (clear() deletes it)")
+        super().__init__(servers, **options)
+        self.url = servers[0]
+        self.clear_prefix = clear_prefix
+
+    def _recovered(self) -> None:
+        if _down_until.pop(self.url, None):
+            logger.info("cache available again")
+
+    @_tolerant(lambda key, default: default)
+    def get(self, key: str, default: Any) -> Any:
+        value = super().get(key, default)
+        self._recovered()
+        return value
+
+    @_tolerant(lambda keys: {})
+    def get_many(self, keys: Any) -> dict[str, Any]:
+        return super().get_many(keys)  # type: ignore[no-any-return]
+
+    @_tolerant(lambda key: False)
+    def has_key(self, key: str) -> bool:
+        return super().has_key(key)  # type: ignore[no-any-return]
+
+    @_tolerant(lambda key, value, timeout: None)
+    def set(self, key: str, value: Any, timeout: int | None) -> None:
+        super().set(key, value, timeout)
+
+    @_tolerant(lambda data, timeout: None)
+    def set_many(self, data: dict[str, Any], timeout: int | None) -> None:
+        super().set_many(data, timeout)
+
+    @_tolerant(lambda key, value, timeout: False)
+    def add(self, key: str, value: Any, timeout: int | None) -> bool:
+        return super().add(key, value, timeout)  # type: ignore[no-any-return]
+
+    @_tolerant(lambda key, timeout: False)
+    def touch(self, key: str, timeout: int | None) -> bool:
+        return super().touch(key, timeout)  # type: ignore[no-any-return]
+
+    @_tolerant(_missing)
+    def incr(self, key: str, delta: int) -> int:
+        return super().incr(key, delta)  # type: ignore[no-any-return]
+
+    @_tolerant(lambda key: False)
+    def delete(self, key: str) -> bool:
+        return super().delete(key)  # type: ignore[no-any-return]
+
+    @_tolerant(lambda keys: None)
+    def delete_many(self, keys: Any) -> None:
+        super().delete_many(keys)
+
+    @_tolerant(lambda: False)
+    def clear(self) -> bool:
+        """Delete this cache's keys only (SCAN by prefix), never the whole database."""
+        client = self.get_client(None, write=True)
+        pattern = _glob_escape(self.clear_prefix) + ":*"
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                client.delete(*batch)
+                batch.clear()
+        if batch:
+            client.delete(*batch)
+        return True
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+class SharedRedisCache(RedisCache):  # type: ignore[misc]
+    """`RedisCache` with a prefix-scoped `clear()` and outage tolerance (module docstring)."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = functools.partial(SharedRedisCacheClient, clear_prefix=self.key_prefix)

@@ -1,0 +1,110 @@
+"""The shared cache: one for every process, Redis when configured, safe beside the broker and
+harmless when Redis is away (apps.core.cache)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache, caches
+
+from apps.core import cache as shared
+from tests.conftest import redis_available, require_or_skip
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _other_process(code: str) -> str:
+    """Run `code` in a new Python process with the same settings and environment."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    prelude = "import django; django.setup(); from django.core.cache import cache; "
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", prelude + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_what_one_process_writes_another_reads() -> None:
+    key = f"shared-{uuid.uuid4().hex}"
+    _other_process(f"cache.set({key!r}, 41, 60); cache.incr({key!r})")
+    assert cache.get(key) == 42
+    cache.delete(key)
+    assert _other_process(f"print(cache.get({key!r}, 'gone'))") == "gone"
+
+
+def test_redis_is_the_cache_when_the_environment_configures_it() -> None:
+    backend = django_settings.CACHES["default"]["BACKEND"]
+    if os.environ.get("CACHE_URL") or os.environ.get("CELERY_BROKER_URL"):
+        assert backend == "apps.core.cache.SharedRedisCache"
+        require_or_skip(redis_available(), "Redis")
+    else:
+        assert backend.endswith("FileBasedCache")
+
+
+def test_clear_deletes_only_the_caches_keys(settings) -> None:
+    """The broker's queues may share the database: clear() must not FLUSHDB."""
+    require_or_skip(redis_available(), "Redis")
+    import redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.SharedRedisCache",
+            "LOCATION": settings.CELERY_BROKER_URL,
+            "KEY_PREFIX": f"clear-test-{uuid.uuid4().hex[:8]}",
+        }
+    }
+    raw = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    neighbour = f"not-the-cache-{uuid.uuid4().hex}"
+    raw.set(neighbour, "broker data", ex=60)
+    try:
+        caches["default"].set_many({f"k{i}": i for i in range(1500)}, 60)
+        caches["default"].clear()
+        assert caches["default"].get_many([f"k{i}" for i in range(1500)]) == {}
+        assert raw.get(neighbour) == b"broker data"
+    finally:
+        raw.delete(neighbour)
+
+
+def test_clear_refuses_without_a_prefix() -> None:
+    with pytest.raises(ValueError, match="KEY_PREFIX"):
+        shared.SharedRedisCacheClient(["redis://127.0.0.1:1/0"], clear_prefix="")
+
+
+def _dead_redis_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+
+
+def test_redis_away_reads_miss_and_writes_are_dropped(settings, monkeypatch) -> None:
+    url = _dead_redis_url()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.SharedRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "away",
+        }
+    }
+    monkeypatch.setattr(shared, "_down_until", {})
+    away = caches["default"]
+    assert away.get("k", "default") == "default"
+    assert url in shared._down_until  # the outage is noted: no reconnect on every call
+    away.set("k", 1)
+    assert away.add("k", 1) is False
+    assert away.get_many(["k"]) == {}
+    with pytest.raises(ValueError):
+        away.incr("k")
+    assert away.delete("k") is False
+    away.clear()
