@@ -11,7 +11,11 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 RUN SECRET_KEY=build-only-collectstatic-key-0123456789-abcdefghijklmnopqrstuvwxyz \
     DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput
-RUN useradd --create-home portal && mkdir -p /data/documents && chown portal /data/documents
+# Every volume's mount point exists in the image, owned by the user the containers run as: an
+# empty named volume takes the mount point's owner, so `portal` can write documents and backups.
+RUN useradd --create-home --uid 10001 portal \
+ && mkdir -p /data/documents /backups \
+ && chown portal:portal /data/documents /backups
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

@@ -3,10 +3,11 @@
 #   1. manage.py check --deploy --fail-level WARNING against the production settings
 #   2. ruff's security rules (S) over apps/ and config/ — exceptions inline, `# noqa: S… - reason`
 #   3. bandit, medium severity and up — exceptions in pyproject [tool.bandit] or `# nosec`
-#   4. pip-audit of requirements.lock — accepted vulnerabilities in security/pip-audit-exceptions.txt
-# pip-audit needs its vulnerability service (pypi.org JSON API, or OSV with PIP_AUDIT_SERVICE=osv).
-# When that cannot be reached every package is reported "could not be audited": the gate then
-# says so loudly and fails only with PIP_AUDIT_REQUIRED=1 (a finding always fails).
+#   4. dependency audit of requirements.lock against the offline PyPA advisory database kept in
+#      security/advisories/ (scripts/dependency_audit.py; refresh it with `… refresh SRC`):
+#      fails on a finding not accepted in security/pip-audit-exceptions.txt, and when it
+#      audited no package. pip-audit cannot reach its service from here nor read a local
+#      database; PIP_AUDIT_ONLINE=1 runs it as well (strict: unaudited packages fail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -32,28 +33,19 @@ echo "security: ruff --select S apps config"
 echo "security: bandit -r apps config -ll"
 "$PY" -m bandit -q -c pyproject.toml -r apps config -ll || failed+=("bandit")
 
-echo "security: pip-audit -r requirements.lock"
-ignores=()
-while read -r id _; do
-  [[ -z "$id" || "$id" == \#* ]] || ignores+=(--ignore-vuln "$id")
-done < security/pip-audit-exceptions.txt
-audit_out=$(mktemp)
-set +e
-"$PY" -m pip_audit -r requirements.lock --no-deps --disable-pip --progress-spinner off \
-  --vulnerability-service "${PIP_AUDIT_SERVICE:-pypi}" ${ignores[@]+"${ignores[@]}"} >"$audit_out" 2>&1
-audit_rc=$?
-set -e
-cat "$audit_out"
-if grep -q "could not be audited\|Failed to resolve\|ConnectionError" "$audit_out"; then
-  echo "security: WARNING pip-audit could not reach its vulnerability service (see above):" \
-       "the locked dependencies were NOT audited"
-  if [ "${PIP_AUDIT_REQUIRED:-0}" = 1 ] || grep -q "^Found [1-9]" "$audit_out"; then
-    failed+=("pip-audit")
-  fi
-elif [ $audit_rc -ne 0 ]; then
-  failed+=("pip-audit")
+echo "security: dependency audit of requirements.lock (offline PyPA advisory database)"
+"$PY" scripts/dependency_audit.py || failed+=("dependency audit")
+
+if [ "${PIP_AUDIT_ONLINE:-0}" = 1 ]; then
+  # Where PyPI's or OSV's service is reachable, pip-audit adds the newest advisories.
+  echo "security: pip-audit -r requirements.lock (online)"
+  ignores=()
+  while read -r id _; do
+    [[ -z "$id" || "$id" == \#* ]] || ignores+=(--ignore-vuln "$id")
+  done < security/pip-audit-exceptions.txt
+  "$PY" -m pip_audit -r requirements.lock --no-deps --disable-pip --progress-spinner off --strict \
+    --vulnerability-service "${PIP_AUDIT_SERVICE:-pypi}" ${ignores[@]+"${ignores[@]}"} || failed+=("pip-audit")
 fi
-rm -f "$audit_out"
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "security: FAILED: ${failed[*]}"

@@ -190,3 +190,37 @@ def book(full_catalog: None):  # type: ignore[no-untyped-def]
     from tests.quotes import factories
 
     return factories.load_catalog()
+
+
+SERVICE_SKIP_WORDS = ("not available", "PostgreSQL", "Redis", "Chromium", "worker")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """Say loudly how many tests were skipped for want of a service (a green local run without
+    PostgreSQL, Redis, a worker or Chromium is not a CI run) and how to run them."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    missing = [
+        r
+        for r in skipped
+        if any(word in str(getattr(r, "longrepr", "")) for word in SERVICE_SKIP_WORDS)
+    ]
+    if not missing:
+        return
+    browser = sum(1 for r in missing if "Chromium" in str(r.longrepr) or "browser" in r.nodeid)
+    terminalreporter.write_sep("!", "NOT A CI RUN", red=True, bold=True)
+    terminalreporter.write_line(
+        f"{len(missing)} test(s) SKIPPED because a service is missing "
+        f"({len(missing) - browser} need PostgreSQL/Redis/a Celery worker, "
+        f"{browser} need Chromium).",
+        red=True,
+        bold=True,
+    )
+    terminalreporter.write_line(
+        "Run them like CI (installs and starts PostgreSQL, Redis and Chromium): sudo bash .ci/run",
+        bold=True,
+    )
+    terminalreporter.write_line(
+        "or against running services: DATABASE_URL=postgres://… CELERY_BROKER_URL=redis://… "
+        "REQUIRE_SERVICES=1 CHROMIUM_PATH=/usr/bin/chromium ./scripts/test.sh",
+        bold=True,
+    )

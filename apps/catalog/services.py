@@ -5,6 +5,10 @@ database and collects ALL problems as `file:line: column: message`; any problem 
 `CatalogImportError` before anything is written. Phase 2 upserts every table by its natural
 key, in dependency order, inside one transaction. Rows missing from the files are kept
 (import adds and updates, it never deletes), so importing an export changes nothing.
+
+`overwrite=False` (what `manage.py catalog_import` does on every deploy unless `--force`) only
+creates missing rows: a row that exists is left as it is, so prices and parts edited in the
+admin are never set back to the CSV values; such rows are counted as `kept`.
 """
 
 import csv
@@ -88,6 +92,7 @@ class TableCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept: int = 0  # differs from the file, left as it is (overwrite=False)
 
 
 @dataclass
@@ -101,13 +106,14 @@ class ImportReport:
         return sum(c.created + c.updated for c in self.counts.values())
 
 
-def catalog_import(directory: Path) -> ImportReport:
+def catalog_import(directory: Path, *, overwrite: bool = True) -> ImportReport:
     """Import every schema file present in `directory` (and `directory/prices/*.csv`).
 
-    All-or-nothing: raises CatalogImportError listing every bad row, changing nothing.
+    All-or-nothing: raises CatalogImportError listing every bad row, changing nothing. With
+    `overwrite=False` existing rows are never changed (only missing rows are created).
     """
     sources, errors = _discover(Path(directory))
-    return _import_sources(sources, errors)
+    return _import_sources(sources, errors, overwrite=overwrite)
 
 
 def price_list_import(code: str, path: Path) -> ImportReport:
@@ -166,13 +172,15 @@ def _discover(directory: Path) -> tuple[list[SourceFile], list[RowError]]:
     return sources, errors
 
 
-def _import_sources(sources: list[SourceFile], errors: list[RowError]) -> ImportReport:
+def _import_sources(
+    sources: list[SourceFile], errors: list[RowError], *, overwrite: bool = True
+) -> ImportReport:
     parsed = {src.label: _read_file(src, errors) for src in sources}
     _check_references(sources, parsed, errors)
     if errors:
         raise CatalogImportError(errors)
     with transaction.atomic():
-        report = _write_all(sources, parsed)
+        report = _write_all(sources, parsed, overwrite=overwrite)
         if report.changed:
             catalog_revision_bump()
             audit_record(
@@ -345,11 +353,13 @@ def _reference_errors(
 # --- phase 2: write ------------------------------------------------------------------------
 
 
-def _write_all(sources: list[SourceFile], parsed: dict[str, ParsedFile]) -> ImportReport:
+def _write_all(
+    sources: list[SourceFile], parsed: dict[str, ParsedFile], *, overwrite: bool
+) -> ImportReport:
     report = ImportReport()
     ids = _IdCache()
     for src in sources:
-        report.counts[src.label] = _upsert(src, parsed[src.label].rows, ids)
+        report.counts[src.label] = _upsert(src, parsed[src.label].rows, ids, overwrite=overwrite)
         ids.forget(src.table.name)
     return report
 
@@ -370,7 +380,9 @@ class _IdCache:
         self._ids.pop(table_name, None)
 
 
-def _upsert(src: SourceFile, rows: list[ParsedRow], ids: _IdCache) -> TableCounts:
+def _upsert(
+    src: SourceFile, rows: list[ParsedRow], ids: _IdCache, *, overwrite: bool = True
+) -> TableCounts:
     table, counts = src.table, TableCounts()
     scope = {"book_id": ids.get("price_books", src.book_code)} if src.book_code else {}
     existing = _existing_by_key(table, scope)
@@ -380,6 +392,10 @@ def _upsert(src: SourceFile, rows: list[ParsedRow], ids: _IdCache) -> TableCount
         obj = existing.get(tuple(row.values[name] for name in table.key))
         if obj is None:
             new.append(table.model(**scope, **attrs))
+        elif not overwrite:
+            differs = any(getattr(obj, name) != value for name, value in attrs.items())
+            counts.kept += differs
+            counts.unchanged += not differs
         elif _apply(obj, attrs):
             counts.updated += 1
         else:

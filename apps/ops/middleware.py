@@ -1,5 +1,9 @@
 """Middleware of the ops app. Order in settings.MIDDLEWARE:
 
+0. `ForwardedHeadersMiddleware` — before everything: drops X-Forwarded-* / Forwarded headers
+   unless the connection comes from a trusted proxy (`TRUSTED_PROXIES`), so a client that
+   reaches a web replica directly cannot claim HTTPS (SECURE_PROXY_SSL_HEADER), another host
+   or another address (audit log, throttles).
 1. `HealthCheckMiddleware` — first: `/health/live` and `/health/ready` answer before host
    validation, the HTTPS redirect, sessions and CSRF (a container probe connects by IP over
    plain HTTP, and a probe must not create sessions).
@@ -15,10 +19,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
@@ -40,6 +46,47 @@ def _json(body: dict[str, object], status: int = 200) -> HttpResponse:
     response = HttpResponse(json.dumps(body), status=status, content_type="application/json")
     response["Cache-Control"] = "no-store"
     return response
+
+
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_REAL_IP",
+    "HTTP_FORWARDED",
+)
+
+
+@lru_cache(maxsize=8)
+def _networks(
+    spec: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
+
+
+def from_trusted_proxy(remote_addr: str, trusted: tuple[str, ...]) -> bool:
+    """Whether `remote_addr` is one of the trusted proxies (addresses or CIDR networks)."""
+    try:
+        address = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return False
+    return any(address in network for network in _networks(trusted))
+
+
+class ForwardedHeadersMiddleware:
+    """Forwarded headers count only when the proxy sent them: from any other peer they are
+    removed before Django (is_secure, get_host), DRF's throttles or the audit log read them."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        trusted = tuple(getattr(settings, "OPS_TRUSTED_PROXIES", ()))
+        if not from_trusted_proxy(request.META.get("REMOTE_ADDR", ""), trusted):
+            for header in FORWARDED_HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
 
 
 class HealthCheckMiddleware:

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs between machines comes from
 environment variables (see the README's table); defaults here are the embedded ones."""
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.ops.middleware.ForwardedHeadersMiddleware",  # X-Forwarded-* only from TRUSTED_PROXIES
     "apps.ops.middleware.HealthCheckMiddleware",  # first: probes skip host/HTTPS/session checks
     "django.middleware.security.SecurityMiddleware",
     "apps.api.middleware.RequestIdMiddleware",
@@ -277,6 +279,16 @@ LOGGING = {
 OPS_ACCESS_LOG = env_bool("ACCESS_LOG", True)
 OPS_RETRY_AFTER_SECONDS = 5  # Retry-After of the 503 answered while the database is away
 OPS_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))  # X-Forwarded-For hops
+# Addresses or CIDR networks of the reverse proxies; X-Forwarded-* headers from any other peer
+# are dropped (apps.ops.middleware.ForwardedHeadersMiddleware). Empty: trust no forwarded header.
+OPS_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+for _proxy in OPS_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 172.30.0.2)"
+        ) from _exc
 
 
 def require_secret_key(key: str) -> str:

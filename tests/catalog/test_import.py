@@ -217,3 +217,27 @@ def test_manage_py_exits_non_zero_on_bad_rows(tmp_path):
     )
     assert result.returncode == 1
     assert "parts.csv:2: category: 'gizmo' is not allowed" in result.stderr
+
+
+def test_deploy_import_keeps_admin_edits_and_adds_missing_rows(sample_dir, db):
+    """`catalog_import` runs on every deploy (compose's migrate service): without --force it
+    only creates missing rows; a price and a description edited in the admin stay."""
+    call_command("catalog_import", str(sample_dir), stdout=StringIO())
+    Price.objects.filter(part__part_number="BR9U").update(unit_price=Decimal("27500.00"))
+    Part.objects.filter(part_number="BR7F").update(description="Edited in the admin")
+    append(sample_dir / "parts.csv", "ZZ01,A new part,service,true,test")
+    out = StringIO()
+    call_command("catalog_import", str(sample_dir), stdout=out)
+    assert Price.objects.get(part__part_number="BR9U").unit_price == Decimal("27500.00")
+    assert Part.objects.get(part_number="BR7F").description == "Edited in the admin"
+    assert Part.objects.filter(part_number="ZZ01").exists()
+    assert "parts.csv: 1 created, 0 updated, 19 unchanged, 1 kept" in out.getvalue()
+    assert "prices/SAMPLE-TEST.csv: 0 created, 0 updated, 2 unchanged, 1 kept" in out.getvalue()
+
+    out = StringIO()
+    call_command("catalog_import", str(sample_dir), "--force", stdout=out)
+    assert Price.objects.get(part__part_number="BR9U").unit_price == Decimal("30000.00")
+    assert (
+        Part.objects.get(part_number="BR7F").description == "ThinkSystem SR675 V3 8DW PCIe GPU Base"
+    )
+    assert "parts.csv: 0 created, 1 updated, 20 unchanged" in out.getvalue()

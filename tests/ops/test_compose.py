@@ -158,3 +158,32 @@ def test_manage_py_commands_exist(services):
 def test_the_image_can_back_up(services):
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "postgresql-client" in dockerfile  # pg_dump / pg_restore for manage.py backup
+
+
+def _dockerfile_owned_dirs() -> tuple[set[str], str]:
+    """The directories the Dockerfile creates and gives to its USER, and that user."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    user = next(line.split()[1] for line in text.splitlines() if line.startswith("USER "))
+    owned: set[str] = set()
+    for line in text.splitlines():
+        if not line.startswith("RUN "):
+            continue
+        for part in line[4:].split("&&"):
+            words = part.split()
+            if words[:1] == ["chown"] and words[1].split(":")[0] == user:
+                owned |= {w.rstrip("/") for w in words[2:] if w.startswith("/")}
+    return owned, user
+
+
+def test_every_app_volume_is_owned_by_the_containers_user(services):
+    """An empty named volume copies the owner of its mount point in the image; a mount point
+    the image lacks (or owns as root) leaves the volume root's, and `portal` cannot write
+    there — the backups volume failed that way."""
+    owned, user = _dockerfile_owned_dirs()
+    assert user != "root"
+    for name, service in services.items():
+        if service.get("image") != services["web"].get("image"):
+            continue
+        for volume in service.get("volumes", []):
+            source, target = volume.split(":")[:2]
+            assert target.rstrip("/") in owned, (name, volume)

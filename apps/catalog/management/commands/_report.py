@@ -16,7 +16,8 @@ def run_import(command: BaseCommand, do_import: Callable[[], ImportReport]) -> N
             command.stderr.write(str(error))
         raise CommandError(exc.message) from exc
     for label, c in report.counts.items():
+        kept = f", {c.kept} kept (differ from the file; --force overwrites)" if c.kept else ""
         command.stdout.write(
-            f"{label}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
+            f"{label}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged{kept}"
         )
     command.stdout.write(command.style.SUCCESS(f"Imported; {report.changed} row(s) changed."))
