@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_pdf.py [--runs 7]
 
 Builds a throwaway test database (SQLite in memory unless DATABASE_URL says otherwise), imports
-the catalog, sizes the Large workload through `run_sizing`, prices it with the SAMPLE-USD book
+the catalog, sizes the Large workload through the gateway, prices it with the SAMPLE-USD book
 and renders its document `--runs` times after one warm-up render. Prints each run, the median
 and the peak memory: the process's peak resident set (what a worker needs) and the peak Python
 heap of one render (tracemalloc, measured in a separate run since tracing slows rendering).

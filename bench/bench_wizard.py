@@ -2,7 +2,7 @@
 inference sizing).
 
 Runs the real stack in-process — URL routing, session auth, the form, the engine through
-`adapters.run_sizing`, the price book, templates with the three SVGs — through Django's test
+`gateway.size`, the price book, templates with the three SVGs — through Django's test
 Client, against a throw-away SQLite database with the catalog fixtures imported. Each request
 asks for a different user count (5…64 users: one L40S node), so every answer is a fresh
 sizing, and carries the htmx headers of a value change (`HX-Target: result`).

@@ -27,6 +27,7 @@ from rest_framework.views import set_rollback
 
 from apps.core.exceptions import ApplicationError
 from apps.sizing.engine import SizingInputError
+from apps.sizing.gateway import Sizing, SizingRefused
 
 from .middleware import request_id_of
 
@@ -70,6 +71,15 @@ def engine_error(exc: SizingInputError, prefix: str = "") -> ApiError:
     )
 
 
+def sizing_error(sizing: Sizing, prefix: str = "") -> ApiError:
+    """The gateway's refusal: 400 with the engine's field messages, or 422 `sizing_failed`
+    when the engine itself failed (the same message the wizard and the CLI show)."""
+    if sizing.failed:
+        fields = prefixed(sizing.field_errors, prefix)
+        return ApiError(422, "sizing_failed", next(iter(fields.values()))[0], fields)
+    return engine_error(SizingInputError(sizing.field_errors), prefix)
+
+
 def application_error(
     exc: ApplicationError,
     *,
@@ -77,8 +87,11 @@ def application_error(
     code: str = "validation_error",
     prefix: str = "",
 ) -> ApiError:
-    """A service refused the request (a business rule): its field messages, as given."""
+    """A service refused the request (a business rule): its field messages, as given. An
+    engine failure while sizing answers 422 `sizing_failed` in every door (see sizing_error)."""
     fields = prefixed(exc.field_errors, prefix)
+    if isinstance(exc, SizingRefused) and exc.failed:
+        status_code, code = 422, "sizing_failed"
     messages = [m for msgs in fields.values() for m in msgs]
     message = exc.message if len(exc.message.split()) > 2 or not messages else messages[0]
     return ApiError(status_code, code, message, fields)

@@ -8,8 +8,6 @@ process and rebuilt when the catalog changes (a version counter bumped by catalo
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from apps.catalog import selectors as catalog_selectors
@@ -27,16 +25,3 @@ def catalog_snapshot() -> engine.CatalogSnapshot:
             _cache["snapshot"] = engine.snapshot_from_rows(catalog_selectors.catalog_rows())
             _cache["version"] = version
         return _cache["snapshot"]
-
-
-def price_lookup(price_book_code: str | None) -> Mapping[str, Decimal] | None:
-    """Unit prices of one price book for the auto choice's "lowest list price" criterion."""
-    if not price_book_code:
-        return None
-    return catalog_selectors.price_map(price_book_code)
-
-
-def run_sizing(data: Mapping[str, Any], *, price_book_code: str | None = None) -> dict[str, Any]:
-    """Size a workload against the current catalog; raises engine.SizingInputError on bad input."""
-    result = engine.size(data, catalog_snapshot(), price_lookup=price_lookup(price_book_code))
-    return result.to_dict()

@@ -247,7 +247,7 @@ class WizardForm(forms.Form):
     )
 
     gpu = _choice(
-        "GPU", [], "Auto compares every orderable GPU and fabric and picks the lowest list price."
+        "GPU", [], "Auto compares every orderable GPU and fabric and picks the fewest GPUs."
     )
     precision = _choice("Precision", [], "Numeric format of the weights (and the maths).")
     fabric = _choice("Compute fabric", Fabric.choices, "Network between the GPU nodes.")

@@ -7,9 +7,7 @@ found (404), never forbidden.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +20,6 @@ from apps.accounts.selectors import scope_to_user, user_sees_all_organizations
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import PriceBook
 
-from . import adapters
-from .engine import SizingInputError
 from .models import Scenario
 
 # --- scenarios ---------------------------------------------------------------------------
@@ -60,49 +56,9 @@ def scenario_can_change(user: User, scenario: Scenario) -> bool:
 # --- sizings for display -----------------------------------------------------------------
 
 
-@dataclass
-class Sizing:
-    """The outcome of one engine run: a result, or the engine's field errors."""
-
-    workload: dict[str, Any]
-    result: dict[str, Any] | None = None
-    field_errors: dict[str, list[str]] = field(default_factory=dict)
-    elapsed_ms: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.result is not None
-
-
 def price_book() -> PriceBook | None:
     """The price book shown beside results (the current one, usually the SAMPLE book)."""
     return catalog_selectors.price_book_current()
-
-
-def sizing_run(workload: Mapping[str, Any], *, book: PriceBook | None = None) -> Sizing:
-    """Run the engine; invalid or impossible input comes back as field errors, not raised.
-
-    An unexpected engine failure is reported as an error on the whole workload (and logged),
-    so the wizard never answers with a server error page.
-    """
-    started = time.perf_counter()
-    sizing = Sizing(dict(workload))
-    try:
-        sizing.result = adapters.run_sizing(workload, price_book_code=book.code if book else None)
-    except SizingInputError as exc:
-        sizing.field_errors = exc.field_errors
-    except (ArithmeticError, ValueError, KeyError, TypeError) as exc:
-        import logging
-
-        logging.getLogger(__name__).exception("sizing engine failed for %r", workload)
-        sizing.field_errors = {
-            "": [
-                f"The sizing engine could not size this combination ({type(exc).__name__}). "
-                "Try another GPU or precision; the problem has been logged."
-            ]
-        }
-    sizing.elapsed_ms = (time.perf_counter() - started) * 1000
-    return sizing
 
 
 def bom_sections(
@@ -225,7 +181,7 @@ def alternatives_table(result: Mapping[str, Any], gpu_names: Mapping[str, str]) 
             cells.append(
                 {"value": value, "best": value is not None and value == best.get(key), **change}
             )
-        price = alt.get("criterion_value") if alt.get("criterion") == "lowest_list_price" else None
+        price = alt.get("list_price")
         rows.append(
             {
                 **alt,

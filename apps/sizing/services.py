@@ -15,29 +15,26 @@ from django.db.models import ProtectedError
 from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
 
-from . import selectors
+from . import gateway
 from .models import Scenario
 
 
 def scenario_create(*, user: User, name: str, inputs: Mapping[str, Any]) -> Scenario:
     """Size `inputs` and save the sizing as a scenario of the user's organization.
 
-    Raises ApplicationError (with the engine's field errors) when the inputs do not size.
+    Raises gateway.SizingRefused (an ApplicationError with the engine's field errors) when
+    the inputs do not size.
     """
     if user.organization_id is None:
         raise ApplicationError("Your account belongs to no organization; ask an administrator.")
-    sizing = selectors.sizing_run(inputs, book=selectors.price_book())
-    if sizing.result is None:
-        raise ApplicationError(
-            "These inputs do not size; fix them before saving.", sizing.field_errors
-        )
+    result = gateway.size_or_raise(inputs)
     return Scenario.objects.create(
         organization_id=user.organization_id,
         owner=user,
         name=name.strip(),
         inputs=dict(inputs),
-        result=sizing.result,
-        engine_version=str(sizing.result.get("engine_version", "")),
+        result=result,
+        engine_version=str(result.get("engine_version", "")),
     )
 
 
@@ -99,11 +96,7 @@ def scenario_rerun(*, scenario: Scenario) -> Scenario:
 
 
 def _resized(scenario: Scenario, inputs: Mapping[str, Any]) -> Scenario:
-    sizing = selectors.sizing_run(inputs, book=selectors.price_book())
-    if sizing.result is None:
-        raise ApplicationError(
-            "These inputs do not size; fix them before saving.", sizing.field_errors
-        )
-    scenario.inputs, scenario.result = dict(inputs), sizing.result
-    scenario.engine_version = str(sizing.result.get("engine_version", ""))
+    result = gateway.size_or_raise(inputs)
+    scenario.inputs, scenario.result = dict(inputs), result
+    scenario.engine_version = str(result.get("engine_version", ""))
     return scenario

@@ -10,6 +10,7 @@ urlpatterns = [
     path("models/", views.model_options, name="model_options"),
     path("alternatives/", views.alternatives, name="alternatives"),
     path("upload-config/", views.upload_config, name="upload_config"),
+    path("result.json", views.export_json, name="export_json"),
     path("bom.csv", views.export_csv, name="export_csv"),
     path("bom.xlsx", views.export_xlsx, name="export_xlsx"),
     path("scenarios/", views.scenario_list, name="scenario_list"),

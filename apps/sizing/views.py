@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
 
-from . import adapters, exports, selectors, services
+from . import adapters, exports, gateway, selectors, services
 from .forms import HfConfigForm, ScenarioRenameForm, ScenarioSaveForm, WizardForm
 from .models import Scenario
 
@@ -72,7 +72,7 @@ def _wizard_context(query: QueryDict, **extra: Any) -> dict[str, Any]:
     context: dict[str, Any] = {"form": form, "sizing": None, "whatif": None, "book": book}
     query = form.query_string()
     if form.is_valid():
-        sizing = selectors.sizing_run(form.workload(), book=book)
+        sizing = gateway.size(form.workload(), book=book)
         context["sizing"] = sizing
         if sizing.result is not None:
             context.update(result_context(sizing.result, book, query))
@@ -99,7 +99,7 @@ def _whatif(form: WizardForm, result: dict[str, Any], book: Any) -> dict[str, An
     overrides = form.whatif_overrides()
     if not overrides:
         return None
-    sizing = selectors.sizing_run(form.workload(**overrides), book=book)
+    sizing = gateway.size(form.workload(**overrides), book=book)
     rows = selectors.compare_rows(result, sizing.result) if sizing.result else []
     errors = [m for msgs in sizing.field_errors.values() for m in msgs]
     return {
@@ -153,7 +153,7 @@ def alternatives(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         workload = form.workload(gpu="auto", fabric="auto")
         workload.pop("nodes", None)
-        sizing = selectors.sizing_run(workload, book=book)
+        sizing = gateway.size(workload, book=book)
         if sizing.result is not None:
             context["alternatives"] = _with_use_links(
                 selectors.alternatives_table(sizing.result, _gpu_names()), form.query_string()
@@ -205,7 +205,7 @@ def _export_result(request: HttpRequest) -> tuple[dict[str, Any] | None, str]:
     form = WizardForm.from_query(request.GET, catalog=adapters.catalog_snapshot())
     if not form.is_valid():
         return None, form.query_string()
-    sizing = selectors.sizing_run(form.workload(), book=selectors.price_book())
+    sizing = gateway.size(form.workload())
     return sizing.result, form.query_string()
 
 
@@ -219,6 +219,23 @@ def _export_name(result: dict[str, Any], stem: str, ext: str) -> str:
     model = result.get("model") or {}
     name = slugify(f"{stem} {model.get('slug', '')} {result.get('gpu', '')}") or "sizing"
     return f"{name}.{ext}"
+
+
+@login_required
+@require_GET
+def export_json(request: HttpRequest) -> HttpResponse:
+    """The wizard's result as JSON: the API's answer for the same workload (one gateway)."""
+    form = WizardForm.from_query(request.GET, catalog=adapters.catalog_snapshot())
+    if not form.is_valid():
+        return JsonResponse({"fields": form.errors.get_json_data()}, status=400)
+    sizing = gateway.size(form.workload())
+    if sizing.result is None:
+        return JsonResponse({"fields": sizing.field_errors}, status=422 if sizing.failed else 400)
+    response = JsonResponse(sizing.result)
+    response["Content-Disposition"] = (
+        f'inline; filename="{_export_name(sizing.result, "sizing", "json")}"'
+    )
+    return response
 
 
 @login_required

@@ -38,7 +38,13 @@ def test_sizing_with_a_price_book_ranks_like_the_cli(alice_ro):
     response = alice_ro.client.post("/api/v1/sizing/?price_book=SAMPLE-USD", workload)
     assert response.status_code == 200  # read-only tokens may size
     assert response.json() == cli(workload, "--price-book", "SAMPLE-USD")
-    assert response.json()["selection"]["criterion"] == "lowest_list_price"
+    assert response.json()["selection"]["criterion"] == "fewest_gpus"  # price never ranks
+    plain = alice_ro.client.post("/api/v1/sizing/", workload).json()
+    assert (plain["gpu"], plain["fabric"], plain["bom"]) == (
+        response.json()["gpu"],
+        response.json()["fabric"],
+        response.json()["bom"],
+    )
 
 
 def test_sizing_with_an_unknown_price_book(alice):

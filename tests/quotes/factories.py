@@ -1,5 +1,5 @@
 """Test data for quotes, built through the real code paths: the catalog importer, the sizing
-engine's Django entry point (`run_sizing`) and the quote services."""
+engine's Django entry point (`gateway.size_or_raise`) and the quote services."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from apps.catalog.models import PriceBook
 from apps.catalog.services import catalog_import
 from apps.quotes import services
 from apps.quotes.models import Quote
-from apps.sizing.adapters import run_sizing
+from apps.sizing.gateway import size_or_raise
 from apps.sizing.models import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def sizing_result(workload: dict[str, Any]) -> dict[str, Any]:
     """The engine's result for a workload (computed once per test session and workload)."""
     key = repr(sorted(workload.items()))
     if key not in _results:
-        _results[key] = run_sizing(workload)
+        _results[key] = size_or_raise(workload)
     return copy.deepcopy(_results[key])
 
 

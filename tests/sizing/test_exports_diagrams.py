@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from apps.sizing import diagrams, exports
-from apps.sizing.adapters import run_sizing
+from apps.sizing.gateway import size_or_raise
 
 SVG = "{http://www.w3.org/2000/svg}"
 CASES = {
@@ -44,7 +44,7 @@ CASES = {
 
 @pytest.fixture(params=sorted(CASES))
 def result(request, catalog):
-    return run_sizing(CASES[request.param])
+    return size_or_raise(CASES[request.param])
 
 
 def test_csv_rows_equal_the_bom(result):

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 
 from apps.catalog.models import Gpu
 from apps.catalog.selectors import catalog_rows
-from apps.sizing import engine
-from apps.sizing.adapters import catalog_snapshot, run_sizing
+from apps.sizing import engine, gateway
+from apps.sizing.adapters import catalog_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {
@@ -39,8 +39,8 @@ def test_snapshot_is_rebuilt_when_the_catalog_changes(full_catalog: None) -> Non
     assert {g.slug: g.tdp_w for g in after.gpus.values()}["l40s-48gb"] == 300
 
 
-def test_run_sizing_returns_the_seed_small_configuration(full_catalog: None) -> None:
-    result = run_sizing(SMALL)
+def test_gateway_returns_the_seed_small_configuration(full_catalog: None) -> None:
+    result = gateway.size_or_raise(SMALL)
     assert (result["gpu_count"], result["node_count"], result["rack_count"]) == (32, 4, 1)
     quantities = {line["part_number"]: line["quantity"] for line in result["bom"]}
     assert quantities["BR9U"] == 32 and quantities["BQ3D"] == 96 and quantities["BQK3"] == 8
@@ -56,7 +56,7 @@ def test_size_command_prints_json(full_catalog: None, tmp_path: Path) -> None:
     path = tmp_path / "w.json"
     path.write_text(json.dumps(SMALL))
     result = json.loads(_size(str(path)))
-    assert result == run_sizing(SMALL)
+    assert result == gateway.size_or_raise(SMALL)
     assert result["engine_version"] == engine.ENGINE_VERSION
 
 

@@ -85,9 +85,32 @@ def test_auto_choice_ranks_alternatives() -> None:
     assert result["selection"]["criterion"] == "fewest_gpus"
     prices = {"BR9U": Decimal("1"), "BYFH": Decimal("1000000"), "4X67A90669": Decimal("1")}
     priced = size(data, CATALOG, price_lookup=prices).to_dict()
-    assert (
-        priced["selection"]["criterion"] == "lowest_list_price" and priced["gpu"] != "h100-nvl-94gb"
+    # Prices annotate the alternatives but never change the choice (the same for every door).
+    assert priced["selection"] == result["selection"]
+    assert (priced["gpu"], priced["fabric"], priced["bom"]) == (
+        result["gpu"],
+        result["fabric"],
+        result["bom"],
     )
+    assert all("list_price" in a for a in priced["alternatives"] if a["feasible"])
+    assert not any("list_price" in a for a in result["alternatives"])
+
+
+def test_auto_ties_prefer_the_seed_fabric_for_the_deployment() -> None:
+    from apps.sizing.engine.auto import rank_key
+
+    data = {
+        "kind": "inference",
+        "model": "llama-3.1-70b",
+        "gpu": "auto",
+        "fabric": "auto",
+        "inference": {"concurrent_users": 1000},
+    }
+    result = size(data, CATALOG)
+    feasible = [a for a in result.alternatives if a["feasible"]]
+    keys = [(a["gpu_count"], a["node_count"], a["power_kw"]) for a in feasible]
+    assert keys == sorted(keys) and result.summary["gpu"] == feasible[0]["gpu"]
+    assert rank_key(result, "bare_metal", 0)[3] == (result.summary["fabric"] != "infiniband")
 
 
 def test_every_result_carries_version_assumptions_and_explanations() -> None:

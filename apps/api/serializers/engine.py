@@ -353,7 +353,7 @@ class AlternativeSerializer(serializers.Serializer):
     gpu = S()
     fabric = S()
     feasible = B()
-    criterion = opt(S(help_text="fewest_gpus or lowest_list_price"))
+    criterion = opt(S(help_text="fewest_gpus (the rule is price-free)"))
     criterion_value = opt(S())
     gpu_count = opt(I())
     node_count = opt(I())
@@ -365,6 +365,7 @@ class AlternativeSerializer(serializers.Serializer):
     replicas = opt(I())
     tokens_per_s_per_user = opt(F())
     ttft_s = opt(F())
+    list_price = opt(S(help_text="BoM list price in the price book used (annotation only)"))
     unpriced_parts = opt(serializers.ListField(child=S()))
     reason = opt(S())
 

@@ -16,12 +16,10 @@ from rest_framework.views import APIView
 from apps.catalog.models import PriceBook
 from apps.core.exceptions import ApplicationError
 from apps.quotes import selectors as quote_selectors
-from apps.sizing import selectors, services
-from apps.sizing.adapters import run_sizing
-from apps.sizing.engine import SizingInputError
+from apps.sizing import gateway, selectors, services
 from apps.sizing.models import Scenario
 
-from ..errors import ApiError, application_error, engine_error
+from ..errors import ApiError, application_error, sizing_error
 from ..serializers.engine import SizingResultSerializer, WorkloadSerializer
 from ..serializers.sizing import (
     ScenarioCreateSerializer,
@@ -80,11 +78,12 @@ class SizingApi(APIView):
     )
     def post(self, request: Request) -> Response:
         book = price_book_or_400(query(request, SizingQuery).get("price_book"))
-        try:
-            result = run_sizing(request.data, price_book_code=book.code if book else None)
-        except SizingInputError as exc:
-            raise engine_error(exc) from None
-        return Response(result)
+        sizing = gateway.size(request.data, book=book)
+        if sizing.result is None:
+            raise sizing_error(sizing)
+        response = Response(sizing.result)
+        response["Server-Timing"] = f"engine;dur={sizing.elapsed_ms:.1f}"
+        return response
 
 
 def _scenario_or_404(request: Request, pk: Any) -> Scenario:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from . import training as tr
 from . import workplan as wp
+from .auto import size_auto
 from .bom import build_bom
 from .catalog import CatalogSnapshot, Gpu, LlmModel
 from .cluster import ClusterPlan, plan_cluster
@@ -34,15 +34,14 @@ def size(
     """Size a workload (or evaluate a fixed cluster when ``nodes`` is given).
 
     ``data`` is the JSON input documented in docs/sizing-engine.md; ``price_lookup`` (part number
-    -> unit list price) is used only to rank the automatic GPU choice. Raises SizingInputError
-    with field-level messages for invalid or impossible input.
+    -> unit list price) only annotates the automatic choice's alternatives with their list
+    price: the choice itself is price-free (engine/auto.py). Raises SizingInputError with
+    field-level messages for invalid or impossible input.
     """
     w = parse_workload(data)
     model = resolve_model(w, catalog)
     if w.gpu == "auto":
-        from .auto import size_auto
-
-        return size_auto(w, model, catalog, price_lookup)
+        return size_auto(w, model, catalog, size_one, price_lookup)
     gpu = resolve_gpu(w, catalog)
     fabric = "infiniband" if w.fabric == "auto" else w.fabric
     return size_one(w, model, gpu, fabric, catalog)
@@ -212,8 +211,3 @@ def _cluster_warnings(w: Workload, node: NodePlan, cluster: ClusterPlan, gpu: Gp
     if node.fabric_gbps_per_gpu < 200:
         out.append("Less than 200 Gb of compute fabric per GPU (seed design recommendation).")
     return out
-
-
-def with_fabric(w: Workload, fabric: str) -> Workload:
-    """The workload with a fixed fabric (used by the automatic choice)."""
-    return replace(w, fabric=fabric)

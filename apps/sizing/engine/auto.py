@@ -1,16 +1,32 @@
-"""Automatic choice: size on every orderable GPU and fabric, rank, return best and alternatives."""
+"""Automatic choice: size on every orderable GPU and fabric, rank, return best and alternatives.
+
+The ranking rule is price-free, so it does not depend on who asks or which price book they
+hold: fewest GPUs meeting the targets; ties: fewer nodes, lower power, then the seed's fabric
+for the deployment (InfiniBand for bare metal, Ethernet for virtualised), then catalog order.
+A price lookup, when given, only annotates each alternative with its list price.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from .catalog import CatalogSnapshot, LlmModel
+from .catalog import CatalogSnapshot, Gpu, LlmModel
 from .errors import SizingInputError
 from .result import SizingResult
 from .workload import FABRICS, Workload
+
+CRITERION = "fewest_gpus"
+RULE = (
+    "Fewest GPUs meeting the targets (ties: fewer nodes, lower power, then the seed's fabric "
+    "for the deployment — InfiniBand for bare metal, Ethernet for virtualised). Price does not "
+    "rank the candidates."
+)
+SEED_FABRIC = {"bare_metal": "infiniband", "virtual": "ethernet"}
+
+SizeOne = Callable[[Workload, LlmModel, Gpu, str, CatalogSnapshot], SizingResult]
 
 
 def _price(result: SizingResult, prices: Mapping[str, Decimal]) -> tuple[Decimal, list[str]]:
@@ -44,18 +60,21 @@ def _key_figures(result: SizingResult) -> dict[str, Any]:
     return out
 
 
-def _rank_key(result: SizingResult, prices: Mapping[str, Decimal] | None) -> tuple[Any, ...]:
+def rank_key(result: SizingResult, deployment: str, order: int) -> tuple[Any, ...]:
+    """The price-free ranking key of one feasible candidate (smaller is better)."""
     s = result.summary
-    base = (s["gpu_count"], s["node_count"], s["power_kw"])
-    return ((_price(result, prices)[0],) + base) if prices is not None else base
+    other_fabric = 0 if s["fabric"] == SEED_FABRIC.get(deployment) else 1
+    return (s["gpu_count"], s["node_count"], s["power_kw"], other_fabric, order)
 
 
 def size_auto(
-    w: Workload, model: LlmModel, catalog: CatalogSnapshot, prices: Mapping[str, Decimal] | None
+    w: Workload,
+    model: LlmModel,
+    catalog: CatalogSnapshot,
+    size_one: SizeOne,
+    prices: Mapping[str, Decimal] | None = None,
 ) -> SizingResult:
-    """Evaluate every orderable GPU × fabric, pick the best by the stated criterion."""
-    from .api import size_one
-
+    """Evaluate every orderable GPU × fabric with ``size_one``, pick the best by ``RULE``."""
     fabrics = FABRICS if w.fabric == "auto" else (w.fabric,)
     gpus = [
         g
@@ -78,7 +97,7 @@ def size_auto(
                 for key, msgs in exc.field_errors.items():
                     errors.setdefault(key, []).extend(f"{gpu.slug}/{fabric}: {m}" for m in msgs)
                 continue
-            ok.append((_rank_key(result, prices), result))
+            ok.append((rank_key(result, w.deployment, len(ok)), result))
     if not ok:
         raise SizingInputError(errors or {"gpu": ["no orderable GPU meets the workload"]})
     ok.sort(key=lambda item: item[0])
@@ -90,7 +109,6 @@ def _with_alternatives(
     rejected: list[dict[str, Any]],
     prices: Mapping[str, Decimal] | None,
 ) -> SizingResult:
-    criterion = "lowest_list_price" if prices is not None else "fewest_gpus"
     alternatives = []
     for rank, (key, result) in enumerate(ok, start=1):
         entry = {
@@ -98,28 +116,19 @@ def _with_alternatives(
             "gpu": result.summary["gpu"],
             "fabric": result.summary["fabric"],
             "feasible": True,
-            "criterion": criterion,
+            "criterion": CRITERION,
             "criterion_value": str(key[0]),
             **_key_figures(result),
         }
         if prices is not None:
-            entry["unpriced_parts"] = _price(result, prices)[1]
+            total, missing = _price(result, prices)
+            entry["list_price"], entry["unpriced_parts"] = str(total), missing
         alternatives.append(entry)
     best = ok[0][1]
     selection = {
-        "criterion": criterion,
+        "criterion": CRITERION,
         "value": alternatives[0]["criterion_value"],
-        "rule": "Fewest GPUs meeting the targets (ties: fewer nodes, lower power)"
-        if prices is None
-        else "Lowest sample list price of the BoM (ties: fewer GPUs, nodes, power)",
+        "rule": RULE,
         "candidates": len(ok) + len(rejected),
     }
-    warnings = best.warnings
-    if prices is not None and alternatives[0].get("unpriced_parts"):
-        warnings = warnings + (
-            "Parts without a price were counted at 0: "
-            + ", ".join(alternatives[0]["unpriced_parts"]),
-        )
-    return replace(
-        best, alternatives=tuple(alternatives + rejected), selection=selection, warnings=warnings
-    )
+    return replace(best, alternatives=tuple(alternatives + rejected), selection=selection)
