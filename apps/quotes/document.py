@@ -1,6 +1,12 @@
 """What the reference-architecture document says: a plain context built from a quote revision
 and the sizing result copied onto it. No WeasyPrint here (see `pdf.py`), so the same context
-can be checked in tests or shown as HTML."""
+can be checked in tests or shown as HTML.
+
+Every label, number and enumeration goes through `apps.sizing.formatting` (human labels,
+units, significant figures, words), so the document never prints an engine key. Large
+clusters are summarised: racks grouped by kind with one representative elevation each.
+(A little over 400 lines: the document's sections, each a small function, kept together.)
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,11 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+from apps.sizing import formatting as fmt
 
 from . import selectors
 from .models import Quote
@@ -22,49 +31,29 @@ DIAGRAMS = (
     ("fabric_topology", "fabric_topology_svg", "Fabric topology"),
     ("memory_breakdown", "memory_breakdown_svg", "GPU memory breakdown"),
 )
+# Result sections shown as figure tables, and keys in them that are internal detail.
+FIGURE_SECTIONS = (
+    ("training", "Training figures"),
+    ("inference", "Inference figures"),
+    ("memory", "GPU memory"),
+)
+HIDDEN_FIGURES = {"leaf_down_cages", "leaf_up_cages", "leaf_racks", "rack_nodes", "racks"}
 
 
 class DiagramError(Exception):
     """A diagram could not be drawn for this result."""
 
 
-def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested dicts/lists as (dotted key, text) rows for key–value tables."""
-    if isinstance(value, dict):
-        rows: list[tuple[str, str]] = []
-        for key, item in value.items():
-            rows += flatten(item, f"{prefix}.{key}" if prefix else str(key))
-        return rows
-    if isinstance(value, list | tuple):
-        if all(not isinstance(v, dict | list | tuple) for v in value):
-            return [(prefix, ", ".join(_text(v) for v in value))]
-        rows = []
-        for i, item in enumerate(value, start=1):
-            rows += flatten(item, f"{prefix}[{i}]")
-        return rows
-    return [(prefix, _text(value))]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+def _q(value: Any, key: str) -> str:
+    return fmt.value_of(key, value)
 
 
 def diagrams_for(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The wizard's SVGs for this result (`apps.sizing.diagrams`), when that module exists.
-    The SVGs are produced by our own code from engine numbers, and carry their own styles
-    (page CSS does not reach into inline SVG)."""
-    try:
-        from apps.sizing import diagrams  # type: ignore[attr-defined]
-    except ImportError:
-        return []
+    """The wizard's SVGs for this result (`apps.sizing.diagrams`). The SVGs are produced by
+    our own code from engine numbers, and carry their own styles (page CSS does not reach
+    into inline SVG). Large clusters get the grouped rack elevations."""
+    from apps.sizing import diagrams
+
     out = []
     for key, func_name, title in DIAGRAMS:
         func = getattr(diagrams, func_name, None)
@@ -76,6 +65,50 @@ def diagrams_for(result: dict[str, Any]) -> list[dict[str, Any]]:
             raise DiagramError(f"{title} could not be drawn: {exc}") from exc
         out.append({"key": key, "title": title, "svg": svg})
     return out
+
+
+def rack_table(result: dict[str, Any]) -> list[dict[str, str]]:
+    """The racks grouped by kind: which racks, how many, what each holds, its power."""
+    from apps.sizing import diagrams
+
+    rows = []
+    for group in diagrams.rack_groups(result):
+        low, high = group["power_min_kw"], group["power_max_kw"]
+        power = (
+            fmt.quantity(low, "kW")
+            if abs(high - low) < 0.05
+            else (f"{fmt.number(low)}–{fmt.quantity(high, 'kW')}")
+        )
+        racks = group["racks"]
+        if len(racks) > 60:
+            racks = f"{group['indices'][0]}–{group['indices'][-1]} (not contiguous)"
+        rows.append(
+            {
+                "kind": fmt.word(group["role"]).capitalize(),
+                "count": fmt.number(group["count"]),
+                "racks": racks,
+                "contents": ", ".join(
+                    part
+                    for part in (
+                        f"{group['nodes']} nodes" if group["nodes"] else "",
+                        f"{group['switches']} switches" if group["switches"] else "",
+                    )
+                    if part
+                )
+                or "empty",
+                "power": power,
+            }
+        )
+    return rows
+
+
+def _platform_name(result: dict[str, Any]) -> str:
+    """The server's name as the BoM describes it, else the catalog code in words."""
+    for line in result.get("bom") or []:
+        text = str(line.get("description", ""))
+        if text.startswith("Server:"):
+            return text.removeprefix("Server:").split(" - ", 1)[0].strip()
+    return fmt.word(result.get("node", {}).get("platform"))
 
 
 def node_configuration(result: dict[str, Any]) -> list[tuple[str, str]]:
@@ -93,21 +126,22 @@ def node_configuration(result: dict[str, Any]) -> list[tuple[str, str]]:
         return f"{names.get(str(pn), '')} ({pn})" if pn else ""
 
     rows = [
-        ("Platform", f"{_text(node.get('platform'))}, profile {_text(node.get('profile'))}"),
+        ("Platform", _platform_name(result)),
         (
             "GPUs",
-            f"{_text(node.get('gpus_per_node'))} × "
-            f"{_text(result.get('gpu_name') or result.get('gpu'))}",
+            f"{fmt.number(node.get('gpus_per_node'))} × "
+            f"{result.get('gpu_name') or fmt.word(result.get('gpu'))}",
         ),
-        ("Processors", f"{_text(node.get('cpus'))} × {part('cpu')}"),
+        ("Processors", f"{fmt.number(node.get('cpus'))} × {part('cpu')}"),
         (
             "Memory",
-            f"{_text(node.get('dimm_count'))} × {part('dimm')} = {_text(node.get('memory_gb'))} GB",
+            f"{fmt.number(node.get('dimm_count'))} × {part('dimm')} = "
+            f"{fmt.quantity(node.get('memory_gb'), 'GB')}",
         ),
         (
             "Compute fabric",
-            f"{_text(node.get('compute_adapters'))} × {part('fabric_adapter')}, "
-            f"{_text(node.get('fabric_gbps_per_gpu'))} Gb/s per GPU",
+            f"{fmt.number(node.get('compute_adapters'))} × {part('fabric_adapter')}, "
+            f"{fmt.quantity(node.get('fabric_gbps_per_gpu'), 'Gb/s')} per GPU",
         ),
     ]
     optional = (
@@ -116,9 +150,12 @@ def node_configuration(result: dict[str, Any]) -> list[tuple[str, str]]:
         ("nvlink_bridges", "NVLink bridges"),
         ("data_drives", "Data drives"),
     )
-    rows += [(label, _text(node[key])) for key, label in optional if node.get(key)]
+    rows += [(label, _q(node[key], key)) for key, label in optional if node.get(key)]
     rows.append(
-        ("Power and space", f"{_text(node.get('power_w'))} W, {_text(node.get('rack_units'))}U")
+        (
+            "Power and space",
+            f"{fmt.quantity(node.get('power_w'), 'W')}, {fmt.number(node.get('rack_units'))}U",
+        )
     )
     return rows
 
@@ -129,76 +166,194 @@ def power_space_cooling(result: dict[str, Any]) -> list[tuple[str, str]]:
     power_kw = result.get("power_kw")
     if power_kw is not None:
         kw = Decimal(str(power_kw))
-        rows.append(("Estimated power at full load", f"{kw:,.1f} kW"))
+        rows.append(("Estimated power at full load", fmt.quantity(kw, "kW")))
         heat = result.get("heat_btu_per_h")
         heat_btu = Decimal(str(heat)) if heat is not None else kw * BTU_PER_KW_HOUR
-        rows.append(("Heat load to remove (cooling)", f"{heat_btu:,.0f} BTU/h"))
+        rows.append(("Heat load to remove (cooling)", fmt.quantity(heat_btu, "BTU/h")))
+    units = (result.get("assumptions") or {}).get("rack_units_per_rack", 42)
     for key, label in (
-        ("rack_count", "Racks (42U)"),
+        ("rack_count", f"Racks ({fmt.number(units)}U)"),
         ("rack_units", "Rack units used"),
         ("node_count", "Compute nodes"),
         ("spare_nodes", "Spare nodes"),
         ("gpu_count", "GPUs"),
     ):
         if result.get(key) is not None:
-            rows.append((label, _text(result[key])))
+            rows.append((label, fmt.number(result[key])))
     node = result.get("node") or {}
     if isinstance(node, dict) and node.get("power_w") is not None:
-        rows.append(("Power per node", f"{_text(node['power_w'])} W"))
+        rows.append(("Power per node", fmt.quantity(node["power_w"], "W")))
     assumptions = result.get("assumptions") or {}
     if isinstance(assumptions, dict) and assumptions.get("rack_power_budget_kw") is not None:
         rows.append(
-            ("Rack power budget assumed", f"{_text(assumptions['rack_power_budget_kw'])} kW")
+            ("Rack power budget assumed", fmt.quantity(assumptions["rack_power_budget_kw"], "kW"))
         )
     return rows
 
 
+def _inputs_sentence(inputs: dict[str, Any]) -> str:
+    parts = [
+        f"{fmt.label(k)[:1].lower()}{fmt.label(k)[1:]} = {_q(v, k)}"
+        for k, v in inputs.items()
+        if not isinstance(v, dict | list)
+    ]
+    if not parts:
+        return ""
+    return "with " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0])
+
+
 def explanations(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The engine's explanations: the rule as title, the figure it yields, formula, inputs,
-    source."""
+    """The engine's explanations as sentences: the figure and its value, the rule, how it is
+    computed and from which inputs, and the source."""
     out = []
     for item in result.get("explanations") or []:
         if not isinstance(item, dict):
-            out.append(
-                {"title": _text(item), "figure": "", "formula": "", "rows": [], "source": ""}
-            )
+            out.append({"title": fmt.human_text(str(item)), "sentence": "", "source": ""})
             continue
-        figure = ""
-        if item.get("figure"):
-            unit = f" {item['unit']}" if item.get("unit") else ""
-            figure = f"{item['figure']} = {_text(item.get('value'))}{unit}"
-        known = {"rule", "formula", "source", "title", "figure", "value", "unit", "inputs"}
-        rest = {k: v for k, v in item.items() if k not in known}
+        key = str(item.get("figure") or "")
+        value = item.get("value")
+        unit = str(item.get("unit") or "")
+        title = fmt.label(key) if key else fmt.human_text(str(item.get("title") or "Rule"))
+        figure = fmt.quantity(value, unit) if isinstance(value, int | float) else fmt.word(value)
+        inputs = item.get("inputs") if isinstance(item.get("inputs"), dict) else {}
+        rule = fmt.human_text(str(item.get("rule") or ""), inputs).strip()
+        formula = fmt.human_text(str(item.get("formula") or "")).strip()
+        how = _inputs_sentence(inputs or {})
+        sentence = rule if rule.endswith(".") or not rule else rule + "."
+        if formula:
+            sentence += f" It is computed as {formula}" + (f", {how}." if how else ".")
+        elif how:
+            sentence += f" It follows {how}."
         out.append(
             {
-                "title": _text(item.get("rule") or item.get("title") or "Rule"),
-                "figure": figure,
-                "formula": _text(item.get("formula")) if item.get("formula") else "",
-                "source": _text(item.get("source")) if item.get("source") else "",
-                "rows": flatten(item.get("inputs") or {}) + flatten(rest),
+                "title": title,
+                "figure": figure if key else "",
+                "sentence": sentence.strip(),
+                "source": fmt.human_text(str(item.get("source") or "")),
             }
         )
     return out
 
 
-def _rows(value: Any) -> list[tuple[str, str]]:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return [("", v) for v in value]
-    return flatten(value)
+def _dig(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def rationale(result: dict[str, Any]) -> list[str]:
+    """The sizing in a few sentences with its numbers (the detailed chain follows)."""
+    n, q, w = fmt.number, fmt.quantity, fmt.word
+    model = result.get("model")
+    model_name = model.get("name") if isinstance(model, dict) else model
+    gpu = result.get("gpu_name") or w(result.get("gpu"))
+    out: list[str] = []
+    inf = result.get("inference")
+    training = result.get("training")
+    memory = result.get("memory") or {}
+    if isinstance(inf, dict):
+        targets = inf.get("targets") or {}
+        out.append(
+            f"The workload serves {model_name or 'the model'} at {w(result.get('precision'))} "
+            f"to {n(inf.get('concurrent_users'))} concurrent users, each expecting at least "
+            f"{q(targets.get('tokens_per_s_per_user'), 'tokens/s')} and a first token within "
+            f"{q(targets.get('ttft_s'), 's')}."
+        )
+        if memory.get("weights_gb") is not None and inf.get("tensor_parallel"):
+            out.append(
+                f"The weights take {q(memory.get('weights_gb'), 'GB')}, so one replica of the "
+                f"model spans {n(inf.get('tensor_parallel'))} GPUs (tensor parallel), and "
+                f"{n(inf.get('replicas'))} replicas serve the users; one replica sustains up "
+                f"to {n(inf.get('max_users_per_replica'))} users at the targets."
+            )
+        out.append(
+            f"Each user then gets {q(inf.get('tokens_per_s_per_user'), 'tokens/s')} and a first "
+            f"token after {q(inf.get('ttft_s'), 's')}; the cluster could serve up to "
+            f"{n(inf.get('max_concurrent_users'))} users at the targets"
+            + (
+                "."
+                if inf.get("meets_targets") in (True, None)
+                else ", but it does not meet every target."
+            )
+        )
+    elif isinstance(training, dict):
+        layout = training.get("layout") or {}
+        out.append(
+            f"The workload trains {model_name or 'the model'} at {w(result.get('precision'))} "
+            f"on {n(training.get('tokens'))} tokens"
+            + (
+                f" within a target of {q(training.get('target_days'), 'days')}."
+                if training.get("target_days")
+                else "."
+            )
+        )
+        if training.get("flops") is not None:
+            out.append(
+                f"That is {q(training.get('flops'), 'FLOP')} of compute; laid out as tensor "
+                f"parallel {n(layout.get('tp'))} × pipeline parallel {n(layout.get('pp'))} × "
+                f"data parallel {n(layout.get('dp'))}, at a model FLOPS utilisation of "
+                f"{n(training.get('mfu'))} and a goodput of {n(training.get('goodput'))}."
+            )
+        out.append(
+            f"The run takes {q(training.get('days'), 'days')} on {n(result.get('gpu_count'))} "
+            f"GPUs ({n(training.get('gpu_hours'))} GPU-hours)"
+            + (
+                "; it meets the target."
+                if training.get("meets_target")
+                else "; it misses the target."
+                if training.get("meets_target") is False
+                else "."
+            )
+        )
+    cluster = result.get("cluster") or {}
+    fabric = cluster.get("compute_fabric") or {}
+    text = (
+        f"The cluster has {n(result.get('gpu_count'))} × {gpu} in "
+        f"{n(result.get('node_count'))} nodes of {n(result.get('gpus_per_node'))} GPUs"
+    )
+    if result.get("spare_nodes"):
+        text += f" (including {n(result.get('spare_nodes'))} spare)"
+    text += f", in {n(result.get('rack_count'))} racks"
+    if cluster.get("network_racks"):
+        text += (
+            f" ({n(cluster.get('compute_racks'))} compute, "
+            f"{n(cluster.get('network_racks'))} network)"
+        )
+    if fabric:
+        text += (
+            f"; its {w(result.get('fabric'))} compute fabric has "
+            f"{n(fabric.get('switches'))} switches ({w(fabric.get('topology'))}, "
+            f"oversubscription {fabric.get('oversubscription_ratio') or '1:1'})"
+        )
+    text += (
+        f". It draws {q(result.get('power_kw'), 'kW')} at full load: "
+        f"{q(result.get('heat_btu_per_h'), 'BTU/h')} of heat to remove."
+    )
+    out.append(text)
+    if result.get("mode") == "capacity":
+        out.append("The node count was fixed by the request; the figures above are what it gives.")
+    return out
 
 
 def architecture_figures(result: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The node's build and the cluster's shape in a few rows (not the full layout dump)."""
+    """The cluster's shape and its fabric in a few labelled rows (not the full layout)."""
     out = []
     cluster = result.get("cluster")
     if isinstance(cluster, dict):
-        rows = [(k, _text(v)) for k, v in cluster.items() if not isinstance(v, dict | list)]
+        rows = [
+            (fmt.label(k), _q(v, k))
+            for k, v in cluster.items()
+            if not isinstance(v, dict | list) and k not in HIDDEN_FIGURES and v is not None
+        ]
         fabric = cluster.get("compute_fabric")
         if isinstance(fabric, dict):
+            skip = {"switch", "oversubscription"} | HIDDEN_FIGURES
             rows += [
-                (f"compute fabric: {k}", _text(v))
+                (fmt.label(k), _q(v, f"compute_fabric.{k}"))
                 for k, v in fabric.items()
-                if not isinstance(v, dict | list)
+                if not isinstance(v, dict | list) and k not in skip and v is not None
             ]
         out.append(("Cluster and fabric", rows))
     return out
@@ -208,17 +363,103 @@ def headline(result: dict[str, Any]) -> list[tuple[str, str]]:
     """The executive summary's key figures."""
     model = result.get("model")
     rows = [
-        ("Workload", _text(result.get("kind"))),
-        ("Model", _text(model.get("name") if isinstance(model, dict) else model)),
-        ("Precision", _text(result.get("precision"))),
-        ("GPU", _text(result.get("gpu_name") or result.get("gpu"))),
-        ("GPUs", _text(result.get("gpu_count"))),
-        ("Compute nodes", _text(result.get("node_count"))),
-        ("Racks", _text(result.get("rack_count"))),
-        ("Fabric", _text(result.get("fabric"))),
-        ("Estimated power", f"{_text(result.get('power_kw'))} kW"),
+        ("Workload", fmt.word(result.get("kind"))),
+        ("Model", str(model.get("name") if isinstance(model, dict) else fmt.word(model))),
+        ("Precision", fmt.word(result.get("precision"))),
+        ("GPU", str(result.get("gpu_name") or fmt.word(result.get("gpu")))),
+        ("GPUs", fmt.number(result.get("gpu_count"))),
+        ("Compute nodes", fmt.number(result.get("node_count"))),
+        ("Racks", fmt.number(result.get("rack_count"))),
+        ("Compute fabric", fmt.word(result.get("fabric"))),
+        ("Estimated power", fmt.quantity(result.get("power_kw"), "kW")),
     ]
-    return [(label, value) for label, value in rows if value not in {"—", "— kW"}]
+    return [(label, value) for label, value in rows if value not in {"—", "None"}]
+
+
+def workload_rows(inputs: dict[str, Any], result: dict[str, Any]) -> list[tuple[str, str]]:
+    """The workload as asked for, labelled, with the model and GPU by name."""
+    names = {
+        "model": (result.get("model") or {}).get("name")
+        if isinstance(result.get("model"), dict)
+        else None,
+        "gpu": result.get("gpu_name") if inputs.get("gpu") == result.get("gpu") else None,
+    }
+    shown = {k: v for k, v in inputs.items() if k not in {"assumptions"}}
+    rows = []
+    for label, value in fmt.rows(shown):
+        rows.append((label, value))
+    for key, name in names.items():
+        if name and key in inputs:
+            rows = [(lb, str(name) if lb == fmt.label(key) else v) for lb, v in rows]
+    return rows
+
+
+def figure_rows(section: dict[str, Any]) -> list[tuple[str, str]]:
+    return fmt.rows({k: v for k, v in section.items() if k not in HIDDEN_FIGURES})
+
+
+def _attr(obj: Any, *names: str) -> Any:
+    for name in names:
+        try:
+            value = getattr(obj, name, None)
+        except ObjectDoesNotExist:
+            value = None
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return ""
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return str(full or getattr(user, "username", "") or user)
+
+
+def acceptance(quote: Quote) -> dict[str, Any]:
+    """Who accepted this revision, when, through which link, at which total; and who
+    approved its discount. Reads the acceptance record when there is one, else the quote's
+    own fields and its status history; every part may be absent (the block then shows
+    blank signature lines)."""
+    record = _attr(quote, "acceptance", "acceptance_record")
+    if record is None:
+        records = _attr(quote, "acceptances")
+        record = records.order_by("-pk").first() if hasattr(records, "order_by") else None
+    change = None
+    if quote.status == "accepted" or quote.accepted_by_name:
+        change = quote.status_changes.filter(to_status="accepted").order_by("-changed_at").first()
+    name = _attr(record, "name", "accepted_by_name", "signer_name") or quote.accepted_by_name
+    when = _attr(record, "accepted_at", "created_at") or (
+        change.changed_at if change else quote.decided_at if name else None
+    )
+    link = _attr(record, "share_link", "link")
+    link_text = ""
+    if link is not None:
+        created = _attr(link, "created_at")
+        link_text = f"share link #{link.pk}" + (f" sent {created:%-d %B %Y}" if created else "")
+    elif _attr(record, "link_id", "share_link_id"):
+        link_text = f"share link #{_attr(record, 'link_id', 'share_link_id')}"
+    approver = _attr(record, "discount_approved_by") or _attr(
+        quote, "discount_approved_by", "discount_approver"
+    )
+    approval = _attr(quote, "discount_approval")
+    if approval is not None and approver is None:
+        approver = _attr(approval, "approved_by", "approver", "user")
+    approved_at = _attr(approval, "approved_at", "decided_at", "created_at") or _attr(
+        quote, "discount_approved_at"
+    )
+    return {
+        "accepted": bool(name),
+        "name": name or "",
+        "when": when,
+        "link": link_text,
+        "revision": _attr(record, "revision") or quote.revision,
+        "total": _attr(record, "total") or quote.total,
+        "ip": _attr(record, "ip_address", "remote_addr") or "",
+        "discount": bool(quote.discount_percent),
+        "approver": _person(approver),
+        "approved_at": approved_at,
+    }
 
 
 def document_context(quote: Quote) -> dict[str, Any]:
@@ -229,25 +470,24 @@ def document_context(quote: Quote) -> dict[str, Any]:
         "sections": selectors.quote_sections(quote),
         "result": result,
         "headline": headline(result),
-        "workload": flatten(quote.sizing_inputs or {}),
-        "assumptions": _rows(result.get("assumptions") or []),
+        "rationale": rationale(result),
+        "workload": workload_rows(quote.sizing_inputs or {}, result),
+        "assumptions": fmt.assumption_rows(result),
         "explanations": explanations(result),
         "figures": [
-            (label, flatten(result[name]))
-            for name, label in (
-                ("training", "Training figures"),
-                ("inference", "Inference figures"),
-                ("memory", "GPU memory"),
-            )
+            (label, figure_rows(result[name]))
+            for name, label in FIGURE_SECTIONS
             if isinstance(result.get(name), dict)
         ],
         "architecture_figures": architecture_figures(result),
+        "rack_table": rack_table(result),
         "warnings": [
-            _text(w.get("message", w)) if isinstance(w, dict) else _text(w)
+            fmt.human_text(str(w.get("message", w))) if isinstance(w, dict) else fmt.human_text(w)
             for w in result.get("warnings") or []
         ],
         "diagrams": diagrams_for(result),
         "node_configuration": node_configuration(result),
         "facility": power_space_cooling(result),
+        "acceptance": acceptance(quote),
         "generated_at": timezone.now(),
     }

@@ -8,7 +8,9 @@ external font or URL — so the same drawing works inline in the wizard and insi
 - `memory_breakdown_svg`: what fills one GPU's memory (weights, KV cache or model states,
   activations, …, free).
 - `rack_elevations_svg`: every rack with its nodes and switches at their rack units; one
-  `<g class="rack">` per rack and one `<rect class="node">` per node.
+  `<g class="rack">` per rack and one `<rect class="node">` per node. Past
+  `RACKS_DRAWN_IN_FULL` racks, one representative per group of identical racks
+  (`rack_groups`), captioned with how many it stands for.
 - `fabric_topology_svg`: compute nodes, leaf, spine (or aggregation) and core switches with
   link counts and speeds; wide tiers are drawn up to a limit and summarised beyond it.
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
+
+from apps.sizing.formatting import word
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 INK = "#1d232a"
@@ -113,6 +117,11 @@ def _num(value: Any) -> float:
         return float(value or 0)
     except (TypeError, ValueError):
         return 0.0
+
+
+def _n(count: int, singular: str, plural: str | None = None) -> str:
+    """`_n(2, "switch", "switches")` → "2 switches"."""
+    return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
 
 
 def _gb(value: float) -> str:
@@ -308,9 +317,76 @@ def _rack(rack: Mapping[str, Any], x: float, y: float, units: int, first_node: i
     return f"<g {attrs}>{''.join(parts)}</g>"
 
 
-def rack_elevations_svg(result: Mapping[str, Any]) -> str:
-    """Every rack (compute and network) with its items at their rack units, U1 at the bottom."""
+# Up to this many racks every rack is drawn; beyond it, one representative per group of
+# identical racks (a 4,096-node cluster has 560 racks but a handful of distinct ones).
+RACKS_DRAWN_IN_FULL = 10
+MAX_GROUPS_DRAWN = 8
+
+
+def _ranges(indices: Sequence[int]) -> str:
+    """[1, 2, 3, 7] → "1–3, 7"."""
+    out: list[str] = []
+    start = prev = None
+    for i in indices:
+        if prev is not None and i == prev + 1:
+            prev = i
+            continue
+        if start is not None:
+            out.append(f"{start}–{prev}" if prev != start else f"{start}")
+        start = prev = i
+    if start is not None:
+        out.append(f"{start}–{prev}" if prev != start else f"{start}")
+    return ", ".join(out)
+
+
+def rack_groups(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Racks with the same role and the same items at the same rack units, grouped: role,
+    how many, which (as index ranges), nodes and switches per rack, power range, and the
+    first rack as the representative elevation."""
     racks: Sequence[Mapping[str, Any]] = (result.get("cluster") or {}).get("racks") or []
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for rack in racks:
+        items = rack.get("items") or []
+        key = (
+            str(rack.get("role") or "compute"),
+            tuple(
+                (str(i.get("kind")), str(i.get("part_number")), i.get("u_start"), i.get("u_height"))
+                for i in items
+            ),
+        )
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {
+                "role": key[0],
+                "indices": [],
+                "nodes": sum(1 for i in items if i.get("kind") == "node"),
+                "switches": sum(1 for i in items if i.get("kind") != "node"),
+                "power": [],
+                "example": rack,
+            }
+        group["indices"].append(int(_num(rack.get("index"))))
+        group["power"].append(_num(rack.get("power_kw")))
+    out = []
+    for group in groups.values():
+        power = group.pop("power")
+        out.append(
+            {
+                **group,
+                "count": len(group["indices"]),
+                "racks": _ranges(group["indices"]),
+                "power_min_kw": min(power),
+                "power_max_kw": max(power),
+            }
+        )
+    return out
+
+
+def rack_elevations_svg(result: Mapping[str, Any], *, full_up_to: int = RACKS_DRAWN_IN_FULL) -> str:
+    """Every rack (compute and network) with its items at their rack units, U1 at the bottom;
+    past `full_up_to` racks, one representative elevation per group of identical racks."""
+    racks: Sequence[Mapping[str, Any]] = (result.get("cluster") or {}).get("racks") or []
+    if len(racks) > full_up_to:
+        return _rack_groups_svg(result)
     units = _rack_units(result)
     rack_h = 18 + units * UNIT_H + 26
     per_row = max(1, min(RACKS_PER_ROW, len(racks)))
@@ -326,8 +402,77 @@ def rack_elevations_svg(result: Mapping[str, Any]) -> str:
         nodes_before += sum(1 for item in rack.get("items") or [] if item.get("kind") == "node")
     if not racks:
         body.append(_text(10, 24, "No racks in this result."))
-    title = f"Rack elevations: {len(racks)} rack(s), {units} U each"
+    title = f"Rack elevations: {len(racks)} racks, {units} U each"
     return _svg(max(width, 200), max(height, 40), title, body)
+
+
+def _rack_groups_svg(result: Mapping[str, Any]) -> str:
+    """One elevation per group of identical racks, captioned with how many racks it stands
+    for and which."""
+    racks: Sequence[Mapping[str, Any]] = (result.get("cluster") or {}).get("racks") or []
+    groups = rack_groups(result)
+    drawn = groups[:MAX_GROUPS_DRAWN]
+    units = _rack_units(result)
+    rack_h = 18 + units * UNIT_H + 26 + 28
+    per_row = max(1, min(RACKS_PER_ROW, len(drawn)))
+    rows = (len(drawn) + per_row - 1) // per_row or 1
+    width = max(per_row * (RACK_W + RACK_GAP) + RACK_GAP, 420)
+    top = 34.0
+    height = top + rows * (rack_h + RACK_GAP) + 10
+    body = [
+        _text(
+            RACK_GAP,
+            18,
+            f"{len(racks):,} racks in {len(groups)} kinds: one representative rack of each",
+            size=12,
+            weight="bold",
+        )
+    ]
+    for i, group in enumerate(drawn):
+        x = RACK_GAP + (i % per_row) * (RACK_W + RACK_GAP)
+        y = top + (i // per_row) * (rack_h + RACK_GAP)
+        first = group["indices"][0]
+        nodes_before = sum(
+            1
+            for rack in racks
+            if int(_num(rack.get("index"))) < first
+            for item in rack.get("items") or []
+            if item.get("kind") == "node"
+        )
+        body.append(_rack(group["example"], x, y, units, nodes_before))
+        caption_y = y + rack_h - 24
+        count = group["count"]
+        body.append(
+            _text(
+                x + RACK_W / 2,
+                caption_y,
+                f"× {count:,} rack{'s' if count != 1 else ''}",
+                size=11,
+                weight="bold",
+                anchor="middle",
+            )
+        )
+        racks_text = group["racks"]
+        if len(racks_text) > 22:
+            racks_text = f"racks {group['indices'][0]}–{group['indices'][-1]} (some)"
+        else:
+            racks_text = f"rack{'s' if count != 1 else ''} {racks_text}"
+        body.append(
+            _text(x + RACK_W / 2, caption_y + 13, racks_text, size=9, fill=MUTED, anchor="middle")
+        )
+    if len(groups) > len(drawn):
+        body.append(
+            _text(
+                RACK_GAP,
+                height - 4,
+                f"{len(groups) - len(drawn)} more kinds of rack are listed in the rack table.",
+                size=10,
+                fill=MUTED,
+            )
+        )
+        height += 10
+    title = f"Rack elevations: {len(racks)} racks in {len(groups)} kinds, {units} U each"
+    return _svg(width, height, title, body)
 
 
 # --- fabric -------------------------------------------------------------------------------
@@ -445,8 +590,8 @@ def fabric_topology_svg(result: Mapping[str, Any]) -> str:
         _text(
             margin,
             20,
-            f"Compute fabric: {switch_name} — {topology.replace('_', ' ')}, "
-            f"{int(_num(fabric.get('switches')))} switch(es), "
+            f"Compute fabric: {switch_name} — {word(topology) if topology else 'none'}, "
+            f"{_n(int(_num(fabric.get('switches'))), 'switch', 'switches')}, "
             f"oversubscription {fabric.get('oversubscription_ratio') or '1:1'}",
             size=12,
             weight="bold",
@@ -466,7 +611,7 @@ def fabric_topology_svg(result: Mapping[str, Any]) -> str:
                     _label(
                         width - margin,
                         y - gap / 2 + 4,
-                        f"{isl} inter-switch link(s) × {isl_gbps:g} Gb/s",
+                        f"{_n(isl, 'inter-switch link')} × {isl_gbps:g} Gb/s",
                     )
                 )
         body.extend(parts)
@@ -489,7 +634,7 @@ def fabric_topology_svg(result: Mapping[str, Any]) -> str:
             _text(
                 (a + b) / 2,
                 prev[1] - 6,
-                f"{isl} link(s) × {isl_gbps:g} Gb/s",
+                f"{_n(isl, 'link')} × {isl_gbps:g} Gb/s",
                 size=10,
                 fill=MUTED,
                 anchor="middle",
@@ -516,12 +661,12 @@ def fabric_topology_svg(result: Mapping[str, Any]) -> str:
                 class_="node-group",
             )
         )
-        body.append(_text(cx, y + 13, f"{nodes} node(s)", size=9, fill="#ffffff", anchor="middle"))
+        body.append(_text(cx, y + 13, _n(nodes, "node"), size=9, fill="#ffffff", anchor="middle"))
         body.append(
             _text(
                 cx,
                 y + 25,
-                f"{nodes * int(_num(result.get('gpus_per_node')))} GPUs",
+                _n(nodes * int(_num(result.get("gpus_per_node"))), "GPU"),
                 size=9,
                 fill="#ffffff",
                 anchor="middle",
@@ -534,20 +679,21 @@ def fabric_topology_svg(result: Mapping[str, Any]) -> str:
         _label(
             width - margin,
             y - gap / 2 + 4,
-            f"{ports} node port(s) × {port_gbps:g} Gb/s over {cables} cable(s)",
+            f"{_n(ports, 'node port')} × {port_gbps:g} Gb/s over {_n(cables, 'cable')}",
         )
     )
     y += BOX_H + 30
     mgmt = cluster.get("management") or {}
+    mgmt_switches = _n(int(_num(mgmt.get("switches"))), "1 GbE switch", "1 GbE switches")
     notes = [
-        f"Management network: {int(_num(mgmt.get('switches')))} × 1 GbE switch(es), "
-        f"{int(_num(mgmt.get('ports_used')))} port(s) used."
+        f"Management network: {mgmt_switches}, "
+        f"{_n(int(_num(mgmt.get('ports_used'))), 'port')} used."
     ]
     dpu = cluster.get("dpu_network")
     if isinstance(dpu, Mapping):
         notes.append(
-            f"DPU network: {int(_num(dpu.get('switches')))} switch(es), "
-            f"{dpu.get('topology', '')}".rstrip()
+            f"DPU network: {_n(int(_num(dpu.get('switches'))), 'switch', 'switches')}, "
+            f"{word(dpu.get('topology', ''))}".rstrip()
         )
     for note in notes:
         body.append(_text(margin, y, note, size=10, fill=MUTED))

@@ -1,10 +1,535 @@
-"""Plain-text rendering of an engine result for people (`manage.py size --format table`)."""
+"""Numbers, labels and words for people: every page, document and export that shows an
+engine result formats it here, so no reader sees `bare_metal`, `n+0`, a dotted engine key or
+float noise such as "828,000,000,000,000,041,943,040 FLOP".
+
+- `number(value)`: thousands separators below a million, three significant figures, then
+  "66.2 million", "1.2 trillion", and powers of ten beyond (8.28 × 10²³).
+- `label(key)` / `unit(key)`: the human label and unit of an engine key (dotted or not): the
+  workload specification's own label when `apps.sizing.engine.spec` provides one, else
+  `LABELS`, else the key in words (its unit suffix, such as `_gb`, becomes the unit).
+- `word(value)`: an enumeration value as words (`bare_metal` → "Bare metal").
+- `human_text(text)`: free engine text (rules, reasons, warnings) with any identifier in it
+  replaced by its label.
+- `result_as_table(result)`: the plain-text rendering of `manage.py size --format table`.
+
+Over 400 lines only because of the label and word tables (data, one place for all pages).
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+# --- numbers -----------------------------------------------------------------------------
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_LARGE = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+
+
+def _sig(value: float, digits: int) -> str:
+    """`value` to `digits` significant figures, plain notation, trailing zeros dropped."""
+    if value == 0:
+        return "0"
+    places = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
+    text = f"{round(value, places):,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def number(value: Any, digits: int = 3) -> str:
+    """A number as people read it: 1,536 · 72.8 · 0.281 · 66.2 million · 8.28 × 10²³."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        value = float(value)
+    if not isinstance(value, int | float):
+        return word(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "—"
+    magnitude = abs(value)
+    if magnitude >= 1e15:
+        exponent = math.floor(math.log10(magnitude))
+        mantissa = _sig(value / 10**exponent, digits)
+        return f"{mantissa} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+    for scale, name in _LARGE:
+        if magnitude >= scale:
+            return f"{_sig(value / scale, digits)} {name}"
+    if isinstance(value, int) or float(value).is_integer() or magnitude >= 10 ** (digits + 1):
+        return f"{round(value):,}"
+    if magnitude < 1e-3:
+        exponent = math.floor(math.log10(magnitude))
+        mantissa = _sig(value / 10**exponent, digits)
+        return f"{mantissa} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+    return _sig(float(value), digits)
+
+
+def quantity(value: Any, unit: str = "", digits: int = 3) -> str:
+    """A number with its unit ("72.8 kW", "10 %"); words and "—" stay as they are."""
+    text = number(value, digits)
+    if not unit or text == "—" or not isinstance(value, int | float | Decimal):
+        return text
+    if isinstance(value, bool):
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+# --- labels ------------------------------------------------------------------------------
+
+# Engine key (the last part of a dotted path, or the whole path) → (label, unit).
+LABELS: dict[str, tuple[str, str]] = {
+    # workload
+    "kind": ("Workload", ""),
+    "model": ("Model", ""),
+    "custom_model": ("Custom model", ""),
+    "precision": ("Precision", ""),
+    "gpu": ("GPU", ""),
+    "gpu_name": ("GPU", ""),
+    "fabric": ("Compute fabric", ""),
+    "deployment": ("Deployment", ""),
+    "redundancy": ("Redundancy", ""),
+    "growth_headroom_pct": ("Growth headroom", "%"),
+    "storage_tb": ("Storage", "TB"),
+    "nodes": ("Nodes", ""),
+    "gpus_per_node": ("GPUs per node", ""),
+    "node_profile": ("Node profile", ""),
+    "concurrent_users": ("Concurrent users", "users"),
+    "prompt_tokens": ("Prompt length", "tokens"),
+    "output_tokens": ("Output length", "tokens"),
+    "target_tokens_per_s_per_user": ("Target output speed per user", "tokens/s"),
+    "target_ttft_s": ("Target time to first token", "s"),
+    "tokens": ("Training tokens", "tokens"),
+    "target_days": ("Target training time", "days"),
+    "sequence_length": ("Sequence length", "tokens"),
+    "global_batch": ("Global batch", "sequences"),
+    "requests_per_s": ("Requests per second", "requests/s"),
+    "kv_cache_precision": ("KV cache precision", ""),
+    # model
+    "name": ("Name", ""),
+    "slug": ("Library name", ""),
+    "params_b": ("Parameters", "billion"),
+    "active_params_b": ("Active parameters", "billion"),
+    "layers": ("Layers", ""),
+    "hidden_size": ("Hidden size", ""),
+    "heads": ("Attention heads", ""),
+    "kv_heads": ("Key-value heads", ""),
+    "head_dim": ("Head dimension", ""),
+    "ffn_size": ("Feed-forward size", ""),
+    "vocab_size": ("Vocabulary", "tokens"),
+    "context_length": ("Context length", "tokens"),
+    "experts": ("Experts", ""),
+    "experts_per_token": ("Experts per token", ""),
+    "bytes_per_param": ("Bytes per parameter", "bytes"),
+    # results
+    "gpu_count": ("GPUs", ""),
+    "node_count": ("Compute nodes", ""),
+    "active_node_count": ("Active nodes", ""),
+    "spare_nodes": ("Spare nodes", ""),
+    "rack_count": ("Racks", ""),
+    "rack_units": ("Rack units used", "U"),
+    "power_kw": ("Power at full load", "kW"),
+    "heat_btu_per_h": ("Heat to remove", "BTU/h"),
+    "days": ("Training time", "days"),
+    "gpu_hours": ("GPU-hours", "GPU-hours"),
+    "tensor_parallel": ("Tensor parallel degree", "GPUs"),
+    "pipeline_parallel": ("Pipeline parallel degree", "stages"),
+    "data_parallel": ("Data parallel degree", "replicas"),
+    "replicas": ("Model replicas", ""),
+    "users_per_replica": ("Users per replica", "users"),
+    "max_users_per_replica": ("Most users per replica at the targets", "users"),
+    "output_tokens_per_s": ("Output tokens per second, whole cluster", "tokens/s"),
+    "per_replica_output_tokens_per_s": ("Output tokens per second per replica", "tokens/s"),
+    "tokens_per_s_per_user": ("Output speed per user", "tokens/s"),
+    "ttft_s": ("Time to first token", "s"),
+    "max_concurrent_users": ("Most concurrent users at the targets", "users"),
+    "decode_step_ms": ("Decode step", "ms"),
+    "prefill_ms": ("Prefill of one prompt", "ms"),
+    "memory_batch_limit": ("Largest batch that fits in memory", "sequences"),
+    "meets_targets": ("Meets the targets", ""),
+    "meets_target": ("Meets the target", ""),
+    "gpu_memory_gb": ("GPU memory", "GB"),
+    "usable_gb_per_gpu": ("Usable memory per GPU", "GB"),
+    "weights_gb": ("Model weights", "GB"),
+    "weights_per_gpu_gb": ("Weights per GPU", "GB"),
+    "kv_cache_gb": ("KV cache, whole replica", "GB"),
+    "kv_cache_per_gpu_gb": ("KV cache per GPU", "GB"),
+    "kv_bytes_per_token": ("KV cache per token", "bytes"),
+    "workspace_gb_per_gpu": ("Workspace per GPU", "GB"),
+    "total_per_gpu_gb": ("Memory used per GPU", "GB"),
+    "node_system_memory_gb": ("System memory per node", "GB"),
+    "node_gpu_memory_gb": ("GPU memory per node", "GB"),
+    "model_states_gb": ("Weights, gradients and optimizer states per GPU", "GB"),
+    "activations_gb": ("Activations per GPU", "GB"),
+    "logits_gb": ("Logits per GPU", "GB"),
+    "overhead_gb": ("Framework overhead per GPU", "GB"),
+    "flops": ("Training compute", "FLOP"),
+    "total_flops": ("Training compute", "FLOP"),
+    "mfu": ("Model FLOPS utilisation", ""),
+    "tp": ("Tensor parallel", ""),
+    "pp": ("Pipeline parallel", ""),
+    "dp": ("Data parallel", ""),
+    # node
+    "profile": ("Node profile", ""),
+    "platform": ("Platform", ""),
+    "cpu": ("Processor", ""),
+    "cpus": ("Processors", ""),
+    "dimm": ("Memory module", ""),
+    "dimm_size_gb": ("Memory module size", "GB"),
+    "dimm_count": ("Memory modules", ""),
+    "dimm_gb": ("Memory module size", "GB"),
+    "memory_gb": ("System memory", "GB"),
+    "memory_required_gb": ("System memory required", "GB"),
+    "required_gb": ("System memory required", "GB"),
+    "slots": ("Memory slots", ""),
+    "fabric_adapter": ("Compute fabric adapter", ""),
+    "compute_ports": ("Compute fabric ports", ""),
+    "compute_adapters": ("Compute fabric adapters", ""),
+    "storage_adapters": ("Storage adapters", ""),
+    "dpu": ("DPU", ""),
+    "fabric_gbps_per_gpu": ("Compute fabric per GPU", "Gb/s"),
+    "nvlink_bridges": ("NVLink bridges", ""),
+    "bridges_per_pair": ("NVLink bridges per GPU pair", ""),
+    "link": ("GPU link", ""),
+    "data_drives": ("Data drives", ""),
+    "power_w": ("Power", "W"),
+    "node_power_w": ("Power per node", "W"),
+    "port_gbps": ("Adapter port speed", "Gb/s"),
+    "ports_per_adapter": ("Ports per adapter", ""),
+    # cluster and fabric
+    "nodes_per_rack": ("Nodes per rack", ""),
+    "compute_racks": ("Compute racks", ""),
+    "network_racks": ("Network racks", ""),
+    "dpu_network": ("DPU network", ""),
+    "switch": ("Switch", ""),
+    "switch_name": ("Switch", ""),
+    "topology": ("Topology", ""),
+    "tiers": ("Switch tiers", ""),
+    "leaves": ("Leaf switches", ""),
+    "spines": ("Spine switches", ""),
+    "aggregation": ("Aggregation switches", ""),
+    "cores": ("Core switches", ""),
+    "switches": ("Switches", ""),
+    "endpoint_ports": ("Node ports on the fabric", ""),
+    "endpoint_port_gbps": ("Node port speed", "Gb/s"),
+    "cages_per_switch": ("Cages per switch", ""),
+    "cage_gbps": ("Cage speed", "Gb/s"),
+    "endpoint_cables": ("Node cables", ""),
+    "isl_cables": ("Inter-switch cables", ""),
+    "isl_link_gbps": ("Inter-switch link speed", "Gb/s"),
+    "oversubscription": ("Oversubscription", ""),
+    "oversubscription_ratio": ("Oversubscription", ""),
+    "max_cages_used_per_switch": ("Most cages used on one switch", ""),
+    "ports_used": ("Ports used", ""),
+    "fanout": ("Node ports per splitter", ""),
+    "network_racks_needed": ("Network racks", ""),
+    "max_nodes_per_rack": ("Most nodes per rack", ""),
+    "rack_power_budget_kw": ("Rack power budget", "kW"),
+    "spines_or_aggregation": ("Spine or aggregation switches", ""),
+    "management.switches": ("Management switches", ""),
+    "compute_fabric.switches": ("Compute fabric switches", ""),
+    "batch": ("Batch", "sequences"),
+    "reference_hardware": ("Reference hardware of the seed", ""),
+}
+
+# Enumeration values → words.
+WORDS: dict[str, str] = {
+    "inference": "Inference",
+    "pretraining": "Pre-training",
+    "full_finetune": "Full fine-tuning",
+    "lora": "LoRA fine-tuning",
+    "qlora": "QLoRA fine-tuning",
+    "bf16": "BF16",
+    "fp16": "FP16",
+    "fp8": "FP8",
+    "int8": "INT8",
+    "int4": "INT4",
+    "fp32": "FP32",
+    "infiniband": "InfiniBand",
+    "ethernet": "Ethernet",
+    "auto": "Chosen by the engine",
+    "bare_metal": "Bare metal",
+    "virtual": "Virtualised",
+    "n+0": "None (N+0)",
+    "n+1": "One spare node (N+1)",
+    "two_switches": "two directly joined switches",
+    "single_switch": "one switch",
+    "one_switch": "one switch",
+    "fat_tree": "a two-tier fat tree",
+    "fat_tree_2": "a two-tier fat tree",
+    "fat_tree_3": "a three-tier fat tree",
+    "none": "none",
+    "capacity": "fixed node count",
+    "size": "sized for the targets",
+    "compute": "compute",
+    "network": "network",
+    "compute_leaf": "leaf switch",
+    "management_switch": "management switch",
+    "nvlink_bridge": "NVLink bridge",
+    "nvswitch": "NVSwitch",
+    "pcie": "PCIe",
+    "lowest_list_price": "lowest list price",
+}
+_UNIT_SUFFIXES = (
+    ("_btu_per_h", "BTU/h"),
+    ("_gbps", "Gb/s"),
+    ("_gb", "GB"),
+    ("_tb", "TB"),
+    ("_kw", "kW"),
+    ("_w", "W"),
+    ("_ms", "ms"),
+    ("_us", "µs"),
+    ("_s", "s"),
+    ("_pct", "%"),
+    ("_m", "m"),
+    ("_b", "billion"),
+)
+_UNITS = {name for _, name in _UNIT_SUFFIXES} | {"GB/s", "tokens/s", "U"}
+_ABBREVIATIONS = {
+    "gpu": "GPU",
+    "gpus": "GPUs",
+    "cpu": "CPU",
+    "kv": "KV",
+    "tp": "TP",
+    "pp": "PP",
+    "dp": "DP",
+    "ep": "EP",
+    "mfu": "MFU",
+    "ttft": "time to first token",
+    "pcie": "PCIe",
+    "nvlink": "NVLink",
+    "nvswitch": "NVSwitch",
+    "isl": "inter-switch",
+    "mgmt": "management",
+    "eff": "efficiency",
+    "mem": "memory",
+    "p2p": "peer-to-peer",
+    "dpu": "DPU",
+    "fp8": "FP8",
+    "int4": "INT4",
+    "qlora": "QLoRA",
+    "lora": "LoRA",
+    "flops": "FLOPs",
+    "params": "parameters",
+    "param": "parameter",
+    "btu": "BTU",
+    "per": "per",
+    "s": "s",
+}
+
+
+@lru_cache(maxsize=1)
+def _spec_fields() -> dict[str, tuple[str, str]]:
+    """Labels and units of the workload specification's inputs, when it exists (its own
+    words win over `LABELS`)."""
+    try:
+        from apps.sizing.engine import spec  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for item in getattr(spec, "FIELDS", None) or getattr(spec, "INPUTS", None) or ():
+        path = getattr(item, "path", None) or getattr(item, "name", None)
+        text = getattr(item, "label", None)
+        if path and text:
+            out[str(path)] = (str(text), str(getattr(item, "unit", "") or ""))
+    return out
+
+
+def _lookup(key: str) -> tuple[str, str] | None:
+    key = str(key)
+    spec = _spec_fields()
+    if key in spec:
+        return spec[key]
+    if key in LABELS:
+        return LABELS[key]
+    tail = key.rsplit(".", 1)[-1].split("[", 1)[0]
+    if tail in LABELS:
+        return LABELS[tail]
+    assumption = _assumption_labels().get(tail)
+    if assumption:
+        return assumption
+    return None
+
+
+@lru_cache(maxsize=1)
+def _assumption_labels() -> dict[str, tuple[str, str]]:
+    from apps.sizing.choices import ASSUMPTION_LABELS
+
+    out = {}
+    for name, text in ASSUMPTION_LABELS.items():
+        match = re.match(r"^(.*) \(([^)]+)\)$", text)
+        if match and match.group(2) in _UNITS:
+            out[name] = (match.group(1), match.group(2))
+        else:
+            out[name] = (text, "")
+    return out
+
+
+def _words(key: str) -> tuple[str, str]:
+    """An unknown key in words: `max_widgets_per_rack_kw` → ("Max widgets per rack", "kW")."""
+    tail = key.rsplit(".", 1)[-1].split("[", 1)[0]
+    unit = ""
+    for suffix, name in _UNIT_SUFFIXES:
+        if tail.endswith(suffix) and len(tail) > len(suffix):
+            tail, unit = tail[: -len(suffix)], name
+            break
+    parts = [_ABBREVIATIONS.get(p.lower(), p) for p in re.split(r"[_\s]+", tail) if p]
+    text = " ".join(parts) or key
+    return text[:1].upper() + text[1:], unit
+
+
+def label(key: str) -> str:
+    """The human label of an engine key (dotted path or name)."""
+    found = _lookup(key)
+    return found[0] if found else _words(str(key))[0]
+
+
+def unit(key: str) -> str:
+    """The unit of an engine key's values ("" when it has none)."""
+    found = _lookup(key)
+    return found[1] if found else _words(str(key))[1]
+
+
+def word(value: Any) -> str:
+    """An enumeration value (or any text) in words."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    if text in WORDS:
+        return WORDS[text]
+    if text.lower() in WORDS:
+        return WORDS[text.lower()]
+    return human_text(text)
+
+
+def value_of(key: str, value: Any) -> str:
+    """One figure of a result as text: number with the key's unit, or words."""
+    if isinstance(value, list | tuple):
+        return ", ".join(value_of(key, v) for v in value)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{label(k)} {value_of(k, v)}" for k, v in value.items())
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return quantity(value, unit(key))
+    return word(value)
+
+
+def rows(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """A nested mapping as (label, value) rows; nested mappings label their rows with the
+    parent's label ("Targets: time to first token")."""
+    out: list[tuple[str, str]] = []
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            parent = label(path)
+            for sub_label, sub_value in rows(value, path):
+                out.append((f"{parent}: {sub_label[:1].lower()}{sub_label[1:]}", sub_value))
+        elif isinstance(value, list | tuple) and value and isinstance(value[0], Mapping):
+            out.append((label(path), f"{len(value)} items"))
+        else:
+            out.append((label(path), value_of(path, value)))
+    return out
+
+
+# Identifiers inside free text: snake_case words and dotted paths of lowercase names.
+IDENTIFIER = re.compile(
+    r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?:\.[a-z][a-z0-9_]*)*\b"
+    r"|\b[a-z][a-z0-9]*(?:\.[a-z][a-z0-9_]*)+\b"
+)
+# Dotted things that are not keys: file names, version numbers, "e.g.", "i.e.".
+_NOT_KEYS = re.compile(r"^(?:e\.g|i\.e|etc)$|\.(?:json|csv|xlsx|pdf|md|txt|html)$")
+
+
+def human_text(text: str, values: Mapping[str, Any] | None = None) -> str:
+    """Free text with every engine identifier in it replaced by its label (in lower case
+    mid-sentence), or by its number when `values` has it ("at most max_nodes_per_rack
+    nodes" → "at most 8 nodes"), and enumeration values by their words."""
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if _NOT_KEYS.search(token):
+            return token
+        known = (values or {}).get(token)
+        if isinstance(known, int | float) and not isinstance(known, bool):
+            return number(known)
+        if token in WORDS:
+            return WORDS[token]
+        found = label(token)
+        at_start = match.start() == 0 or text[max(match.start() - 2, 0) : match.start()] in {
+            ". ",
+            "\n",
+        }
+        if not at_start and found[:2] != found[:2].upper():
+            found = found[:1].lower() + found[1:]
+        return found
+
+    return IDENTIFIER.sub(replace, str(text))
+
+
+# Where each assumption's default comes from (docs/sizing-engine.md, "Assumptions").
+ASSUMPTION_SOURCES: dict[str, str] = {
+    "mfu_nvswitch": "sizing-model §5 (NVSwitch GPUs)",
+    "mfu_nvlink_bridge": "sizing-model §5; published range 0.30–0.35 for bridged pairs",
+    "mfu_pcie": "sizing-model §5; low confidence for pre-training (no published L40S run)",
+    "fp8_mfu_factor": "sizing-model §5: FP8 utilisation relative to BF16",
+    "goodput": "sizing-model §5: restarts, evaluation and checkpoints, range 0.85–0.90",
+    "eff_mem": "sizing-model §5: starting range 0.35–0.5 for decode",
+    "eff_compute": "sizing-model §5: starting range 0.45–0.65 for prefill",
+    "usable_memory_fraction": "sizing-model §5: about 90 % of GPU memory is usable",
+    "framework_overhead_gb": "sizing-model §5: 2–5 GB per GPU",
+    "inference_workspace_gb": "sizing-model §5: inference runtime workspace",
+    "int4_bytes_per_param": "sizing-model §5: 4 bits plus group scales (0.5–0.56)",
+    "qlora_bytes_per_param": "QLoRA paper (Dettmers et al. 2023): NF4 weights plus constants",
+    "max_batch_per_replica": "continuous-batching limit per replica (engine default)",
+    "allreduce_latency_us": "sizing-model §5: latency per all-reduce, two per layer",
+    "pcie_p2p_gbps": "sizing-model §5: tensor parallel across PCIe",
+    "rack_power_budget_kw": "seed configurations: 8 SR675 V3 nodes per rack",
+    "max_nodes_per_rack": "seed: Small 4 nodes in 1 rack, Medium 8 in 1, Large 16 in 2",
+    "rack_units_per_rack": "standard 42U rack (seed configurations)",
+    "switches_per_network_rack": "engine default for spine and core racks",
+    "fabric_gbps_per_gpu": "seed, Design recommendations: 200 Gb/s per GPU",
+    "memory_to_gpu_ratio": "seed, Design recommendations: system memory 2× GPU memory",
+    "node_mgmt_cable_m": "seed BoMs: 3 m blue and 3 m yellow Cat5e per node",
+    "mgmt_cable_same_rack_m": "seed Large BoM: 0.6 m in the management switch's rack",
+    "mgmt_cable_cross_rack_m": "seed Large BoM: 3 m from the other rack",
+    "btu_per_w": "physics: 1 W = 3.412 BTU/h",
+    "training_flops_per_param_token": "6·N·D (Kaplan et al. 2020)",
+    "full_recompute_flops_per_param_token": "about 8·N·D with full activation recompute",
+    "lora_flops_per_param_token": "forward 2N plus activation gradients 2N (LoRA)",
+    "data_drive_tb": "seed: E1.S data drive BPKW, 7.68 TB",
+}
+DEFAULT_SOURCE = "engine default (docs/sizing-engine.md)"
+
+
+def assumption_source(name: str) -> str:
+    """Where an assumption's default comes from."""
+    return ASSUMPTION_SOURCES.get(str(name), DEFAULT_SOURCE)
+
+
+def assumption_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each assumption of a result: label, value with unit, whether the user changed it, and
+    the source of its default."""
+    values = result.get("assumptions") or {}
+    if not isinstance(values, Mapping):
+        return []
+    changed = set(result.get("assumption_overrides") or [])
+    return [
+        {
+            "name": name,
+            "label": label(name),
+            "value": quantity(value, unit(name), digits=4),
+            "overridden": name in changed,
+            "source": "your input" if name in changed else assumption_source(name),
+        }
+        for name, value in values.items()
+    ]
+
+
+# --- the CLI's table -----------------------------------------------------------------------
 def _row(label: str, value: Any) -> str:
     return f"  {label:<28} {value}"
 

@@ -18,6 +18,14 @@ def money(amount: Decimal | None, currency: str) -> str:
 
 
 @register.filter
+def amount(value: Decimal | None, currency: str) -> str:
+    """`{{ line.line_total|amount:quote.currency }}` → `1,234.50` (currency in the header)."""
+    if value is None:
+        return ""
+    return money_lib.format_money(value, currency).split(" ", 1)[-1]
+
+
+@register.filter
 def percent(value: Decimal | None) -> str:
     """`12.50` → `12.5 %`; zero → empty."""
     if not value:
