@@ -402,7 +402,7 @@ def rack_elevations_svg(result: Mapping[str, Any], *, full_up_to: int = RACKS_DR
         nodes_before += sum(1 for item in rack.get("items") or [] if item.get("kind") == "node")
     if not racks:
         body.append(_text(10, 24, "No racks in this result."))
-    title = f"Rack elevations: {len(racks)} racks, {units} U each"
+    title = f"Rack elevations: {_n(len(racks), 'rack')}, {units} U each"
     return _svg(max(width, 200), max(height, 40), title, body)
 
 
@@ -684,7 +684,8 @@ def fabric_topology_svg(result: Mapping[str, Any]) -> str:
     )
     y += BOX_H + 30
     mgmt = cluster.get("management") or {}
-    mgmt_switches = _n(int(_num(mgmt.get("switches"))), "1 GbE switch", "1 GbE switches")
+    count = int(_num(mgmt.get("switches")))
+    mgmt_switches = f"{count:,} × 1 GbE switch{'' if count == 1 else 'es'}"
     notes = [
         f"Management network: {mgmt_switches}, "
         f"{_n(int(_num(mgmt.get('ports_used'))), 'port')} used."

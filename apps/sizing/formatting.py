@@ -321,21 +321,43 @@ _ABBREVIATIONS = {
 }
 
 
+_NO_UNIT = {"fraction", "ratio", "seconds"}
+
+
+def _spec_unit(item: Any) -> str:
+    text = str(getattr(item, "unit", "") or "")
+    return {"seconds": "s", "BTU/h per W": "BTU/h per W"}.get(
+        text, "" if text in _NO_UNIT else text
+    )
+
+
 @lru_cache(maxsize=1)
 def _spec_fields() -> dict[str, tuple[str, str]]:
-    """Labels and units of the workload specification's inputs, when it exists (its own
-    words win over `LABELS`)."""
+    """Labels and units of the workload specification's inputs by dotted path, and of the
+    assumptions also by bare name (its own words win over `LABELS`)."""
     try:
-        from apps.sizing.engine import spec  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
+        from apps.sizing.engine import spec
+    except ImportError:  # pragma: no cover - the specification is part of the engine
         return {}
     out: dict[str, tuple[str, str]] = {}
-    for item in getattr(spec, "FIELDS", None) or getattr(spec, "INPUTS", None) or ():
-        path = getattr(item, "path", None) or getattr(item, "name", None)
-        text = getattr(item, "label", None)
-        if path and text:
-            out[str(path)] = (str(text), str(getattr(item, "unit", "") or ""))
+    for item in getattr(spec, "INPUTS", ()):
+        out[str(item.path)] = (str(item.label), _spec_unit(item))
+        if str(item.path).startswith("assumptions."):
+            out[str(item.path).split(".", 1)[1]] = (str(item.label), _spec_unit(item))
     return out
+
+
+@lru_cache(maxsize=1)
+def _spec_sources() -> dict[str, str]:
+    try:
+        from apps.sizing.engine import spec
+    except ImportError:  # pragma: no cover
+        return {}
+    return {
+        str(i.path).split(".", 1)[1]: str(i.source)
+        for i in getattr(spec, "ASSUMPTIONS", ())
+        if getattr(i, "source", "")
+    }
 
 
 def _lookup(key: str) -> tuple[str, str] | None:
@@ -506,8 +528,8 @@ DEFAULT_SOURCE = "engine default (docs/sizing-engine.md)"
 
 
 def assumption_source(name: str) -> str:
-    """Where an assumption's default comes from."""
-    return ASSUMPTION_SOURCES.get(str(name), DEFAULT_SOURCE)
+    """Where an assumption's default comes from (the specification's source first)."""
+    return _spec_sources().get(str(name)) or ASSUMPTION_SOURCES.get(str(name), DEFAULT_SOURCE)
 
 
 def assumption_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:

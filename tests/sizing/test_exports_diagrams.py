@@ -76,7 +76,7 @@ def test_formula_like_text_is_defused():
 
 
 def test_rack_elevations_have_one_group_per_rack_and_one_node_per_node(result):
-    root = ET.fromstring(diagrams.rack_elevations_svg(result))
+    root = ET.fromstring(diagrams.rack_elevations_svg(result, full_up_to=10_000))
     racks = root.findall(f"{SVG}g[@class='rack']")
     assert len(racks) == result["rack_count"] == len(result["cluster"]["racks"])
     nodes = root.findall(f".//{SVG}rect[@class='node']")
@@ -85,12 +85,26 @@ def test_rack_elevations_have_one_group_per_rack_and_one_node_per_node(result):
     assert per_rack == [r["nodes"] for r in result["cluster"]["racks"]]
 
 
+def test_large_clusters_draw_one_representative_rack_per_kind(result):
+    racks = result["cluster"]["racks"]
+    groups = diagrams.rack_groups(result)
+    assert sum(g["count"] for g in groups) == len(racks)
+    assert sorted(i for g in groups for i in g["indices"]) == [r["index"] for r in racks]
+    root = ET.fromstring(diagrams.rack_elevations_svg(result, full_up_to=0))
+    drawn = root.findall(f"{SVG}g[@class='rack']")
+    assert len(drawn) == min(len(groups), diagrams.MAX_GROUPS_DRAWN)
+    # every drawn rack is captioned with how many racks it stands for
+    text = "".join(root.itertext())
+    for group in groups[: len(drawn)]:
+        assert f"× {group['count']:,} rack" in text
+
+
 def test_fabric_and_memory_drawings_are_valid_svg(result):
     fabric = ET.fromstring(diagrams.fabric_topology_svg(result))
     memory = ET.fromstring(diagrams.memory_breakdown_svg(result))
     assert fabric.tag == memory.tag == f"{SVG}svg"
     text = " ".join(t.text or "" for t in fabric.iter(f"{SVG}text"))
-    assert f"{result['cluster']['compute_fabric']['endpoint_ports']} node port(s)" in text
+    assert f"{result['cluster']['compute_fabric']['endpoint_ports']:,} node port" in text
     segments = memory.findall(f".//{SVG}rect")
     assert any("segment-free" in (r.get("class") or "") for r in segments)
 

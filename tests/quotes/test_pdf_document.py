@@ -1,0 +1,125 @@
+"""The reference-architecture PDF read as a customer reads it: no engine key or raw
+enumeration anywhere in its text, numbers without float noise, the acceptance block, and a
+4,096-node cluster summarised to a readable length."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from apps.quotes import money, pdf, services
+from apps.quotes.document import document_context
+
+from . import factories
+from .pdftext import page_texts, squash
+
+pytestmark = pytest.mark.django_db
+
+# What a person must never read: snake_case identifiers (`bare_metal`,
+# `target_tokens_per_s_per_user`), dotted engine paths (`inference.ttft_s`), raw enumeration
+# values such as `n+0`, and float noise (a run of 9+ significant digits after the first 3).
+SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
+DOTTED = re.compile(r"\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]+)+\b")
+RAW_ENUMS = re.compile(r"(?<![A-Za-z(])n\+[01]\b|\bbare.metal\b|\bfat.tree.\d\b")
+NOISE = re.compile(r"\d{1,3}(?:,\d{3}){4,}")
+EMAIL = re.compile(r"\S+@\S+")
+
+
+def engine_keys(text: str) -> list[str]:
+    """Every engine-like identifier left in a document's text."""
+    text = EMAIL.sub(" ", text)
+    return sorted(
+        {
+            m.group(0)
+            for pattern in (SNAKE, DOTTED, RAW_ENUMS, NOISE)
+            for m in pattern.finditer(text)
+        }
+    )
+
+
+def test_the_detector_finds_what_it_must() -> None:
+    bad = ["inference.ttft_s", "bare_metal", "n+0", "828,000,000,000,000,041,943,040"]
+    assert all(engine_keys(key) for key in bad)
+    assert engine_keys("ada@example.com · N+0 · e.g. · 1,536 · 8.28 × 10²³ FLOP") == []
+
+
+def _sent(user, workload, capture):
+    quote = factories.make_quote(user, scenario=factories.make_scenario(user, workload))
+    with capture(execute=False):
+        quote, _ = services.quote_send(user=user, quote=quote)
+    return quote
+
+
+TRAINING = {
+    "kind": "pretraining",
+    "model": "llama-2-7b",
+    "gpu": "h100-nvl-94gb",
+    "training": {"tokens": 1e12, "target_days": 30},
+}
+
+
+@pytest.mark.parametrize(
+    "workload",
+    [factories.LARGE_WORKLOAD, factories.INFERENCE_WORKLOAD, TRAINING],
+    ids=["large", "inference", "pretraining"],
+)
+def test_no_engine_key_in_the_document_text(
+    workload, book, sales_user, media_root, django_capture_on_commit_callbacks
+) -> None:
+    quote = _sent(sales_user, workload, django_capture_on_commit_callbacks)
+    text = "\n".join(page_texts(pdf.render_quote(quote).data))
+    assert engine_keys(text) == []
+    assert "Sizing rationale" in text and "Acceptance and signatures" in text
+    if workload.get("deployment"):
+        assert "Bare metal" in text  # the enumeration in words
+
+
+def test_the_rationale_is_sentences_with_the_numbers(
+    book, sales_user, media_root, django_capture_on_commit_callbacks
+) -> None:
+    quote = _sent(sales_user, factories.LARGE_WORKLOAD, django_capture_on_commit_callbacks)
+    ctx = document_context(quote)
+    result = quote.sizing_result
+    joined = " ".join(ctx["rationale"])
+    assert f"{result['gpu_count']:,} × {result['gpu_name']}" in joined
+    assert f"{result['node_count']} nodes" in joined
+    assert "tokens/s" in joined and joined.count(".") >= 3
+    assert all(e["sentence"].endswith(".") for e in ctx["explanations"] if e["sentence"])
+    # every assumption carries its source
+    assert ctx["assumptions"] and all(a["source"] for a in ctx["assumptions"])
+
+
+def test_acceptance_block_names_who_accepted_when_and_the_total(
+    book, sales_user, media_root, django_capture_on_commit_callbacks
+) -> None:
+    quote = _sent(sales_user, factories.INFERENCE_WORKLOAD, django_capture_on_commit_callbacks)
+    blank = squash("\n".join(page_texts(pdf.render_quote(quote).data)))
+    assert "Notyetaccepted" in blank and "Signature" in blank
+    link, _token = services.share_link_create(user=sales_user, quote=quote)
+    with django_capture_on_commit_callbacks(execute=False):
+        accepted = services.quote_accept(link=link, name="Grace Hopper")
+    pages = page_texts(pdf.render_quote(accepted).data)
+    block = squash(
+        next(p for p in pages if "Acceptance and signatures" in p and "Accepted by" in p)
+    )
+    assert "GraceHopper" in block
+    assert squash(f"{accepted.number} rev. {accepted.revision}") in block
+    assert squash(money.format_money(accepted.total, accepted.currency)) in block
+    assert "sharelink#" in block or "share link" in " ".join(pages)
+
+
+def test_a_4096_node_cluster_is_summarised_under_30_pages(
+    book, sales_user, media_root, django_capture_on_commit_callbacks
+) -> None:
+    quote = _sent(
+        sales_user, {**factories.LARGE_WORKLOAD, "nodes": 4096}, django_capture_on_commit_callbacks
+    )
+    rendered = pdf.render_quote(quote)
+    text = "\n".join(page_texts(rendered.data))
+    assert rendered.pages < 30
+    assert engine_keys(text) == []
+    racks = len(quote.sizing_result["cluster"]["racks"])
+    assert f"{racks:,} racks in" in text  # grouped elevations say what they stand for
+    ctx = document_context(quote)
+    assert sum(int(r["count"].replace(",", "")) for r in ctx["rack_table"]) == racks
