@@ -91,6 +91,15 @@ def prices_of(book: PriceBook | None) -> dict[str, Decimal] | None:
     return catalog_selectors.price_map(book.code) if book else None
 
 
+def export_pricing(book: PriceBook | None = None) -> Any:
+    """The price book the exports are priced from (the current one unless given), as an
+    `exports.Pricing`; None when there is no price book."""
+    from .exports import Pricing
+
+    book = book or price_book()
+    return Pricing.of(book, prices_of(book))
+
+
 # --- comparisons -------------------------------------------------------------------------
 
 # (label, getter path, unit, direction): direction +1 = more is better, -1 = less is better.

@@ -245,7 +245,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     if result is None:
         messages.error(request, "Fix the highlighted inputs before exporting.")
         return redirect(f"{reverse('sizing:wizard')}?{query}")
-    return _file(exports.bom_csv(result), CSV_TYPE, _export_name(result, "bom", "csv"))
+    content = exports.bom_csv(result, selectors.export_pricing())
+    return _file(content, CSV_TYPE, _export_name(result, "bom", "csv"))
 
 
 @login_required
@@ -255,7 +256,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     if result is None:
         messages.error(request, "Fix the highlighted inputs before exporting.")
         return redirect(f"{reverse('sizing:wizard')}?{query}")
-    content = exports.bom_xlsx(result, selectors.prices_of(selectors.price_book()))
+    content = exports.bom_xlsx(result, selectors.export_pricing())
     return _file(content, XLSX_TYPE, _export_name(result, "bom", "xlsx"))
 
 
@@ -434,7 +435,7 @@ def _input_rows(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
 def scenario_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = selectors.scenario_get_for_user(request.user, pk)
     return _file(
-        exports.bom_csv(scenario.result),
+        exports.bom_csv(scenario.result, selectors.export_pricing()),
         CSV_TYPE,
         f"{slugify(scenario.name) or 'scenario'}-bom.csv",
     )
@@ -444,5 +445,5 @@ def scenario_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def scenario_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = selectors.scenario_get_for_user(request.user, pk)
-    content = exports.bom_xlsx(scenario.result, selectors.prices_of(selectors.price_book()))
+    content = exports.bom_xlsx(scenario.result, selectors.export_pricing())
     return _file(content, XLSX_TYPE, f"{slugify(scenario.name) or 'scenario'}-bom.xlsx")

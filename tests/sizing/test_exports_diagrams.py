@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -49,17 +50,21 @@ def result(request, catalog):
 
 def test_csv_rows_equal_the_bom(result):
     rows = list(csv.reader(io.StringIO(exports.bom_csv(result))))
-    assert rows[0] == exports.BOM_COLUMNS
-    assert rows[1:] == [[str(line[c]) for c in exports.BOM_COLUMNS] for line in result["bom"]]
+    assert rows[0] == exports.BOM_HEADERS
+    assert [(r[1], int(r[3])) for r in rows[1:]] == [
+        (line["part_number"], line["quantity"]) for line in result["bom"]
+    ]
+    assert all(r[0] == r[0].capitalize() for r in rows[1:])  # sections in words
 
 
 def test_xlsx_opens_with_openpyxl_and_holds_the_bom(result):
-    book = load_workbook(io.BytesIO(exports.bom_xlsx(result, {"BR7F": 10})))
+    pricing = exports.Pricing("B", "Book", "USD", False, {"BR7F": Decimal(10)})
+    book = load_workbook(io.BytesIO(exports.bom_xlsx(result, pricing)))
     sheet = book["BoM"]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:5] == tuple(exports.BOM_HEADERS)
-    assert [r[:5] for r in rows[1:]] == [
-        tuple(line[c] for c in exports.BOM_COLUMNS) for line in result["bom"]
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    assert rows[0][:4] == tuple(exports.BOM_HEADERS[:4])
+    assert [(r[1], r[3]) for r in rows[1 : len(result["bom"]) + 1]] == [
+        (line["part_number"], line["quantity"]) for line in result["bom"]
     ]
     assert {"Summary", "Assumptions"} <= set(book.sheetnames)
 
@@ -72,7 +77,7 @@ def test_formula_like_text_is_defused():
         "quantity": 1,
         "reason": "ok",
     }
-    assert exports.bom_csv({"bom": [line]}).splitlines()[1].startswith("x,'=HYPERLINK()")
+    assert exports.bom_csv({"bom": [line]}).splitlines()[1].startswith("X,'=HYPERLINK()")
 
 
 def test_rack_elevations_have_one_group_per_rack_and_one_node_per_node(result):

@@ -233,7 +233,8 @@ def test_wizard_exports_match_the_result(client_p1):
     assert csv_response["Content-Type"].startswith("text/csv")
     assert "attachment" in csv_response["Content-Disposition"]
     assert csv_response.content.decode().splitlines()[0] == (
-        "section,part_number,description,quantity,reason"
+        "Section,Part number,Description,Quantity,Unit price,Extended price,Currency,"
+        "Price book,Reason"
     )
     xlsx = client_p1.get(reverse("sizing:export_xlsx"), SMALL)
     assert xlsx.content[:2] == b"PK"
