@@ -14,13 +14,21 @@ What it does:
    sends the body and token and prints percentiles) when it is installed, otherwise a Python
    generator (threads, one keep-alive http.client connection each). --generator picks one;
 4. prints requests/s, p50 and p99 for both, and the ratios; stops gunicorn and drops the
-   database.
+   database;
+5. prints the CPU time per request of each endpoint — the acceptance figure of issue 16
+   (`/me/` ≤ 1.3 ms, `/sizing/` ≤ 1.3× `/me/`): the user + system CPU time of the gunicorn
+   worker processes (`/proc/<pid>/stat`, utime + stime, read before and after each endpoint's
+   run) divided by the number of requests answered. Unlike latency or throughput this does not
+   depend on how much CPU the load generator or other processes take from the workers.
+
+Settings are production's (`config.settings.production`: DEBUG off, access log on, the shared
+Redis cache at CACHE_URL or CELERY_BROKER_URL), HTTPS redirect off for loopback HTTP.
 
     DATABASE_URL=postgres://portal:portal@127.0.0.1:5432/portal_api \\
-        .venv/bin/python bench/bench_api.py [--duration 10] [--requests 20000] [--connections 8]
+        .venv/bin/python bench/bench_api.py [--duration 30] [--requests 3000] [--connections 4]
 
-The load generator runs on the same machine and competes with gunicorn for CPU: figures are
-a lower bound, comparable within one run.
+The load generator runs on the same machine and competes with gunicorn for CPU: latencies and
+requests/s are a lower bound, comparable within one run; CPU per request is not affected.
 """
 
 from __future__ import annotations
@@ -140,6 +148,34 @@ def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Pope
     raise RuntimeError(f"gunicorn did not start; see {log}")
 
 
+# --- CPU time of the workers -----------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn workers: processes whose parent is the master."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(entry.name))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of `pids`, seconds (fields 14 and 15 of /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
 # --- load generators ---------------------------------------------------------------------
 
 LUA = """
@@ -253,9 +289,9 @@ def run_python(url: str, method: str, body: str | None, token: str, args: Any) -
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint (max)")
-    parser.add_argument("--requests", type=int, default=20000, help="requests per endpoint (max)")
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--duration", type=int, default=30, help="seconds per endpoint (max)")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint (max)")
+    parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     args = parser.parse_args()
     generator = (
@@ -267,7 +303,9 @@ def main() -> int:
     url, name = bench_database_url(admin_url)
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "bench-" + "k3V9-qLr2" * 7,
+        "SECURE_SSL_REDIRECT": "false",
         "DEBUG": "false",
         "DATABASE_URL": url,
         "LOG_LEVEL": "WARNING",
@@ -284,16 +322,21 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         body = json.dumps(WORKLOAD)
         cases = [
+            ("GET /health/live (no Django view)", f"{base}/health/live", "GET", None),
             ("GET /api/v1/me/ (trivial)", f"{base}/api/v1/me/", "GET", None),
             ("POST /api/v1/sizing/ (1-node)", f"{base}/api/v1/sizing/", "POST", body),
         ]
         warm = argparse.Namespace(duration=2, requests=200, connections=2)
         for _, target, method, payload in cases:
             run_python(target, method, payload, token, warm)
-        results = {
-            label: run(target, method, payload, token, args)
-            for label, target, method, payload in cases
-        }
+        pids = worker_pids(proc.pid)
+        results = {}
+        for label, target, method, payload in cases:
+            before = cpu_seconds(pids)
+            results[label] = run(target, method, payload, token, args)
+            results[label]["cpu_ms"] = (
+                (cpu_seconds(pids) - before) * 1000 / results[label]["requests"]
+            )
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -305,17 +348,25 @@ def main() -> int:
         f"{args.connections} connections, ≤ {args.duration} s and ≤ {args.requests} "
         f"requests per endpoint; CPUs: {os.cpu_count()}"
     )
-    print(f"{'endpoint':34} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(
+        f"{'endpoint':34} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>7} {'CPU ms/req':>11}"
+    )
     for label, r in results.items():
         print(
             f"{label:34} {r['requests']:9d} {r['rps']:9.1f} {r['p50_ms']:8.2f} "
-            f"{r['p99_ms']:8.2f} {r['errors'] + r['non2xx']:7d}"
+            f"{r['p99_ms']:8.2f} {r['errors'] + r['non2xx']:7d} {r['cpu_ms']:11.3f}"
         )
-    trivial, sizing = results.values()
+    _, trivial, sizing = results.values()
     print(
         f"ratio trivial/sizing: {trivial['rps'] / sizing['rps']:.1f}× the requests/s, "
         f"sizing p50 {sizing['p50_ms'] / trivial['p50_ms']:.1f}× and "
         f"p99 {sizing['p99_ms'] / trivial['p99_ms']:.1f}× the trivial endpoint's"
+    )
+    cpu_ratio = sizing["cpu_ms"] / trivial["cpu_ms"]
+    print(
+        f"CPU per request: /me/ {trivial['cpu_ms']:.3f} ms (target ≤ 1.3), /sizing/ "
+        f"{sizing['cpu_ms']:.3f} ms = {cpu_ratio:.2f}× /me/ (target ≤ 1.3×)"
     )
     return 1 if any(r["errors"] or r["non2xx"] for r in results.values()) else 0
 

@@ -90,15 +90,24 @@ def api_tokens_visible(user: AnyUser) -> QuerySet[ApiToken]:
 
 def api_token_authenticate(token: str) -> ApiToken | None:
     """The live token row for `token` (with its user and organization), or None: unknown,
-    malformed, revoked, expired, or its user inactive. One query; `last_used_at` is updated
-    by a conditional UPDATE at most once a minute."""
+    malformed, revoked, expired, or its user inactive. No query while the row is in the shared
+    cache (`apps.accounts.token_cache`, revocations honoured at once), else one;
+    `last_used_at` is updated by a conditional UPDATE at most once a minute."""
+    from . import token_cache
+
     prefix, _, secret = token.removeprefix(API_TOKEN_PREFIX).partition("_")
     if not token.startswith(API_TOKEN_PREFIX) or len(prefix) != 8 or not secret:
         return None
-    row = (
-        ApiToken.objects.select_related("user", "user__organization").filter(prefix=prefix).first()
-    )
-    if row is None or not hmac.compare_digest(row.token_hash, api_token_hash(token)):
+    digest = api_token_hash(token)
+    version, row = token_cache.lookup(digest)
+    cached = row is not None
+    if row is None:
+        row = (
+            ApiToken.objects.select_related("user", "user__organization")
+            .filter(prefix=prefix)
+            .first()
+        )
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     now = timezone.now()
     if row.revoked_at is not None or row.expires_at <= now or not row.user.is_active:
@@ -109,4 +118,7 @@ def api_token_authenticate(token: str) -> ApiToken | None:
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
         ).update(last_used_at=now)
         row.last_used_at = now
+        cached = False
+    if not cached:
+        token_cache.store(version, row)
     return row

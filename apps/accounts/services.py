@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from apps.core.exceptions import ApplicationError
 from apps.ops.services import audit_record
 
+from . import token_cache
 from .choices import ApiTokenScope, OrganizationKind, Role
 from .models import ApiToken, Organization, User, role_errors
 from .selectors import api_token_hash, api_tokens_active
@@ -137,6 +138,7 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
         )
         token.refresh_from_db()
         if revoked:
+            token_cache.invalidate()  # every worker refuses it from now on
             audit_record(
                 "api_token.revoked",
                 obj=token,

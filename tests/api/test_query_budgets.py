@@ -1,6 +1,7 @@
 """Query budgets of the list endpoints (NetBox's idea: a fixed number of queries whatever the
-number of rows — no N+1). A token request costs one query to authenticate (token, user and
-organization in one join); `last_used_at` is written at most once a minute."""
+number of rows — no N+1). A token request costs at most one query to authenticate (token, user
+and organization in one join), none while the shared cache holds it; `last_used_at` is written
+at most once a minute."""
 
 from __future__ import annotations
 
@@ -43,9 +44,19 @@ def test_list_endpoints_stay_within_their_budget(alice, bob, path, media_root):
     assert queries(alice.client, path) == few <= BUDGETS[path], path
 
 
-def test_first_use_of_a_token_records_it_once(alice):
+def test_first_use_of_a_token_records_it_once_then_costs_no_query(alice):
     with CaptureQueriesContext(connection) as first:
         alice.client.get("/api/v1/me/")
     with CaptureQueriesContext(connection) as second:
         alice.client.get("/api/v1/me/")
-    assert len(first.captured_queries) == 2 and len(second.captured_queries) == 1
+    assert len(first.captured_queries) == 2 and len(second.captured_queries) == 0
+
+
+def test_a_token_the_cache_does_not_hold_costs_one_query(alice):
+    from django.core.cache import cache
+
+    alice.client.get("/api/v1/me/")
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        assert alice.client.get("/api/v1/me/").status_code == 200
+    assert len(ctx.captured_queries) == 1

@@ -88,6 +88,64 @@ def test_an_organization_admin_sees_and_revokes_its_users_tokens(alice, orgs):
     assert alice.client.get("/api/v1/me/").status_code == 401
 
 
+def test_revoking_a_cached_token_stops_it_at_once(alice):
+    from apps.accounts.services import api_token_revoke
+
+    assert alice.client.get("/api/v1/me/").status_code == 200
+    assert alice.client.get("/api/v1/me/").status_code == 200  # from the shared cache now
+    api_token_revoke(token=ApiToken.objects.get(user=alice.user))
+    assert alice.client.get("/api/v1/me/").status_code == 401
+
+
+def _deactivate(user):
+    user.is_active = False
+    user.save()
+
+
+def _revoke_by_saving(user):
+    row = ApiToken.objects.get(user=user)
+    row.revoked_at = timezone.now()
+    row.save()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_deactivate, _revoke_by_saving, lambda user: ApiToken.objects.get(user=user).delete()],
+    ids=["user deactivated", "token revoked by save", "token deleted"],
+)
+def test_changes_to_the_rows_reach_the_cached_authentication(alice, change):
+    assert alice.client.get("/api/v1/me/").status_code == 200
+    change(alice.user)
+    assert alice.client.get("/api/v1/me/").status_code == 401
+
+
+def test_a_renamed_organization_shows_at_once(alice):
+    assert alice.client.get("/api/v1/me/").json()["organization"] == "partner-a"
+    org = alice.user.organization
+    org.slug = "partner-a-renamed"
+    org.save()
+    assert alice.client.get("/api/v1/me/").json()["organization"] == "partner-a-renamed"
+
+
+def test_a_cached_token_expires_on_time(alice, monkeypatch):
+    row = ApiToken.objects.get(user=alice.user)
+    assert alice.client.get("/api/v1/me/").status_code == 200
+    later = row.expires_at + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert alice.client.get("/api/v1/me/").status_code == 401
+
+
+def test_cached_entries_hold_no_password_and_no_token(alice):
+    from django.core.cache import cache
+
+    from apps.accounts import token_cache
+
+    alice.client.get("/api/v1/me/")
+    entry = cache.get(token_cache._key(hashlib.sha256(alice.token.encode()).hexdigest()))
+    assert entry is not None
+    assert alice.user.password not in repr(entry) and alice.token not in repr(entry)
+
+
 def test_expired_tokens_are_refused(alice):
     ApiToken.objects.filter(user=alice.user).update(expires_at=timezone.now())
     assert alice.client.get("/api/v1/me/").status_code == 401
@@ -132,3 +190,39 @@ def test_token_service_refusals(alice, kwargs, field):
     with pytest.raises(ApplicationError) as exc:
         api_token_create(**{**args, **kwargs})
     assert field in exc.value.field_errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_in_another_process_is_honoured_at_once(postgres):
+    """Two gunicorn workers: this process has the token cached; another process revokes it
+    (through the service, like the portal page); the very next request here is refused."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    from tests.accounts.factories import make_org, make_user
+
+    user = make_user("dora", make_org("Partner D"), Role.PARTNER)
+    row, token = api_token_create(user=user, name="t", scope=ApiTokenScope.READ, expires_in_days=7)
+    client = ApiClient(token)
+    assert client.get("/api/v1/me/").status_code == 200
+    assert client.get("/api/v1/me/").status_code == 200  # cached
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    code = (
+        "import django; django.setup(); from apps.accounts.models import ApiToken; "
+        "from apps.accounts.services import api_token_revoke; "
+        f"api_token_revoke(token=ApiToken.objects.get(pk={row.pk}))"
+    )
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent.parent,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": url},
+        check=True,
+        timeout=60,
+    )
+    refused = client.get("/api/v1/me/")
+    assert refused.status_code == 401 and error_of(refused)["code"] == "authentication_failed"
