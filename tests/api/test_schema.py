@@ -10,6 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from apps.sizing.engine import spec
+
 from .helpers import ONE_NODE_INFERENCE, ApiClient
 
 GOLDEN = Path(__file__).resolve().parents[1] / "sizing_engine" / "golden"
@@ -121,20 +123,62 @@ def test_every_operation_documents_its_errors_in_the_one_shape(openapi):
             assert operation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}], path
 
 
-def test_the_workload_component_follows_the_engine(openapi):
-    workload = openapi["components"]["schemas"]["WorkloadRequest"]
-    assert workload["required"] == ["kind"]
-    assert workload["properties"]["kind"]["$ref"].endswith("KindEnum")
-    kinds = openapi["components"]["schemas"]["KindEnum"]["enum"]
+def _resolve(openapi: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """A property with its $ref (or allOf/oneOf wrapper, as enums are extracted into
+    components) merged in."""
+    if "$ref" in node:
+        target = openapi["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+        return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    for key in ("allOf", "oneOf"):
+        if key in node:
+            rest = {k: v for k, v in node.items() if k != key}
+            parts = [_resolve(openapi, n) for n in node[key] if n.get("type") != "null"]
+            return {**parts[0], **rest}
+    return node
+
+
+def _property(openapi: dict[str, Any], path: str) -> dict[str, Any]:
+    node = openapi["components"]["schemas"]["WorkloadRequest"]
+    *sections, key = path.split(".")
+    for section in sections:
+        node = _resolve(openapi, node["properties"][section])
+    return _resolve(openapi, node["properties"][key])
+
+
+def test_the_openapi_limits_and_enums_equal_the_specification(openapi):
+    """Every declared input is in the schema with the specification's type, limits, enum and
+    default; nothing else is (the engine refuses unknown keys)."""
+    for i in spec.INPUTS:
+        prop = _property(openapi, i.path)
+        assert prop["type"] == {"choice": "string", "text": "string"}.get(i.type, i.type), i.path
+        if i.type in ("number", "integer"):
+            assert (prop["minimum"], prop["maximum"]) == (i.low, i.high), i.path
+            assert prop.get("exclusiveMinimum", False) == i.low_open, i.path
+        else:
+            assert "minimum" not in prop and "maximum" not in prop, i.path
+        assert prop.get("enum") == (list(i.all_choices()) if i.type == "choice" else None), i.path
+        assert prop.get("default") == i.default, i.path
+        assert prop.get("x-unit", "") == i.unit, i.path
+    schemas = openapi["components"]["schemas"]
+    workload = schemas["WorkloadRequest"]
+    assert workload["required"] == [
+        i.key for i in spec.INPUTS if i.required == "always" and "." not in i.path
+    ]
+    assert set(workload["properties"]) == spec.top_keys()
+    for section, name in (
+        ("custom_model", "CustomModelRequest"),
+        ("training", "TrainingInputRequest"),
+        ("inference", "InferenceInputRequest"),
+        ("assumptions", "AssumptionsRequest"),
+    ):
+        keys = {i.key for i in spec.section_inputs(section)}
+        assert set(schemas[name]["properties"]) == keys, section
+        required = {i.key for i in spec.section_inputs(section) if i.required == "always"}
+        assert set(schemas[name].get("required", [])) == required, section
+    kinds = _property(openapi, "kind")["enum"]
     assert kinds == ["pretraining", "full_finetune", "lora", "qlora", "inference"]
-    assumptions = openapi["components"]["schemas"]["AssumptionsRequest"]["properties"]
-    assert assumptions["goodput"] == {
-        "type": "number",
-        "format": "double",
-        "minimum": 0.01,
-        "maximum": 1.0,
-        "description": "default 0.88",
-    }
+    goodput = _property(openapi, "assumptions.goodput")
+    assert (goodput["minimum"], goodput["maximum"], goodput["default"]) == (0.01, 1.0, 0.88)
 
 
 @pytest.mark.parametrize("golden", sorted(GOLDEN.glob("*.json")), ids=lambda p: p.stem)

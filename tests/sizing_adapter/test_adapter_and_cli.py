@@ -90,3 +90,16 @@ def test_size_command_reports_bad_input_by_field(
 def test_size_command_reports_a_missing_file(full_catalog: None) -> None:
     with pytest.raises(CommandError, match="cannot read /nonexistent.json"):
         _size("/nonexistent.json")
+
+
+def test_size_command_lists_every_input_of_the_specification() -> None:
+    from apps.sizing.engine import spec
+
+    text = _size("--inputs")
+    lines = text.strip().splitlines()[1:]
+    assert [line.split(" ", 3)[2] for line in lines] == [i.path for i in spec.INPUTS]
+    assert "inference.target_ttft_s (number, s): Time to first token; > 0 and <= 86400" in text
+    assert "fabric (choice): Compute fabric; one of infiniband, ethernet, auto" in text
+    assert (
+        "training.lora_rank (integer): LoRA rank; >= 1 and <= 65536; default 16; for lora" in text
+    )

@@ -1,25 +1,37 @@
 """The sizing engine's input (a workload) and output (a result), described for the OpenAPI
-schema. docs/sizing-engine.md is the reference; enums and limits are taken from the engine's
-own constants so the schema cannot drift from what the engine accepts.
+schema. docs/sizing-engine.md is the reference.
 
-These serializers document; they do not validate. The engine validates every workload itself
-(unknown keys at any level are errors) and its field messages reach the client with their
-dotted paths. Results are returned exactly as the engine produced them (the same JSON as
-`manage.py size`).
+The input serializers are derived from the engine's workload specification
+(apps/sizing/engine/spec.py): one `SpecField` per declared input, whose OpenAPI schema (type,
+limits, `exclusiveMinimum`, enum, default, unit) is built from the declaration by
+`input_schema`, so the schema cannot drift from what the engine accepts
+(tests/api/test_schema.py proves they are equal). They document; the engine validates every
+workload itself (unknown keys at any level are errors) through the one gateway, and its field
+messages reach the client with their dotted paths. Results are returned exactly as the engine
+produced them (the same JSON as `manage.py size`).
 """
 
 from __future__ import annotations
 
 import copy
+from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
+from apps.sizing.engine import spec
 from apps.sizing.engine import workload as w
 
 F = serializers.FloatField
 I = serializers.IntegerField  # noqa: E741 - short aliases keep the long field lists readable
 S = serializers.CharField
 B = serializers.BooleanField
+JSON_TYPES = {"number": "number", "integer": "integer", "choice": "string", "text": "string"}
+CATALOG_HINTS = {
+    "gpus": "/api/v1/catalog/gpus/",
+    "models": "/api/v1/catalog/models/",
+    "profiles": "/api/v1/catalog/",
+}
 
 
 def opt(field: serializers.Field) -> serializers.Field:
@@ -29,130 +41,129 @@ def opt(field: serializers.Field) -> serializers.Field:
     return type(field)(*copy.deepcopy(field._args), **{**kwargs, "required": False})
 
 
-# --- input ---------------------------------------------------------------------------------
+# --- input: derived from the workload specification ----------------------------------------
 
 
-class CustomModelSerializer(serializers.Serializer):
-    """A model given by its architecture instead of a library slug."""
-
-    name = opt(S(help_text="shown in results; default 'Custom model'"))
-    layers = I(min_value=1, max_value=1000)
-    hidden_size = I(min_value=1, max_value=131072)
-    heads = I(min_value=1, max_value=4096)
-    kv_heads = I(min_value=1, max_value=4096, help_text="divides heads")
-    ffn_size = I(min_value=1, max_value=1048576)
-    vocab_size = I(min_value=1, max_value=4_000_000)
-    params_b = F(min_value=0, max_value=100000, help_text="parameters, billions (> 0)")
-    context_length = opt(I(min_value=16, max_value=10_000_000, help_text="default 4096"))
-    active_params_b = opt(F(min_value=0, max_value=100000, help_text="default params_b"))
-    experts = opt(I(min_value=1, max_value=1024, help_text="default 1"))
-    experts_per_token = opt(I(min_value=1, max_value=1024, help_text="default 1"))
-
-
-class TrainingInputSerializer(serializers.Serializer):
-    tokens = F(min_value=0, max_value=w.MAX_TOKENS, help_text="training tokens (> 0)")
-    epochs = opt(F(min_value=0, max_value=1000, help_text="default 1"))
-    target_days = opt(
-        F(
-            min_value=0,
-            max_value=36500,
-            allow_null=True,
-            help_text="days; required in size mode (no `nodes`)",
+def description(i: spec.Input) -> str:
+    """The input's help in the schema: label, unit, help, default and where it applies."""
+    parts = [i.label + (f" ({i.unit})" if i.unit else "")]
+    if i.help:
+        parts.append(i.help.rstrip("."))
+    if i.required == "size_mode":
+        parts.append("required in size mode (no `nodes`)")
+    if i.default is not None:
+        parts.append(
+            f"default {i.default:g}" if isinstance(i.default, float) else f"default {i.default}"
         )
-    )
-    sequence_length = opt(
-        I(
-            min_value=16,
-            max_value=10_000_000,
-            allow_null=True,
-            help_text="tokens; default min(context, 4096)",
-        )
-    )
-    micro_batch_size = opt(I(min_value=1, max_value=4096, help_text="default 1"))
-    global_batch_size = opt(
-        I(min_value=1, max_value=100_000_000, allow_null=True, help_text="informative only")
-    )
-    zero_stage = opt(I(min_value=0, max_value=3, help_text="default 1"))
-    recompute = opt(serializers.ChoiceField(choices=w.RECOMPUTES, help_text="default selective"))
-    lora_rank = opt(I(min_value=1, max_value=65536, help_text="LoRA/QLoRA rank; default 16"))
+    elif i.default_note:
+        parts.append(f"default: {i.default_note}")
+    if i.catalog:
+        parts.append(f"valid values: {CATALOG_HINTS[i.catalog]}")
+    if i.kinds != spec.KINDS:
+        parts.append("for " + ", ".join(i.kinds))
+    if not i.used:
+        parts.append("informative only")
+    return "; ".join(parts)
 
 
-class InferenceInputSerializer(serializers.Serializer):
-    concurrent_users = opt(
-        I(
-            min_value=1,
-            max_value=w.MAX_USERS,
-            allow_null=True,
-            help_text="active streams; required in size mode",
-        )
-    )
-    prompt_tokens = opt(I(min_value=1, max_value=10_000_000, help_text="default 1024"))
-    output_tokens = opt(I(min_value=1, max_value=10_000_000, help_text="default 256"))
-    target_tokens_per_s_per_user = opt(F(min_value=0, max_value=100000, help_text="default 10"))
-    target_ttft_s = opt(F(min_value=0, max_value=86400, help_text="seconds; default 2.0"))
-    kv_cache_precision = opt(
-        serializers.ChoiceField(
-            choices=w.KV_PRECISIONS,
-            allow_null=True,
-            help_text="default fp8 with fp8 weights, else bf16",
-        )
-    )
-    requests_per_s = opt(
-        F(min_value=0, max_value=1e9, allow_null=True, help_text="informative only")
-    )
+def input_schema(i: spec.Input) -> dict[str, Any]:
+    """The OpenAPI 3.0 schema of one workload input, from its declaration."""
+    out: dict[str, Any] = {"type": JSON_TYPES[i.type]}
+    if i.type == "number":
+        out["format"] = "double"
+    if i.type in ("number", "integer"):
+        cast = int if i.type == "integer" else float
+        out["minimum"], out["maximum"] = cast(i.low or 0), cast(i.high or 0)
+        if i.low_open:
+            out["exclusiveMinimum"] = True
+    if i.type == "choice":
+        out["enum"] = list(i.all_choices())
+    if i.type == "text":
+        out["minLength"] = 1
+    if i.default is not None:
+        out["default"] = i.default
+    elif i.required != "always":
+        out["nullable"] = True
+    if i.unit:
+        out["x-unit"] = i.unit
+    out["description"] = description(i)
+    return out
 
 
-def _assumption_field(name: str) -> serializers.Field:
-    low, high = w.ASSUMPTION_LIMITS[name]
-    default = getattr(w.Assumptions(), name)
-    kind = I if name in w.INT_ASSUMPTIONS else F
-    return opt(kind(min_value=low, max_value=high, help_text=f"default {default}"))
+class SpecField(serializers.Field):
+    """One workload input, documented by its specification (the engine validates it)."""
+
+    def __init__(self, spec_input: spec.Input, **kwargs: Any) -> None:
+        self.input = spec_input
+        kwargs.setdefault("required", spec_input.required == "always")
+        kwargs.setdefault("allow_null", spec_input.required != "always")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
 
 
-AssumptionsSerializer = type(
+class SpecFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = SpecField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return input_schema(self.target.input)
+
+
+SECTION_SERIALIZERS = {
+    "custom_model": "CustomModelSerializer",
+    "training": "TrainingInputSerializer",
+    "inference": "InferenceInputSerializer",
+    "assumptions": "AssumptionsSerializer",
+}
+
+
+def _serializer(name: str, doc: str, section: str) -> type[serializers.Serializer]:
+    attrs: dict[str, Any] = {"__doc__": doc}
+    for i in spec.section_inputs(section):
+        attrs[i.key] = SpecField(i)
+    return type(name, (serializers.Serializer,), attrs)
+
+
+CustomModelSerializer = _serializer(
+    "CustomModelSerializer",
+    "A model given by its architecture instead of a library slug.",
+    "custom_model",
+)
+TrainingInputSerializer = _serializer(
+    "TrainingInputSerializer", "Training workload fields (training kinds).", "training"
+)
+InferenceInputSerializer = _serializer(
+    "InferenceInputSerializer", "Inference workload fields.", "inference"
+)
+AssumptionsSerializer = _serializer(
     "AssumptionsSerializer",
-    (serializers.Serializer,),
-    {
-        "__doc__": "Overrides of the engine's assumptions (docs/sizing-engine.md); unknown names "
-        "are errors.",
-        **{name: _assumption_field(name) for name in w.ASSUMPTION_LIMITS},
-    },
+    "Overrides of the engine's assumptions (docs/sizing-engine.md); unknown names are errors.",
+    "assumptions",
 )
 
 
-class WorkloadSerializer(serializers.Serializer):
-    """A workload, as `manage.py size` reads it. Give `model` (a library slug) or
-    `custom_model`. Without `nodes` the engine finds the smallest cluster meeting the workload
-    (size mode); with `nodes` it reports what that cluster achieves (capacity mode). Unknown
-    keys at any level are errors."""
+def _workload_serializer() -> type[serializers.Serializer]:
+    attrs: dict[str, Any] = {
+        "__doc__": "A workload, as `manage.py size` reads it. Give `model` (a library slug) or "
+        "`custom_model`. Without `nodes` the engine finds the smallest cluster meeting the "
+        "workload (size mode); with `nodes` it reports what that cluster achieves (capacity "
+        "mode). Unknown keys at any level are errors. Every field is declared in the engine's "
+        "workload specification."
+    }
+    for i in spec.section_inputs(""):
+        attrs[i.key] = SpecField(i)
+    for section, cls_name in SECTION_SERIALIZERS.items():
+        sec = spec.SECTIONS[section]
+        help_text = sec.label + (f"; {sec.help.rstrip('.')}" if sec.help else "")
+        attrs[section] = globals()[cls_name](required=False, help_text=help_text)
+    return type("WorkloadSerializer", (serializers.Serializer,), attrs)
 
-    kind = serializers.ChoiceField(choices=w.KINDS)
-    model = opt(S(help_text="model library slug, e.g. llama-2-70b (see /api/v1/catalog/models/)"))
-    custom_model = opt(CustomModelSerializer())
-    precision = opt(
-        serializers.ChoiceField(
-            choices=w.PRECISIONS, help_text="default bf16; training: bf16, fp16, fp8 only"
-        )
-    )
-    training = opt(TrainingInputSerializer(help_text="required for training kinds"))
-    inference = opt(InferenceInputSerializer(help_text="required for inference in size mode"))
-    gpu = opt(S(help_text="'auto' (default) or a GPU slug (see /api/v1/catalog/gpus/)"))
-    nodes = opt(
-        I(
-            min_value=1,
-            max_value=100_000,
-            allow_null=True,
-            help_text="a fixed node count selects capacity mode",
-        )
-    )
-    gpus_per_node = opt(I(min_value=1, max_value=64, allow_null=True))
-    node_profile = opt(S(allow_null=True, help_text="hpc-ai-ib, ethernet-virtual, ovx-l40s"))
-    fabric = opt(serializers.ChoiceField(choices=(*w.FABRICS, "auto")))
-    deployment = opt(serializers.ChoiceField(choices=w.DEPLOYMENTS))
-    redundancy = opt(serializers.ChoiceField(choices=w.REDUNDANCIES))
-    growth_headroom_pct = opt(F(min_value=0, max_value=1000))
-    storage_tb = opt(F(min_value=0, max_value=1e6, allow_null=True))
-    assumptions = opt(AssumptionsSerializer())
+
+WorkloadSerializer = _workload_serializer()
 
 
 # --- output --------------------------------------------------------------------------------
