@@ -60,14 +60,15 @@ CASES: dict[str, tuple[dict[str, Any], float, int]] = {
 
 
 def measure(data: dict[str, Any], runs: int) -> list[float]:
-    """Milliseconds per sizing over ``runs`` runs (after one warm-up)."""
+    """CPU milliseconds per sizing over ``runs`` runs (after one warm-up): process CPU time,
+    so that other processes on a shared machine do not skew the ratios."""
     catalog = snapshot_from_csv_dir(ROOT / "fixtures" / "catalog")
     size(data, catalog).to_dict()
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = time.process_time()
         size(data, catalog).to_dict()
-        times.append((time.perf_counter() - start) * 1000)
+        times.append((time.process_time() - start) * 1000)
     return times
 
 

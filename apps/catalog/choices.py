@@ -91,6 +91,7 @@ class CableKind(models.TextChoices):
     ISL = "isl", "Inter-switch link"
     MGMT = "mgmt", "Management (Cat5e)"
     POWER = "power"
+    TRANSCEIVER = "transceiver", "Optical transceiver (length = reach)"
 
 
 class CableFabric(models.TextChoices):

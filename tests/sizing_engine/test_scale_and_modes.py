@@ -29,8 +29,10 @@ def test_one_gpu() -> None:
         (16, "two_switches", 1),
         (24, "fat_tree_2", 2),
         (256, "fat_tree_2", 2),
-        (512, "fat_tree_3", 3),
+        (512, "fat_tree_2", 2),
+        (513, "fat_tree_3", 3),
         (4096, "fat_tree_3", 3),
+        (4097, "fat_tree_3", 3),
     ],
 )
 def test_fabric_tiers(nodes: int, topology: str, tiers: int) -> None:
@@ -48,15 +50,19 @@ def test_32768_gpus_three_tier() -> None:
     assert result["gpu_count"] == 32_768
     fabric = result["cluster"]["compute_fabric"]
     assert fabric["tiers"] == 3 and fabric["leaves"] == 512
-    assert fabric["isl_cables"] == 2 * sum(fabric["leaf_up_cages"])
+    # port-level links: every leaf up port to aggregation, and as many from aggregation to cores
+    assert fabric["isl_cables"] == 2 * 2 * sum(fabric["leaf_up_cages"])
     assert result["rack_count"] >= 512
 
 
-def test_beyond_three_tiers_is_an_input_error() -> None:
+def test_beyond_three_tiers_is_an_input_error_naming_the_limit() -> None:
     from apps.sizing.engine import SizingInputError
 
-    with pytest.raises(SizingInputError):
-        size(capacity("h100-pcie-80gb", 4200), CATALOG)
+    size(capacity("h100-pcie-80gb", 16384), CATALOG)
+    with pytest.raises(SizingInputError) as exc:
+        size(capacity("h100-pcie-80gb", 16385), CATALOG)
+    message = exc.value.field_errors["nodes"][0]
+    assert "three-tier" in message and "16,384 nodes" in message
 
 
 def test_n_plus_one_and_headroom() -> None:

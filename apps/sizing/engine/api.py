@@ -11,6 +11,7 @@ from . import training as tr
 from . import workplan as wp
 from .auto import size_auto
 from .bom import build_bom
+from .buildout import Buildout, buildout
 from .catalog import CatalogSnapshot, Gpu, LlmModel
 from .cluster import ClusterPlan, plan_cluster
 from .conformance import differences
@@ -114,17 +115,21 @@ def size_one(
     node = plan_node(catalog, w, gpu, fabric, nodes)
     cluster = _plan_cluster(catalog, w, node, nodes, fabric)
     a = w.assumptions
+    built = buildout(catalog, w, model, node, cluster, plan)
     bom = build_bom(
         catalog,
         node,
         cluster,
         w.deployment,
         (a.node_mgmt_cable_m, a.mgmt_cable_same_rack_m, a.mgmt_cable_cross_rack_m),
+        (built.cables, built.dpu_cables),
     )
     diffs = differences(gpu.slug, nodes, fabric, w.deployment, node.profile.slug, bom)
     _explain_cluster(ex, w, node, cluster, nodes, spare)
     summary = summarise(w, model, node, cluster, plan, diffs, spare, ENGINE_VERSION)
-    warnings = list(plan.warnings) + _cluster_warnings(w, node, cluster, gpu)
+    summary.update(built.summary)
+    _explain_buildout(ex, w, cluster, built)
+    warnings = list(plan.warnings) + _cluster_warnings(w, node, cluster, gpu) + built.warnings
     return SizingResult(summary, tuple(bom), tuple(ex.items), tuple(warnings))
 
 
@@ -134,7 +139,9 @@ def _plan_cluster(
     """The cluster for ``nodes``; in size mode a fabric limit is blamed on the input that
     drove the node count (the deadline or the users), since the user gave no node count."""
     try:
-        return plan_cluster(catalog, node, nodes, fabric, w.assumptions)
+        return plan_cluster(
+            catalog, node, nodes, fabric, w.assumptions, w.fabric_design, w.oversubscription
+        )
     except SizingInputError as exc:
         if w.capacity_mode or "nodes" not in exc.field_errors:
             raise
@@ -191,6 +198,12 @@ def _explain_cluster(
     from .explain_cluster import explain_cluster
 
     explain_cluster(ex, w, node, cluster, nodes, spare)
+
+
+def _explain_buildout(ex: Explainer, w: Workload, cluster: ClusterPlan, built: Buildout) -> None:
+    from .explain_cluster import explain_buildout
+
+    explain_buildout(ex, w, cluster, built.summary)
 
 
 def _cluster_warnings(w: Workload, node: NodePlan, cluster: ClusterPlan, gpu: Gpu) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .cabling import CablePlan
 from .catalog import CatalogError, CatalogSnapshot, Switch
 from .cluster import ClusterPlan, Fabric
 from .node import NodePlan
@@ -212,24 +213,12 @@ def _switch_lines(b: BomBuilder, section: str, switch: Switch, count: int, why: 
         )
 
 
-def _fabric_lines(b: BomBuilder, fabric: Fabric, label: str) -> None:
-    c = b.catalog
-    kind = fabric.switch.fabric
+def _fabric_lines(b: BomBuilder, fabric: Fabric, label: str, cables: CablePlan) -> None:
     why = f"{label}: {fabric.switches} switches ({fabric.topology}, {fabric.tiers} tier(s))."
     _switch_lines(b, "fabric", fabric.switch, fabric.switches, why)
-    splitter = c.cable("splitter", kind)
-    b.add(
-        "fabric",
-        splitter.part_number,
-        fabric.endpoint_cables,
-        f"{label}: {fabric.endpoints} adapter ports / {splitter.fanout} per cable.",
-    )
-    b.add(
-        "fabric",
-        c.cable("isl", kind).part_number,
-        fabric.isl_cables,
-        f"{label}: inter-switch links, one cable per uplink cage, non-blocking.",
-    )
+    for line in cables.lines:
+        if line.part_number:
+            b.add("fabric", line.part_number, line.quantity, line.reason)
 
 
 def _mgmt_lines(b: BomBuilder, node: NodePlan, plan: ClusterPlan, length_m: float) -> None:
@@ -270,7 +259,8 @@ def _switch_mgmt_cables(b: BomBuilder, plan: ClusterPlan, same_m: float, cross_m
     fabrics = [plan.compute] + ([plan.dpu] if plan.dpu else [])
     homes = set(plan.mgmt_racks)
     for fabric in fabrics:
-        local = sum(1 for rack in fabric.leaf_racks if rack in homes)
+        in_racks = fabric.design != "rail_optimised"
+        local = sum(1 for rack in fabric.leaf_racks if in_racks and rack in homes)
         for count, length in ((local, same_m), (len(fabric.leaf_racks) - local, cross_m)):
             b.add(
                 "management",
@@ -315,13 +305,14 @@ def build_bom(
     plan: ClusterPlan,
     deployment: str,
     mgmt_lengths: tuple[float, float, float],
+    cables: tuple[CablePlan, CablePlan | None],
 ) -> list[BomLine]:
-    """Every line of the cluster's bill of materials."""
+    """Every line of the cluster's bill of materials (items to be confirmed stay out)."""
     b = BomBuilder(catalog)
     _node_lines(b, node, plan.nodes)
-    _fabric_lines(b, plan.compute, "Compute fabric")
-    if plan.dpu is not None:
-        _fabric_lines(b, plan.dpu, "DPU north-south network")
+    _fabric_lines(b, plan.compute, "Compute fabric", cables[0])
+    if plan.dpu is not None and cables[1] is not None:
+        _fabric_lines(b, plan.dpu, "DPU north-south network", cables[1])
     _mgmt_lines(b, node, plan, mgmt_lengths[0])
     _switch_mgmt_cables(b, plan, mgmt_lengths[1], mgmt_lengths[2])
     _licenses(b, node, plan, deployment)

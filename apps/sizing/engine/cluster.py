@@ -1,5 +1,12 @@
-"""Cluster plan: racks, compute fabric (single switch, two switches, two- or three-tier fat tree),
-management network, power, heat and rack units (seed "Configuration examples", Tables 1-3)."""
+"""Cluster plan: racks, compute fabric, management network, floor and power.
+
+Compute fabric (sizing-model §7): one switch; two joined switches (the seed's Large); beyond
+that a leaf-spine fat tree of the switch's ports, two tiers while the spines' ports reach every
+leaf and three tiers (pods of leaves and aggregation switches under cores) beyond that. Two
+leaf placements: ``fat_tree`` (a leaf per rack, the seed's) and ``rail_optimised`` (GPU i of
+every node of a scalable unit on rail leaf i, the leaves in a rail rack in the middle of the
+unit). Counting is in switch ports (a QM9700 has 64 NDR ports in 32 twin-port cages).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,25 @@ from dataclasses import dataclass, field
 
 from .catalog import CatalogSnapshot, Switch
 from .errors import SizingInputError
+from .floor import Floor
 from .node import NodePlan
 from .workload import Assumptions
 
 
 @dataclass(frozen=True)
+class LinkGroup:
+    """Links of one kind and length: ``endpoint`` (leaf cage to adapter ports, counted in
+    cages), ``isl`` (switch port to switch port) or ``isl_cage`` (cage to cage, two switches)."""
+
+    kind: str
+    tier: str
+    count: int
+    length_m: float
+
+
+@dataclass(frozen=True)
 class Fabric:
-    """A switched network: leaves, spines and cores counted in switch cages."""
+    """A switched network: leaves, spines (or aggregation) and cores counted in switch cages."""
 
     name: str
     switch: Switch
@@ -27,6 +46,12 @@ class Fabric:
     spines: int
     cores: int
     leaf_racks: tuple[int, ...]
+    design: str = "fat_tree"
+    tier_links: tuple[int, ...] = ()
+    oversubscription_target: float = 1.0
+    rails: int = 0
+    rail_racks: int = 0
+    links: tuple[LinkGroup, ...] = field(default=())
 
     @property
     def leaves(self) -> int:
@@ -45,21 +70,22 @@ class Fabric:
 
     @property
     def isl_cables(self) -> int:
-        """Switch-to-switch cables, cage to cage."""
+        """Switch-to-switch links: cage to cage for two switches, port to port in a tree."""
         if self.topology == "two_switches":
             return max(self.leaf_up_cages)
-        return sum(self.leaf_up_cages) * (2 if self.cores else 1)
+        return sum(self.tier_links)
 
     @property
     def oversubscription(self) -> float:
         """Worst leaf down:up bandwidth ratio (1.0 = non-blocking)."""
-        ratios = [d / u for d, u in zip(self.leaf_down_cages, self.leaf_up_cages, strict=True) if u]
-        return round(max(ratios), 3) if ratios else 1.0
+        if self.topology == "two_switches":
+            ratios = [d / u for d, u in zip(self.leaf_down_cages, self.leaf_up_cages, strict=True)]
+            return round(max(ratios), 3)
+        return round(self.oversubscription_target, 3) if self.tiers > 1 else 1.0
 
     def max_cages_used(self) -> int:
-        """Most cages used on any switch (must not exceed the switch's cages)."""
-        leaf = max(d + u for d, u in zip(self.leaf_down_cages, self.leaf_up_cages, strict=True))
-        return leaf
+        """Most cages used on any leaf (must not exceed the switch's cages)."""
+        return max(d + u for d, u in zip(self.leaf_down_cages, self.leaf_up_cages, strict=True))
 
 
 @dataclass(frozen=True)
@@ -89,6 +115,17 @@ class Rack:
 
 
 @dataclass(frozen=True)
+class Management:
+    """The 1 GbE management network: leaf switches while ports last, aggregation above them."""
+
+    ports: int
+    leaves: int
+    homes: tuple[int, ...]
+    uplinks: int
+    aggregation: int
+
+
+@dataclass(frozen=True)
 class ClusterPlan:
     """Racks, fabrics, management network and power of the cluster."""
 
@@ -102,6 +139,9 @@ class ClusterPlan:
     mgmt_racks: tuple[int, ...]
     network_racks: int
     racks: tuple[Rack, ...] = field(default=())
+    management: Management | None = None
+    floor: Floor | None = None
+    alternative: Fabric | None = None
 
     @property
     def rack_count(self) -> int:
@@ -160,10 +200,76 @@ def _leaf_groups(
     return downs, racks
 
 
+def fabric_limits(switch: Switch, fanout: int) -> dict[str, int]:
+    """Largest endpoint counts a non-blocking tree of this switch reaches, by tiers: two tiers
+    k leaves × k/2 down ports; three tiers k pods × k/2 leaves × k/2 down ports (k = ports)."""
+    k = switch.ports
+    per_port = fanout * switch.cages // switch.ports
+    return {"two_tier": k * (k // 2) * per_port, "three_tier": k * (k // 2) * (k // 2) * per_port}
+
+
+def limit_reason(switch: Switch, fanout: int, ports_per_node: int) -> str:
+    """Why the largest three-tier tree stops where it does."""
+    top = fabric_limits(switch, fanout)["three_tier"]
+    return (
+        f"a non-blocking three-tier tree of {switch.ports}-port {switch.name} switches reaches "
+        f"k³/4 = {top // max(1, fanout * switch.cages // switch.ports):,} switch ports = "
+        f"{top:,} adapter ports ({top // max(1, ports_per_node):,} nodes); a fourth tier or "
+        "oversubscription is needed beyond that"
+    )
+
+
+@dataclass(frozen=True)
+class _Tree:
+    ups: tuple[int, ...]
+    spines: int
+    cores: int
+    tiers: int
+    tier_links: tuple[int, ...]
+    pods: tuple[tuple[int, int, int], ...]  # (first leaf, leaves, aggregation switches)
+
+
+def tree(
+    downs: list[int], switch: Switch, oversub: float, ports_per_node: int, fanout: int
+) -> _Tree:
+    """Spines (two tiers) or pods, aggregation and cores (three tiers) above ``downs`` leaf
+    cages, counted in ports: up ports = ceil(down ports / oversubscription)."""
+    k, cage_ports = switch.ports, switch.ports // switch.cages
+    up_ports = [math.ceil(d * cage_ports / oversub) for d in downs]
+    ups = tuple(math.ceil(u / cage_ports) for u in up_ports)
+    if len(downs) <= k:
+        spines = max(1, math.ceil(sum(up_ports) / k))
+        return _Tree(ups, spines, 0, 2, (sum(up_ports),), ())
+    half = k // 2
+    pods = math.ceil(len(downs) / half)
+    if pods > k:
+        raise SizingInputError.single("nodes", limit_reason(switch, fanout, ports_per_node))
+    pod_list = []
+    for p in range(pods):
+        first = p * half
+        count = min(half, len(downs) - first)
+        aggs = math.ceil(sum(up_ports[first : first + count]) / half)
+        pod_list.append((first, count, aggs))
+    aggregation = sum(aggs for _, _, aggs in pod_list)
+    cores = math.ceil(sum(up_ports) / k)
+    return _Tree(ups, aggregation, cores, 3, (sum(up_ports), sum(up_ports)), tuple(pod_list))
+
+
 def design_fabric(
     name: str, switch: Switch, rack_endpoints: tuple[int, ...], fanout: int
 ) -> Fabric:
-    """Single switch, two joined switches, or a non-blocking two-/three-tier fat tree."""
+    """Single switch, two joined switches, or a non-blocking fat tree (leaf per rack)."""
+    return _fat_tree(name, switch, rack_endpoints, fanout, 1.0, 8)
+
+
+def _fat_tree(
+    name: str,
+    switch: Switch,
+    rack_endpoints: tuple[int, ...],
+    fanout: int,
+    oversub: float,
+    ports_per_node: int,
+) -> Fabric:
     total = sum(rack_endpoints)
     cages, half = switch.cages, switch.cages // 2
     if len(rack_endpoints) == 1 and math.ceil(total / fanout) <= cages:
@@ -184,99 +290,127 @@ def design_fabric(
             0,
             0,
             tuple(racks),
+            tier_links=(up,),
         )
-    if len(downs) <= cages:
-        return _two_tier(name, switch, total, fanout, downs, racks)
-    return _three_tier(name, switch, total, fanout, downs, racks)
-
-
-def _two_tier(
-    name: str, switch: Switch, total: int, fanout: int, downs: list[int], racks: list[int]
-) -> Fabric:
-    spines = math.ceil(sum(downs) / switch.cages)
-    ups = [max(d, spines) for d in downs]
-    spines = max(spines, math.ceil(sum(ups) / switch.cages))
+    t = tree(downs, switch, oversub, ports_per_node, fanout)
     return Fabric(
         name,
         switch,
         total,
         fanout,
-        2,
-        "fat_tree_2",
+        t.tiers,
+        f"fat_tree_{t.tiers}",
         tuple(downs),
-        tuple(ups),
-        spines,
-        0,
+        t.ups,
+        t.spines,
+        t.cores,
         tuple(racks),
+        tier_links=t.tier_links,
+        oversubscription_target=oversub,
     )
 
 
-def _three_tier(
-    name: str, switch: Switch, total: int, fanout: int, downs: list[int], racks: list[int]
+def rail_fabric(
+    name: str,
+    switch: Switch,
+    rack_nodes: tuple[int, ...],
+    rails: int,
+    fanout: int,
+    oversub: float,
 ) -> Fabric:
-    half = switch.cages // 2
-    pods = math.ceil(len(downs) / half)
-    if pods > switch.cages:
-        limit = switch.cages * half * half * fanout
-        raise SizingInputError.single(
-            "nodes",
-            f"{total} endpoint ports exceed a three-tier {switch.name} fat tree ({limit} ports)",
-        )
-    ups = list(downs)
-    aggregation = sum(math.ceil(sum(ups[p * half : (p + 1) * half]) / half) for p in range(pods))
-    cores = math.ceil(sum(ups) / switch.cages)
+    """Rail-optimised leaf-spine: scalable units of ``su`` nodes (one rail leaf's down ports,
+    one port per node), one leaf per rail per unit; spines (or pods and cores) above."""
+    nodes = sum(rack_nodes)
+    su = (switch.cages // 2) * fanout
+    units = math.ceil(nodes / su)
+    downs: list[int] = []
+    homes: list[int] = []
+    for u in range(units):
+        in_unit = min(su, nodes - u * su)
+        downs += [math.ceil(in_unit / fanout)] * rails
+        homes += [u] * rails
+    t = tree(downs, switch, oversub, rails, fanout)
     return Fabric(
         name,
         switch,
-        total,
+        nodes * rails,
         fanout,
-        3,
-        "fat_tree_3",
+        t.tiers,
+        f"rail_{t.tiers}",
         tuple(downs),
-        tuple(ups),
-        aggregation,
-        cores,
-        tuple(racks),
+        t.ups,
+        t.spines,
+        t.cores,
+        tuple(homes),
+        design="rail_optimised",
+        tier_links=t.tier_links,
+        oversubscription_target=oversub,
+        rails=rails,
+        rail_racks=units,
     )
 
 
 def mgmt_plan(
-    catalog: CatalogSnapshot, node: NodePlan, nodes: int, switches: int, racks: int
-) -> tuple[int, int, tuple[int, ...]]:
-    """Management ports, switches (while ports last) and the racks that hold them."""
+    catalog: CatalogSnapshot, node: NodePlan, nodes: int, switches: int, racks: int, a: Assumptions
+) -> Management:
+    """Management ports, leaf switches (while ports last), their racks, and the aggregation
+    switches their uplinks need when there is more than one leaf."""
     mgmt = catalog.management_switch()
     ports = nodes * node.profile.mgmt_cables_per_node + switches
     count = max(1, math.ceil(ports / mgmt.ports))
     homes = tuple(sorted({(i * racks) // count for i in range(count)}))
     if len(homes) < count:
         homes = tuple(i % racks for i in range(count))
-    return ports, count, homes
+    uplinks = count * a.mgmt_uplinks_per_switch if count > 1 else 0
+    aggregation = max(2, math.ceil(uplinks / a.mgmt_aggregation_ports)) if count > 1 else 0
+    return Management(ports, count, homes, uplinks, aggregation)
 
 
 def plan_cluster(
-    catalog: CatalogSnapshot, node: NodePlan, nodes: int, fabric: str, a: Assumptions
+    catalog: CatalogSnapshot,
+    node: NodePlan,
+    nodes: int,
+    fabric: str,
+    a: Assumptions,
+    design: str = "fat_tree",
+    oversub: float = 1.0,
 ) -> ClusterPlan:
-    """Racks, compute fabric, optional DPU network, management network and layout."""
+    """Racks, compute fabric (the chosen design and the other one beside it), optional DPU
+    network, management network, floor and layout."""
+    from .layout import build_racks
+    from .placement import place
+
     leaf = catalog.compute_switch(fabric)
     mgmt = catalog.management_switch()
     per_rack = nodes_per_rack(node, leaf, mgmt, a)
     rack_nodes = split_racks(nodes, per_rack)
-    splitter = catalog.cable("splitter", fabric)
-    compute = design_fabric(
-        "compute", leaf, tuple(n * node.compute_ports for n in rack_nodes), splitter.fanout
-    )
+    fanout = catalog.cable("splitter", fabric).fanout
+    rack_ports = tuple(n * node.compute_ports for n in rack_nodes)
+    fat = _fat_tree("compute", leaf, rack_ports, fanout, oversub, node.compute_ports)
+    rail = rail_fabric("compute", leaf, rack_nodes, node.compute_ports, fanout, oversub)
+    chosen, other = (rail, fat) if design == "rail_optimised" else (fat, rail)
     dpu = None
     if node.dpu is not None:
         eth = catalog.compute_switch("ethernet")
         ports = tuple(n * node.profile.dpu_count * node.dpu.ports for n in rack_nodes)
         dpu = design_fabric("dpu", eth, (sum(ports),), catalog.cable("splitter", "ethernet").fanout)
-    switches = compute.switches + (dpu.switches if dpu else 0)
-    mgmt_ports, mgmt_count, homes = mgmt_plan(catalog, node, nodes, switches, len(rack_nodes))
-    spine_like = compute.spines + compute.cores + (dpu.spines + dpu.cores if dpu else 0)
-    network_racks = math.ceil(spine_like / a.switches_per_network_rack)
+    chosen, other, floor = place(chosen, other, rack_nodes, a)
+    switches = chosen.switches + (dpu.switches if dpu else 0)
+    m = mgmt_plan(catalog, node, nodes, switches, len(rack_nodes), a)
+    central = chosen.spines + chosen.cores + (dpu.spines + dpu.cores if dpu else 0)
+    network_racks = math.ceil(central / a.switches_per_network_rack) + chosen.rail_racks
     plan = ClusterPlan(
-        nodes, per_rack, rack_nodes, compute, dpu, mgmt_count, mgmt_ports, homes, network_racks
+        nodes,
+        per_rack,
+        rack_nodes,
+        chosen,
+        dpu,
+        m.leaves,
+        m.ports,
+        m.homes,
+        network_racks,
+        management=m,
+        floor=floor,
+        alternative=other,
     )
-    from .layout import build_racks
-
     return ClusterPlan(**{**plan.__dict__, "racks": build_racks(catalog, plan, node, a)})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .cluster import ClusterPlan
 from .explain import Explainer
 from .node import NodePlan
@@ -119,17 +121,22 @@ def _explain_fabric(ex: Explainer, cluster: ClusterPlan) -> None:
         "cluster.compute_fabric.switches",
         f.switches,
         "switches",
-        rule="One switch per rack; two rack switches join directly; beyond two, "
-        "a non-blocking two-tier fat "
-        "tree (leaves half down, half up), three tiers beyond that.",
-        formula="leaves = Σ racks ceil(cages_down / (cages/2)); spines = ceil(Σ up cages / cages); "
-        "3-tier: aggregation per pod + cores",
+        rule="One switch; two rack switches joined directly; beyond two, a leaf-spine tree of "
+        "the switch's ports (leaves half down, half up divided by the oversubscription): two "
+        "tiers while the spines reach every leaf (leaves <= ports), three tiers (pods of "
+        "ports/2 leaves with their aggregation switches, under cores) beyond that. Fat tree: a "
+        "leaf per rack; rail-optimised: GPU i of every node of a unit on rail leaf i.",
+        formula="2 tiers: spines = ceil(Σ leaf up ports / ports); 3 tiers: aggregation = "
+        "Σ pods ceil(pod up ports / (ports/2)), cores = ceil(Σ up ports / ports)",
         source=SEED_CLUSTER,
         inputs={
+            "design": f.design,
             "topology": f.topology,
             "leaves": f.leaves,
             "spines_or_aggregation": f.spines,
             "cores": f.cores,
+            "ports_per_switch": f.switch.ports,
+            "oversubscription": f.oversubscription,
         },
     )
     ex.add(
@@ -145,8 +152,119 @@ def _explain_fabric(ex: Explainer, cluster: ClusterPlan) -> None:
         "cluster.compute_fabric.isl_cables",
         f.isl_cables,
         "cables",
-        rule="Every leaf has as many up cages as down cages (non-blocking).",
-        formula="two switches: max(down cages); fat tree: Σ up cages per tier",
+        rule="Two switches: one cable per cage of the larger leaf; a tree: one link per leaf "
+        "up port at each tier (as many up as down when non-blocking).",
+        formula="two switches: max(down cages); tree: Σ tiers Σ up ports",
         source=SEED_CLUSTER,
         inputs={"oversubscription": f.oversubscription},
     )
+
+
+def explain_buildout(ex: Explainer, w: Workload, cluster: ClusterPlan, s: dict[str, Any]) -> None:
+    """Why the cabling, management aggregation, facility and storage figures are what they are."""
+    a, c, site, st = w.assumptions, s["cabling"], s["facility"], s["storage"]
+    floor = "length = |Δcol| × rack_width + |Δrow| × row_pitch + 2 × cable_rise"
+    ex.add(
+        "cluster.cabling.copper_cables",
+        c["copper_cables"],
+        "cables",
+        rule="Direct-attach copper only where the run is no longer than the cable.",
+        formula=f"runs with {floor} <= cable length; in a rack: rack height + rise/2",
+        source="floor model (engine/floor.py); NVIDIA LinkX 100G-PAM4 guide (copper ≤ 3 m)",
+        inputs={
+            "longest_copper_m": c["longest_copper_m"],
+            "copper_reach_m": c["copper_reach_m"],
+            "racks_per_row": a.racks_per_row,
+            "rack_width_m": a.rack_width_m,
+            "row_pitch_m": a.row_pitch_m,
+            "cable_rise_m": a.cable_rise_m,
+        },
+    )
+    ex.add(
+        "cluster.cabling.transceivers",
+        c["transceivers"],
+        "transceivers",
+        rule="Beyond copper reach: a twin-port transceiver per switch cage at each end, and "
+        "toward adapters one transceiver per adapter port.",
+        formula="Σ optical runs (cages × ends) + adapter ports on optical runs",
+        source="NVIDIA MMS4X00-NS / MMS4X00-NS400 product specifications",
+        inputs={"longest_run_m": c["longest_run_m"], "fibres": c["fibres"]},
+    )
+    ex.add(
+        "cluster.cabling.fibres",
+        c["fibres"],
+        "fibres",
+        rule="One fibre per switch port link on an optical run (1:2 splitter fibres toward "
+        "NDR200 adapters); lengths rounded up to a stocked length.",
+        formula="Σ optical switch links + Σ optical leaf cages × ports per cage",
+        source="NVIDIA MMS4X00-NS400 product specifications",
+        inputs={"transceivers": c["transceivers"]},
+    )
+    m = cluster.management
+    if m is not None:
+        ex.add(
+            "management.aggregation_switches",
+            m.aggregation,
+            "switches",
+            rule="Above one management switch, each switch's uplinks go to a redundant pair "
+            "(or more) of aggregation switches.",
+            formula="max(2, ceil(switches × uplinks_per_switch / aggregation_ports)) if "
+            "switches > 1 else 0",
+            source='seed text "Management Ethernet switches"',
+            inputs={
+                "management_switches": m.leaves,
+                "uplinks_per_switch": a.mgmt_uplinks_per_switch,
+                "aggregation_ports": a.mgmt_aggregation_ports,
+            },
+        )
+    ex.add(
+        "facility.pdus",
+        site["pdus"],
+        "PDUs",
+        rule="Each rack gets its feeds, each sized for the whole rack.",
+        formula="Σ racks pdu_feeds × ceil(rack kW / pdu_kw)",
+        source="sizing-model §6",
+        inputs={"pdu_kw": a.pdu_kw, "pdu_feeds": a.pdu_feeds, "max_rack_kw": site["max_rack_kw"]},
+    )
+    ex.add(
+        "facility.floor_m2",
+        site["floor_m2"],
+        "m²",
+        rule="Racks times the floor area of a rack with its share of aisles.",
+        formula="racks × floor_m2_per_rack",
+        source="floor model (engine/floor.py)",
+        inputs={"racks": site["racks"], "floor_m2_per_rack": a.floor_m2_per_rack},
+    )
+    _explain_storage(ex, st)
+
+
+def _explain_storage(ex: Explainer, st: dict[str, Any]) -> None:
+    src = "engine/storage.py; Young 1974 / Daly 2006 checkpoint interval; Llama 3 paper §3.3.4"
+    if st["kind"] == "inference":
+        ex.add(
+            "storage.read_gbps",
+            st["read_gbps"],
+            "GB/s",
+            rule="Every replica loads its weights at once after a restart, within the target.",
+            formula=st["formula"],
+            source="engine/storage.py",
+            inputs=st["inputs"],
+        )
+        return
+    f = st["formula"]
+    for key, unit, formula in (
+        ("capacity_tb", "TB", f["capacity"]),
+        ("checkpoint_interval_h", "h", f["interval"]),
+        ("write_gbps", "GB/s", f["write"]),
+        ("read_gbps", "GB/s", f["read"]),
+    ):
+        ex.add(
+            f"storage.{key}",
+            st[key],
+            unit,
+            rule="Checkpoints kept plus the dataset; checkpoints written fast enough that at "
+            "the Young/Daly interval they cost at most the set share of the run.",
+            formula=formula,
+            source=src,
+            inputs=st["inputs"],
+        )

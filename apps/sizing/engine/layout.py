@@ -34,8 +34,9 @@ def _switches_by_rack(
 ) -> dict[int, list[tuple[str, Switch]]]:
     """Every compute rack's switches, built in one pass over the switch lists."""
     index: dict[int, list[tuple[str, Switch]]] = defaultdict(list)
-    for rack in plan.compute.leaf_racks:
-        index[rack].append(("compute_leaf", plan.compute.switch))
+    if plan.compute.design != "rail_optimised":
+        for rack in plan.compute.leaf_racks:
+            index[rack].append(("compute_leaf", plan.compute.switch))
     if plan.dpu is not None:
         index[0] += [("dpu_switch", plan.dpu.switch)] * plan.dpu.switches
     mgmt = catalog.management_switch()
@@ -79,11 +80,20 @@ def build_racks(
 def _network_racks(plan: ClusterPlan, a: Assumptions, first: int) -> list[Rack]:
     from .cluster import Rack
 
-    switch = plan.compute.switch
-    kinds = ["spine"] * plan.compute.spines + ["core"] * plan.compute.cores
-    racks = []
-    for r in range(plan.network_racks):
-        chunk = kinds[r * a.switches_per_network_rack : (r + 1) * a.switches_per_network_rack]
+    switch, f = plan.compute.switch, plan.compute
+    racks: list[Rack] = []
+    for _ in range(f.rail_racks):
+        items, _ = _switch_items(a.rack_units_per_rack, [("rail_leaf", switch)] * f.rails)
+        racks.append(
+            Rack(first + len(racks) + 1, "network", tuple(items), f.rails * switch.power_w)
+        )
+    middle = "spine" if f.tiers == 2 else "aggregation"
+    kinds = [middle] * f.spines + ["core"] * f.cores
+    per = a.switches_per_network_rack
+    for r in range(plan.network_racks - f.rail_racks):
+        chunk = kinds[r * per : (r + 1) * per]
         items, _ = _switch_items(a.rack_units_per_rack, [(k, switch) for k in chunk])
-        racks.append(Rack(first + r + 1, "network", tuple(items), len(chunk) * switch.power_w))
+        racks.append(
+            Rack(first + len(racks) + 1, "network", tuple(items), len(chunk) * switch.power_w)
+        )
     return racks

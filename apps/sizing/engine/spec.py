@@ -65,6 +65,8 @@ FABRICS = ("infiniband", "ethernet")
 DEPLOYMENTS = ("bare_metal", "virtual")
 REDUNDANCIES = ("n+0", "n+1")
 RECOMPUTES = ("none", "selective", "full")
+FABRIC_DESIGNS = ("fat_tree", "rail_optimised")
+COOLINGS = ("air", "liquid")
 MODES = ("size", "capacity")
 MAX_USERS = 10_000_000
 MAX_TOKENS = 1e16
@@ -408,6 +410,136 @@ class Assumptions:
         source="E1.S data drive (BPKW) capacity",
     )
 
+    racks_per_row: int = integer(
+        "Racks per row",
+        default=10,
+        low=1,
+        high=100,
+        unit="racks",
+        source="floor layout; estimate, set to the data hall's rows",
+    )
+    rack_width_m: float = number(
+        "Rack width",
+        default=0.6,
+        low=0.3,
+        high=1.5,
+        unit="m",
+        source="600 mm wide 19-inch (EIA-310) racks",
+    )
+    row_pitch_m: float = number(
+        "Row pitch",
+        default=2.4,
+        low=1.0,
+        high=20.0,
+        unit="m",
+        source="1.2 m deep rack + 1.2 m aisle; estimate, set to the hall's",
+    )
+    cable_rise_m: float = number(
+        "Cable rise and slack per end",
+        default=1.0,
+        low=0.0,
+        high=10.0,
+        unit="m",
+        source="top of rack to the overhead tray plus service loop, per cable end; estimate",
+    )
+    air_cooling_limit_kw: float = number(
+        "Air cooling limit per rack",
+        default=25.0,
+        low=1.0,
+        high=200.0,
+        unit="kW",
+        source="practical air-cooled rack density (rule of thumb 20–30 kW); estimate",
+    )
+    pdu_kw: float = number(
+        "PDU capacity",
+        default=17.7,
+        low=1.0,
+        high=200.0,
+        unit="kW",
+        source="3-phase 400 V 32 A PDU = 22.2 kW, derated to 80 % continuous load",
+    )
+    pdu_feeds: int = integer(
+        "Power feeds per rack",
+        default=2,
+        low=1,
+        high=4,
+        unit="feeds",
+        source="A and B feeds, each sized for the whole rack (redundant power)",
+    )
+    floor_m2_per_rack: float = number(
+        "Floor area per rack",
+        default=2.5,
+        low=0.5,
+        high=20.0,
+        unit="m²",
+        source="rack footprint 0.6 × 1.2 m plus its share of aisles (~2.5 m²); estimate",
+    )
+    mgmt_uplinks_per_switch: int = integer(
+        "Uplinks per management switch",
+        default=2,
+        low=1,
+        high=4,
+        unit="uplinks",
+        source="2 of the AS4610-54T's 4 SFP+ uplinks, one to each aggregation switch (seed text)",
+    )
+    mgmt_aggregation_ports: int = integer(
+        "Ports per management aggregation switch",
+        default=48,
+        low=4,
+        high=256,
+        unit="ports",
+        source="NVIDIA SN2410 (48x 25GbE + 8x 100GbE), named by the seed for aggregation",
+    )
+    checkpoint_bytes_per_param: float = number(
+        "Checkpoint bytes per parameter",
+        default=14.0,
+        low=0.5,
+        high=64.0,
+        unit="bytes",
+        source="bf16 weights 2 + fp32 master 4 + Adam m and v 8 (ZeRO paper's 16 less gradients)",
+    )
+    checkpoints_kept: int = integer(
+        "Checkpoints kept",
+        default=5,
+        low=1,
+        high=1000,
+        unit="checkpoints",
+        source="estimate; set to the retention policy",
+    )
+    dataset_bytes_per_token: float = number(
+        "Dataset bytes per token",
+        default=4.0,
+        low=0.5,
+        high=1000.0,
+        unit="bytes",
+        source="about 4 characters of text per token (BPE tokenizers), 1 byte each",
+    )
+    gpu_mtbf_hours: float = number(
+        "Mean time between interruptions, per GPU",
+        default=50_000.0,
+        low=100.0,
+        high=10_000_000.0,
+        unit="h",
+        source="Llama 3 paper §3.3.4: 419 interruptions in 54 days on 16,384 GPUs "
+        "= 50,700 GPU-hours each",
+    )
+    checkpoint_share_max: float = number(
+        "Largest share of the run spent writing checkpoints",
+        default=0.05,
+        low=0.001,
+        high=0.5,
+        unit="fraction",
+        source="estimate; Young/Daly interval at this share sets the write bandwidth",
+    )
+    model_load_target_s: float = number(
+        "Model load target (inference)",
+        default=300.0,
+        low=1.0,
+        high=86400.0,
+        unit="s",
+        source="estimate; every replica loads its weights at once after a restart",
+    )
+
     def to_dict(self) -> dict[str, float | int]:
         """Return the assumptions as plain data."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -743,6 +875,32 @@ class Workload:
         unit="TB",
         group="advanced",
         help="E1.S data drives per node = max(profile's, ceil(TB / nodes / data_drive_tb)).",
+    )
+    fabric_design: str = choice(
+        "Fabric design",
+        default="fat_tree",
+        choices=FABRIC_DESIGNS,
+        group="advanced",
+        help="Fat tree (leaf per rack, the seed's) or rail-optimised (GPU i of every node on "
+        "rail leaf i); the other is shown beside it.",
+    )
+    cooling: str = choice(
+        "Cooling",
+        default="air",
+        choices=COOLINGS,
+        group="advanced",
+        help="Air-cooled racks warn above the air cooling limit; liquid (direct or rear-door) "
+        "does not.",
+    )
+    oversubscription: float = number(
+        "Fabric oversubscription",
+        default=1.0,
+        low=1.0,
+        high=8.0,
+        unit=":1",
+        kinds=("inference",),
+        group="advanced",
+        help="Leaf down:up bandwidth; above 1 only for inference (training needs non-blocking).",
     )
     assumptions: Assumptions = field(
         default_factory=Assumptions,

@@ -36,6 +36,10 @@ def _fabric_dict(f: Fabric) -> dict[str, Any]:
         "oversubscription": f.oversubscription,
         "oversubscription_ratio": f"{f.oversubscription:g}:1",
         "max_cages_used_per_switch": f.max_cages_used(),
+        "design": f.design,
+        "rails": f.rails,
+        "rail_racks": f.rail_racks,
+        "tier_links": list(f.tier_links),
     }
 
 
@@ -53,7 +57,8 @@ def _items(items: tuple[RackItem, ...]) -> list[dict[str, Any]]:
 
 
 def _racks(cluster: ClusterPlan) -> list[dict[str, Any]]:
-    """Rack dicts; racks sharing one items tuple (identical contents) are converted once."""
+    """Rack dicts; racks sharing one items tuple (identical contents) share one read-only list
+    of item dicts (converted once: a 4,096-node cluster has 560 racks of a few kinds)."""
     done: dict[int, tuple[list[dict[str, Any]], int]] = {}
     out = []
     for r in cluster.racks:
@@ -67,7 +72,7 @@ def _racks(cluster: ClusterPlan) -> list[dict[str, Any]]:
                 "role": r.role,
                 "power_kw": round(r.power_w / 1000, 3),
                 "nodes": nodes,
-                "items": [dict(item) for item in items],
+                "items": items,
             }
         )
     return out
@@ -169,6 +174,8 @@ def _cluster_dict(cluster: ClusterPlan) -> dict[str, Any]:
             "switches": cluster.mgmt_switches,
             "ports_used": cluster.mgmt_ports,
             "racks": [r + 1 for r in cluster.mgmt_racks],
+            "uplinks": cluster.management.uplinks if cluster.management else 0,
+            "aggregation_switches": cluster.management.aggregation if cluster.management else 0,
         },
         "racks": _racks(cluster),
     }

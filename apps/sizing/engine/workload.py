@@ -218,6 +218,8 @@ def parse_workload(data: Mapping[str, Any]) -> Workload:
     fabric = _value(errs, data, by["fabric"], mode=mode) or fabric_default
     for name in ("deployment", "redundancy", "growth_headroom_pct", "storage_tb"):
         top[name] = _value(errs, data, by[name], mode=mode)
+    for name in ("fabric_design", "cooling", "oversubscription"):
+        top[name] = _value(errs, data, by[name], mode=mode)
     assumptions, overrides = _assumptions(errs, _mapping(errs, data, "assumptions"))
     training_raw, inference_raw = (
         _mapping(errs, data, "training"),
@@ -229,6 +231,12 @@ def parse_workload(data: Mapping[str, Any]) -> Workload:
     elif kind == "inference":
         inference = _inference(errs, inference_raw, mode)
     precision = _value(errs, data, by["precision"], mode=mode, kind=kind) or "bf16"
+    if kind in TRAINING_KINDS and (top["oversubscription"] or 1.0) > 1.0:
+        errs.add(
+            "oversubscription",
+            "must be 1 for training (gradient all-reduce needs a non-blocking fabric); "
+            "above 1 is allowed for inference only",
+        )
     if mode == "capacity" and top["redundancy"] == "n+1" and top["nodes"] == 1:
         errs.add("redundancy", "n+1 needs at least 2 nodes in capacity mode")
     errs.raise_if_any()
