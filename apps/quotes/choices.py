@@ -9,7 +9,8 @@ class QuoteStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Rejected"
     EXPIRED = "expired", "Expired"
-    # A sent revision replaced by a newer sent revision: readable, no longer offered.
+    # A sent revision replaced by a newer sent revision, or any open revision of a quote whose
+    # other revision was accepted: readable, no longer offered, locked.
     SUPERSEDED = "superseded", "Superseded"
 
 
@@ -35,7 +36,8 @@ class PdfJobStatus(models.TextChoices):
 
 # Transitions a user or the customer may make; everything else is refused by services.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    QuoteStatus.DRAFT: {QuoteStatus.SENT},
+    # A draft is superseded (locked) when a sibling revision is accepted.
+    QuoteStatus.DRAFT: {QuoteStatus.SENT, QuoteStatus.SUPERSEDED},
     QuoteStatus.SENT: {
         QuoteStatus.ACCEPTED,
         QuoteStatus.REJECTED,

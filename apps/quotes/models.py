@@ -101,6 +101,13 @@ class Quote(models.Model):
             models.CheckConstraint(
                 condition=Q(total__gte=0) & Q(subtotal__gte=0), name="quotes_totals_non_negative"
             ),
+            # One accepted price per quote: the services lock the family and refuse a second
+            # acceptance; this is the safety net.
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=Q(status=QuoteStatus.ACCEPTED),
+                name="quotes_one_accepted_revision",
+            ),
         ]
         indexes = [models.Index(fields=["organization", "status"])]
 
@@ -186,6 +193,31 @@ class ShareLink(models.Model):
 
     def __str__(self) -> str:
         return f"link to {self.quote} ({self.token_hash[:8]}…)"
+
+
+class QuoteDecision(models.Model):
+    """The customer's decision on one revision, as it was made: who (the name they typed),
+    when, through which link, on which revision and at which total."""
+
+    quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="decision")
+    share_link = models.ForeignKey(ShareLink, on_delete=models.PROTECT, related_name="decisions")
+    decision = models.CharField(
+        max_length=12,
+        choices=[(QuoteStatus.ACCEPTED, "Accepted"), (QuoteStatus.REJECTED, "Rejected")],
+    )
+    name = models.CharField(max_length=200, blank=True, help_text="as typed by the customer")
+    reason = models.TextField(max_length=2000, blank=True)
+    number = models.CharField(max_length=20)
+    revision = models.CharField(max_length=3)
+    total = _money()
+    currency = models.CharField(max_length=3)
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} rev. {self.revision} {self.decision} by {self.name or '(no name)'}"
 
 
 class PdfJob(models.Model):

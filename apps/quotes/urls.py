@@ -12,6 +12,11 @@ urlpatterns = [
         views.quote_create_from_scenario,
         name="create_from_scenario",
     ),
+    path(
+        "quotes/new/from-workload/",
+        views.quote_create_from_workload,
+        name="create_from_workload",
+    ),
     path("quotes/<int:pk>/", views.quote_detail, name="detail"),
     path("quotes/<int:pk>/edit/", views.quote_edit, name="edit"),
     path("quotes/<int:pk>/send/", views.quote_send, name="send"),

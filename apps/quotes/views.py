@@ -2,7 +2,7 @@
 
 Access checks live in `selectors.quote_get_for_user` (404 across tenants); the customer's
 share-link views resolve their token through `selectors.share_link_resolve` (404 for unknown,
-expired or revoked tokens) and answer with no-referrer / no-store headers.
+expired or revoked tokens) and answer with same-origin referrer / no-store headers.
 """
 
 from __future__ import annotations
@@ -16,12 +16,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
+from apps.sizing import adapters as sizing_adapters
+from apps.sizing.forms import WizardForm
 from apps.sizing.selectors import scenario_get_for_user
 
 from . import selectors, services
@@ -63,6 +67,57 @@ def quote_create_from_scenario(request: HttpRequest, scenario_id: int) -> HttpRe
             messages.success(request, f"Quote {quote.reference} created as a draft.")
             return redirect("quotes:detail", pk=quote.pk)
     return render(request, "quotes/form.html", {"form": form, "scenario": scenario})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quote_create_from_workload(request: HttpRequest) -> HttpResponse:
+    """ "Quote this workload" from the wizard: the wizard's save box posts its state here and
+    is sent on to this page (GET `?query=…&name=…`), which asks for the customer; its POST
+    (`step=quote`) sizes the workload, saves the scenario and creates the draft quote in one
+    transaction (`services.quote_create_from_workload`)."""
+    source = request.POST if request.method == "POST" else request.GET
+    query, name = source.get("query", ""), source.get("name", "")[:200]
+    if request.method == "POST" and source.get("step") != "quote":
+        url = (
+            f"{reverse('quotes:create_from_workload')}?{urlencode({'query': query, 'name': name})}"
+        )
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    wizard = WizardForm.from_query(QueryDict(query), catalog=sizing_adapters.catalog_snapshot())
+    form = QuoteForm(request.POST if request.method == "POST" else None)
+    if not wizard.is_valid():
+        form.add_error(None, "The workload has errors; fix them in the wizard first.")
+    elif request.method == "POST" and form.is_valid():
+        try:
+            quote = services.quote_create_from_workload(
+                user=request.user,
+                workload=wizard.workload(),
+                scenario_name=name.strip() or "Quoted workload",
+                **form.quote_data(),
+            )
+        except services.WorkloadError as exc:
+            form.add_error(None, exc.message)
+            for messages_ in exc.field_errors.values():
+                for message in messages_:
+                    form.add_error(None, message)
+        except ApplicationError as exc:
+            form.add_application_error(exc)
+        else:
+            messages.success(
+                request, f"Scenario “{quote.scenario}” saved; quote {quote.reference} created."
+            )
+            return redirect("quotes:detail", pk=quote.pk)
+    context = {
+        "form": form,
+        "workload_query": query,
+        "scenario_name": name,
+        "wizard_url": f"{reverse('sizing:wizard')}?{query}",
+    }
+    return render(request, "quotes/form.html", context)
 
 
 @login_required
@@ -243,7 +298,12 @@ def pdf_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def share_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """No-referrer and no-store on every share-link response, 404s included."""
+    """`Referrer-Policy: same-origin` and no-store on every share-link response, 404s included.
+
+    Same-origin, not no-referrer: under no-referrer a browser posts the page's own Accept and
+    Reject forms with `Origin: null`, which CSRF protection refuses (403). Same-origin keeps
+    the token out of the Referer of any other site while the portal's own POSTs carry their
+    origin."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -251,7 +311,7 @@ def share_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             response = view(request, *args, **kwargs)
         except Http404:
             response = render(request, "quotes/share/not_found.html", status=404)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"
         return response
@@ -291,8 +351,8 @@ def _share_context(link: ShareLink, **extra: Any) -> dict[str, Any]:
         "token_path": extra.pop("token_path"),
         "sections": selectors.quote_sections(quote),
         "job": selectors.pdf_job_for(quote),
-        "accept_form": extra.pop("accept_form", None) or AcceptForm(),
-        "reject_form": extra.pop("reject_form", None) or RejectForm(),
+        "accept_form": extra.pop("accept_form", None) or AcceptForm(auto_id="accept_%s"),
+        "reject_form": extra.pop("reject_form", None) or RejectForm(auto_id="reject_%s"),
         **extra,
     }
 
@@ -327,7 +387,7 @@ def share_pdf(request: HttpRequest, link: ShareLink, token_path: str) -> HttpRes
 @_share_view
 @require_POST
 def share_accept(request: HttpRequest, link: ShareLink, token_path: str) -> HttpResponse:
-    form = AcceptForm(request.POST)
+    form = AcceptForm(request.POST, auto_id="accept_%s")
     if form.is_valid():
         try:
             services.quote_accept(link=link, name=form.cleaned_data["name"])
@@ -346,7 +406,7 @@ def share_accept(request: HttpRequest, link: ShareLink, token_path: str) -> Http
 @_share_view
 @require_POST
 def share_reject(request: HttpRequest, link: ShareLink, token_path: str) -> HttpResponse:
-    form = RejectForm(request.POST)
+    form = RejectForm(request.POST, auto_id="reject_%s")
     if form.is_valid():
         try:
             services.quote_reject(

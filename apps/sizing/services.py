@@ -19,15 +19,19 @@ from . import gateway
 from .models import Scenario
 
 
-def scenario_create(*, user: User, name: str, inputs: Mapping[str, Any]) -> Scenario:
+def scenario_create(
+    *, user: User, name: str, inputs: Mapping[str, Any], result: dict[str, Any] | None = None
+) -> Scenario:
     """Size `inputs` and save the sizing as a scenario of the user's organization.
 
-    Raises gateway.SizingRefused (an ApplicationError with the engine's field errors) when
-    the inputs do not size.
+    `result` is `gateway.size_or_raise(inputs)` when the caller sized already (to keep the
+    sizing out of its transaction). Raises gateway.SizingRefused (an ApplicationError with
+    the engine's field errors) when the inputs do not size.
     """
     if user.organization_id is None:
         raise ApplicationError("Your account belongs to no organization; ask an administrator.")
-    result = gateway.size_or_raise(inputs)
+    if result is None:
+        result = gateway.size_or_raise(inputs)
     return Scenario.objects.create(
         organization_id=user.organization_id,
         owner=user,

@@ -206,7 +206,7 @@ def _share(client, quote, user, capture):
 
 
 def _assert_share_headers(response) -> None:
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["Cache-Control"] == "no-store"
 
 

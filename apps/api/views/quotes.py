@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +23,6 @@ from apps.quotes import selectors, services
 from apps.quotes.choices import PdfJobStatus
 from apps.quotes.models import PdfJob, Quote
 from apps.sizing import selectors as sizing_selectors
-from apps.sizing import services as sizing_services
 from apps.sizing.models import Scenario
 
 from ..errors import ApiError, application_error
@@ -117,38 +115,35 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         extra = {
             k: data[k] for k in ("valid_until", "discount_percent", "terms", "notes") if k in data
         }
-        with transaction.atomic():  # a refused quote leaves no scenario behind
-            scenario = self._scenario(request, data)
-            try:
-                quote = services.quote_create_from_scenario(
+        customer = {k: data[k] for k in ("customer_company", "customer_contact", "customer_email")}
+        try:
+            if "workload" in data:
+                quote = services.quote_create_from_workload(
                     user=request.user,
-                    scenario=scenario,
+                    workload=data["workload"],
+                    scenario_name=data.get("scenario_name") or "API quote",
                     price_book=book,
-                    customer_company=data["customer_company"],
-                    customer_contact=data["customer_contact"],
-                    customer_email=data["customer_email"],
+                    **customer,
                     **extra,
                 )
-            except ApplicationError as exc:
-                raise application_error(exc) from None
+            else:
+                quote = services.quote_create_from_scenario(
+                    user=request.user,
+                    scenario=_visible_scenario(request, data["scenario"]),
+                    price_book=book,
+                    **customer,
+                    **extra,
+                )
+        except services.WorkloadError as exc:
+            raise application_error(exc, prefix="workload") from None
+        except ApplicationError as exc:
+            raise application_error(exc) from None
         body = QuoteDetailSerializer(quote).data
         return Response(
             body,
             status=status.HTTP_201_CREATED,
             headers={"Location": f"/api/v1/quotes/{quote.pk}/"},
         ), quote
-
-    def _scenario(self, request: Request, data: dict[str, Any]) -> Scenario:
-        if "workload" in data:
-            try:
-                return sizing_services.scenario_create(
-                    user=request.user,
-                    name=data.get("scenario_name") or "API quote",
-                    inputs=data["workload"],
-                )
-            except ApplicationError as exc:
-                raise application_error(exc, prefix="workload") from None
-        return _visible_scenario(request, data["scenario"])
 
     @extend_schema(
         request=None,

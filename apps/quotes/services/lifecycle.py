@@ -8,6 +8,7 @@ with field messages, which the views turn into form errors (never a 500).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,10 +18,12 @@ from django.utils import timezone
 from apps.catalog.models import PriceBook
 from apps.core.exceptions import ApplicationError
 from apps.ops.services import audit_record
+from apps.sizing import gateway as sizing_gateway
+from apps.sizing import services as sizing_services
 from apps.sizing.models import Scenario
 
 from ..choices import ALLOWED_TRANSITIONS, QuoteStatus
-from ..models import Quote, QuoteLine, QuoteStatusChange, ShareLink
+from ..models import Quote, QuoteDecision, QuoteLine, QuoteStatusChange, ShareLink
 from . import numbering, pdf_jobs, pricing, share_links
 
 DEFAULT_VALIDITY_DAYS = 30
@@ -89,8 +92,52 @@ def _transition(
     return quote
 
 
-def _locked(quote: Quote) -> Quote:
-    return Quote.objects.select_for_update().select_related("price_book").get(pk=quote.pk)
+def _lock_family(quote: Quote) -> tuple[Quote, list[Quote]]:
+    """Lock every revision of `quote`'s number (the quote family) for this transaction and
+    return the fresh, locked `quote` and its sibling revisions.
+
+    Every state change takes the family's first revision's row lock first (it never
+    changes), so changes to one quote are serialised in one order (no deadlock), and a
+    revision inserted by a concurrent `quote_revise` is seen once the lock is granted: the
+    family is read again after it. On SQLite, `select_for_update` is a no-op and immediate
+    transactions serialise writers instead."""
+    list(
+        Quote.objects.select_for_update()
+        .filter(number=quote.number, previous__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    family = list(Quote.objects.select_for_update().filter(number=quote.number).order_by("pk"))
+    me = next(q for q in family if q.pk == quote.pk)
+    return me, [q for q in family if q.pk != quote.pk]
+
+
+def _accepted_of(family: list[Quote]) -> Quote | None:
+    return next((q for q in family if q.status == QuoteStatus.ACCEPTED), None)
+
+
+def _refuse_if_accepted(quote: Quote, siblings: list[Quote], doing: str) -> None:
+    """An accepted quote has one accepted price: nothing more is sent or revised under its
+    number."""
+    accepted = _accepted_of([quote, *siblings])
+    if accepted is not None:
+        when = f" on {accepted.decided_at:%d %b %Y}" if accepted.decided_at else ""
+        raise ApplicationError(
+            f"{quote.number} is accepted",
+            {
+                "__all__": [
+                    f"{quote.number} rev. {accepted.revision} was accepted{when}; an accepted "
+                    f"quote cannot be {doing}. Make a new quote from its scenario."
+                ]
+            },
+        )
+
+
+def _supersede_siblings(siblings: list[Quote], *, user: Any, actor: str, note: str) -> None:
+    """Supersede the siblings still open (sent or draft) and revoke their links."""
+    for sibling in siblings:
+        if sibling.status in {QuoteStatus.SENT, QuoteStatus.DRAFT}:
+            _transition(sibling, QuoteStatus.SUPERSEDED, user=user, actor=actor, note=note)
+            sibling.share_links.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,6 +194,46 @@ def quote_create_from_scenario(
     return quote
 
 
+class WorkloadError(ApplicationError):
+    """The workload of `quote_create_from_workload` does not size; `field_errors` are keyed
+    by the workload's own field paths (callers prefix them, e.g. `workload.users`)."""
+
+
+def quote_create_from_workload(
+    *,
+    user: Any,
+    workload: Mapping[str, Any],
+    scenario_name: str,
+    customer_company: str,
+    customer_contact: str,
+    customer_email: str,
+    price_book: PriceBook,
+    **quote_fields: Any,
+) -> Quote:
+    """Size `workload`, save it as a scenario named `scenario_name` and create its draft quote
+    (as `quote_create_from_scenario`), in one transaction: a refused quote leaves no scenario
+    behind. The sizing runs before the transaction opens, so no lock is held while the engine
+    works. Raises `WorkloadError` when the workload does not size, `ApplicationError` when
+    the quote is refused."""
+    try:
+        result = sizing_gateway.size_or_raise(workload)
+    except ApplicationError as exc:
+        raise WorkloadError(exc.message, exc.field_errors) from exc
+    with transaction.atomic():
+        scenario = sizing_services.scenario_create(
+            user=user, name=scenario_name or "Quoted workload", inputs=workload, result=result
+        )
+        return quote_create_from_scenario(
+            user=user,
+            scenario=scenario,
+            customer_company=customer_company,
+            customer_contact=customer_contact,
+            customer_email=customer_email,
+            price_book=price_book,
+            **quote_fields,
+        )
+
+
 EDITABLE_FIELDS = {
     "customer_company",
     "customer_contact",
@@ -173,11 +260,15 @@ def quote_update(
         raise ApplicationError(f"not editable: {', '.join(sorted(unknown))}")
     today = timezone.localdate()
     with transaction.atomic():
-        quote = _locked(quote)
+        quote, siblings = _lock_family(quote)
         if not quote.is_editable:
-            raise ApplicationError(
-                "not a draft", {"__all__": ["Only a draft can be edited; revise it instead."]}
+            accepted = _accepted_of(siblings)
+            message = (
+                f"This revision was locked when rev. {accepted.revision} was accepted."
+                if accepted is not None
+                else "Only a draft can be edited; revise it instead."
             )
+            raise ApplicationError("not a draft", {"__all__": [message]})
         old_book_id = quote.price_book_id
         for name, value in data.items():
             if name == "discount_percent":
@@ -197,39 +288,38 @@ def quote_update(
 
 
 def quote_send(*, user: Any, quote: Quote) -> tuple[Quote, str]:
-    """Send a draft: it becomes immutable, the previous sent revision (if any) is superseded
-    and its links revoked, a share link is made (its token is returned, shown once) and the
-    PDF document is requested."""
+    """Send a draft: it becomes immutable, the earlier sent revisions are superseded and
+    their links revoked, a share link is made (its token is returned, shown once) and the
+    PDF document is requested. Refused once any revision of the quote is accepted."""
     today = timezone.localdate()
     with transaction.atomic():
-        quote = _locked(quote)
+        quote, siblings = _lock_family(quote)
+        _refuse_if_accepted(quote, siblings, "sent again")
         if quote.status == QuoteStatus.DRAFT and quote.valid_until < today:
             raise ApplicationError(
                 "validity passed", {"valid_until": ["The validity date has passed; edit it."]}
             )
         quote.sent_at = timezone.now()
         _transition(quote, QuoteStatus.SENT, user=user)
-        if quote.previous_id is not None:
-            _supersede(quote.previous_id, user=user, by=quote)
+        _supersede_siblings(
+            [s for s in siblings if s.status == QuoteStatus.SENT],
+            user=user,
+            actor="",
+            note=f"by {quote.reference}",
+        )
         _link, token = share_links.share_link_create(user=user, quote=quote)
         pdf_jobs.pdf_job_request(user=user, quote=quote)
         audit_record("quote.sent", actor=user, obj=quote, details={"total": str(quote.total)})
     return quote, token
 
 
-def _supersede(previous_id: int, *, user: Any, by: Quote) -> None:
-    previous = Quote.objects.select_for_update().get(pk=previous_id)
-    if previous.status == QuoteStatus.SENT:
-        _transition(previous, QuoteStatus.SUPERSEDED, user=user, note=f"by {by.reference}")
-        previous.share_links.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-
-
 def quote_revise(*, user: Any, quote: Quote) -> Quote:
     """Make the next revision (a draft copy with the next letter) of a sent, rejected or
     expired quote; the earlier revision stays readable and unchanged."""
     with transaction.atomic():
-        quote = _locked(quote)
-        if Quote.objects.filter(previous=quote).exists():
+        quote, siblings = _lock_family(quote)
+        _refuse_if_accepted(quote, siblings, "revised")
+        if any(s.previous_id == quote.pk for s in siblings):
             raise ApplicationError("not latest", {"__all__": ["Revise the latest revision."]})
         if quote.status not in REVISABLE:
             raise ApplicationError(
@@ -277,7 +367,7 @@ def _customer_decision(link: ShareLink, to_status: str, *, name: str, reason: st
     today = timezone.localdate()
     expired = False
     with transaction.atomic():
-        quote = _locked(link.quote)
+        quote, siblings = _lock_family(link.quote)
         if quote.status == QuoteStatus.SENT and quote.valid_until < today:
             _transition(quote, QuoteStatus.EXPIRED, actor="system", note="validity date passed")
             expired = True
@@ -286,17 +376,46 @@ def _customer_decision(link: ShareLink, to_status: str, *, name: str, reason: st
                 "decided", {"__all__": [f"This quote is {quote.get_status_display().lower()}."]}
             )
         else:
-            quote.decided_at = timezone.now()
+            if to_status == QuoteStatus.ACCEPTED:
+                _refuse_if_accepted(quote, siblings, "accepted twice")
+            now = timezone.now()
+            quote.decided_at = now
             quote.accepted_by_name = name if to_status == QuoteStatus.ACCEPTED else ""
             quote.decision_reason = reason
             actor = f"customer {name or '(no name given)'} via share link"
             _transition(quote, to_status, actor=actor, note=reason)
-            ShareLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+            QuoteDecision.objects.create(
+                quote=quote,
+                share_link_id=link.pk,
+                decision=to_status,
+                name=name,
+                reason=reason,
+                number=quote.number,
+                revision=quote.revision,
+                total=quote.total,
+                currency=quote.currency,
+                decided_at=now,
+            )
+            if to_status == QuoteStatus.ACCEPTED:
+                _supersede_siblings(
+                    siblings,
+                    user=None,
+                    actor="system",
+                    note=f"locked: {quote.reference} was accepted",
+                )
+            ShareLink.objects.filter(pk=link.pk).update(last_used_at=now)
             audit_record(
                 f"quote.{to_status}",
                 actor_label=actor[:200],
                 obj=quote,
-                details={"name": name, "reason": reason[:500], "share_link": link.pk},
+                details={
+                    "name": name,
+                    "reason": reason[:500],
+                    "share_link": link.pk,
+                    "revision": quote.revision,
+                    "total": str(quote.total),
+                    "currency": quote.currency,
+                },
             )
     if expired:
         raise ApplicationError(
@@ -313,7 +432,7 @@ def quotes_expire_due(today: date | None = None) -> int:
         "pk", flat=True
     ):
         with transaction.atomic():
-            quote = Quote.objects.select_for_update().get(pk=pk)
+            quote, _siblings = _lock_family(Quote.objects.get(pk=pk))
             if quote.status == QuoteStatus.SENT and quote.valid_until < today:
                 _transition(quote, QuoteStatus.EXPIRED, actor="system", note="validity date passed")
                 count += 1
