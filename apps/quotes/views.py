@@ -26,6 +26,7 @@ from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
 from apps.sizing import adapters as sizing_adapters
 from apps.sizing.forms import WizardForm
+from apps.sizing.gateway import SizingRefused
 from apps.sizing.selectors import scenario_get_for_user
 
 from . import selectors, services
@@ -99,7 +100,7 @@ def quote_create_from_workload(request: HttpRequest) -> HttpResponse:
                 scenario_name=name.strip() or "Quoted workload",
                 **form.quote_data(),
             )
-        except services.WorkloadError as exc:
+        except SizingRefused as exc:
             form.add_error(None, exc.message)
             for messages_ in exc.field_errors.values():
                 for message in messages_:

@@ -23,6 +23,7 @@ from apps.quotes import selectors, services
 from apps.quotes.choices import PdfJobStatus
 from apps.quotes.models import PdfJob, Quote
 from apps.sizing import selectors as sizing_selectors
+from apps.sizing.gateway import SizingRefused
 from apps.sizing.models import Scenario
 
 from ..errors import ApiError, application_error
@@ -134,7 +135,7 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     **customer,
                     **extra,
                 )
-        except services.WorkloadError as exc:
+        except SizingRefused as exc:
             raise application_error(exc, prefix="workload") from None
         except ApplicationError as exc:
             raise application_error(exc) from None

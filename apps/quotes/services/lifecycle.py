@@ -194,11 +194,6 @@ def quote_create_from_scenario(
     return quote
 
 
-class WorkloadError(ApplicationError):
-    """The workload of `quote_create_from_workload` does not size; `field_errors` are keyed
-    by the workload's own field paths (callers prefix them, e.g. `workload.users`)."""
-
-
 def quote_create_from_workload(
     *,
     user: Any,
@@ -213,12 +208,9 @@ def quote_create_from_workload(
     """Size `workload`, save it as a scenario named `scenario_name` and create its draft quote
     (as `quote_create_from_scenario`), in one transaction: a refused quote leaves no scenario
     behind. The sizing runs before the transaction opens, so no lock is held while the engine
-    works. Raises `WorkloadError` when the workload does not size, `ApplicationError` when
-    the quote is refused."""
-    try:
-        result = sizing_gateway.size_or_raise(workload)
-    except ApplicationError as exc:
-        raise WorkloadError(exc.message, exc.field_errors) from exc
+    works. Raises `SizingRefused` (the gateway's, field errors keyed by the workload's own
+    paths) when the workload does not size, `ApplicationError` when the quote is refused."""
+    result = sizing_gateway.size_or_raise(workload)
     with transaction.atomic():
         scenario = sizing_services.scenario_create(
             user=user, name=scenario_name or "Quoted workload", inputs=workload, result=result
