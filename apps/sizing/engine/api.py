@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from . import training as tr
 from . import workplan as wp
 from .auto import size_auto
 from .bom import build_bom
@@ -160,8 +159,7 @@ def _gpu_plan(
         active = (nodes - spare) * gpn
         if w.kind == "inference":
             return wp.inference_figures(w, model, gpu, gpn, active, ex, None), nodes
-        assert w.training is not None
-        s = tr.setup(w.kind, model, gpu, w.precision, w.training, w.assumptions)
+        s = wp.training_setup(w, model, gpu, gpn)
         return wp.training_figures(s, active, gpn, ex, "nodes"), nodes
     if w.kind == "inference":
         required, rm = wp.inference_required(w, model, gpu, gpn, ex)

@@ -14,8 +14,7 @@ from .hardware import GB, bytes_per_param, tp_candidates
 from .inference import ReplicaModel, kv_precision_for
 from .workload import Workload
 
-SRC_ZERO = "ZeRO (Rajbhandari et al. 2020); Korthikanti et al. 2022 Table 2"
-SRC_FLOPS = "6·N·D training FLOPs (Kaplan et al. 2020); sizing-model §5"
+SRC_FLOPS = "Training step model (engine/training/step.py); sizing-model §5"
 SRC_INF = "Roofline with calibrated efficiencies (sizing-model §5; Pope et al. 2022)"
 
 
@@ -34,171 +33,64 @@ class GpuPlan:
 # ----------------------------------------------------------------------------- training
 
 
+def training_setup(w: Workload, model: LlmModel, gpu: Gpu, gpn: int) -> tr.TrainingSetup:
+    """The training run of ``w`` on this GPU, node size and fabric."""
+    assert w.training is not None
+    fabric = "infiniband" if w.fabric == "auto" else w.fabric
+    return tr.setup(
+        w.kind,
+        model,
+        gpu,
+        w.precision,
+        w.training,
+        w.assumptions,
+        fabric=fabric,
+        gpus_per_node=gpn,
+    )
+
+
 def training_required(
     w: Workload, model: LlmModel, gpu: Gpu, gpn: int, ex: Explainer
 ) -> tuple[int, tr.TrainingSetup]:
-    """Fewest GPUs meeting memory and the deadline (size mode)."""
+    """Fewest GPUs (whole nodes) whose best layout meets the deadline (size mode)."""
     assert w.training is not None and w.training.target_days is not None
-    s = tr.setup(w.kind, model, gpu, w.precision, w.training, w.assumptions)
-    g_mem = tr.min_gpus_for_memory(s, gpn)
-    first = tr.candidates(s, gpn)[0]
-    comp = tr.compute(s, first[0])
-    g_time = math.ceil(comp.gpu_seconds / (w.training.target_days * 86400) - 1e-9)
-    required = max(1, g_mem, g_time)
+    s = training_setup(w, model, gpu, gpn)
+    best, evaluations, need = tr.required(s, w.training.target_days)
     ex.add(
         "required_gpus",
-        required,
+        best.gpus,
         "GPUs",
-        rule="Enough GPUs to hold the model and to finish in the target days.",
-        formula="max(GPUs for memory, ceil(GPU-seconds / (target_days × 86400)))",
+        rule="Fewest whole nodes whose fastest layout holds the model and finishes in the "
+        "target days (scaling losses included: each count is searched, not extrapolated).",
+        formula="min n such that days(best layout on n nodes) <= target_days",
         source=SRC_FLOPS,
         inputs={
-            "gpus_for_memory": g_mem,
-            "gpus_for_deadline": g_time,
-            "gpu_seconds": round(comp.gpu_seconds),
+            "gpus_for_memory": need,
+            "days_at_required": round(best.days, 3),
             "target_days": w.training.target_days,
+            "node_counts_searched": evaluations,
         },
     )
-    return required, s
+    return best.gpus, s
 
 
 def training_figures(
     s: tr.TrainingSetup, active_gpus: int, gpn: int, ex: Explainer, field: str
 ) -> GpuPlan:
-    """Layout, memory, GPU-hours and days on ``active_gpus`` GPUs."""
-    layout = tr.choose_layout(s, active_gpus, gpn)
-    if layout is None:
-        need = tr.min_gpus_for_memory(s, gpn)
-        raise SizingInputError.single(
-            field,
-            f"{active_gpus} GPUs cannot hold {s.model.name} for {s.kind}; "
-            f"at least {need} GPUs are needed",
-        )
-    comp = tr.compute(s, layout.tp)
-    mem = tr.memory(s, layout)
-    days = comp.gpu_seconds / layout.gpus / 86400
-    warnings = _training_warnings(s, layout, days)
-    _explain_training(ex, s, layout, comp, mem, days)
-    figures = {
-        "gpu_hours": round(comp.gpu_hours, 1),
-        "days": round(days, 3),
-        "layout": {
-            "tp": layout.tp,
-            "pp": layout.pp,
-            "dp": layout.dp,
-            "gpus_used": layout.gpus,
-            "zero_stage": s.spec.zero_stage,
-            "recompute": s.spec.recompute,
-            "micro_batch_size": s.spec.micro_batch_size,
-            "sequence_length": s.seq,
-        },
-        "tokens": comp.tokens,
-        "flops": comp.flops,
-        "flops_per_token": comp.flops_per_token,
-        "mfu": round(comp.mfu, 4),
-        "goodput": comp.goodput,
-        "tokens_per_s_per_gpu": round(comp.tokens_per_s_per_gpu, 1),
-        "lora_parameters": s.lora_params or None,
-        "target_days": s.spec.target_days,
-        "meets_target": None if s.spec.target_days is None else days <= s.spec.target_days + 1e-9,
-        "low_confidence": s.kind == "pretraining" and s.gpu.link == "pcie",
-    }
-    memory = {
-        "gpu_memory_gb": s.gpu.memory_gb,
-        "usable_gb_per_gpu": round(mem.usable_gb, 2),
-        "model_states_gb": round(mem.model_states_gb, 2),
-        "activations_gb": round(mem.activations_gb, 2),
-        "logits_gb": round(mem.logits_gb, 2),
-        "overhead_gb": mem.overhead_gb,
-        "total_per_gpu_gb": round(mem.total_gb, 2),
-    }
-    return GpuPlan(active_gpus, layout.tp, figures, None, memory, warnings)
+    """Layout, step time, memory, GPU-hours and days on ``active_gpus`` GPUs."""
+    from .training import report
 
-
-def _training_warnings(s: tr.TrainingSetup, layout: tr.Layout, days: float) -> tuple[str, ...]:
-    out = []
-    if s.kind == "pretraining" and s.gpu.link == "pcie":
-        out.append(
-            f"Low confidence: no published pre-training efficiency exists for {s.gpu.name}; "
-            f"MFU {tr.mfu(s, layout.tp):.2f} is an assumption."
-        )
-    if layout.tp > max(s.gpu.link_domain, 1):
-        out.append(
-            f"Tensor parallel {layout.tp} crosses PCIe "
-            f"({s.gpu.name} links {s.gpu.link_domain} GPUs); "
-            f"MFU reduced by 20 %."
-        )
-    if s.precision == "fp8" and s.gpu.form_factor == "pcie" and s.gpu.link == "pcie":
-        out.append("FP8 training on a non-Hopper GPU is not validated by the seed; estimate only.")
-    if s.spec.target_days is not None and days > s.spec.target_days + 1e-9:
-        out.append(
-            f"The cluster needs {days:.1f} days, more than the {s.spec.target_days:g}-day target."
-        )
-    return tuple(out)
-
-
-def _explain_training(
-    ex: Explainer,
-    s: tr.TrainingSetup,
-    layout: tr.Layout,
-    comp: tr.TrainingCompute,
-    mem: tr.TrainingMemory,
-    days: float,
-) -> None:
-    ex.add(
-        "training.flops",
-        comp.flops,
-        "FLOP",
-        rule="Training compute from parameters and tokens.",
-        formula="flops_per_param_token × N_active × tokens × epochs",
-        source=SRC_FLOPS,
-        inputs={
-            "tokens": comp.tokens,
-            "active_params_b": s.model.active_params_b,
-            "flops_per_token": comp.flops_per_token,
-        },
-    )
-    ex.add(
-        "training.gpu_hours",
-        round(comp.gpu_hours, 1),
-        "GPU-hours",
-        rule="GPU time at the assumed efficiency.",
-        formula="flops / (peak × MFU × goodput) / 3600",
-        source=SRC_FLOPS,
-        inputs={"peak_tflops": comp.peak_flops / 1e12, "mfu": comp.mfu, "goodput": comp.goodput},
-    )
-    ex.add(
-        "training.days",
-        round(days, 3),
-        "days",
-        rule="Wall clock on the GPUs of the layout.",
-        formula="GPU-seconds / (tp × pp × dp) / 86400",
-        source=SRC_FLOPS,
-        inputs={"gpus": layout.gpus},
-    )
-    ex.add(
-        "training.layout",
-        f"TP{layout.tp} × PP{layout.pp} × DP{layout.dp}",
-        "",
-        rule="Smallest model-parallel size that fits, TP kept inside the NVLink domain first.",
-        formula="min tp×pp such that states(ZeRO) + activations + logits + overhead "
-        "<= usable memory",
-        source=SRC_ZERO,
-        inputs={"link_domain": s.gpu.link_domain, "zero_stage": s.spec.zero_stage},
-    )
-    ex.add(
-        "memory.total_per_gpu_gb",
-        round(mem.total_gb, 2),
-        "GB",
-        rule="Training memory per GPU.",
-        formula="model states (ZeRO) + L·s·b·h·(34 [+5as/h] | 2)/t + 4·s·b·V/t + overhead",
-        source=SRC_ZERO,
-        inputs={
-            "model_states_gb": round(mem.model_states_gb, 2),
-            "activations_gb": round(mem.activations_gb, 2),
-            "logits_gb": round(mem.logits_gb, 2),
-            "usable_gb": round(mem.usable_gb, 2),
-        },
+    o = tr.outcome(s, active_gpus)
+    if o is None:
+        raise tr.refusal(s, active_gpus, field)
+    report.explain(ex, s, o)
+    return GpuPlan(
+        active_gpus,
+        o.best.layout.tp,
+        report.figures(s, o),
+        None,
+        report.memory_dict(s, o),
+        report.warnings(s, o),
     )
 
 

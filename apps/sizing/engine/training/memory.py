@@ -1,0 +1,219 @@
+"""Training memory per GPU of a layout: model states (ZeRO 0-3), activations (Korthikanti et al.
+2022, generalised to gated MLPs and grouped-query attention), logits and overhead.
+
+Activations are those of the FIRST pipeline stage, which under 1F1B holds min(p, m) micro-batches
+of its own layers (interleaving adds (p−1)/(p·v) more, Narayanan et al. 2021); deeper pipelines do
+not cut them — context parallelism (sequence split over c GPUs) and recompute do.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..hardware import GB
+from .setup import TrainingSetup
+
+ZERO_SPLIT = {0: (16.0, 0.0), 1: (4.0, 12.0), 2: (2.0, 14.0), 3: (0.0, 16.0)}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A parallel layout and the memory/recompute choices that go with it."""
+
+    tp: int
+    cp: int
+    pp: int
+    dp: int
+    ep: int = 1
+    vpp: int = 1  # interleaved chunks per pipeline stage (1 = plain 1F1B)
+    zero: int = 1
+    recompute: str = "selective"
+    micro_batch: int = 1
+    micro_batches: int = 1  # per pipeline per step (gradient accumulation)
+
+    @property
+    def gpus(self) -> int:
+        """GPUs used by the layout."""
+        return self.tp * self.cp * self.pp * self.dp
+
+    @property
+    def global_batch(self) -> int:
+        """Sequences per optimizer step."""
+        return self.micro_batch * self.micro_batches * self.dp
+
+    def label(self) -> str:
+        """Short human form, e.g. TP8 × CP2 × PP16 × DP64."""
+        parts = [f"TP{self.tp}"]
+        if self.cp > 1:
+            parts.append(f"CP{self.cp}")
+        parts.append(f"PP{self.pp}" + (f"(v{self.vpp})" if self.vpp > 1 else ""))
+        parts.append(f"DP{self.dp}")
+        if self.ep > 1:
+            parts.append(f"EP{self.ep}")
+        return " × ".join(parts)
+
+    def to_dict(self) -> dict[str, int | str]:
+        """Plain data."""
+        return {
+            "tp": self.tp,
+            "cp": self.cp,
+            "pp": self.pp,
+            "dp": self.dp,
+            "ep": self.ep,
+            "virtual_stages": self.vpp,
+            "zero_stage": self.zero,
+            "recompute": self.recompute,
+            "micro_batch_size": self.micro_batch,
+            "micro_batches": self.micro_batches,
+            "global_batch_size": self.global_batch,
+            "gpus_used": self.gpus,
+        }
+
+
+@dataclass(frozen=True)
+class TrainingMemory:
+    """Memory per GPU of a layout, GB."""
+
+    model_states_gb: float
+    activations_gb: float
+    logits_gb: float
+    overhead_gb: float
+    usable_gb: float
+
+    @property
+    def total_gb(self) -> float:
+        """Sum of the parts."""
+        return self.model_states_gb + self.activations_gb + self.logits_gb + self.overhead_gb
+
+    @property
+    def fits(self) -> bool:
+        """Within the usable memory."""
+        return self.total_gb <= self.usable_gb + 1e-9
+
+
+def stage_layers(layers: int, pp: int, head_layers: float) -> int:
+    """Layers on the fullest stage when layers may be uneven: the last stage also runs the
+    output head (worth ``head_layers`` layers), so it may hold fewer (Llama 3: 126 on 16)."""
+    if pp <= 1:
+        return layers
+    most = math.ceil(layers / pp)
+    while (pp - 1) * most + max(0, math.floor(most - head_layers)) < layers:
+        most += 1
+    return most
+
+
+def layer_activation_bytes(st: TrainingSetup, tokens: float, recompute: str, tp: int) -> float:
+    """Activation bytes one layer keeps for ``tokens`` tokens on one GPU (bf16, sequence
+    parallel so every term divides by TP). Selective: norms 4h, attention 8h + 4·kv_dim (flash
+    attention keeps no scores), MLP 2h + 6·ffn per routed expert (Korthikanti's 34·h for GPT).
+    none also keeps the attention scores 5·a·s; full keeps only the layer input 2h."""
+    s = st.s
+    if recompute == "full":
+        return tokens * 2.0 * s.hidden / tp
+    per_token = 14.0 * s.hidden + 4.0 * s.kv_dim + 6.0 * s.ffn * s.top_k
+    if recompute == "none":
+        per_token += 5.0 * s.heads * st.seq
+    return tokens * per_token / tp
+
+
+def model_state_bytes(st: TrainingSetup, lay: Layout) -> float:
+    """Weights, gradients and Adam states per GPU after TP/PP/EP split and ZeRO sharding over
+    the data-parallel ranks (CP ranks shard too; experts over dp·cp/ep)."""
+    return MemoryModel(st).states(lay)
+
+
+def memory(st: TrainingSetup, lay: Layout) -> TrainingMemory:
+    """Memory per GPU of the first pipeline stage (the fullest) for this layout."""
+    return MemoryModel(st).breakdown(lay)
+
+
+def head_layers(st: TrainingSetup) -> float:
+    """The output head's compute in units of one layer's."""
+    s = st.s
+    per_layer = s.dense_per_layer + s.top_k * s.expert_per_layer
+    return s.head_params / per_layer if per_layer > 0 else 0.0
+
+
+class MemoryModel:
+    """The memory formulas with per-choice caches, so the search can test thousands of
+    layouts cheaply; ``breakdown`` gives the parts of one."""
+
+    def __init__(self, st: TrainingSetup) -> None:
+        s, a = st.s, st.assumptions
+        self.st = st
+        self.usable = st.gpu.memory_gb * a.usable_memory_fraction * GB
+        self.overhead = a.framework_overhead_gb * GB
+        self.dense, self.expert = s.dense_params, s.expert_params
+        self.layer_params = s.dense_per_layer + s.top_k * s.expert_per_layer
+        self.head = head_layers(st)
+        self._act: dict[tuple[int, int, int, str], tuple[float, float, float]] = {}
+        self._most: dict[int, int] = {}
+
+    def most(self, pp: int) -> int:
+        """Layers on the fullest stage."""
+        got = self._most.get(pp)
+        if got is None:
+            got = stage_layers(self.st.s.layers, pp, self.head)
+            self._most[pp] = got
+        return got
+
+    def _activations(self, tp: int, cp: int, mb: int, rc: str) -> tuple[float, float, float]:
+        key = (tp, cp, mb, rc)
+        got = self._act.get(key)
+        if got is None:
+            st = self.st
+            tokens = st.seq * mb / cp
+            per_layer = layer_activation_bytes(st, tokens, rc, tp)
+            # full recompute rebuilds one layer in full during its backward pass
+            rebuilt = layer_activation_bytes(st, tokens, "selective", tp) if rc == "full" else 0.0
+            logits = 4.0 * tokens * st.s.vocab / tp  # fp32 logits of the micro-batch
+            got = (per_layer, rebuilt, logits)
+            self._act[key] = got
+        return got
+
+    def states(self, lay: Layout) -> float:
+        """Model-state bytes per GPU."""
+        st = self.st
+        mp = lay.tp * lay.pp
+        dense, expert = self.dense / mp, self.expert / (mp * lay.ep)
+        d_dense = lay.dp * lay.cp
+        d_expert = max(1, d_dense // lay.ep)
+        if st.lora:
+            frozen = st.weight_bytes * (dense + expert)
+            adapters = 16.0 * st.lora_params / mp
+            if lay.zero == 3:
+                return (frozen + adapters) / d_dense
+            if lay.zero == 0:
+                return frozen + adapters
+            return frozen + 4.0 * st.lora_params / mp + 12.0 * st.lora_params / mp / d_dense
+        fixed, sharded = ZERO_SPLIT[lay.zero]
+        return fixed * (dense + expert) + sharded * (dense / d_dense + expert / d_expert)
+
+    def in_flight(self, lay: Layout) -> float:
+        """Micro-batches the first stage holds (1F1B: min(p, m); interleaving adds more)."""
+        n = float(min(lay.pp, lay.micro_batches))
+        if lay.vpp > 1:
+            n *= 1.0 + (lay.pp - 1) / (lay.pp * lay.vpp)
+        return n
+
+    def parts(self, lay: Layout) -> tuple[float, float, float, float]:
+        """(states, activations, logits and rebuilt layer, overhead) in bytes."""
+        per_layer, rebuilt, logits = self._activations(
+            lay.tp, lay.cp, lay.micro_batch, lay.recompute
+        )
+        act = self.most(lay.pp) * self.in_flight(lay) * per_layer + rebuilt
+        overhead = self.overhead
+        if lay.zero == 3:  # two layers' parameters gathered ahead (prefetch)
+            overhead += 4.0 * self.layer_params / lay.tp
+        return self.states(lay), act, logits, overhead
+
+    def fits(self, lay: Layout) -> bool:
+        """Within the usable memory."""
+        states, act, extra, overhead = self.parts(lay)
+        return states + act + extra + overhead <= self.usable + 1e-6
+
+    def breakdown(self, lay: Layout) -> TrainingMemory:
+        """Parts in GB."""
+        states, act, extra, overhead = self.parts(lay)
+        return TrainingMemory(states / GB, act / GB, extra / GB, overhead / GB, self.usable / GB)

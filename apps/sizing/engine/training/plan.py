@@ -1,0 +1,224 @@
+"""Training GPU plan: the fewest whole nodes meeting the deadline (size mode) or what a given
+cluster achieves (capacity mode), from the layout search; refusals name a lever that helps."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..errors import SizingInputError
+from .memory import Layout, MemoryModel
+from .search import Candidate, SearchResult, cp_options, ep_options, search, tp_options
+from .setup import TrainingSetup
+
+MAX_NODES = 100_000
+MEMORY_SEARCH_GPUS = 1 << 20
+
+
+@dataclass(frozen=True)
+class TrainingOutcome:
+    """A searched layout on a GPU count and the run's wall clock."""
+
+    gpus: int
+    result: SearchResult
+    days: float
+    gpu_hours: float
+
+    @property
+    def best(self) -> Candidate:
+        """The chosen layout (the search found one)."""
+        assert self.result.best is not None
+        return self.result.best
+
+
+def run_tokens(st: TrainingSetup) -> float:
+    """Tokens the run trains on."""
+    return st.spec.tokens * st.spec.epochs
+
+
+def outcome(st: TrainingSetup, gpus: int) -> TrainingOutcome | None:
+    """Search ``gpus`` GPUs; None when no layout fits."""
+    res = search(st, gpus)
+    if res.best is None:
+        return None
+    rate = res.best.step.tokens_per_s * st.assumptions.goodput
+    days = run_tokens(st) / rate / 86400
+    return TrainingOutcome(gpus, res, days, days * 24 * res.best.layout.gpus)
+
+
+def min_gpus_for_memory(st: TrainingSetup) -> int | None:
+    """Fewest GPUs on which some layout holds the model (None: none up to 2^20). Memory only
+    falls with a higher ZeRO stage (beyond one replica) and with full recompute, so only those
+    (and ZeRO-0 for a single replica) need trying when the search may choose them."""
+    best: int | None = None
+    zeros = [st.spec.zero_stage] if st.spec.zero_stage is not None else [0, 3]
+    rcs = ["full"] if st.spec.recompute in (None, "auto") else [st.spec.recompute]
+    g = st.global_batch
+    mm = MemoryModel(st)
+    for tp in tp_options(st):
+        for cp in cp_options(st):
+            for ep in ep_options(st):
+                step = ep // math.gcd(ep, cp)
+                for rc in rcs:
+                    for zero in zeros:
+                        for pp in range(1, st.s.layers + 1):
+                            if best is not None and tp * cp * pp * step >= best:
+                                break
+                            dp = _min_dp(mm, tp, cp, pp, ep, zero, rc, step, g)
+                            if dp is not None:
+                                gpus = tp * cp * pp * dp
+                                best = gpus if best is None else min(best, gpus)
+                                break
+    return best
+
+
+def _min_dp(
+    mm: MemoryModel,
+    tp: int,
+    cp: int,
+    pp: int,
+    ep: int,
+    zero: int,
+    rc: str,
+    step: int,
+    g: int,
+) -> int | None:
+    def fits(dp: int) -> bool:
+        lay = Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, max(1, g // dp))
+        return mm.fits(lay)
+
+    if fits(step):
+        return step
+    if zero == 0 or (tp * cp * pp * step) > MEMORY_SEARCH_GPUS:
+        return None
+    hi = step
+    while not fits(hi):
+        hi *= 2
+        if tp * cp * pp * hi > MEMORY_SEARCH_GPUS:
+            return None
+    lo = hi // 2
+    while hi - lo > step:
+        mid = (lo + hi) // 2 // step * step
+        if mid <= lo:
+            break
+        if fits(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def levers(st: TrainingSetup, gpus: int) -> list[str]:
+    """Changes that make the model fit on ``gpus`` GPUs, each verified by a new search."""
+    out: list[str] = []
+    trials: list[tuple[str, TrainingSetup]] = []
+    if st.spec.zero_stage is not None and st.spec.zero_stage < 3:
+        trials.append(("training.zero_stage 3", _with(st, zero_stage=None)))
+    if st.spec.recompute not in (None, "auto", "full"):
+        trials.append(("training.recompute full", _with(st, recompute="auto")))
+    if st.kind == "lora":
+        trials.append(("kind qlora", replace(st, kind="qlora")))
+    if st.seq > 2048:
+        trials.append((f"training.sequence_length {st.seq // 2}", replace(st, seq=st.seq // 2)))
+    for label, trial in trials:
+        if search(trial, gpus).best is not None:
+            out.append(label)
+    need = min_gpus_for_memory(st)
+    if need is not None and need > gpus:
+        out.append(f"at least {need} GPUs")
+    return out
+
+
+def _with(st: TrainingSetup, **changes: Any) -> TrainingSetup:
+    return replace(st, spec=replace(st.spec, **changes))
+
+
+def refusal(st: TrainingSetup, gpus: int, field: str) -> SizingInputError:
+    """Why nothing fits on ``gpus`` GPUs, naming levers that were checked to help."""
+    helps = levers(st, gpus)
+    hint = (
+        f"; what helps: {', '.join(helps)}"
+        if helps
+        else "; no layout, ZeRO stage or recompute fits"
+    )
+    return SizingInputError.single(
+        field,
+        f"{gpus} {st.gpu.name} GPUs cannot hold {st.model.name} for {st.kind} at sequence "
+        f"{st.seq} in any layout (TP, CP, PP, DP, ZeRO 0-3, recompute){hint}",
+    )
+
+
+def required(st: TrainingSetup, target_days: float) -> tuple[TrainingOutcome, int, int]:
+    """Fewest whole nodes whose best layout meets the deadline; (outcome, node counts
+    searched, fewest GPUs for memory)."""
+    gpn = st.gpus_per_node
+    need = min_gpus_for_memory(st)
+    if need is None:
+        raise refusal(st, MEMORY_SEARCH_GPUS, "model")
+    ideal = (
+        run_tokens(st)
+        * _ideal_flops_per_token(st)
+        / (target_days * 86400 * st.peak * st.matmul_eff * st.assumptions.goodput)
+    )
+    nodes = max(1, math.ceil(need / gpn - 1e-9), math.ceil(ideal / gpn - 1e-9))
+    cache: dict[int, TrainingOutcome | None] = {}
+
+    def at(n: int) -> TrainingOutcome | None:
+        if n not in cache:
+            cache[n] = outcome(st, n * gpn)
+        return cache[n]
+
+    def meets(o: TrainingOutcome | None) -> bool:
+        return o is not None and o.days <= target_days + 1e-9
+
+    low, high = nodes - 1, 0  # low misses (a lower bound); high meets (0: none found yet)
+    points: list[tuple[int, float]] = []
+    for _ in range(64):
+        o = at(nodes)
+        if o is not None:
+            points.append((nodes, o.days))
+        if meets(o):
+            high = nodes
+        else:
+            low = nodes
+            if nodes >= MAX_NODES:
+                fastest = "" if o is None else f"; {MAX_NODES} nodes need {o.days:.1f} days"
+                raise SizingInputError.single(
+                    "training.target_days",
+                    f"{target_days:g} days cannot be met on up to {MAX_NODES} nodes{fastest}",
+                )
+        if high and high - low <= 1:
+            break
+        guess = _next_guess(nodes, o, target_days, points)
+        if high:
+            guess = min(max(guess, low + 1), high - 1)
+            if guess == nodes:
+                guess = (low + high) // 2
+        else:
+            guess = min(MAX_NODES, max(guess, low + 1, math.ceil(nodes * 1.02)))
+        nodes = guess
+    best = at(high)
+    assert best is not None
+    return best, len(cache), need
+
+
+def _next_guess(
+    nodes: int, o: TrainingOutcome | None, target: float, points: list[tuple[int, float]]
+) -> int:
+    """Next node count: fit days = a + b/n through the last two points (scaling losses make
+    a > 0), or scale linearly from one point."""
+    if o is None:
+        return nodes * 2
+    if len(points) >= 2 and points[-1][0] != points[-2][0]:
+        (n1, d1), (n2, d2) = points[-2], points[-1]
+        b = (d1 - d2) / (1.0 / n1 - 1.0 / n2)
+        a = d1 - b / n1
+        if b > 0 and target > a:
+            return math.ceil(b / (target - a) - 1e-9)
+    return math.ceil(nodes * o.days / target - 1e-9)
+
+
+def _ideal_flops_per_token(st: TrainingSetup) -> float:
+    s = st.s
+    return (4.0 if st.lora else 6.0) * s.active + 6.0 * st.seq * s.hidden * s.layers

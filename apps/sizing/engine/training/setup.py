@@ -1,0 +1,209 @@
+"""Everything fixed before a training layout is chosen: the model's shape, the GPU's links and
+efficiencies, and the visible assumptions of the step model (overlap, batch bound)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..catalog import Gpu, LlmModel
+from ..errors import SizingInputError
+from ..hardware import (
+    BYTES_PER_PARAM,
+    GpuEfficiency,
+    LinkParams,
+    efficiency,
+    peak_flops,
+)
+from ..workload import Assumptions, TrainingInput
+
+RECOMPUTES = ("selective", "none", "full")
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """Assumptions of the step model, each with a default from a cited source (docs)."""
+
+    global_batch_tokens: float = 16 * 1024 * 1024  # Llama 3 405B's final batch (16M tokens)
+    tp_exposed: float = 0.5  # share of TP collectives not hidden behind GEMMs
+    dp_exposed: float = 0.1  # share of DP collectives left exposed even when a window hides it
+    ep_exposed: float = 0.7  # share of expert all-to-all not overlapped
+    pp_exposed: float = 1.0  # share of pipeline sends not overlapped
+    grad_reduce_bytes: float = 4.0  # fp32 gradient reduce-scatter (Llama 3 paper)
+    elementwise_passes: float = 6.0  # activation bytes moved per stored byte, fwd + bwd
+    gemm_half_width: float = 96.0  # GEMM width (hidden ÷ TP) at which matmul efficiency halves
+    gemm_half_tokens: float = 48.0  # tokens per micro-batch at which matmul efficiency halves
+    optimizer_bytes_per_param: float = 32.0  # Adam step: read/write fp32 master, m, v, grads
+    max_micro_batch: int = 16
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Parameter split of the model needed by the step model (billions → counts)."""
+
+    layers: int
+    hidden: int
+    heads: int
+    kv_dim: int
+    ffn: int
+    vocab: int
+    params: float
+    active: float
+    experts: int
+    top_k: int
+    dense_per_layer: float  # attention + router (+ dense MLP) parameters of one layer
+    expert_per_layer: float  # parameters of one expert in one layer
+    head_params: float  # output projection (V × h)
+
+    @property
+    def moe(self) -> bool:
+        """A mixture of experts (more experts than are active)."""
+        return self.experts > 1 and self.top_k < self.experts
+
+    @property
+    def expert_params(self) -> float:
+        """All expert parameters of the model."""
+        return self.expert_per_layer * self.experts * self.layers if self.moe else 0.0
+
+    @property
+    def dense_params(self) -> float:
+        """Parameters that are not experts (embeddings included)."""
+        return self.params - self.expert_params
+
+
+def shape_of(m: LlmModel) -> Shape:
+    """Split the parameter count into dense, expert and head parts from the totals."""
+    n, act = m.params_b * 1e9, m.active_params_b * 1e9
+    h, v = m.hidden_size, m.vocab_size
+    kv_dim = int(m.kv_heads * m.head_dim)
+    moe = m.experts > 1 and m.experts_per_token < m.experts
+    embed = 2.0 * v * h
+    if moe:
+        e1 = max(0.0, (n - act) / ((m.experts - m.experts_per_token) * m.layers))
+    else:
+        e1 = 0.0
+    body_active = max(act - embed, act * 0.5)
+    dense = max(body_active - m.experts_per_token * e1 * m.layers, 0.0) / m.layers
+    return Shape(
+        m.layers,
+        h,
+        m.heads,
+        kv_dim,
+        m.ffn_size,
+        v,
+        n,
+        act,
+        m.experts,
+        m.experts_per_token,
+        dense,
+        e1,
+        float(v * h),
+    )
+
+
+@dataclass(frozen=True)
+class TrainingSetup:
+    """A training run on one GPU model and fabric before the layout is chosen."""
+
+    kind: str
+    model: LlmModel
+    gpu: Gpu
+    precision: str
+    spec: TrainingInput
+    seq: int
+    lora_params: float
+    assumptions: Assumptions
+    fabric: str = "infiniband"
+    gpus_per_node: int = 8
+    links: LinkParams = field(default_factory=LinkParams)
+    eff: GpuEfficiency | None = None
+    knobs: Knobs = field(default_factory=Knobs)
+    shape: Shape | None = None
+
+    @property
+    def s(self) -> Shape:
+        """The model's parameter split."""
+        assert self.shape is not None
+        return self.shape
+
+    @property
+    def e(self) -> GpuEfficiency:
+        """The GPU's efficiencies."""
+        assert self.eff is not None
+        return self.eff
+
+    @property
+    def lora(self) -> bool:
+        """LoRA or QLoRA: frozen base weights, trainable adapters."""
+        return self.kind in ("lora", "qlora")
+
+    @property
+    def peak(self) -> float:
+        """Dense peak FLOP/s at the training precision."""
+        return peak_flops(self.gpu, self.precision) or 0.0
+
+    @property
+    def matmul_eff(self) -> float:
+        """Achievable fraction of the peak for large GEMMs at this precision."""
+        return self.e.fp8_matmul if self.precision == "fp8" else self.e.matmul
+
+    @property
+    def weight_bytes(self) -> float:
+        """Bytes of one frozen base weight (LoRA at the precision; QLoRA NF4)."""
+        if self.kind == "qlora":
+            return self.assumptions.qlora_bytes_per_param
+        return BYTES_PER_PARAM.get(self.precision, 2.0)
+
+    @property
+    def global_batch(self) -> int:
+        """Largest global batch in sequences (given, or the token bound ÷ sequence)."""
+        if self.spec.global_batch_size:
+            return self.spec.global_batch_size
+        return max(1, int(self.knobs.global_batch_tokens // self.seq))
+
+
+def lora_parameters(model: LlmModel, rank: int) -> float:
+    """LoRA parameters on every linear layer: rank × (in + out) per adapted matrix."""
+    h, kv = model.hidden_size, model.kv_heads * model.head_dim
+    attn = 2 * (h + h) + 2 * (h + kv)
+    mlp = 3 * (h + model.ffn_size) * model.experts
+    return float(model.layers * rank * (attn + mlp))
+
+
+def setup(
+    kind: str,
+    model: LlmModel,
+    gpu: Gpu,
+    precision: str,
+    spec: TrainingInput,
+    a: Assumptions,
+    *,
+    fabric: str = "infiniband",
+    gpus_per_node: int = 8,
+    links: LinkParams | None = None,
+    eff: GpuEfficiency | None = None,
+    knobs: Knobs | None = None,
+) -> TrainingSetup:
+    """Fix sequence length, LoRA size, links and efficiencies for a training run."""
+    if peak_flops(gpu, precision) is None:
+        raise SizingInputError.single("precision", f"{gpu.name} has no {precision} tensor cores")
+    seq = spec.sequence_length or min(model.context_length, 4096)
+    lora = lora_parameters(model, spec.lora_rank) if kind in ("lora", "qlora") else 0.0
+    lp = links or LinkParams(
+        pcie_p2p_gbps=a.pcie_p2p_gbps, fabric_gbps_per_gpu=a.fabric_gbps_per_gpu
+    )
+    return TrainingSetup(
+        kind,
+        model,
+        gpu,
+        precision,
+        spec,
+        seq,
+        lora,
+        a,
+        fabric,
+        gpus_per_node,
+        lp,
+        eff or efficiency(gpu),
+        knobs or Knobs(),
+        shape_of(model),
+    )

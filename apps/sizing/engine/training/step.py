@@ -1,0 +1,305 @@
+"""Step time of one training layout from compute, communication and the pipeline.
+
+Per micro-batch on the fullest pipeline stage: matmul FLOPs (6 per active parameter per token;
+4 for LoRA, which computes no weight gradients) at the GPU's achievable GEMM fraction, shrunk for
+narrow GEMMs (hidden ÷ TP) and few tokens; MoE expert GEMMs at their own efficiency; causal
+attention 6·s·h per token at the fused-attention efficiency; memory-bound kernels from the bytes
+the layer's activations move; recompute adds a forward (full) or the attention forward
+(selective). Communication (collectives.py): TP with sequence parallelism 8 gathers/scatters of
+s·b·h per layer on the GPU link; CP ring attention passes K/V around c GPUs behind attention;
+EP all-to-all 4 × k·h per token per MoE layer; PP sends s·b·h per micro-batch (× v interleaved);
+DP reduce-scatters fp32 gradients and gathers bf16 parameters on the fabric, hidden behind the
+compute window it can overlap. The pipeline adds the 1F1B bubble (p−1)/v micro-batch times.
+MFU is an output: model FLOPs per second ÷ (GPUs × peak).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import collectives as col
+from ..collectives import Link
+from ..hardware import GB, fabric_link, gpu_link, group_link
+from .memory import Layout, MemoryModel, head_layers, layer_activation_bytes
+from .setup import TrainingSetup
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """Seconds per optimizer step by part; the sum is the step time."""
+
+    compute_s: float
+    recompute_s: float
+    tp_s: float
+    cp_s: float
+    ep_s: float
+    pp_s: float
+    bubble_s: float
+    dp_s: float
+    optimizer_s: float
+    tokens: float
+    gpus: int
+    model_flops_per_token: float
+    peak: float
+
+    @property
+    def total_s(self) -> float:
+        """Step time."""
+        return (
+            self.compute_s
+            + self.recompute_s
+            + self.tp_s
+            + self.cp_s
+            + self.ep_s
+            + self.pp_s
+            + self.bubble_s
+            + self.dp_s
+            + self.optimizer_s
+        )
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Cluster throughput."""
+        return self.tokens / self.total_s
+
+    @property
+    def tokens_per_s_per_gpu(self) -> float:
+        """Throughput per GPU of the layout."""
+        return self.tokens_per_s / self.gpus
+
+    @property
+    def mfu(self) -> float:
+        """Model FLOPs utilisation (model FLOPs only, recompute excluded)."""
+        return self.model_flops_per_token * self.tokens_per_s_per_gpu / self.peak
+
+    def breakdown(self) -> dict[str, float]:
+        """Seconds by part, rounded for display."""
+        parts = {
+            "compute_s": self.compute_s,
+            "recompute_s": self.recompute_s,
+            "tp_exposed_s": self.tp_s,
+            "cp_exposed_s": self.cp_s,
+            "ep_exposed_s": self.ep_s,
+            "pp_send_s": self.pp_s,
+            "pipeline_bubble_s": self.bubble_s,
+            "dp_exposed_s": self.dp_s,
+            "optimizer_s": self.optimizer_s,
+            "step_s": self.total_s,
+        }
+        return {k: round(v, 5) for k, v in parts.items()}
+
+
+class Context:
+    """Per-setup constants and link lookups shared by every layout of a search."""
+
+    def __init__(self, st: TrainingSetup) -> None:
+        self.st = st
+        self.s = st.s
+        self.peak = st.peak
+        self.bw = st.gpu.memory_bandwidth_gbps * GB * st.e.memory
+        self.head_layers = head_layers(st)
+        self.nic = fabric_link(st.fabric, st.links)
+        self._groups: dict[tuple[int, int], Link] = {}
+        self.layers: dict[tuple[int, int, int, str, int], LayerParts] = {}
+        self.mem = MemoryModel(st)
+        s = self.s
+        attn = 6.0 * st.seq * s.hidden
+        matmul = (4.0 if st.lora else 6.0) * (s.active)
+        self.model_flops_per_token = matmul + attn * s.layers
+
+    def group(self, per_node: int, nodes: int) -> Link:
+        """Bottleneck link of a ring with ``per_node`` members on each of ``nodes`` nodes."""
+        key = (per_node, nodes)
+        link = self._groups.get(key)
+        if link is None:
+            st = self.st
+            link = group_link(st.gpu, per_node, nodes, st.fabric, st.links)
+            self._groups[key] = link
+        return link
+
+    def spread(self, size: int, stride: int) -> tuple[int, int]:
+        """(members per node, nodes) of a group of ``size`` ranks ``stride`` apart."""
+        gpn = self.st.gpus_per_node
+        per_node = max(1, min(size, gpn // stride)) if stride < gpn else 1
+        return per_node, max(1, -(-size // per_node))
+
+
+@dataclass(frozen=True)
+class LayerParts:
+    """Seconds of one layer for one micro-batch on one GPU (and the output head)."""
+
+    compute: float
+    recompute: float
+    tp: float
+    cp: float
+    ep: float
+    head: float
+    act_bytes: float  # s·b·h·2 / CP: the activation sent between pipeline stages (per TP rank ×TP)
+
+    @property
+    def total(self) -> float:
+        """Everything a layer costs on the critical path."""
+        return self.compute + self.recompute + self.tp + self.cp + self.ep
+
+
+def layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> LayerParts:
+    """Cached per-layer costs of a (TP, CP, micro-batch, recompute, EP) choice."""
+    key = (tp, cp, mb, rc, ep)
+    got = ctx.layers.get(key)
+    if got is None:
+        got = _layer_parts(ctx, tp, cp, mb, rc, ep)
+        ctx.layers[key] = got
+    return got
+
+
+def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> LayerParts:
+    st, s = ctx.st, ctx.s
+    k, e = st.knobs, st.e
+    tokens = st.seq * mb / cp  # per GPU per micro-batch
+    width = s.hidden / tp
+    gemm = (
+        st.matmul_eff
+        * width
+        / (width + k.gemm_half_width)
+        * tokens
+        / (tokens + k.gemm_half_tokens)
+        * ctx.peak
+    )
+    mm_factor = 4.0 if st.lora else 6.0
+    dense_f = mm_factor * s.dense_per_layer * tokens / tp
+    expert_f = mm_factor * s.top_k * s.expert_per_layer * tokens / tp
+    attn_f = 6.0 * st.seq * s.hidden * tokens / tp
+    t_mm = dense_f / gemm + expert_f / (gemm * e.moe_gemm)
+    t_attn = attn_f / (ctx.peak * e.attention)
+    t_mem = k.elementwise_passes * layer_activation_bytes(st, tokens, "selective", tp) / ctx.bw
+    if rc == "full":
+        t_re = t_mm * (2.0 / mm_factor) + (t_attn + t_mem) / 3.0
+    elif rc == "selective":
+        t_re = t_attn / 3.0
+    else:
+        t_re = 0.0
+    act_bytes = tokens * s.hidden * 2.0
+    t_tp = 0.0
+    if tp > 1:  # sequence parallel: 2 all-gathers + 2 reduce-scatters forward, same backward
+        n_coll = 8 + (4 if rc == "full" else 0)
+        raw = n_coll * col.all_gather(tp, act_bytes, gpu_link(st.gpu, tp, st.links))
+        t_tp = max(k.tp_exposed * raw, raw - t_mm)
+    t_cp = 0.0
+    if cp > 1:  # ring attention: K/V blocks forward; K/V and their gradients backward
+        kv = tokens * 2.0 * s.kv_dim * 2.0 / tp
+        t_cp = max(0.0, 3.0 * (cp - 1) * col.p2p(kv, ctx.group(*ctx.spread(cp, tp))) - t_attn)
+    t_ep = 0.0
+    if s.moe and ep > 1:  # dispatch + combine, forward and backward
+        a2a = tokens * s.top_k * s.hidden * 2.0 / tp
+        t_ep = k.ep_exposed * 4.0 * col.all_to_all(ep, a2a, ctx.group(*ctx.spread(ep, tp)))
+    head_f = mm_factor * s.head_params * tokens / tp
+    t_head = head_f / gemm + 12.0 * s.vocab * tokens / tp / ctx.bw
+    return LayerParts(t_mm + t_attn + t_mem, t_re, t_tp, t_cp, t_ep, t_head, act_bytes)
+
+
+def stage_time(ctx: Context, lay: Layout, parts: LayerParts) -> tuple[float, float]:
+    """(seconds of the slowest stage per micro-batch, layer-equivalents on it)."""
+    s = ctx.s
+    pp = lay.pp
+    most = ctx.mem.most(pp)
+    last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
+    per_layer = parts.total
+    t_stage = max(most * per_layer, last * per_layer + parts.head)
+    return t_stage, (t_stage / per_layer if per_layer > 0 else 0.0)
+
+
+def step_time(ctx: Context, lay: Layout) -> StepTime:
+    """Seconds per optimizer step of ``lay`` and what they are spent on."""
+    st = ctx.st
+    k = st.knobs
+    pp, m = lay.pp, lay.micro_batches
+    parts = layer_parts(ctx, lay.tp, lay.cp, lay.micro_batch, lay.recompute, lay.ep)
+    t_stage, share = stage_time(ctx, lay, parts)
+    t_pp = 0.0
+    if pp > 1:  # activations forward, their gradients backward, per chunk when interleaved
+        gpn = st.gpus_per_node
+        inside = lay.tp * lay.cp * lay.dp < gpn and lay.tp * lay.cp * lay.dp * pp <= gpn
+        link = gpu_link(st.gpu, 2, st.links) if inside else ctx.nic
+        t_pp = k.pp_exposed * 2.0 * lay.vpp * col.p2p(parts.act_bytes / lay.tp, link)
+    t_mb = t_stage + t_pp
+    return StepTime(
+        compute_s=m * share * parts.compute,
+        recompute_s=m * share * parts.recompute,
+        tp_s=m * share * parts.tp,
+        cp_s=m * share * parts.cp,
+        ep_s=m * share * parts.ep,
+        pp_s=m * t_pp,
+        bubble_s=(pp - 1) / lay.vpp * t_mb,
+        dp_s=_data_parallel(ctx, lay, t_stage, m),
+        optimizer_s=_optimizer(ctx, lay),
+        tokens=float(lay.global_batch * st.seq),
+        gpus=lay.gpus,
+        model_flops_per_token=ctx.model_flops_per_token,
+        peak=ctx.peak,
+    )
+
+
+def rate_bound(ctx: Context, lay: Layout) -> float:
+    """Tokens/s the layout cannot beat: its per-layer compute and TP/CP/EP cost and the bubble,
+    without pipeline sends, DP or the optimizer (which only add time)."""
+    parts = layer_parts(ctx, lay.tp, lay.cp, lay.micro_batch, lay.recompute, lay.ep)
+    s = ctx.s
+    most = ctx.mem.most(lay.pp)
+    per = parts.total
+    last = max(0, s.layers - (lay.pp - 1) * most) if lay.pp > 1 else s.layers
+    t_stage = max(most * per, last * per + parts.head)
+    t = (lay.micro_batches + (lay.pp - 1) / lay.vpp) * t_stage
+    return lay.global_batch * ctx.st.seq / t
+
+
+def _local_params(ctx: Context, lay: Layout) -> tuple[float, float]:
+    """(dense, expert) trainable parameters per GPU before ZeRO sharding."""
+    st, s = ctx.st, ctx.s
+    mp = lay.tp * lay.pp
+    if st.lora:
+        return st.lora_params / mp, 0.0
+    return s.dense_params / mp, s.expert_params / (mp * lay.ep)
+
+
+def _data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
+    """Exposed seconds of gradient reduction and parameter gathers per step."""
+    st, k = ctx.st, ctx.st.knobs
+    d = lay.dp * lay.cp
+    if d <= 1:
+        return 0.0
+    dense, expert = _local_params(ctx, lay)
+    link = ctx.group(*ctx.spread(d, lay.tp))
+    g = k.grad_reduce_bytes
+    w = 2.0  # bf16 parameters gathered
+    de = max(1, d // lay.ep)
+    elink = ctx.group(*ctx.spread(de, lay.tp * lay.ep)) if expert else link
+
+    def rs(nbytes_dense: float, nbytes_expert: float) -> float:
+        return col.reduce_scatter(d, nbytes_dense, link) + col.reduce_scatter(
+            de, nbytes_expert, elink
+        )
+
+    def ag(nbytes_dense: float, nbytes_expert: float) -> float:
+        return col.all_gather(d, nbytes_dense, link) + col.all_gather(de, nbytes_expert, elink)
+
+    if lay.zero == 0:
+        t, window = 2.0 * rs(g * dense, g * expert), t_stage * 2.0 / 3.0
+    elif lay.zero == 1:
+        t, window = rs(g * dense, g * expert) + ag(w * dense, w * expert), t_stage
+    elif lay.zero == 2:
+        t = m * rs(g * dense, g * expert) + ag(w * dense, w * expert)
+        window = t_stage * (m * 2.0 + 1.0) / 3.0
+    else:
+        frozen = st.weight_bytes * ctx.s.params / (lay.tp * lay.pp) if st.lora else 0.0
+        t = m * (rs(g * dense, g * expert) + 2.0 * ag(w * dense + frozen, w * expert))
+        window = m * t_stage
+    return max(k.dp_exposed * t, t - window)
+
+
+def _optimizer(ctx: Context, lay: Layout) -> float:
+    """Adam step: memory-bound pass over the (sharded) optimizer states."""
+    dense, expert = _local_params(ctx, lay)
+    if lay.zero >= 1:
+        dense /= lay.dp * lay.cp
+        expert /= max(1, lay.dp * lay.cp // lay.ep)
+    return ctx.st.knobs.optimizer_bytes_per_param * (dense + expert) / ctx.bw
