@@ -26,27 +26,10 @@ class Point:
     unit: str
     tolerance: tuple[float, float]  # allowed (low, high) relative error
     estimate: Callable[[], float]
+    role: str = "check"  # calibrate (set a default), check (held out) or outlier
 
     def error(self) -> float:
         return (self.estimate() - self.published) / self.published
-
-
-def _training(
-    model: str,
-    tokens: float,
-    gpu: str = "a100-sxm4-80gb",
-    nodes: int = 64,
-    custom: dict[str, Any] | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "kind": "pretraining",
-        "gpu": gpu,
-        "nodes": nodes,
-        "training": {"tokens": tokens, **extra},
-    }
-    data.update({"custom_model": custom} if custom else {"model": model})
-    return size(data, CATALOG).to_dict()["training"]
 
 
 def _offline(model: str, gpu: str, precision: str, prompt: int, output: int) -> dict[str, Any]:
@@ -92,45 +75,7 @@ def _nemo_latency_ms() -> float:
     return float(r["ttft_s"]) * 1000 + 19 * float(r["decode_step_ms"])
 
 
-BLOOMBERGGPT = {
-    "name": "BloombergGPT",
-    "layers": 70,
-    "hidden_size": 7680,
-    "heads": 40,
-    "kv_heads": 40,
-    "ffn_size": 30720,
-    "vocab_size": 131072,
-    "params_b": 50.6,
-    "context_length": 2048,
-}
-
 POINTS = (
-    Point(
-        "Llama 2 7B pre-training, 2T tokens, A100-80GB",
-        "Llama 2 model card",
-        184_320,
-        "GPU-h",
-        (-0.25, 0.25),
-        lambda: _training("llama-2-7b", 2e12)["gpu_hours"],
-    ),
-    Point(
-        "Llama 2 70B pre-training, 2T tokens, A100-80GB",
-        "Llama 2 model card",
-        1_720_320,
-        "GPU-h",
-        (-0.25, 0.25),
-        lambda: _training("llama-2-70b", 2e12)["gpu_hours"],
-    ),
-    Point(
-        "MPT-7B training, 8x H100, bf16, seq 2048",
-        "llm-foundry benchmarks",
-        10_643,
-        "tokens/s/GPU",
-        (-0.20, 0.20),
-        lambda: _training("mpt-7b", 1e9, gpu="h100-sxm5-80gb", nodes=1, sequence_length=2048)[
-            "tokens_per_s_per_gpu"
-        ],
-    ),
     Point(
         "Llama 2 70B FP8, 8x H100 SXM, offline (300 in/300 out assumed)",
         "MLPerf Inference v4.0",
@@ -154,15 +99,5 @@ POINTS = (
         "ms",
         (-0.25, 0.25),
         _nemo_latency_ms,
-    ),
-    # The seed's 1.3M GPU-hours covers more than the final run (BloombergGPT paper: 50.6B
-    # parameters, 569B tokens): held as a stated outlier so a change to the defaults shows.
-    Point(
-        "BloombergGPT pre-training (50.6B, 569B tokens, A100)",
-        "the seed (LP1798)",
-        1_300_000,
-        "GPU-h",
-        (-0.75, -0.55),
-        lambda: _training("", 569e9, custom=BLOOMBERGGPT)["gpu_hours"],
     ),
 )

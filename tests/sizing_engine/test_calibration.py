@@ -11,10 +11,11 @@ import pytest
 from apps.sizing.engine import size
 
 from .calibration import POINTS, Point
+from .calibration_training import TRAINING_POINTS
 from .helpers import CATALOG
 
 
-@pytest.mark.parametrize("point", POINTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("point", POINTS + TRAINING_POINTS, ids=lambda p: p.name)
 def test_estimate_is_within_the_stated_tolerance(point: Point) -> None:
     low, high = point.tolerance
     assert low < point.error() < high, f"{point.name}: {point.error():+.1%}"
@@ -39,8 +40,19 @@ def test_qlora_65b_fits_one_48gb_gpu() -> None:
         "gpu": "l40s-48gb",
         "nodes": 1,
         "gpus_per_node": 1,
-        "training": {"tokens": 1e8, "sequence_length": 512, "recompute": "full"},
+        "training": {"tokens": 1e8, "sequence_length": 512},
     }
     result = size(data, CATALOG).to_dict()
     assert result["training"]["layout"]["gpus_used"] == 1
     assert result["memory"]["total_per_gpu_gb"] <= result["memory"]["usable_gb_per_gpu"]
+
+
+def test_held_out_medians_meet_the_targets() -> None:
+    """Median |error| over held-out training points: <= 10 % dense, <= 20 % MoE."""
+    import statistics
+
+    checks = [p for p in TRAINING_POINTS if p.role == "check"]
+    moe = [abs(p.error()) for p in checks if "MoE" in p.name]
+    dense = [abs(p.error()) for p in checks if "MoE" not in p.name]
+    assert statistics.median(dense) <= 0.10, dense
+    assert statistics.median(moe) <= 0.20, moe

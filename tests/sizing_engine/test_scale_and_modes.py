@@ -122,7 +122,7 @@ def test_auto_ties_prefer_the_seed_fabric_for_the_deployment() -> None:
 def test_every_result_carries_version_assumptions_and_explanations() -> None:
     result = size(capacity("h100-nvl-94gb", 2), CATALOG).to_dict()
     assert result["engine_version"] == ENGINE_VERSION
-    assert result["assumptions"]["mfu_nvswitch"] == 0.40
+    assert result["assumptions"]["nvlink_efficiency"] == 0.80
     figures = {e["figure"] for e in result["explanations"]}
     assert {"gpu_count", "rack_count", "power_kw", "node.memory_gb", "inference.ttft_s"} <= figures
     for explanation in result["explanations"]:

@@ -182,38 +182,6 @@ def section(cls: type, label: str, **kw: Any) -> Any:
 class Assumptions:
     """Every tunable default of the engine; each can be overridden and appears in every result."""
 
-    mfu_nvswitch: float = number(
-        "Model FLOPS utilisation, NVSwitch GPUs",
-        default=0.40,
-        low=0.01,
-        high=1.0,
-        unit="fraction",
-        source="MFU on NVSwitch (SXM) GPUs — sizing-model §5",
-    )
-    mfu_nvlink_bridge: float = number(
-        "Model FLOPS utilisation, NVLink-bridged GPUs",
-        default=0.33,
-        low=0.01,
-        high=1.0,
-        unit="fraction",
-        source="MFU on bridged pairs (H100 PCIe/NVL), range 0.30–0.35 — sizing-model §5",
-    )
-    mfu_pcie: float = number(
-        "Model FLOPS utilisation, PCIe-only GPUs",
-        default=0.30,
-        low=0.01,
-        high=1.0,
-        unit="fraction",
-        source="MFU without GPU links (L40S); low confidence for pre-training — sizing-model §5",
-    )
-    fp8_mfu_factor: float = number(
-        "FP8 utilisation factor",
-        default=0.75,
-        low=0.01,
-        high=1.0,
-        unit="fraction",
-        source="MFU at FP8 relative to the BF16 MFU, applied to the FP8 peak",
-    )
     goodput: float = number(
         "Goodput (useful share of training time)",
         default=0.88,
@@ -377,29 +345,138 @@ class Assumptions:
         unit="BTU/h per W",
         source="1 W = 3.412 BTU/h (definition of the BTU)",
     )
-    training_flops_per_param_token: float = number(
-        "Training FLOPs per parameter and token",
-        default=6.0,
-        low=1.0,
-        high=20.0,
-        unit="FLOP",
-        source="6·N·D (Kaplan et al. 2020)",
+    nvlink_efficiency: float = number(
+        "NVLink achieved fraction",
+        default=0.80,
+        low=0.05,
+        high=1.0,
+        unit="fraction",
+        source="NCCL bus bandwidth on NVSwitch/NVLink ≈ 80 % of the per-direction link rate "
+        "(nccl-tests PERFORMANCE.md defines bus bandwidth)",
     )
-    full_recompute_flops_per_param_token: float = number(
-        "FLOPs per parameter and token, full recompute",
+    nvlink_latency_us: float = number(
+        "NVLink hop latency",
+        default=2.0,
+        low=0.0,
+        high=1000.0,
+        unit="µs",
+        source="per ring hop on NVLink/NVSwitch (NCCL small-message latency)",
+    )
+    pcie_latency_us: float = number(
+        "PCIe hop latency",
+        default=5.0,
+        low=0.0,
+        high=1000.0,
+        unit="µs",
+        source="per ring hop through the CPU root complex",
+    )
+    infiniband_efficiency: float = number(
+        "InfiniBand achieved fraction",
+        default=0.90,
+        low=0.05,
+        high=1.0,
+        unit="fraction",
+        source="NCCL inter-node bus bandwidth on NDR InfiniBand ≈ 90 % of the NIC rate",
+    )
+    infiniband_latency_us: float = number(
+        "InfiniBand hop latency",
+        default=5.0,
+        low=0.0,
+        high=1000.0,
+        unit="µs",
+        source="per ring hop across nodes (RDMA over InfiniBand)",
+    )
+    ethernet_efficiency: float = number(
+        "RoCE Ethernet achieved fraction",
+        default=0.80,
+        low=0.05,
+        high=1.0,
+        unit="fraction",
+        source="RoCE v2 reaches less of the link than InfiniBand (congestion control, "
+        "ECMP collisions; Gangidi et al., SIGCOMM 2024, Meta's RoCE training fabric)",
+    )
+    ethernet_latency_us: float = number(
+        "RoCE Ethernet hop latency",
         default=8.0,
-        low=1.0,
-        high=20.0,
-        unit="FLOP",
-        source="~8·N·D with full activation recompute",
+        low=0.0,
+        high=1000.0,
+        unit="µs",
+        source="per ring hop across nodes over RoCE v2",
     )
-    lora_flops_per_param_token: float = number(
-        "LoRA FLOPs per parameter and token",
+    matmul_efficiency_factor: float = number(
+        "Matmul efficiency factor",
+        default=1.0,
+        low=0.1,
+        high=1.5,
+        unit="×",
+        source="scales the GPU's calibrated GEMM efficiency (docs/sizing-engine.md table)",
+    )
+    attention_efficiency_factor: float = number(
+        "Attention efficiency factor",
+        default=1.0,
+        low=0.1,
+        high=2.0,
+        unit="×",
+        source="scales the GPU's calibrated fused-attention efficiency",
+    )
+    memory_efficiency_factor: float = number(
+        "Memory-bound efficiency factor",
+        default=1.0,
+        low=0.1,
+        high=1.3,
+        unit="×",
+        source="scales the GPU's achieved HBM fraction in norms, activations and the optimizer",
+    )
+    moe_gemm_efficiency: float = number(
+        "Expert GEMM efficiency",
+        default=0.50,
+        low=0.05,
+        high=1.0,
+        unit="fraction of dense GEMM",
+        source="grouped expert GEMMs are smaller than dense ones; calibrated on public MoE "
+        "runs (docs/sizing-engine.md)",
+    )
+    tp_exposed_fraction: float = number(
+        "Exposed share of tensor-parallel traffic",
+        default=0.5,
+        low=0.0,
+        high=1.0,
+        unit="fraction",
+        source="Megatron-LM overlaps TP collectives with GEMMs only in part "
+        "(Korthikanti et al. 2022; TE comm-overlap)",
+    )
+    dp_exposed_fraction: float = number(
+        "Exposed share of data-parallel traffic",
+        default=0.1,
+        low=0.0,
+        high=1.0,
+        unit="fraction",
+        source="bucketed gradient reduce-scatter overlaps the last backward pass; at least this "
+        "share stays exposed (Megatron distributed optimizer)",
+    )
+    ep_exposed_fraction: float = number(
+        "Exposed share of expert all-to-all",
+        default=0.7,
+        low=0.0,
+        high=1.0,
+        unit="fraction",
+        source="dispatch/combine overlap only partly with expert GEMMs (Megatron-Core MoE)",
+    )
+    global_batch_tokens: float = number(
+        "Largest global batch",
+        default=16_777_216.0,
+        low=1024.0,
+        high=1e9,
+        unit="tokens",
+        source="Llama 3 405B's final batch of 16M tokens (Llama 3 paper, §3.4.1)",
+    )
+    grad_reduce_bytes: float = number(
+        "Bytes per gradient reduced",
         default=4.0,
         low=1.0,
-        high=20.0,
-        unit="FLOP",
-        source="forward 2N + activation-gradient 2N (no weight gradients)",
+        high=4.0,
+        unit="bytes",
+        source="fp32 gradient reduce-scatter across data-parallel ranks (Llama 3 paper §3.3.4)",
     )
     data_drive_tb: float = number(
         "Data drive size",
@@ -657,28 +734,82 @@ class TrainingInput:
         group="workload",
         help="Tokens per training sample; empty = the model's context length (up to 4,096).",
     )
-    micro_batch_size: int = integer(
-        "Micro-batch size", default=1, low=1, high=4096, unit="sequences", group="advanced"
+    micro_batch_size: int | None = integer(
+        "Micro-batch size",
+        default=None,
+        default_note="chosen by the layout search",
+        low=1,
+        high=4096,
+        unit="sequences",
+        group="advanced",
+        help="Sequences per micro-batch; empty lets the engine choose.",
     )
     global_batch_size: int | None = integer(
         "Global batch size",
         default=None,
+        default_note="largest global batch (assumption, 16M tokens) ÷ sequence length",
         low=1,
         high=100_000_000,
         unit="sequences",
-        used=False,
         group="advanced",
-        help="Accepted, informative only.",
+        help="Most sequences per optimizer step; bounds data parallelism × micro-batches.",
     )
-    zero_stage: int = integer(
-        "ZeRO stage", default=1, low=0, high=3, group="advanced", help="Optimizer-state sharding."
+    zero_stage: int | None = integer(
+        "ZeRO stage",
+        default=None,
+        default_note="chosen by the layout search",
+        low=0,
+        high=3,
+        group="advanced",
+        help="Optimizer-state sharding 0-3; empty lets the engine choose.",
     )
-    recompute: str = choice(
+    recompute: str | None = choice(
         "Activation recompute",
-        default="selective",
+        default=None,
+        default_note="chosen by the layout search",
         choices=RECOMPUTES,
         group="advanced",
-        help="none, selective (flash attention) or full.",
+        help="none, selective (flash attention) or full; empty lets the engine choose.",
+    )
+    tensor_parallel: int | None = integer(
+        "Tensor-parallel degree",
+        default=None,
+        default_note="chosen by the layout search",
+        low=1,
+        high=64,
+        unit="GPUs",
+        group="advanced",
+        help="GPUs splitting each layer (within a node); empty lets the engine choose.",
+    )
+    pipeline_parallel: int | None = integer(
+        "Pipeline-parallel degree",
+        default=None,
+        default_note="chosen by the layout search",
+        low=1,
+        high=1024,
+        unit="stages",
+        group="advanced",
+        help="Pipeline stages (layers may split unevenly); empty lets the engine choose.",
+    )
+    expert_parallel: int | None = integer(
+        "Expert-parallel degree",
+        default=None,
+        default_note="chosen by the layout search (mixture-of-experts models)",
+        low=1,
+        high=1024,
+        unit="GPUs",
+        group="advanced",
+        help="GPUs the experts are spread over (MoE models); empty lets the engine choose.",
+    )
+    context_parallel: int | None = integer(
+        "Context-parallel degree",
+        default=None,
+        default_note="chosen by the layout search",
+        low=1,
+        high=1024,
+        unit="GPUs",
+        group="advanced",
+        help="GPUs splitting each sequence (ring attention); empty lets the engine choose.",
     )
     lora_rank: int = integer(
         "LoRA rank",

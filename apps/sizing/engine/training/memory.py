@@ -38,6 +38,17 @@ class Layout:
         return self.tp * self.cp * self.pp * self.dp
 
     @property
+    def etp(self) -> int:
+        """Tensor-parallel split of the experts: none once they are expert-parallel (ETP 1,
+        Megatron-Core MoE), so EP draws on the TP × CP × DP ranks."""
+        return self.tp if self.ep == 1 else 1
+
+    @property
+    def expert_dp(self) -> int:
+        """Ranks holding the same experts (they shard the experts' optimizer states)."""
+        return max(1, self.tp * self.cp * self.dp // (self.etp * self.ep))
+
+    @property
     def global_batch(self) -> int:
         """Sequences per optimizer step."""
         return self.micro_batch * self.micro_batches * self.dp
@@ -119,7 +130,7 @@ def layer_activation_bytes(st: TrainingSetup, tokens: float, recompute: str, tp:
 
 def model_state_bytes(st: TrainingSetup, lay: Layout) -> float:
     """Weights, gradients and Adam states per GPU after TP/PP/EP split and ZeRO sharding over
-    the data-parallel ranks (CP ranks shard too; experts over dp·cp/ep)."""
+    the data-parallel ranks (CP ranks shard too; experts over tp·cp·dp/ep)."""
     return MemoryModel(st).states(lay)
 
 
@@ -176,9 +187,10 @@ class MemoryModel:
         """Model-state bytes per GPU."""
         st = self.st
         mp = lay.tp * lay.pp
-        dense, expert = self.dense / mp, self.expert / (mp * lay.ep)
+        dense = self.dense / mp
+        expert = self.expert / (lay.pp * lay.etp * lay.ep)
         d_dense = lay.dp * lay.cp
-        d_expert = max(1, d_dense // lay.ep)
+        d_expert = lay.expert_dp
         if st.lora:
             frozen = st.weight_bytes * (dense + expert)
             adapters = 16.0 * st.lora_params / mp
@@ -217,3 +229,8 @@ class MemoryModel:
         """Parts in GB."""
         states, act, extra, overhead = self.parts(lay)
         return TrainingMemory(states / GB, act / GB, extra / GB, overhead / GB, self.usable / GB)
+
+
+def ep_fits(tp: int, cp: int, dp: int, ep: int) -> bool:
+    """Expert parallelism needs EP to divide the TP × CP × DP ranks."""
+    return ep == 1 or (tp * cp * dp) % ep == 0

@@ -53,13 +53,13 @@ def min_gpus_for_memory(st: TrainingSetup) -> int | None:
     (and ZeRO-0 for a single replica) need trying when the search may choose them."""
     best: int | None = None
     zeros = [st.spec.zero_stage] if st.spec.zero_stage is not None else [0, 3]
-    rcs = ["full"] if st.spec.recompute in (None, "auto") else [st.spec.recompute]
+    rcs = ["full"] if st.spec.recompute is None else [st.spec.recompute]
     g = st.global_batch
     mm = MemoryModel(st)
     for tp in tp_options(st):
         for cp in cp_options(st):
             for ep in ep_options(st):
-                step = ep // math.gcd(ep, cp)
+                step = ep // math.gcd(ep, tp * cp)
                 for rc in rcs:
                     for zero in zeros:
                         for pp in range(1, st.s.layers + 1):
@@ -115,8 +115,12 @@ def levers(st: TrainingSetup, gpus: int) -> list[str]:
     trials: list[tuple[str, TrainingSetup]] = []
     if st.spec.zero_stage is not None and st.spec.zero_stage < 3:
         trials.append(("training.zero_stage 3", _with(st, zero_stage=None)))
-    if st.spec.recompute not in (None, "auto", "full"):
-        trials.append(("training.recompute full", _with(st, recompute="auto")))
+    if st.spec.recompute not in (None, "full"):
+        trials.append(("training.recompute full", _with(st, recompute=None)))
+    names = ("tensor_parallel", "pipeline_parallel", "context_parallel", "expert_parallel")
+    for name in (*names, "micro_batch_size"):
+        if getattr(st.spec, name) is not None:
+            trials.append((f"training.{name} chosen by the engine", _with(st, **{name: None})))
     if st.kind == "lora":
         trials.append(("kind qlora", replace(st, kind="qlora")))
     if st.seq > 2048:
@@ -182,8 +186,13 @@ def required(st: TrainingSetup, target_days: float) -> tuple[TrainingOutcome, in
             high = nodes
         else:
             low = nodes
+            _check_plateau(points, target_days, o)
             if nodes >= MAX_NODES:
-                fastest = "" if o is None else f"; {MAX_NODES} nodes need {o.days:.1f} days"
+                fastest = (
+                    ""
+                    if o is None
+                    else f"; {MAX_NODES} nodes need {o.days:.1f} days ({o.result.binding})"
+                )
                 raise SizingInputError.single(
                     "training.target_days",
                     f"{target_days:g} days cannot be met on up to {MAX_NODES} nodes{fastest}",
@@ -201,6 +210,24 @@ def required(st: TrainingSetup, target_days: float) -> tuple[TrainingOutcome, in
     best = at(high)
     assert best is not None
     return best, len(cache), need
+
+
+def _check_plateau(
+    points: list[tuple[int, float]], target: float, o: TrainingOutcome | None
+) -> None:
+    """Refuse when doubling the nodes no longer shortens the run (the global batch or the
+    communication binds), naming what binds instead of growing the cluster forever."""
+    if o is None or len(points) < 2:
+        return
+    n2, d2 = points[-1]
+    for n1, d1 in points[:-1]:
+        if n2 >= 2 * n1 and d2 > 0.95 * d1:
+            raise SizingInputError.single(
+                "training.target_days",
+                f"{target:g} days cannot be met: the fastest layout needs {d2:.1f} days on "
+                f"{n2} nodes and more nodes do not help ({o.result.binding}); relax the "
+                f"deadline or raise training.global_batch_size",
+            )
 
 
 def _next_guess(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .memory import Layout, TrainingMemory
+from .memory import Layout, TrainingMemory, ep_fits
 from .setup import RECOMPUTES, TrainingSetup
 from .step import Context, StepTime, rate_bound, step_time
 
@@ -49,18 +49,26 @@ def _powers(limit: int) -> list[int]:
 def tp_options(st: TrainingSetup) -> list[int]:
     """TP degrees: powers of two within a node dividing heads (and the KV heads when > TP)."""
     s, gpn = st.s, st.gpus_per_node
+    if st.spec.tensor_parallel is not None:
+        return [st.spec.tensor_parallel]
     return [t for t in _powers(gpn) if s.heads % t == 0 and gpn % t == 0]
 
 
 def cp_options(st: TrainingSetup) -> list[int]:
     """CP degrees: powers of two leaving at least 2,048 tokens per GPU (1 always)."""
+    if st.spec.context_parallel is not None:
+        return [st.spec.context_parallel]
     return [c for c in _powers(64) if c == 1 or (st.seq % (2 * c) == 0 and st.seq // c >= 2048)]
 
 
 def ep_options(st: TrainingSetup) -> list[int]:
     """EP degrees: powers of two dividing the expert count (1 for dense models)."""
     s = st.s
-    return [e for e in _powers(s.experts) if s.experts % e == 0] if s.moe else [1]
+    if not s.moe:
+        return [1]
+    if st.spec.expert_parallel is not None:
+        return [st.spec.expert_parallel]
+    return [e for e in _powers(s.experts) if s.experts % e == 0]
 
 
 def _zero_options(st: TrainingSetup) -> list[int]:
@@ -70,7 +78,7 @@ def _zero_options(st: TrainingSetup) -> list[int]:
 
 def _recompute_options(st: TrainingSetup) -> list[str]:
     rc = st.spec.recompute
-    return list(RECOMPUTES) if rc in (None, "auto") else [rc]
+    return list(RECOMPUTES) if rc is None else [rc]
 
 
 def _shape(st: TrainingSetup, gpus: int, tp: int, cp: int, pp: int, mb: int) -> tuple[int, int]:
@@ -84,7 +92,7 @@ def _fits(
     ctx: Context, gpus: int, tp: int, cp: int, pp: int, zero: int, rc: str, ep: int
 ) -> Layout | None:
     dp, m = _shape(ctx.st, gpus, tp, cp, pp, 1)
-    if ep > 1 and (dp * cp) % ep:
+    if not ep_fits(tp, cp, dp, ep):
         return None
     lay = Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, m)
     return lay if ctx.mem.fits(lay) else None
@@ -94,6 +102,9 @@ def _min_pp(
     ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: int
 ) -> Layout | None:
     """Shallowest pipeline that fits (memory falls with depth: binary search)."""
+    fixed = ctx.st.spec.pipeline_parallel
+    if fixed is not None:
+        return _fits(ctx, gpus, tp, cp, fixed, zero, rc, ep) if tp * cp * fixed <= gpus else None
     top = min(ctx.s.layers, gpus // (tp * cp))
     if top < 1:
         return None
@@ -113,6 +124,8 @@ def _min_pp(
 
 def _pp_options(ctx: Context, gpus: int, tp: int, cp: int, p_min: int) -> list[int]:
     """The shallowest pipeline plus deeper powers of two (room for interleaving)."""
+    if ctx.st.spec.pipeline_parallel is not None:
+        return [p_min]
     top = min(ctx.s.layers, gpus // (tp * cp), 4 * p_min)
     out = [p_min]
     p = 1
@@ -147,7 +160,7 @@ def shapes(ctx: Context, gpus: int) -> list[Layout]:
                         last_pp = base.pp
                         for pp in _pp_options(ctx, gpus, tp, cp, base.pp):
                             dp, m = _shape(st, gpus, tp, cp, pp, 1)
-                            if ep > 1 and (dp * cp) % ep:
+                            if not ep_fits(tp, cp, dp, ep):
                                 continue
                             out.append(Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, m))
     return out
@@ -208,12 +221,13 @@ def _variants(ctx: Context, gpus: int, base: Layout, floor: float) -> tuple[list
     st = ctx.st
     out: list[Candidate] = []
     evaluated = 0
+    fixed_mb = st.spec.micro_batch_size
     for vpp in _vpp_options(ctx, base.pp):
         prev = 0.0
-        mb = 1
-        while mb <= st.knobs.max_micro_batch:
+        mb = fixed_mb or 1
+        while mb <= (fixed_mb or st.knobs.max_micro_batch):
             dp, m = _shape(st, gpus, base.tp, base.cp, base.pp, mb)
-            if (base.ep > 1 and (dp * base.cp) % base.ep) or (mb > 1 and dp * mb > st.global_batch):
+            if not ep_fits(base.tp, base.cp, dp, base.ep) or (mb > 1 and dp * mb > st.global_batch):
                 break
             if vpp > 1 and m < base.pp:
                 break

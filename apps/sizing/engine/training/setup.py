@@ -14,7 +14,7 @@ from ..hardware import (
     efficiency,
     peak_flops,
 )
-from ..workload import Assumptions, TrainingInput
+from ..spec import Assumptions, TrainingInput
 
 RECOMPUTES = ("selective", "none", "full")
 
@@ -189,7 +189,31 @@ def setup(
     seq = spec.sequence_length or min(model.context_length, 4096)
     lora = lora_parameters(model, spec.lora_rank) if kind in ("lora", "qlora") else 0.0
     lp = links or LinkParams(
-        pcie_p2p_gbps=a.pcie_p2p_gbps, fabric_gbps_per_gpu=a.fabric_gbps_per_gpu
+        nvlink_efficiency=a.nvlink_efficiency,
+        nvlink_latency_us=a.nvlink_latency_us,
+        pcie_p2p_gbps=a.pcie_p2p_gbps,
+        pcie_latency_us=a.pcie_latency_us,
+        fabric_gbps_per_gpu=a.fabric_gbps_per_gpu,
+        infiniband_efficiency=a.infiniband_efficiency,
+        infiniband_latency_us=a.infiniband_latency_us,
+        ethernet_efficiency=a.ethernet_efficiency,
+        ethernet_latency_us=a.ethernet_latency_us,
+    )
+    base = eff or efficiency(gpu)
+    scaled = GpuEfficiency(
+        min(1.0, base.matmul * a.matmul_efficiency_factor),
+        min(1.0, base.attention * a.attention_efficiency_factor),
+        min(1.0, base.memory * a.memory_efficiency_factor),
+        a.moe_gemm_efficiency,
+        min(1.0, base.fp8_matmul * a.matmul_efficiency_factor),
+        base.source,
+    )
+    kn = knobs or Knobs(
+        global_batch_tokens=a.global_batch_tokens,
+        tp_exposed=a.tp_exposed_fraction,
+        dp_exposed=a.dp_exposed_fraction,
+        ep_exposed=a.ep_exposed_fraction,
+        grad_reduce_bytes=a.grad_reduce_bytes,
     )
     return TrainingSetup(
         kind,
@@ -203,7 +227,7 @@ def setup(
         fabric,
         gpus_per_node,
         lp,
-        eff or efficiency(gpu),
-        knobs or Knobs(),
+        scaled,
+        kn,
         shape_of(model),
     )

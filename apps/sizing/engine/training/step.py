@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .. import collectives as col
 from ..collectives import Link
-from ..hardware import GB, fabric_link, gpu_link, group_link
+from ..hardware import GB, fabric_link, gpu_link, group_link, peak_flops
 from .memory import Layout, MemoryModel, head_layers, layer_activation_bytes
 from .setup import TrainingSetup
 
@@ -96,6 +96,8 @@ class Context:
         self.st = st
         self.s = st.s
         self.peak = st.peak
+        # fused attention runs in bf16 even when the GEMMs run in fp8 (Transformer Engine)
+        self.attn_peak = peak_flops(st.gpu, "bf16") or st.peak
         self.bw = st.gpu.memory_bandwidth_gbps * GB * st.e.memory
         self.head_layers = head_layers(st)
         self.nic = fabric_link(st.fabric, st.links)
@@ -169,9 +171,17 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
     dense_f = mm_factor * s.dense_per_layer * tokens / tp
     expert_f = mm_factor * s.top_k * s.expert_per_layer * tokens / tp
     attn_f = 6.0 * st.seq * s.hidden * tokens / tp
-    t_mm = dense_f / gemm + expert_f / (gemm * e.moe_gemm)
-    t_attn = attn_f / (ctx.peak * e.attention)
+    t_mm = dense_f / gemm
+    if expert_f:  # grouped expert GEMMs: fewer tokens per expert, their own efficiency, and
+        # no fp8 gain (small grouped GEMMs plus casts: NeMo 25.11 Qwen3-235B fp8 ≈ bf16)
+        per_expert = (tokens / tp if ep > 1 else tokens) * s.top_k * ep / s.experts
+        fill = per_expert / (per_expert + k.gemm_half_tokens)
+        bf16_gemm = gemm * ctx.attn_peak / ctx.peak * e.matmul / st.matmul_eff
+        t_mm += expert_f / (bf16_gemm * e.moe_gemm * fill)
+    t_attn = attn_f / (ctx.attn_peak * e.attention)
     t_mem = k.elementwise_passes * layer_activation_bytes(st, tokens, "selective", tp) / ctx.bw
+    if s.moe:  # router, permute and un-permute copies of the k routed hidden states
+        t_mem += k.elementwise_passes * 2.0 * tokens * s.top_k * s.hidden * 2.0 / tp / ctx.bw
     if rc == "full":
         t_re = t_mm * (2.0 / mm_factor) + (t_attn + t_mem) / 3.0
     elif rc == "selective":
@@ -191,7 +201,7 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
     t_ep = 0.0
     if s.moe and ep > 1:  # dispatch + combine, forward and backward
         a2a = tokens * s.top_k * s.hidden * 2.0 / tp
-        t_ep = k.ep_exposed * 4.0 * col.all_to_all(ep, a2a, ctx.group(*ctx.spread(ep, tp)))
+        t_ep = k.ep_exposed * 4.0 * col.all_to_all(ep, a2a, ctx.group(*ctx.spread(ep, 1)))
     head_f = mm_factor * s.head_params * tokens / tp
     t_head = head_f / gemm + 12.0 * s.vocab * tokens / tp / ctx.bw
     return LayerParts(t_mm + t_attn + t_mem, t_re, t_tp, t_cp, t_ep, t_head, act_bytes)
@@ -258,7 +268,7 @@ def _local_params(ctx: Context, lay: Layout) -> tuple[float, float]:
     mp = lay.tp * lay.pp
     if st.lora:
         return st.lora_params / mp, 0.0
-    return s.dense_params / mp, s.expert_params / (mp * lay.ep)
+    return s.dense_params / mp, s.expert_params / (lay.pp * lay.etp * lay.ep)
 
 
 def _data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
@@ -271,8 +281,8 @@ def _data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
     link = ctx.group(*ctx.spread(d, lay.tp))
     g = k.grad_reduce_bytes
     w = 2.0  # bf16 parameters gathered
-    de = max(1, d // lay.ep)
-    elink = ctx.group(*ctx.spread(de, lay.tp * lay.ep)) if expert else link
+    de = lay.expert_dp
+    elink = ctx.group(*ctx.spread(de, lay.ep)) if expert else link
 
     def rs(nbytes_dense: float, nbytes_expert: float) -> float:
         return col.reduce_scatter(d, nbytes_dense, link) + col.reduce_scatter(
@@ -301,5 +311,5 @@ def _optimizer(ctx: Context, lay: Layout) -> float:
     dense, expert = _local_params(ctx, lay)
     if lay.zero >= 1:
         dense /= lay.dp * lay.cp
-        expert /= max(1, lay.dp * lay.cp // lay.ep)
+        expert /= lay.expert_dp
     return ctx.st.knobs.optimizer_bytes_per_param * (dense + expert) / ctx.bw
