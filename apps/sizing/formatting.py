@@ -470,6 +470,7 @@ def human_text(text: str, values: Mapping[str, Any] | None = None) -> str:
     """Free text with every engine identifier in it replaced by its label (in lower case
     mid-sentence), or by its number when `values` has it ("at most max_nodes_per_rack
     nodes" → "at most 8 nodes"), and enumeration values by their words."""
+    text = _docs_named(text)
 
     def replace(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -524,12 +525,18 @@ ASSUMPTION_SOURCES: dict[str, str] = {
     "lora_flops_per_param_token": "forward 2N plus activation gradients 2N (LoRA)",
     "data_drive_tb": "seed: E1.S data drive BPKW, 7.68 TB",
 }
-DEFAULT_SOURCE = "engine default (docs/sizing-engine.md)"
+DEFAULT_SOURCE = "engine default (the sizing-engine documentation)"
 
 
 def assumption_source(name: str) -> str:
     """Where an assumption's default comes from (the specification's source first)."""
-    return _spec_sources().get(str(name)) or ASSUMPTION_SOURCES.get(str(name), DEFAULT_SOURCE)
+    source = _spec_sources().get(str(name)) or ASSUMPTION_SOURCES.get(str(name), DEFAULT_SOURCE)
+    return _docs_named(source)
+
+
+def _docs_named(text: str) -> str:
+    """A document path cited in engine text, named as people read it."""
+    return text.replace("docs/sizing-engine.md", "the sizing-engine documentation")
 
 
 def assumption_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
