@@ -201,10 +201,12 @@ def test_a_revocation_in_another_process_is_honoured_at_once(postgres):
     import sys
     from pathlib import Path
 
+    from django.core.cache import cache
     from django.db import connection
 
     from tests.accounts.factories import make_org, make_user
 
+    cache.clear()  # start from an empty shared cache: earlier tests' auth versions stay out
     user = make_user("dora", make_org("Partner D"), Role.PARTNER)
     row, token = api_token_create(user=user, name="t", scope=ApiTokenScope.READ, expires_in_days=7)
     client = ApiClient(token)
