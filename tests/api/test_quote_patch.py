@@ -93,6 +93,10 @@ def test_unknown_fields_lines_and_books_are_named(alice):
     assert response.status_code == 400 and "lines" in error_of(response)["fields"]
     response = alice.client.patch(url, {"price_book": "NOPE"})
     assert response.status_code == 400 and "price_book" in error_of(response)["fields"]
+    for body in ("0", "[]", '"x"'):
+        response = alice.client.patch(url, body, content_type="application/json")
+        assert response.status_code == 400, (body, response.content)
+        assert error_of(response)["fields"] == {"__all__": ["must be a JSON object"]}
 
 
 def test_a_sent_quote_cannot_be_patched_and_other_tenants_see_nothing(

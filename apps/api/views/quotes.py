@@ -164,8 +164,15 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise ApiError(
                 409, "conflict", "Only a draft can be edited; revise the quote instead.", {}
             )
+        if not isinstance(request.data, dict):
+            raise ApiError(
+                400,
+                "validation_error",
+                "The body must be a JSON object.",
+                {"__all__": ["must be a JSON object"]},
+            )
         unknown = sorted(set(request.data) - set(QuotePatchSerializer().fields))
-        if isinstance(request.data, dict) and unknown:
+        if unknown:
             raise ApiError(
                 400,
                 "validation_error",
