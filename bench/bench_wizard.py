@@ -1,5 +1,5 @@
-"""Latency of the wizard's htmx result update (issue: median under 100 ms for a one-node
-inference sizing).
+"""Latency, CPU time and queries of the wizard's htmx result update (targets: median under
+100 ms for a one-node inference sizing; issue 16: ≤ 4 queries and ≤ 12 ms CPU median).
 
 Runs the real stack in-process — URL routing, session auth, the form, the engine through
 `gateway.size`, the price book, templates with the three SVGs — through Django's test
@@ -7,13 +7,22 @@ Client, against a throw-away SQLite database with the catalog fixtures imported.
 asks for a different user count (5…64 users: one L40S node), so every answer is a fresh
 sizing, and carries the htmx headers of a value change (`HX-Target: result`).
 
-    .venv/bin/python bench/bench_wizard.py [--requests 300]
+CPU per request is the thread's CPU time (`time.thread_time()`) around the request: Python,
+templates and the database client's work in this process, not the database server's — the
+figure a gunicorn sync worker spends on it. Queries are counted on a separate pass (with
+`CaptureQueriesContext`, which would otherwise add its own cost to the CPU figure). The shared
+cache is the one the settings name (Redis when CELERY_BROKER_URL or CACHE_URL is set).
+`--profile N` prints the N functions with the most cumulative time (cProfile).
+
+    .venv/bin/python bench/bench_wizard.py [--requests 300] [--profile 30]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -29,11 +38,17 @@ def _setup(db_path: str) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
     import django
 
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The test settings name the shared cache's key prefix after the pytest-xdist worker: a
+    # prefix of the bench's own, so a test run that empties its cache does not empty this one.
+    os.environ.setdefault("PYTEST_XDIST_WORKER", "bench-wizard")
     django.setup()
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
+    import logging
 
-    setup_test_environment()
+    from django.core.management import call_command
+
+    logging.disable(logging.INFO)  # no access log line per request
+    # Not django.test.utils.setup_test_environment(): its template instrumentation costs CPU.
     call_command("migrate", verbosity=0)
     call_command("catalog_import", str(ROOT / "fixtures" / "catalog"), verbosity=0)
 
@@ -48,28 +63,54 @@ def _client():  # noqa: ANN202 - django.test.Client
     user = user_create(
         username="bench", password="bench-password-1", organization=org, role=Role.SALES
     )
-    client = Client()
+    client = Client(SERVER_NAME="localhost")  # an ALLOWED_HOSTS name
     client.force_login(user)
     return client
 
 
-def _measure(client, query: dict[str, str], n: int, vary: str, values: list[int]) -> list[float]:
+def _get(client, params: dict[str, str]):  # noqa: ANN202 - django.test Response
     headers = {"HX-Request": "true", "HX-Target": "result", "HX-Current-URL": "/sizing/"}
-    timings = []
+    return client.get("/sizing/", params, headers=headers)
+
+
+def _check(response, params: dict[str, str]) -> None:  # noqa: ANN001
+    body = response.content.decode()
+    if response.status_code != 200 or 'class="status"' not in body:
+        raise SystemExit(f"unexpected answer {response.status_code}: {body[:300]}")
+    if "in 1 node" not in body:
+        raise SystemExit(f"not a one-node sizing for {params}")
+
+
+def _measure(
+    client, query: dict[str, str], n: int, vary: str, values: list[int]
+) -> tuple[list[float], list[float], list[int]]:
+    """Wall-clock ms, CPU ms and response bytes per request."""
+    timings, cpu, sizes = [], [], []
     for i in range(n):
         params = {**query, vary: str(values[i % len(values)])}
-        started = time.perf_counter()
-        response = client.get("/sizing/", params, headers=headers)
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        response = _get(client, params)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
         timings.append((time.perf_counter() - started) * 1000)
-        body = response.content.decode()
-        if response.status_code != 200 or 'class="status"' not in body:
-            raise SystemExit(f"unexpected answer {response.status_code}: {body[:300]}")
-        if "in 1 node" not in body:
-            raise SystemExit(f"not a one-node sizing for {params}")
-    return timings
+        _check(response, params)
+        sizes.append(len(response.content))
+    return timings, cpu, sizes
 
 
-def _report(name: str, timings: list[float]) -> float:
+def _queries(client, query: dict[str, str], vary: str, values: list[int]) -> list[int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for value in values:
+        params = {**query, vary: str(value)}
+        with CaptureQueriesContext(connection) as ctx:
+            _check(_get(client, params), params)
+        counts.append(len(ctx.captured_queries))
+    return counts
+
+
+def _report(name: str, timings: list[float]) -> float:  # ms
     ordered = sorted(timings)
     p95 = ordered[int(round(0.95 * (len(ordered) - 1)))]
     median = statistics.median(ordered)
@@ -84,6 +125,7 @@ def _report(name: str, timings: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         _setup(str(Path(tmp) / "bench.sqlite3"))
@@ -98,22 +140,32 @@ def main() -> None:
         }
         users = list(range(5, 65))
         _measure(client, one_node, 20, "users", users)  # warm-up: snapshot, templates
-        median = _report(
-            "htmx result update, one-node inference (L40S, Llama 3.1 8B)",
-            _measure(client, one_node, args.requests, "users", users),
-        )
+        timings, cpu, sizes = _measure(client, one_node, args.requests, "users", users)
+        median = _report("htmx result update, one-node inference (L40S, Llama 3.1 8B)", timings)
+        cpu_median = _report("  CPU per request", cpu)
+        print(f"  response: median {statistics.median(sizes) / 1024:.1f} KiB")
+        counts = _queries(client, one_node, "users", users[:20])
+        print(f"  queries per request: min {min(counts)} max {max(counts)} (20 requests)")
         _report(
-            "  for comparison, GPU 'auto' (6 GPU x fabric options sized per request)",
+            "  for comparison, CPU per request with GPU 'auto' (6 GPU x fabric options sized)",
             _measure(
                 client,
                 {**one_node, "gpu": "auto", "fabric": "auto"},
                 max(50, args.requests // 4),
                 "users",
                 users,
-            ),
+            )[1],
         )
-        verdict = "OK" if median < 100 else "TOO SLOW"
-        print(f"target: median < 100 ms for the one-node update -> {verdict}")
+        if args.profile:
+            profile = cProfile.Profile()
+            profile.runcall(_measure, client, one_node, 100, "users", users)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
+        print(f"latency: median < 100 ms -> {'OK' if median < 100 else 'TOO SLOW'}")
+        print(
+            f"issue 16: CPU median {cpu_median:.1f} ms (target <= 12) -> "
+            f"{'OK' if cpu_median <= 12 else 'TOO SLOW'}; "
+            f"queries max {max(counts)} (target <= 4) -> {'OK' if max(counts) <= 4 else 'TOO MANY'}"
+        )
 
 
 if __name__ == "__main__":

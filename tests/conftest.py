@@ -157,6 +157,20 @@ def celery_worker(
 CATALOG_DIR = ROOT / "fixtures" / "catalog"
 
 
+@pytest.fixture(autouse=True)
+def _empty_shared_cache() -> Iterator[None]:
+    """Every test starts with an empty shared cache, as with an empty database: what a test
+    cached (token authentications, the catalog revision, throttle counters, the price book
+    kept per revision) must not outlive the rows its transaction rolls back."""
+    from django.core.cache import cache
+
+    from apps.catalog.selectors import per_revision_clear
+
+    cache.clear()
+    per_revision_clear()  # the per-process price book/prices, kept per catalog revision
+    yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """Load the real catalog once per test database (pytest-django runs transactional tests,

@@ -3,13 +3,26 @@
 `catalog_rows()` is the catalog in exactly the CSV row format of fixtures/catalog/README.md;
 the sizing adapter feeds it to `apps.sizing.engine.catalog.snapshot_from_rows()` and the export
 writes it to files, so the engine, the files and the database cannot drift apart.
+
+`catalog_revision()` names the catalog's current state; it is read once per request (from the
+shared cache, else the database), and what is derived from the catalog — the engine's snapshot
+(apps.sizing.adapters), the current price book and its prices (`price_book_current`,
+`price_map`) — is kept per process per revision, so a request that sizes reads nothing else.
 """
 
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from apps.core import request_memo
 
 from .csv_format import PRICES, TABLES, Table, column_path, format_cell
 from .models import CatalogRevision, Gpu, Part, Price, PriceBook
@@ -58,13 +71,9 @@ def gpu_list() -> QuerySet[Gpu]:
     return Gpu.objects.select_related("part").order_by("reference", "-memory_gb", "name")
 
 
-def price_book_current(on: date | None = None) -> PriceBook | None:
-    """The price book valid on `on` (today by default) that started most recently."""
-    on = on or timezone.localdate()
-    books = PriceBook.objects.filter(valid_from__lte=on).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
-    )
-    return books.order_by("-valid_from", "code").first()
+REVISION_CACHE_KEY = "catalog:revision"
+REVISION_CACHE_SECONDS = 60  # bounds staleness should a bump's cache write be lost
+_MEMO_KEY = "catalog_revision"
 
 
 def catalog_version() -> int:
@@ -73,10 +82,93 @@ def catalog_version() -> int:
     return number or 0
 
 
+def catalog_revision() -> str:
+    """The catalog's revision, `number:changed_at` (unique per change: a number alone comes
+    back when a transaction that bumped it rolls back). Read once per request; from the shared
+    cache (set when the catalog changes, `forget_catalog_revision`), else the database."""
+    memo = request_memo.memo()
+    if memo is not None and _MEMO_KEY in memo:
+        return str(memo[_MEMO_KEY])
+    revision = cache.get(REVISION_CACHE_KEY)
+    if revision is None:
+        revision = catalog_revision_from_database()
+        cache.add(REVISION_CACHE_KEY, revision, REVISION_CACHE_SECONDS)
+    if memo is not None:
+        memo[_MEMO_KEY] = revision
+    return str(revision)
+
+
+def catalog_revision_from_database() -> str:
+    row = CatalogRevision.objects.filter(pk=1).values_list("number", "changed_at").first()
+    return "0" if row is None else f"{row[0]}:{row[1].timestamp():.6f}"
+
+
+def forget_catalog_revision() -> None:
+    """The catalog changed (called by `catalog_revision_bump`): this request and every process
+    read the new revision. The cache is cleared now and set again once the change commits, so a
+    reader that saw the old row between the two cannot leave it there."""
+    from django.db import transaction
+
+    memo = request_memo.memo()
+    if memo is not None:
+        memo.pop(_MEMO_KEY, None)
+    cache.delete(REVISION_CACHE_KEY)
+
+    def publish() -> None:
+        cache.set(REVISION_CACHE_KEY, catalog_revision_from_database(), REVISION_CACHE_SECONDS)
+
+    transaction.on_commit(publish)
+
+
+T = TypeVar("T")
+_PER_REVISION_SIZE = 64
+_per_revision: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_per_revision_lock = threading.Lock()
+
+
+def per_revision(name: str, args: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """`compute()`, kept per process for the current catalog revision and `args` (the 64 most
+    recent); the caller copies what it hands out if callers could change it."""
+    key = (name, catalog_revision(), *args)
+    with _per_revision_lock:
+        if key in _per_revision:
+            _per_revision.move_to_end(key)
+            return _per_revision[key]  # type: ignore[no-any-return]
+    value = compute()
+    with _per_revision_lock:
+        _per_revision[key] = value
+        while len(_per_revision) > _PER_REVISION_SIZE:
+            _per_revision.popitem(last=False)
+    return value
+
+
+def per_revision_clear() -> None:
+    """Forget what `per_revision` kept (tests start from nothing, like a new process)."""
+    with _per_revision_lock:
+        _per_revision.clear()
+
+
+def price_book_current(on: date | None = None) -> PriceBook | None:
+    """The price book valid on `on` (today by default) that started most recently."""
+    on = on or timezone.localdate()
+
+    def read() -> PriceBook | None:
+        books = PriceBook.objects.filter(valid_from__lte=on).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+        )
+        return books.order_by("-valid_from", "code").first()
+
+    return copy.copy(per_revision("price_book_current", (on,), read))
+
+
 def price_map(book_code: str) -> dict[str, Decimal]:
     """Unit prices of the price book `book_code`, keyed by part number (empty if unknown)."""
-    prices = Price.objects.filter(book__code=book_code)
-    return dict(prices.values_list("part__part_number", "unit_price"))
+
+    def read() -> dict[str, Decimal]:
+        prices = Price.objects.filter(book__code=book_code)
+        return dict(prices.values_list("part__part_number", "unit_price"))
+
+    return dict(per_revision("price_map", (book_code,), read))
 
 
 def prices_for_parts(book: PriceBook, part_ids: list[int]) -> dict[int, Decimal]:

@@ -35,7 +35,7 @@ from .csv_format import (
     parse_cell,
 )
 from .models import CatalogRevision
-from .selectors import catalog_rows, price_rows
+from .selectors import catalog_rows, forget_catalog_revision, price_rows
 
 PRICES_DIR = "prices"
 
@@ -200,6 +200,7 @@ def catalog_revision_bump() -> None:
     )
     if not bumped:
         CatalogRevision.objects.get_or_create(pk=1, defaults={"number": 1})
+    forget_catalog_revision()
 
 
 def _read_file(src: SourceFile, errors: list[RowError]) -> ParsedFile:

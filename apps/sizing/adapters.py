@@ -2,7 +2,7 @@
 
 The catalog app exposes its content as rows in the CSV format of fixtures/catalog/README.md;
 the engine builds its frozen snapshot from exactly those rows. The snapshot is cached per
-process and rebuilt when the catalog changes (a version counter bumped by catalog writes).
+process and rebuilt when the catalog changes (`catalog_revision`, bumped by catalog writes).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ _cache: dict[str, Any] = {"version": None, "snapshot": None}
 
 def catalog_snapshot() -> engine.CatalogSnapshot:
     """The engine's view of the current catalog (cached until the catalog changes)."""
-    version = catalog_selectors.catalog_version()
+    version = catalog_selectors.catalog_revision()
     with _lock:
         if _cache["version"] != version or _cache["snapshot"] is None:
             _cache["snapshot"] = engine.snapshot_from_rows(catalog_selectors.catalog_rows())

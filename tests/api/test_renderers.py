@@ -1,0 +1,49 @@
+"""The API's orjson renderer writes the same JSON as DRF's own renderer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy
+from rest_framework.renderers import JSONRenderer
+
+from apps.api.renderers import OrjsonRenderer
+from apps.sizing.gateway import size
+from tests.quotes.factories import INFERENCE_WORKLOAD
+
+
+def _both(data: object) -> tuple[bytes, bytes]:
+    return OrjsonRenderer().render(data), JSONRenderer().render(data)
+
+
+def test_a_sizing_answer_is_the_same_json(full_catalog):
+    sizing = size(INFERENCE_WORKLOAD)
+    assert sizing.result is not None
+    ours, drfs = _both({"result": sizing.result, "elapsed_ms": sizing.elapsed_ms})
+    assert json.loads(ours) == json.loads(drfs)
+
+
+def test_values_orjson_does_not_know_are_written_as_drf_writes_them():
+    data = {
+        "price": Decimal("1234.50"),
+        "label": gettext_lazy("Quote"),
+        "at": dt.datetime(2026, 12, 1, 13, 45, 0, 123456, tzinfo=dt.UTC),
+        "on": dt.date(2026, 12, 1),
+        "id": uuid.UUID(int=7),
+        "naïve": "ünïcode ✓",
+        3: "non-string key",
+        "big": 2**70,
+    }
+    ours, drfs = _both(data)
+    assert json.loads(ours) == json.loads(drfs)
+    assert b'"2026-12-01T13:45:00.123456Z"' in ours  # DRF's form of a UTC datetime
+
+
+def test_an_indented_request_gets_drfs_rendering():
+    context = {"indent": 2}
+    ours = OrjsonRenderer().render({"a": [1, 2]}, "application/json", context)
+    assert ours == JSONRenderer().render({"a": [1, 2]}, "application/json", context)
+    assert OrjsonRenderer().render(None) == b""
