@@ -58,7 +58,8 @@ class QuoteForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["price_book"].queryset = selectors.price_books_available()
+        books = selectors.price_books_available()
+        self.fields["price_book"].queryset = books
         self.fields["price_book"].label_from_instance = lambda b: (
             f"{b.code} · {b.name} ({b.currency}){' · SAMPLE prices' if b.sample else ''}"
         )
@@ -68,6 +69,12 @@ class QuoteForm(forms.ModelForm):
             )
             self.initial.setdefault("terms", services.DEFAULT_TERMS)
             self.initial.setdefault("discount_percent", Decimal("0"))
+            # The one valid price book is the only answer: preselect it (with several, the
+            # seller chooses; the empty choice stays so nothing is picked by accident).
+            only = list(books[:2])
+            if len(only) == 1:
+                self.initial.setdefault("price_book", only[0].pk)
+                self.fields["price_book"].empty_label = None
         for line in self.instance.lines.all() if self.instance.pk else []:
             field = _percent_field(f"Discount on {line.part_number} (%)")
             field.initial = line.discount_percent

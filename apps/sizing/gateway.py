@@ -25,7 +25,7 @@ from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import PriceBook
 from apps.core.exceptions import ApplicationError
 
-from . import adapters, engine
+from . import adapters, engine, tco
 from .engine import SizingInputError
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def size(workload: Mapping[str, Any], *, book: PriceBook | None = None) -> Sizin
     prices = catalog_selectors.price_map(book.code) if book is not None else None
     try:
         result = engine.size(workload, adapters.catalog_snapshot(), price_lookup=prices)
-        sizing.result = result.to_dict()
+        sizing.result = tco.annotate(result.to_dict(), prices, book.currency if book else "")
     except SizingInputError as exc:
         sizing.field_errors = exc.field_errors
     except (ArithmeticError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:

@@ -116,6 +116,12 @@ COMPARE_ROWS: list[tuple[str, str, str, int]] = [
     ("Tokens/s per user", "inference.tokens_per_s_per_user", "tokens/s", 1),
     ("Time to first token", "inference.ttft_s", "s", -1),
     ("Max concurrent users", "inference.max_concurrent_users", "users", 1),
+    ("3-year cost of ownership", "tco.tco_3y", "list-price currency", -1),
+    ("5-year cost of ownership", "tco.tco_5y", "list-price currency", -1),
+    ("Per million output tokens", "tco.per_million_tokens", "list-price currency", -1),
+    ("Per training run", "tco.per_training_run", "list-price currency", -1),
+    ("Storage capacity", "storage.capacity_tb", "TB", -1),
+    ("Checkpoint write", "storage.write_gbps", "GB/s", -1),
 ]
 
 
@@ -135,6 +141,8 @@ def compare_rows(base: Mapping[str, Any], other: Mapping[str, Any]) -> list[dict
         a, b = dig(base, path), dig(other, path)
         if a is None and b is None:
             continue
+        if path.startswith("tco."):  # TCO figures are exact decimal strings (apps/sizing/tco.py)
+            a, b = (Decimal(str(v)) if v is not None else None for v in (a, b))
         rows.append({"label": label, "unit": unit, "a": a, "b": b, **_change(a, b, direction)})
     return rows
 
@@ -142,7 +150,7 @@ def compare_rows(base: Mapping[str, Any], other: Mapping[str, Any]) -> list[dict
 def _change(a: Any, b: Any, direction: int) -> dict[str, Any]:
     if a == b:
         return {"differs": False, "delta": None, "verdict": ""}
-    numeric = isinstance(a, int | float) and isinstance(b, int | float)
+    numeric = isinstance(a, int | float | Decimal) and isinstance(b, int | float | Decimal)
     if not numeric or not direction:
         return {"differs": True, "delta": None, "verdict": "changed"}
     delta = b - a

@@ -222,9 +222,23 @@ def test_a_revocation_in_another_process_is_honoured_at_once(postgres):
     subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
         cwd=Path(__file__).resolve().parent.parent.parent,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": url},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": url,
+            "CACHE_URL": _cache_url(),  # the very cache this process reads (another worker's)
+        },
         check=True,
         timeout=60,
     )
     refused = client.get("/api/v1/me/")
     assert refused.status_code == 401 and error_of(refused)["code"] == "authentication_failed"
+
+
+def _cache_url() -> str:
+    """This process's shared cache as a CACHE_URL, for a second process to share it."""
+    from django.conf import settings
+
+    cache = settings.CACHES["default"]
+    location = str(cache["LOCATION"])
+    return location if "://" in location else f"file://{location}"

@@ -37,14 +37,22 @@ def dead_port() -> int:
         return int(s.getsockname()[1])
 
 
+_SESSION_BROKER_URL = os.environ.get("CELERY_BROKER_URL")  # what the suite was started with
+
+
 def point_celery_at(url: str | None) -> None:
-    """The in-process Celery app (producer, control) uses `url` from now on: Celery reads
-    CELERY_BROKER_URL from the environment before its configuration; cached connections to
-    the previous broker are dropped."""
+    """The in-process Celery app (producer, control) uses `url` from now on, or with None the
+    broker the test session started with: Celery reads CELERY_BROKER_URL from the environment
+    before its configuration; cached connections to the previous broker are dropped.
+
+    The environment is restored, never just emptied: subprocesses started by later tests (the
+    token-revocation test's second process) inherit it, and without CELERY_BROKER_URL their
+    shared cache would be a file cache this process never reads."""
     from kombu import pools
 
     from config.celery_app import app
 
+    url = url or _SESSION_BROKER_URL
     if url is None:
         os.environ.pop("CELERY_BROKER_URL", None)
     else:

@@ -287,3 +287,12 @@ def test_share_misses_are_rate_limited(client, settings) -> None:
     }
     codes = [client.get(f"/q/{'y' * 43}/").status_code for _ in range(32)]
     assert codes[:30] == [404] * 30 and codes[-1] == 429
+
+
+def test_the_one_valid_price_book_is_preselected(client, book, sales_user) -> None:
+    scenario = factories.make_scenario(sales_user)
+    _login(client, sales_user)
+    page = client.get(reverse("quotes:create_from_scenario", args=[scenario.pk]))
+    form = page.context["form"]
+    assert form["price_book"].value() == book.pk
+    assert f'<option value="{book.pk}" selected>' in page.content.decode()

@@ -118,6 +118,7 @@ SECTION_SERIALIZERS = {
     "training": "TrainingInputSerializer",
     "inference": "InferenceInputSerializer",
     "assumptions": "AssumptionsSerializer",
+    "tco": "TcoInputSerializer",
 }
 
 
@@ -143,6 +144,12 @@ AssumptionsSerializer = _serializer(
     "AssumptionsSerializer",
     "Overrides of the engine's assumptions (docs/sizing-engine.md); unknown names are errors.",
     "assumptions",
+)
+
+TcoInputSerializer = _serializer(
+    "TcoInputSerializer",
+    "Cost-of-ownership inputs (electricity, PUE, hosting, support); priced outside the engine.",
+    "tco",
 )
 
 

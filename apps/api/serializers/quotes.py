@@ -134,6 +134,32 @@ class QuoteCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class QuoteLinePatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, help_text="the line's id (see `lines`)")
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class QuotePatchSerializer(serializers.Serializer):
+    """The editable fields of a draft, all optional: only those given change. Values are
+    checked by the portal's own quote form (same limits, same messages)."""
+
+    customer_company = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    customer_contact = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    customer_email = serializers.CharField(required=False, max_length=254, allow_blank=True)
+    price_book = serializers.CharField(
+        required=False, max_length=40, help_text="price book code, valid today"
+    )
+    valid_until = serializers.CharField(
+        required=False, max_length=10, help_text="YYYY-MM-DD, today to 365 days ahead"
+    )
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    terms = serializers.CharField(required=False, max_length=10000, allow_blank=True)
+    notes = serializers.CharField(required=False, max_length=5000, allow_blank=True)
+    lines = QuoteLinePatchSerializer(
+        many=True, required=False, help_text="per-line discounts, by line id"
+    )
+
+
 class SendResultSerializer(serializers.Serializer):
     quote = QuoteDetailSerializer()
     share_url = serializers.URLField(

@@ -33,6 +33,7 @@ from ..serializers.quotes import (
     QuoteCreateSerializer,
     QuoteDetailSerializer,
     QuoteFilter,
+    QuotePatchSerializer,
     QuoteSerializer,
     SendResultSerializer,
 )
@@ -73,12 +74,13 @@ SQL_BIGINT_MAX = 2**63 - 1
 class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Quotes of the caller's organization."""
 
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
     throttle_classes = [ReadWriteThrottle, SizingThrottle]
     engine_actions = {"create"}
     lookup_value_regex = r"[0-9]+"
     extra_error_codes = {
         "create": ["409", "422"],
+        "partial_update": ["409"],
         "revise": ["409"],
         "send": ["409"],
         "pdf": ["409"],
@@ -145,6 +147,54 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED,
             headers={"Location": f"/api/v1/quotes/{quote.pk}/"},
         ), quote
+
+    @extend_schema(
+        request=QuotePatchSerializer,
+        responses={200: QuoteDetailSerializer},
+        description="Change a draft: customer, price book, validity, discounts (overall and "
+        "per line by id), terms, notes; fields not given stay as they are. Checked "
+        "by the portal's quote form: the same limits and messages. 409 unless the "
+        "quote is a draft.",
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        from apps.quotes.forms import QuoteForm
+
+        quote = _quote_or_404(request, pk)
+        if not quote.is_editable:
+            raise ApiError(
+                409, "conflict", "Only a draft can be edited; revise the quote instead.", {}
+            )
+        if not isinstance(request.data, dict):
+            raise ApiError(
+                400,
+                "validation_error",
+                "The body must be a JSON object.",
+                {"__all__": ["must be a JSON object"]},
+            )
+        unknown = sorted(set(request.data) - set(QuotePatchSerializer().fields))
+        if unknown:
+            raise ApiError(
+                400,
+                "validation_error",
+                f"Not editable: {', '.join(unknown)}.",
+                {name: ["Not an editable field of a quote."] for name in unknown},
+            )
+        patch = _valid(QuotePatchSerializer, request.data)
+        form = QuoteForm(_form_data(quote, patch), instance=quote)
+        if not form.is_valid():
+            raise ApiError(
+                400, "validation_error", "Some fields need attention.", _form_errors(form)
+            )
+        try:
+            quote = services.quote_update(
+                user=request.user,
+                quote=quote,
+                data=form.quote_data(),
+                line_discounts=form.line_discounts(),
+            )
+        except ApplicationError as exc:
+            raise application_error(exc) from None
+        return Response(QuoteDetailSerializer(_quote_or_404(request, str(quote.pk))).data)
 
     @extend_schema(
         request=None,
@@ -235,6 +285,48 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+def _form_data(quote: Quote, patch: dict[str, Any]) -> dict[str, Any]:
+    """The portal form's data: the draft's current values with the patch applied."""
+    data: dict[str, Any] = {
+        "customer_company": quote.customer_company,
+        "customer_contact": quote.customer_contact,
+        "customer_email": quote.customer_email,
+        "price_book": quote.price_book_id,
+        "valid_until": quote.valid_until.isoformat(),
+        "discount_percent": str(quote.discount_percent),
+        "terms": quote.terms,
+        "notes": quote.notes,
+    }
+    data.update({f"line_{line.pk}": str(line.discount_percent) for line in quote.lines.all()})
+    for key, value in patch.items():
+        if key == "price_book":
+            book = price_book_or_400(value)
+            data["price_book"] = book.pk if book else ""
+        elif key == "lines":
+            for item in value:
+                name = f"line_{item['id']}"
+                if name not in data:
+                    raise ApiError(
+                        400,
+                        "validation_error",
+                        f"The quote has no line {item['id']}.",
+                        {"lines": [f"No line {item['id']} on this quote."]},
+                    )
+                data[name] = str(item["discount_percent"])
+        else:
+            data[key] = str(value)
+    return data
+
+
+def _form_errors(form: Any) -> dict[str, list[str]]:
+    """The form's errors under the API's field names (`line_7` → `lines.7.discount_percent`)."""
+    out: dict[str, list[str]] = {}
+    for name, errors in form.errors.items():
+        key = f"lines.{name[5:]}.discount_percent" if name.startswith("line_") else name
+        out["__all__" if key == "__all__" else key] = [str(e) for e in errors]
+    return out
 
 
 def _quote_or_404(request: Request, pk: Any) -> Quote:

@@ -900,6 +900,77 @@ class InferenceInput:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TcoInput:
+    """Cost-of-ownership inputs. The engine validates and echoes them (``tco_inputs`` in the
+    result) but never prices: the TCO service (apps/sizing/tco.py) turns them into money."""
+
+    electricity_per_kwh: float = number(
+        "Electricity price",
+        default=0.127,
+        low=0.0,
+        high=10.0,
+        unit="per kWh",
+        group="advanced",
+        help="In the price book's currency.",
+        source="US EIA Electric Power Monthly: 2023 average US commercial price ≈ 12.7 ¢/kWh",
+    )
+    pue: float = number(
+        "Power usage effectiveness (PUE)",
+        default=1.58,
+        low=1.0,
+        high=5.0,
+        unit="ratio",
+        group="advanced",
+        help="Facility power ÷ IT power (cooling and distribution losses).",
+        source="Uptime Institute Global Data Center Survey 2023: average annual PUE 1.58",
+    )
+    hosting_per_rack_month: float = number(
+        "Hosting per rack and month",
+        default=1500.0,
+        low=0.0,
+        high=1_000_000.0,
+        unit="per rack-month",
+        group="advanced",
+        help="Space, cooling plant and operations per rack, electricity billed separately.",
+        source="estimate; set to the site's or the colocation contract's figure",
+    )
+    support_years: int = integer(
+        "Support years included",
+        default=3,
+        low=0,
+        high=10,
+        unit="years",
+        group="advanced",
+        help="Years of support in the BoM's services (the seed's are 3-year).",
+        source="seed Tables 1-3 (3Yr support and warranty parts)",
+    )
+    support_renewal_pct: float = number(
+        "Support renewal per year",
+        default=8.0,
+        low=0.0,
+        high=100.0,
+        unit="% of hardware",
+        group="advanced",
+        help="Yearly cost of support after the included years, as a share of hardware price.",
+        source="estimate; set to the renewal quote",
+    )
+    average_load: float = number(
+        "Average power draw",
+        default=0.8,
+        low=0.01,
+        high=1.0,
+        unit="fraction of peak",
+        group="advanced",
+        help="Average draw over the year as a share of the estimated full-load power.",
+        source="estimate; GPU clusters under steady load draw most of their peak",
+    )
+
+    def to_dict(self) -> dict[str, float | int]:
+        """Return the inputs as plain data."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Workload:
     """A validated sizing request."""
 
@@ -1032,6 +1103,10 @@ class Workload:
         kinds=("inference",),
         group="advanced",
         help="Leaf down:up bandwidth; above 1 only for inference (training needs non-blocking).",
+    )
+    tco: TcoInput = field(
+        default_factory=TcoInput,
+        metadata={"section": Section(cls=TcoInput, label="Cost of ownership")},
     )
     assumptions: Assumptions = field(
         default_factory=Assumptions,

@@ -69,7 +69,7 @@ def storage(w: Workload, model: LlmModel, plan: GpuPlan, gpus: int) -> dict[str,
         "cluster_mtbf_h": round(mtbf_h, 2),
         "checkpoint_interval_h": round(interval_h, 3),
         "checkpoint_write_s": round(write_s, 1),
-        "write_gbps": round(checkpoint / write_s / 1e9, 2) if write_s > 0 else math.inf,
+        "write_gbps": round(checkpoint / write_s / 1e9, 4) if write_s > 0 else math.inf,
         "read_gbps": round(read / 1e9, 4),
         "formula": {
             "capacity": "checkpoints_kept × params × checkpoint_bytes_per_param + "

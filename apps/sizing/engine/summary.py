@@ -151,6 +151,7 @@ def summarise(
         "reference_hardware": node.gpu.reference,
         "assumptions": w.assumptions.to_dict(),
         "assumption_overrides": list(w.assumption_overrides),
+        "tco_inputs": w.tco.to_dict(),
         "conformance_differences": diffs,
     }
 

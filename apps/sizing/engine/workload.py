@@ -28,6 +28,7 @@ from .spec import (
     Assumptions,
     CustomModel,
     InferenceInput,
+    TcoInput,
     TrainingInput,
     Workload,
 )
@@ -221,6 +222,7 @@ def parse_workload(data: Mapping[str, Any]) -> Workload:
     for name in ("fabric_design", "cooling", "oversubscription"):
         top[name] = _value(errs, data, by[name], mode=mode)
     assumptions, overrides = _assumptions(errs, _mapping(errs, data, "assumptions"))
+    tco = TcoInput(**_section(errs, _mapping(errs, data, "tco") or {}, "tco", mode))
     training_raw, inference_raw = (
         _mapping(errs, data, "training"),
         _mapping(errs, data, "inference"),
@@ -250,5 +252,6 @@ def parse_workload(data: Mapping[str, Any]) -> Workload:
         fabric=fabric,
         assumptions=assumptions,
         assumption_overrides=overrides,
+        tco=tco,
         **{**top, "gpu": gpu},
     )

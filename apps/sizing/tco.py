@@ -1,0 +1,270 @@
+"""Cost of ownership: money outside the engine, in Decimal built from strings.
+
+From an engine result (power, racks, GPU count, sized load or training days, and the echoed
+``tco_inputs``) and a hardware price (the BoM at list price, or a quote's total):
+
+    energy per year   = power kW × average_load × PUE × 8,760 h × electricity_per_kwh
+    hosting per year  = racks × 12 × hosting_per_rack_month
+    support renewal   = max(0, years − support_years) × support_renewal_pct % × hardware
+    TCO (N years)     = hardware + N × (energy + hosting) + support renewal
+    cost per hour     = TCO / (N × 8,760 h)
+    per million tokens = cost per hour / (output tokens/s × 3,600) × 1,000,000   (inference)
+    per training run  = cost per hour × training days × 24                      (training)
+
+Every figure carries its formula and inputs, for the why panel, the API, the PDF and the
+scenario comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+HOURS_PER_YEAR = Decimal("8760")
+CENT = Decimal("0.01")
+YEARS = (3, 5)
+DEFAULTS: dict[str, str] = {
+    "electricity_per_kwh": "0.127",
+    "pue": "1.58",
+    "hosting_per_rack_month": "1500",
+    "support_years": "3",
+    "support_renewal_pct": "8",
+    "average_load": "0.8",
+}
+HARDWARE_SECTIONS = ("compute", "fabric", "management")
+
+
+def dec(value: Any) -> Decimal:
+    """A Decimal from a number or string, via its string form (never from a float's binary)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def money(value: Decimal) -> Decimal:
+    """Rounded to cents."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def list_prices(
+    result: Mapping[str, Any], prices: Mapping[str, Decimal] | None
+) -> tuple[Decimal | None, Decimal | None, int]:
+    """(BoM total, hardware part of it, unpriced lines) at list price; None without a book."""
+    if prices is None:
+        return None, None, 0
+    total = hardware = Decimal("0")
+    unpriced = 0
+    for line in result.get("bom") or []:
+        unit = prices.get(str(line.get("part_number")))
+        if unit is None:
+            unpriced += 1
+            continue
+        extended = dec(unit) * int(line.get("quantity") or 0)
+        total += extended
+        if line.get("section") in HARDWARE_SECTIONS:
+            hardware += extended
+    return total, hardware, unpriced
+
+
+def _inputs(result: Mapping[str, Any]) -> dict[str, Decimal]:
+    given = result.get("tco_inputs") or {}
+    return {key: dec(given.get(key, default)) for key, default in DEFAULTS.items()}
+
+
+def _figure(
+    name: str, label: str, value: Decimal | None, unit: str, formula: str, **inputs: Any
+) -> dict[str, Any]:
+    return {
+        "figure": name,
+        "label": label,
+        "value": money(value) if value is not None else None,
+        "unit": unit,
+        "formula": formula,
+        "inputs": {k: (str(v) if isinstance(v, Decimal) else v) for k, v in inputs.items()},
+    }
+
+
+def tco(
+    result: Mapping[str, Any],
+    capex: Decimal | None,
+    hardware: Decimal | None,
+    currency: str,
+    *,
+    unpriced: int = 0,
+    price_source: str = "list prices",
+) -> dict[str, Any]:
+    """Energy, hosting, support, 3- and 5-year TCO, cost per million tokens or per run."""
+    i = _inputs(result)
+    power_kw = dec(result.get("power_kw") or 0)
+    racks = int(result.get("rack_count") or 0)
+    energy = power_kw * i["average_load"] * i["pue"] * HOURS_PER_YEAR * i["electricity_per_kwh"]
+    hosting = racks * 12 * i["hosting_per_rack_month"]
+    figures = [
+        _figure(
+            "energy_per_year",
+            "Electricity per year",
+            energy,
+            currency,
+            "power kW × average_load × PUE × 8,760 h × electricity_per_kwh",
+            power_kw=power_kw,
+            average_load=i["average_load"],
+            pue=i["pue"],
+            electricity_per_kwh=i["electricity_per_kwh"],
+        ),
+        _figure(
+            "hosting_per_year",
+            "Hosting per year",
+            hosting,
+            currency,
+            "racks × 12 × hosting_per_rack_month",
+            racks=racks,
+            hosting_per_rack_month=i["hosting_per_rack_month"],
+        ),
+        _figure(
+            "capex",
+            "Hardware, software and services",
+            capex,
+            currency,
+            f"BoM total at {price_source}",
+            unpriced_lines=unpriced,
+        ),
+    ]
+    out: dict[str, Any] = {
+        "currency": currency,
+        "price_source": price_source,
+        "unpriced_lines": unpriced,
+    }
+    for years in YEARS:
+        extra = max(0, years - int(i["support_years"]))
+        support = (hardware or Decimal("0")) * i["support_renewal_pct"] / 100 * extra
+        total = capex + years * (energy + hosting) + support if capex is not None else None
+        out[f"tco_{years}y"] = money(total) if total is not None else None
+        figures.append(
+            _figure(
+                f"tco_{years}y",
+                f"{years}-year cost of ownership",
+                total,
+                currency,
+                f"hardware + {years} × (electricity + hosting) + "
+                f"{extra} × support_renewal_pct × hardware",
+                capex=money(capex) if capex is not None else None,
+                years=years,
+                support_years=int(i["support_years"]),
+                support_renewal_pct=i["support_renewal_pct"],
+                hardware=money(hardware) if hardware is not None else None,
+            )
+        )
+    _per_use(out, figures, result, currency)
+    out.update(
+        energy_per_year=money(energy),
+        hosting_per_year=money(hosting),
+        capex=money(capex) if capex is not None else None,
+        inputs={k: str(v) for k, v in i.items()},
+        figures=figures,
+    )
+    return out
+
+
+def _per_use(
+    out: dict[str, Any], figures: list[dict[str, Any]], result: Mapping[str, Any], currency: str
+) -> None:
+    total = out.get("tco_3y")
+    hours = 3 * HOURS_PER_YEAR
+    per_hour = total / hours if total is not None else None
+    inference = result.get("inference") or {}
+    training = result.get("training") or {}
+    out["per_million_tokens"] = out["per_training_run"] = None
+    tokens_s = inference.get("output_tokens_per_s")
+    if tokens_s:
+        tps = dec(tokens_s)
+        value = per_hour / (tps * 3600) * 1_000_000 if per_hour is not None else None
+        out["per_million_tokens"] = money(value) if value is not None else None
+        figures.append(
+            _figure(
+                "per_million_tokens",
+                "Per million output tokens (3-year TCO, at the sized load)",
+                value,
+                currency,
+                "3-year TCO / (3 × 8,760 h) / (output tokens/s × 3,600) × 1,000,000",
+                output_tokens_per_s=tps,
+            )
+        )
+    days = training.get("days")
+    if days:
+        value = per_hour * dec(days) * 24 if per_hour is not None else None
+        out["per_training_run"] = money(value) if value is not None else None
+        figures.append(
+            _figure(
+                "per_training_run",
+                "Per training run (3-year TCO per hour × run hours)",
+                value,
+                currency,
+                "3-year TCO / (3 × 8,760 h) × training days × 24",
+                training_days=dec(days),
+            )
+        )
+
+
+def tco_at_list(
+    result: Mapping[str, Any], prices: Mapping[str, Decimal] | None, currency: str
+) -> dict[str, Any]:
+    """TCO with the BoM at the price book's list prices."""
+    capex, hardware, unpriced = list_prices(result, prices)
+    return tco(result, capex, hardware, currency, unpriced=unpriced)
+
+
+def design_prices(
+    result: Mapping[str, Any], prices: Mapping[str, Decimal] | None
+) -> list[dict[str, Any]]:
+    """The fabric designs side by side with their list price (switches, cables, optics)."""
+    rows = []
+    for design in result.get("fabric_designs") or []:
+        parts: Mapping[str, int] = design.get("parts") or {}
+        price: Decimal | None = None
+        missing = 0
+        if prices is not None:
+            price = Decimal("0")
+            for pn, qty in parts.items():
+                unit = prices.get(pn)
+                if unit is None:
+                    missing += 1
+                else:
+                    price += dec(unit) * int(qty)
+        rows.append(
+            {
+                **design,
+                "price": money(price) if price is not None else None,
+                "unpriced_parts": missing,
+            }
+        )
+    return rows
+
+
+def as_json(value: Any) -> Any:
+    """Decimals as strings (exact), recursively: results are stored as JSON."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_json(v) for v in value]
+    return value
+
+
+def annotate(
+    result: dict[str, Any], prices: Mapping[str, Decimal] | None, currency: str
+) -> dict[str, Any]:
+    """The result with ``tco`` and priced ``fabric_designs`` (money as exact strings)."""
+    result["tco"] = as_json(tco_at_list(result, prices, currency))
+    result["fabric_designs"] = as_json(design_prices(result, prices))
+    return result
+
+
+def quote_tco(
+    result: Mapping[str, Any], total: Decimal, lines: Any, currency: str
+) -> dict[str, Any]:
+    """TCO with the hardware at a quote's own (discounted) prices."""
+    hardware = sum(
+        (dec(line.line_total) for line in lines if line.section in HARDWARE_SECTIONS),
+        Decimal("0"),
+    )
+    return tco(result, dec(total), hardware, currency, price_source="this quote's prices")

@@ -1,0 +1,150 @@
+"""Cost of ownership (issue 15): Decimal money outside the engine, through every door.
+
+Each figure is recomputed here from the result's power, racks and BoM at the SAMPLE book's
+prices, with the formula written out independently.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from apps.catalog import selectors as catalog_selectors
+from apps.sizing import gateway, selectors, tco
+
+pytestmark = pytest.mark.django_db
+
+SMALL = {"kind": "inference", "model": "llama-2-70b", "gpu": "h100-pcie-80gb", "nodes": 4}
+TRAIN = {
+    "kind": "pretraining",
+    "model": "llama-2-7b",
+    "gpu": "h100-pcie-80gb",
+    "nodes": 8,
+    "training": {"tokens": 2e11},
+}
+
+
+def _prices() -> dict[str, Decimal]:
+    book = catalog_selectors.price_book_current()
+    assert book is not None
+    return catalog_selectors.price_map(book.code)
+
+
+def test_tco_of_the_seed_small_cluster_recomputed(catalog) -> None:
+    result = gateway.size(SMALL).result
+    assert result is not None
+    t = result["tco"]
+    prices = _prices()
+    capex = sum(
+        (prices[line["part_number"]] * line["quantity"] for line in result["bom"]), Decimal(0)
+    )
+    hardware = sum(
+        (
+            prices[line["part_number"]] * line["quantity"]
+            for line in result["bom"]
+            if line["section"] in ("compute", "fabric", "management")
+        ),
+        Decimal(0),
+    )
+    power = Decimal(str(result["power_kw"]))
+    energy = power * Decimal("0.8") * Decimal("1.58") * 8760 * Decimal("0.127")
+    hosting = Decimal(result["rack_count"]) * 12 * 1500
+    three = capex + 3 * (energy + hosting)
+    five = capex + 5 * (energy + hosting) + hardware * Decimal("0.08") * 2
+    cent = Decimal("0.01")
+    assert Decimal(t["capex"]) == capex.quantize(cent)
+    assert Decimal(t["energy_per_year"]) == energy.quantize(cent)
+    assert Decimal(t["tco_3y"]) == three.quantize(cent)
+    assert Decimal(t["tco_5y"]) == five.quantize(cent)
+    tps = Decimal(str(result["inference"]["output_tokens_per_s"]))
+    per_million = three.quantize(cent) / (3 * 8760) / (tps * 3600) * 1_000_000
+    assert Decimal(t["per_million_tokens"]) == per_million.quantize(cent)
+    assert t["currency"] == "USD" and t["per_training_run"] is None
+    # every figure carries its formula and inputs
+    assert all(f["formula"] and f["inputs"] for f in t["figures"])
+
+
+def test_cost_per_training_run_and_inputs_through_the_workload(catalog) -> None:
+    base = gateway.size(TRAIN).result
+    cheap = gateway.size({**TRAIN, "tco": {"electricity_per_kwh": 0.05, "pue": 1.2}}).result
+    assert base is not None and cheap is not None
+    assert cheap["tco_inputs"]["pue"] == 1.2
+    per_hour = Decimal(base["tco"]["tco_3y"]) / (3 * 8760)
+    run = per_hour * Decimal(str(base["training"]["days"])) * 24
+    assert Decimal(base["tco"]["per_training_run"]) == run.quantize(Decimal("0.01"))
+    assert Decimal(cheap["tco"]["tco_3y"]) < Decimal(base["tco"]["tco_3y"])
+    bad = gateway.size({**TRAIN, "tco": {"pue": 0.5}})
+    assert bad.result is None and "tco.pue" in bad.field_errors
+
+
+def test_fabric_designs_priced_side_by_side(catalog) -> None:
+    result = gateway.size({**TRAIN, "nodes": 64}).result
+    assert result is not None
+    prices = _prices()
+    fat, rail = result["fabric_designs"]
+    for d in (fat, rail):
+        expected = sum((prices[pn] * q for pn, q in d["parts"].items()), Decimal(0))
+        assert Decimal(d["price"]) == expected and d["unpriced_parts"] == 0
+    assert rail["switches"] > fat["switches"] or rail["transceivers"] > fat["transceivers"]
+
+
+def test_scenario_compare_has_money_rows(catalog) -> None:
+    a = gateway.size(SMALL).result
+    b = gateway.size({**SMALL, "nodes": 8}).result
+    rows = {r["label"]: r for r in selectors.compare_rows(a, b)}
+    row = rows["3-year cost of ownership"]
+    assert row["verdict"] == "worse" and row["delta"] == Decimal(b["tco"]["tco_3y"]) - Decimal(
+        a["tco"]["tco_3y"]
+    )
+    assert "Per million output tokens" in rows
+
+
+def test_decimal_from_strings_only() -> None:
+    assert tco.dec(0.1) == Decimal("0.1")
+    assert tco.as_json({"a": [Decimal("1.50")]}) == {"a": ["1.50"]}
+
+
+def test_command_prints_storage_and_tco_for_small_medium_large(catalog) -> None:
+    out = StringIO()
+    call_command("cluster_costs", stdout=out)
+    text = out.getvalue()
+    for name, gpus in (("Small", 32), ("Medium", 64), ("Large", 128)):
+        assert f"== {name} ({gpus // 8} nodes, {gpus} GPUs) — training ==" in text
+        assert f"== {name} ({gpus // 8} nodes, {gpus} GPUs) — inference ==" in text
+    assert text.count("3-year cost of ownership") == 6
+    assert "Young/Daly" in text and "checkpoint write" in text
+    assert "= power kW × average_load × PUE" in text
+    json_out = StringIO()
+    call_command("cluster_costs", "--format", "json", stdout=json_out)
+    import json
+
+    data = json.loads(json_out.getvalue())
+    assert set(data) == {"Small", "Medium", "Large"}
+    assert Decimal(data["Large"]["inference"]["tco"]["tco_3y"]) > Decimal(
+        data["Small"]["inference"]["tco"]["tco_3y"]
+    )
+
+
+def test_wizard_shows_the_tco_card_with_formulas(client_p1) -> None:
+    from tests.sizing.conftest import SMALL as WIZARD_SMALL
+
+    html = client_p1.get("/sizing/", WIZARD_SMALL).content.decode()
+    assert 'id="tco-card"' in html and "3-year cost of ownership" in html
+    assert "racks × 12 × hosting_per_rack_month" in html
+    assert "Fabric designs side by side" in html and "Rail optimised" in html
+    assert "Storage requirement" in html
+
+
+def test_quote_pdf_html_has_the_tco_partial(catalog, users, media_root) -> None:
+    from django.template.loader import render_to_string
+
+    from apps.quotes.document import document_context
+    from tests.quotes import factories
+
+    quote = factories.make_quote(users["sales"])
+    html = render_to_string("quotes/pdf/document.html", document_context(quote))
+    assert 'id="tco"' in html and "this quote&#x27;s prices" in html
+    assert "5-year cost of ownership" in html and "Storage requirement" in html
