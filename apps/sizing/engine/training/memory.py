@@ -160,6 +160,7 @@ class MemoryModel:
         self.head = head_layers(st)
         self._act: dict[tuple[int, int, int, str], tuple[float, float, float]] = {}
         self._most: dict[int, int] = {}
+        self._states: dict[tuple[int, ...], float] = {}
 
     def most(self, pp: int) -> int:
         """Layers on the fullest stage."""
@@ -184,7 +185,15 @@ class MemoryModel:
         return got
 
     def states(self, lay: Layout) -> float:
-        """Model-state bytes per GPU."""
+        """Model-state bytes per GPU (memoised per TP, CP, PP, DP, EP, ZeRO)."""
+        key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero)
+        got = self._states.get(key)
+        if got is None:
+            got = self._state_bytes(lay)
+            self._states[key] = got
+        return got
+
+    def _state_bytes(self, lay: Layout) -> float:
         st = self.st
         mp = lay.tp * lay.pp
         dense = self.dense / mp

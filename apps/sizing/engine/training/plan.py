@@ -9,8 +9,10 @@ from typing import Any
 
 from ..errors import SizingInputError
 from .memory import Layout, MemoryModel
-from .search import Candidate, SearchResult, cp_options, ep_options, search, tp_options
+from .search import Candidate, SearchResult, search
 from .setup import TrainingSetup
+from .space import cp_options, ep_options, reshape, tp_options
+from .step import context, step_time
 
 MAX_NODES = 100_000
 MEMORY_SEARCH_GPUS = 1 << 20
@@ -37,9 +39,10 @@ def run_tokens(st: TrainingSetup) -> float:
     return st.spec.tokens * st.spec.epochs
 
 
-def outcome(st: TrainingSetup, gpus: int) -> TrainingOutcome | None:
-    """Search ``gpus`` GPUs; None when no layout fits."""
-    res = search(st, gpus)
+def outcome(st: TrainingSetup, gpus: int, need: float = 0.0) -> TrainingOutcome | None:
+    """Search ``gpus`` GPUs (only deciding whether ``need`` tokens/s is reached, when given);
+    None when no layout costed fits."""
+    res = search(st, gpus, need)
     if res.best is None:
         return None
     rate = res.best.step.tokens_per_s * st.assumptions.goodput
@@ -157,20 +160,22 @@ def required(st: TrainingSetup, target_days: float) -> tuple[TrainingOutcome, in
     """Fewest whole nodes whose best layout meets the deadline; (outcome, node counts
     searched, fewest GPUs for memory)."""
     gpn = st.gpus_per_node
-    need = min_gpus_for_memory(st)
-    if need is None:
+    need_gpus = min_gpus_for_memory(st)
+    if need_gpus is None:
         raise refusal(st, MEMORY_SEARCH_GPUS, "model")
     ideal = (
         run_tokens(st)
         * _ideal_flops_per_token(st)
         / (target_days * 86400 * st.peak * st.matmul_eff * st.assumptions.goodput)
     )
-    nodes = max(1, math.ceil(need / gpn - 1e-9), math.ceil(ideal / gpn - 1e-9))
+    nodes = max(1, math.ceil(need_gpus / gpn - 1e-9), math.ceil(ideal / gpn - 1e-9))
     cache: dict[int, TrainingOutcome | None] = {}
+    # tokens/s that meets the deadline: counts after the first are only decided against it
+    need = run_tokens(st) / ((target_days + 1e-9) * 86400 * st.assumptions.goodput)
 
     def at(n: int) -> TrainingOutcome | None:
         if n not in cache:
-            cache[n] = outcome(st, n * gpn)
+            cache[n] = outcome(st, n * gpn, need if cache else 0.0)
         return cache[n]
 
     def meets(o: TrainingOutcome | None) -> bool:
@@ -205,11 +210,44 @@ def required(st: TrainingSetup, target_days: float) -> tuple[TrainingOutcome, in
             if guess == nodes:
                 guess = (low + high) // 2
         else:
-            guess = min(MAX_NODES, max(guess, low + 1, math.ceil(nodes * 1.02)))
+            hinted = _hint_nodes(st, o, need, low)
+            if hinted is not None:
+                guess = hinted
+            guess = min(MAX_NODES, max(guess, low + 1))
         nodes = guess
-    best = at(high)
+    best = outcome(st, high * gpn)  # the full search of the chosen count (memoised)
     assert best is not None
-    return best, len(cache), need
+    return best, len(cache), need_gpus
+
+
+def _hint_nodes(st: TrainingSetup, o: TrainingOutcome | None, need: float, low: int) -> int | None:
+    """Fewest nodes above ``low`` on which the layout just found, re-shaped (more DP), reaches
+    ``need`` tokens/s: a cheap guess, since the best layout there is at least as fast; None
+    when it never does (the global batch caps its DP first)."""
+    if o is None:
+        return None
+    ctx, lay, gpn = context(st), o.best.layout, st.gpus_per_node
+
+    def rate(n: int) -> float:
+        got = reshape(ctx, lay, n * gpn)
+        return 0.0 if got is None else step_time(ctx, got).tokens_per_s
+
+    hi, last = low + 1, 0.0
+    while True:
+        r = rate(hi)
+        if r >= need:
+            break
+        if hi >= MAX_NODES or (last and r <= last * 1.0001):
+            return None
+        last, hi = r, min(MAX_NODES, 2 * hi)
+    lo = max(low, hi // 2)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if rate(mid) >= need:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _check_plateau(

@@ -9,7 +9,7 @@ from ..hardware import gpu_link
 from .plan import TrainingOutcome
 from .search import Candidate
 from .setup import TrainingSetup
-from .step import Context
+from .step import context
 
 SRC_MEM = (
     "ZeRO (Rajbhandari et al. 2020); activations Korthikanti et al. 2022 Table 2 generalised "
@@ -47,7 +47,7 @@ def figures(st: TrainingSetup, o: TrainingOutcome) -> dict[str, Any]:
         "sequence_length": st.seq,
         "label": lay.label(),
     }
-    ctx = Context(st)
+    ctx = context(st)
     e = st.e
     return {
         "gpu_hours": round(o.gpu_hours, 1),
@@ -128,7 +128,7 @@ def explain(ex: Explainer, st: TrainingSetup, o: TrainingOutcome) -> None:
     """Rule, inputs and source of every training figure."""
     best = o.best
     lay, step, mem = best.layout, best.step, best.memory
-    ctx = Context(st)
+    ctx = context(st)
     ex.add(
         "training.flops",
         st.spec.tokens * st.spec.epochs * ctx.model_flops_per_token,

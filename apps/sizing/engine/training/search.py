@@ -1,20 +1,23 @@
 """Search of the parallel layout: TP × CP × PP (uneven, interleaved) × DP × EP × ZeRO ×
 recompute × micro-batch under memory and a global-batch bound; the fastest that fits wins.
 
-Pruned, not brute force: for each (TP, CP, recompute, ZeRO, EP) only the shallowest pipeline
-that fits memory is kept (a deeper one only adds bubble and sends); a higher ZeRO stage is tried
-only when it lets the pipeline get shallower; DP takes every GPU left (more replicas never lower
-throughput at a fixed global batch); micro-batch sizes grow while memory fits and time improves;
-a candidate whose compute-only bound is already slower than the best is not costed in full.
+Pruned, not brute force (space.py says what is walked, bounds.py how it is pruned): groups
+(TP, CP, EP, recompute) are taken best bound first; in each, the shallowest pipeline that fits
+per ZeRO stage plus deeper powers of two (a higher stage only when it makes the pipeline
+shallower); DP takes every GPU left; micro-batch sizes grow while memory fits and time improves.
+Anything whose upper bound cannot beat the best costed so far is skipped, and the previous
+search's best, re-shaped to this GPU count, is costed first to set that bar.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .bounds import groups, optimistic, shape_bound
 from .memory import Layout, TrainingMemory, ep_fits
-from .setup import RECOMPUTES, TrainingSetup
-from .step import Context, StepTime, rate_bound, step_time
+from .setup import TrainingSetup
+from .space import dp_shape, group_shapes, reshape, vpp_options
+from .step import Context, StepTime, context, rate_bound, step_time
 
 KEEP = 3  # runner-up layouts reported
 
@@ -38,165 +41,56 @@ class SearchResult:
     evaluated: int
 
 
-def _powers(limit: int) -> list[int]:
-    out, v = [], 1
-    while v <= limit:
-        out.append(v)
-        v *= 2
-    return out
+def search(st: TrainingSetup, gpus: int, need: float = 0.0) -> SearchResult:
+    """Fastest layout on at most ``gpus`` GPUs (time per token), with runners-up.
+
+    Groups (TP, CP, EP, recompute) are taken best bound first and the rest dropped once a
+    group's bound cannot beat the best found; within a group the (ZeRO, PP) shapes are costed
+    in order of their own bound. The runners-up are the next best of those costed. Results
+    are memoised per GPU count on the setup's context (size mode asks for some twice).
+
+    With ``need`` > 0 (tokens/s) the search only decides whether some layout reaches it: it
+    stops at the first that does and prunes what cannot; the best it reports is then only
+    the best of those costed (enough to decide and to estimate, not to report)."""
+    ctx = context(st)
+    got = ctx.searches.get(gpus)
+    if isinstance(got, SearchResult):
+        return got
+    result = _search(ctx, gpus, need)
+    if need <= 0.0:
+        ctx.searches[gpus] = result
+    return result
 
 
-def tp_options(st: TrainingSetup) -> list[int]:
-    """TP degrees: powers of two within a node dividing heads (and the KV heads when > TP)."""
-    s, gpn = st.s, st.gpus_per_node
-    if st.spec.tensor_parallel is not None:
-        return [st.spec.tensor_parallel]
-    return [t for t in _powers(gpn) if s.heads % t == 0 and gpn % t == 0]
-
-
-def cp_options(st: TrainingSetup) -> list[int]:
-    """CP degrees: powers of two leaving at least 2,048 tokens per GPU (1 always)."""
-    if st.spec.context_parallel is not None:
-        return [st.spec.context_parallel]
-    return [c for c in _powers(64) if c == 1 or (st.seq % (2 * c) == 0 and st.seq // c >= 2048)]
-
-
-def ep_options(st: TrainingSetup) -> list[int]:
-    """EP degrees: powers of two dividing the expert count (1 for dense models)."""
-    s = st.s
-    if not s.moe:
-        return [1]
-    if st.spec.expert_parallel is not None:
-        return [st.spec.expert_parallel]
-    return [e for e in _powers(s.experts) if s.experts % e == 0]
-
-
-def _zero_options(st: TrainingSetup) -> list[int]:
-    z = st.spec.zero_stage
-    return [z] if z is not None else [1, 2, 3]
-
-
-def _recompute_options(st: TrainingSetup) -> list[str]:
-    rc = st.spec.recompute
-    return list(RECOMPUTES) if rc is None else [rc]
-
-
-def _shape(st: TrainingSetup, gpus: int, tp: int, cp: int, pp: int, mb: int) -> tuple[int, int]:
-    """(dp, micro-batches): every GPU left, capped by the global batch."""
-    g = st.global_batch
-    dp = min(gpus // (tp * cp * pp), max(1, g // mb))
-    return dp, max(1, g // (dp * mb))
-
-
-def _fits(
-    ctx: Context, gpus: int, tp: int, cp: int, pp: int, zero: int, rc: str, ep: int
-) -> Layout | None:
-    dp, m = _shape(ctx.st, gpus, tp, cp, pp, 1)
-    if not ep_fits(tp, cp, dp, ep):
-        return None
-    lay = Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, m)
-    return lay if ctx.mem.fits(lay) else None
-
-
-def _min_pp(
-    ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: int
-) -> Layout | None:
-    """Shallowest pipeline that fits (memory falls with depth: binary search)."""
-    fixed = ctx.st.spec.pipeline_parallel
-    if fixed is not None:
-        return _fits(ctx, gpus, tp, cp, fixed, zero, rc, ep) if tp * cp * fixed <= gpus else None
-    top = min(ctx.s.layers, gpus // (tp * cp))
-    if top < 1:
-        return None
-    hit = _fits(ctx, gpus, tp, cp, top, zero, rc, ep)
-    if hit is None:
-        return None
-    lo, hi = 0, top
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        got = _fits(ctx, gpus, tp, cp, mid, zero, rc, ep)
-        if got is not None:
-            hi, hit = mid, got
-        else:
-            lo = mid
-    return hit
-
-
-def _pp_options(ctx: Context, gpus: int, tp: int, cp: int, p_min: int) -> list[int]:
-    """The shallowest pipeline plus deeper powers of two (room for interleaving)."""
-    if ctx.st.spec.pipeline_parallel is not None:
-        return [p_min]
-    top = min(ctx.s.layers, gpus // (tp * cp), 4 * p_min)
-    out = [p_min]
-    p = 1
-    while p <= top:
-        if p > p_min:
-            out.append(p)
-        p *= 2
-    return out
-
-
-def _vpp_options(ctx: Context, pp: int) -> list[int]:
-    if pp <= 1:
-        return [1]
-    return [1] + [v for v in (2, 4, 8) if pp * v <= ctx.s.layers]
-
-
-def shapes(ctx: Context, gpus: int) -> list[Layout]:
-    """Every (TP, CP, EP, recompute, ZeRO, PP) worth costing, at micro-batch 1."""
+def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
     st = ctx.st
-    out: list[Layout] = []
-    for tp in tp_options(st):
-        for cp in cp_options(st):
-            if tp * cp > gpus:
-                continue
-            for ep in ep_options(st):
-                for rc in _recompute_options(st):
-                    last_pp = 0
-                    for zero in _zero_options(st):
-                        base = _min_pp(ctx, gpus, tp, cp, zero, rc, ep)
-                        if base is None or (last_pp and base.pp >= last_pp):
-                            continue
-                        last_pp = base.pp
-                        for pp in _pp_options(ctx, gpus, tp, cp, base.pp):
-                            dp, m = _shape(st, gpus, tp, cp, pp, 1)
-                            if not ep_fits(tp, cp, dp, ep):
-                                continue
-                            out.append(Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, m))
-    return out
-
-
-def _optimistic(ctx: Context, lay: Layout) -> float:
-    """Upper bound of any variant's tokens/s: deepest interleaving, GEMMs at full tokens."""
-    vmax = _vpp_options(ctx, lay.pp)[-1]
-    tokens = ctx.st.seq / lay.cp
-    factor = tokens / (tokens + ctx.st.knobs.gemm_half_tokens)
-    probe = Layout(
-        lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, vmax, lay.zero, lay.recompute, 1, lay.micro_batches
-    )
-    return rate_bound(ctx, probe) / factor
-
-
-def search(st: TrainingSetup, gpus: int) -> SearchResult:
-    """Fastest layout on at most ``gpus`` GPUs (time per token), with runners-up: shapes are
-    costed in order of their optimistic bound and the rest dropped once it cannot beat the
-    best; the runners-up are the next best of those costed."""
-    ctx = Context(st)
-    ranked = sorted(((_optimistic(ctx, lay), lay) for lay in shapes(ctx, gpus)), key=_first)
-    ranked.reverse()
-    found: list[Candidate] = []
-    tops: list[float] = []
-    evaluated = 0
-    for bound, lay in ranked:
-        floor = tops[0] if tops else 0.0
-        if bound <= floor:
+    found = _warm_start(ctx, gpus)
+    top = found[0].step.tokens_per_s if found else 0.0
+    evaluated = len(found)
+    for group_bound, tp, cp, ep, rc in groups(ctx, gpus):
+        if need and top >= need:
             break
-        got, n = _variants(ctx, gpus, lay, floor)
-        evaluated += n
-        if got:
-            found.extend(got)
-            tops = sorted([*tops, max(c.step.tokens_per_s for c in got)], reverse=True)
-    found.sort(key=lambda c: -c.step.tokens_per_s)
+        if group_bound <= max(top, need):
+            break
+        ranked = sorted(
+            (
+                (*shape_bound(ctx, gpus, lay), lay)
+                for lay in group_shapes(ctx, gpus, tp, cp, ep, rc)
+            ),
+            key=_first,
+            reverse=True,
+        )
+        for bound, cap, lay in ranked:
+            if bound <= max(top, need) or (need and top >= need):
+                break
+            if optimistic(ctx, gpus, lay, cap) <= max(top, need):
+                continue
+            got, n = _variants(ctx, gpus, lay, max(top, need))
+            evaluated += n
+            if got:
+                found.extend(got)
+                top = max(top, max(c.step.tokens_per_s for c in got))
+    found.sort(key=_rank)
     unique: list[Candidate] = []
     labels: set[tuple[str, int, str]] = set()
     for c in found:
@@ -208,10 +102,28 @@ def search(st: TrainingSetup, gpus: int) -> SearchResult:
             break
     if not unique:
         return SearchResult(None, (), "memory", evaluated)
+    ctx.hint = unique[0].layout
     return SearchResult(unique[0], tuple(unique[1:]), binding(st, unique[0], gpus), evaluated)
 
 
-def _first(item: tuple[float, Layout]) -> float:
+def _warm_start(ctx: Context, gpus: int) -> list[Candidate]:
+    """The last search's best layout re-shaped to ``gpus``: costed first, it sets the bar the
+    bounds prune against, so nearby GPU counts cost few layouts."""
+    lay = None if ctx.hint is None else reshape(ctx, ctx.hint, gpus)
+    if lay is None:
+        return []
+    return [Candidate(lay, step_time(ctx, lay), ctx.mem.breakdown(lay))]
+
+
+def _rank(c: Candidate) -> tuple[float, int, int, int, int, int, int]:
+    """Fastest first; on a tie (to 9 digits) the simpler layout: no CP, then the shallower
+    pipeline, the narrower TP, less interleaving, the lower ZeRO stage, the smaller micro-batch."""
+    lay = c.layout
+    rate = float(f"{c.step.tokens_per_s:.9g}")
+    return (-rate, lay.cp, lay.pp, lay.tp, lay.vpp, lay.zero, lay.micro_batch)
+
+
+def _first(item: tuple[float, int, Layout]) -> float:
     return item[0]
 
 
@@ -222,11 +134,11 @@ def _variants(ctx: Context, gpus: int, base: Layout, floor: float) -> tuple[list
     out: list[Candidate] = []
     evaluated = 0
     fixed_mb = st.spec.micro_batch_size
-    for vpp in _vpp_options(ctx, base.pp):
+    for vpp in vpp_options(ctx, base.pp):
         prev = 0.0
         mb = fixed_mb or 1
         while mb <= (fixed_mb or st.knobs.max_micro_batch):
-            dp, m = _shape(st, gpus, base.tp, base.cp, base.pp, mb)
+            dp, m = dp_shape(ctx, gpus, base.tp, base.cp, base.pp, mb)
             if not ep_fits(base.tp, base.cp, dp, base.ep) or (mb > 1 and dp * mb > st.global_batch):
                 break
             if vpp > 1 and m < base.pp:

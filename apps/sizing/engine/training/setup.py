@@ -4,6 +4,7 @@ efficiencies, and the visible assumptions of the step model (overlap, batch boun
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..catalog import Gpu, LlmModel
 from ..errors import SizingInputError
@@ -118,6 +119,8 @@ class TrainingSetup:
     eff: GpuEfficiency | None = None
     knobs: Knobs = field(default_factory=Knobs)
     shape: Shape | None = None
+    # per-setup memo (the search context and its caches); fresh on every copy (init=False)
+    memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def s(self) -> Shape:

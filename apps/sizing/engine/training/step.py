@@ -16,6 +16,7 @@ MFU is an output: model FLOPs per second ÷ (GPUs × peak).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .. import collectives as col
 from ..collectives import Link
@@ -103,6 +104,13 @@ class Context:
         self.nic = fabric_link(st.fabric, st.links)
         self._groups: dict[tuple[int, int], Link] = {}
         self.layers: dict[tuple[int, int, int, str, int], LayerParts] = {}
+        self.searches: dict[int, Any] = {}  # GPUs → SearchResult (search.py)
+        self.hint: Layout | None = None  # the last search's best layout (warm start)
+        self.dp_cache: dict[tuple[int, ...], tuple[float, float]] = {}
+        self.opt_cache: dict[tuple[int, ...], float] = {}
+        self.send_cache: dict[tuple[int, ...], float] = {}
+        self.memo: dict[str, Any] = {}
+        self.g = st.global_batch  # sequences per step (the bound)
         self.mem = MemoryModel(st)
         s = self.s
         attn = 6.0 * st.seq * s.hidden
@@ -126,6 +134,17 @@ class Context:
         return per_node, max(1, -(-size // per_node))
 
 
+def context(st: TrainingSetup) -> Context:
+    """The setup's one Context: every search of a setup (each GPU count tried in size mode,
+    the final figures) shares its per-layer, memory and search caches."""
+    ctx = st.memo.get("context")
+    if ctx is None:
+        ctx = Context(st)
+        st.memo["context"] = ctx
+    assert isinstance(ctx, Context)
+    return ctx
+
+
 @dataclass(frozen=True)
 class LayerParts:
     """Seconds of one layer for one micro-batch on one GPU (and the output head)."""
@@ -137,6 +156,7 @@ class LayerParts:
     ep: float
     head: float
     act_bytes: float  # s·b·h·2 / CP: the activation sent between pipeline stages (per TP rank ×TP)
+    tp_floor: float = 0.0  # the exposed fraction of the TP traffic (never hidden)
 
     @property
     def total(self) -> float:
@@ -189,11 +209,12 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
     else:
         t_re = 0.0
     act_bytes = tokens * s.hidden * 2.0
-    t_tp = 0.0
+    t_tp = tp_floor = 0.0
     if tp > 1:  # sequence parallel: 2 all-gathers + 2 reduce-scatters forward, same backward
         n_coll = 8 + (4 if rc == "full" else 0)
         raw = n_coll * col.all_gather(tp, act_bytes, gpu_link(st.gpu, tp, st.links))
-        t_tp = max(k.tp_exposed * raw, raw - t_mm)
+        tp_floor = k.tp_exposed * raw
+        t_tp = max(tp_floor, raw - t_mm)
     t_cp = 0.0
     if cp > 1:  # ring attention: K/V blocks forward; K/V and their gradients backward
         kv = tokens * 2.0 * s.kv_dim * 2.0 / tp
@@ -204,7 +225,7 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
         t_ep = k.ep_exposed * 4.0 * col.all_to_all(ep, a2a, ctx.group(*ctx.spread(ep, 1)))
     head_f = mm_factor * s.head_params * tokens / tp
     t_head = head_f / gemm + 12.0 * s.vocab * tokens / tp / ctx.bw
-    return LayerParts(t_mm + t_attn + t_mem, t_re, t_tp, t_cp, t_ep, t_head, act_bytes)
+    return LayerParts(t_mm + t_attn + t_mem, t_re, t_tp, t_cp, t_ep, t_head, act_bytes, tp_floor)
 
 
 def stage_time(ctx: Context, lay: Layout, parts: LayerParts) -> tuple[float, float]:
@@ -218,19 +239,31 @@ def stage_time(ctx: Context, lay: Layout, parts: LayerParts) -> tuple[float, flo
     return t_stage, (t_stage / per_layer if per_layer > 0 else 0.0)
 
 
+def pp_send(ctx: Context, lay: Layout, parts: LayerParts) -> float:
+    """Exposed seconds of one micro-batch's pipeline sends: activations forward, their
+    gradients backward, per chunk when interleaved (on NVLink when the pipeline stays in a
+    node, else on the fabric)."""
+    if lay.pp <= 1:
+        return 0.0
+    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.micro_batch)
+    one = ctx.send_cache.get(key)
+    if one is None:
+        st = ctx.st
+        gpn = st.gpus_per_node
+        inside = lay.tp * lay.cp * lay.dp < gpn and lay.tp * lay.cp * lay.dp * lay.pp <= gpn
+        link = gpu_link(st.gpu, 2, st.links) if inside else ctx.nic
+        one = st.knobs.pp_exposed * 2.0 * col.p2p(parts.act_bytes / lay.tp, link)
+        ctx.send_cache[key] = one
+    return lay.vpp * one
+
+
 def step_time(ctx: Context, lay: Layout) -> StepTime:
     """Seconds per optimizer step of ``lay`` and what they are spent on."""
     st = ctx.st
-    k = st.knobs
     pp, m = lay.pp, lay.micro_batches
     parts = layer_parts(ctx, lay.tp, lay.cp, lay.micro_batch, lay.recompute, lay.ep)
     t_stage, share = stage_time(ctx, lay, parts)
-    t_pp = 0.0
-    if pp > 1:  # activations forward, their gradients backward, per chunk when interleaved
-        gpn = st.gpus_per_node
-        inside = lay.tp * lay.cp * lay.dp < gpn and lay.tp * lay.cp * lay.dp * pp <= gpn
-        link = gpu_link(st.gpu, 2, st.links) if inside else ctx.nic
-        t_pp = k.pp_exposed * 2.0 * lay.vpp * col.p2p(parts.act_bytes / lay.tp, link)
+    t_pp = pp_send(ctx, lay, parts)
     t_mb = t_stage + t_pp
     return StepTime(
         compute_s=m * share * parts.compute,
@@ -240,8 +273,8 @@ def step_time(ctx: Context, lay: Layout) -> StepTime:
         ep_s=m * share * parts.ep,
         pp_s=m * t_pp,
         bubble_s=(pp - 1) / lay.vpp * t_mb,
-        dp_s=_data_parallel(ctx, lay, t_stage, m),
-        optimizer_s=_optimizer(ctx, lay),
+        dp_s=data_parallel(ctx, lay, t_stage, m),
+        optimizer_s=optimizer_time(ctx, lay),
         tokens=float(lay.global_batch * st.seq),
         gpus=lay.gpus,
         model_flops_per_token=ctx.model_flops_per_token,
@@ -250,15 +283,15 @@ def step_time(ctx: Context, lay: Layout) -> StepTime:
 
 
 def rate_bound(ctx: Context, lay: Layout) -> float:
-    """Tokens/s the layout cannot beat: its per-layer compute and TP/CP/EP cost and the bubble,
-    without pipeline sends, DP or the optimizer (which only add time)."""
+    """Tokens/s the layout cannot beat: the exact pipeline (stages, sends, bubble) and
+    optimizer time plus the part of the DP traffic that is never hidden (its exposed
+    fraction), i.e. ``step_time`` with every DP overlap window assumed long enough."""
     parts = layer_parts(ctx, lay.tp, lay.cp, lay.micro_batch, lay.recompute, lay.ep)
-    s = ctx.s
-    most = ctx.mem.most(lay.pp)
-    per = parts.total
-    last = max(0, s.layers - (lay.pp - 1) * most) if lay.pp > 1 else s.layers
-    t_stage = max(most * per, last * per + parts.head)
-    t = (lay.micro_batches + (lay.pp - 1) / lay.vpp) * t_stage
+    t_stage, _ = stage_time(ctx, lay, parts)
+    t_mb = t_stage + pp_send(ctx, lay, parts)
+    m = lay.micro_batches
+    t = (m + (lay.pp - 1) / lay.vpp) * t_mb + optimizer_time(ctx, lay)
+    t += data_parallel(ctx, lay, float("inf"), m)
     return lay.global_batch * ctx.st.seq / t
 
 
@@ -271,12 +304,44 @@ def _local_params(ctx: Context, lay: Layout) -> tuple[float, float]:
     return s.dense_params / mp, s.expert_params / (lay.pp * lay.etp * lay.ep)
 
 
-def _data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
-    """Exposed seconds of gradient reduction and parameter gathers per step."""
+def data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
+    """Exposed seconds of gradient reduction and parameter gathers per step: the traffic
+    (once per step, or once per micro-batch for ZeRO-2 gradients and ZeRO-3 gathers) less the
+    compute window it can hide behind, never below its exposed fraction."""
+    per_step, per_mb = dp_traffic(ctx, lay)
+    t = per_step + m * per_mb
+    if t <= 0.0:
+        return 0.0
+    zero = lay.zero
+    if zero == 0:
+        window = t_stage * 2.0 / 3.0
+    elif zero == 1:
+        window = t_stage
+    elif zero == 2:
+        window = t_stage * (m * 2.0 + 1.0) / 3.0
+    else:
+        window = m * t_stage
+    return max(ctx.st.knobs.dp_exposed * t, t - window)
+
+
+def dp_traffic(ctx: Context, lay: Layout) -> tuple[float, float]:
+    """(seconds once per step, seconds per micro-batch) of DP collectives, memoised per
+    (TP, CP, PP, DP, EP, ZeRO): ZeRO-0 all-reduces fp32 gradients; ZeRO-1 reduce-scatters them
+    and all-gathers bf16 parameters; ZeRO-2 reduce-scatters per micro-batch; ZeRO-3 also
+    gathers the parameters forward and backward per micro-batch."""
+    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero)
+    got = ctx.dp_cache.get(key)
+    if got is None:
+        got = _dp_traffic(ctx, lay)
+        ctx.dp_cache[key] = got
+    return got
+
+
+def _dp_traffic(ctx: Context, lay: Layout) -> tuple[float, float]:
     st, k = ctx.st, ctx.st.knobs
     d = lay.dp * lay.cp
     if d <= 1:
-        return 0.0
+        return 0.0, 0.0
     dense, expert = _local_params(ctx, lay)
     link = ctx.group(*ctx.spread(d, lay.tp))
     g = k.grad_reduce_bytes
@@ -293,23 +358,24 @@ def _data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
         return col.all_gather(d, nbytes_dense, link) + col.all_gather(de, nbytes_expert, elink)
 
     if lay.zero == 0:
-        t, window = 2.0 * rs(g * dense, g * expert), t_stage * 2.0 / 3.0
-    elif lay.zero == 1:
-        t, window = rs(g * dense, g * expert) + ag(w * dense, w * expert), t_stage
-    elif lay.zero == 2:
-        t = m * rs(g * dense, g * expert) + ag(w * dense, w * expert)
-        window = t_stage * (m * 2.0 + 1.0) / 3.0
-    else:
-        frozen = st.weight_bytes * ctx.s.params / (lay.tp * lay.pp) if st.lora else 0.0
-        t = m * (rs(g * dense, g * expert) + 2.0 * ag(w * dense + frozen, w * expert))
-        window = m * t_stage
-    return max(k.dp_exposed * t, t - window)
+        return 2.0 * rs(g * dense, g * expert), 0.0
+    if lay.zero == 1:
+        return rs(g * dense, g * expert) + ag(w * dense, w * expert), 0.0
+    if lay.zero == 2:
+        return ag(w * dense, w * expert), rs(g * dense, g * expert)
+    frozen = st.weight_bytes * ctx.s.params / (lay.tp * lay.pp) if st.lora else 0.0
+    return 0.0, rs(g * dense, g * expert) + 2.0 * ag(w * dense + frozen, w * expert)
 
 
-def _optimizer(ctx: Context, lay: Layout) -> float:
-    """Adam step: memory-bound pass over the (sharded) optimizer states."""
-    dense, expert = _local_params(ctx, lay)
-    if lay.zero >= 1:
-        dense /= lay.dp * lay.cp
-        expert /= lay.expert_dp
-    return ctx.st.knobs.optimizer_bytes_per_param * (dense + expert) / ctx.bw
+def optimizer_time(ctx: Context, lay: Layout) -> float:
+    """Adam step: memory-bound pass over the (sharded) optimizer states (memoised)."""
+    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero)
+    got = ctx.opt_cache.get(key)
+    if got is None:
+        dense, expert = _local_params(ctx, lay)
+        if lay.zero >= 1:
+            dense /= lay.dp * lay.cp
+            expert /= lay.expert_dp
+        got = ctx.st.knobs.optimizer_bytes_per_param * (dense + expert) / ctx.bw
+        ctx.opt_cache[key] = got
+    return got

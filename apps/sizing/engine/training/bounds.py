@@ -1,0 +1,111 @@
+"""Upper bounds of tokens/s the search prunes with: per (TP, CP, EP, recompute) group, per
+(ZeRO, PP) shape, and per shape over its micro-batch sizes. Each is a true bound of
+``step_time`` (tested against it), so pruning with them never drops the fastest layout."""
+
+from __future__ import annotations
+
+from .memory import Layout, ep_fits
+from .space import (
+    cp_options,
+    dp_shape,
+    ep_options,
+    micro_batches,
+    recompute_options,
+    tp_options,
+    vpp_options,
+)
+from .step import Context, data_parallel, layer_parts, optimizer_time, pp_send, rate_bound
+
+
+def groups(ctx: Context, gpus: int) -> list[tuple[float, int, int, int, str]]:
+    """Every (TP, CP, EP, recompute) group with an upper bound of its tokens/s, best first.
+
+    The bound holds for any pipeline depth, ZeRO stage, interleaving and micro-batch: the
+    fullest of p stages runs at least (layers·per_layer + head)/p, so m micro-batches of b
+    sequences on dp replicas take at least m·(layers·per_layer + head)/p, and dp·p <= GPUs ÷
+    (TP·CP); the bubble, sends, DP and the optimizer only add time. The bound is linear in
+    the GPU count, so the order is computed once per setup."""
+    ranked = ctx.memo.get("groups")
+    if ranked is None:
+        st = ctx.st
+        ranked = []
+        for tp in tp_options(st):
+            for cp in cp_options(st):
+                for ep in ep_options(st):
+                    for rc in recompute_options(st):
+                        per_gpu = st.seq / (tp * cp * best_per_seq(ctx, tp, cp, ep, rc))
+                        ranked.append((per_gpu, tp, cp, ep, rc))
+        ranked.sort(key=lambda g: -g[0])
+        ctx.memo["groups"] = ranked
+    return [(b * gpus, tp, cp, ep, rc) for b, tp, cp, ep, rc in ranked if tp * cp <= gpus]
+
+
+def best_per_seq(ctx: Context, tp: int, cp: int, ep: int, rc: str) -> float:
+    """A floor of the per-sequence seconds of all layers and the head over every micro-batch
+    size, from the largest one alone: per sequence, GEMM fill, latencies and the head only
+    improve with the micro-batch, attention and memory-bound work stay constant, the TP
+    traffic is at least its exposed share and the CP traffic may hide entirely."""
+    s = ctx.s
+    mb = max(micro_batches(ctx.st))
+    p = layer_parts(ctx, tp, cp, mb, rc, ep)
+    return (s.layers * (p.compute + p.recompute + p.tp_floor + p.ep) + p.head) / mb
+
+
+def shape_bound(ctx: Context, gpus: int, lay: Layout) -> tuple[float, int]:
+    """Cheap upper bound of a shape's tokens/s over micro-batch size and interleaving, and
+    the largest micro-batch that fits memory (memory grows with it; 0: none fits).
+
+    At that largest micro-batch b the per-sequence floors of the layer work (as in
+    ``_best_per_seq``), the head and the pipeline sends (their latency only amortises) hold
+    for every smaller b; each of dp replicas runs its share of the g sequences through the
+    fullest stage, pays v sends per micro-batch and a bubble of (p−1)/v stages of at least
+    one sequence, best v taken; then the optimizer (fewer replicas only shard it less) and,
+    when DP does not shrink with b, the never-hidden share of the DP traffic. ``lay`` is the
+    shape at micro-batch 1 (the most replicas)."""
+    st, s = ctx.st, ctx.s
+    g = ctx.g
+    cap, cap_lay = 0, lay
+    for mb in micro_batches(st):
+        dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb)
+        if mb > 1 and dp * mb > g:
+            break
+        probe = Layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, 1, lay.zero, lay.recompute, mb, m)
+        if not ep_fits(lay.tp, lay.cp, dp, lay.ep) or not ctx.mem.fits(probe):
+            break
+        cap, cap_lay = mb, probe
+    if cap == 0:
+        return 0.0, 0
+    p = layer_parts(ctx, lay.tp, lay.cp, cap, lay.recompute, lay.ep)
+    per_layer = (p.compute + p.recompute + p.tp_floor + p.ep) / cap
+    pp = lay.pp
+    most = ctx.mem.most(pp)
+    last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
+    stage = max(most * per_layer, last * per_layer + p.head / cap)
+    send = 0.0
+    if lay.tp * lay.cp * pp > st.gpus_per_node:  # the pipeline leaves the node
+        send = pp_send(ctx, cap_lay, p) / cap
+    seqs = g / lay.dp
+    pipe = min(seqs * (stage + v * send) + (pp - 1) / v * stage for v in vpp_options(ctx, pp))
+    t = pipe + optimizer_time(ctx, lay)
+    if g // cap >= lay.dp:
+        m_min = max(1, g // (lay.dp * cap))
+        few = Layout(lay.tp, lay.cp, pp, lay.dp, lay.ep, 1, lay.zero, lay.recompute, 1, m_min)
+        t += data_parallel(ctx, few, float("inf"), m_min)
+    return g * st.seq / t, cap
+
+
+def optimistic(ctx: Context, gpus: int, lay: Layout, cap: int) -> float:
+    """Upper bound of any variant's tokens/s: each micro-batch size up to ``cap`` (the
+    largest that fits memory) at the deepest interleaving its micro-batch count allows;
+    ``rate_bound`` assumes every DP overlap window suffices."""
+    st = ctx.st
+    vmax = vpp_options(ctx, lay.pp)[-1]
+    best = 0.0
+    for mb in micro_batches(st):
+        if mb > cap:
+            break
+        dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb)
+        v = vmax if m >= lay.pp else 1
+        probe = Layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, v, lay.zero, lay.recompute, mb, m)
+        best = max(best, rate_bound(ctx, probe))
+    return best

@@ -1,0 +1,147 @@
+"""The layout space the search walks: TP, CP, EP, ZeRO, recompute, pipeline depth (the
+shallowest that fits plus deeper powers of two), interleaving and micro-batch options, and the
+DP size and gradient accumulation of a shape (every GPU left, capped by the global batch)."""
+
+from __future__ import annotations
+
+from .memory import Layout, ep_fits
+from .setup import RECOMPUTES, TrainingSetup
+from .step import Context
+
+
+def powers(limit: int) -> list[int]:
+    out, v = [], 1
+    while v <= limit:
+        out.append(v)
+        v *= 2
+    return out
+
+
+def tp_options(st: TrainingSetup) -> list[int]:
+    """TP degrees: powers of two within a node dividing heads (and the KV heads when > TP)."""
+    s, gpn = st.s, st.gpus_per_node
+    if st.spec.tensor_parallel is not None:
+        return [st.spec.tensor_parallel]
+    return [t for t in powers(gpn) if s.heads % t == 0 and gpn % t == 0]
+
+
+def cp_options(st: TrainingSetup) -> list[int]:
+    """CP degrees: powers of two leaving at least 2,048 tokens per GPU (1 always)."""
+    if st.spec.context_parallel is not None:
+        return [st.spec.context_parallel]
+    return [c for c in powers(64) if c == 1 or (st.seq % (2 * c) == 0 and st.seq // c >= 2048)]
+
+
+def ep_options(st: TrainingSetup) -> list[int]:
+    """EP degrees: powers of two dividing the expert count (1 for dense models)."""
+    s = st.s
+    if not s.moe:
+        return [1]
+    if st.spec.expert_parallel is not None:
+        return [st.spec.expert_parallel]
+    return [e for e in powers(s.experts) if s.experts % e == 0]
+
+
+def zero_options(st: TrainingSetup) -> list[int]:
+    z = st.spec.zero_stage
+    return [z] if z is not None else [1, 2, 3]
+
+
+def recompute_options(st: TrainingSetup) -> list[str]:
+    rc = st.spec.recompute
+    return list(RECOMPUTES) if rc is None else [rc]
+
+
+def micro_batches(st: TrainingSetup) -> list[int]:
+    fixed = st.spec.micro_batch_size
+    return [fixed] if fixed else powers(st.knobs.max_micro_batch)
+
+
+def dp_shape(ctx: Context, gpus: int, tp: int, cp: int, pp: int, mb: int) -> tuple[int, int]:
+    """(dp, micro-batches): every GPU left, capped by the global batch."""
+    g = ctx.g
+    dp = min(gpus // (tp * cp * pp), max(1, g // mb))
+    return dp, max(1, g // (dp * mb))
+
+
+def fits_at(
+    ctx: Context, gpus: int, tp: int, cp: int, pp: int, zero: int, rc: str, ep: int
+) -> Layout | None:
+    dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
+    if not ep_fits(tp, cp, dp, ep):
+        return None
+    lay = Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, m)
+    return lay if ctx.mem.fits(lay) else None
+
+
+def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: int) -> Layout | None:
+    """Shallowest pipeline that fits (memory falls with depth: binary search)."""
+    fixed = ctx.st.spec.pipeline_parallel
+    if fixed is not None:
+        return fits_at(ctx, gpus, tp, cp, fixed, zero, rc, ep) if tp * cp * fixed <= gpus else None
+    top = min(ctx.s.layers, gpus // (tp * cp))
+    if top < 1:
+        return None
+    hit = fits_at(ctx, gpus, tp, cp, top, zero, rc, ep)
+    if hit is None:
+        return None
+    lo, hi = 0, top
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        got = fits_at(ctx, gpus, tp, cp, mid, zero, rc, ep)
+        if got is not None:
+            hi, hit = mid, got
+        else:
+            lo = mid
+    return hit
+
+
+def pp_options(ctx: Context, gpus: int, tp: int, cp: int, p_min: int) -> list[int]:
+    """The shallowest pipeline plus deeper powers of two (room for interleaving)."""
+    if ctx.st.spec.pipeline_parallel is not None:
+        return [p_min]
+    top = min(ctx.s.layers, gpus // (tp * cp), 4 * p_min)
+    out = [p_min]
+    p = 1
+    while p <= top:
+        if p > p_min:
+            out.append(p)
+        p *= 2
+    return out
+
+
+def vpp_options(ctx: Context, pp: int) -> list[int]:
+    if pp <= 1:
+        return [1]
+    return [1] + [v for v in (2, 4, 8) if pp * v <= ctx.s.layers]
+
+
+def group_shapes(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) -> list[Layout]:
+    """The (ZeRO, PP) shapes of one (TP, CP, EP, recompute) group worth costing."""
+    st = ctx.st
+    out: list[Layout] = []
+    last_pp = 0
+    for zero in zero_options(st):
+        base = min_pp(ctx, gpus, tp, cp, zero, rc, ep)
+        if base is None or (last_pp and base.pp >= last_pp):
+            continue
+        last_pp = base.pp
+        for pp in pp_options(ctx, gpus, tp, cp, base.pp):
+            dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
+            if not ep_fits(tp, cp, dp, ep):
+                continue
+            out.append(Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, m))
+    return out
+
+
+def reshape(ctx: Context, lay: Layout, gpus: int) -> Layout | None:
+    """``lay`` on ``gpus`` GPUs: the same TP, CP, PP, EP, ZeRO, recompute, interleaving and
+    micro-batch, with DP and gradient accumulation recomputed (None: it no longer fits)."""
+    if lay.tp * lay.cp * lay.pp > gpus:
+        return None
+    dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, lay.micro_batch)
+    if not ep_fits(lay.tp, lay.cp, dp, lay.ep) or (lay.vpp > 1 and m < lay.pp):
+        return None
+    h = lay
+    out = Layout(h.tp, h.cp, h.pp, dp, h.ep, h.vpp, h.zero, h.recompute, h.micro_batch, m)
+    return out if ctx.mem.fits(out) else None
