@@ -1,4 +1,8 @@
-"""Choices and defaults of the sizing wizard (labels in a sales engineer's words)."""
+"""Words for the workload specification's choices (labels in a sales engineer's words).
+
+The values are the engine's (apps/sizing/engine/spec.py); this module only names them, and
+checks at import that it names exactly the engine's values.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,19 @@ class Kind(models.TextChoices):
     QLORA = "qlora", "QLoRA fine-tuning (4-bit base model)"
 
 
-TRAINING_KINDS = (Kind.PRETRAINING, Kind.FULL_FINETUNE, Kind.LORA, Kind.QLORA)
+TRAINING_KINDS = spec.TRAINING_KINDS
 
 
 class ModelSource(models.TextChoices):
     LIBRARY = "library", "From the model library"
     CUSTOM = "custom", "Custom model (enter its shape or upload config.json)"
+
+
+class Mode(models.TextChoices):
+    """Size mode finds the node count; capacity mode evaluates a given one (engine: `nodes`)."""
+
+    SIZE = "size", "Find the smallest cluster that meets the workload"
+    CAPACITY = "capacity", "Evaluate a fixed number of nodes"
 
 
 class Precision(models.TextChoices):
@@ -29,12 +40,6 @@ class Precision(models.TextChoices):
     FP8 = "fp8", "FP8 (8-bit floating point; Hopper and Ada GPUs)"
     INT8 = "int8", "INT8 (8-bit weights)"
     INT4 = "int4", "INT4 (4-bit weights)"
-
-
-# The engine's rule: training runs in bf16, fp16 or fp8; inference also in int8 and int4.
-TRAINING_PRECISIONS = (Precision.BF16, Precision.FP16, Precision.FP8)
-# Precisions that need the GPU's own tensor-core support (a TFLOPS figure in the catalog).
-HARDWARE_PRECISIONS = ("fp8", "int8")
 
 
 class Fabric(models.TextChoices):
@@ -56,13 +61,31 @@ class Redundancy(models.TextChoices):
 AUTO_GPU = "auto"
 DEFAULT_MODEL = "llama-2-70b"
 
-# Sensible starting points per workload kind: (training tokens in billions, target days).
-TRAINING_DEFAULTS: dict[str, tuple[str, str]] = {
-    Kind.PRETRAINING: ("1000", "30"),
-    Kind.FULL_FINETUNE: ("10", "7"),
-    Kind.LORA: ("1", "2"),
-    Kind.QLORA: ("1", "2"),
+RECOMPUTE_LABELS = {
+    "none": "None (keep every activation)",
+    "selective": "Selective (flash attention)",
+    "full": "Full (recompute every layer)",
 }
+KV_LABELS = {
+    "bf16": "BF16",
+    "fp16": "FP16",
+    "fp8": "FP8",
+    "int8": "INT8",
+}
+
+# Engine path -> {value: words}.
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "kind": dict(Kind.choices),
+    "precision": dict(Precision.choices),
+    "fabric": dict(Fabric.choices),
+    "deployment": dict(Deployment.choices),
+    "redundancy": dict(Redundancy.choices),
+    "training.recompute": RECOMPUTE_LABELS,
+    "inference.kv_cache_precision": KV_LABELS,
+}
+assert set(Kind.values) == set(spec.KINDS) and set(Mode.values) == set(spec.MODES)
+for _path, _labels in CHOICE_LABELS.items():
+    assert set(_labels) == set(spec.BY_PATH[_path].all_choices()), _path
 
 # Assumption labels for the "why" panel, from the engine's workload specification.
 ASSUMPTION_LABELS: dict[str, str] = {

@@ -16,11 +16,11 @@ from .cluster import ClusterPlan, plan_cluster
 from .conformance import differences
 from .errors import SizingInputError
 from .explain import Explainer
-from .hardware import peak_flops
 from .node import NodePlan, choose_profile, gpus_per_node, plan_node
+from .precision import check_precision
 from .result import SizingResult
 from .summary import summarise
-from .workload import PRECISIONS, Workload, parse_workload
+from .workload import Workload, parse_workload
 
 ENGINE_VERSION = "1.0.0"
 
@@ -88,17 +88,6 @@ def resolve_gpu(w: Workload, catalog: CatalogSnapshot) -> Gpu:
             "gpu", f"{gpu.name} is reference hardware: give 'nodes' (capacity mode) to use it"
         )
     return gpu
-
-
-def check_precision(precision: str, gpu: Gpu) -> None:
-    """Refuse a precision the GPU's tensor cores do not run (e.g. fp8 on A100)."""
-    if peak_flops(gpu, precision) is None:
-        supported = [p for p in PRECISIONS if peak_flops(gpu, p) is not None]
-        raise SizingInputError.single(
-            "precision",
-            f"{gpu.name} has no {precision} tensor-core support; choose one of "
-            f"{', '.join(supported)}",
-        )
 
 
 def size_one(

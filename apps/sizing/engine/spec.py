@@ -51,7 +51,7 @@ and its ``source``; it is overridable under ``assumptions`` and listed in every 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any, Protocol
 
@@ -984,14 +984,6 @@ class Workload:
         help="A model library slug; give this or custom_model.",
     )
     custom_model: CustomModel | None = section(CustomModel, "Custom model")
-    precision: str = choice(
-        "Precision",
-        default="bf16",
-        choices=PRECISIONS,
-        choices_by_kind=dict.fromkeys(TRAINING_KINDS, TRAINING_PRECISIONS),
-        group="hardware",
-        help="Numeric format of the weights (and the maths); training: bf16, fp16, fp8 only.",
-    )
     training: TrainingInput | None = section(
         TrainingInput, "Training", kinds=TRAINING_KINDS, help="Required for training kinds."
     )
@@ -1008,6 +1000,14 @@ class Workload:
         extra_choices=("auto",),
         group="hardware",
         help="'auto' compares every orderable GPU and fabric and picks by the stated rule.",
+    )
+    precision: str = choice(
+        "Precision",
+        default="bf16",
+        choices=PRECISIONS,
+        choices_by_kind=dict.fromkeys(TRAINING_KINDS, TRAINING_PRECISIONS),
+        group="hardware",
+        help="Numeric format of the weights (and the maths); training: bf16, fp16, fp8 only.",
     )
     nodes: int | None = integer(
         "Fixed node count",
@@ -1168,9 +1168,12 @@ def top_keys() -> set[str]:
 
 
 class _Snapshot(Protocol):
-    gpus: Mapping[str, Any]
-    models: Mapping[str, Any]
-    profiles: Mapping[str, Any]
+    @property
+    def gpus(self) -> Mapping[str, Any]: ...
+    @property
+    def models(self) -> Mapping[str, Any]: ...
+    @property
+    def profiles(self) -> Sequence[Any]: ...
 
 
 def catalog_choices(spec: Input, catalog: _Snapshot) -> tuple[str, ...]:
@@ -1178,8 +1181,9 @@ def catalog_choices(spec: Input, catalog: _Snapshot) -> tuple[str, ...]:
     as "auto", first); the fixed choices otherwise."""
     if not spec.catalog:
         return spec.all_choices()
-    table: Mapping[str, Any] = getattr(catalog, spec.catalog)
-    return (*spec.extra_choices, *sorted(table))
+    table = getattr(catalog, spec.catalog)
+    slugs = list(table) if isinstance(table, Mapping) else [row.slug for row in table]
+    return (*spec.extra_choices, *slugs)
 
 
 def applies(spec: Input, kind: str | None, mode: str) -> bool:
