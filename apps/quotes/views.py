@@ -25,9 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
 from apps.sizing import adapters as sizing_adapters
-from apps.sizing.forms import WizardForm
 from apps.sizing.gateway import SizingRefused
 from apps.sizing.selectors import scenario_get_for_user
+from apps.sizing.wizard import WizardForm
 
 from . import selectors, services
 from .forms import AcceptForm, QuoteFilterForm, QuoteForm, RejectForm

@@ -28,8 +28,8 @@ from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
 
 from . import adapters, exports, gateway, selectors, services
-from .forms import HfConfigForm, ScenarioRenameForm, ScenarioSaveForm, WizardForm
 from .models import Scenario
+from .wizard import HfConfigForm, ScenarioRenameForm, ScenarioSaveForm, WizardForm
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -131,7 +131,7 @@ def wizard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def model_options(request: HttpRequest) -> HttpResponse:
     """The library's `<option>`s matching a search (swapped into the model select)."""
-    from .forms import model_choices
+    from .wizard import model_choices
 
     groups = model_choices(
         adapters.catalog_snapshot(), request.GET.get("q", ""), request.GET.get("model", "")
@@ -317,7 +317,7 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
 
 
 def _scenario_context(request: HttpRequest, scenario: Scenario) -> dict[str, Any]:
-    from .forms import query_from_workload
+    from .wizard import query_from_workload
 
     book = selectors.price_book()
     wizard_query = query_from_workload(scenario.inputs)

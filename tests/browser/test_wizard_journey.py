@@ -163,6 +163,11 @@ def test_invalid_input_shows_messages_beside_the_fields(tab, live_server, portal
     page.wait_for_selector("#result .status")
     assert page.inner_text("#err-users") == ""
     page.select_option("#id_model", "llama-3.1-405b")
+    settle(page)
+    assert not page.is_visible("#id_nodes")  # size mode asks no node count
+    page.select_option("#id_mode", "capacity")  # re-renders the form with the node count
+    page.wait_for_selector("#id_nodes")
+    assert not page.is_visible("#id_headroom")  # growth headroom is a size-mode input
     page.fill("#id_nodes", "1")
     page.wait_for_selector("#err-model >> text=does not fit")
     settle(page)

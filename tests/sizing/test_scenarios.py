@@ -60,7 +60,9 @@ def test_save_without_a_name_or_with_bad_inputs_says_why(client_p1):
     )
     assert "Give the scenario a name." in no_name.content.decode()
     bad = save(client_p1, "Bad", users="0")
-    assert bad.status_code == 400 and "fix them before saving" in bad.content.decode()
+    page = bad.content.decode()
+    assert bad.status_code == 400 and "Fix the highlighted inputs before saving." in page
+    assert "Concurrent users must be between 1 and 10,000,000 users; you typed 0." in page
     assert not Scenario.objects.exists()
 
 

@@ -101,11 +101,13 @@ def test_letters_in_a_number_show_the_form_message_beside_the_field(client_p1):
     assert "Some inputs need attention" in html
 
 
-def test_zero_users_show_the_engines_message(client_p1):
+def test_zero_users_show_the_limit_in_the_fields_units(client_p1):
     response = client_p1.get(URL, {**SMALL, "users": "0"}, headers=HTMX_RESULT)
     html = response.content.decode()
     assert response.status_code == 200
-    assert errors_of(html, "users") == ["Concurrent users must be between 1 and 10000000, got 0."]
+    assert errors_of(html, "users") == [
+        "Concurrent users must be between 1 and 10,000,000 users; you typed 0."
+    ]
 
 
 def test_a_model_that_fits_nowhere_shows_the_engines_message(client_p1):
@@ -243,3 +245,64 @@ def test_wizard_exports_match_the_result(client_p1):
 def test_exports_of_invalid_input_go_back_to_the_wizard(client_p1):
     response = client_p1.get(reverse("sizing:export_csv"), {**SMALL, "users": "x"})
     assert response.status_code == 302 and response["Location"].startswith(URL)
+
+
+@pytest.mark.parametrize("mode", ["size", "capacity"])
+@pytest.mark.parametrize("kind", ["inference", "pretraining", "lora"])
+def test_the_form_is_derived_from_the_specification(client_p1, kind, mode):
+    """Every specification input the wizard shows for this kind and mode is a field, with the
+    specification's label and unit beside it; nothing else the engine reads is asked."""
+    from apps.sizing.engine import spec
+    from apps.sizing.wizard import codec
+
+    query = {**SMALL, "kind": kind, "mode": mode, "nodes": "2", "gpu": "l40s-48gb"}
+    html = client_p1.get(URL, query).content.decode()
+    for i in codec.wizard_inputs():
+        if codec.is_assumption(i):
+            assert f'name="{i.short}"' in html  # in the "why" panel
+            continue
+        shown = codec.applies(i, kind, mode, custom=False)
+        assert (f'name="{i.short}"' in html) is shown, i.path
+        if shown and i.type in ("number", "integer") and (i.display_unit or i.unit):
+            unit = i.display_unit or i.unit
+            label = re.search(rf'<label for="id_{i.short}">(.*?)</label>', html, re.S).group(1)
+            assert i.label in label and f"({unit})" in label, i.path
+    assert ('name="nodes"' in html) is (mode == "capacity")
+    assert ('name="headroom"' in html) is (mode == "size")
+    assert set(spec.MODES) <= set(re.findall(r'<option value="(size|capacity)"', html))
+
+
+def test_capacity_mode_asks_no_user_count(client_p1):
+    query = {**SMALL, "mode": "capacity", "nodes": "2", "users": ""}
+    html = client_p1.get(URL, query).content.decode()
+    assert "Some inputs need attention" not in html
+    assert "in 2 nodes" in html
+
+
+def test_all_field_errors_at_once_each_naming_its_field_in_its_units(client_p1):
+    query = {
+        **SMALL,
+        "users": "0",
+        "prompt_tokens": "lots",
+        "ttft_s": "-1",
+        "headroom": "5000",
+        "a_goodput": "2",
+    }
+    html = client_p1.get(URL, query).content.decode()
+    summary = re.search(r'id="error-summary".*?</ul>', html, re.S).group(0)
+    items = [re.sub(r"<[^>]+>", "", li) for li in re.findall(r"<li>(.*?)</li>", summary, re.S)]
+    assert items == [
+        "Concurrent users must be between 1 and 10,000,000 users; you typed 0.",
+        "Prompt length: Enter a whole number, like 2000 (no letters).",
+        "Time to first token must be more than 0 and at most 86,400 seconds; you typed -1.",
+        "Growth headroom must be between 0 and 1,000%; you typed 5000.",
+        "Goodput (useful share of training time) must be between 0.01 and 1; you typed 2.",
+    ], items
+
+
+def test_training_tokens_limits_are_said_in_billions(client_p1):
+    query = {**SMALL, "kind": "pretraining", "tokens_b": "1e12", "target_days": "30"}
+    html = client_p1.get(URL, query).content.decode()
+    message = errors_of(html, "tokens_b")[0]
+    assert "at most 10,000,000 billion tokens; you typed 1e12" in message
+    assert "e+21" not in html

@@ -18,7 +18,8 @@ def label_of(path: str, value: str) -> str:
 def spec_choices(i: spec.Input, kind: str | None) -> list[tuple[str, str]]:
     """A fixed-choice input's options in words; `auto` (when allowed) first."""
     values = list(i.choices_for(kind))
-    values.sort(key=lambda v: v not in i.extra_choices)
+    order = list(CHOICE_LABELS.get(i.path, {}))
+    values.sort(key=lambda v: (v not in i.extra_choices, order.index(v) if v in order else 0))
     return [(v, label_of(i.path, v)) for v in values]
 
 

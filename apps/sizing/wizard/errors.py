@@ -11,6 +11,7 @@ from apps.sizing.engine import spec
 
 from .fields import display_unit
 
+UNITLESS = ("fraction", "ratio", "×")  # said as plain numbers
 AUTO_PREFIX = re.compile(r"^[\w.+-]+/(infiniband|ethernet): ")
 # A section as a whole -> the wizard field that stands for it.
 SECTION_FIELDS = {
@@ -34,10 +35,12 @@ def limit_problem(i: spec.Input, value: float, typed: str) -> str | None:
     if not too_low and value <= high:
         return None
     unit = display_unit(i)
-    unit = f" {unit}" if unit and unit not in ("%",) else unit
+    unit = "" if unit in UNITLESS else unit if unit in ("%", ":1") else f" {unit}" if unit else ""
     typed = typed.strip()
     if i.low_open:
-        return f"must be more than {_human(low)} and at most {_human(high)}{unit}; you typed {typed}"
+        return (
+            f"must be more than {_human(low)} and at most {_human(high)}{unit}; you typed {typed}"
+        )
     return f"must be between {_human(low)} and {_human(high)}{unit}; you typed {typed}"
 
 

@@ -44,12 +44,23 @@ def display_unit(i: spec.Input) -> str:
     return i.display_unit or i.unit
 
 
+def plain(value: Any) -> str:
+    """A value as typed: whole numbers without a decimal point, other numbers exactly
+    (``repr`` round-trips a float), text as is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    x = float(value)
+    if x.is_integer() and abs(x) < 1e16:
+        return str(int(x))
+    return repr(x)
+
+
 def shown(i: spec.Input, value: Any) -> str:
     """An engine value as the wizard shows it (in the input's display unit)."""
     if value is None:
         return ""
     if i.type in ("number", "integer"):
-        return f"{float(value) / i.display_scale:g}"
+        return plain(float(value) / i.display_scale)
     return str(value)
 
 

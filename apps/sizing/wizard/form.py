@@ -1,0 +1,408 @@
+"""``WizardForm``: the sizing wizard's fields for one state (kind, mode, model source), built
+from the workload specification, checked in the fields' own units, and mapped to the engine.
+
+The wizard is a GET form: its state is the URL's query string, so the back button, a reload
+and a shared link all show the same sizing. Missing parameters take the specification's
+defaults (codec.defaults), so `/sizing/` alone already shows a result. Only the inputs that
+apply exist: training or inference fields by kind, the node count only in capacity mode, the
+growth headroom only in size mode, library or custom model fields by the model source.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+
+from apps.sizing.choices import Mode, ModelSource
+from apps.sizing.engine import spec
+from apps.sizing.engine.catalog import CatalogSnapshot
+
+from . import codec, htmx
+from .choices import (
+    catalog_options,
+    label_of,
+    model_choices,
+    precisions_for,
+    spec_choices,
+)
+from .config_upload import custom_start, estimate_params
+from .errors import (
+    field_for_path,
+    limit_problem,
+    path_label,
+    plain_messages,
+    sentence,
+    summary_line,
+)
+from .fields import field_for, number_field
+
+WHATIF = {"wi_nodes": "nodes", "wi_precision": "precision", "wi_headroom": "growth_headroom_pct"}
+REQUIRED_SHAPE = ("layers", "hidden_size", "heads", "kv_heads", "ffn_size", "vocab_size")
+
+
+class WizardForm(forms.Form):
+    """All inputs of one sizing: what (kind, model), how much, where (hardware), more options,
+    plus the assumption overrides of the "why" panel and the what-if values of the result."""
+
+    model_source = forms.ChoiceField(
+        label="Model", choices=ModelSource.choices, widget=forms.RadioSelect
+    )
+    q = forms.CharField(
+        label="Search the library",
+        required=False,
+        max_length=60,
+        help_text="Type part of a name or family, e.g. llama or 70b.",
+    )
+    mode = forms.ChoiceField(
+        label="Sizing mode",
+        choices=Mode.choices,
+        help_text="Size finds the node count for the targets; capacity evaluates a given one.",
+    )
+    why = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        catalog: CatalogSnapshot,
+        notices: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(data)
+        self.catalog = catalog
+        self.notices = notices or {}
+        self.kind_value = str(data.get("kind") or "inference")
+        if self.kind_value not in spec.KINDS:
+            self.kind_value = "inference"
+        self.mode_value = codec.mode_of(data)
+        self.is_training = self.kind_value in spec.TRAINING_KINDS
+        self.is_custom = data.get("model_source") == ModelSource.CUSTOM
+        self.inputs = [
+            i
+            for i in codec.wizard_inputs()
+            if codec.applies(i, self.kind_value, self.mode_value, self.is_custom)
+        ]
+        for i in self.inputs:
+            self.fields[i.short] = self._field(i)
+        if self.is_custom:
+            del self.fields["q"]
+        self._setup_whatif()
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("aria-describedby", f"help-{name} err-{name}")
+        htmx.wire(self.fields)
+
+    def _field(self, i: spec.Input) -> forms.Field:
+        options: list[Any] | None = None
+        if i.path == "model":
+            options = model_choices(
+                self.catalog, str(self.data.get("q") or ""), str(self.data.get("model") or "")
+            )
+        elif i.path == "precision":
+            gpu = str(self.data.get("gpu") or "auto")
+            allowed = precisions_for(self.catalog, self.kind_value, gpu)
+            options = [(p, label_of("precision", p)) for p in allowed]
+        elif i.catalog:
+            options = catalog_options(i, self.catalog)
+        elif i.type == "choice":
+            options = spec_choices(i, self.kind_value)
+        field = field_for(i, self.mode_value, options)
+        note = codec.start_note(i, self.kind_value, self.mode_value)
+        if note and i.group != "advanced":
+            field.help_text = f"{field.help_text} ({note}.)".strip()
+        if i.path == "nodes":
+            field.required = True
+            field.error_messages["required"] = "Enter the node count to evaluate."
+        if i.path == "model":
+            field.required = False  # the message says where to choose (clean)
+        if i.path == "custom_model.params_b":
+            field.required = False
+            field.help_text = "Total parameters, in billions; leave empty to estimate it."
+        if codec.is_assumption(i):
+            field.widget.attrs["size"] = 7
+            field.default = i.default  # type: ignore[attr-defined]
+        return field
+
+    def _setup_whatif(self) -> None:
+        for name, path in WHATIF.items():
+            i = spec.BY_PATH[path]
+            if path == "precision":
+                options = [("", "— as above —"), *self.fields["precision"].choices]
+                field: forms.Field = forms.ChoiceField(
+                    label=i.label, choices=options, required=False, help_text="Try another."
+                )
+                field.unit = ""  # type: ignore[attr-defined]
+            else:
+                field = number_field(
+                    i.label,
+                    "Try another value.",
+                    whole=i.type == "integer",
+                    required=False,
+                    unit=i.display_unit or i.unit,
+                )
+            field.spec = i  # type: ignore[attr-defined]
+            self.fields[name] = field
+
+    # --- construction from the query string -------------------------------------------
+
+    @classmethod
+    def from_query(
+        cls, query: QueryDict | Mapping[str, Any], *, catalog: CatalogSnapshot
+    ) -> WizardForm:
+        """The form for a query string: defaults for what is missing (by kind and mode), and a
+        precision the chosen GPU cannot run replaced by BF16 with a notice."""
+        raw = {key: query.get(key) for key in query if key != "csrfmiddlewaretoken"}
+        kind = raw.get("kind") if raw.get("kind") in spec.KINDS else "inference"
+        data = codec.defaults(str(kind), codec.mode_of(raw))
+        data.update({k: v for k, v in raw.items() if v is not None})
+        if data.get("model_source") == ModelSource.CUSTOM and not any(
+            raw.get(i.short) for i in spec.section_inputs("custom_model")
+        ):
+            data.update(custom_start(catalog, str(data.get("model") or codec.DEFAULT_MODEL)))
+        notices: dict[str, str] = {}
+        allowed = precisions_for(catalog, str(kind), str(data.get("gpu") or "auto"))
+        if data.get("precision") not in allowed and data.get("precision") in spec.PRECISIONS:
+            gpu = catalog.gpus.get(str(data.get("gpu")))
+            where = f"on {gpu.name}" if gpu else "for this workload"
+            notices["precision"] = (
+                f"{str(data['precision']).upper()} is not available {where}; switched to BF16."
+            )
+            data["precision"] = "bf16"
+        return cls(data, catalog=catalog, notices=notices)
+
+    # --- which fields are where --------------------------------------------------------
+
+    def section(self, names: Iterable[str]) -> list[forms.BoundField]:
+        return [self[name] for name in names if name in self.fields]
+
+    def _group(self, group: str, prefix: str = "") -> list[str]:
+        return [i.short for i in self.inputs if i.group == group and i.path.startswith(prefix)]
+
+    @property
+    def what_fields(self) -> list[forms.BoundField]:
+        if self.is_custom:
+            return self.section(self._group("model", "custom_model."))
+        return self.section(("q", "model"))
+
+    @property
+    def how_fields(self) -> list[forms.BoundField]:
+        return self.section(n for n in self._group("workload") if n != "kind")
+
+    @property
+    def where_fields(self) -> list[forms.BoundField]:
+        names = [n for n in self._group("hardware") if n != "nodes"]
+        return self.section([*names, "mode", "nodes"])
+
+    @property
+    def advanced_fields(self) -> list[forms.BoundField]:
+        return self.section(self._group("advanced"))
+
+    @property
+    def whatif_fields(self) -> list[forms.BoundField]:
+        return self.section(WHATIF)
+
+    @property
+    def slot_names(self) -> list[str]:
+        """Names of the fields whose error slots the page shows (for htmx updates)."""
+        rendered = [
+            "kind",
+            "model_source",
+            *[f.name for f in self.what_fields],
+            *[f.name for f in self.how_fields],
+            *[f.name for f in self.where_fields],
+            *[f.name for f in self.advanced_fields],
+        ]
+        return [name for name in rendered if name in self.fields]
+
+    @property
+    def slots(self) -> list[tuple[str, Any]]:
+        """(name, errors) of every field with an error slot on the page."""
+        return [(name, self[name].errors) for name in self.slot_names]
+
+    @property
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(anchor, text) of every error at once, each naming its field."""
+        out = [("", str(e)) for e in self.non_field_errors()]
+        names = [*self.slot_names, *(n for n in self.fields if n not in self.slot_names)]
+        for bound in self.section(names):
+            for e in bound.errors:
+                out.append((bound.id_for_label, summary_line(str(bound.label), str(e))))
+        return out
+
+    @property
+    def carried_fields(self) -> list[forms.BoundField]:
+        """Assumption, what-if and panel fields with a value, for when the result panel
+        (where their inputs live) is not shown: hidden unless they carry an error."""
+        names = [name for name, _ in self.hidden_state()]
+        return [self[name] for name in names if name in self.fields]
+
+    def raw(self, name: str) -> str:
+        value = self.data.get(name)
+        return "" if value is None else str(value)
+
+    @property
+    def params_estimate(self) -> tuple[float, float] | None:
+        return estimate_params(self._shape(self.data))
+
+    @staticmethod
+    def _shape(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            i.key: values.get(i.short)
+            for i in spec.section_inputs("custom_model")
+            if values.get(i.short) not in (None, "")
+        }
+
+    # --- checks ------------------------------------------------------------------------
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, field in self.fields.items():
+            i = getattr(field, "spec", None)
+            value = cleaned.get(name)
+            if i is None or value is None or i.type not in ("number", "integer"):
+                continue
+            problem = limit_problem(i, float(value), self.raw(name))
+            if problem and name not in self.errors:
+                self.add_error(name, sentence(field.label, problem))
+        if self.is_custom:
+            for key in REQUIRED_SHAPE:
+                name = spec.BY_PATH[f"custom_model.{key}"].short
+                if cleaned.get(name) is None and name not in self.errors:
+                    self.add_error(name, "Enter a whole number, or upload the model's config.json.")
+        elif not cleaned.get("model") and "model" not in self.errors:
+            self.add_error("model", "Choose a model from the library.")
+        return cleaned
+
+    # --- values ------------------------------------------------------------------------
+
+    def assumption_rows(self, effective: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One row per assumption: its input, default, unit, source, value in force and
+        whether it is overridden."""
+        rows = []
+        overrides = self.assumption_overrides()
+        for i in spec.ASSUMPTIONS:
+            bound = self[i.short]
+            # The template writes these inputs itself: 29 widget renders through Django's
+            # form renderer cost more than the engine run (see bench/bench_wizard.py).
+            rows.append(
+                {
+                    "name": i.key,
+                    "field": bound,
+                    "default": i.default,
+                    "unit": i.unit,
+                    "source": i.source,
+                    "input_name": bound.html_name,
+                    "input_id": bound.auto_id,
+                    "raw": self.raw(bound.name),
+                    "whole": i.type == "integer",
+                    "value": (effective or {}).get(i.key, i.default),
+                    "overridden": i.key in overrides,
+                }
+            )
+        return rows
+
+    def assumption_overrides(self) -> dict[str, float | int]:
+        """Assumptions the user changed (values equal to the default are not overrides)."""
+        out: dict[str, float | int] = {}
+        cleaned = getattr(self, "cleaned_data", {})
+        for i in spec.ASSUMPTIONS:
+            value = cleaned.get(i.short)
+            if value is not None and not math.isclose(float(value), float(i.default)):
+                out[i.key] = int(value) if i.type == "integer" else float(value)
+        return out
+
+    def workload(self, **override: Any) -> dict[str, Any]:
+        """The engine input for a valid form; `override` replaces top-level keys (what-if)."""
+        values = dict(self.cleaned_data)
+        if self.is_custom:
+            values.update(self._estimated(values))
+        w = codec.to_workload(values, self.inputs, self.assumption_overrides())
+        w.update(override)
+        return {k: v for k, v in w.items() if v is not None}
+
+    def _estimated(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """A custom model's parameters estimated from its shape when not given."""
+        params = spec.BY_PATH["custom_model.params_b"].short
+        if values.get(params) is not None:
+            return {}
+        estimate = estimate_params(self._shape(values))
+        if not estimate:
+            return {}
+        active = spec.BY_PATH["custom_model.active_params_b"].short
+        return {params: estimate[0], active: estimate[1]}
+
+    def whatif_overrides(self) -> dict[str, Any]:
+        """The what-if changes asked for (engine keys), empty when none."""
+        d = self.cleaned_data
+        return {path: d[name] for name, path in WHATIF.items() if d.get(name) not in (None, "")}
+
+    # --- the engine's messages --------------------------------------------------------
+
+    def add_engine_errors(self, field_errors: Mapping[str, list[str]]) -> None:
+        """Put each engine message beside its field (or on top of the form when it belongs to
+        no visible field), in words: the field's label, then the engine's message."""
+        for path, messages in field_errors.items():
+            name = field_for_path(path, self.fields, self.is_custom)
+            for message in plain_messages(messages):
+                if name in self.fields:
+                    self.add_error(name, sentence(self.fields[name].label, message))
+                else:
+                    self.add_error(None, sentence(path_label(path), message))
+
+    # --- the URL -----------------------------------------------------------------------
+
+    def query_items(self) -> list[tuple[str, str]]:
+        """The state worth keeping in the URL: every field that applies, assumptions only
+        where overridden, what-if values only when given."""
+        items: list[tuple[str, str]] = []
+        for name, field in self.fields.items():
+            value = self.data.get(name)
+            if name == "q" or value in (None, ""):
+                continue
+            i = getattr(field, "spec", None)
+            if i is not None and codec.is_assumption(i) and not _is_override(i, value):
+                continue
+            items.append((name, str(value)))
+        return items
+
+    def query_string(self, **replace: Any) -> str:
+        """The URL query of this state; `replace` sets (or with None removes) parameters."""
+        query = QueryDict(mutable=True)
+        items = dict(self.query_items())
+        for key, value in replace.items():
+            if value is None:
+                items.pop(key, None)
+            else:
+                items[key] = str(value)
+        for key, value in items.items():
+            query[key] = value
+        return query.urlencode()
+
+    def applied_whatif_query(self) -> str:
+        """The query with the what-if values made the main inputs."""
+        replace: dict[str, Any] = dict.fromkeys(WHATIF)
+        for name, path in WHATIF.items():
+            value = self.data.get(name)
+            if value not in (None, ""):
+                replace[spec.BY_PATH[path].short] = value
+                if path == "nodes":
+                    replace["mode"] = "capacity"
+        return self.query_string(**replace)
+
+    def hidden_state(self) -> list[tuple[str, str]]:
+        """Assumption and what-if values to carry as hidden inputs when the result panel (where
+        their inputs live) is not shown."""
+        return [
+            (name, value)
+            for name, value in self.query_items()
+            if name.startswith("a_") or name in WHATIF or name == "why"
+        ]
+
+
+def _is_override(i: spec.Input, raw: Any) -> bool:
+    try:
+        return not math.isclose(float(str(raw).replace(",", "")), float(i.default))
+    except ValueError:
+        return True  # keep what the user typed, so its error survives a reload
