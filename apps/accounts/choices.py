@@ -10,6 +10,8 @@ class OrganizationKind(models.TextChoices):
 
 class Role(models.TextChoices):
     SALES = "sales", "Sales"
+    # A seller's sales manager: approves discounts above a seller's or partner's limit.
+    MANAGER = "manager", "Sales manager"
     PARTNER = "partner", "Partner"
     ADMIN = "admin", "Admin"
 

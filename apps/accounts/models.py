@@ -30,8 +30,9 @@ class User(AbstractUser):
     """A portal user. Every user belongs to an organization, except superusers (so that
     `createsuperuser` can bootstrap an empty installation); the database enforces this.
 
-    Roles: `sales` (seller staff), `partner` (partner staff), `admin` (manages its organization;
-    a seller admin sees all organizations).
+    Roles: `sales` (seller staff), `manager` (a seller's sales manager: approves discounts
+    above a sender's limit, sees every organization's quotes), `partner` (partner staff),
+    `admin` (manages its organization; a seller admin sees all organizations).
     """
 
     organization = models.ForeignKey(
@@ -66,6 +67,8 @@ def role_errors(
         return {"role": "The partner role is only for users of a partner organization."}
     if role == Role.SALES and organization.kind != OrganizationKind.SELLER:
         return {"role": "The sales role is only for users of the seller organization."}
+    if role == Role.MANAGER and organization.kind != OrganizationKind.SELLER:
+        return {"role": "The sales manager role is only for users of the seller organization."}
     return {}
 
 

@@ -3,7 +3,16 @@ must be recorded), so the admin does not edit them."""
 
 from django.contrib import admin
 
-from .models import PdfJob, Quote, QuoteLine, QuoteNumberCounter, QuoteStatusChange, ShareLink
+from .models import (
+    DiscountLimit,
+    PdfJob,
+    Quote,
+    QuoteApproval,
+    QuoteLine,
+    QuoteNumberCounter,
+    QuoteStatusChange,
+    ShareLink,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -69,3 +78,20 @@ class ShareLinkAdmin(admin.ModelAdmin):
 
 
 admin.site.register(QuoteNumberCounter)
+
+
+@admin.register(DiscountLimit)
+class DiscountLimitAdmin(admin.ModelAdmin):
+    """The discount policy is configured here (defaults: settings.QUOTES_DISCOUNT_LIMITS)."""
+
+    list_display = ["organization", "role", "max_percent"]
+    list_filter = ["role"]
+
+
+@admin.register(QuoteApproval)
+class QuoteApprovalAdmin(admin.ModelAdmin):
+    list_display = ["quote", "decision", "decided_by", "decided_at", "discount_percent", "total"]
+    readonly_fields = [f.name for f in QuoteApproval._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

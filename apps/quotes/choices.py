@@ -27,6 +27,11 @@ class Section(models.TextChoices):
 SECTION_ORDER = [value for value, _ in Section.choices]
 
 
+class ApprovalDecision(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
 class PdfJobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RENDERING = "rendering", "Rendering"

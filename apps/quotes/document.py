@@ -444,7 +444,7 @@ def acceptance(quote: Quote) -> dict[str, Any]:
     )
     approval = _attr(quote, "discount_approval")
     if approval is not None and approver is None:
-        approver = _attr(approval, "approved_by", "approver", "user")
+        approver = _attr(approval, "decided_by", "approved_by", "approver", "user")
     approved_at = _attr(approval, "approved_at", "decided_at", "created_at") or _attr(
         quote, "discount_approved_at"
     )
@@ -456,7 +456,8 @@ def acceptance(quote: Quote) -> dict[str, Any]:
         "revision": _attr(record, "revision") or quote.revision,
         "total": _attr(record, "total") or quote.total,
         "ip": _attr(record, "ip_address", "remote_addr") or "",
-        "discount": bool(quote.discount_percent),
+        "discount": bool(quote.discount_percent) or approval is not None,
+        "discount_percent": _attr(approval, "discount_percent") or quote.discount_percent,
         "approver": _person(approver),
         "approved_at": approved_at,
     }

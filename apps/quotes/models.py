@@ -16,7 +16,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .choices import PdfJobStatus, QuoteStatus, Section
+from apps.accounts.choices import Role
+
+from .choices import ApprovalDecision, PdfJobStatus, QuoteStatus, Section
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -123,6 +125,15 @@ class Quote(models.Model):
     def is_editable(self) -> bool:
         return self.status == QuoteStatus.DRAFT
 
+    @property
+    def discount_approval(self) -> QuoteApproval | None:
+        """The manager's approval that covers this revision as it stands (the latest decision
+        on it, an approval, given at this very total), or None."""
+        last = self.approvals.order_by("-decided_at", "-id").first()
+        if last is None or last.decision != ApprovalDecision.APPROVED or last.total != self.total:
+            return None
+        return last
+
 
 class QuoteLine(models.Model):
     """A priced BoM line. Quantities and parts come from the scenario's BoM; prices from the
@@ -218,6 +229,61 @@ class QuoteDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} rev. {self.revision} {self.decision} by {self.name or '(no name)'}"
+
+
+class DiscountLimit(models.Model):
+    """The largest effective discount a role may send without approval, for one organization
+    or (no organization) for all; the setting QUOTES_DISCOUNT_LIMITS is the fallback."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="discount_limits",
+        help_text="empty: every organization without its own row",
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    max_percent = _percent()
+
+    class Meta:
+        ordering = ["organization_id", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "role"], name="quotes_discount_limit_org_role"
+            ),
+            models.UniqueConstraint(
+                fields=["role"],
+                condition=Q(organization__isnull=True),
+                name="quotes_discount_limit_default_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization or 'every organization'} · {self.role}: {self.max_percent} %"
+
+
+class QuoteApproval(models.Model):
+    """A sales manager's decision on a draft's discount: approved or refused, at which
+    effective discount and total. An approval covers the revision only at that total."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="approvals")
+    decision = models.CharField(max_length=10, choices=ApprovalDecision.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+    discount_percent = _percent()
+    limit_percent = _percent()
+    total = _money()
+    currency = models.CharField(max_length=3)
+    note = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.quote}: discount {self.discount_percent} % {self.decision}"
 
 
 class PdfJob(models.Model):

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from apps.accounts.choices import OrganizationKind, Role
 from apps.accounts.selectors import AnyUser, scope_to_user
 from apps.catalog.models import PriceBook
 
@@ -24,8 +25,22 @@ SHARE_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32): 256 bits
 
 
 def quotes_visible_to(user: AnyUser) -> QuerySet[Quote]:
-    """Every quote revision `user` may see."""
+    """Every quote revision `user` may see. A seller's sales manager sees every
+    organization's quotes: partners' discounts above their limit wait for that approval."""
+    if is_seller_manager(user):
+        return Quote.objects.all()
     return scope_to_user(Quote.objects.all(), user)
+
+
+def is_seller_manager(user: AnyUser) -> bool:
+    """A seller's sales manager: approves discounts above a sender's limit."""
+    org = getattr(user, "organization", None) if user.is_authenticated else None
+    return (
+        user.is_active
+        and getattr(user, "role", "") == Role.MANAGER
+        and org is not None
+        and org.kind == OrganizationKind.SELLER
+    )
 
 
 def quote_list(

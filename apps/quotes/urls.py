@@ -21,6 +21,11 @@ urlpatterns = [
     path("quotes/<int:pk>/edit/", views.quote_edit, name="edit"),
     path("quotes/<int:pk>/send/", views.quote_send, name="send"),
     path("quotes/<int:pk>/revise/", views.quote_revise, name="revise"),
+    path(
+        "quotes/<int:pk>/discount/<str:decision>/",
+        views.quote_discount_decide,
+        name="discount_decide",
+    ),
     path("quotes/<int:pk>/links/", views.share_link_create, name="link_create"),
     path(
         "quotes/<int:pk>/links/<int:link_id>/revoke/", views.share_link_revoke, name="link_revoke"

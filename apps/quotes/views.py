@@ -125,10 +125,10 @@ def quote_create_from_workload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get_for_user(request.user, pk)
-    return render(request, "quotes/detail.html", _detail_context(quote))
+    return render(request, "quotes/detail.html", _detail_context(quote, request.user))
 
 
-def _detail_context(quote: Quote, **extra: Any) -> dict[str, Any]:
+def _detail_context(quote: Quote, user: Any = None, **extra: Any) -> dict[str, Any]:
     is_latest = not Quote.objects.filter(previous=quote).exists()
     return {
         "quote": quote,
@@ -139,6 +139,8 @@ def _detail_context(quote: Quote, **extra: Any) -> dict[str, Any]:
         "links": selectors.share_links_for(quote),
         "is_latest": is_latest,
         "can_revise": is_latest and quote.status in services.REVISABLE,
+        "approval": services.approval_status(quote, user) if user and quote.is_editable else None,
+        "can_approve": services.is_seller_manager(user) and quote.is_editable,
         **extra,
     }
 
@@ -190,8 +192,27 @@ def _show_new_link(request: HttpRequest, quote: Quote, token: str) -> HttpRespon
 
 def _refused(request: HttpRequest, quote: Quote, exc: ApplicationError) -> HttpResponse:
     errors = [m for msgs in exc.field_errors.values() for m in msgs] or [exc.message]
-    context = _detail_context(quote, action_errors=errors)
+    context = _detail_context(quote, request.user, action_errors=errors)
     return render(request, "quotes/detail.html", context, status=409)
+
+
+@login_required
+@require_POST
+def quote_discount_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    """A sales manager approves or refuses a draft's discount (with an optional note)."""
+    if decision not in {"approve", "refuse"}:
+        raise Http404("no such decision")
+    quote = selectors.quote_get_for_user(request.user, pk)
+    decide = (
+        services.quote_discount_approve if decision == "approve" else services.quote_discount_refuse
+    )
+    try:
+        decide(user=request.user, quote=quote, note=request.POST.get("note", "")[:2000])
+    except ApplicationError as exc:
+        return _refused(request, quote, exc)
+    verb = "approved" if decision == "approve" else "refused"
+    messages.success(request, f"Discount of {quote.reference} {verb}.")
+    return redirect("quotes:detail", pk=quote.pk)
 
 
 @login_required

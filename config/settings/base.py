@@ -179,6 +179,10 @@ CELERY_BEAT_SCHEDULE = {
 QUOTES_PDF_MAX_ATTEMPTS = 3
 QUOTES_PDF_STALE_QUEUED_SECONDS = 900
 QUOTES_PDF_STALE_RENDERING_SECONDS = 420
+# Discount policy: the largest effective discount (%, lines and overall together) a user of
+# each role may send without a sales manager's approval. Per-organization limits are rows of
+# quotes.DiscountLimit (admin); these are the defaults when no row applies.
+QUOTES_DISCOUNT_LIMITS = {"partner": "10", "sales": "15", "manager": "30", "admin": "15"}
 
 
 # The shared cache (apps.core.cache): API token authentication, throttles and rate limits, one

@@ -38,7 +38,9 @@ def test_user_create_refuses_sales_role_in_partner_org(orgs):
 
 
 def test_user_create_refuses_unknown_role(orgs):
-    with pytest.raises(ApplicationError, match="Unknown role 'boss'; allowed: sales, partner"):
+    with pytest.raises(
+        ApplicationError, match="Unknown role 'boss'; allowed: sales, manager, partner, admin"
+    ):
         user_create(username="x", password="pw", organization=orgs["p1"], role="boss")
 
 

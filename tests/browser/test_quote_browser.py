@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from apps.accounts.choices import OrganizationKind
+from apps.accounts.choices import OrganizationKind, Role
 from apps.quotes import services
 from apps.quotes.models import Quote, QuoteDecision
 from apps.sizing.models import Scenario
@@ -101,3 +101,42 @@ def test_save_and_quote_from_the_wizard(tab, live_server, seller_sam):
     assert quote.lines.count() > 0 and quote.total > 0
     assert Scenario.objects.filter(name="Chat for ACME").count() == 1
     assert quote.sizing_inputs == quote.scenario.inputs
+
+
+def test_a_sales_manager_clicks_approve_and_the_seller_sends(
+    tab, live_server, seller_sam, settings
+):
+    settings.QUOTES_DISCOUNT_LIMITS = {"sales": "15", "manager": "30"}
+    page, base = tab, live_server.url
+    shot = Shots(page, "discount-approval")
+    accounts.make_user("mia", seller_sam.organization, Role.MANAGER)
+    quote = factories.make_quote(seller_sam, customer_company="Deep Discount Ltd")
+    quote = services.quote_update(user=seller_sam, quote=quote, data={"discount_percent": "20"})
+
+    log_in(page, base, "sam")
+    page.goto(f"{base}/quotes/{quote.pk}/")
+    assert "Needs a sales manager's approval" in page.inner_text("#discount-approval")
+    page.click("button:has-text('Send to customer')")
+    page.wait_for_selector(".errorlist")
+    assert "above your limit (15 %)" in page.inner_text(".errorlist")
+    shot("send-refused")
+    tab.console_errors.clear()  # the refusal above is a 409, by design
+
+    page.context.clear_cookies()
+    log_in(page, base, "mia")
+    page.goto(f"{base}/quotes/{quote.pk}/")
+    page.fill("#approval-note", "Strategic account")
+    page.click("button:has-text('Approve discount')")
+    page.wait_for_selector("#discount-approval strong:has-text('Approved')")
+    assert "Approved by mia" in page.inner_text("#discount-approval")
+    shot("approved")
+
+    page.context.clear_cookies()
+    log_in(page, base, "sam")
+    page.goto(f"{base}/quotes/{quote.pk}/")
+    page.click("button:has-text('Send to customer')")
+    page.wait_for_selector("text=/q/")
+    shot("sent")
+    assert tab.console_errors == []
+    quote.refresh_from_db()
+    assert quote.status == "sent" and quote.discount_approval.note == "Strategic account"

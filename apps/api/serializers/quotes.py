@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from apps.quotes.choices import PdfJobStatus, QuoteStatus
 from apps.quotes.models import PdfJob, Quote, QuoteLine
+from apps.quotes.services.discounts import effective_discount
 
 from .sizing import WorkloadField
 
@@ -69,14 +70,40 @@ class QuoteSerializer(serializers.ModelSerializer):
         ]
 
 
+class DiscountApprovalSerializer(serializers.Serializer):
+    """The sales manager's approval covering this revision at its total (null if none)."""
+
+    approved_by = serializers.CharField(source="decided_by.username")
+    approved_at = serializers.DateTimeField(source="decided_at")
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    note = serializers.CharField()
+
+
 class QuoteDetailSerializer(QuoteSerializer):
     lines = QuoteLineSerializer(many=True, read_only=True)
     pdf_status = serializers.SerializerMethodField(
         help_text="status of the PDF document, null until requested (POST …/pdf/)"
     )
+    effective_discount_percent = serializers.SerializerMethodField(
+        help_text="discount off list price, lines and overall together (%); above the "
+        "sender's limit a sales manager must approve it before it is sent"
+    )
+    discount_approval = DiscountApprovalSerializer(read_only=True, allow_null=True)
 
     class Meta(QuoteSerializer.Meta):
-        fields = [*QuoteSerializer.Meta.fields, "terms", "notes", "pdf_status", "lines"]
+        fields = [
+            *QuoteSerializer.Meta.fields,
+            "terms",
+            "notes",
+            "effective_discount_percent",
+            "discount_approval",
+            "pdf_status",
+            "lines",
+        ]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2))
+    def get_effective_discount_percent(self, obj: Quote) -> str:
+        return str(effective_discount(obj))
 
     @extend_schema_field(serializers.ChoiceField(choices=PdfJobStatus.choices, allow_null=True))
     def get_pdf_status(self, obj: Quote) -> str | None:
@@ -84,6 +111,10 @@ class QuoteDetailSerializer(QuoteSerializer):
             return str(obj.pdf_job.status)
         except PdfJob.DoesNotExist:
             return None
+
+
+class DiscountDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class QuoteFilter(serializers.Serializer):

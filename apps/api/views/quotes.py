@@ -29,6 +29,7 @@ from apps.sizing.models import Scenario
 from ..errors import ApiError, application_error
 from ..idempotency import HEADER, idempotent
 from ..serializers.quotes import (
+    DiscountDecisionSerializer,
     PdfJobSerializer,
     QuoteCreateSerializer,
     QuoteDetailSerializer,
@@ -85,6 +86,8 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "send": ["409"],
         "pdf": ["409"],
         "pdf_download": ["409"],
+        "discount_approve": ["409"],
+        "discount_refuse": ["409"],
     }
 
     def get_serializer_class(self) -> Any:
@@ -216,18 +219,53 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={200: SendResultSerializer},
         description="Send a draft: it becomes immutable, the PDF document is "
         "requested, and the customer's link is answered — only here, "
-        "once. 409 unless the quote is a draft.",
+        "once. 409 unless the quote is a draft; 409 `approval_required` when its "
+        "effective discount is above the caller's limit and no sales manager approved it "
+        "at this total (see `discount/approve/`).",
     )
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: str) -> Response:
         quote = _quote_or_404(request, pk)
         try:
             quote, token = services.quote_send(user=request.user, quote=quote)
+        except services.ApprovalRequired as exc:
+            raise application_error(exc, status_code=409, code="approval_required") from None
         except ApplicationError as exc:
             raise application_error(exc, status_code=409, code="conflict") from None
         share_url = request.build_absolute_uri(f"/q/{token}/")
         body = {"quote": QuoteDetailSerializer(quote).data, "share_url": share_url}
         return Response(body, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(
+        request=DiscountDecisionSerializer,
+        responses={200: QuoteDetailSerializer},
+        description="A sales manager approves the draft's discount at its current total "
+        "(recorded in the history and the audit log). 409 unless a draft; 403-style 409 "
+        "for a caller who is not a seller's sales manager.",
+    )
+    @action(detail=True, methods=["post"], url_path="discount/approve", url_name="discount-approve")
+    def discount_approve(self, request: Request, pk: str) -> Response:
+        return self._discount(request, pk, services.quote_discount_approve)
+
+    @extend_schema(
+        request=DiscountDecisionSerializer,
+        responses={200: QuoteDetailSerializer},
+        description="A sales manager refuses the draft's discount (it stays a draft and "
+        "cannot be sent until approved).",
+    )
+    @action(detail=True, methods=["post"], url_path="discount/refuse", url_name="discount-refuse")
+    def discount_refuse(self, request: Request, pk: str) -> Response:
+        return self._discount(request, pk, services.quote_discount_refuse)
+
+    def _discount(self, request: Request, pk: str, decide: Any) -> Response:
+        quote = _quote_or_404(request, pk)
+        data = _valid(DiscountDecisionSerializer, request.data)
+        try:
+            decide(user=request.user, quote=quote, note=data.get("note", ""))
+        except ApplicationError as exc:
+            raise application_error(exc, status_code=409, code="conflict") from None
+        quote.refresh_from_db()
+        return Response(QuoteDetailSerializer(quote).data)
 
     @extend_schema(
         methods=["GET"],

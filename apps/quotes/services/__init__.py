@@ -2,6 +2,7 @@
 
 - `numbering`: quote numbers and revision letters;
 - `pricing`: the BoM priced into lines, discounts, totals;
+- `discounts`: the discount policy (limits per role and organization, manager approval);
 - `lifecycle`: create, edit, send, revise, the customer's decision, expiry (the state machine);
 - `share_links`: the customer's links;
 - `pdf_jobs`: the document's render jobs (Celery) and the sweeper;
@@ -10,6 +11,15 @@
 Everything callers use is re-exported here: `from apps.quotes import services` keeps working.
 """
 
+from .discounts import (
+    ApprovalRequired,
+    approval_status,
+    discount_limit,
+    effective_discount,
+    is_seller_manager,
+    quote_discount_approve,
+    quote_discount_refuse,
+)
 from .lifecycle import (
     DEFAULT_TERMS,
     DEFAULT_VALIDITY_DAYS,
@@ -39,6 +49,13 @@ from .share_links import SHARE_LINK_GRACE_DAYS, share_link_create, share_link_re
 from .storage import document_relpath
 
 __all__ = [
+    "ApprovalRequired",
+    "approval_status",
+    "discount_limit",
+    "effective_discount",
+    "is_seller_manager",
+    "quote_discount_approve",
+    "quote_discount_refuse",
     "DEFAULT_TERMS",
     "DEFAULT_VALIDITY_DAYS",
     "EDITABLE_FIELDS",

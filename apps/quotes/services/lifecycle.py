@@ -24,7 +24,7 @@ from apps.sizing.models import Scenario
 
 from ..choices import ALLOWED_TRANSITIONS, QuoteStatus
 from ..models import Quote, QuoteDecision, QuoteLine, QuoteStatusChange, ShareLink
-from . import numbering, pdf_jobs, pricing, share_links
+from . import discounts, numbering, pdf_jobs, pricing, share_links
 
 DEFAULT_VALIDITY_DAYS = 30
 MAX_VALIDITY_DAYS = 365
@@ -291,6 +291,8 @@ def quote_send(*, user: Any, quote: Quote) -> tuple[Quote, str]:
             raise ApplicationError(
                 "validity passed", {"valid_until": ["The validity date has passed; edit it."]}
             )
+        if quote.status == QuoteStatus.DRAFT:
+            discounts.require_approval_if_over_limit(quote, user)
         quote.sent_at = timezone.now()
         _transition(quote, QuoteStatus.SENT, user=user)
         _supersede_siblings(

@@ -1,0 +1,145 @@
+"""Discount policy: how much discount a user may send without approval, and a sales
+manager's approval (or refusal) above it.
+
+The *effective* discount is what the customer is given off list price, lines and overall
+discount together: `100 × (list − total) / list`. Limits come from `DiscountLimit` rows
+(the user's organization and role, else every organization for the role), else the
+setting QUOTES_DISCOUNT_LIMITS. An approval covers a revision only at the total it was given
+for: editing the draft afterwards needs a new approval. Portal and API call the same
+functions, and `lifecycle.quote_send` refuses an uncovered over-limit draft.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from apps.core.exceptions import ApplicationError
+from apps.ops.services import audit_record
+
+from ..choices import ApprovalDecision, QuoteStatus
+from ..models import DiscountLimit, Quote, QuoteApproval, QuoteStatusChange
+from ..selectors import is_seller_manager
+
+CENT = Decimal("0.01")
+
+
+class ApprovalRequired(ApplicationError):
+    """The draft's discount is above the sender's limit and no approval covers it."""
+
+
+def discount_limit(user: Any) -> Decimal:
+    """The largest effective discount (%) `user` may send without approval."""
+    role = getattr(user, "role", "")
+    rows = DiscountLimit.objects.filter(role=role)
+    row = rows.filter(organization_id=getattr(user, "organization_id", None)).first()
+    row = row or rows.filter(organization__isnull=True).first()
+    if row is not None:
+        return row.max_percent
+    return Decimal(str(settings.QUOTES_DISCOUNT_LIMITS.get(role, "0")))
+
+
+def effective_discount(quote: Quote) -> Decimal:
+    """The discount off list price, lines and overall together, in % (2 decimals)."""
+    list_total = sum((line.quantity * line.unit_price for line in quote.lines.all()), Decimal("0"))
+    if list_total <= 0:
+        return Decimal("0.00")
+    return ((list_total - quote.total) * 100 / list_total).quantize(CENT, ROUND_HALF_UP)
+
+
+def approval_status(quote: Quote, user: Any) -> dict[str, Any]:
+    """What the pages show: the effective discount, the sender's limit, whether approval is
+    needed and whether one covers the revision. The sender is `user`, except for a sales
+    manager looking at someone else's quote: then the owner's limit is the one that counts."""
+    sender = quote.owner if is_seller_manager(user) and user.pk != quote.owner_id else user
+    pct, limit = effective_discount(quote), discount_limit(sender)
+    approval = quote.discount_approval
+    last = quote.approvals.select_related("decided_by").first()
+    return {
+        "discount": pct,
+        "limit": limit,
+        "sender": sender,
+        "needed": pct > limit,
+        "approval": approval,
+        "last": last,
+        "covered": pct <= limit or approval is not None,
+    }
+
+
+def require_approval_if_over_limit(quote: Quote, user: Any) -> None:
+    """Raise ApprovalRequired if `user` may not send `quote` as it stands."""
+    status = approval_status(quote, user)
+    if status["covered"]:
+        return
+    last = status["last"]
+    refused = (
+        f" It was refused by {last.decided_by.get_username()}"
+        f"{': ' + last.note if last.note else ''}."
+        if last is not None and last.decision == ApprovalDecision.REFUSED
+        else ""
+    )
+    raise ApprovalRequired(
+        "approval required",
+        {
+            "discount_percent": [
+                f"The effective discount ({status['discount']} %) is above your limit "
+                f"({status['limit']} %): a sales manager must approve it before it is "
+                f"sent.{refused}"
+            ]
+        },
+    )
+
+
+def quote_discount_approve(*, user: Any, quote: Quote, note: str = "") -> QuoteApproval:
+    """A sales manager approves the draft's discount at its current total."""
+    return _decide(user, quote, ApprovalDecision.APPROVED, note)
+
+
+def quote_discount_refuse(*, user: Any, quote: Quote, note: str = "") -> QuoteApproval:
+    """A sales manager refuses the draft's discount (the draft stays a draft)."""
+    return _decide(user, quote, ApprovalDecision.REFUSED, note)
+
+
+def _decide(user: Any, quote: Quote, decision: str, note: str) -> QuoteApproval:
+    if not is_seller_manager(user):
+        raise ApplicationError(
+            "not a manager", {"__all__": ["Only a seller's sales manager approves discounts."]}
+        )
+    note = note.strip()[:2000]
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        if quote.status != QuoteStatus.DRAFT:
+            raise ApplicationError(
+                "not a draft", {"__all__": ["Only a draft's discount is approved or refused."]}
+            )
+        pct = effective_discount(quote)
+        approval = QuoteApproval.objects.create(
+            quote=quote,
+            decision=decision,
+            decided_by=user,
+            discount_percent=pct,
+            limit_percent=discount_limit(quote.owner),
+            total=quote.total,
+            currency=quote.currency,
+            note=note,
+        )
+        verb = "approved" if decision == ApprovalDecision.APPROVED else "refused"
+        QuoteStatusChange.objects.create(
+            quote=quote,
+            from_status=quote.status,
+            to_status=quote.status,
+            changed_by=user,
+            actor=user.get_username(),
+            note=f"discount {pct} % {verb} at total {quote.total} {quote.currency}"
+            + (f": {note}" if note else ""),
+        )
+        audit_record(
+            f"quote.discount_{verb}",
+            actor=user,
+            obj=quote,
+            details={"discount_percent": str(pct), "total": str(quote.total), "note": note[:500]},
+        )
+    return approval

@@ -1,0 +1,192 @@
+"""Discount policy: a sender's limit per role and organization (rows, else the setting), a
+seller's sales manager approves or refuses above it, the approval covers the revision at that
+total only, and it is recorded in the history, the audit log and the PDF."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+
+from apps.accounts.choices import Role
+from apps.accounts.models import role_errors
+from apps.core.exceptions import ApplicationError
+from apps.ops.models import AuditEvent
+from apps.quotes import pdf, services
+from apps.quotes.models import DiscountLimit
+
+from . import factories
+from .pdftext import page_texts, squash
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def no_render():
+    with mock.patch("apps.quotes.services.pdf_jobs._enqueue"):
+        yield
+
+
+@pytest.fixture
+def manager(seller):
+    return factories.make_user(seller, role=Role.MANAGER, username="mia")
+
+
+def _messages(exc: ApplicationError) -> str:
+    return " ".join(m for ms in exc.field_errors.values() for m in ms) or exc.message
+
+
+def _discounted(user, percent: str):
+    quote = factories.make_quote(user)
+    return services.quote_update(user=user, quote=quote, data={"discount_percent": percent})
+
+
+def test_limits_come_from_organization_rows_then_default_rows_then_the_setting(
+    settings, partner_user, partner_org
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"partner": "10"}
+    assert services.discount_limit(partner_user) == Decimal("10")
+    DiscountLimit.objects.create(role=Role.PARTNER, max_percent=Decimal("12"))
+    assert services.discount_limit(partner_user) == Decimal("12.00")
+    DiscountLimit.objects.create(
+        organization=partner_org, role=Role.PARTNER, max_percent=Decimal("7.5")
+    )
+    assert services.discount_limit(partner_user) == Decimal("7.50")
+    other = factories.make_user(factories.make_org("partner"))
+    assert services.discount_limit(other) == Decimal("12.00")
+
+
+def test_effective_discount_counts_line_and_overall_discounts(book, sales_user, media_root):
+    quote = factories.make_quote(sales_user)
+    line = quote.lines.order_by("-unit_price").first()
+    quote = services.quote_update(
+        user=sales_user,
+        quote=quote,
+        data={"discount_percent": "10"},
+        line_discounts={line.pk: "50"},
+    )
+    list_total = sum(li.quantity * li.unit_price for li in quote.lines.all())
+    expected = (list_total - quote.total) * 100 / list_total
+    assert services.effective_discount(quote) == expected.quantize(Decimal("0.01"))
+    assert services.effective_discount(quote) > Decimal("10")
+
+
+def test_over_limit_is_refused_until_a_manager_approves(
+    settings, book, partner_user, manager, media_root, no_render
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"partner": "10", "manager": "30"}
+    quote = _discounted(partner_user, "25")
+    with pytest.raises(services.ApprovalRequired) as refused:
+        services.quote_send(user=partner_user, quote=quote)
+    message = _messages(refused.value)
+    assert "(25.00 %) is above your limit (10 %)" in message and "sales manager" in message
+    quote.refresh_from_db()
+    assert quote.status == "draft"
+
+    approval = services.quote_discount_approve(user=manager, quote=quote, note="strategic")
+    assert (approval.discount_percent, approval.total) == (Decimal("25.00"), quote.total)
+    assert approval.limit_percent == Decimal("10")
+    sent, token = services.quote_send(user=partner_user, quote=quote)
+    assert sent.status == "sent" and token
+    notes = [c.note for c in sent.status_changes.order_by("changed_at", "id")]
+    assert any(f"discount 25.00 % approved at total {quote.total}" in n for n in notes)
+    event = AuditEvent.objects.get(action="quote.discount_approved")
+    assert event.actor == manager and event.details["discount_percent"] == "25.00"
+
+
+def test_within_the_limit_needs_no_approval(
+    settings, book, partner_user, media_root, no_render
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"partner": "10"}
+    sent, _ = services.quote_send(user=partner_user, quote=_discounted(partner_user, "10"))
+    assert sent.status == "sent"
+
+
+def test_an_approval_covers_only_the_total_it_was_given_for(
+    settings, book, sales_user, manager, media_root, no_render
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"sales": "15"}
+    quote = _discounted(sales_user, "20")
+    services.quote_discount_approve(user=manager, quote=quote)
+    quote = services.quote_update(user=sales_user, quote=quote, data={"discount_percent": "40"})
+    assert quote.discount_approval is None
+    with pytest.raises(services.ApprovalRequired):
+        services.quote_send(user=sales_user, quote=quote)
+
+
+def test_a_refusal_is_recorded_and_named_when_sending(
+    settings, book, sales_user, manager, media_root, no_render
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"sales": "15"}
+    quote = _discounted(sales_user, "60")
+    services.quote_discount_refuse(user=manager, quote=quote, note="too deep")
+    with pytest.raises(services.ApprovalRequired) as refused:
+        services.quote_send(user=sales_user, quote=quote)
+    assert "It was refused by mia: too deep." in _messages(refused.value)
+    assert AuditEvent.objects.filter(action="quote.discount_refused").count() == 1
+    assert quote.status_changes.filter(note__contains="60.00 % refused").exists()
+
+
+@pytest.mark.parametrize("role", [Role.SALES, Role.ADMIN])
+def test_only_a_sellers_sales_manager_decides(
+    role, book, seller, partner_user, partner_org, media_root
+) -> None:
+    quote = _discounted(partner_user, "50")
+    deciders = [factories.make_user(seller, role=role), partner_user]
+    for user in deciders:
+        with pytest.raises(ApplicationError) as exc:
+            services.quote_discount_approve(user=user, quote=quote)
+        assert "Only a seller's sales manager approves discounts." in _messages(exc.value)
+    assert role_errors(Role.MANAGER, partner_org, is_superuser=False) == {
+        "role": "The sales manager role is only for users of the seller organization."
+    }
+
+
+def test_a_sent_quotes_discount_is_not_decided_again(
+    book, sales_user, manager, media_root, no_render
+) -> None:
+    sent, _ = services.quote_send(user=sales_user, quote=factories.make_quote(sales_user))
+    with pytest.raises(ApplicationError) as exc:
+        services.quote_discount_approve(user=manager, quote=sent)
+    assert "Only a draft's discount" in _messages(exc.value)
+
+
+def test_the_pdf_names_who_approved_the_discount(
+    settings, book, partner_user, manager, media_root, no_render
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"partner": "10"}
+    manager.first_name, manager.last_name = "Mia", "Manager"
+    manager.save()
+    quote = _discounted(partner_user, "25")
+    services.quote_discount_approve(user=manager, quote=quote)
+    sent, _ = services.quote_send(user=partner_user, quote=quote)
+    text = squash("\n".join(page_texts(pdf.render_quote(sent).data)))
+    assert squash("Discount 25 % approved by Mia Manager") in text
+
+
+def test_portal_refuses_send_until_the_manager_clicks_approve(
+    settings, client, book, partner_user, manager, media_root, no_render
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"partner": "10", "manager": "30"}
+    quote = _discounted(partner_user, "25")
+    detail = reverse("quotes:detail", args=[quote.pk])
+    client.force_login(partner_user)
+    page = client.get(detail).content.decode()
+    assert "Needs a sales manager's approval before it is sent." in page
+    assert "Approve discount" not in page
+    refused = client.post(reverse("quotes:send", args=[quote.pk]))
+    assert refused.status_code == 409
+    assert "is above your limit (10 %)" in refused.content.decode()
+
+    client.force_login(manager)  # a seller's manager sees the partner's quote
+    assert "Approve discount" in client.get(detail).content.decode()
+    approve = reverse("quotes:discount_decide", args=[quote.pk, "approve"])
+    assert client.post(approve, {"note": "ok"}).status_code == 302
+    assert client.post(reverse("quotes:discount_decide", args=[quote.pk, "x"])).status_code == 404
+
+    client.force_login(partner_user)
+    assert "<strong>Approved</strong> by mia" in client.get(detail).content.decode()
+    sent = client.post(reverse("quotes:send", args=[quote.pk]))
+    assert sent.status_code == 200 and "/q/" in sent.content.decode()
