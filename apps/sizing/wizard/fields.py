@@ -98,7 +98,8 @@ def help_of(i: spec.Input, mode: str) -> str:
     text = i.help
     if i.required == "size_mode" and mode == "capacity":
         text = (text + " " if text else "") + "Optional for a fixed node count."
-    if not i.required_in(mode) and i.default is None and i.default_note:
+    can_be_empty = i.type in ("number", "integer", "text") or i.group == "advanced"
+    if can_be_empty and not i.required_in(mode) and i.default is None and i.default_note:
         text = (text + " " if text else "") + f"Empty: {i.default_note}."
     return text
 

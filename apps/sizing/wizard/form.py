@@ -109,6 +109,9 @@ class WizardForm(forms.Form):
         elif i.type == "choice":
             options = spec_choices(i, self.kind_value)
         field = field_for(i, self.mode_value, options)
+        choices = getattr(field, "choices", None)
+        if choices and choices[0][0] == "" and i.default is not None:
+            field.choices = [("", f"Default: {label_of(i.path, i.default)}"), *choices[1:]]
         note = codec.start_note(i, self.kind_value, self.mode_value)
         if note and i.group != "advanced":
             field.help_text = f"{field.help_text} ({note}.)".strip()
