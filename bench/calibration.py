@@ -1,9 +1,12 @@
-"""Print the engine's error on each public calibration point.
+"""Print the engine's error on each public calibration point, with its source.
 
     .venv/bin/python bench/calibration.py
 
-The points (published figure, source, tolerance) live in tests/sizing_engine/calibration.py,
-which the calibration tests assert; this prints the table the README quotes.
+Training and other points (published figure, source, tolerance) live in
+tests/sizing_engine/calibration.py; the serving points (TensorRT-LLM perf overview, NVIDIA NIM)
+in tests/sizing_engine/calibration_serving.py, where ``held_out`` marks the points kept out of
+the tuning. This prints both tables and the median |error| of the serving points, on the points
+used for tuning and on the held-out ones: overall, within MoE and within long context.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.sizing_engine.calibration import POINTS  # noqa: E402
+from tests.sizing_engine.calibration_serving import POINTS as SERVING  # noqa: E402
+from tests.sizing_engine.calibration_serving import ServingPoint  # noqa: E402
 from tests.sizing_engine.calibration_training import TRAINING_POINTS  # noqa: E402
+
+
+def _median(points: list[tuple[ServingPoint, float]]) -> str:
+    if not points:
+        return "—"
+    return f"{statistics.median(abs(e) for _, e in points):.1%} (n={len(points)})"
 
 
 def main() -> None:
@@ -42,6 +53,28 @@ def main() -> None:
         print(
             f"held-out training, {label}: {len(errors)} points, median |error| "
             f"{statistics.median(errors):.1%}"
+        )
+    print()
+    print("| serving point | source | published | estimate | error | held out | MoE | long |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = [(p, p.error()) for p in SERVING]
+    for p, e in rows:
+        print(
+            f"| {p.name} | {p.source} | {p.published:,.1f} {p.unit} | {p.estimate():,.1f} | "
+            f"{e:+.1%} | {'yes' if p.held_out else ''} | {'yes' if p.moe else ''} | "
+            f"{'yes' if p.long_context else ''} |"
+        )
+    print()
+    print("| serving median abs error | overall | MoE | long context | dense |")
+    print("|---|---|---|---|---|")
+    for label, subset in (
+        ("tuned on", [r for r in rows if not r[0].held_out]),
+        ("held out", [r for r in rows if r[0].held_out]),
+    ):
+        print(
+            f"| {label} | {_median(subset)} | {_median([r for r in subset if r[0].moe])} | "
+            f"{_median([r for r in subset if r[0].long_context])} | "
+            f"{_median([r for r in subset if not r[0].moe])} |"
         )
 
 

@@ -110,9 +110,14 @@ def test_zero_users_show_the_limit_in_the_fields_units(client_p1):
     ]
 
 
-def test_a_model_that_fits_nowhere_shows_the_engines_message(client_p1):
+def test_a_model_too_big_for_the_cluster_shows_the_engines_message(client_p1):
+    # 405B at BF16 is split across nodes (pipeline parallel): one node of 8x L40S is too few,
+    # and the message beside the node count says how many GPUs and nodes one replica needs.
     html = client_p1.get(URL, {**SMALL, "model": "llama-3.1-405b", "nodes": "1"}).content.decode()
-    assert "does not fit NVIDIA L40S 48GB" in errors_of(html, "model")[0]
+    assert errors_of(html, "nodes") == [
+        "Llama 3.1 405B at bf16 needs at least 24 GPUs (3 node(s)) per replica; "
+        "this cluster has 8."
+    ]
 
 
 def test_a_custom_model_too_big_for_any_gpu_is_explained_once_per_gpu(client_p1):

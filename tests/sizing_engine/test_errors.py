@@ -65,16 +65,40 @@ def test_negative_tokens() -> None:
 
 
 def test_model_that_fits_no_gpu_even_at_int4() -> None:
+    # 405B now fits L40S nodes at int4 (pipeline stages across nodes); a 4,000B model does not.
+    huge = {
+        "name": "Huge",
+        "layers": 200,
+        "hidden_size": 40960,
+        "heads": 320,
+        "kv_heads": 8,
+        "ffn_size": 131072,
+        "vocab_size": 128256,
+        "params_b": 4000,
+    }
     data = {
         **BASE,
-        "model": "llama-3.1-405b",
+        "custom_model": huge,
         "gpu": "l40s-48gb",
         "precision": "int4",
         "gpus_per_node": 2,
     }
+    data.pop("model", None)
     with pytest.raises(SizingInputError) as info:
         size(data, CATALOG)
-    assert "int4" in info.value.field_errors["model"][0]
+    message = info.value.field_errors["model"][0]
+    assert "at int4" in message and "it may fit" not in message
+
+
+def test_no_fit_message_never_suggests_the_chosen_precision() -> None:
+    data = {**BASE, "model": "llama-3.1-405b", "gpu": "l40s-48gb", "precision": "fp8"}
+    data["gpus_per_node"] = 1
+    data["inference"] = {**BASE["inference"], "prompt_tokens": 100_000, "target_ttft_s": 600}
+    with pytest.raises(SizingInputError) as info:
+        size(data, CATALOG)
+    for messages in info.value.field_errors.values():
+        for message in messages:
+            assert "at fp8 it may fit" not in message and "fp8 or" not in message
 
 
 def test_auto_reports_every_gpu_when_nothing_fits() -> None:

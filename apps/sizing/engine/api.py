@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from .cluster import ClusterPlan, plan_cluster
 from .conformance import differences
 from .errors import SizingInputError
 from .explain import Explainer
+from .models.arch import ARCH_INT_FIELDS, ModelArch, simple_arch
 from .node import NodePlan, choose_profile, gpus_per_node, plan_node
 from .precision import check_precision
 from .result import SizingResult
@@ -67,6 +69,7 @@ def resolve_model(w: Workload, catalog: CatalogSnapshot) -> LlmModel:
             c.experts,
             c.experts_per_token,
             "custom_model input",
+            custom_arch(c),
         )
     slug = w.model_slug or ""
     if slug not in catalog.models:
@@ -74,6 +77,23 @@ def resolve_model(w: Workload, catalog: CatalogSnapshot) -> LlmModel:
             "model", f"unknown model {slug!r}; one of {', '.join(sorted(catalog.models))}"
         )
     return catalog.models[slug]
+
+
+def custom_arch(c: Any) -> ModelArch:
+    """The architecture of a custom model: its shape plus any architecture fields given."""
+    base = simple_arch(
+        c.layers,
+        c.hidden_size,
+        c.heads,
+        c.kv_heads,
+        c.ffn_size,
+        c.vocab_size,
+        c.context_length,
+        c.experts,
+        c.experts_per_token,
+    )
+    extra = {k: getattr(c, k) for k in ARCH_INT_FIELDS if getattr(c, k, None) is not None}
+    return replace(base, **extra)
 
 
 def resolve_gpu(w: Workload, catalog: CatalogSnapshot) -> Gpu:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from .models.arch import ARCH_INT_FIELDS, ModelArch, simple_arch
 
 Row = Mapping[str, str]
 T = TypeVar("T")
@@ -105,11 +107,30 @@ class LlmModel:
     experts: int
     experts_per_token: int
     source: str
+    arch: ModelArch | None = None
+
+    @property
+    def architecture(self) -> ModelArch:
+        """The full architecture (head size, MLA, experts, windows); a Llama-shaped one built
+        from the shape fields when the row gives no architecture columns."""
+        if self.arch is not None:
+            return self.arch
+        return simple_arch(
+            self.layers,
+            self.hidden_size,
+            self.heads,
+            self.kv_heads,
+            self.ffn_size,
+            self.vocab_size,
+            self.context_length,
+            self.experts,
+            self.experts_per_token,
+        )
 
     @property
     def head_dim(self) -> float:
-        """Hidden size per attention head."""
-        return self.hidden_size / self.heads
+        """Size of one attention head (from the architecture, not hidden ÷ heads)."""
+        return float(self.architecture.head_dim)
 
 
 @dataclass(frozen=True)
@@ -342,6 +363,36 @@ def _gpu(r: Row) -> Gpu:
     )
 
 
+def _model_arch(r: Row) -> ModelArch | None:
+    """The architecture columns of an llm_models row (None when all are empty)."""
+    extra: dict[str, Any] = {k: _int(r, k) for k in ARCH_INT_FIELDS if _text(r, k)}
+    tied, matrices, vision = (
+        _text(r, "tied_embeddings"),
+        _text(r, "mlp_matrices"),
+        _text(r, "vision_params_b"),
+    )
+    if not extra and not tied and not matrices and not vision:
+        return None
+    base = simple_arch(
+        _int(r, "layers"),
+        _int(r, "hidden_size"),
+        _int(r, "heads"),
+        _int(r, "kv_heads"),
+        _int(r, "ffn_size"),
+        _int(r, "vocab_size"),
+        _int(r, "context_length"),
+        _int(r, "experts", 1),
+        _int(r, "experts_per_token", 1),
+    )
+    return replace(
+        base,
+        **extra,
+        tied_embeddings=tied.lower() == "true",
+        mlp_matrices=_int(r, "mlp_matrices", base.mlp_matrices),
+        vision_params=_float(r, "vision_params_b", 0.0) * 1e9,
+    )
+
+
 def _model(r: Row) -> LlmModel:
     params = _float(r, "params_b")
     return LlmModel(
@@ -360,6 +411,7 @@ def _model(r: Row) -> LlmModel:
         _int(r, "experts", 1),
         _int(r, "experts_per_token", 1),
         _text(r, "source"),
+        _model_arch(r),
     )
 
 

@@ -192,11 +192,13 @@ class Assumptions:
     )
     eff_mem: float = number(
         "Memory-bandwidth efficiency (inference decode)",
-        default=0.45,
+        default=0.70,
         low=0.01,
         high=1.0,
         unit="fraction",
-        source="achieved fraction of memory bandwidth in decode (0.35–0.5)",
+        source="achieved fraction of HBM bandwidth in decode (weights, experts touched, KV); "
+        "calibrated on NIM single-user inter-token latency and TensorRT-LLM throughput "
+        "(docs/sizing-engine.md, serving calibration)",
     )
     eff_compute: float = number(
         "Compute efficiency (inference prefill)",
@@ -248,11 +250,57 @@ class Assumptions:
     )
     max_batch_per_replica: int = integer(
         "Largest batch per replica",
-        default=256,
+        default=1024,
         low=1,
         high=65536,
         unit="sequences",
-        source="continuous-batching limit per replica",
+        source="scheduler limit on running sequences per replica: vLLM V1 max_num_seqs on "
+        "H100-class GPUs (1024); memory and the targets usually bind first",
+    )
+    prefill_chunk_tokens: int = integer(
+        "Prefill chunk (tokens per step)",
+        default=8192,
+        low=64,
+        high=1 << 20,
+        unit="tokens",
+        source="chunked prefill budget per engine step: vLLM V1 max_num_batched_tokens for "
+        "the API server (8192); TensorRT-LLM max_num_tokens default 8192",
+    )
+    decode_step_overhead_us: float = number(
+        "Fixed time per engine step",
+        default=1000.0,
+        low=0.0,
+        high=100000.0,
+        unit="µs",
+        source="scheduling, sampling and kernel launches per step; calibrated on NIM "
+        "single-user inter-token latency (docs/sizing-engine.md, serving calibration)",
+    )
+    decode_overhead_per_sequence_us: float = number(
+        "Time per running sequence per step",
+        default=5.0,
+        low=0.0,
+        high=10000.0,
+        unit="µs",
+        source="per-sequence scheduling, sampling and detokenisation in each step; calibrated "
+        "on TensorRT-LLM short-sequence throughput (docs/sizing-engine.md)",
+    )
+    expert_load_imbalance: float = number(
+        "Expert load imbalance",
+        default=1.2,
+        low=1.0,
+        high=8.0,
+        unit="×",
+        source="tokens on the busiest expert-parallel GPU ÷ the mean (routing is uneven); "
+        "applies to expert GEMMs and the all-to-all when whole experts are spread",
+    )
+    moe_compute_efficiency: float = number(
+        "Expert GEMM efficiency",
+        default=0.25,
+        low=0.05,
+        high=1.0,
+        unit="fraction",
+        source="grouped expert GEMMs relative to dense GEMMs (sizing-model §5); calibrated on "
+        "TensorRT-LLM MoE throughput",
     )
     allreduce_latency_us: float = number(
         "All-reduce latency",
@@ -649,7 +697,7 @@ class CustomModel:
         "Context length",
         default=4096,
         low=16,
-        high=10_000_000,
+        high=1 << 24,
         unit="tokens",
         group="model",
         help="max_position_embeddings",
@@ -684,6 +732,123 @@ class CustomModel:
     )
     experts_per_token: int = integer(
         "Experts per token", default=1, low=1, high=1024, group="model", help="num_experts_per_tok"
+    )
+    head_dim: int | None = integer(
+        "Head size",
+        default=None,
+        default_note="not used by this architecture",
+        low=1,
+        high=4096,
+        group="model",
+        help="head_dim; empty = hidden_size ÷ heads (Qwen3, Gemma differ)",
+    )
+    kv_lora_rank: int | None = integer(
+        "Compressed KV rank (MLA)",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=65536,
+        group="model",
+        help="kv_lora_rank of multi-head latent attention (DeepSeek V2/V3); empty = none",
+    )
+    q_lora_rank: int | None = integer(
+        "Compressed query rank (MLA)",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=65536,
+        group="model",
+        help="q_lora_rank (DeepSeek)",
+    )
+    qk_rope_head_dim: int | None = integer(
+        "Rotary key size per head (MLA)",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=4096,
+        group="model",
+        help="qk_rope_head_dim (DeepSeek): cached with the compressed KV",
+    )
+    qk_nope_head_dim: int | None = integer(
+        "Non-rotary key size per head (MLA)",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=4096,
+        group="model",
+        help="qk_nope_head_dim (DeepSeek)",
+    )
+    v_head_dim: int | None = integer(
+        "Value size per head (MLA)",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=4096,
+        group="model",
+        help="v_head_dim (DeepSeek)",
+    )
+    shared_experts: int | None = integer(
+        "Shared experts",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=1024,
+        group="model",
+        help="n_shared_experts: experts every token uses (DeepSeek, Llama 4)",
+    )
+    moe_ffn_size: int | None = integer(
+        "Expert feed-forward size",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=1048576,
+        group="model",
+        help="moe_intermediate_size; empty = ffn_size",
+    )
+    shared_ffn_size: int | None = integer(
+        "Shared-expert feed-forward size",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=1048576,
+        group="model",
+        help="shared_expert_intermediate_size (Qwen2-MoE); empty = the expert's",
+    )
+    dense_layers: int | None = integer(
+        "Leading dense layers",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=1000,
+        group="model",
+        help="first_k_dense_replace: layers before the first MoE layer",
+    )
+    moe_layer_step: int | None = integer(
+        "MoE layer step",
+        default=None,
+        default_note="not used by this architecture",
+        low=1,
+        high=1000,
+        group="model",
+        help="every n-th layer is MoE (Llama 4 Maverick: 2); empty = every layer",
+    )
+    sliding_window: int | None = integer(
+        "Sliding window",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=16777216,
+        group="model",
+        help="tokens a windowed (local-attention) layer attends to",
+    )
+    window_layers: int | None = integer(
+        "Windowed layers",
+        default=None,
+        default_note="not used by this architecture",
+        low=0,
+        high=1000,
+        group="model",
+        help="how many layers use the sliding window (Gemma 3 27B: 52 of 62)",
     )
 
 
@@ -896,6 +1061,49 @@ class InferenceInput:
         used=False,
         group="",
         help="Accepted, informative only.",
+    )
+    tensor_parallel: int | None = integer(
+        "Tensor-parallel degree",
+        short="serve_tp",
+        default=None,
+        default_note="chosen by the layout search",
+        low=1,
+        high=64,
+        unit="GPUs",
+        group="advanced",
+        help="Fix the GPUs one layer is split over (within a node); empty lets the engine choose.",
+    )
+    pipeline_parallel: int | None = integer(
+        "Pipeline-parallel degree",
+        short="serve_pp",
+        default=None,
+        default_note="chosen by the layout search",
+        low=1,
+        high=64,
+        unit="stages",
+        group="advanced",
+        help="Fix the pipeline stages of one replica (across nodes); empty lets the engine choose.",
+    )
+    expert_parallel: str | None = choice(
+        "Expert parallelism",
+        short="serve_ep",
+        default=None,
+        default_note="chosen by the layout search",
+        choices=("none", "ep", "wide"),
+        group="advanced",
+        help="MoE only: none = experts split like dense layers; ep = whole experts spread over "
+        "the tensor-parallel GPUs (all-to-all); wide = attention data-parallel, experts over "
+        "every GPU of a multi-node replica.",
+    )
+    prefill_chunk_tokens: int | None = integer(
+        "Prefill chunk",
+        default=None,
+        default_note="the assumption prefill_chunk_tokens",
+        low=64,
+        high=1 << 20,
+        unit="tokens",
+        group="advanced",
+        help="Chunked prefill: prompt tokens processed per engine step, interleaved with decode.",
     )
 
 

@@ -1,0 +1,410 @@
+"""One serving replica: its memory and its step model (sizing-model §5, Pope et al. 2022).
+
+Memory per GPU = weights on that GPU (non-expert share over TP × PP, experts over every GPU)
++ KV cache of the running sequences (K and V per KV head, or MLA's latent; windowed layers keep
+their window; TP shards KV heads, MLA's latent is repeated on each TP rank) + activations of one
+prefill chunk + workspace.
+
+Decode: every step each GPU reads its weights — for MoE only the experts the batch's tokens
+touch, 1 − (1 − k/E)^tokens of them — and the KV of its sequences' live context, and does the
+matching FLOPs; the step takes the longer of the two plus the TP all-reduces, the expert
+all-to-alls and a fixed per-step overhead. With P pipeline stages the batch runs as P
+micro-batches, so a token takes P stage times plus P − 1 hops between stages.
+
+Prefill of a prompt of p tokens: 2·N_active·p + causal attention 2·L·heads·(d_qk + d_v)·p²/2
+FLOPs (windowed layers: p·window) in chunks of C tokens (chunked prefill); the chunks pipeline
+over the stages. Time to first token = prefill + the decode step each chunk rides with.
+Per-user speed with B users: output ÷ (output × step(B) + B × prefill work per prompt).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+from .. import collectives as coll
+from ..catalog import Gpu, LlmModel
+from ..hardware import GB, LinkParams, bytes_per_param, peak_flops
+from ..models.arch import ModelArch
+from ..spec import Assumptions, InferenceInput
+from .layout import Layout, ep_link, pp_link, tp_link
+
+ACT_BYTES = 2.0  # bf16 activations between layers and in collectives
+ACTIVATION_BUFFERS = 4  # hidden-sized buffers of a prefill chunk alive at once
+
+
+@dataclass(frozen=True)
+class ServingSetup:
+    """Everything fixed for a sizing: model, GPU, precisions, workload and assumptions."""
+
+    model: LlmModel
+    gpu: Gpu
+    precision: str
+    kv_precision: str
+    spec: InferenceInput
+    assumptions: Assumptions
+    fabric: str
+
+    @cached_property
+    def arch(self) -> ModelArch:
+        """The model's architecture."""
+        return self.model.architecture
+
+    @cached_property
+    def scale(self) -> float:
+        """Declared parameters ÷ parameters counted from the architecture (1 for a config)."""
+        counted = self.arch.total_params()
+        return self.model.params_b * 1e9 / counted if counted > 0 else 1.0
+
+    @property
+    def bytes_per_weight(self) -> float:
+        """Bytes per weight at the serving precision."""
+        return bytes_per_param(self.precision, self.assumptions)
+
+    @property
+    def weights_bytes(self) -> float:
+        """All weights at the serving precision."""
+        return self.model.params_b * 1e9 * self.bytes_per_weight
+
+    @cached_property
+    def expert_bytes(self) -> float:
+        """Routed-expert weights (spread over every GPU of a replica)."""
+        return self.arch.routed_expert_params * self.scale * self.bytes_per_weight
+
+    @cached_property
+    def flops_params(self) -> float:
+        """Weights one token multiplies (2 FLOPs each), without the embedding lookup."""
+        return self.arch.active_params() * self.scale
+
+    @cached_property
+    def expert_active_params(self) -> float:
+        """The routed-expert part of ``flops_params``."""
+        a = self.arch
+        return a.moe_layers * min(a.experts_per_token, a.experts) * a.expert_params * self.scale
+
+    @property
+    def kv_bytes_per_value(self) -> float:
+        """Bytes per cached value at the KV precision."""
+        return bytes_per_param(self.kv_precision, self.assumptions)
+
+    def kv_bytes(self, tokens: float) -> float:
+        """KV cache of one sequence of ``tokens`` (all layers, whole model)."""
+        return self.arch.kv_elements(tokens) * self.kv_bytes_per_value
+
+    @property
+    def peak(self) -> float:
+        """Dense peak FLOP/s of one GPU at the compute precision."""
+        return peak_flops(self.gpu, self.precision) or 0.0
+
+    @property
+    def links(self) -> LinkParams:
+        """GPU-link and fabric parameters from the assumptions."""
+        a = self.assumptions
+        return LinkParams(pcie_p2p_gbps=a.pcie_p2p_gbps, fabric_gbps_per_gpu=a.fabric_gbps_per_gpu)
+
+    @property
+    def chunk(self) -> int:
+        """Prefill chunk in tokens (input, else assumption)."""
+        return self.spec.prefill_chunk_tokens or self.assumptions.prefill_chunk_tokens
+
+
+@dataclass(frozen=True)
+class StepBreakdown:
+    """One decode step (seconds) and what it is made of."""
+
+    total_s: float
+    memory_s: float
+    compute_s: float
+    tp_comm_s: float
+    ep_comm_s: float
+    pp_comm_s: float
+    overhead_s: float
+    bytes_read_per_gpu: float
+    flops_per_gpu: float
+    bound: str
+
+    def to_dict(self) -> dict[str, float | str]:
+        """Milliseconds for results."""
+        return {
+            "step_ms": round(self.total_s * 1e3, 3),
+            "memory_ms": round(self.memory_s * 1e3, 3),
+            "compute_ms": round(self.compute_s * 1e3, 3),
+            "tp_allreduce_ms": round(self.tp_comm_s * 1e3, 3),
+            "expert_all_to_all_ms": round(self.ep_comm_s * 1e3, 3),
+            "pipeline_ms": round(self.pp_comm_s * 1e3, 3),
+            "overhead_ms": round(self.overhead_s * 1e3, 3),
+            "gb_read_per_gpu": round(self.bytes_read_per_gpu / GB, 3),
+            "gflop_per_gpu": round(self.flops_per_gpu / 1e9, 3),
+            "bound": self.bound,
+        }
+
+
+@dataclass(frozen=True)
+class Replica:
+    """A layout of the setup: memory, prefill and decode."""
+
+    s: ServingSetup
+    layout: Layout
+
+    # ------------------------------------------------------------------ memory per GPU
+    @cached_property
+    def weights_per_gpu(self) -> float:
+        """Bytes of weights each GPU holds."""
+        lay = self.layout
+        non_expert = self.s.weights_bytes - self.s.expert_bytes
+        return non_expert / (lay.tp * lay.pp) + self.s.expert_bytes / lay.gpus
+
+    @property
+    def kv_shard(self) -> int:
+        """How many ways TP splits the KV cache (MLA's latent is not split)."""
+        a = self.s.arch
+        return 1 if a.is_mla else max(1, min(self.layout.tp, a.kv_heads))
+
+    def kv_per_gpu(self, batch: float, tokens: float) -> float:
+        """KV bytes per GPU for ``batch`` sequences of ``tokens`` spread over the replica."""
+        lay = self.layout
+        return self.s.kv_bytes(tokens) * batch / (self.kv_shard * lay.pp * lay.dp_attn)
+
+    @cached_property
+    def activations_per_gpu(self) -> float:
+        """A prefill chunk's activations plus the decode logits."""
+        a, lay = self.s.arch, self.layout
+        c = min(self.s.chunk, self.s.spec.prompt_tokens)
+        ffn = max(a.ffn_size if a.dense_mlp_layers else 0, a.experts_per_token * a.expert_ffn)
+        hidden = ACTIVATION_BUFFERS * c * a.hidden_size * ACT_BYTES
+        mlp = 2 * c * ffn / lay.tp * ACT_BYTES
+        logits = 4.0 * a.vocab_size / lay.tp * min(c, 1024)
+        return hidden + mlp + logits + self._moe_buffers(c)
+
+    def _moe_buffers(self, chunk: int) -> float:
+        """Dispatch/combine and expert GEMM buffers for one step's tokens on one GPU: each
+        routed token copy needs its hidden state in and out and the expert's gate, up and down
+        activations (whole experts: the GPU's share of every group's tokens, times the
+        imbalance; tensor-sliced experts: all tokens on 1/TP of each expert)."""
+        a, lay = self.s.arch, self.layout
+        if not a.is_moe:
+            return 0.0
+        copies = float(chunk * min(a.experts_per_token, a.experts))
+        if lay.ep == "none":
+            return copies * (2 * a.hidden_size + 3 * a.expert_ffn / lay.tp) * ACT_BYTES
+        copies = copies / lay.tp * self.imbalance
+        return copies * (2 * a.hidden_size + 3 * a.expert_ffn) * ACT_BYTES
+
+    @property
+    def workspace_per_gpu(self) -> float:
+        """Runtime workspace (assumption)."""
+        return self.s.assumptions.inference_workspace_gb * GB
+
+    @property
+    def usable_per_gpu(self) -> float:
+        """GPU memory usable by the runtime."""
+        return self.s.gpu.memory_gb * GB * self.s.assumptions.usable_memory_fraction
+
+    @cached_property
+    def kv_room_per_gpu(self) -> float:
+        """Memory left for KV after weights, activations and workspace."""
+        return (
+            self.usable_per_gpu
+            - self.weights_per_gpu
+            - self.activations_per_gpu
+            - self.workspace_per_gpu
+        )
+
+    @property
+    def sequence_tokens(self) -> int:
+        """Tokens one request holds at its end (prompt + output)."""
+        return self.s.spec.prompt_tokens + self.s.spec.output_tokens
+
+    @cached_property
+    def memory_batch(self) -> int:
+        """Most sequences whose KV fits, within the scheduler limit."""
+        if self.kv_room_per_gpu <= 0:
+            return 0
+        per_seq = self.kv_per_gpu(1, self.sequence_tokens)
+        fits = int(self.kv_room_per_gpu // per_seq) if per_seq > 0 else 1 << 30
+        return min(fits, self.s.assumptions.max_batch_per_replica)
+
+    # ------------------------------------------------------------------ decode
+    def _touched(self, tokens: float) -> float:
+        a = self.s.arch
+        if not a.is_moe:
+            return 1.0
+        return float(1 - (1 - min(a.experts_per_token, a.experts) / a.experts) ** max(tokens, 0))
+
+    def decode(self, batch: int) -> StepBreakdown:
+        """The decode step with ``batch`` sequences on the replica."""
+        s, lay, a = self.s, self.layout, self.s.arch
+        ctx = s.spec.prompt_tokens + s.spec.output_tokens / 2
+        micro = batch / lay.pp  # sequences per micro-batch
+        group = micro / lay.dp_attn  # sequences per attention group
+        non_expert = (s.weights_bytes - s.expert_bytes) / (lay.tp * lay.pp)
+        experts = s.expert_bytes / lay.gpus * self._touched(micro)
+        kv = s.kv_bytes(ctx) * group / (self.kv_shard * lay.pp)
+        read = non_expert + experts + kv
+        eff = s.assumptions
+        t_mem = read / (s.gpu.memory_bandwidth_gbps * GB * eff.eff_mem)
+        dense_flops = 2 * (s.flops_params - s.expert_active_params) * group / (lay.tp * lay.pp)
+        attn_flops = a.decode_attention_flops(ctx) * group / (lay.tp * lay.pp)
+        expert_flops = 2 * s.expert_active_params * micro / lay.gpus
+        peak = s.peak * eff.eff_compute
+        t_comp = (dense_flops + attn_flops) / peak + expert_flops * self.imbalance / (
+            peak * eff.moe_compute_efficiency
+        )
+        tp_c, ep_c = self._comm(group, micro)
+        pp_c = self._pp_hop(micro)
+        stage = max(t_mem, t_comp) + tp_c + ep_c
+        overhead = (
+            eff.decode_step_overhead_us + eff.decode_overhead_per_sequence_us * group
+        ) * 1e-6
+        total = lay.pp * stage + (lay.pp - 1) * pp_c + overhead
+        return StepBreakdown(
+            total,
+            lay.pp * t_mem,
+            lay.pp * t_comp,
+            lay.pp * tp_c,
+            lay.pp * ep_c,
+            (lay.pp - 1) * pp_c,
+            overhead,
+            read * lay.pp,
+            (dense_flops + attn_flops + expert_flops) * lay.pp,
+            "memory" if t_mem >= t_comp else "compute",
+        )
+
+    @property
+    def imbalance(self) -> float:
+        """Busiest GPU's share of expert work ÷ the mean (1 when experts are tensor-sliced)."""
+        if self.layout.ep == "none" or not self.s.arch.is_moe:
+            return 1.0
+        return self.s.assumptions.expert_load_imbalance
+
+    def _comm(self, tokens_group: float, tokens_micro: float) -> tuple[float, float]:
+        """(TP all-reduce, expert all-to-all) seconds of one stage for these tokens."""
+        s, lay, a = self.s, self.layout, self.s.arch
+        layers = a.layers / lay.pp
+        moe_layers = a.moe_layers / lay.pp
+        msg = tokens_group * a.hidden_size * ACT_BYTES
+        link = tp_link(s.gpu, lay, s.links)
+        per_layer = 2.0
+        if lay.ep != "none":
+            per_layer = 2.0 - moe_layers / max(layers, 1)  # EP replaces the MoE layers' second
+        tp = layers * per_layer * coll.all_reduce(lay.tp, msg, link)
+        if lay.ep == "none" or not a.is_moe:
+            return tp, 0.0
+        n = lay.tp if lay.ep == "ep" else lay.gpus
+        share = tokens_micro / (lay.gpus / lay.pp) if lay.ep == "wide" else tokens_group / lay.tp
+        send = share * min(a.experts_per_token, a.experts) * a.hidden_size * ACT_BYTES
+        link = ep_link(s.gpu, lay, s.fabric, s.links)
+        ep = moe_layers * 2 * coll.all_to_all(n, send * self.imbalance, link)
+        return tp, ep
+
+    def _pp_hop(self, tokens: float) -> float:
+        if self.layout.pp <= 1:
+            return 0.0
+        s = self.s
+        link = pp_link(s.gpu, self.layout, s.fabric, s.links)
+        return coll.p2p(tokens * s.arch.hidden_size * ACT_BYTES / self.layout.tp, link)
+
+    def step_s(self, batch: int) -> float:
+        """Decode step time (token interval) at ``batch``."""
+        return self.decode(batch).total_s
+
+    # ------------------------------------------------------------------ prefill
+    @cached_property
+    def prefill(self) -> dict[str, float]:
+        """Prefill of one prompt: FLOPs, compute, communication, total and replica work."""
+        s, lay, a = self.s, self.layout, self.s.arch
+        p = s.spec.prompt_tokens
+        chunks = max(1, math.ceil(p / s.chunk))
+        eff = s.assumptions
+        peak = s.peak * eff.eff_compute
+        dense = 2 * (s.flops_params - s.expert_active_params) * p
+        attention = a.prefill_attention_flops(p)
+        experts = 2 * s.expert_active_params * p
+        # one stage's share, on the TP group (dense, attention) and the stage's expert GPUs
+        stage_compute = (dense + attention) / (
+            lay.pp * lay.tp * peak
+        ) + experts * self.imbalance / (lay.gpus * peak * eff.moe_compute_efficiency)
+        weights_read = chunks * self.weights_per_gpu / (s.gpu.memory_bandwidth_gbps * GB)
+        per_chunk = p / chunks
+        tp_c, ep_c = self._comm(per_chunk, per_chunk)
+        comm = chunks * (tp_c + ep_c)  # one stage's collectives over all chunks
+        hop = self._pp_hop(per_chunk)
+        stage = max(stage_compute, weights_read) + comm
+        total = (chunks + lay.pp - 1) * (stage / chunks + (hop if lay.pp > 1 else 0.0))
+        # replica busy time per prompt when prompts keep every attention group busy
+        work = (dense + attention) / (lay.gpus * peak) + experts / (
+            lay.gpus * peak * eff.moe_compute_efficiency
+        )
+        work += comm / lay.dp_attn
+        return {
+            "flops": dense + attention + experts,
+            "attention_flops": attention,
+            "chunks": chunks,
+            "compute_s": stage_compute * lay.pp,
+            "comm_s": comm * lay.pp + hop * (chunks + lay.pp - 1) * (lay.pp > 1),
+            "total_s": total,
+            "work_s": work,
+        }
+
+    def prefill_s(self) -> float:
+        """Time to prefill one prompt on an idle replica."""
+        return self.prefill["total_s"]
+
+    # ------------------------------------------------------------------ targets
+    def ttft_s(self, batch: int) -> float:
+        """First token: waiting for the prefills ahead of it, its own prefill, and the decode
+        step each of its chunks rides with."""
+        return self.prefill_s() + self.prefill["chunks"] * self.step_s(batch) + self.wait_s(batch)
+
+    def wait_s(self, batch: int) -> float:
+        """Mean wait behind other users' prefills (M/D/1 queue): each of ``batch`` users sends a
+        new prompt per answer, so prompts arrive at λ = batch ÷ answer time and occupy the
+        replica ρ = λ × prefill work; wait = ρ·prefill / (2(1 − ρ))."""
+        if batch <= 1:
+            return 0.0
+        out = self.s.spec.output_tokens
+        answer = out * self.step_s(batch) + batch * self.prefill["work_s"]
+        rho = min((batch - 1) * self.prefill["work_s"] / answer, 0.95)
+        return rho * self.prefill_s() / (2 * (1 - rho))
+
+    def user_rate(self, batch: int) -> float:
+        """Output tokens/s one user sees with ``batch`` users (their prefills interleaved)."""
+        out = self.s.spec.output_tokens
+        return out / (out * self.step_s(batch) + batch * self.prefill["work_s"])
+
+    def meets(self, batch: int) -> bool:
+        """Whether ``batch`` users get both targets."""
+        spec = self.s.spec
+        return (
+            self.user_rate(batch) >= spec.target_tokens_per_s_per_user
+            and self.ttft_s(batch) <= spec.target_ttft_s
+        )
+
+    @cached_property
+    def max_batch(self) -> int:
+        """Largest batch meeting memory and both targets (0 if one user misses)."""
+        high = self.memory_batch
+        if high < 1 or not self.meets(1):
+            return 0
+        low = 1
+        while low < high:
+            mid = (low + high + 1) // 2
+            if self.meets(mid):
+                low = mid
+            else:
+                high = mid - 1
+        return low
+
+    def memory_breakdown(self, batch: int) -> dict[str, float]:
+        """GB per GPU at ``batch``: weights, KV, activations, workspace, total, usable."""
+        kv = self.kv_per_gpu(batch, self.sequence_tokens)
+        parts = {
+            "weights_gb": self.weights_per_gpu / GB,
+            "kv_cache_gb": kv / GB,
+            "activations_gb": self.activations_per_gpu / GB,
+            "workspace_gb": self.workspace_per_gpu / GB,
+        }
+        parts["total_gb"] = sum(parts.values())
+        parts["usable_gb"] = self.usable_per_gpu / GB
+        return {k: round(v, 2) for k, v in parts.items()}

@@ -1,0 +1,244 @@
+"""What a serving choice achieves on a cluster, as result figures, memory and explanations."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..explain import Explainer
+from ..hardware import GB
+from .replica import Replica
+from .search import Choice
+
+SRC = "Serving step model (sizing-model §5; Pope et al. 2022); docs/sizing-engine.md 'Serving'"
+
+
+def figures(choice: Choice, replicas: int, users: int | None) -> dict[str, Any]:
+    """The ``inference`` block of a result for ``replicas`` replicas of the choice."""
+    r = choice.replica
+    s = r.s
+    per_replica = r.max_batch
+    max_users = replicas * per_replica
+    users = users or max(max_users, replicas)
+    load = max(1, min(math.ceil(users / replicas), r.memory_batch))
+    served = min(users, replicas * r.memory_batch)
+    rate = r.user_rate(load)
+    step = r.decode(load)
+    pre = r.prefill
+    lay = r.layout
+    return {
+        "tensor_parallel": lay.tp,
+        "pipeline_parallel": lay.pp,
+        "expert_parallel": lay.ep,
+        "attention_data_parallel": lay.dp_attn,
+        "gpus_per_replica": lay.gpus,
+        "nodes_per_replica": lay.nodes,
+        "layout": {**lay.to_dict(), "why": choice.why, "layouts_considered": choice.considered},
+        "replicas": replicas,
+        "concurrent_users": users,
+        "users_per_replica": load,
+        "max_users_per_replica": per_replica,
+        "output_tokens_per_s": round(served * rate, 1),
+        "tokens_per_s_per_user": round(rate, 2),
+        "ttft_s": round(r.ttft_s(load), 4),
+        "max_concurrent_users": max_users,
+        "per_replica_output_tokens_per_s": round(load * rate, 1),
+        "decode_step_ms": round(step.total_s * 1000, 3),
+        "prefill_ms": round(r.prefill_s() * 1000, 3),
+        "decode_step": step.to_dict(),
+        "prefill": {
+            "prompt_tokens": s.spec.prompt_tokens,
+            "chunk_tokens": s.chunk,
+            "chunks": int(pre["chunks"]),
+            "tflop": round(pre["flops"] / 1e12, 3),
+            "attention_tflop": round(pre["attention_flops"] / 1e12, 3),
+            "compute_ms": round(pre["compute_s"] * 1000, 3),
+            "communication_ms": round(pre["comm_s"] * 1000, 3),
+            "total_ms": round(pre["total_s"] * 1000, 3),
+            "replica_work_ms": round(pre["work_s"] * 1000, 3),
+        },
+        "kv_cache_precision": s.kv_precision,
+        "memory_batch_limit": r.memory_batch,
+        "targets": {
+            "tokens_per_s_per_user": s.spec.target_tokens_per_s_per_user,
+            "ttft_s": s.spec.target_ttft_s,
+        },
+        "meets_targets": r.meets(load) and users <= max_users,
+    }
+
+
+def memory(r: Replica, load: int) -> dict[str, Any]:
+    """The ``memory`` block: per GPU and whole-model figures."""
+    s = r.s
+    parts = r.memory_breakdown(load)
+    kv_total = s.kv_bytes(r.sequence_tokens) * load
+    return {
+        "gpu_memory_gb": s.gpu.memory_gb,
+        "usable_gb_per_gpu": parts["usable_gb"],
+        "weights_gb": round(s.weights_bytes / GB, 2),
+        "expert_weights_gb": round(s.expert_bytes / GB, 2),
+        "weights_per_gpu_gb": parts["weights_gb"],
+        "kv_cache_gb": round(kv_total / GB, 2),
+        "kv_cache_per_gpu_gb": parts["kv_cache_gb"],
+        "kv_bytes_per_token": round(s.kv_bytes(1), 1),
+        "activations_per_gpu_gb": parts["activations_gb"],
+        "workspace_gb_per_gpu": parts["workspace_gb"],
+        "total_per_gpu_gb": parts["total_gb"],
+    }
+
+
+def warnings(r: Replica, users: int, max_users: int) -> tuple[str, ...]:
+    """Notes a reader should see beside the figures."""
+    out = []
+    gpu, lay = r.s.gpu, r.layout
+    if lay.tp > max(gpu.link_domain, 1):
+        out.append(
+            f"Tensor parallel {lay.tp} crosses PCIe: {gpu.name} links only "
+            f"{gpu.link_domain} GPU(s)."
+        )
+    if lay.nodes > 1:
+        out.append(
+            f"Each replica spans {lay.nodes} nodes ({lay.label()}): the stages or experts "
+            f"communicate over the compute fabric."
+        )
+    if users > max_users:
+        out.append(f"{users} users exceed the {max_users} this cluster serves at the targets.")
+    out.extend(r.s.arch.notes)
+    return tuple(out)
+
+
+def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
+    """Explanations of the layout, memory, prefill and decode."""
+    r = choice.replica
+    s, lay, a = r.s, r.layout, r.s.arch
+    mem = r.memory_breakdown(load)
+    step = r.decode(load)
+    pre = r.prefill
+    ex.add(
+        "memory.weights_gb",
+        round(s.weights_bytes / GB, 2),
+        "GB",
+        rule="Model weights at the serving precision (routed experts included).",
+        formula="N × bytes(precision)",
+        source="sizing-model §5",
+        inputs={
+            "params_b": s.model.params_b,
+            "bytes_per_param": s.bytes_per_weight,
+            "expert_weights_gb": round(s.expert_bytes / GB, 2),
+        },
+    )
+    attention = (
+        "MLA latent (kv_lora_rank + qk_rope_head_dim)" if a.is_mla else "2 × kv_heads × head_dim"
+    )
+    ex.add(
+        "memory.kv_bytes_per_token",
+        round(s.kv_bytes(1), 1),
+        "bytes",
+        rule="KV cache per token: cached values per layer × layers × bytes; windowed layers "
+        "keep only their window.",
+        formula=f"layers × {attention} × bytes(kv)",
+        source="sizing-model §5",
+        inputs={
+            "layers": a.layers,
+            "kv_heads": a.kv_heads,
+            "head_dim": a.head_dim,
+            "kv_lora_rank": a.kv_lora_rank,
+            "qk_rope_head_dim": a.qk_rope_head_dim,
+            "sliding_window": a.sliding_window,
+            "window_layers": a.window_layers,
+            "kv_precision": s.kv_precision,
+        },
+    )
+    ex.add(
+        "memory.total_per_gpu_gb",
+        mem["total_gb"],
+        "GB",
+        rule="Memory per GPU: weights + KV of the running sequences + activations + workspace.",
+        formula="non-expert/(TP×PP) + experts/GPUs + KV(batch)/(shards) + chunk activations "
+        "+ workspace <= usable",
+        source=SRC,
+        inputs={
+            "weights_gb": mem["weights_gb"],
+            "kv_cache_gb": mem["kv_cache_gb"],
+            "activations_gb": mem["activations_gb"],
+            "workspace_gb": mem["workspace_gb"],
+            "usable_gb": mem["usable_gb"],
+            "batch": load,
+        },
+    )
+    ex.add(
+        "inference.layout",
+        lay.label(),
+        "",
+        rule=choice.why,
+        formula="min over layouts of ceil(users / max batch) × GPUs per replica, "
+        "fewest nodes per replica first",
+        source=SRC,
+        inputs={
+            "tensor_parallel": lay.tp,
+            "pipeline_parallel": lay.pp,
+            "expert_parallel": lay.ep,
+            "attention_data_parallel": lay.dp_attn,
+            "nodes_per_replica": lay.nodes,
+            "layouts_considered": choice.considered,
+        },
+    )
+    ex.add(
+        "inference.tensor_parallel",
+        lay.tp,
+        "GPUs",
+        rule="GPUs each layer is split over, within a node.",
+        formula="chosen with the layout",
+        source=SRC,
+        inputs={"memory_batch_limit": r.memory_batch},
+    )
+    ex.add(
+        "inference.ttft_s",
+        round(r.ttft_s(load), 4),
+        "s",
+        rule="Prefill in chunks (compute-bound, attention grows with the prompt squared), "
+        "pipelined over the stages, plus the decode step each chunk rides with.",
+        formula="(2·N_active·p + 2·L·heads·(d_qk+d_v)·p²/2) / (TP × peak × eff_compute) "
+        "+ collectives + chunks × step(batch)",
+        source=SRC,
+        inputs={
+            "prompt_tokens": s.spec.prompt_tokens,
+            "chunks": int(pre["chunks"]),
+            "prefill_ms": round(pre["total_s"] * 1000, 3),
+            "attention_tflop": round(pre["attention_flops"] / 1e12, 3),
+            "eff_compute": s.assumptions.eff_compute,
+        },
+    )
+    ex.add(
+        "inference.decode_step_ms",
+        round(step.total_s * 1000, 3),
+        "ms",
+        rule="Decode reads each GPU's weights (the experts the batch touches) and the KV of the "
+        f"live context; this step is {step.bound}-bound.",
+        formula="PP × (max(bytes/(BW·eff_mem), FLOPs/(peak·eff_compute)) + all-reduce + "
+        "all-to-all) + (PP−1) hops + overhead",
+        source=SRC,
+        inputs=step.to_dict(),
+    )
+    ex.add(
+        "inference.tokens_per_s_per_user",
+        round(r.user_rate(load), 2),
+        "tokens/s",
+        rule="Each user's tokens wait for the decode steps and for the other users' prefills.",
+        formula="output / (output × step(B) + B × prefill work per prompt)",
+        source=SRC,
+        inputs={
+            "batch": load,
+            "output_tokens": s.spec.output_tokens,
+            "eff_mem": s.assumptions.eff_mem,
+        },
+    )
+    ex.add(
+        "inference.max_concurrent_users",
+        replicas * r.max_batch,
+        "users",
+        rule="Replicas × largest batch meeting memory and both targets.",
+        formula="replicas × max B with rate(B) >= target, TTFT(B) <= target, KV(B) fits",
+        source=SRC,
+        inputs={"replicas": replicas, "max_users_per_replica": r.max_batch},
+    )

@@ -1,0 +1,195 @@
+"""The serving layout search: the cheapest layout meeting the per-user speed and first-token
+targets, and the reason it was chosen; precise errors when nothing fits or meets the targets.
+
+Size mode: for every layout (TP × PP × EP × attention DP, see layout.py) the largest batch
+meeting memory and both targets gives replicas = ⌈users ÷ batch⌉ and GPUs = replicas × GPUs per
+replica; the fewest GPUs win, then fewer nodes per replica, then smaller TP. A model that fits
+(and meets the targets) within one node is never spread over more nodes than it needs: layouts
+spanning more nodes than the smallest that works are not considered.
+Capacity mode: the layout serving the most users on the given GPUs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..catalog import Gpu, LlmModel
+from ..errors import SizingInputError
+from ..hardware import GB, bytes_per_param, peak_flops
+from ..spec import PRECISIONS, Assumptions, InferenceInput
+from .layout import candidates
+from .replica import Replica, ServingSetup
+
+
+def kv_precision_for(precision: str, spec: InferenceInput, gpu: Gpu) -> str:
+    """KV precision: the input's; else fp8 with fp8 weights on a GPU with FP8; else bf16."""
+    if spec.kv_cache_precision:
+        return spec.kv_cache_precision
+    return "fp8" if precision == "fp8" and peak_flops(gpu, "fp8") else "bf16"
+
+
+def setup_for(
+    model: LlmModel,
+    gpu: Gpu,
+    precision: str,
+    spec: InferenceInput,
+    assumptions: Assumptions,
+    fabric: str,
+) -> ServingSetup:
+    """The serving setup; SizingInputError when FP8 KV is asked of a GPU without FP8."""
+    kv = kv_precision_for(precision, spec, gpu)
+    if kv == "fp8" and not peak_flops(gpu, "fp8"):
+        raise SizingInputError.single(
+            "inference.kv_cache_precision",
+            f"{gpu.name} has no FP8 support; choose bf16, fp16 or int8",
+        )
+    return ServingSetup(model, gpu, precision, kv, spec, assumptions, fabric)
+
+
+def replicas_for(s: ServingSetup, gpn: int) -> list[Replica]:
+    """A replica per candidate layout (fixed degrees in the input filter them)."""
+    a, spec = s.arch, s.spec
+    layouts = candidates(
+        a.heads,
+        a.layers,
+        a.is_moe,
+        gpn,
+        tp=spec.tensor_parallel,
+        pp=spec.pipeline_parallel,
+        ep=spec.expert_parallel,
+    )
+    if not layouts:
+        raise SizingInputError.single(
+            "inference.tensor_parallel",
+            f"no layout has TP {spec.tensor_parallel or 'any'} × PP "
+            f"{spec.pipeline_parallel or 'any'} on {gpn}-GPU nodes for {s.model.name} "
+            f"({a.heads} heads): TP must be a power of two dividing the heads and at most "
+            f"{gpn}; a replica fills whole nodes or divides one",
+        )
+    return [Replica(s, lay) for lay in layouts]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The chosen replica layout, how many replicas, and why."""
+
+    replica: Replica
+    replicas: int
+    batch: int
+    why: str
+    considered: int
+
+
+def _order(r: Replica) -> tuple[int, int, int]:
+    return (r.layout.nodes, r.layout.tp, r.layout.pp)
+
+
+def choose_for_users(s: ServingSetup, gpn: int, users: int) -> Choice:
+    """Fewest GPUs serving ``users`` at the targets (size mode)."""
+    options = replicas_for(s, gpn)
+    working = [r for r in options if r.max_batch >= 1]
+    if not working:
+        raise no_fit_error(s, options)
+    fewest_nodes = min(r.layout.nodes for r in working)
+    allowed = [r for r in working if r.layout.nodes == fewest_nodes]
+
+    def cost(r: Replica) -> tuple[int, tuple[int, int, int]]:
+        return math.ceil(users / r.max_batch) * r.layout.gpus, _order(r)
+
+    best = min(allowed, key=cost)
+    replicas = math.ceil(users / best.max_batch)
+    why = (
+        f"{best.layout.label()} serves {best.max_batch} users per replica at the targets; "
+        f"{replicas} replicas × {best.layout.gpus} GPUs is the fewest GPUs among "
+        f"{len(allowed)} layouts of {fewest_nodes} node(s) per replica"
+        + (
+            f" (the smallest replica that holds the model and meets the targets spans "
+            f"{fewest_nodes} nodes)"
+            if fewest_nodes > 1
+            else ""
+        )
+    )
+    return Choice(best, replicas, best.max_batch, why, len(options))
+
+
+def choose_for_gpus(s: ServingSetup, gpn: int, gpus: int) -> Choice:
+    """The layout serving the most users on ``gpus`` GPUs (capacity mode)."""
+    options = replicas_for(s, gpn)
+    fitting = [r for r in options if r.memory_batch >= 1 and r.layout.gpus <= gpus]
+    if not fitting:
+        if any(r.memory_batch >= 1 for r in options):
+            need = min(r.layout.gpus for r in options if r.memory_batch >= 1)
+            raise SizingInputError.single(
+                "nodes",
+                f"{s.model.name} at {s.precision} needs at least {need} GPUs "
+                f"({math.ceil(need / gpn)} node(s)) per replica; this cluster has {gpus}",
+            )
+        raise no_fit_error(s, options)
+
+    def served(r: Replica) -> tuple[int, float, int, tuple[int, int, int]]:
+        users = (gpus // r.layout.gpus) * r.max_batch
+        speed = r.user_rate(r.max_batch) if r.max_batch else 0.0
+        return users, round(speed, 6), -r.layout.nodes, _neg(_order(r))
+
+    best = max(fitting, key=served)
+    replicas = gpus // best.layout.gpus
+    why = (
+        f"{best.layout.label()} serves the most users on {gpus} GPUs ({replicas} replicas × "
+        f"{best.max_batch} users at the targets), the fastest per user among those that do"
+    )
+    return Choice(best, replicas, best.max_batch, why, len(options))
+
+
+def _neg(t: tuple[int, int, int]) -> tuple[int, int, int]:
+    return (-t[0], -t[1], -t[2])
+
+
+def no_fit_error(s: ServingSetup, options: list[Replica]) -> SizingInputError:
+    """Why no layout works: memory (with the precisions that would fit, never the chosen one)
+    or the targets (naming the one that fails, with what the best layout gives one user)."""
+    spec = s.spec
+    fitting = [r for r in options if r.memory_batch >= 1]
+    if not fitting:
+        widest = max(options, key=lambda r: r.layout.gpus)
+        lower = [
+            p
+            for p in PRECISIONS
+            if peak_flops(s.gpu, p) is not None
+            and bytes_per_param(p, s.assumptions) < s.bytes_per_weight
+            and s.model.params_b * 1e9 * bytes_per_param(p, s.assumptions) / widest.layout.gpus
+            < widest.kv_room_per_gpu + widest.weights_per_gpu
+        ]
+        hint = (
+            f"; at {' or '.join(lower)} it may fit"
+            if lower
+            else "; no lower precision fits either"
+            if s.precision != "int4"
+            else ""
+        )
+        return SizingInputError.single(
+            "model",
+            f"{s.model.name} at {s.precision} ({s.weights_bytes / GB:,.0f} GB of weights) "
+            f"with a {widest.sequence_tokens:,}-token sequence does not fit "
+            f"{widest.layout.gpus} × {s.gpu.name} ({widest.layout.nodes} nodes, the largest "
+            f"replica considered){hint}",
+        )
+    best_ttft = min(fitting, key=lambda r: r.ttft_s(1))
+    best_rate = max(fitting, key=lambda r: r.user_rate(1))
+    errors: dict[str, list[str]] = {}
+    if best_ttft.ttft_s(1) > spec.target_ttft_s:
+        errors["inference.target_ttft_s"] = [
+            f"the fastest first token on {s.gpu.name} for a {spec.prompt_tokens:,}-token prompt "
+            f"is {best_ttft.ttft_s(1):,.2f} s ({best_ttft.layout.label()}); allow at least that"
+        ]
+    if best_rate.user_rate(1) < spec.target_tokens_per_s_per_user:
+        errors["inference.target_tokens_per_s_per_user"] = [
+            f"{s.gpu.name} gives one user at most {best_rate.user_rate(1):,.1f} tokens/s "
+            f"({best_rate.layout.label()}); ask for at most that"
+        ]
+    if not errors:  # each target is reachable, but not both by the same layout
+        errors["inference.target_ttft_s"] = [
+            f"no layout on {s.gpu.name} meets both targets at once; the fastest first token "
+            f"({best_ttft.layout.label()}) gives {best_ttft.user_rate(1):,.1f} tokens/s"
+        ]
+    return SizingInputError(errors)
