@@ -169,9 +169,9 @@ def test_invalid_input_shows_messages_beside_the_fields(tab, live_server, portal
     page.wait_for_selector("#id_nodes")
     assert not page.is_visible("#id_headroom")  # growth headroom is a size-mode input
     page.fill("#id_nodes", "1")
-    page.wait_for_selector("#err-model >> text=does not fit")
+    page.wait_for_selector("#err-nodes >> text=needs at least 24 GPUs (3 node(s)) per replica")
     settle(page)
-    shot("model-fits-nowhere")
+    shot("model-too-big-for-the-cluster")
     assert not page.console_errors, page.console_errors
 
 

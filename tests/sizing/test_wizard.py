@@ -115,8 +115,7 @@ def test_a_model_too_big_for_the_cluster_shows_the_engines_message(client_p1):
     # and the message beside the node count says how many GPUs and nodes one replica needs.
     html = client_p1.get(URL, {**SMALL, "model": "llama-3.1-405b", "nodes": "1"}).content.decode()
     assert errors_of(html, "nodes") == [
-        "Llama 3.1 405B at bf16 needs at least 24 GPUs (3 node(s)) per replica; "
-        "this cluster has 8."
+        "Llama 3.1 405B at bf16 needs at least 24 GPUs (3 node(s)) per replica; this cluster has 8."
     ]
 
 

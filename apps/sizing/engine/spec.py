@@ -254,8 +254,8 @@ class Assumptions:
         low=1,
         high=65536,
         unit="sequences",
-        source="scheduler limit on running sequences per replica: vLLM V1 max_num_seqs on "
-        "H100-class GPUs (1024); memory and the targets usually bind first",
+        source="scheduler limit on running sequences per replica: vLLM V1's maximum number of "
+        "sequences on H100-class GPUs (1024); memory and the targets usually bind first",
     )
     prefill_chunk_tokens: int = integer(
         "Prefill chunk (tokens per step)",
@@ -263,8 +263,8 @@ class Assumptions:
         low=64,
         high=1 << 20,
         unit="tokens",
-        source="chunked prefill budget per engine step: vLLM V1 max_num_batched_tokens for "
-        "the API server (8192); TensorRT-LLM max_num_tokens default 8192",
+        source="chunked prefill budget per engine step: vLLM V1's batched-token budget for the "
+        "API server (8192); TensorRT-LLM's default maximum tokens per step (8192)",
     )
     decode_step_overhead_us: float = number(
         "Fixed time per engine step",
