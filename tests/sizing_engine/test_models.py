@@ -200,3 +200,14 @@ def test_nested_text_config_is_read() -> None:
     imported = import_config(data)
     assert imported.arch.experts == 16 and imported.arch.context_length == 10_485_760
     assert imported.custom_model()["experts_per_token"] == 1
+
+
+def test_every_config_names_its_source_in_the_readme() -> None:
+    readme = (CONFIGS / "README.md").read_text()
+    rows = {
+        line.split("|")[1].strip(): line for line in readme.splitlines() if line.startswith("| ")
+    }
+    for d in sorted(p for p in CONFIGS.iterdir() if p.is_dir()):
+        assert d.name in rows, f"{d.name} has no row in fixtures/model_configs/README.md"
+        repo_id = json.loads((d / "config.json").read_text()).get("_name_or_path")
+        assert repo_id and repo_id in rows[d.name], d.name
