@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.urls import NoReverseMatch, reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from apps.sizing import diagrams, selectors
 from apps.sizing.choices import ASSUMPTION_LABELS
@@ -83,3 +84,96 @@ def assumption_label(name: str) -> str:
 @register.filter
 def humanize_key(name: str) -> str:
     return str(name).replace("_", " ").replace(".", " › ")
+
+
+# --- blocks written in Python (the wizard's largest loops) -------------------------------
+# The wizard's result update rendered ~1,400 template variables, most of them in these loops
+# (bench/bench_wizard.py: the editable assumptions alone ~4 ms of a ~17 ms request). The same
+# markup written here costs a tenth: `_e` is the template's autoescape (html.escape, safe
+# strings as they are) without Django's lazy-string wrapper; a missing key writes "".
+
+
+def _e(value: Any) -> str:
+    return value if isinstance(value, SafeData) else html.escape(str(value))
+
+
+def _get(data: Any, key: str) -> Any:
+    return data.get(key, "") if isinstance(data, dict) else getattr(data, key, "")
+
+
+@register.simple_tag
+def error_slot(name: str, errors: Any = (), oob: bool = False) -> SafeString:
+    """The slot beside a field where its errors appear (htmx updates it out of band)."""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    messages = "".join(f"<p>{_e(e)}</p>" for e in errors or ())
+    return mark_safe(f'<div class="field-error" id="err-{_e(name)}"{swap}>{messages}</div>')  # noqa: S308
+
+
+@register.simple_tag
+def explanation_items(explanations: Any) -> SafeString:
+    """The `<li>` of each explanation: figure = value unit — rule, formula, inputs, source."""
+    items = []
+    for ex in explanations or ():
+        inputs = _get(ex, "inputs")
+        spans = "".join(
+            f"<span>{_e(humanize_key(k))} = {_e(num(v, 3))}</span>"
+            for k, v in (inputs or {}).items()
+        )
+        spans = f'<p class="inputs">{spans}</p>' if inputs else ""
+        items.append(
+            f"<li>\n      <p><strong>{_e(humanize_key(_get(ex, 'figure')))} = "
+            f"{_e(num(_get(ex, 'value'), 3))} {_e(_get(ex, 'unit'))}</strong> — "
+            f"{_e(_get(ex, 'rule'))}</p>\n"
+            f'      <p class="formula"><code>{_e(_get(ex, "formula"))}</code></p>\n'
+            f"      {spans}\n"
+            f'      <p class="source">Source: {_e(_get(ex, "source"))}</p>\n    </li>'
+        )
+    return mark_safe("\n    ".join(items))  # noqa: S308 - every value escaped by _e
+
+
+@register.simple_tag
+def assumption_inputs(rows: Any) -> SafeString:
+    """The editable assumptions' `<tr>`s: label, input with its error slot, default."""
+    out = []
+    for row in rows or ():
+        field, name, input_id = row.get("field"), _e(row["input_name"]), _e(row["input_id"])
+        out.append(
+            f'<tr class="{"overridden" if row.get("overridden") else ""}">\n'
+            f'      <th scope="row"><label for="{input_id}">{_e(assumption_label(row["name"]))}'
+            f'</label><br><span class="help source">Source: {_e(row.get("source", ""))}</span>'
+            "</th>\n"
+            f'      <td><input type="text" name="{name}" id="{input_id}" '
+            f'value="{_e(row.get("raw", ""))}" '
+            f'inputmode="{"numeric" if row.get("whole") else "decimal"}" autocomplete="off" '
+            f'size="7" aria-describedby="err-{name}">'
+            f"{error_slot(row['input_name'], field.errors if field is not None else ())}</td>\n"
+            f'      <td class="num">{_e(num(row.get("default"), 4))}</td></tr>'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value escaped by _e
+
+
+@register.simple_tag
+def bom_rows(lines: Any, book: Any) -> SafeString:
+    """The `<tr>` of each BoM line: part number, description and reason, quantity, and with
+    a price book its unit and extended prices."""
+    out = []
+    for line in lines or ():
+        prices = (
+            f'<td class="num">{_e(money(_get(line, "unit_price")))}</td>'
+            f'<td class="num">{_e(money(_get(line, "extended_price")))}</td>'
+            if book
+            else ""
+        )
+        out.append(
+            f"<tr><td><code>{_e(_get(line, 'part_number'))}</code></td>"
+            f"<td>{_e(_get(line, 'description'))}<br>"
+            f'<span class="help">{_e(_get(line, "reason"))}</span></td>'
+            f'<td class="num">{_e(num(_get(line, "quantity")))}</td>{prices}</tr>'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value escaped by _e
+
+
+@register.simple_tag
+def oob_error_slots(slots: Any) -> SafeString:
+    """Every field's error slot, swapped out of band by an htmx result update."""
+    return mark_safe("\n".join(error_slot(name, errors, True) for name, errors in slots) + "\n")  # noqa: S308
