@@ -3,6 +3,8 @@
 Logout only accepts POST (Django's LogoutView refuses GET), so a link cannot log a user out.
 """
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -12,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.exceptions import ApplicationError
-from apps.ops.auth import RateLimitedAuthenticationForm
+from apps.ops.auth import THROTTLED_ATTR, RateLimitedAuthenticationForm
 
 from . import selectors, services
 from .forms import ApiTokenForm
@@ -22,6 +24,15 @@ class PortalLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
     authentication_form = RateLimitedAuthenticationForm  # says when sign-in is throttled
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        """A throttled sign-in answers 429 with Retry-After (the form says how long)."""
+        response = super().form_invalid(form)
+        wait = getattr(self.request, THROTTLED_ATTR, 0)
+        if wait:
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+        return response
 
 
 class PortalLogoutView(auth_views.LogoutView):

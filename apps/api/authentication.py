@@ -15,8 +15,25 @@ from rest_framework.request import Request
 
 from apps.accounts.models import ApiToken
 from apps.accounts.selectors import api_token_authenticate
+from apps.core import ratelimit
+from apps.ops.context import client_ip
 
 KEYWORD = "Bearer"
+# Wrong tokens per client address (behind trusted proxies) in the shared cache; only failures
+# count, so a valid token keeps working from an address where someone else guesses.
+TOKEN_FAILURES = ratelimit.Limit("api-token-failure", 20, 600)
+
+
+def _failed(message: str, request: Request) -> exceptions.APIException:
+    """401, or 429 + Retry-After once this address sent too many wrong tokens."""
+    state = ratelimit.hit(TOKEN_FAILURES, client_ip(request) or "unknown")
+    if state.exceeded:
+        return exceptions.Throttled(
+            wait=state.retry_after,
+            detail=f"Too many failed token attempts from your address ({state.limit} within "
+            f"{TOKEN_FAILURES.effective().window_s} s).",
+        )
+    return exceptions.AuthenticationFailed(message)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -27,16 +44,16 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].decode("latin-1").lower() != KEYWORD.lower():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(
-                "Send the token as 'Authorization: Bearer szp_…' (one token, no spaces)."
+            raise _failed(
+                "Send the token as 'Authorization: Bearer szp_…' (one token, no spaces).", request
             )
         try:
             token = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
+            raise _failed("Invalid token.", request) from None
         row = api_token_authenticate(token)
         if row is None:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+            raise _failed("Invalid, expired or revoked token.", request)
         return row.user, row
 
     def authenticate_header(self, request: Request) -> str:

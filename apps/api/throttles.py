@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from apps.accounts.models import ApiToken
+from apps.ops.context import client_ip
 
 DEFAULT_RATES = {"read": "600/min", "write": "120/min", "sizing": "60/min", "anon": "60/min"}
 
@@ -45,6 +46,11 @@ class _Throttle(SimpleRateThrottle):
     def __init__(self) -> None:  # SimpleRateThrottle reads the rate in __init__; so do we
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
+
+    def get_ident(self, request: Request) -> str:
+        """The client address as the ops app resolves it (X-Forwarded-For only from trusted
+        proxies, the right hop), never DRF's whole header that a client can rewrite."""
+        return client_ip(request) or "unknown"
 
     def ident(self, request: Request) -> str:
         return caller_key(request) or f"ip:{self.get_ident(request)}"

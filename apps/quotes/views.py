@@ -15,15 +15,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.core import ratelimit
 from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
+from apps.ops.context import client_ip
 from apps.sizing import adapters as sizing_adapters
 from apps.sizing.gateway import SizingRefused
 from apps.sizing.selectors import scenario_get_for_user
@@ -33,8 +34,10 @@ from . import selectors, services
 from .forms import AcceptForm, QuoteFilterForm, QuoteForm, RejectForm
 from .models import PdfJob, Quote, ShareLink
 
-SHARE_MISS_LIMIT = 30  # wrong tokens per client address per window
-SHARE_MISS_WINDOW_S = 600
+# Wrong share tokens per client address, and decisions (accept/reject posts) per link, in the
+# shared cache (apps.core.ratelimit): only misses count, so a valid link always opens.
+SHARE_MISSES = ratelimit.Limit("share-miss", 30, 600)
+SHARE_DECISIONS = ratelimit.Limit("share-decision", 20, 600)
 
 
 @login_required
@@ -341,28 +344,38 @@ def share_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapper
 
 
-def _client_key(request: HttpRequest) -> str:
-    return f"quotes:share-miss:{request.META.get('REMOTE_ADDR', '')}"
-
-
 def _resolve(request: HttpRequest, token: str) -> ShareLink:
-    """The link for the token, or 404; too many misses from one address answer 429."""
-    key = _client_key(request)
-    if (cache.get(key) or 0) >= SHARE_MISS_LIMIT:
-        raise TooManyMisses
+    """The link for the token, or 404; after too many misses from one client address (the
+    address behind trusted proxies), 429 for its further misses. Misses only are counted:
+    a valid link opens whoever else guessed from the same address."""
     link = selectors.share_link_resolve(token)
     if link is None:
-        cache.add(key, 0, SHARE_MISS_WINDOW_S)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, SHARE_MISS_WINDOW_S)
+        state = ratelimit.hit(SHARE_MISSES, client_ip(request) or "unknown")
+        if state.exceeded:
+            raise TooManyAttempts(state.retry_after)
         raise Http404("unknown link")
     return link
 
 
-class TooManyMisses(Exception):
-    pass
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def _too_many(request: HttpRequest, exc: TooManyAttempts, what: str) -> HttpResponse:
+    response = render(
+        request,
+        "quotes/share/too_many.html",
+        {
+            "what": what,
+            "wait": ratelimit.wait_message(exc.retry_after),
+            "misses": request.method != "POST",
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _share_context(link: ShareLink, **extra: Any) -> dict[str, Any]:
@@ -385,10 +398,13 @@ def _share_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, token: str) -> HttpResponse:
         try:
             link = _resolve(request, token)
-        except TooManyMisses:
-            return HttpResponse(
-                "Too many attempts; try again later.", status=429, content_type="text/plain"
-            )
+            if request.method == "POST":
+                state = ratelimit.hit(SHARE_DECISIONS, f"link:{link.pk}")
+                if state.exceeded:
+                    raise TooManyAttempts(state.retry_after)
+        except TooManyAttempts as exc:
+            what = "decisions sent through this link" if request.method == "POST" else "wrong links"
+            return _too_many(request, exc, what)
         return view(request, link, f"/q/{token}/")
 
     return wrapper

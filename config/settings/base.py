@@ -201,7 +201,7 @@ def shared_cache(url: str, key_prefix: str) -> dict[str, Any]:
         }
     if url.startswith("file:///"):
         return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "apps.core.cache.SharedFileCache",  # atomic incr/add across processes
             "LOCATION": url.removeprefix("file://"),
             "KEY_PREFIX": key_prefix,
             "TIMEOUT": 300,

@@ -278,17 +278,6 @@ def test_link_reaches_its_revision_only(
     assert client.get(f"/q/{token}/../quotes/{other.pk}/").status_code in (302, 404)
 
 
-def test_share_misses_are_rate_limited(client, settings) -> None:
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "share-miss-test",
-        }
-    }
-    codes = [client.get(f"/q/{'y' * 43}/").status_code for _ in range(32)]
-    assert codes[:30] == [404] * 30 and codes[-1] == 429
-
-
 def test_the_one_valid_price_book_is_preselected(client, book, sales_user) -> None:
     scenario = factories.make_scenario(sales_user)
     _login(client, sales_user)

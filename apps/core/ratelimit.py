@@ -1,0 +1,85 @@
+"""Rate limits in the shared cache (`apps.core.cache`: Redis in production, a file cache on the
+embedded default), so every gunicorn worker and web replica counts together.
+
+A limit is `count` events per fixed window of `window_s` seconds for one key (e.g. a client
+address); the counter's key is a hash of the key, so no address or token is written to the
+cache. Callers count *failures* (a wrong share token, a wrong API token), never successes:
+a valid link or token keeps working for everybody, whoever else is guessing from the same
+address (behind a proxy every customer may share one).
+
+Like every user of the shared cache, limits protect capacity, not secrecy (tokens carry 256
+bits): while the cache is away counters read as zero and requests pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+@dataclass(frozen=True)
+class Limit:
+    """`count` events per `window_s` seconds; settings.RATE_LIMITS[name] overrides both
+    ("30/600": 30 per 600 s)."""
+
+    name: str
+    count: int
+    window_s: int
+
+    def effective(self) -> Limit:
+        spec = getattr(settings, "RATE_LIMITS", {}).get(self.name)
+        if not spec:
+            return self
+        count, _, window = str(spec).partition("/")
+        return Limit(self.name, int(count), int(window or self.window_s))
+
+
+@dataclass(frozen=True)
+class State:
+    count: int  # events in the current window, this one included when counted
+    retry_after: int  # seconds until the window ends (for Retry-After)
+    limit: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.count > self.limit
+
+
+def _window(limit: Limit, key: str, now: float) -> tuple[str, int]:
+    index = int(now // limit.window_s)
+    digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
+    retry_after = max(1, math.ceil((index + 1) * limit.window_s - now))
+    return f"ratelimit:{limit.name}:{digest}:{index}", retry_after
+
+
+def peek(limit: Limit, key: str) -> State:
+    """The state of the window without counting."""
+    limit = limit.effective()
+    cache_key, retry_after = _window(limit, key, time.time())
+    return State(int(cache.get(cache_key) or 0), retry_after, limit.count)
+
+
+def hit(limit: Limit, key: str) -> State:
+    """Count one event for `key`; `.exceeded` once more than `count` happened this window."""
+    limit = limit.effective()
+    cache_key, retry_after = _window(limit, key, time.time())
+    cache.add(cache_key, 0, limit.window_s + 1)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr, or the cache is away
+        cache.set(cache_key, 1, limit.window_s + 1)
+        count = 1
+    return State(int(count), retry_after, limit.count)
+
+
+def wait_message(seconds: int) -> str:
+    """`Try again in 3 minutes.` / `… in 40 seconds.`"""
+    if seconds >= 90:
+        minutes = math.ceil(seconds / 60)
+        return f"Try again in {minutes} minutes."
+    return f"Try again in {seconds} second{'s' if seconds != 1 else ''}."
