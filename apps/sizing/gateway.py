@@ -73,6 +73,17 @@ def size(workload: Mapping[str, Any], *, book: PriceBook | None = None) -> Sizin
     return sizing
 
 
+def check(workload: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The engine's field errors for ``workload`` without sizing it (its parser's checks,
+    cross-field rules included): how a door with its own errors of some fields learns the
+    rest at once."""
+    try:
+        engine.parse_workload(workload)
+    except SizingInputError as exc:
+        return exc.field_errors
+    return {}
+
+
 class SizingRefused(ApplicationError):
     """Raised by services that must size to go on (saving a scenario, quoting a workload)."""
 

@@ -310,3 +310,23 @@ def test_training_tokens_limits_are_said_in_billions(client_p1):
     message = errors_of(html, "tokens_b")[0]
     assert "at most 10,000,000 billion tokens; you typed 1e12" in message
     assert "e+21" not in html
+
+
+def test_a_cross_field_error_arrives_with_the_limit_errors(client_p1):
+    query = {
+        "kind": "inference",
+        "model_source": "custom",
+        "users": "0",
+        "custom_layers": "32",
+        "custom_hidden_size": "4096",
+        "custom_heads": "32",
+        "custom_kv_heads": "5",
+        "custom_ffn_size": "11008",
+        "custom_vocab_size": "32000",
+        "custom_params_b": "6.7",
+    }
+    html = client_p1.get(URL, query).content.decode()
+    assert errors_of(html, "users") == [
+        "Concurrent users must be between 1 and 10,000,000 users; you typed 0."
+    ]
+    assert errors_of(html, "custom_kv_heads") == ["Key/value heads must divide heads."]

@@ -719,8 +719,9 @@ class CustomModel:
         high=100000.0,
         unit="billion parameters",
         display_unit="billions",
-        default_note="params_b",
-        help="Parameters used per token (mixture of experts); default: all of them.",
+        default_note="all of them (the total parameters)",
+        group="model",
+        help="Parameters used per token (mixture of experts).",
     )
     experts: int = integer(
         "Experts",

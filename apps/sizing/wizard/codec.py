@@ -25,7 +25,6 @@ WIZARD_GROUPS = ("model", "workload", "hardware", "advanced")
 DEFAULT_MODEL = "llama-2-70b"
 # Inputs whose engine default is computed from others: where the wizard starts, and why.
 START: dict[str, tuple[Any, str]] = {
-    "fabric": ("auto", "compares both fabrics, as the engine does when the GPU is auto"),
     "model": (DEFAULT_MODEL, "a common open model to start from"),
 }
 SECTION_OF_SOURCE = {"custom": "custom_model", "library": "model"}
@@ -61,8 +60,16 @@ def start_value(i: spec.Input, kind: str, mode: str) -> Any:
     return None
 
 
+def fabric_start(gpu: str) -> str:
+    """The engine's default fabric (spec: ``default_note`` of ``fabric``): compare both when
+    the GPU is automatic, else InfiniBand."""
+    return "auto" if gpu in ("", "auto") else "infiniband"
+
+
 def start_note(i: spec.Input, kind: str, mode: str) -> str:
     """Where the starting value comes from, in words (for the help text)."""
+    if i.path == "fabric":
+        return "starts at the engine's default: auto when the GPU is auto, else InfiniBand"
     if i.short in START:
         return f"starts at {START[i.short][0]}: {START[i.short][1]}"
     value = start_value(i, kind, mode)

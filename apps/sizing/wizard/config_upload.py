@@ -33,6 +33,7 @@ def custom_start(catalog: CatalogSnapshot, slug: str) -> dict[str, str]:
         "custom_vocab_size": str(model.vocab_size),
         "custom_context_length": str(model.context_length),
         "custom_params_b": f"{model.params_b:g}",
+        "custom_active_params_b": f"{model.active_params_b:g}",
         "custom_experts": str(model.experts),
         "custom_experts_per_token": str(model.experts_per_token),
     }
@@ -124,4 +125,6 @@ def custom_fields_from_hf(config: Mapping[str, Any]) -> dict[str, str]:
     estimate = estimate_params({**shape, "heads": shape["heads"], "kv_heads": shape["kv_heads"]})
     if estimate:
         values["custom_params_b"] = f"{estimate[0]:g}"
+        if estimate[1] != estimate[0]:
+            values["custom_active_params_b"] = f"{estimate[1]:g}"
     return values

@@ -17,6 +17,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from apps.sizing import gateway
 from apps.sizing.choices import Mode, ModelSource
 from apps.sizing.engine import spec
 from apps.sizing.engine.catalog import CatalogSnapshot
@@ -160,6 +161,8 @@ class WizardForm(forms.Form):
         kind = raw.get("kind") if raw.get("kind") in spec.KINDS else "inference"
         data = codec.defaults(str(kind), codec.mode_of(raw))
         data.update({k: v for k, v in raw.items() if v is not None})
+        if "fabric" not in raw:
+            data["fabric"] = codec.fabric_start(str(data.get("gpu") or "auto"))
         if data.get("model_source") == ModelSource.CUSTOM and not any(
             raw.get(i.short) for i in spec.section_inputs("custom_model")
         ):
@@ -261,6 +264,7 @@ class WizardForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        values = dict(cleaned)  # with the values out of their limits, for the engine's check
         for name, field in self.fields.items():
             i = getattr(field, "spec", None)
             value = cleaned.get(name)
@@ -276,7 +280,25 @@ class WizardForm(forms.Form):
                     self.add_error(name, "Enter a whole number, or upload the model's config.json.")
         elif not cleaned.get("model") and "model" not in self.errors:
             self.add_error("model", "Choose a model from the library.")
+        if self.errors:
+            self._add_engine_checks(values)
         return cleaned
+
+    def _add_engine_checks(self, values: dict[str, Any]) -> None:
+        """Every error at once: the engine's checks of the other fields (cross-field rules
+        such as key/value heads dividing heads) beside the form's own."""
+        if self.is_custom:
+            values.update(self._estimated(values))
+        workload = codec.to_workload(values, self.inputs, _overrides(values))
+        for path, messages in gateway.check(workload).items():
+            name = field_for_path(path, self.fields, self.is_custom)
+            if name in self.errors or (not name and None in self.errors):
+                continue  # already explained (in the field's own units)
+            for message in plain_messages(messages):
+                if name:
+                    self.add_error(name, sentence(self.fields[name].label, message))
+                else:
+                    self.add_error(None, sentence(path_label(path), message))
 
     # --- values ------------------------------------------------------------------------
 
@@ -308,13 +330,7 @@ class WizardForm(forms.Form):
 
     def assumption_overrides(self) -> dict[str, float | int]:
         """Assumptions the user changed (values equal to the default are not overrides)."""
-        out: dict[str, float | int] = {}
-        cleaned = getattr(self, "cleaned_data", {})
-        for i in spec.ASSUMPTIONS:
-            value = cleaned.get(i.short)
-            if value is not None and not math.isclose(float(value), float(i.default)):
-                out[i.key] = int(value) if i.type == "integer" else float(value)
-        return out
+        return _overrides(getattr(self, "cleaned_data", {}))
 
     def workload(self, **override: Any) -> dict[str, Any]:
         """The engine input for a valid form; `override` replaces top-level keys (what-if)."""
@@ -402,6 +418,15 @@ class WizardForm(forms.Form):
             for name, value in self.query_items()
             if name.startswith("a_") or name in WHATIF or name == "why"
         ]
+
+
+def _overrides(values: Mapping[str, Any]) -> dict[str, float | int]:
+    out: dict[str, float | int] = {}
+    for i in spec.ASSUMPTIONS:
+        value = values.get(i.short)
+        if value is not None and not math.isclose(float(value), float(i.default)):
+            out[i.key] = int(value) if i.type == "integer" else float(value)
+    return out
 
 
 def _is_override(i: spec.Input, raw: Any) -> bool:
