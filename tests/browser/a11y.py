@@ -1,0 +1,91 @@
+"""Accessibility and layout checks run inside Chromium on a page Playwright has open.
+
+axe-core is the npm package `axe-core`, vendored at tests/browser/vendor/axe-core/ (its
+axe.min.js and licence; CI has no Node). To move to another version:
+
+    npm pack axe-core@VERSION && tar xzf axe-core-VERSION.tgz
+    cp package/axe.min.js package/LICENSE tests/browser/vendor/axe-core/
+
+and update AXE_VERSION below (the test checks the file is that version).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+AXE_VERSION = "4.14.1"
+AXE_JS = Path(__file__).with_name("vendor") / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+
+# Runs in the page: every element whose content is wider than the box that shows it and is
+# not scrollable there is "clipped"; the document itself must not scroll sideways.
+_LAYOUT_JS = """
+() => {
+  const doc = document.documentElement;
+  const out = {overflow: doc.scrollWidth - window.innerWidth, clipped: []};
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.className && typeof el.className === 'string'
+      ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  for (const el of document.querySelectorAll('table, pre, svg, img, .card, figure')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || el.closest('details:not([open])')) continue;
+    // Inside a horizontally scrollable box the user can reach all of it.
+    let box = el.parentElement, scrollable = false;
+    while (box && box !== document.body) {
+      const s = getComputedStyle(box);
+      if (['auto', 'scroll'].includes(s.overflowX)) { scrollable = true; break; }
+      if (['hidden', 'clip'].includes(s.overflowX)) {
+        const b = box.getBoundingClientRect();
+        if (r.right > b.right + 1 || r.left < b.left - 1) {
+          out.clipped.push(describe(el) + ' inside ' + describe(box));
+        }
+      }
+      box = box.parentElement;
+    }
+    if (!scrollable && r.right > window.innerWidth + 1) {
+      out.clipped.push(describe(el) + ' ends at ' + Math.round(r.right) + 'px');
+    }
+    if (el.tagName === 'TABLE' && !scrollable && el.scrollWidth > el.clientWidth + 1) {
+      out.clipped.push(describe(el) + ' content wider than the table');
+    }
+  }
+  return out;
+}
+"""
+
+_IDS_JS = """
+() => {
+  const seen = {};
+  for (const el of document.querySelectorAll('[id]')) seen[el.id] = (seen[el.id] || 0) + 1;
+  return Object.entries(seen).filter(([, n]) => n > 1).map(([id, n]) => id + ' x' + n);
+}
+"""
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    assert page.evaluate("axe.version") == AXE_VERSION
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    lines = []
+    for v in result["violations"]:
+        if v["impact"] not in BLOCKING:
+            continue
+        targets = ", ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+        lines.append(f"{v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])}: {targets})")
+    return lines
+
+
+def layout_problems(page: Any) -> list[str]:
+    """Sideways scrolling of the page and clipped tables, figures and cards."""
+    found = page.evaluate(_LAYOUT_JS)
+    problems = list(dict.fromkeys(found["clipped"]))
+    if found["overflow"] > 1:
+        problems.insert(0, f"page scrolls {found['overflow']}px sideways")
+    return problems
+
+
+def duplicate_ids(page: Any) -> list[str]:
+    return list(page.evaluate(_IDS_JS))

@@ -1,0 +1,185 @@
+"""Every page of the portal in Chromium: axe-core finds no serious or critical violation,
+ids are unique, and at 1280 px and 390 px the page never scrolls sideways and no table,
+figure or card is cut off. Screenshots of each page at each width go to
+test-artifacts/screenshots/ (pages-*)."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.accounts.choices import OrganizationKind
+from apps.accounts.services import api_token_create
+from apps.quotes import services
+from tests.accounts import factories as accounts
+from tests.quotes import factories
+
+from .a11y import axe_violations, duplicate_ids, layout_problems
+from .conftest import Shots, log_in
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1280, 390)
+TRAINING = {
+    "kind": "pretraining",
+    "model": "llama-3.1-8b",
+    "gpu": "h100-sxm-80gb",
+    "training": {"tokens_b": 20, "target_days": 10},
+}
+
+
+@pytest.fixture
+def portal(transactional_db, media_root):
+    """A seller with two scenarios, a draft quote, a sent quote with its customer link and
+    an API token: something on every page."""
+    factories.load_catalog()
+    user = accounts.make_user("pages", accounts.make_org("Pages Seller", OrganizationKind.SELLER))
+    chat = factories.make_scenario(user, name="Chat for 500 users")
+    large = factories.make_scenario(user, factories.LARGE_WORKLOAD, name="Seed Large, 16 nodes")
+    draft = factories.make_quote(user, scenario=chat, customer_company="Draft Corp")
+    sent, token = services.quote_send(
+        user=user, quote=factories.make_quote(user, scenario=large, customer_company="Sent Corp")
+    )
+    api_token_create(user=user, name="CI laptop", scope="read", expires_in_days=30)
+    return {
+        "user": user,
+        "chat": chat,
+        "large": large,
+        "draft": draft,
+        "sent": sent,
+        "token": token,
+    }
+
+
+def _pages(p: dict) -> list[tuple[str, str, str]]:
+    """(name, path, selector that says the page is ready)."""
+    chat, large, draft, sent = p["chat"], p["large"], p["draft"], p["sent"]
+    return [
+        ("home", "/", "main h1"),
+        (
+            "wizard-result",
+            "/sizing/?kind=inference&model=llama-3.1-8b&users=50&gpu=l40s-48gb",
+            "#result .status",
+        ),
+        (
+            "wizard-large",
+            "/sizing/?"
+            + "&".join(
+                f"{k}={v}"
+                for k, v in {
+                    "kind": "inference",
+                    "model": "llama-2-70b",
+                    "gpu": "h100-pcie-80gb",
+                    "nodes": 16,
+                    "users": 500,
+                }.items()
+            ),
+            "#result .status",
+        ),
+        (
+            "wizard-training",
+            "/sizing/?kind=lora&model=llama-3.1-8b&tokens_b=2&target_days=1",
+            "#result .status",
+        ),
+        ("scenarios", "/sizing/scenarios/", "table.scenarios"),
+        ("scenario-detail", f"/sizing/scenarios/{large.pk}/", "main h1"),
+        ("compare", f"/sizing/scenarios/compare/?ids={chat.pk}&ids={large.pk}", "#compare-table"),
+        ("quotes", "/quotes/", "main h1"),
+        ("quote-new", f"/quotes/new/from-scenario/{chat.pk}/", "#id_customer_company"),
+        ("quote-draft", f"/quotes/{draft.pk}/", "main h1"),
+        ("quote-edit", f"/quotes/{draft.pk}/edit/", "#id_customer_company"),
+        ("quote-sent", f"/quotes/{sent.pk}/", "main h1"),
+        ("catalog", "/catalog/", "main h1"),
+        ("gpus", "/catalog/gpus/", "main h1"),
+        ("tokens", "/accounts/tokens/", "main h1"),
+    ]
+
+
+def _check(page, shot, name: str, problems: dict[str, list[str]]) -> None:
+    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(50)
+        found = [f"axe: {v}" for v in axe_violations(page)] if width == WIDTHS[0] else []
+        found += [f"duplicate id {i}" for i in duplicate_ids(page)] if width == WIDTHS[0] else []
+        found += [f"{width}px: {x}" for x in layout_problems(page)]
+        if found:
+            problems[name] = problems.get(name, []) + found
+        shot(f"{name}-{width}", full_page=True)
+
+
+def test_every_page_passes_axe_and_fits_1280_and_390(tab, live_server, portal):
+    page, base = tab, live_server.url
+    shot = Shots(page, "pages")
+    problems: dict[str, list[str]] = {}
+
+    page.goto(f"{base}/accounts/login/")
+    _check(page, shot, "login", problems)
+    page.goto(f"{base}/q/{portal['token']}/")  # the customer's page, logged out
+    page.wait_for_selector("main h1")
+    _check(page, shot, "share", problems)
+
+    log_in(page, base, portal["user"].username)
+    for name, path, ready in _pages(portal):
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(base + path)
+        page.wait_for_selector(ready)
+        if name.startswith("wizard"):  # the why panel and details opened, as a reader would
+            page.eval_on_selector_all("details", "els => els.forEach(d => d.open = true)")
+        _check(page, shot, name, problems)
+
+    report = "\n".join(f"{n}:\n  " + "\n  ".join(v) for n, v in problems.items())
+    assert not problems, report
+    assert not page.console_errors, page.console_errors
+
+
+def _live(page) -> str:
+    return page.inner_text("#live-status").strip()
+
+
+def _wait_live(page, before: str) -> str:
+    page.wait_for_function(
+        "b => document.querySelector('#live-status').textContent.trim() !== b", arg=before
+    )
+    return _live(page)
+
+
+def test_htmx_updates_are_announced_in_one_live_region(tab, live_server, portal):
+    """Results, errors and filtered tables are said in #live-status, which is polite, atomic
+    and never replaced (so screen readers announce each change)."""
+    page, base = tab, live_server.url
+    log_in(page, base, portal["user"].username)
+    page.goto(f"{base}/sizing/?kind=inference&model=llama-3.1-8b&users=50&gpu=l40s-48gb")
+    page.wait_for_selector("#result .status")
+    region = page.eval_on_selector(
+        "#live-status",
+        "e => [e.getAttribute('aria-live'), e.getAttribute('aria-atomic'), e.closest('#result')]",
+    )
+    assert region == ["polite", "true", None]
+    assert page.locator("[aria-live]").count() == 1  # one voice, not several talking at once
+    page.evaluate("document.getElementById('live-status').dataset.mark = 'same node'")
+
+    page.fill("#id_users", "3000")
+    said = _wait_live(page, "")
+    assert said == page.inner_text("#result .status").strip() and "× NVIDIA L40S" in said
+    page.fill("#id_users", "0")
+    said = _wait_live(page, said)
+    assert said.startswith("Some inputs need attention") and "Concurrent users" in said
+    page.select_option("#id_kind", "lora")  # re-renders the whole wizard
+    page.wait_for_selector("#id_tokens_b")
+    said = _wait_live(page, said)
+    assert "node" in said or "attention" in said
+    assert page.evaluate("document.getElementById('live-status').dataset.mark") == "same node"
+
+    page.goto(f"{base}/catalog/")
+    page.fill("#id_q", "ThinkSystem")
+    said = _wait_live(page, "")
+    count = page.inner_text("#part-table p.help").split()[0]
+    assert said.startswith(f"{count} part") and "page 1 of" in said
+
+    page.goto(f"{base}/quotes/")
+    page.locator("#id_customer").press_sequentially("Sent")
+    assert _wait_live(page, "") == "1 quote shown."
+    page.goto(f"{base}/sizing/scenarios/")
+    page.fill("#id_q", "Seed")
+    assert _wait_live(page, "") == "1 scenario shown."
+    assert not page.console_errors, page.console_errors
