@@ -77,11 +77,16 @@ def tab(chromium_context, live_server):
     tab.console_errors = []
     # Script errors and failed responses (a favicon the portal does not have aside).
     tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
+    # htmx logs a request it aborted because a newer one replaced it (hx-sync "replace",
+    # a user typing on) as an error: by design, not a failure. Failed requests still show
+    # as htmx:sendError / htmx:responseError and as responses >= 400 below.
+    superseded = ("htmx:sendAbort", "htmx:afterRequest")
     tab.on(
         "console",
         lambda m: (
             m.type == "error"
             and "Failed to load resource" not in m.text
+            and not m.text.startswith(superseded)
             and tab.console_errors.append(m.text)
         ),
     )
