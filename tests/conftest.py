@@ -6,7 +6,9 @@ failure instead of a skip, so CI can never pass by skipping the real stack.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -169,6 +171,47 @@ def _empty_shared_cache() -> Iterator[None]:
     cache.clear()
     per_revision_clear()  # the per-process price book/prices, kept per catalog revision
     yield
+
+
+# A share token after /q/, or an API token's secret after its public prefix, not redacted.
+SECRET_IN_LOG = re.compile(
+    r"/q/(?!\[redacted\])[A-Za-z0-9_-]{16,}|szp_[A-Za-z0-9]{8}_(?!\[redacted\])[A-Za-z0-9_-]{6,}"
+)
+
+
+class LogLeakWatch(logging.Handler):
+    """Formats every record as the console handler writes it (its filters and formatter:
+    what production logs) and keeps the lines that still carry a token."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.leaks: list[str] = []
+        console = next((h for h in logging.getLogger().handlers if h.filters and h.formatter), None)
+        if console is not None:
+            self.filters = list(console.filters)
+            self.setFormatter(console.formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record)
+        if SECRET_IN_LOG.search(line):
+            self.leaks.append(line)
+
+
+@pytest.fixture(scope="session")
+def _log_leak_watch() -> Iterator[LogLeakWatch]:
+    watch = LogLeakWatch()
+    logging.getLogger().addHandler(watch)
+    yield watch
+    logging.getLogger().removeHandler(watch)
+
+
+@pytest.fixture(autouse=True)
+def _no_token_in_any_log_line(_log_leak_watch: LogLeakWatch) -> Iterator[None]:
+    """Issue 13: no share token or API token appears in any log line of the suite."""
+    before = len(_log_leak_watch.leaks)
+    yield
+    leaked = _log_leak_watch.leaks[before:]
+    assert not leaked, f"a token reached the log: {leaked[:3]}"
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,8 @@
 `request_id` is the id `apps.api.middleware.RequestIdMiddleware` gives every request (also
 echoed in the X-Request-ID response header and in the API's error bodies), so a user's
 report, an API error and the log lines of the request (and of the tasks it enqueued) join up.
-Fields passed with `extra={...}` become top-level keys.
+Fields passed with `extra={...}` become top-level keys. The finished line is redacted
+(`apps.ops.redact`): no share token, API token or secret parameter is ever written.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .context import request_id_var, task_id_var
+from .redact import redact
 
 # Attributes every LogRecord has; anything else came in through `extra`.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -46,7 +48,7 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and key not in _DROP and key not in out:
                 out[key] = value
         if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+            out["exc"] = record.exc_text or self.formatException(record.exc_info)
         if record.stack_info:
             out["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(out, default=str, ensure_ascii=False)
+        return redact(json.dumps(out, default=str, ensure_ascii=False))

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from .context import client_ip, current_request, current_user, request_id_var
 from .models import AuditEvent, LoginFailure
+from .redact import redact_value
 
 
 def audit_record(
@@ -47,7 +48,7 @@ def audit_record(
         object_repr=str(obj)[:200] if obj is not None else "",
         ip=client_ip(request),
         request_id=(getattr(request, "request_id", None) or request_id_var.get() or "")[:128],
-        details=details or {},
+        details=redact_value(details or {}),
     )
 
 

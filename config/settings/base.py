@@ -272,14 +272,28 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "apps.ops.logging.JsonFormatter"},
     },
+    # Share tokens, API tokens and secret parameters never reach a log line (apps.ops.redact).
+    "filters": {
+        "redact": {"()": "apps.ops.redact.RedactSecretsFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": os.environ.get("LOG_FORMAT", "json"),
-        }
+            "filters": ["redact"],
+        },
+        "mail_admins": {  # Django's error e-mails (when ADMINS is set), redacted as well
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "redact"],
+            "reporter_class": "apps.ops.redact.RedactingExceptionReporter",
+        },
     },
+    "loggers": {"django": {"handlers": ["mail_admins"], "level": "INFO"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+DEFAULT_EXCEPTION_REPORTER = "apps.ops.redact.RedactingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "apps.ops.redact.RedactingReporterFilter"
 OPS_ACCESS_LOG = env_bool("ACCESS_LOG", True)
 OPS_RETRY_AFTER_SECONDS = 5  # Retry-After of the 503 answered while the database is away
 OPS_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))  # X-Forwarded-For hops
