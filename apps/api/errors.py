@@ -26,6 +26,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from apps.core.exceptions import ApplicationError
+from apps.ops.responses import api_unavailable_body, is_database_unavailable, retry_after_seconds
 from apps.sizing.engine import SizingInputError
 from apps.sizing.gateway import Sizing, SizingRefused
 
@@ -137,9 +138,31 @@ def _body(request: Any, code: str, message: str, fields: Mapping[str, list[str]]
     }
 
 
+def _database_unavailable(exc: Exception, request: Any) -> Response:
+    """A database outage: 503 with Retry-After in the API's shape (`service_unavailable`)."""
+    try:
+        set_rollback()
+    except Exception:  # noqa: BLE001, S110 - the connection is already gone; nothing to undo
+        pass
+    logger.warning(
+        "database unavailable: %s: %s",
+        type(exc).__name__,
+        str(exc)[:200],
+        extra={"path": request.path, "status": 503},
+    )
+    return Response(
+        api_unavailable_body(request._request),
+        status=503,
+        headers={"Retry-After": str(retry_after_seconds()), "Cache-Control": "no-store"},
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
-    """DRF's EXCEPTION_HANDLER: every error, expected or not, in the one shape."""
+    """DRF's EXCEPTION_HANDLER: every error, expected or not, in the one shape; a database
+    outage (OperationalError/InterfaceError) is 503 + Retry-After."""
     request = context["request"]
+    if is_database_unavailable(exc):
+        return _database_unavailable(exc, request)
     exc = _translate(exc)
     response = drf_exception_handler(exc, context)
     if response is None:  # not an APIException: a bug. Log it, answer 500 in the API's shape.

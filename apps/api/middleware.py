@@ -8,25 +8,15 @@ response and available as `request.request_id` (error bodies carry it).
 from __future__ import annotations
 
 import json
-import re
-import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-REQUEST_ID_HEADER = "X-Request-ID"
-_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+from apps.ops.context import REQUEST_ID_HEADER, request_id_of
+
+__all__ = ["API_PREFIX", "REQUEST_ID_HEADER", "RequestIdMiddleware", "request_id_of"]
+
 API_PREFIX = "/api/"
-
-
-def request_id_of(request: HttpRequest) -> str:
-    """The request's id (made on first use, e.g. when the middleware did not run)."""
-    rid = getattr(request, "request_id", None)
-    if rid is None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        rid = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = rid  # type: ignore[attr-defined]
-    return str(rid)
 
 
 class RequestIdMiddleware:

@@ -7,15 +7,30 @@ Context variables, so threads and gunicorn workers never see each other's reques
 
 from __future__ import annotations
 
+import re
+import uuid
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 request_id_var: ContextVar[str | None] = ContextVar("ops_request_id", default=None)
 request_var: ContextVar[HttpRequest | None] = ContextVar("ops_request", default=None)
 task_id_var: ContextVar[str | None] = ContextVar("ops_task_id", default=None)
+
+
+def request_id_of(request: HttpRequest) -> str:
+    """The request's id (made on first use, e.g. when the middleware did not run): a sane
+    incoming `X-Request-ID` (1-128 of `A-Z a-z 0-9 . _ : -`) is kept, else a fresh one."""
+    rid = getattr(request, "request_id", None)
+    if rid is None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        rid = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = rid  # type: ignore[attr-defined]
+    return str(rid)
 
 
 def current_request() -> HttpRequest | None:

@@ -14,7 +14,7 @@
    (the session's age) at most once a minute.
 4. `DatabaseUnavailableMiddleware` — turns a view's `OperationalError`/`InterfaceError` into
    503 + Retry-After (`handler500` in config/urls.py covers errors raised by middleware, and
-   `apps.ops.errors.api_exception_handler` those inside DRF views).
+   `apps.api.errors.exception_handler` those inside DRF views).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 
-from .context import request_id_var, request_var
+from .context import request_id_of, request_id_var, request_var
 from .responses import is_database_unavailable, unavailable_response
 from .signals import LOGIN_AT_SESSION_KEY, RENEWED_AT_SESSION_KEY
 
@@ -121,8 +121,6 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from apps.api.middleware import request_id_of
-
         rid_token = request_id_var.set(request_id_of(request))
         req_token = request_var.set(request)
         started = time.perf_counter()

@@ -15,7 +15,6 @@ import time
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_delete, post_save
 
 from .auth import THROTTLED_ATTR
 from .context import client_ip, request_id_var, task_id_var
@@ -67,34 +66,6 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         )
 
 
-def _price_book_saved(
-    sender: Any, instance: Any, created: bool = False, raw: bool = False, **kwargs: Any
-) -> None:
-    from .services import audit_record
-
-    if raw:  # loaddata
-        return
-    deleted = kwargs.get("signal") is post_delete
-    verb = "deleted" if deleted else ("created" if created else "changed")
-    details: dict[str, Any] = {"change": verb}
-    if sender.__name__ == "Price":
-        details |= {
-            "book": instance.book.code,
-            "part": str(instance.part),
-            "unit_price": str(instance.unit_price),
-        }
-        action = "pricebook.price_" + verb
-    else:
-        details |= {
-            "code": instance.code,
-            "currency": instance.currency,
-            "valid_from": str(instance.valid_from),
-            "valid_to": str(instance.valid_to),
-        }
-        action = "pricebook." + verb
-    audit_record(action, obj=instance, details=details)
-
-
 def _before_publish(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
     rid = request_id_var.get()
     if rid and headers is not None:
@@ -116,16 +87,11 @@ def connect() -> None:
     from celery.signals import before_task_publish, task_postrun, task_prerun
     from django.contrib import admin
 
-    from apps.catalog.models import Price, PriceBook
-
     from .auth import RateLimitedAdminAuthenticationForm
 
     user_logged_in.connect(_logged_in, dispatch_uid="ops-login")
     user_login_failed.connect(_login_failed, dispatch_uid="ops-login-failed")
     user_logged_out.connect(_logged_out, dispatch_uid="ops-logout")
-    for model in (PriceBook, Price):
-        post_save.connect(_price_book_saved, sender=model, dispatch_uid=f"ops-save-{model}")
-        post_delete.connect(_price_book_saved, sender=model, dispatch_uid=f"ops-del-{model}")
     before_task_publish.connect(_before_publish, dispatch_uid="ops-publish", weak=False)
     task_prerun.connect(_task_prerun, dispatch_uid="ops-prerun", weak=False)
     task_postrun.connect(_task_postrun, dispatch_uid="ops-postrun", weak=False)

@@ -18,7 +18,7 @@ from . import services
 
 @shared_task(
     bind=True,
-    name="quotes.render_pdf",
+    name=services.pdf_jobs.RENDER_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     retry_on_worker_lost=True,

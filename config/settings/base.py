@@ -230,7 +230,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["apps.api.parsers.BoundedJSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.api.negotiation.JsonAlways",
     # apps.api.errors.exception_handler, with database outages answered 503 + Retry-After.
-    "EXCEPTION_HANDLER": "apps.ops.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttles.ReadWriteThrottle"],
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.ApiPagination",
     "DEFAULT_SCHEMA_CLASS": "apps.api.schema.ApiAutoSchema",

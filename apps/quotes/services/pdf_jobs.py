@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -39,14 +40,17 @@ def pdf_max_attempts() -> int:
     return int(_setting("QUOTES_PDF_MAX_ATTEMPTS", 3))
 
 
+# The render task by its registered name (apps/quotes/tasks.py): the task calls these
+# services, so the services send it by name rather than import the tasks module (no cycle).
+RENDER_TASK = "quotes.render_pdf"
+
+
 def _enqueue(job_id: int) -> None:
     """Send the render task. With the broker away the request still succeeds: the job stays
     queued in the database with no `enqueued_at` (never handed to the broker), and the
     sweeper sends it on its next run once the broker is back."""
-    from ..tasks import render_quote_pdf
-
     try:
-        render_quote_pdf.delay(job_id)
+        current_app.tasks[RENDER_TASK].delay(job_id)
     except Exception as exc:  # noqa: BLE001 - kombu/redis/socket errors: broker unavailable
         logger.warning(
             "PDF job %s not sent (broker unavailable: %s); the sweeper will send it",

@@ -7,18 +7,14 @@ share one tuple of items, so the layout stays linear in the number of racks (iss
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from .catalog import CatalogSnapshot, Switch
+from .cluster_plan import ClusterPlan, Rack, RackItem
 from .node import NodePlan
 from .workload import Assumptions
 
-if TYPE_CHECKING:
-    from .cluster import ClusterPlan, Rack, RackItem
-
 
 def _switch_items(top: int, entries: list[tuple[str, Switch]]) -> tuple[list[RackItem], int]:
-    from .cluster import RackItem
 
     items = []
     for kind, switch in entries:
@@ -46,7 +42,6 @@ def _switches_by_rack(
 
 
 def _node_items(node: NodePlan, count: int) -> list[RackItem]:
-    from .cluster import RackItem
 
     height = node.platform.rack_units
     return [
@@ -59,7 +54,6 @@ def build_racks(
     catalog: CatalogSnapshot, plan: ClusterPlan, node: NodePlan, a: Assumptions
 ) -> tuple[Rack, ...]:
     """Every rack with its items at rack-unit positions and its power."""
-    from .cluster import Rack
 
     top = a.rack_units_per_rack
     index = _switches_by_rack(plan, catalog)
@@ -78,7 +72,6 @@ def build_racks(
 
 
 def _network_racks(plan: ClusterPlan, a: Assumptions, first: int) -> list[Rack]:
-    from .cluster import Rack
 
     switch, f = plan.compute.switch, plan.compute
     racks: list[Rack] = []

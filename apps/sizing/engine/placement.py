@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from dataclasses import replace
 
-from .cluster import Fabric, LinkGroup
+from .cluster_plan import Fabric, LinkGroup
 from .floor import Floor, plan_floor
 from .workload import Assumptions
 

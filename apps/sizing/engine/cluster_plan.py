@@ -1,0 +1,154 @@
+"""The cluster plan's data: compute fabric (link groups), racks, management network and the
+plan itself. Apart from engine/cluster.py (which plans them) so that the modules that place
+and lay them out (placement.py, layout.py) import the types without importing the planner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .catalog import Switch
+from .floor import Floor
+
+
+@dataclass(frozen=True)
+class LinkGroup:
+    """Links of one kind and length: ``endpoint`` (leaf cage to adapter ports, counted in
+    cages), ``isl`` (switch port to switch port) or ``isl_cage`` (cage to cage, two switches)."""
+
+    kind: str
+    tier: str
+    count: int
+    length_m: float
+
+
+@dataclass(frozen=True)
+class Fabric:
+    """A switched network: leaves, spines (or aggregation) and cores counted in switch cages."""
+
+    name: str
+    switch: Switch
+    endpoints: int
+    fanout: int
+    tiers: int
+    topology: str
+    leaf_down_cages: tuple[int, ...]
+    leaf_up_cages: tuple[int, ...]
+    spines: int
+    cores: int
+    leaf_racks: tuple[int, ...]
+    design: str = "fat_tree"
+    tier_links: tuple[int, ...] = ()
+    oversubscription_target: float = 1.0
+    rails: int = 0
+    rail_racks: int = 0
+    links: tuple[LinkGroup, ...] = field(default=())
+
+    @property
+    def leaves(self) -> int:
+        """Leaf (or only) switches."""
+        return len(self.leaf_down_cages)
+
+    @property
+    def switches(self) -> int:
+        """All switches of the fabric."""
+        return self.leaves + self.spines + self.cores
+
+    @property
+    def endpoint_cables(self) -> int:
+        """Splitters (or direct cables): one per used leaf cage."""
+        return sum(self.leaf_down_cages)
+
+    @property
+    def isl_cables(self) -> int:
+        """Switch-to-switch links: cage to cage for two switches, port to port in a tree."""
+        if self.topology == "two_switches":
+            return max(self.leaf_up_cages)
+        return sum(self.tier_links)
+
+    @property
+    def oversubscription(self) -> float:
+        """Worst leaf down:up bandwidth ratio (1.0 = non-blocking)."""
+        if self.topology == "two_switches":
+            ratios = [d / u for d, u in zip(self.leaf_down_cages, self.leaf_up_cages, strict=True)]
+            return round(max(ratios), 3)
+        return round(self.oversubscription_target, 3) if self.tiers > 1 else 1.0
+
+    def max_cages_used(self) -> int:
+        """Most cages used on any leaf (must not exceed the switch's cages)."""
+        return max(d + u for d, u in zip(self.leaf_down_cages, self.leaf_up_cages, strict=True))
+
+
+@dataclass(frozen=True)
+class RackItem:
+    """Something mounted in a rack, with its lowest rack unit."""
+
+    kind: str
+    name: str
+    part_number: str
+    u_start: int
+    u_height: int
+
+
+@dataclass(frozen=True)
+class Rack:
+    """One rack and what is in it."""
+
+    index: int
+    role: str
+    items: tuple[RackItem, ...]
+    power_w: float
+
+    @property
+    def nodes(self) -> int:
+        """Compute nodes in the rack."""
+        return sum(1 for item in self.items if item.kind == "node")
+
+
+@dataclass(frozen=True)
+class Management:
+    """The 1 GbE management network: leaf switches while ports last, aggregation above them."""
+
+    ports: int
+    leaves: int
+    homes: tuple[int, ...]
+    uplinks: int
+    aggregation: int
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    """Racks, fabrics, management network and power of the cluster."""
+
+    nodes: int
+    nodes_per_rack: int
+    rack_nodes: tuple[int, ...]
+    compute: Fabric
+    dpu: Fabric | None
+    mgmt_switches: int
+    mgmt_ports: int
+    mgmt_racks: tuple[int, ...]
+    network_racks: int
+    racks: tuple[Rack, ...] = field(default=())
+    management: Management | None = None
+    floor: Floor | None = None
+    alternative: Fabric | None = None
+
+    @property
+    def rack_count(self) -> int:
+        """Compute plus network racks."""
+        return len(self.rack_nodes) + self.network_racks
+
+    @property
+    def power_w(self) -> float:
+        """Estimated draw of everything."""
+        return sum(r.power_w for r in self.racks)
+
+    @property
+    def rack_units(self) -> int:
+        """Rack units occupied."""
+        heights: dict[int, int] = {}
+        for rack in self.racks:
+            if id(rack.items) not in heights:
+                heights[id(rack.items)] = sum(item.u_height for item in rack.items)
+        return sum(heights[id(rack.items)] for rack in self.racks)
