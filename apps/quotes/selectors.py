@@ -59,6 +59,17 @@ def quote_list(
     return qs.select_related("owner", "price_book").order_by("-updated_at", "-id")
 
 
+LIST_DEFERRED = ("sizing_inputs", "sizing_result", "terms", "notes", "decision_reason")
+
+
+def quote_rows(
+    user: AnyUser, *, mine: bool = False, status: str = "", customer: str = ""
+) -> QuerySet[Quote]:
+    """`quote_list` for a list: no JSON sizing copies, terms or notes (it shows none)."""
+    qs = quote_list(user, mine=mine, status=status, customer=customer)
+    return qs.defer(*LIST_DEFERRED)
+
+
 def quote_get_for_user(user: AnyUser, pk: int) -> Quote:
     """One quote revision, or 404 if it does not exist or belongs to another tenant."""
     return get_object_or_404(

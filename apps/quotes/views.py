@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.core import ratelimit
 from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
+from apps.core.pagination import page_context
 from apps.ops.context import client_ip
 from apps.sizing import adapters as sizing_adapters
 from apps.sizing.gateway import SizingRefused
@@ -45,14 +46,15 @@ SHARE_DECISIONS = ratelimit.Limit("share-decision", 20, 600)
 def quote_list(request: HttpRequest) -> HttpResponse:
     form = QuoteFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    quotes = selectors.quote_list(
+    quotes = selectors.quote_rows(
         request.user,
         mine=filters.get("scope") == "mine",
         status=filters.get("status", ""),
         customer=filters.get("customer", ""),
-    )[:200]
+    )
+    paged = page_context(quotes, request.GET.get("page"))
     template = "quotes/partials/quote_table.html" if is_htmx(request) else "quotes/list.html"
-    return render(request, template, {"form": form, "quotes": quotes})
+    return render(request, template, {"form": form, "quotes": paged["page_obj"] or [], **paged})
 
 
 @login_required

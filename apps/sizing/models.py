@@ -1,10 +1,44 @@
 """Saved sizings. A scenario keeps what was computed: inputs, the engine's result and the engine
-version, so every quote line can be traced back to the run that produced it."""
+version, so every quote line can be traced back to the run that produced it.
+
+The figures a list shows (kind, model, GPU, counts, power) are columns copied from the result
+on every save (`Scenario.save`), so lists read them without decoding the JSON columns, which
+they defer (issue 16: decoding them was 55-60 % of a 1,000-row list).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+
+FIGURES = (
+    "kind",
+    "model_slug",
+    "model_name",
+    "gpu",
+    "gpu_name",
+    "gpu_count",
+    "node_count",
+    "power_kw",
+)
+
+
+def figures_of(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The list figures of an engine result (empty or zero where it has none)."""
+    model = result.get("model") if isinstance(result.get("model"), Mapping) else {}
+    return {
+        "kind": str(result.get("kind") or "")[:20],
+        "model_slug": str(model.get("slug") or "")[:100],
+        "model_name": str(model.get("name") or "")[:200],
+        "gpu": str(result.get("gpu") or "")[:100],
+        "gpu_name": str(result.get("gpu_name") or "")[:200],
+        "gpu_count": int(result.get("gpu_count") or 0),
+        "node_count": int(result.get("node_count") or 0),
+        "power_kw": float(result.get("power_kw") or 0.0),
+    }
 
 
 class Scenario(models.Model):
@@ -22,6 +56,15 @@ class Scenario(models.Model):
     engine_version = models.CharField(max_length=20)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Copied from `result` on save (module docstring).
+    kind = models.CharField(max_length=20, blank=True, default="")
+    model_slug = models.CharField(max_length=100, blank=True, default="")
+    model_name = models.CharField(max_length=200, blank=True, default="")
+    gpu = models.CharField(max_length=100, blank=True, default="")
+    gpu_name = models.CharField(max_length=200, blank=True, default="")
+    gpu_count = models.PositiveIntegerField(default=0)
+    node_count = models.PositiveIntegerField(default=0)
+    power_kw = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -30,10 +73,13 @@ class Scenario(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def gpu_count(self) -> int:
-        return int(self.result.get("gpu_count", 0))
-
-    @property
-    def node_count(self) -> int:
-        return int(self.result.get("node_count", 0))
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, with the list figures copied from the result (also when only `result` is
+        among `update_fields`)."""
+        if "result" not in self.get_deferred_fields():  # a list's row keeps its figures
+            for name, value in figures_of(self.result or {}).items():
+                setattr(self, name, value)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "result" in fields:
+            kwargs["update_fields"] = {*fields, *FIGURES}
+        super().save(*args, **kwargs)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
+from apps.core.pagination import page_context
 
 from . import adapters, exports, gateway, selectors, services
 from .models import Scenario
@@ -303,9 +304,11 @@ def scenario_save(request: HttpRequest) -> HttpResponse:
 def scenario_list(request: HttpRequest) -> HttpResponse:
     whose = request.GET.get("whose", "all")
     search = request.GET.get("q", "").strip()[:100]
-    scenarios = selectors.scenario_list(request.user, mine=whose == "mine", search=search)[:200]
+    scenarios = selectors.scenario_rows(request.user, mine=whose == "mine", search=search)
+    paged = page_context(scenarios, request.GET.get("page"))
     context = {
-        "scenarios": scenarios,
+        **paged,
+        "scenarios": paged["page_obj"] or [],
         "whose": whose,
         "q": search,
         "compare_error": request.GET.get("compare_error"),
@@ -326,7 +329,7 @@ def _scenario_context(request: HttpRequest, scenario: Scenario) -> dict[str, Any
         **result_context(scenario.result, book, wizard_query),
         "can_change": selectors.scenario_can_change(request.user, scenario),
         "wizard_query": wizard_query,
-        "others": selectors.scenario_list(request.user).exclude(pk=scenario.pk)[:50],
+        "others": selectors.scenario_rows(request.user).exclude(pk=scenario.pk)[:50],
         "rename_form": ScenarioRenameForm(initial={"name": scenario.name}),
     }
 

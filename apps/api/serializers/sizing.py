@@ -88,15 +88,15 @@ class ScenarioSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_kind(self, obj: Scenario) -> str | None:
-        return (obj.result or {}).get("kind")
+        return obj.kind or None  # the figure columns: a list never decodes the result
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_model(self, obj: Scenario) -> str | None:
-        return ((obj.result or {}).get("model") or {}).get("slug")
+        return obj.model_slug or None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_gpu(self, obj: Scenario) -> str | None:
-        return (obj.result or {}).get("gpu")
+        return obj.gpu or None
 
 
 class ScenarioDetailSerializer(ScenarioSerializer):

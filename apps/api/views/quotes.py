@@ -94,8 +94,10 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return QuoteSerializer if self.action == "list" else QuoteDetailSerializer
 
     def get_queryset(self) -> QuerySet[Quote]:
-        params = query(self.request, QuoteFilter) if self.action == "list" else {}
-        return selectors.quote_list(
+        if self.action != "list":
+            return selectors.quote_list(self.request.user)
+        params = query(self.request, QuoteFilter)
+        return selectors.quote_rows(
             self.request.user,
             mine=params.get("mine", False),
             status=params.get("status", ""),

@@ -138,8 +138,10 @@ class ScenarioViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return ScenarioSerializer if self.action == "list" else ScenarioDetailSerializer
 
     def get_queryset(self) -> QuerySet[Scenario]:
-        params = query(self.request, ScenarioFilter) if self.action == "list" else {}
-        return selectors.scenario_list(
+        if self.action != "list":
+            return selectors.scenario_list(self.request.user)
+        params = query(self.request, ScenarioFilter)
+        return selectors.scenario_rows(
             self.request.user, mine=params.get("mine", False), search=params.get("search", "")
         )
 
