@@ -1,11 +1,11 @@
 """/api/v1/: the router of the partner REST API, its schema and its documentation."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.negotiation import DefaultContentNegotiation
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from .views import catalog, meta, quotes, sizing
+from .views.schema import SchemaView
 
 app_name = "api"
 
@@ -17,12 +17,6 @@ router.register("catalog/models", catalog.LlmModelViewSet, basename="llm-model")
 router.register("catalog/price-books", catalog.PriceBookViewSet, basename="price-book")
 router.register("scenarios", sizing.ScenarioViewSet, basename="scenario")
 router.register("quotes", quotes.QuoteViewSet, basename="quote")
-
-
-class SchemaView(SpectacularAPIView):
-    """The OpenAPI 3 schema (YAML, or JSON with ?format=json); public, like the docs."""
-
-    content_negotiation_class = DefaultContentNegotiation
 
 
 urlpatterns = [
