@@ -3,8 +3,9 @@ and 300 requests from 8 threads at once (issue 16: 7 of 300 failed before).
 
 In-process through Django's test client (routing, middleware, the view, the access log
 written as in production) with the test settings on a throw-away SQLite database: the schema
-touches no table; the anonymous rate limit (60/min) is lifted. Prints the first request's CPU (generation and rendering), the cached
-requests' median, their ratio, for YAML and JSON; then the concurrent run's status counts.
+touches no table; the anonymous rate limit (60/min) is lifted. Prints the first request's CPU
+(generation and rendering), the cached requests' median, their ratio, for YAML and JSON; then
+the concurrent run's status counts.
 
     .venv/bin/python bench/bench_schema.py [--requests 200]
 """
