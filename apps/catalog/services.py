@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
 from apps.ops.services import audit_record
+from apps.sizing.engine.catalog import to_be_confirmed
 
 from .csv_format import (
     PRICES,
@@ -308,6 +309,14 @@ def _row_rules(src: SourceFile, values: dict[str, Any]) -> list[tuple[str, str]]
     start, end = values.get("valid_from"), values.get("valid_to")
     if src.table.name == "price_books" and start and end and end < start:
         return [("valid_to", f"{end.isoformat()} is before valid_from {start.isoformat()}")]
+    part = str(values.get("part_number") or "")
+    if src.book_code is not None and to_be_confirmed(part):
+        return [
+            (
+                "part_number",
+                f"{part} is a part to be confirmed (no sourced number); it cannot be priced",
+            )
+        ]
     return []
 
 

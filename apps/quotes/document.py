@@ -207,6 +207,8 @@ def explanations(result: dict[str, Any]) -> list[dict[str, Any]]:
     computed and from which inputs, and the source."""
     out = []
     for item in result.get("explanations") or []:
+        if isinstance(item, dict) and str(item.get("figure") or "").startswith("tco."):
+            continue  # list-price costs: the document's own cost section uses its prices
         if not isinstance(item, dict):
             out.append({"title": fmt.human_text(str(item)), "sentence": "", "source": ""})
             continue

@@ -116,6 +116,10 @@ class Quote(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def lines_to_be_confirmed(self) -> int:
+        """Lines without a sourced part number and so without a price (not in the totals)."""
+        return sum(1 for line in self.lines.all() if line.unit_price is None)
+
     @property
     def reference(self) -> str:
         """`Q-2026-00042 rev. B`."""
@@ -137,7 +141,9 @@ class Quote(models.Model):
 
 class QuoteLine(models.Model):
     """A priced BoM line. Quantities and parts come from the scenario's BoM; prices from the
-    price book; `line_total` is rounded once to the currency's minor unit."""
+    price book; `line_total` is rounded once to the currency's minor unit. A part to be
+    confirmed (no sourced part number, `TBC-…` key) has no unit price and no line total: it is
+    listed, shown as "to be confirmed" and left out of the totals."""
 
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
@@ -145,9 +151,13 @@ class QuoteLine(models.Model):
     part_number = models.CharField(max_length=40)
     description = models.CharField(max_length=300)
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(max_digits=14, decimal_places=2)
+    unit_price = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="none: to be confirmed"
+    )
     discount_percent = _percent()
-    line_total = _money()
+    line_total = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, help_text="none: to be confirmed"
+    )
     reason = models.TextField(blank=True)
 
     class Meta:
@@ -158,6 +168,11 @@ class QuoteLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity}× {self.part_number}"
+
+    @property
+    def to_be_confirmed(self) -> bool:
+        """No sourced part number and so no price: not in the totals."""
+        return self.unit_price is None
 
 
 class QuoteStatusChange(models.Model):

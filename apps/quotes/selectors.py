@@ -107,6 +107,7 @@ class SectionGroup:
     label: str
     lines: list[QuoteLine] = field(default_factory=list)
     subtotal: Decimal = Decimal("0")
+    unpriced: int = 0  # lines to be confirmed: listed, not in the subtotal
 
 
 def quote_sections(quote: Quote) -> list[SectionGroup]:
@@ -117,7 +118,10 @@ def quote_sections(quote: Quote) -> list[SectionGroup]:
     for line in quote.lines.all():
         group = groups[line.section]
         group.lines.append(line)
-        group.subtotal += line.line_total
+        if line.line_total is None:
+            group.unpriced += 1
+        else:
+            group.subtotal += line.line_total
     return [g for g in groups.values() if g.lines]
 
 

@@ -75,6 +75,8 @@ def bom_rows(result: Mapping[str, Any]) -> list[list[Any]]:
     rows = []
     for line in result.get("bom") or []:
         row = [_safe(line.get(col, "")) for col in BOM_COLUMNS]
+        if line.get("to_be_confirmed"):  # no sourced number: the placeholder key is not shown
+            row[1] = TO_BE_CONFIRMED
         row[0] = fmt.word(row[0]).capitalize() if row[0] else ""
         row[4] = fmt.human_text(str(row[4])) if row[4] else ""
         rows.append(row)
@@ -96,6 +98,11 @@ def priced_rows(
             total += unit * int(row[3] or 0)
         out.append((row, unit))
     return out, total, unpriced
+
+
+def unpriced_note(count: int) -> str:
+    """The visible note beside a total that leaves lines out."""
+    return f"{count} line(s) to be confirmed, not in the total"
 
 
 def _money(amount: Decimal) -> str:
@@ -125,7 +132,7 @@ def bom_csv(result: Mapping[str, Any], pricing: Pricing | None = None) -> str:
                 row[4],
             ]
         )
-    note = f"{unpriced} line(s) to be confirmed, not in the total" if unpriced else ""
+    note = unpriced_note(unpriced) if unpriced else ""
     writer.writerow(
         ["Total", "", "List price total", "", "", _money(total), pricing.currency, pricing.label]
         + [note]
@@ -210,7 +217,7 @@ def bom_xlsx(result: Mapping[str, Any], pricing: Pricing | None = None) -> bytes
             ws["A3"].font = ws["B3"].font = Font(bold=True, color="9A5B00")
         first = 6
         _header(ws, [*BOM_HEADERS[:4], "Unit price", "Extended price", BOM_HEADERS[4]], first - 1)
-        rows, _total, _unpriced = priced_rows(result, pricing)
+        rows, _total, unpriced = priced_rows(result, pricing)
         number_format = money_format(pricing.currency)
         n = first
         for n, (row, unit) in enumerate(rows, start=first):
@@ -227,6 +234,8 @@ def bom_xlsx(result: Mapping[str, Any], pricing: Pricing | None = None) -> bytes
         total.number_format = number_format
         for col in (3, 6):
             ws.cell(row=total_row, column=col).font = Font(bold=True)
+        if unpriced:
+            ws.cell(row=total_row, column=7, value=unpriced_note(unpriced))
         reason_col = 7
     for row_cells in ws.iter_rows(min_col=reason_col, max_col=reason_col):
         row_cells[0].alignment = Alignment(wrap_text=True, vertical="top")

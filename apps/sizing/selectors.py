@@ -125,17 +125,31 @@ COMPARE_ROWS: list[tuple[str, str, str, int]] = [
     ("5-year cost of ownership", "tco.tco_5y", "list-price currency", -1),
     ("Per million output tokens", "tco.per_million_tokens", "list-price currency", -1),
     ("Per training run", "tco.per_training_run", "list-price currency", -1),
+    ("List price of the BoM", "tco.capex", "list-price currency", -1),
+    ("Fabric design", "fabric_designs.0.design", "", 0),
+    ("Compute-fabric switches", "fabric_designs.0.switches", "", -1),
+    ("Compute-fabric list price", "fabric_designs.0.price", "list-price currency", -1),
+    ("Copper cables", "cabling.copper_cables", "", -1),
+    ("Transceivers", "cabling.transceivers", "", -1),
+    ("Fibres", "cabling.fibres", "", -1),
     ("Storage capacity", "storage.capacity_tb", "TB", -1),
     ("Checkpoint write", "storage.write_gbps", "GB/s", -1),
 ]
 
 
+MONEY_PATHS = {path for _, path, unit, _ in COMPARE_ROWS if unit == "list-price currency"}
+
+
 def dig(data: Mapping[str, Any] | None, path: str) -> Any:
+    """The value at a dotted path; a number in the path indexes a list."""
     value: Any = data
     for key in path.split("."):
-        if not isinstance(value, Mapping):
+        if isinstance(value, list) and key.isdigit():
+            value = value[int(key)] if int(key) < len(value) else None
+        elif isinstance(value, Mapping):
+            value = value.get(key)
+        else:
             return None
-        value = value.get(key)
     return value
 
 
@@ -146,7 +160,7 @@ def compare_rows(base: Mapping[str, Any], other: Mapping[str, Any]) -> list[dict
         a, b = dig(base, path), dig(other, path)
         if a is None and b is None:
             continue
-        if path.startswith("tco."):  # TCO figures are exact decimal strings (apps/sizing/tco.py)
+        if path in MONEY_PATHS:  # money is kept as exact decimal strings (apps/sizing/tco.py)
             a, b = (Decimal(str(v)) if v is not None else None for v in (a, b))
         rows.append({"label": label, "unit": unit, "a": a, "b": b, **_change(a, b, direction)})
     return rows

@@ -236,7 +236,37 @@ def design_prices(
                 "unpriced_parts": missing,
             }
         )
+    for row in rows[1:]:
+        row["difference"] = design_difference(rows[0], row)
     return rows
+
+
+DIFFERENCE_KEYS = ("switches", "copper_cables", "transceivers", "fibres", "power_kw")
+
+
+def design_difference(chosen: Mapping[str, Any], other: Mapping[str, Any]) -> dict[str, Any]:
+    """``other`` minus ``chosen``: switches, cables, optics, power and list price. The price
+    difference is given only when both designs are fully priced (a part to be confirmed has
+    no price, so a difference would be wrong by its unknown cost)."""
+    out: dict[str, Any] = {}
+    for key in DIFFERENCE_KEYS:
+        a, b = chosen.get(key), other.get(key)
+        if a is not None and b is not None:
+            out[key] = round(b - a, 3) if isinstance(a, float) or isinstance(b, float) else b - a
+    out["cables"] = sum(int(other.get(k) or 0) for k in ("copper_cables", "fibres")) - sum(
+        int(chosen.get(k) or 0) for k in ("copper_cables", "fibres")
+    )
+    pa, pb = chosen.get("price"), other.get("price")
+    complete = not chosen.get("unpriced_parts") and not other.get("unpriced_parts")
+    out["price"] = (
+        money(dec(pb) - dec(pa)) if pa is not None and pb is not None and complete else None
+    )
+    out["price_note"] = (
+        ""
+        if out["price"] is not None or pa is None or pb is None
+        else "not compared: a design has parts to be confirmed (not priced)"
+    )
+    return out
 
 
 def as_json(value: Any) -> Any:
@@ -256,7 +286,36 @@ def annotate(
     """The result with ``tco`` and priced ``fabric_designs`` (money as exact strings)."""
     result["tco"] = as_json(tco_at_list(result, prices, currency))
     result["fabric_designs"] = as_json(design_prices(result, prices))
+    result["explanations"] = [
+        *(result.get("explanations") or []),
+        *explanations(result["tco"]),
+    ]
     return result
+
+
+TCO_SOURCE = (
+    "cost of ownership service, money in Decimal (apps/sizing/tco.py); inputs are the "
+    "workload's tco inputs, each default with its "
+    "source in the workload specification (US EIA electricity price, Uptime Institute PUE, "
+    "seed support terms, hosting and renewal estimates)"
+)
+
+
+def explanations(t: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The cost figures as entries of the why panel: value, rule, formula, inputs, source."""
+    return [
+        {
+            "figure": f"tco.{f['figure']}",
+            "value": f["value"],
+            "unit": f["unit"],
+            "rule": f"{f['label']}"
+            + (" — not priced without a price book" if f["value"] is None else ""),
+            "formula": f["formula"],
+            "inputs": f["inputs"],
+            "source": TCO_SOURCE,
+        }
+        for f in t.get("figures") or []
+    ]
 
 
 def quote_tco(
@@ -264,7 +323,19 @@ def quote_tco(
 ) -> dict[str, Any]:
     """TCO with the hardware at a quote's own (discounted) prices."""
     hardware = sum(
-        (dec(line.line_total) for line in lines if line.section in HARDWARE_SECTIONS),
+        (
+            dec(line.line_total)
+            for line in lines
+            if line.section in HARDWARE_SECTIONS and line.line_total is not None
+        ),
         Decimal("0"),
     )
-    return tco(result, dec(total), hardware, currency, price_source="this quote's prices")
+    unpriced = sum(1 for line in lines if line.line_total is None)
+    return tco(
+        result,
+        dec(total),
+        hardware,
+        currency,
+        unpriced=unpriced,
+        price_source="this quote's prices",
+    )

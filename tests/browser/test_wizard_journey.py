@@ -99,7 +99,7 @@ def test_whole_journey(tab, live_server, portal_user):
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     table_parts = page.eval_on_selector_all(
-        ".bom-table tbody tr td:first-child code", "els => els.map(e => e.textContent.trim())"
+        ".bom-table tbody tr td:first-child", "els => els.map(e => e.textContent.trim())"
     )
     lines = [r for r in rows if (r.get("Quantity") or "").isdigit()]
     assert [r["Part number"] for r in lines] == table_parts and len(lines) > 10

@@ -148,3 +148,77 @@ def test_quote_pdf_html_has_the_tco_partial(catalog, users, media_root) -> None:
     html = render_to_string("quotes/pdf/document.html", document_context(quote))
     assert 'id="tco"' in html and "this quote&#x27;s prices" in html
     assert "5-year cost of ownership" in html and "Storage requirement" in html
+
+
+def test_fabric_design_differences_recomputed(catalog) -> None:
+    """The alternative design's difference from the chosen one: switches, cables, optics,
+    power and list price, recomputed from the two rows (money exact)."""
+    result = gateway.size({**TRAIN, "nodes": 64}).result
+    assert result is not None
+    fat, rail = result["fabric_designs"]
+    assert "difference" not in fat
+    d = rail["difference"]
+    for key in ("switches", "copper_cables", "transceivers", "fibres"):
+        assert d[key] == rail[key] - fat[key], key
+    assert d["cables"] == (rail["copper_cables"] + rail["fibres"]) - (
+        fat["copper_cables"] + fat["fibres"]
+    )
+    assert d["power_kw"] == pytest.approx(rail["power_kw"] - fat["power_kw"], abs=1e-3)
+    assert Decimal(d["price"]) == Decimal(rail["price"]) - Decimal(fat["price"])
+    assert d["price_note"] == ""
+
+
+def test_design_price_difference_is_withheld_when_a_part_is_to_be_confirmed(catalog) -> None:
+    """The SN4600 Ethernet switch has no sourced part number: its designs are not fully
+    priced, so no price difference is claimed."""
+    result = gateway.size({**TRAIN, "nodes": 16, "fabric": "ethernet"}).result
+    assert result is not None
+    _, rail = result["fabric_designs"]
+    assert rail["unpriced_parts"] > 0
+    assert rail["difference"]["price"] is None
+    assert "to be confirmed" in rail["difference"]["price_note"]
+    assert (
+        rail["difference"]["switches"] == rail["switches"] - result["fabric_designs"][0]["switches"]
+    )
+
+
+def test_wizard_and_scenario_compare_show_the_design_differences(client_p1) -> None:
+    from tests.sizing.conftest import SMALL as WIZARD_SMALL
+
+    html = client_p1.get("/sizing/", WIZARD_SMALL).content.decode()
+    panel = html[html.index('id="fabric-designs"') :]
+    panel = panel[: panel.index("</section>")]
+    assert "Fat tree (chosen)" in panel and "Rail optimised" in panel
+    assert 'id="design-rail_optimised-difference"' in panel and "Difference" in panel
+
+
+def test_scenario_compare_has_fabric_and_cable_rows(catalog) -> None:
+    a = gateway.size({**TRAIN, "nodes": 16}).result
+    b = gateway.size({**TRAIN, "nodes": 64}).result
+    rows = {r["label"]: r for r in selectors.compare_rows(a, b)}
+    sw = rows["Compute-fabric switches"]
+    assert sw["delta"] == b["fabric_designs"][0]["switches"] - a["fabric_designs"][0]["switches"]
+    price = rows["Compute-fabric list price"]
+    assert price["delta"] == Decimal(b["fabric_designs"][0]["price"]) - Decimal(
+        a["fabric_designs"][0]["price"]
+    )
+    assert rows["List price of the BoM"]["verdict"] == "worse"
+    assert rows["Transceivers"]["b"] == b["cabling"]["transceivers"]
+
+
+def test_every_cost_figure_is_in_the_why_panel_with_formula_and_inputs(client_p1) -> None:
+    result = gateway.size(SMALL).result
+    assert result is not None
+    why = {e["figure"]: e for e in result["explanations"]}
+    for f in result["tco"]["figures"]:
+        e = why[f"tco.{f['figure']}"]
+        assert e["value"] == f["value"] and e["formula"] == f["formula"] and e["inputs"]
+        assert "tco.py" in e["source"]
+    assert "storage.write_gbps" in why or "storage.read_gbps" in why
+    from tests.sizing.conftest import SMALL as WIZARD_SMALL
+
+    html = client_p1.get("/sizing/", WIZARD_SMALL).content.decode()
+    panel = html[html.index('id="why-panel"') :]
+    panel = panel[: panel.index("</details>")]
+    assert "3-year cost of ownership" in panel
+    assert "hardware + 3 × (electricity + hosting)" in panel

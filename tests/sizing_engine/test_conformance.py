@@ -94,10 +94,10 @@ def test_ovx_l40s_appendix() -> None:
     result = size(data, CATALOG).to_dict()
     totals = bom_totals(result)
     assert result["gpus_per_node"] == 4 and result["gpu_count"] == 64
-    assert totals["4X67A90669"] == 64
+    assert totals["TBC-GPU-L40S"] == 64
     assert totals["BQBN"] == 32  # 2 ConnectX-7 200GbE per node
-    assert totals["BVBH"] == 16  # 1 BlueField-3 per node
+    assert totals["TBC-DPU-BF3-200G"] == 16  # 1 BlueField-3 per node
     assert totals["S6Z3"] == 64  # 64 NVIDIA AI Enterprise licences
-    assert totals["BQ7N"] == 3  # 3 Spectrum SN4600 switches (2 compute + 1 DPU network)
+    assert totals["TBC-SN4600"] == 3  # 3 Spectrum SN4600 switches (2 compute + 1 DPU network)
     assert totals["7S06077MWW"] == 32  # VMware Cloud Foundation per socket
     assert any(d["part_number"] == "BQ3A" for d in result["conformance_differences"])

@@ -89,7 +89,11 @@ def test_auto_choice_ranks_alternatives() -> None:
     assert len(feasible) == 6 and feasible[0]["gpu"] == result["gpu"]
     assert [a["gpu_count"] for a in feasible] == sorted(a["gpu_count"] for a in feasible)
     assert result["selection"]["criterion"] == "fewest_gpus"
-    prices = {"BR9U": Decimal("1"), "BYFH": Decimal("1000000"), "4X67A90669": Decimal("1")}
+    prices = {
+        "BR9U": Decimal("1"),
+        "TBC-GPU-H100-NVL": Decimal("1000000"),
+        "TBC-GPU-L40S": Decimal("1"),
+    }
     priced = size(data, CATALOG, price_lookup=prices).to_dict()
     # Prices annotate the alternatives but never change the choice (the same for every door).
     assert priced["selection"] == result["selection"]

@@ -351,6 +351,9 @@ class BomLineSerializer(serializers.Serializer):
         choices=["compute", "fabric", "management", "software", "services"]
     )
     reason = S(allow_blank=True)
+    to_be_confirmed = opt(
+        B(help_text="true: no sourced part number (placeholder key TBC-…); never priced")
+    )
 
 
 class ExplanationSerializer(serializers.Serializer):
@@ -442,3 +445,32 @@ class SizingResultSerializer(serializers.Serializer):
     warnings = serializers.ListField(child=S())
     alternatives = AlternativeSerializer(many=True)
     selection = SelectionSerializer(allow_null=True)
+    cabling = serializers.DictField(
+        child=serializers.JSONField(), help_text="cables and optics by reach"
+    )
+    fabric_designs = serializers.ListField(
+        child=serializers.DictField(child=serializers.JSONField()),
+        help_text="fat tree and rail-optimised designs side by side; list price and the "
+        "difference from the chosen design (money as exact decimal strings)",
+    )
+    facility = serializers.DictField(
+        child=serializers.JSONField(), help_text="rack power, cooling, PDUs, floor"
+    )
+    storage = serializers.DictField(
+        child=serializers.JSONField(), allow_null=True, help_text="storage requirement"
+    )
+    to_be_confirmed = serializers.ListField(
+        child=serializers.DictField(child=serializers.JSONField()),
+        help_text="counted, not priced: no sourced part number",
+    )
+    tco_inputs = serializers.DictField(
+        child=serializers.JSONField(), help_text="cost of ownership inputs"
+    )
+    tco = opt(
+        serializers.DictField(
+            child=serializers.JSONField(),
+            help_text="3- and 5-year cost of ownership, per million output tokens or per "
+            "training run, each figure with formula and inputs (money as exact decimal "
+            "strings); added by the gateway with the price book",
+        )
+    )

@@ -16,6 +16,10 @@ from .sizing import WorkloadField
 
 
 class QuoteLineSerializer(serializers.ModelSerializer):
+    """One line; a part to be confirmed has `to_be_confirmed` true and null prices."""
+
+    to_be_confirmed = serializers.BooleanField(read_only=True)
+
     class Meta:
         model = QuoteLine
         fields = [
@@ -28,6 +32,7 @@ class QuoteLineSerializer(serializers.ModelSerializer):
             "unit_price",
             "discount_percent",
             "line_total",
+            "to_be_confirmed",
             "reason",
         ]
 

@@ -1,5 +1,6 @@
 """Pricing a quote: the BoM priced with a price book into lines, line and overall discounts,
-totals (Decimal, rounded per line, see `apps.quotes.money`)."""
+totals (Decimal, rounded per line, see `apps.quotes.money`). Parts to be confirmed (no sourced
+part number) become lines without a price, left out of the totals."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from apps.catalog.models import Price, PriceBook
 from apps.core.exceptions import ApplicationError
+from apps.sizing.engine.catalog import to_be_confirmed
 
 from .. import money
 from ..choices import SECTION_ORDER
@@ -45,11 +47,15 @@ def bom_of(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def unit_prices(book: PriceBook, part_numbers: list[str]) -> dict[str, Decimal]:
+    """Unit prices of the parts; a part to be confirmed (no sourced number) has none and needs
+    none; any other part without a price is an error naming it."""
     prices = Price.objects.filter(book=book, part__part_number__in=part_numbers).values_list(
         "part__part_number", "unit_price"
     )
-    found = {pn: money.to_decimal(p) for pn, p in prices}
-    missing = sorted(set(part_numbers) - set(found))
+    found = {pn: money.to_decimal(p) for pn, p in prices if not to_be_confirmed(pn)}
+    missing = sorted(
+        set(part_numbers) - set(found) - {p for p in part_numbers if to_be_confirmed(p)}
+    )
     if missing:
         raise ApplicationError(
             "missing prices",
@@ -67,6 +73,7 @@ def build_lines(quote: Quote, bom: list[dict[str, Any]], discounts: dict[str, De
     for position, (_, item) in enumerate(ordered, start=1):
         pn = str(item["part_number"])
         disc = discounts.get(pn, Decimal("0"))
+        unit = prices.get(pn)
         lines.append(
             QuoteLine(
                 quote=quote,
@@ -75,11 +82,13 @@ def build_lines(quote: Quote, bom: list[dict[str, Any]], discounts: dict[str, De
                 part_number=pn,
                 description=str(item.get("description", ""))[:300],
                 quantity=int(item["quantity"]),
-                unit_price=prices[pn],
+                unit_price=unit,
                 discount_percent=disc,
                 reason=str(item.get("reason", "")),
-                line_total=money.line_total(
-                    int(item["quantity"]), prices[pn], disc, quote.currency
+                line_total=(
+                    money.line_total(int(item["quantity"]), unit, disc, quote.currency)
+                    if unit is not None
+                    else None
                 ),
             )
         )
@@ -97,6 +106,9 @@ def reprice_lines(quote: Quote, discounts: dict[int, Any], *, new_book: bool) ->
         if line.pk in discounts:
             line.discount_percent = percent(discounts[line.pk], f"line_{line.pk}")
         line.unit_price = prices.get(line.part_number, line.unit_price)
+        if line.unit_price is None:  # to be confirmed: no price, not in the totals
+            line.line_total = None
+            continue
         line.line_total = money.line_total(
             line.quantity, line.unit_price, line.discount_percent, quote.currency
         )
@@ -105,7 +117,10 @@ def reprice_lines(quote: Quote, discounts: dict[int, Any], *, new_book: bool) ->
 
 def recompute_totals(quote: Quote) -> None:
     """Subtotal = sum of rounded line totals (exact); the overall discount is rounded once."""
-    subtotal = sum((line.line_total for line in quote.lines.all()), Decimal("0"))
+    subtotal = sum(
+        (line.line_total for line in quote.lines.all() if line.line_total is not None),
+        Decimal("0"),
+    )
     quote.subtotal = subtotal
     quote.discount_amount = money.discount_amount(subtotal, quote.discount_percent, quote.currency)
     quote.total = subtotal - quote.discount_amount

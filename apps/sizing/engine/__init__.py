@@ -8,13 +8,20 @@ Imports no Django, DRF, Celery or WeasyPrint. Public API::
 """
 
 from .api import ENGINE_VERSION, size
-from .catalog import CatalogError, CatalogSnapshot, snapshot_from_csv_dir, snapshot_from_rows
+from .catalog import (
+    CatalogError,
+    CatalogSnapshot,
+    snapshot_from_csv_dir,
+    snapshot_from_rows,
+    to_be_confirmed,
+)
 from .errors import SizingInputError
 from .explain import Explanation
 from .result import SizingResult
 from .workload import Assumptions, Workload, parse_workload
 
 __all__ = [
+    "to_be_confirmed",
     "ENGINE_VERSION",
     "Assumptions",
     "CatalogError",

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from .cabling import CablePlan
-from .catalog import CatalogError, CatalogSnapshot, Switch
+from .catalog import CatalogError, CatalogSnapshot, Switch, to_be_confirmed
 from .cluster import ClusterPlan, Fabric
 from .node import NodePlan
 
@@ -35,6 +35,8 @@ class BomLine:
         }
         if self.reference_hardware:
             out["reference_hardware"] = True
+        if to_be_confirmed(self.part_number):
+            out["to_be_confirmed"] = True
         return out
 
 

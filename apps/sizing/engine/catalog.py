@@ -54,6 +54,16 @@ def _bool(row: Row, key: str) -> bool:
     return _text(row, key).lower() == "true"
 
 
+TBC_PREFIX = "TBC-"
+
+
+def to_be_confirmed(part_number: str) -> bool:
+    """True for a placeholder key (``TBC-…``): a part the architecture needs whose number is in
+    neither the seed nor a cited Lenovo or NVIDIA document. It is counted, shown as "to be
+    confirmed" and never priced (fixtures/catalog/README.md)."""
+    return part_number.startswith(TBC_PREFIX)
+
+
 @dataclass(frozen=True)
 class Part:
     """A part number with its catalog description."""

@@ -77,6 +77,15 @@ def signed(value: Any) -> str:
 
 
 @register.filter
+def signed_money(value: Any) -> str:
+    """A money difference with its sign: `+1,234.50`, `-980.00`."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(str(value))
+    return f"{amount:+,.2f}"
+
+
+@register.filter
 def assumption_label(name: str) -> str:
     return ASSUMPTION_LABELS.get(name, name.replace("_", " "))
 
@@ -158,14 +167,20 @@ def bom_rows(lines: Any, book: Any) -> SafeString:
     a price book its unit and extended prices."""
     out = []
     for line in lines or ():
+        unit, extended = _get(line, "unit_price"), _get(line, "extended_price")
         prices = (
-            f'<td class="num">{_e(money(_get(line, "unit_price")))}</td>'
-            f'<td class="num">{_e(money(_get(line, "extended_price")))}</td>'
+            f'<td class="num">{"to be confirmed" if unit is None else _e(money(unit))}</td>'
+            f'<td class="num">{"not priced" if extended is None else _e(money(extended))}</td>'
             if book
             else ""
         )
+        part = (  # a part to be confirmed has no sourced number: its placeholder is not shown
+            '<span class="tbc">to be confirmed</span>'
+            if _get(line, "to_be_confirmed")
+            else f"<code>{_e(_get(line, 'part_number'))}</code>"
+        )
         out.append(
-            f"<tr><td><code>{_e(_get(line, 'part_number'))}</code></td>"
+            f"<tr><td>{part}</td>"
             f"<td>{_e(_get(line, 'description'))}<br>"
             f'<span class="help">{_e(_get(line, "reason"))}</span></td>'
             f'<td class="num">{_e(num(_get(line, "quantity")))}</td>{prices}</tr>'
