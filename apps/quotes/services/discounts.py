@@ -44,7 +44,14 @@ def discount_limit(user: Any) -> Decimal:
 
 def effective_discount(quote: Quote) -> Decimal:
     """The discount off list price, lines and overall together, in % (2 decimals)."""
-    list_total = sum((line.quantity * line.unit_price for line in quote.lines.all()), Decimal("0"))
+    list_total = sum(  # lines to be confirmed have no price and are in no total
+        (
+            line.quantity * line.unit_price
+            for line in quote.lines.all()
+            if line.unit_price is not None
+        ),
+        Decimal("0"),
+    )
     if list_total <= 0:
         return Decimal("0.00")
     return ((list_total - quote.total) * 100 / list_total).quantize(CENT, ROUND_HALF_UP)
