@@ -22,33 +22,58 @@ BLOCKING = ("serious", "critical")
 # not scrollable there is "clipped"; the document itself must not scroll sideways.
 _LAYOUT_JS = """
 () => {
-  const doc = document.documentElement;
-  const out = {overflow: doc.scrollWidth - window.innerWidth, clipped: []};
+  const doc = document.documentElement, vw = window.innerWidth;
+  const out = {overflow: doc.scrollWidth - vw, clipped: [], wide: []};
   const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     (el.className && typeof el.className === 'string'
       ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const inScroller = el => {  // inside a horizontally scrollable box: the user reaches it all
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (scrolls(box)) return true;
+    }
+    return false;
+  };
   for (const el of document.querySelectorAll('table, pre, svg, img, .card, figure')) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 || el.closest('details:not([open])')) continue;
-    // Inside a horizontally scrollable box the user can reach all of it.
-    let box = el.parentElement, scrollable = false;
-    while (box && box !== document.body) {
-      const s = getComputedStyle(box);
-      if (['auto', 'scroll'].includes(s.overflowX)) { scrollable = true; break; }
-      if (['hidden', 'clip'].includes(s.overflowX)) {
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (scrolls(box)) break;
+      if (['hidden', 'clip'].includes(getComputedStyle(box).overflowX)) {
         const b = box.getBoundingClientRect();
         if (r.right > b.right + 1 || r.left < b.left - 1) {
           out.clipped.push(describe(el) + ' inside ' + describe(box));
         }
       }
-      box = box.parentElement;
     }
-    if (!scrollable && r.right > window.innerWidth + 1) {
+    const free = !inScroller(el);
+    if (free && r.right > vw + 1) {
       out.clipped.push(describe(el) + ' ends at ' + Math.round(r.right) + 'px');
     }
-    if (el.tagName === 'TABLE' && !scrollable && el.scrollWidth > el.clientWidth + 1) {
+    if (free && el.tagName === 'TABLE' && el.scrollWidth > el.clientWidth + 1) {
       out.clipped.push(describe(el) + ' content wider than the table');
     }
+  }
+  // Text or boxes spilling out of a block that does not scroll (a long figure in a card).
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.clientWidth === 0 || el.scrollWidth <= el.clientWidth + 1) continue;
+    const s = getComputedStyle(el);
+    if (s.overflowX !== 'visible' || s.display.startsWith('inline')) continue;
+    if (el.tagName === 'TABLE' || el.closest('details:not([open])') || el.closest('svg')) continue;
+    if (!inScroller(el)) {
+      out.clipped.push('content of ' + describe(el) + ' sticks out by ' +
+        (el.scrollWidth - el.clientWidth) + 'px');
+    }
+  }
+  if (out.overflow > 1) {  // name the elements that stick out (deepest first)
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.right <= vw + 1 || r.width === 0 || inScroller(el)) continue;
+      if (![...el.children].some(c => c.getBoundingClientRect().right > vw + 1)) {
+        out.wide.push(describe(el) + ' ends at ' + Math.round(r.right) + 'px');
+      }
+    }
+    out.wide = out.wide.slice(0, 5);
   }
   return out;
 }
@@ -83,7 +108,8 @@ def layout_problems(page: Any) -> list[str]:
     found = page.evaluate(_LAYOUT_JS)
     problems = list(dict.fromkeys(found["clipped"]))
     if found["overflow"] > 1:
-        problems.insert(0, f"page scrolls {found['overflow']}px sideways")
+        wide = "; ".join(found.get("wide") or [])
+        problems.insert(0, f"page scrolls {found['overflow']}px sideways ({wide})")
     return problems
 
 

@@ -183,3 +183,20 @@ def test_htmx_updates_are_announced_in_one_live_region(tab, live_server, portal)
     page.fill("#id_q", "Seed")
     assert _wait_live(page, "") == "1 scenario shown."
     assert not page.console_errors, page.console_errors
+
+
+def test_a_4096_node_result_is_a_readable_length(tab, live_server, portal):
+    """The 4,096-node page (54,000 px tall before racks were grouped) in Chromium: its height
+    at 1280 px, axe, and the 390 px layout."""
+    page, base = tab, live_server.url
+    log_in(page, base, portal["user"].username)
+    query = "kind=inference&model=llama-2-70b&gpu=h100-pcie-80gb&mode=capacity&nodes=4096&users=500"
+    page.goto(f"{base}/sizing/?{query}")
+    page.wait_for_selector("#result .status")
+    assert "in 4,096 nodes" in page.inner_text("#result .status")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"4,096-node result page: {height:,} px tall at 1280 px")
+    assert height < 20_000
+    problems: dict[str, list[str]] = {}
+    _check(page, Shots(page, "pages-4096"), "wizard-4096", problems)
+    assert not problems, problems
