@@ -30,7 +30,7 @@ from apps.core.pagination import page_context
 
 from . import adapters, exports, gateway, selectors, services
 from .models import Scenario
-from .wizard import HfConfigForm, ScenarioRenameForm, ScenarioSaveForm, WizardForm
+from .wizard import HfConfigForm, ScenarioRenameForm, ScenarioSaveForm, WizardForm, custom_keys
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -180,7 +180,10 @@ def upload_config(request: HttpRequest) -> HttpResponse:
             _wizard_context(state, upload_form=upload_form),
             status=400,
         )
-    state.update({"model_source": "custom", **upload_form.cleaned_data["config"]})
+    for key in custom_keys():  # a new model replaces every field of the previous one
+        state.pop(key, None)
+    for key, value in {"model_source": "custom", **upload_form.cleaned_data["config"]}.items():
+        state[key] = value  # replaces (QueryDict.update would append a second value)
     for key in ("model", "q"):
         state.pop(key, None)
     url = f"{reverse('sizing:wizard')}?{state.urlencode()}"

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.urls import reverse
 
-from .conftest import HTMX_RESULT, HTMX_WIZARD, SMALL
+from .conftest import HTMX_RESULT, HTMX_WIZARD, ROOT, SMALL
 
 URL = "/sizing/"
 
@@ -214,9 +214,10 @@ def test_hugging_face_config_becomes_a_custom_model(client_p1):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"not json at all", "That file is not JSON"),
-        (b'{"model_type": "bert"}', "This config.json lacks num_hidden_layers"),
-        (b"[1, 2]", "not a model configuration"),
+        (b"not json at all", "That file is not valid JSON"),
+        (b'{"model_type": "bert"}', "num_hidden_layers is required (a whole number)"),
+        (b"[1, 2]", "That file must be a JSON object (a model configuration)."),
+        (b'{"num_hidden_layers": -3, "hidden_size": 4096}', "must be between 1 and 1,000, got -3"),
     ],
 )
 def test_a_bad_config_file_gets_a_clear_message(client_p1, content, message):
@@ -330,3 +331,29 @@ def test_a_cross_field_error_arrives_with_the_limit_errors(client_p1):
         "Concurrent users must be between 1 and 10,000,000 users; you typed 0."
     ]
     assert errors_of(html, "custom_kv_heads") == ["Key/value heads must divide heads."]
+
+
+def test_a_published_deepseek_config_fills_every_architecture_field(client_p1):
+    content = (ROOT / "fixtures" / "model_configs" / "deepseek-v3" / "config.json").read_bytes()
+    response = _upload(client_p1, content, **{**SMALL, "gpu": "h100-nvl-94gb", "precision": "fp8"})
+    assert response.status_code == 302
+    query = parse_qs(urlparse(response["Location"]).query)
+    # the engine's parser: MLA, shared experts and leading dense layers, counts computed
+    assert query["custom_kv_lora_rank"] == ["512"] and query["custom_qk_rope_head_dim"] == ["64"]
+    assert query["custom_shared_experts"] == ["1"] and query["custom_dense_layers"] == ["3"]
+    assert query["custom_experts"] == ["256"] and query["custom_experts_per_token"] == ["8"]
+    assert abs(float(query["custom_params_b"][0]) - 671) < 0.01 * 671
+    page = client_p1.get(response["Location"], headers=HTMX_RESULT).content.decode()
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "Some inputs need attention" not in text
+    assert "EP" in text and "to first token" in text  # sized, experts spread over GPUs
+
+
+def test_a_second_upload_replaces_the_first_models_fields(client_p1):
+    first = (ROOT / "fixtures" / "model_configs" / "deepseek-v3" / "config.json").read_bytes()
+    state = parse_qs(urlparse(_upload(client_p1, first, **SMALL)["Location"]).query)
+    second = (ROOT / "fixtures" / "model_configs" / "llama-3.1-8b" / "config.json").read_bytes()
+    flat = {k: v[0] for k, v in state.items()}
+    query = parse_qs(urlparse(_upload(client_p1, second, **flat)["Location"]).query)
+    assert "custom_kv_lora_rank" not in query and "custom_shared_experts" not in query
+    assert query["custom_layers"] == ["32"] and query["custom_kv_heads"] == ["8"]

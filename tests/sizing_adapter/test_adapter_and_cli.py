@@ -11,6 +11,7 @@ from apps.catalog.models import Gpu
 from apps.catalog.selectors import catalog_rows
 from apps.sizing import engine, gateway
 from apps.sizing.adapters import catalog_snapshot
+from apps.sizing.engine.models import import_config_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {
@@ -103,3 +104,54 @@ def test_size_command_lists_every_input_of_the_specification() -> None:
     assert (
         "training.lora_rank (integer): LoRA rank; >= 1 and <= 65536; default 16; for lora" in text
     )
+
+
+CONFIGS = ROOT / "fixtures" / "model_configs"
+
+
+def test_size_command_imports_a_config_json_with_the_engines_parser() -> None:
+    out = json.loads(_size("--config", str(CONFIGS / "deepseek-v3" / "config.json")))
+    expected = import_config_text((CONFIGS / "deepseek-v3" / "config.json").read_bytes()).to_dict()
+    assert out == json.loads(json.dumps(expected))  # the one parser: the same answer
+    assert out["family"] == "DeepSeek V3" and out["custom_model"]["kv_lora_rank"] == 512
+
+
+def test_size_command_sizes_a_workload_for_an_imported_model(
+    full_catalog: None, tmp_path: Path
+) -> None:
+    workload = tmp_path / "w.json"
+    workload.write_text(
+        json.dumps(
+            {
+                "kind": "inference",
+                "model": "llama-2-7b",
+                "gpu": "h100-nvl-94gb",
+                "precision": "fp8",
+                "inference": {"concurrent_users": 10},
+            }
+        )
+    )
+    config = CONFIGS / "qwen3-235b-a22b" / "config.json"
+    result = json.loads(_size(str(workload), "--config", str(config)))
+    imported = import_config_text(config.read_bytes()).custom_model()
+    via_api_body = {
+        "kind": "inference",
+        "custom_model": imported,
+        "gpu": "h100-nvl-94gb",
+        "precision": "fp8",
+        "inference": {"concurrent_users": 10},
+    }
+    direct = gateway.size(via_api_body).result
+    assert result["model"]["name"] == "Qwen/Qwen3-235B-A22B"
+    assert result["gpu_count"] == direct["gpu_count"]
+    assert result["inference"]["layout"] == direct["inference"]["layout"]
+
+
+def test_size_command_reports_a_bad_config_by_key(tmp_path: Path) -> None:
+    bad = tmp_path / "config.json"
+    bad.write_text('{"model_type": "llama", "num_hidden_layers": -3}')
+    with pytest.raises(CommandError) as err:
+        _size("--config", str(bad))
+    text = str(err.value)
+    assert "config.num_hidden_layers: must be between 1 and 1,000, got -3" in text
+    assert "config.hidden_size: is required" in text

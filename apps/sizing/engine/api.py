@@ -92,7 +92,13 @@ def custom_arch(c: Any) -> ModelArch:
         c.experts,
         c.experts_per_token,
     )
-    extra = {k: getattr(c, k) for k in ARCH_INT_FIELDS if getattr(c, k, None) is not None}
+    extra: dict[str, Any] = {
+        k: getattr(c, k) for k in ARCH_INT_FIELDS if getattr(c, k, None) is not None
+    }
+    if getattr(c, "embeddings", None) == "tied":
+        extra["tied_embeddings"] = True
+    if getattr(c, "vision_params_b", None):
+        extra["vision_params"] = c.vision_params_b * 1e9
     return replace(base, **extra)
 
 

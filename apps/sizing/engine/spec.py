@@ -851,6 +851,27 @@ class CustomModel:
         group="model",
         help="how many layers use the sliding window (Gemma 3 27B: 52 of 62)",
     )
+    embeddings: str | None = choice(
+        "Embeddings",
+        default=None,
+        default_note="untied (separate input and output matrices)",
+        choices=("untied", "tied"),
+        group="model",
+        help="tie_word_embeddings: tied = the output layer reuses the input embedding "
+        "(Gemma, small Qwen, Phi-4-mini); counted once",
+    )
+    vision_params_b: float | None = number(
+        "Vision encoder parameters",
+        default=None,
+        default_note="none (text-only model)",
+        low=0.0,
+        high=1000.0,
+        unit="billion parameters",
+        display_unit="billions",
+        group="model",
+        help="vision_config: the image encoder kept in GPU memory with the text model "
+        "(Llama 4, Gemma 3)",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

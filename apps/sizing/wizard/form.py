@@ -21,6 +21,7 @@ from apps.sizing import gateway
 from apps.sizing.choices import Mode, ModelSource
 from apps.sizing.engine import spec
 from apps.sizing.engine.catalog import CatalogSnapshot
+from apps.sizing.engine.models import estimate_params
 
 from . import codec, htmx
 from .choices import (
@@ -30,7 +31,7 @@ from .choices import (
     precisions_for,
     spec_choices,
 )
-from .config_upload import custom_start, estimate_params
+from .config_upload import custom_start
 from .errors import (
     field_for_path,
     limit_problem,

@@ -307,8 +307,14 @@ def estimate_params(shape: dict[str, Any]) -> tuple[float, float] | None:
         for k in ARCH_INT_FIELDS
         if shape.get(k) not in (None, "") and str(shape[k]).lstrip("-").isdigit()
     }
-    if "tied_embeddings" in shape:
-        extra["tied_embeddings"] = bool(shape["tied_embeddings"])
+    if shape.get("embeddings") == "tied":
+        extra["tied_embeddings"] = True
+    try:
+        vision = float(shape.get("vision_params_b") or 0)
+    except (TypeError, ValueError):
+        vision = 0.0
+    if vision > 0:
+        extra["vision_params"] = vision * 1e9
     arch = replace(arch, **extra)
     return round(arch.total_params() / 1e9, 3), round(arch.active_params(True) / 1e9, 3)
 
@@ -322,6 +328,7 @@ ARCH_INT_FIELDS = (
     "v_head_dim",
     "shared_experts",
     "moe_ffn_size",
+    "shared_ffn_size",
     "dense_layers",
     "moe_layer_step",
     "sliding_window",

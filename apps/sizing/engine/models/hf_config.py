@@ -103,7 +103,7 @@ class ImportedModel:
         }
         out.update({k: v for k, v in optional.items() if v})
         if a.tied_embeddings:
-            out["tied_embeddings"] = True
+            out["embeddings"] = "tied"
         if a.vision_params:
             out["vision_params_b"] = round(a.vision_params / 1e9, 4)
         return out

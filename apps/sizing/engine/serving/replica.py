@@ -329,9 +329,13 @@ class Replica:
         per_chunk = p / chunks
         tp_c, ep_c = self._comm(per_chunk, per_chunk)
         comm = chunks * (tp_c + ep_c)  # one stage's collectives over all chunks
-        hop = self._pp_hop(per_chunk)
+        largest = min(s.chunk, p)  # chunks are full-sized except the last (the remainder)
+        hop = self._pp_hop(largest)
         stage = max(stage_compute, weights_read) + comm
-        total = (chunks + lay.pp - 1) * (stage / chunks + (hop if lay.pp > 1 else 0.0))
+        # The chunks stream through the stages: the first stage works through every chunk
+        # (``stage``) and the last stages finish the largest chunk after it, (PP-1) times.
+        total = stage * (1 + (lay.pp - 1) * largest / p)
+        total += (chunks + lay.pp - 1) * hop if lay.pp > 1 else 0.0
         # replica busy time per prompt when prompts keep every attention group busy
         work = (dense + attention) / (lay.gpus * peak) + experts / (
             lay.gpus * peak * eff.moe_compute_efficiency

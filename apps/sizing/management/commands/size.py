@@ -1,4 +1,10 @@
-"""`manage.py size WORKLOAD.json [--format json|table]` — the engine from the command line.
+"""`manage.py size WORKLOAD.json [--format json|table] [--config CONFIG.json]` — the engine
+from the command line.
+
+`--config` reads a Hugging Face config.json with the engine's one config.json parser (the same
+as the wizard upload and POST /api/v1/model-configs/): alone it prints the imported model
+(architecture, parameter counts, the workload's `custom_model`); with a workload it sizes that
+workload for the imported model (its `custom_model` replaces `model`).
 
 Same input, output and automatic choice as the API and the wizard: all three go through
 apps/sizing/gateway.py. `manage.py size --inputs` lists every input of the workload
@@ -16,7 +22,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.catalog.models import PriceBook
 from apps.sizing import gateway
-from apps.sizing.engine import spec
+from apps.sizing.engine import SizingInputError, spec
+from apps.sizing.engine.models import import_config_text
 from apps.sizing.formatting import result_as_table
 
 
@@ -79,14 +86,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--inputs", action="store_true", help="list every workload input and exit"
         )
+        parser.add_argument(
+            "--config",
+            default=None,
+            metavar="CONFIG.json",
+            help="a Hugging Face config.json: alone, print the imported model; with a "
+            "workload, size the workload for that model",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["inputs"]:
             self.stdout.write(input_help())
             return
+        imported = self._import(options["config"]) if options["config"] else None
+        if imported is not None and not options["workload"]:
+            self.stdout.write(json.dumps(imported, indent=2))
+            return
         if not options["workload"]:
             raise CommandError("give a workload JSON file (or - for stdin); see --help")
         data = self._load(options["workload"])
+        if imported is not None:
+            if not isinstance(data, dict):
+                raise CommandError("the workload must be a JSON object to take --config")
+            data = {k: v for k, v in data.items() if k != "model"}
+            data["custom_model"] = imported["custom_model"]
         sizing = gateway.size(data, book=self._book(options["price_book"]))
         if sizing.result is None:
             raise CommandError(
@@ -105,6 +128,20 @@ class Command(BaseCommand):
         if book is None:
             raise CommandError(f"no price book {code!r}")
         return book
+
+    def _import(self, path: str) -> dict[str, Any]:
+        """The imported model of a config.json, or CommandError with the parser's messages."""
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+        try:
+            return import_config_text(raw).to_dict()
+        except SizingInputError as exc:
+            raise CommandError(
+                f"{path}: not a usable config.json:\n"
+                + "\n".join(f"  {line}" for line in gateway.messages(exc.field_errors))
+            ) from exc
 
     def _load(self, path: str) -> Any:
         try:
