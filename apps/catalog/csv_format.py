@@ -274,6 +274,18 @@ PRICE_BOOKS = Table(
     _cols("code", "name", "currency", "valid_from", "valid_to", "sample"),
 )
 # prices/CODE.csv: the book is the file name, not a column.
+# A part the architecture needs whose number is in neither the seed nor a cited Lenovo or NVIDIA
+# document has a placeholder key with this prefix: counted, shown "to be confirmed", never
+# priced. The engine reads the same rule from the rows (apps/sizing/engine/catalog.py, which may
+# import nothing of the portal); tests/sizing_engine/test_catalog_sources.py checks they agree.
+TBC_PREFIX = "TBC-"
+
+
+def to_be_confirmed(part_number: str) -> bool:
+    """True for a placeholder key of a part to be confirmed."""
+    return part_number.startswith(TBC_PREFIX)
+
+
 PRICES = Table(
     "prices",
     Price,

@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
 from apps.ops.services import audit_record
-from apps.sizing.engine.catalog import to_be_confirmed
 
 from .csv_format import (
     PRICES,
@@ -34,6 +33,7 @@ from .csv_format import (
     Table,
     column_path,
     parse_cell,
+    to_be_confirmed,
 )
 from .models import CatalogRevision
 from .selectors import catalog_rows, forget_catalog_revision, price_rows

@@ -74,3 +74,12 @@ def test_no_price_list_prices_a_part_to_be_confirmed() -> None:
     ]
     assert not priced
     assert any(to_be_confirmed(n) for n in _numbers()), "the catalog has parts to be confirmed"
+
+
+def test_the_catalog_and_the_engine_share_the_to_be_confirmed_rule() -> None:
+    from apps.catalog import csv_format
+    from apps.sizing.engine import catalog
+
+    assert csv_format.TBC_PREFIX == catalog.TBC_PREFIX
+    for key in ("TBC-GPU-L40S", "BR9U", "MMS4X00-NS"):
+        assert csv_format.to_be_confirmed(key) == catalog.to_be_confirmed(key)

@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from apps.catalog.csv_format import to_be_confirmed
 from apps.catalog.models import Price, PriceBook
 from apps.core.exceptions import ApplicationError
-from apps.sizing.engine.catalog import to_be_confirmed
 
 from .. import money
 from ..choices import SECTION_ORDER
