@@ -26,6 +26,7 @@ from unittest import mock
 
 import pytest
 
+from apps.core.exceptions import ApplicationError
 from apps.quotes import pdf, services
 from apps.quotes.models import Quote
 from apps.sizing.models import Scenario
@@ -74,14 +75,19 @@ def _document(case: str, workload: dict, user) -> bytes:
             result=result,
             engine_version=str(result.get("engine_version", "")),
         )
-        quote = factories.make_quote(
-            user,
-            scenario=scenario,
-            customer_company="Baseline Research GmbH",
-            customer_contact="Ada Lovelace",
-            customer_email="ada@example.com",
-            valid_until=date(2026, 4, 1),
-        )
+        try:
+            quote = factories.make_quote(
+                user,
+                scenario=scenario,
+                customer_company="Baseline Research GmbH",
+                customer_contact="Ada Lovelace",
+                customer_email="ada@example.com",
+                valid_until=date(2026, 4, 1),
+            )
+        except ApplicationError as exc:  # the catalog changed under the recorded result
+            pytest.fail(
+                f"{case}: the recorded result no longer prices ({exc.field_errors}); {APPROVE}"
+            )
         Quote.objects.filter(pk=quote.pk).update(number="Q-2026-00042")
         quote.refresh_from_db()
         quote, _ = services.quote_send(user=user, quote=quote)
