@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # House-style gates, run by .ci/run before the tests; any finding fails the run.
 # ruff format (the formatter is the style), ruff check (rule set in pyproject.toml [tool.ruff.lint])
-# mypy --strict on the framework-free engine, and the import check (scripts/check_imports.py: no
+# mypy --strict on the framework-free engine and mypy at the documented level elsewhere, and the import check (scripts/check_imports.py: no
 # import cycles, apps layered, the engine free of Django, views write only through services).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,5 +10,6 @@ PY=.venv/bin
 $PY/ruff format --check --quiet . || { echo "lint: run '.venv/bin/ruff format .'" >&2; exit 1; }
 $PY/ruff check --quiet .
 $PY/mypy --strict apps/sizing/engine
+$PY/mypy apps config          # the documented level of pyproject.toml [tool.mypy]
 $PY/python scripts/check_imports.py
 echo "lint: ruff format, ruff check, mypy and the import check passed"

@@ -19,7 +19,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "email", "first_name", "last_name", "organization__name"]
     list_select_related = ["organization"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Organization", {"fields": ("organization", "role")}),
     )
     add_fieldsets = (

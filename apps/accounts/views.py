@@ -18,6 +18,7 @@ from apps.ops.auth import THROTTLED_ATTR, RateLimitedAuthenticationForm
 
 from . import selectors, services
 from .forms import ApiTokenForm
+from .types import AuthedRequest
 
 
 class PortalLoginView(auth_views.LoginView):
@@ -46,7 +47,7 @@ class PortalLogoutView(auth_views.LogoutView):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_token_list(request: HttpRequest) -> HttpResponse:
+def api_token_list(request: AuthedRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

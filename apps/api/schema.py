@@ -3,7 +3,7 @@ give, added to every operation so the schema describes them all (one `Error` com
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -59,7 +59,9 @@ class ApiAutoSchema(AutoSchema):
         action = getattr(self.view, "action", None)
         return codes + list(extra.get(action, extra.get(self.method, [])))
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():
             if code not in responses:

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.accounts.types import AuthedRequest
 from apps.core import ratelimit
 from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
@@ -59,7 +60,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def quote_create_from_scenario(request: HttpRequest, scenario_id: int) -> HttpResponse:
+def quote_create_from_scenario(request: AuthedRequest, scenario_id: int) -> HttpResponse:
     scenario = scenario_get_for_user(request.user, scenario_id)
     form = QuoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

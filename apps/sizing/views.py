@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.accounts.types import AuthedRequest
 from apps.core.exceptions import ApplicationError
 from apps.core.htmx import is_htmx
 from apps.core.pagination import page_context
@@ -71,12 +72,12 @@ def _wizard_context(query: QueryDict, **extra: Any) -> dict[str, Any]:
     form = WizardForm.from_query(query, catalog=adapters.catalog_snapshot())
     book = selectors.price_book()
     context: dict[str, Any] = {"form": form, "sizing": None, "whatif": None, "book": book}
-    query = form.query_string()
+    state = form.query_string()
     if form.is_valid():
         sizing = gateway.size(form.workload(), book=book)
         context["sizing"] = sizing
         if sizing.result is not None:
-            context.update(result_context(sizing.result, book, query))
+            context.update(result_context(sizing.result, book, state))
             context["assumption_rows"] = form.assumption_rows(sizing.result.get("assumptions"))
             context["whatif"] = _whatif(form, sizing.result, book)
             context["reset_assumptions_query"] = form.query_string(
@@ -86,8 +87,8 @@ def _wizard_context(query: QueryDict, **extra: Any) -> dict[str, Any]:
             form.add_engine_errors(sizing.field_errors)
     context.update(
         {
-            "query": query,
-            "page_url": f"{reverse('sizing:wizard')}?{query}",
+            "query": state,
+            "page_url": f"{reverse('sizing:wizard')}?{state}",
             "save_form": extra.pop("save_form", None) or ScenarioSaveForm(),
             "upload_form": extra.pop("upload_form", None) or HfConfigForm(),
             **extra,
@@ -113,7 +114,7 @@ def _whatif(form: WizardForm, result: dict[str, Any], book: Any) -> dict[str, An
 
 @login_required
 @require_GET
-def wizard(request: HttpRequest) -> HttpResponse:
+def wizard(request: AuthedRequest) -> HttpResponse:
     context = _wizard_context(request.GET)
     if not is_htmx(request):
         return render(request, "sizing/wizard.html", context)
@@ -130,7 +131,7 @@ def wizard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def model_options(request: HttpRequest) -> HttpResponse:
+def model_options(request: AuthedRequest) -> HttpResponse:
     """The library's `<option>`s matching a search (swapped into the model select)."""
     from .wizard import model_choices
 
@@ -146,7 +147,7 @@ def model_options(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def alternatives(request: HttpRequest) -> HttpResponse:
+def alternatives(request: AuthedRequest) -> HttpResponse:
     """Every orderable GPU and fabric for the wizard's workload, side by side."""
     form = WizardForm.from_query(request.GET, catalog=adapters.catalog_snapshot())
     context: dict[str, Any] = {"form": form, "alternatives": None, "errors": []}
@@ -166,7 +167,7 @@ def alternatives(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_config(request: HttpRequest) -> HttpResponse:
+def upload_config(request: AuthedRequest) -> HttpResponse:
     """A Hugging Face config.json becomes the custom model of the wizard's current state."""
     upload_form = HfConfigForm(request.POST, request.FILES)
     state = _state_from_post(request.POST)
@@ -227,7 +228,7 @@ def _export_name(result: dict[str, Any], stem: str, ext: str) -> str:
 
 @login_required
 @require_GET
-def export_json(request: HttpRequest) -> HttpResponse:
+def export_json(request: AuthedRequest) -> HttpResponse:
     """The wizard's result as JSON: the API's answer for the same workload (one gateway)."""
     form = WizardForm.from_query(request.GET, catalog=adapters.catalog_snapshot())
     if not form.is_valid():
@@ -244,7 +245,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthedRequest) -> HttpResponse:
     result, query = _export_result(request)
     if result is None:
         messages.error(request, "Fix the highlighted inputs before exporting.")
@@ -255,7 +256,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthedRequest) -> HttpResponse:
     result, query = _export_result(request)
     if result is None:
         messages.error(request, "Fix the highlighted inputs before exporting.")
@@ -269,7 +270,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def scenario_save(request: HttpRequest) -> HttpResponse:
+def scenario_save(request: AuthedRequest) -> HttpResponse:
     save_form = ScenarioSaveForm(request.POST)
     state = _state_from_post(request.POST)
     if save_form.is_valid():
@@ -304,7 +305,7 @@ def scenario_save(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def scenario_list(request: HttpRequest) -> HttpResponse:
+def scenario_list(request: AuthedRequest) -> HttpResponse:
     whose = request.GET.get("whose", "all")
     search = request.GET.get("q", "").strip()[:100]
     scenarios = selectors.scenario_rows(request.user, mine=whose == "mine", search=search)
@@ -322,7 +323,7 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _scenario_context(request: HttpRequest, scenario: Scenario) -> dict[str, Any]:
+def _scenario_context(request: AuthedRequest, scenario: Scenario) -> dict[str, Any]:
     from .wizard import query_from_workload
 
     book = selectors.price_book()
@@ -339,12 +340,12 @@ def _scenario_context(request: HttpRequest, scenario: Scenario) -> dict[str, Any
 
 @login_required
 @require_GET
-def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     scenario = selectors.scenario_get_for_user(request.user, pk)
     return render(request, "sizing/scenario_detail.html", _scenario_context(request, scenario))
 
 
-def _changeable(request: HttpRequest, pk: int) -> Scenario:
+def _changeable(request: AuthedRequest, pk: int) -> Scenario:
     scenario = selectors.scenario_get_for_user(request.user, pk)
     if not selectors.scenario_can_change(request.user, scenario):
         from django.core.exceptions import PermissionDenied
@@ -355,7 +356,7 @@ def _changeable(request: HttpRequest, pk: int) -> Scenario:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def scenario_rename(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_rename(request: AuthedRequest, pk: int) -> HttpResponse:
     scenario = _changeable(request, pk)
     form = ScenarioRenameForm(request.POST or None, initial={"name": scenario.name})
     if request.method == "POST" and form.is_valid():
@@ -376,7 +377,7 @@ def scenario_rename(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def scenario_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_duplicate(request: AuthedRequest, pk: int) -> HttpResponse:
     scenario = selectors.scenario_get_for_user(request.user, pk)
     try:
         copy = services.scenario_duplicate(user=request.user, scenario=scenario)
@@ -389,7 +390,7 @@ def scenario_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     scenario = _changeable(request, pk)
     if request.method == "POST":
         try:
@@ -404,7 +405,7 @@ def scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def scenario_compare(request: HttpRequest) -> HttpResponse:
+def scenario_compare(request: AuthedRequest) -> HttpResponse:
     ids = [value for value in request.GET.getlist("ids") if value.isdigit()][:3]
     if len(ids) != 2:
         return redirect(f"{reverse('sizing:scenario_list')}?compare_error=1")
@@ -438,7 +439,7 @@ def _input_rows(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
-def scenario_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_export_csv(request: AuthedRequest, pk: int) -> HttpResponse:
     scenario = selectors.scenario_get_for_user(request.user, pk)
     return _file(
         exports.bom_csv(scenario.result, selectors.export_pricing()),
@@ -449,7 +450,7 @@ def scenario_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def scenario_export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def scenario_export_xlsx(request: AuthedRequest, pk: int) -> HttpResponse:
     scenario = selectors.scenario_get_for_user(request.user, pk)
     content = exports.bom_xlsx(scenario.result, selectors.export_pricing())
     return _file(content, XLSX_TYPE, f"{slugify(scenario.name) or 'scenario'}-bom.xlsx")

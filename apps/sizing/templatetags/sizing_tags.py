@@ -103,7 +103,9 @@ def humanize_key(name: str) -> str:
 
 
 def _e(value: Any) -> str:
-    return value if isinstance(value, SafeData) else html.escape(str(value))
+    return (
+        value if isinstance(value, str) and isinstance(value, SafeData) else html.escape(str(value))
+    )
 
 
 def _get(data: Any, key: str) -> Any:

@@ -74,7 +74,7 @@ def number_field(
     placeholder: str = "",
 ) -> forms.Field:
     """A text input for a number, with the friendly messages and its unit."""
-    cls = WholeNumberField if whole else NumberField
+    cls: type[forms.Field] = WholeNumberField if whole else NumberField
     attrs: dict[str, Any] = {
         "inputmode": "numeric" if whole else "decimal",
         "autocomplete": "off",

@@ -111,9 +111,11 @@ class WizardForm(forms.Form):
         elif i.type == "choice":
             options = spec_choices(i, self.kind_value)
         field = field_for(i, self.mode_value, options)
-        choices = getattr(field, "choices", None)
-        if choices and choices[0][0] == "" and i.default is not None:
-            field.choices = [("", f"Default: {label_of(i.path, i.default)}"), *choices[1:]]
+        if isinstance(field, forms.ChoiceField) and i.default is not None:
+            current: Any = field.choices
+            choices = list(current)
+            if choices and choices[0][0] == "":
+                field.choices = [("", f"Default: {label_of(i.path, i.default)}"), *choices[1:]]
         note = codec.start_note(i, self.kind_value, self.mode_value)
         if note and i.group != "advanced":
             field.help_text = f"{field.help_text} ({note}.)".strip()
@@ -134,7 +136,10 @@ class WizardForm(forms.Form):
         for name, path in WHATIF.items():
             i = spec.BY_PATH[path]
             if path == "precision":
-                options = [("", "— as above —"), *self.fields["precision"].choices]
+                precision = self.fields["precision"]
+                assert isinstance(precision, forms.ChoiceField)
+                allowed: Any = precision.choices
+                options = [("", "— as above —"), *allowed]
                 field: forms.Field = forms.ChoiceField(
                     label=i.label, choices=options, required=False, help_text="Try another."
                 )
