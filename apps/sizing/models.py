@@ -28,7 +28,8 @@ FIGURES = (
 
 def figures_of(result: Mapping[str, Any]) -> dict[str, Any]:
     """The list figures of an engine result (empty or zero where it has none)."""
-    model = result.get("model") if isinstance(result.get("model"), Mapping) else {}
+    found = result.get("model")
+    model: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     return {
         "kind": str(result.get("kind") or "")[:20],
         "model_slug": str(model.get("slug") or "")[:100],
