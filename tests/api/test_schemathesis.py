@@ -5,12 +5,22 @@ Every operation of /api/v1/schema/ is called in-process through the WSGI applica
 invalid generated requests. Gates: no server error, every response documented and
 conforming to its schema (status code, content type, headers, body). Path ids point at real
 objects of the caller's organization for part of the cases, so more than 404s are exercised.
-No services are needed: it runs on SQLite as on PostgreSQL, in about a minute.
+No services are needed: it runs on SQLite as on PostgreSQL.
+
+How many requests follows HYPOTHESIS_PROFILE, as the engine's property tests do: `dev` (the
+local default) 8 fuzzed examples per operation and no coverage phase, at least 150 requests in
+all — every operation in well under a minute; `ci` (set by .ci/run) schemathesis' coverage
+phase (boundary values and negative cases, ~7,000 requests) and 60 fuzzed examples per
+operation, at least 1,000 requests; `thorough`, the larger run to do by hand before a
+release, the coverage phase and 300 fuzzed examples per operation, at least 5,000:
+
+    HYPOTHESIS_PROFILE=thorough .venv/bin/python -m pytest tests/api/test_schemathesis.py
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from typing import Any
 
 import pytest
@@ -28,8 +38,15 @@ from config.wsgi import application
 
 from .helpers import make_quote, make_scenario, partner_org, persona
 
-EXAMPLES_PER_OPERATION = 60
-MIN_REQUESTS = 1000
+# profile: (fuzzed examples per operation, minimum requests in all, schemathesis' coverage
+# phase — its deterministic boundary and negative cases, ~7,000 requests whatever max_examples)
+PROFILES = {"dev": (8, 150, False), "ci": (60, 1000, True), "thorough": (300, 5000, True)}
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+if PROFILE not in PROFILES:
+    raise pytest.UsageError(
+        f"HYPOTHESIS_PROFILE must be one of {sorted(PROFILES)}, not {PROFILE!r}"
+    )
+EXAMPLES_PER_OPERATION, MIN_REQUESTS, COVERAGE_PHASE = PROFILES[PROFILE]
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -45,6 +62,7 @@ SEEN: set[str] = set()
 # `schemathesis.pytest.from_fixture`: its lazy mode breaks on pytest 9 (it sets the private
 # `Function._nodeid`, gone in pytest 9; schemathesis 4.32.5).
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+schema.config.phases.coverage.enabled = COVERAGE_PHASE
 
 
 @pytest.fixture
@@ -114,5 +132,7 @@ def test_enough_requests_were_generated() -> None:
     operations = {f"{op.ok().method.upper()} {op.ok().path}" for op in schema.get_all_operations()}
     if not operations <= SEEN:
         pytest.skip("only part of the schemathesis tests ran (selected with -k?)")
-    print(f"\nschemathesis: {SENT['requests']} requests over {len(operations)} operations")
+    print(
+        f"\nschemathesis ({PROFILE}): {SENT['requests']} requests over {len(operations)} operations"
+    )
     assert SENT["requests"] >= MIN_REQUESTS, SENT

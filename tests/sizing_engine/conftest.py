@@ -15,6 +15,7 @@ if str(ROOT) not in sys.path:
 
 settings.register_profile("ci", max_examples=500, deadline=None)
 settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile("thorough", max_examples=2000, deadline=None)  # by hand, pre-release
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 from apps.sizing.engine import CatalogSnapshot, snapshot_from_csv_dir  # noqa: E402
