@@ -122,7 +122,7 @@ def test_send_makes_it_immutable_with_a_link_and_a_document(
 def test_revise_keeps_the_earlier_revision_and_supersedes_it_when_sent(
     quote, sales_user, django_capture_on_commit_callbacks
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False):  # the PDF is not the subject
         quote, token_a = services.quote_send(user=sales_user, quote=quote)
     total_a = quote.total
     b = services.quote_revise(user=sales_user, quote=quote)
@@ -131,7 +131,7 @@ def test_revise_keeps_the_earlier_revision_and_supersedes_it_when_sent(
     b = services.quote_update(user=sales_user, quote=b, data={"discount_percent": "5"})
     with pytest.raises(ApplicationError):
         services.quote_revise(user=sales_user, quote=quote)  # only the latest
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False):
         b, token_b = services.quote_send(user=sales_user, quote=b)
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.SUPERSEDED and quote.total == total_a
@@ -154,7 +154,7 @@ def test_next_revision_letter() -> None:
 
 
 def _sent(quote, user, capture):
-    with capture(execute=True):
+    with capture(execute=False):  # the decision is the subject here, not the PDF
         return services.quote_send(user=user, quote=quote)
 
 

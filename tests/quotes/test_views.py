@@ -138,7 +138,7 @@ def test_edit_is_for_drafts_only_and_send_shows_the_link_once(
     assert client.post(edit, data).status_code == 302
     line.refresh_from_db()
     assert str(line.discount_percent) == "10.00"
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False):  # the PDF is not the subject
         sent = client.post(reverse("quotes:send", args=[quote.pk]))
     assert sent.status_code == 200 and sent["Cache-Control"] == "no-store"
     token = _token(sent)
@@ -153,7 +153,7 @@ def test_revise_makes_revision_b(
     client, quote, sales_user, django_capture_on_commit_callbacks
 ) -> None:
     _login(client, sales_user)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False):  # the PDF is not the subject
         client.post(reverse("quotes:send", args=[quote.pk]))
     response = client.post(reverse("quotes:revise", args=[quote.pk]))
     b = Quote.objects.get(revision="B")
@@ -197,9 +197,11 @@ def test_failed_job_shows_its_reason(
     assert "gave up after 3 attempts: boom" in page and "Try again" in page
 
 
-def _share(client, quote, user, capture):
+def _share(client, quote, user, capture, *, render: bool = False):
+    """Send the quote and return its customer link; the PDF is rendered only if `render`
+    (only the tests whose subject is the document pay for a real render)."""
     _login(client, user)
-    with capture(execute=True):
+    with capture(execute=render):
         token = _token(client.post(reverse("quotes:send", args=[quote.pk])))
     client.logout()
     return token
@@ -213,7 +215,7 @@ def _assert_share_headers(response) -> None:
 def test_customer_link_summary_download_and_accept(
     client, quote, sales_user, django_capture_on_commit_callbacks
 ) -> None:
-    token = _share(client, quote, sales_user, django_capture_on_commit_callbacks)
+    token = _share(client, quote, sales_user, django_capture_on_commit_callbacks, render=True)
     page = client.get(f"/q/{token}/")
     _assert_share_headers(page)
     body = page.content.decode()
