@@ -184,26 +184,102 @@ class ModelRefSerializer(serializers.Serializer):
 
 
 class TrainingLayoutSerializer(serializers.Serializer):
-    tp = I()
-    pp = I()
-    dp = I()
+    """The parallel layout the search chose (engine/training/search.py)."""
+
+    tp = I(help_text="tensor parallel")
+    cp = I(help_text="context parallel (ring attention)")
+    pp = I(help_text="pipeline stages (layers split unevenly when needed)")
+    dp = I(help_text="data-parallel replicas")
+    ep = I(help_text="expert parallel (1 for dense models)")
+    virtual_stages = I(help_text="interleaved chunks per pipeline stage (1: plain 1F1B)")
+    zero_stage = I(min_value=0, max_value=3)
+    recompute = serializers.ChoiceField(choices=["none", "selective", "full"])
+    micro_batch_size = I(help_text="sequences per GPU per forward pass")
+    micro_batches = I(help_text="gradient accumulation: micro-batches per optimizer step")
+    global_batch_size = I(help_text="sequences per optimizer step")
     gpus_used = I()
+    sequence_length = I()
+    label = S(help_text="e.g. TP8 × CP2 × PP16 × DP64")
+
+
+STEP_KEYS = (
+    "compute_s",
+    "recompute_s",
+    "tp_exposed_s",
+    "cp_exposed_s",
+    "ep_exposed_s",
+    "pp_send_s",
+    "pipeline_bubble_s",
+    "dp_exposed_s",
+    "optimizer_s",
+    "step_s",
+)
+StepTimeSerializer = type(
+    "StepTimeSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "Seconds per optimizer step by part (compute, each collective's exposed "
+        "part, the pipeline bubble, the optimizer); the parts sum to step_s.",
+        **{key: F() for key in STEP_KEYS},
+    },
+)
+
+
+class TrainingCandidateSerializer(serializers.Serializer):
+    """A runner-up layout with its own step-time breakdown."""
+
+    layout = S()
     zero_stage = I()
     recompute = S()
     micro_batch_size = I()
-    sequence_length = I()
+    step_s = F()
+    tokens_per_s_per_gpu = F()
+    mfu = F()
+    memory_per_gpu_gb = F()
+    step_time = StepTimeSerializer()
+
+
+class LinkSerializer(serializers.Serializer):
+    kind = S(help_text="nvswitch, nvlink_bridge, pcie, infiniband or ethernet")
+    gbps_per_direction = F()
+    efficiency = F()
+    achieved_gbps = F()
+    latency_us = F()
+    source = S(allow_blank=True)
+
+
+class TrainingLinksSerializer(serializers.Serializer):
+    tensor_parallel = LinkSerializer(help_text="the GPU link TP's collectives run on")
+    fabric = LinkSerializer(help_text="one GPU's share of the compute fabric")
+
+
+class TrainingEfficienciesSerializer(serializers.Serializer):
+    matmul = F(help_text="achievable fraction of the dense peak for large GEMMs")
+    attention = F(help_text="fused attention, fraction of the bf16 peak")
+    memory_bound = F(help_text="fraction of HBM bandwidth for memory-bound kernels")
+    moe_gemm = F(help_text="expert (grouped) GEMMs relative to dense")
+    source = S()
 
 
 class TrainingResultSerializer(serializers.Serializer):
+    """The training plan: layout, step-time breakdown, MFU (an output), runners-up and what
+    binds; memory per GPU by part is in the result's `memory`."""
+
     gpu_hours = F()
     days = F()
     layout = TrainingLayoutSerializer()
     tokens = F()
     flops = F()
     flops_per_token = F()
-    mfu = F()
+    mfu = F(help_text="model FLOPs utilisation of the chosen layout")
     goodput = F()
     tokens_per_s_per_gpu = F()
+    step_time = StepTimeSerializer()
+    binding_constraint = S(help_text="the constraint that shapes the chosen layout")
+    runners_up = TrainingCandidateSerializer(many=True)
+    links = TrainingLinksSerializer()
+    efficiencies = TrainingEfficienciesSerializer()
+    layouts_evaluated = I(help_text="layouts costed in full by the search")
     lora_parameters = F(allow_null=True)
     target_days = F(allow_null=True)
     meets_target = B(allow_null=True)

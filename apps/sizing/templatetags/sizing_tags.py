@@ -13,6 +13,7 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from apps.sizing import diagrams, selectors
 from apps.sizing.choices import ASSUMPTION_LABELS
+from apps.sizing.training_view import training_panel as _training_panel
 
 register = template.Library()
 
@@ -30,6 +31,12 @@ def racks_svg(result: dict[str, Any]) -> SafeString:
 @register.simple_tag
 def fabric_svg(result: dict[str, Any]) -> SafeString:
     return mark_safe(diagrams.fabric_topology_svg(result))  # noqa: S308 - escaped by diagrams
+
+
+@register.simple_tag
+def training_panel(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The training plan's layout, step time, MFU and memory sections (None: inference)."""
+    return _training_panel(result) if isinstance(result, dict) else None
 
 
 @register.simple_tag

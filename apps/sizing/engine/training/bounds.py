@@ -51,30 +51,37 @@ def best_per_seq(ctx: Context, tp: int, cp: int, ep: int, rc: str) -> float:
     return (s.layers * (p.compute + p.recompute + p.tp_floor + p.ep) + p.head) / mb
 
 
-def shape_bound(ctx: Context, gpus: int, lay: Layout) -> tuple[float, int]:
-    """Cheap upper bound of a shape's tokens/s over micro-batch size and interleaving, and
-    the largest micro-batch that fits memory (memory grows with it; 0: none fits).
+def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tuple[int, Layout]:
+    """The largest micro-batch of a shape (``lay`` at micro-batch 1) the global batch allows
+    and, with ``memory``, that also fits (memory grows with it), and the shape at it; 0
+    when none does."""
+    cap, cap_lay = 0, lay
+    for mb in micro_batches(ctx.st):
+        dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb)
+        if mb > 1 and dp * mb > ctx.g:
+            break
+        probe = Layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, 1, lay.zero, lay.recompute, mb, m)
+        if not ep_fits(lay.tp, lay.cp, dp, lay.ep) or (memory and not ctx.mem.fits(probe)):
+            break
+        cap, cap_lay = mb, probe
+    return cap, cap_lay
 
-    At that largest micro-batch b the per-sequence floors of the layer work (as in
-    ``_best_per_seq``), the head and the pipeline sends (their latency only amortises) hold
+
+def shape_bound(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
+    """Cheap upper bound of a shape's tokens/s over every micro-batch size up to ``cap``
+    (``cap_lay``: the shape at it) and every interleaving.
+
+    At the largest micro-batch b the per-sequence floors of the layer work (as in
+    ``best_per_seq``), the head and the pipeline sends (their latency only amortises) hold
     for every smaller b; each of dp replicas runs its share of the g sequences through the
     fullest stage, pays v sends per micro-batch and a bubble of (p−1)/v stages of at least
     one sequence, best v taken; then the optimizer (fewer replicas only shard it less) and,
     when DP does not shrink with b, the never-hidden share of the DP traffic. ``lay`` is the
     shape at micro-batch 1 (the most replicas)."""
+    if cap == 0:
+        return 0.0
     st, s = ctx.st, ctx.s
     g = ctx.g
-    cap, cap_lay = 0, lay
-    for mb in micro_batches(st):
-        dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb)
-        if mb > 1 and dp * mb > g:
-            break
-        probe = Layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, 1, lay.zero, lay.recompute, mb, m)
-        if not ep_fits(lay.tp, lay.cp, dp, lay.ep) or not ctx.mem.fits(probe):
-            break
-        cap, cap_lay = mb, probe
-    if cap == 0:
-        return 0.0, 0
     p = layer_parts(ctx, lay.tp, lay.cp, cap, lay.recompute, lay.ep)
     per_layer = (p.compute + p.recompute + p.tp_floor + p.ep) / cap
     pp = lay.pp
@@ -91,21 +98,32 @@ def shape_bound(ctx: Context, gpus: int, lay: Layout) -> tuple[float, int]:
         m_min = max(1, g // (lay.dp * cap))
         few = Layout(lay.tp, lay.cp, pp, lay.dp, lay.ep, 1, lay.zero, lay.recompute, 1, m_min)
         t += data_parallel(ctx, few, float("inf"), m_min)
-    return g * st.seq / t, cap
+    return g * st.seq / t
+
+
+def pre_bound(ctx: Context, gpus: int, lay: Layout) -> float:
+    """``shape_bound`` without the memory test (the largest micro-batch the global batch
+    allows): weaker but with no memory arithmetic, to order and drop shapes first."""
+    if lay.ep > 1:
+        return shape_bound(ctx, lay, *memory_cap(ctx, gpus, lay, memory=False))
+    cap = max(mb for mb in micro_batches(ctx.st) if mb == 1 or mb <= ctx.g)
+    dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap)
+    at_cap = Layout(lay.tp, lay.cp, lay.pp, dp, 1, 1, lay.zero, lay.recompute, cap, m)
+    return shape_bound(ctx, lay, cap, at_cap)
 
 
 def optimistic(ctx: Context, gpus: int, lay: Layout, cap: int) -> float:
     """Upper bound of any variant's tokens/s: each micro-batch size up to ``cap`` (the
-    largest that fits memory) at the deepest interleaving its micro-batch count allows;
+    largest that fits memory) at each interleaving its micro-batch count allows (deeper
+    interleaving shrinks the bubble but multiplies the sends, so none is best a priori);
     ``rate_bound`` assumes every DP overlap window suffices."""
     st = ctx.st
-    vmax = vpp_options(ctx, lay.pp)[-1]
     best = 0.0
     for mb in micro_batches(st):
         if mb > cap:
             break
         dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb)
-        v = vmax if m >= lay.pp else 1
-        probe = Layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, v, lay.zero, lay.recompute, mb, m)
-        best = max(best, rate_bound(ctx, probe))
+        for v in vpp_options(ctx, lay.pp) if m >= lay.pp else (1,):
+            probe = Layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, v, lay.zero, lay.recompute, mb, m)
+            best = max(best, rate_bound(ctx, probe))
     return best

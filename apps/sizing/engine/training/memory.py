@@ -229,6 +229,30 @@ class MemoryModel:
             overhead += 4.0 * self.layer_params / lay.tp
         return self.states(lay), act, logits, overhead
 
+    def use(self, pp: int, ranks: int) -> float:
+        """Share of ``ranks`` GPUs doing layer work at depth ``pp``: GPUs in whole pipelines
+        × (layers + head) ÷ (depth × the fullest stage's load, head included)."""
+        s = self.st.s
+        most = self.most(pp)
+        last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
+        load = max(float(most), last + self.head)
+        return (ranks // pp) * (s.layers + self.head) / (ranks * load)
+
+    def may_fit(self, lay: Layout, m_floor: int) -> bool:
+        """A necessary condition of ``fits`` that only falls with pipeline depth, for any
+        layout with at least ``m_floor`` micro-batches: the first stage holds min(p, m)
+        micro-batches of ``most`` layers, at least all the layers when m >= p and at least
+        most × m_floor otherwise."""
+        per_layer, rebuilt, logits = self._activations(
+            lay.tp, lay.cp, lay.micro_batch, lay.recompute
+        )
+        overhead = self.overhead
+        if lay.zero == 3:
+            overhead += 4.0 * self.layer_params / lay.tp
+        held = min(self.st.s.layers, self.most(lay.pp) * m_floor)
+        low = self.states(lay) + held * per_layer + rebuilt + logits + overhead
+        return low <= self.usable + 1e-6
+
     def fits(self, lay: Layout) -> bool:
         """Within the usable memory."""
         states, act, extra, overhead = self.parts(lay)

@@ -213,10 +213,23 @@ def required(st: TrainingSetup, target_days: float) -> tuple[TrainingOutcome, in
             hinted = _hint_nodes(st, o, need, low)
             if hinted is not None:
                 guess = hinted
+            if len(points) >= 2 and points[-1][1] > 0.99 * points[-2][1]:
+                guess = max(guess, 2 * nodes)  # barely faster: double, so a plateau shows
             guess = min(MAX_NODES, max(guess, low + 1))
         nodes = guess
-    best = outcome(st, high * gpn)  # the full search of the chosen count (memoised)
-    assert best is not None
+    best = outcome(st, high * gpn) if high else None  # the chosen count's full search
+    if best is None:
+        quickest = min(points, key=lambda p: p[1]) if points else None
+        found = (
+            f": the fastest layout found needs {quickest[1]:.2f} days on {quickest[0]} nodes"
+            if quickest
+            else ""
+        )
+        raise SizingInputError.single(
+            "training.target_days",
+            f"{target_days:g} days cannot be met{found}; relax the deadline or raise "
+            "training.global_batch_size",
+        )
     return best, len(cache), need_gpus
 
 

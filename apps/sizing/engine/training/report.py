@@ -16,11 +16,14 @@ SRC_MEM = (
     "to gated MLP and GQA; 1F1B in-flight micro-batches Narayanan et al. 2021"
 )
 SRC_STEP = (
-    "Step model sizing-model §5: 6·N_active + 6·L·h·s FLOPs per token; ring collectives "
-    "(engine/collectives.py); 1F1B bubble (p−1)/(m·v); efficiencies calibrated on published "
+    "Step model sizing-model §5: 6·N_active + 6·L·h·s FLOPs per token; ring collectives on "
+    "the GPU link and the fabric; 1F1B bubble (p−1)/(m·v); efficiencies calibrated on published "
     "runs (docs/sizing-engine.md)"
 )
-SRC_SEARCH = "Layout search (engine/training/search.py): fastest layout that fits memory"
+SRC_SEARCH = (
+    "Layout search (docs/sizing-engine.md 'Training layout search'): fastest layout that fits "
+    "memory, pruned only by upper bounds of the step model"
+)
 
 
 def _candidate_dict(st: TrainingSetup, c: Candidate) -> dict[str, Any]:

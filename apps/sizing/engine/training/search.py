@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .bounds import groups, optimistic, shape_bound
+from .bounds import groups, memory_cap, optimistic, pre_bound, shape_bound
 from .memory import Layout, TrainingMemory, ep_fits
 from .setup import TrainingSetup
 from .space import dp_shape, group_shapes, reshape, vpp_options
@@ -65,31 +65,52 @@ def search(st: TrainingSetup, gpus: int, need: float = 0.0) -> SearchResult:
 def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
     st = ctx.st
     found = _warm_start(ctx, gpus)
-    top = found[0].step.tokens_per_s if found else 0.0
     evaluated = len(found)
+    best: dict[tuple[str, int, str], float] = {}  # fastest of each distinct layout
+
+    def bar() -> float:
+        """What a layout must beat to matter: when deciding, the need (or the best found);
+        otherwise the fastest layout not among the best and the runners-up."""
+        if need:
+            return max(need, max(best.values(), default=0.0))
+        rates = sorted(best.values(), reverse=True)
+        return rates[KEEP] if len(rates) > KEEP else 0.0
+
+    def add(cands: list[Candidate]) -> None:
+        for c in cands:
+            key = (c.layout.label(), c.layout.zero, c.layout.recompute)
+            best[key] = max(best.get(key, 0.0), c.step.tokens_per_s)
+
+    def done() -> bool:
+        return bool(need) and max(best.values(), default=0.0) >= need
+
+    add(found)
     for group_bound, tp, cp, ep, rc in groups(ctx, gpus):
-        if need and top >= need:
+        if done() or group_bound <= bar():
             break
-        if group_bound <= max(top, need):
-            break
+        # a group that fits no shape on G GPUs fits none on fewer (less DP sharding, more
+        # micro-batches in flight); EP's divisibility breaks that, so only without EP
+        if ep == 1 and gpus <= ctx.no_fit.get((tp, cp, rc), 0):
+            continue
+        shapes = group_shapes(ctx, gpus, tp, cp, ep, rc)
+        if not shapes and ep == 1:
+            ctx.no_fit[(tp, cp, rc)] = max(gpus, ctx.no_fit.get((tp, cp, rc), 0))
         ranked = sorted(
-            (
-                (*shape_bound(ctx, gpus, lay), lay)
-                for lay in group_shapes(ctx, gpus, tp, cp, ep, rc)
-            ),
-            key=_first,
-            reverse=True,
+            ((pre_bound(ctx, gpus, lay), lay) for lay in shapes), key=_first, reverse=True
         )
-        for bound, cap, lay in ranked:
-            if bound <= max(top, need) or (need and top >= need):
+        for pre, lay in ranked:
+            floor = bar()
+            if pre <= floor or done():
                 break
-            if optimistic(ctx, gpus, lay, cap) <= max(top, need):
+            cap, cap_lay = memory_cap(ctx, gpus, lay)
+            if shape_bound(ctx, lay, cap, cap_lay) <= floor:
                 continue
-            got, n = _variants(ctx, gpus, lay, max(top, need))
+            if optimistic(ctx, gpus, lay, cap) <= floor:
+                continue
+            got, n = _variants(ctx, gpus, lay, floor)
             evaluated += n
-            if got:
-                found.extend(got)
-                top = max(top, max(c.step.tokens_per_s for c in got))
+            found.extend(got)
+            add(got)
     found.sort(key=_rank)
     unique: list[Candidate] = []
     labels: set[tuple[str, int, str]] = set()
@@ -123,7 +144,7 @@ def _rank(c: Candidate) -> tuple[float, int, int, int, int, int, int]:
     return (-rate, lay.cp, lay.pp, lay.tp, lay.vpp, lay.zero, lay.micro_batch)
 
 
-def _first(item: tuple[float, int, Layout]) -> float:
+def _first(item: tuple[float, Layout]) -> float:
     return item[0]
 
 

@@ -75,39 +75,72 @@ def fits_at(
 
 
 def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: int) -> Layout | None:
-    """Shallowest pipeline that fits (memory falls with depth: binary search)."""
+    """Shallowest pipeline that fits. Memory is not monotone in depth (the first stage holds
+    min(p, m) micro-batches of about layers/p layers, which rounds up past the layers), so:
+    binary search for the shallowest depth whose memory floor fits (``may_fit``: it only
+    falls with depth), then test each depth from there."""
     fixed = ctx.st.spec.pipeline_parallel
     if fixed is not None:
         return fits_at(ctx, gpus, tp, cp, fixed, zero, rc, ep) if tp * cp * fixed <= gpus else None
     top = min(ctx.s.layers, gpus // (tp * cp))
     if top < 1:
         return None
-    hit = fits_at(ctx, gpus, tp, cp, top, zero, rc, ep)
-    if hit is None:
+    m_floor = dp_shape(ctx, gpus, tp, cp, 1, 1)[1]  # fewest micro-batches: no pipeline
+    if not _may_fit(ctx, gpus, tp, cp, top, zero, rc, ep, m_floor):
         return None
     lo, hi = 0, top
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        got = fits_at(ctx, gpus, tp, cp, mid, zero, rc, ep)
-        if got is not None:
-            hi, hit = mid, got
+        if _may_fit(ctx, gpus, tp, cp, mid, zero, rc, ep, m_floor):
+            hi = mid
         else:
             lo = mid
-    return hit
+    for pp in range(hi, top + 1):
+        hit = fits_at(ctx, gpus, tp, cp, pp, zero, rc, ep)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _may_fit(
+    ctx: Context, gpus: int, tp: int, cp: int, pp: int, zero: int, rc: str, ep: int, m_floor: int
+) -> bool:
+    dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
+    return ctx.mem.may_fit(Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, m), m_floor)
 
 
 def pp_options(ctx: Context, gpus: int, tp: int, cp: int, p_min: int) -> list[int]:
-    """The shallowest pipeline plus deeper powers of two (room for interleaving)."""
+    """The shallowest pipeline that fits, every depth up to twice it and deeper powers of two
+    up to four times it (room for interleaving and micro-batches), and any deeper depth that
+    uses the GPUs better than all shallower ones: uneven stages, so a depth that balances the
+    layers and the output head better (and leaves fewer GPUs idle) can beat a shallower one.
+    """
     if ctx.st.spec.pipeline_parallel is not None:
         return [p_min]
-    top = min(ctx.s.layers, gpus // (tp * cp), 4 * p_min)
-    out = [p_min]
+    key = (gpus // (tp * cp), p_min)
+    got = ctx.pp_cache.get(key)
+    if got is None:
+        got = _pp_options(ctx, *key)
+        ctx.pp_cache[key] = got
+    return got
+
+
+def _pp_options(ctx: Context, ranks: int, p_min: int) -> list[int]:
+    top = min(ctx.s.layers, ranks)
+    out = list(range(p_min, min(top, 2 * p_min) + 1))
+    record = max(ctx.mem.use(pp, ranks) for pp in out) if out else 0.0
     p = 1
-    while p <= top:
-        if p > p_min:
+    while p <= min(top, 4 * p_min):
+        if p > 2 * p_min:
             out.append(p)
         p *= 2
-    return out
+    for pp in range(2 * p_min + 1, top + 1):
+        use = ctx.mem.use(pp, ranks)
+        if use > record + 1e-12:
+            record = use
+            if pp not in out:
+                out.append(pp)
+    return sorted(out)
 
 
 def vpp_options(ctx: Context, pp: int) -> list[int]:
@@ -117,15 +150,16 @@ def vpp_options(ctx: Context, pp: int) -> list[int]:
 
 
 def group_shapes(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) -> list[Layout]:
-    """The (ZeRO, PP) shapes of one (TP, CP, EP, recompute) group worth costing."""
+    """The (ZeRO, PP) shapes of one (TP, CP, EP, recompute) group worth costing: per ZeRO
+    stage the shallowest pipeline that fits and deeper ones (a higher stage also when it
+    does not make the pipeline shallower: the memory it frees may take a larger micro-batch).
+    """
     st = ctx.st
     out: list[Layout] = []
-    last_pp = 0
     for zero in zero_options(st):
         base = min_pp(ctx, gpus, tp, cp, zero, rc, ep)
-        if base is None or (last_pp and base.pp >= last_pp):
+        if base is None:
             continue
-        last_pp = base.pp
         for pp in pp_options(ctx, gpus, tp, cp, base.pp):
             dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
             if not ep_fits(tp, cp, dp, ep):

@@ -103,6 +103,7 @@ class Context:
         self.head_layers = head_layers(st)
         self.nic = fabric_link(st.fabric, st.links)
         self._groups: dict[tuple[int, int], Link] = {}
+        self._gpu_links: dict[int, Link] = {}
         self.layers: dict[tuple[int, int, int, str, int], LayerParts] = {}
         self.searches: dict[int, Any] = {}  # GPUs → SearchResult (search.py)
         self.hint: Layout | None = None  # the last search's best layout (warm start)
@@ -110,12 +111,22 @@ class Context:
         self.opt_cache: dict[tuple[int, ...], float] = {}
         self.send_cache: dict[tuple[int, ...], float] = {}
         self.memo: dict[str, Any] = {}
+        self.pp_cache: dict[tuple[int, int], list[int]] = {}
+        self.no_fit: dict[tuple[int, int, str], int] = {}  # most GPUs a group fitted nothing on
         self.g = st.global_batch  # sequences per step (the bound)
         self.mem = MemoryModel(st)
         s = self.s
         attn = 6.0 * st.seq * s.hidden
         matmul = (4.0 if st.lora else 6.0) * (s.active)
         self.model_flops_per_token = matmul + attn * s.layers
+
+    def gpu_link(self, size: int) -> Link:
+        """The GPU link of a group of ``size`` GPUs within a node (memoised)."""
+        link = self._gpu_links.get(size)
+        if link is None:
+            link = gpu_link(self.st.gpu, size, self.st.links)
+            self._gpu_links[size] = link
+        return link
 
     def group(self, per_node: int, nodes: int) -> Link:
         """Bottleneck link of a ring with ``per_node`` members on each of ``nodes`` nodes."""
@@ -212,7 +223,7 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
     t_tp = tp_floor = 0.0
     if tp > 1:  # sequence parallel: 2 all-gathers + 2 reduce-scatters forward, same backward
         n_coll = 8 + (4 if rc == "full" else 0)
-        raw = n_coll * col.all_gather(tp, act_bytes, gpu_link(st.gpu, tp, st.links))
+        raw = n_coll * col.all_gather(tp, act_bytes, ctx.gpu_link(tp))
         tp_floor = k.tp_exposed * raw
         t_tp = max(tp_floor, raw - t_mm)
     t_cp = 0.0
@@ -251,7 +262,7 @@ def pp_send(ctx: Context, lay: Layout, parts: LayerParts) -> float:
         st = ctx.st
         gpn = st.gpus_per_node
         inside = lay.tp * lay.cp * lay.dp < gpn and lay.tp * lay.cp * lay.dp * lay.pp <= gpn
-        link = gpu_link(st.gpu, 2, st.links) if inside else ctx.nic
+        link = ctx.gpu_link(2) if inside else ctx.nic
         one = st.knobs.pp_exposed * 2.0 * col.p2p(parts.act_bytes / lay.tp, link)
         ctx.send_cache[key] = one
     return lay.vpp * one
