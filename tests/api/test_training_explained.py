@@ -14,8 +14,8 @@ from apps.api.serializers.engine import (
     TrainingLayoutSerializer,
     TrainingResultSerializer,
 )
-from apps.sizing.forms import query_from_workload
 from apps.sizing.training_view import training_panel
+from apps.sizing.wizard.codec import query_from_workload
 
 WORKLOAD = {
     "kind": "pretraining",
