@@ -3,6 +3,8 @@ retrieve, revise, send, and the PDF document (request, poll, download)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from apps.quotes.models import Quote
@@ -212,3 +214,29 @@ def test_pdf_request_poll_download(alice, django_capture_on_commit_callbacks):
     content = b"".join(pdf.streaming_content)
     assert content.startswith(b"%PDF") and len(content) == ready["file_size"]
     assert f"{quote.number}-A.pdf" in pdf["Content-Disposition"]
+
+
+def test_sizing_and_quote_answers_carry_cost_designs_and_parts_to_be_confirmed(alice):
+    """Issue 15 through the API: the sizing answer has the cost of ownership and the fabric
+    designs with their differences; a quote's line without a sourced part number says
+    `to_be_confirmed` with null prices, outside the total."""
+    workload = {
+        "kind": "inference",
+        "model": "llama-3.1-8b",
+        "gpu": "h100-nvl-94gb",
+        "fabric": "infiniband",
+        "inference": {"concurrent_users": 10},
+        "tco": {"pue": 1.3},
+    }
+    sized = alice.client.post("/api/v1/sizing/?price_book=SAMPLE-USD", workload).json()
+    assert sized["tco"]["inputs"]["pue"] == "1.3" and sized["tco"]["currency"] == "USD"
+    assert sized["tco"]["tco_3y"] and sized["tco"]["per_million_tokens"]
+    fat, rail = sized["fabric_designs"]
+    assert rail["difference"]["switches"] == rail["switches"] - fat["switches"]
+    created = alice.client.post("/api/v1/quotes/", {"workload": workload, **CUSTOMER})
+    assert created.status_code == 201, created.json()
+    lines = created.json()["lines"]
+    (gpu,) = [line for line in lines if line["to_be_confirmed"]]
+    assert gpu["unit_price"] is None and gpu["line_total"] is None
+    priced = sum(Decimal(line["line_total"]) for line in lines if not line["to_be_confirmed"])
+    assert Decimal(created.json()["subtotal"]) == priced
