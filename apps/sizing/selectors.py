@@ -224,14 +224,19 @@ def alternatives_table(result: Mapping[str, Any], gpu_names: Mapping[str, str]) 
                 "gpu_name": gpu_names.get(str(alt.get("gpu")), alt.get("gpu")),
                 "cells": cells,
                 "price": Decimal(price) if price else None,
+                "unpriced": len(alt.get("unpriced_parts") or []),
                 "chosen": alt is chosen,
             }
         )
-    chosen_price = rows[0]["price"] if rows and rows[0]["chosen"] else None
-    for row in rows:
+    chosen = rows[0] if rows and rows[0]["chosen"] else {}
+    for row in rows:  # a price that leaves parts out (to be confirmed) is compared with none
+        comparable = not row["unpriced"] and not chosen.get("unpriced")
         row["price_delta"] = (
-            row["price"] - chosen_price
-            if row["price"] is not None and chosen_price is not None and not row["chosen"]
+            row["price"] - chosen["price"]
+            if comparable
+            and row["price"] is not None
+            and chosen.get("price") is not None
+            and not row["chosen"]
             else None
         )
     return {

@@ -222,3 +222,22 @@ def test_every_cost_figure_is_in_the_why_panel_with_formula_and_inputs(client_p1
     panel = panel[: panel.index("</details>")]
     assert "3-year cost of ownership" in panel
     assert "hardware + 3 × (electricity + hosting)" in panel
+
+
+def test_alternatives_say_which_prices_leave_parts_out(catalog) -> None:
+    """An alternative whose BoM has parts to be confirmed (H100 NVL, L40S) shows its partial
+    list price with the count left out, and no price difference that would be wrong."""
+    book = catalog_selectors.price_book_current()
+    workload = {"kind": "inference", "model": "llama-2-70b", "gpu": "auto"}
+    workload["inference"] = {"concurrent_users": 100}
+    result = gateway.size(workload, book=book).result
+    assert result is not None
+    rows = selectors.alternatives_table(result, {})["rows"]
+    partial = [r for r in rows if r.get("feasible") and r["unpriced"]]
+    assert partial, "an alternative with a GPU to be confirmed"
+    for row in partial:
+        assert row["price_delta"] is None
+    full = [r for r in rows if r.get("feasible") and not r["unpriced"] and not r["chosen"]]
+    if rows[0]["chosen"] and not rows[0]["unpriced"]:
+        for row in full:
+            assert row["price_delta"] == row["price"] - rows[0]["price"]
