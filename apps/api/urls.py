@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from .views import catalog, meta, quotes, sizing
+from .views import catalog, meta, model_configs, quotes, sizing
 from .views.schema import SchemaView
 
 app_name = "api"
@@ -16,6 +16,7 @@ router.register("catalog/platforms", catalog.PlatformViewSet, basename="platform
 router.register("catalog/models", catalog.LlmModelViewSet, basename="llm-model")
 router.register("catalog/price-books", catalog.PriceBookViewSet, basename="price-book")
 router.register("scenarios", sizing.ScenarioViewSet, basename="scenario")
+router.register("model-configs", model_configs.ModelConfigViewSet, basename="model-config")
 router.register("quotes", quotes.QuoteViewSet, basename="quote")
 
 

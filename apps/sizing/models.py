@@ -84,3 +84,33 @@ class Scenario(models.Model):
         if fields is not None and "result" in fields:
             kwargs["update_fields"] = {*fields, *FIGURES}
         super().save(*args, **kwargs)
+
+
+class ModelConfig(models.Model):
+    """A Hugging Face config.json imported by an organization (POST /api/v1/model-configs/):
+    the file as sent, and what the engine's one config.json parser read from it — the
+    architecture, the parameter counts and the workload's ``custom_model`` object. Visible to
+    its organization only."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="model_configs"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="model_configs"
+    )
+    name = models.CharField(max_length=200)
+    config = models.JSONField(help_text="the config.json as sent")
+    family = models.CharField(max_length=50)
+    model_type = models.CharField(max_length=50)
+    params_b = models.FloatField(help_text="total parameters, billions (computed)")
+    active_params_b = models.FloatField(help_text="parameters per token, billions (computed)")
+    imported = models.JSONField(help_text="the parser's answer: architecture and custom_model")
+    engine_version = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.name

@@ -20,7 +20,7 @@ from apps.accounts.selectors import scope_to_user, user_sees_all_organizations
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import PriceBook
 
-from .models import Scenario
+from .models import ModelConfig, Scenario
 
 # --- scenarios ---------------------------------------------------------------------------
 
@@ -244,3 +244,26 @@ def alternatives_table(result: Mapping[str, Any], gpu_names: Mapping[str, str]) 
         "rows": rows,
         "criterion": (result.get("selection") or {}).get("rule"),
     }
+
+
+# --- imported model configs ---------------------------------------------------------------
+
+
+def model_config_list(user: User) -> QuerySet[ModelConfig]:
+    """Imported configs the user may see (their organization's), newest first."""
+    return scope_to_user(ModelConfig.objects.select_related("owner"), user)
+
+
+def model_config_get_for_user(user: User, pk: int) -> ModelConfig:
+    """One imported config the user may see; Http404 otherwise (also across tenants)."""
+    try:
+        return model_config_list(user).get(pk=pk)
+    except ModelConfig.DoesNotExist:
+        raise Http404("No such model config.") from None
+
+
+def model_config_can_change(user: User, model_config: ModelConfig) -> bool:
+    """Delete: the owner, an admin of its organization, or a user who sees every one."""
+    if model_config.owner_id == user.pk or user_sees_all_organizations(user):
+        return True
+    return user.role == Role.ADMIN and user.organization_id == model_config.organization_id

@@ -1,4 +1,5 @@
-"""Writes of the sizing app: saving, renaming, duplicating and deleting scenarios.
+"""Writes of the sizing app: saving, renaming, duplicating and deleting scenarios, and
+imported model configs.
 
 A scenario keeps what was computed — the engine input, the engine's result and its version —
 and the result is always computed here from the inputs, never taken from the browser.
@@ -6,6 +7,7 @@ and the result is always computed here from the inputs, never taken from the bro
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +18,9 @@ from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
 
 from . import gateway
-from .models import Scenario
+from .engine import ENGINE_VERSION
+from .engine.models import import_config_text
+from .models import ModelConfig, Scenario
 
 
 def scenario_create(
@@ -104,3 +108,34 @@ def _resized(scenario: Scenario, inputs: Mapping[str, Any]) -> Scenario:
     scenario.inputs, scenario.result = dict(inputs), result
     scenario.engine_version = str(result.get("engine_version", ""))
     return scenario
+
+
+# --- imported model configs ----------------------------------------------------------------
+
+
+def model_config_create(*, user: User, config: Mapping[str, Any], name: str = "") -> ModelConfig:
+    """Read a Hugging Face config.json with the engine's one parser and keep it for the user's
+    organization. Raises SizingInputError (field paths ``config.<key>``) when the parser
+    cannot read it, ApplicationError when the user belongs to no organization."""
+    if user.organization_id is None:
+        raise ApplicationError("Your account belongs to no organization; ask an administrator.")
+    # The same text path as the wizard upload and the CLI (size limits, depth, numbers).
+    imported = import_config_text(json.dumps(config))
+    answer = imported.to_dict()
+    return ModelConfig.objects.create(
+        organization_id=user.organization_id,
+        owner=user,
+        name=(name.strip() or imported.name)[:200],
+        config=dict(config),
+        family=imported.family[:50],
+        model_type=imported.model_type[:50],
+        params_b=answer["params_b"],
+        active_params_b=answer["active_params_b"],
+        imported=answer,
+        engine_version=ENGINE_VERSION,
+    )
+
+
+def model_config_delete(*, model_config: ModelConfig) -> None:
+    """Forget an imported config (sizings made from it keep their own copy of the model)."""
+    model_config.delete()
