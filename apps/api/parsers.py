@@ -2,17 +2,20 @@
 
 DRF reads the body from the WSGI stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE does
 not apply to it; this parser enforces the limit on the declared length and on what it reads.
-Anything but `application/json` is refused by DRF with 415.
+Anything but `application/json` is refused by DRF with 415. The body is parsed by
+`apps.core.hygiene.loads` (bounded depth and numbers, no unpaired surrogate, NUL or control
+character, NFC text): bad input is a 400 naming the field.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+
+from apps.core import hygiene
 
 from .errors import ApiError
 
@@ -46,14 +49,18 @@ class BoundedJSONParser(parsers.JSONParser):
             raise too_large()
         try:
             text = raw.decode(self._encoding(parser_context))
-            return json.loads(text, parse_constant=_refuse_constant)
+            return hygiene.loads(text)
+        except hygiene.InputRejected as exc:
+            field = exc.field or "__all__"
+            raise ApiError(
+                400,
+                "validation_error",
+                f"Invalid input: {exc.field or 'the body'} {exc.message}.",
+                {field: [f"This value {exc.message}."]},
+            ) from None
         except (UnicodeDecodeError, ValueError) as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
 
     @staticmethod
     def _encoding(parser_context: dict[str, Any] | None) -> str:
         return (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")

@@ -9,6 +9,8 @@ exponential backoff; time limits stop a runaway render.
 
 from __future__ import annotations
 
+from smtplib import SMTPException
+
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
@@ -40,6 +42,18 @@ def render_quote_pdf(self, job_id: int) -> str:  # type: ignore[no-untyped-def]
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
+
+
+@shared_task(
+    name="quotes.email_link",
+    autoretry_for=(OSError, SMTPException),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def email_link(quote_id: int, url: str) -> str:
+    """E-mail the customer the link of a sent quote (retried while the mail server fails)."""
+    return services.link_email_send(quote_id, url)
 
 
 @shared_task(name="quotes.sweep_pdf_jobs")

@@ -182,16 +182,21 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get_for_user(request.user, pk)
     try:
-        quote, token = services.quote_send(user=request.user, quote=quote)
+        quote, token = services.quote_send(
+            user=request.user, quote=quote, link_base=request.build_absolute_uri("/")
+        )
     except ApplicationError as exc:
         return _refused(request, quote, exc)
-    return _show_new_link(request, quote, token)
+    return _show_new_link(request, quote, token, emailed=True)
 
 
-def _show_new_link(request: HttpRequest, quote: Quote, token: str) -> HttpResponse:
+def _show_new_link(
+    request: HttpRequest, quote: Quote, token: str, emailed: bool = False
+) -> HttpResponse:
     # The token is shown once, in this response; only its hash is stored.
     share_url = request.build_absolute_uri(f"/q/{token}/")
-    response = render(request, "quotes/link_created.html", {"quote": quote, "share_url": share_url})
+    context = {"quote": quote, "share_url": share_url, "emailed": emailed}
+    response = render(request, "quotes/link_created.html", context)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -153,4 +153,5 @@ def test_nul_characters_are_refused_before_postgresql_sees_them(alice):
         "inference": {"concurrent_users": 1},
     }
     response = alice.client.post("/api/v1/scenarios/", {"name": "nul", "inputs": inputs})
-    assert response.status_code == 400 and "inputs" in error_of(response)["fields"]
+    assert response.status_code == 400
+    assert list(error_of(response)["fields"]) == ["inputs.custom_model.name"]

@@ -220,8 +220,9 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request=None,
         responses={200: SendResultSerializer},
         description="Send a draft: it becomes immutable, the PDF document is "
-        "requested, and the customer's link is answered — only here, "
-        "once. 409 unless the quote is a draft; 409 `approval_required` when its "
+        "requested, the customer is e-mailed the link (by a worker, after the answer), and "
+        "the link is answered — only here, once. 409 unless the quote is a draft; "
+        "409 `approval_required` when its "
         "effective discount is above the caller's limit and no sales manager approved it "
         "at this total (see `discount/approve/`).",
     )
@@ -229,7 +230,9 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def send(self, request: Request, pk: str) -> Response:
         quote = _quote_or_404(request, pk)
         try:
-            quote, token = services.quote_send(user=request.user, quote=quote)
+            quote, token = services.quote_send(
+                user=request.user, quote=quote, link_base=request.build_absolute_uri("/")
+            )
         except services.ApprovalRequired as exc:
             raise application_error(exc, status_code=409, code="approval_required") from None
         except ApplicationError as exc:

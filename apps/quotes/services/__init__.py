@@ -5,6 +5,7 @@
 - `discounts`: the discount policy (limits per role and organization, manager approval);
 - `lifecycle`: create, edit, send, revise, the customer's decision, expiry (the state machine);
 - `share_links`: the customer's links;
+- `emails`: the customer's e-mail with the link, sent by a worker;
 - `pdf_jobs`: the document's render jobs (Celery) and the sweeper;
 - `storage`: where documents live and how they are written.
 
@@ -20,6 +21,7 @@ from .discounts import (
     quote_discount_approve,
     quote_discount_refuse,
 )
+from .emails import link_email_send, share_url
 from .lifecycle import (
     DEFAULT_TERMS,
     DEFAULT_VALIDITY_DAYS,
@@ -49,6 +51,8 @@ from .share_links import SHARE_LINK_GRACE_DAYS, share_link_create, share_link_re
 from .storage import document_relpath
 
 __all__ = [
+    "link_email_send",
+    "share_url",
     "ApprovalRequired",
     "approval_status",
     "discount_limit",

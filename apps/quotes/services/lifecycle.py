@@ -24,7 +24,7 @@ from apps.sizing.models import Scenario
 
 from ..choices import ALLOWED_TRANSITIONS, QuoteStatus
 from ..models import Quote, QuoteDecision, QuoteLine, QuoteStatusChange, ShareLink
-from . import discounts, numbering, pdf_jobs, pricing, share_links
+from . import discounts, emails, numbering, pdf_jobs, pricing, share_links
 
 DEFAULT_VALIDITY_DAYS = 30
 MAX_VALIDITY_DAYS = 365
@@ -279,10 +279,12 @@ def quote_update(
     return quote
 
 
-def quote_send(*, user: Any, quote: Quote) -> tuple[Quote, str]:
+def quote_send(*, user: Any, quote: Quote, link_base: str = "") -> tuple[Quote, str]:
     """Send a draft: it becomes immutable, the earlier sent revisions are superseded and
     their links revoked, a share link is made (its token is returned, shown once) and the
-    PDF document is requested. Refused once any revision of the quote is accepted."""
+    PDF document is requested. Refused once any revision of the quote is accepted. With
+    `link_base` (the portal's address, e.g. `https://portal.example/`) the customer is
+    e-mailed the link by a worker after the commit."""
     today = timezone.localdate()
     with transaction.atomic():
         quote, siblings = _lock_family(quote)
@@ -303,6 +305,8 @@ def quote_send(*, user: Any, quote: Quote) -> tuple[Quote, str]:
         )
         _link, token = share_links.share_link_create(user=user, quote=quote)
         pdf_jobs.pdf_job_request(user=user, quote=quote)
+        if link_base:
+            emails.link_email_after_commit(quote, emails.share_url(link_base, token))
         audit_record("quote.sent", actor=user, obj=quote, details={"total": str(quote.total)})
     return quote, token
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.core.dispatch import dispatch
 from apps.core.exceptions import ApplicationError
 
 from .. import selectors
@@ -50,7 +51,7 @@ def _enqueue(job_id: int) -> None:
     queued in the database with no `enqueued_at` (never handed to the broker), and the
     sweeper sends it on its next run once the broker is back."""
     try:
-        current_app.tasks[RENDER_TASK].delay(job_id)
+        dispatch(current_app.tasks[RENDER_TASK], job_id)  # a worker; a thread when embedded
     except Exception as exc:  # noqa: BLE001 - kombu/redis/socket errors: broker unavailable
         logger.warning(
             "PDF job %s not sent (broker unavailable: %s); the sweeper will send it",
