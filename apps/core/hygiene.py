@@ -183,15 +183,13 @@ class InputHygieneMiddleware:
 
 def rejected_response(request: HttpRequest, exc: InputRejected) -> HttpResponse:
     if request.path.startswith("/api/"):
-        from apps.api.middleware import request_id_of
-
         body = {
             "error": {
                 "code": "validation_error",
                 "message": f"Invalid input: {exc.field or 'the body'} {exc.message}.",
                 "fields": {exc.field or "__all__": [f"This value {exc.message}."]},
             },
-            "request_id": request_id_of(request),
+            "request_id": str(getattr(request, "request_id", "")),  # set by RequestIdMiddleware
         }
         return HttpResponse(json.dumps(body), status=400, content_type="application/json")
     return render(

@@ -98,17 +98,18 @@ def _upload(client, content: bytes):
 @pytest.mark.parametrize(
     "content, words",
     [
-        (b"[" * 5000 + b"]" * 5000, "nested more than 32 levels"),
-        (b'{"num_hidden_layers": ' + b"7" * 5000 + b"}", "5,000 digits"),
-        (b'{"text_config": [1, 2]}', "text_config is not an object"),
-        (b'{"model_type": "\\ud83d"}', "unpaired surrogate"),
+        (b"[" * 5000 + b"]" * 5000, "nested more than 20 levels"),
+        (b'{"num_hidden_layers": ' + b"7" * 5000 + b"}", "5000 digits"),
+        (b'{"text_config": [1, 2]}', "text_config must be an object"),
+        (b'{"num_hidden_layers": 2, "_name_or_path": "\\ud83d"}', "unpaired surrogate"),
+        (b'{"num_hidden_layers": 2, "model_type": "a\\u0000"}', "model_type contains a NUL"),
     ],
 )
 def test_the_config_upload_answers_400_not_500(client, alice, content, words):
     client.force_login(alice.user)
     response = _upload(client, content)
     assert response.status_code == 400
-    assert words in response.content.decode()
+    assert words in " ".join(response.context["upload_form"].errors["config"])
 
 
 def test_every_list_page_answers_200_after_the_bad_inputs(client, alice):

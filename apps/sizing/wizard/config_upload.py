@@ -7,10 +7,12 @@ config.json parser); this module only maps them onto the wizard's fields.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from django import forms
 
+from apps.core import hygiene
 from apps.sizing.engine import SizingInputError, spec
 from apps.sizing.engine.catalog import CatalogSnapshot
 from apps.sizing.engine.models import ImportedModel, import_config_text
@@ -54,8 +56,15 @@ class HfConfigForm(forms.Form):
         upload = self.cleaned_data["config"]
         if upload.size > MAX_CONFIG_BYTES:
             raise forms.ValidationError("That file is too big for a config.json (over 1 MB).")
+        raw = upload.read()
+        try:  # text the portal can store and show (apps.core.hygiene), then the parser
+            hygiene.clean_value(json.loads(raw))
+        except hygiene.InputRejected as exc:
+            raise forms.ValidationError(f"{exc.field or 'That file'} {exc.message}.") from None
+        except (ValueError, RecursionError):
+            pass  # not JSON, too deep, huge numbers: the parser says which
         try:
-            imported = import_config_text(upload.read())
+            imported = import_config_text(raw)
         except SizingInputError as exc:
             raise forms.ValidationError(config_messages(exc.field_errors)) from None
         self.notes = list(imported.arch.notes)
