@@ -168,14 +168,14 @@ class InputHygieneMiddleware:
         try:
             cleaned = clean_querydict(request.GET)
             if cleaned is not None:
-                request.GET = cleaned
+                request.GET = cleaned  # type: ignore[assignment]
             if request.method == "POST" and request.content_type in (
                 "application/x-www-form-urlencoded",
                 "multipart/form-data",
             ):
                 cleaned = clean_querydict(request.POST)
                 if cleaned is not None:
-                    request.POST = cleaned
+                    request.POST = cleaned  # type: ignore[assignment]
         except InputRejected as exc:
             return rejected_response(request, exc)
         return self.get_response(request)
