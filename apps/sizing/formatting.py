@@ -349,15 +349,10 @@ def _spec_fields() -> dict[str, tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def _spec_sources() -> dict[str, str]:
-    try:
-        from apps.sizing.engine import spec
-    except ImportError:  # pragma: no cover
-        return {}
-    return {
-        str(i.path).split(".", 1)[1]: str(i.source)
-        for i in getattr(spec, "ASSUMPTIONS", ())
-        if getattr(i, "source", "")
-    }
+    """The source of each assumption's default, by name, as the specification states it."""
+    from apps.sizing.engine import spec
+
+    return {i.key: i.source for i in spec.ASSUMPTIONS if i.source}
 
 
 def _lookup(key: str) -> tuple[str, str] | None:
@@ -494,43 +489,13 @@ def human_text(text: str, values: Mapping[str, Any] | None = None) -> str:
 
 
 # Where each assumption's default comes from (docs/sizing-engine.md, "Assumptions").
-ASSUMPTION_SOURCES: dict[str, str] = {
-    "mfu_nvswitch": "sizing-model §5 (NVSwitch GPUs)",
-    "mfu_nvlink_bridge": "sizing-model §5; published range 0.30–0.35 for bridged pairs",
-    "mfu_pcie": "sizing-model §5; low confidence for pre-training (no published L40S run)",
-    "fp8_mfu_factor": "sizing-model §5: FP8 utilisation relative to BF16",
-    "goodput": "sizing-model §5: restarts, evaluation and checkpoints, range 0.85–0.90",
-    "eff_mem": "sizing-model §5: starting range 0.35–0.5 for decode",
-    "eff_compute": "sizing-model §5: starting range 0.45–0.65 for prefill",
-    "usable_memory_fraction": "sizing-model §5: about 90 % of GPU memory is usable",
-    "framework_overhead_gb": "sizing-model §5: 2–5 GB per GPU",
-    "inference_workspace_gb": "sizing-model §5: inference runtime workspace",
-    "int4_bytes_per_param": "sizing-model §5: 4 bits plus group scales (0.5–0.56)",
-    "qlora_bytes_per_param": "QLoRA paper (Dettmers et al. 2023): NF4 weights plus constants",
-    "max_batch_per_replica": "continuous-batching limit per replica (engine default)",
-    "allreduce_latency_us": "sizing-model §5: latency per all-reduce, two per layer",
-    "pcie_p2p_gbps": "sizing-model §5: tensor parallel across PCIe",
-    "rack_power_budget_kw": "seed configurations: 8 SR675 V3 nodes per rack",
-    "max_nodes_per_rack": "seed: Small 4 nodes in 1 rack, Medium 8 in 1, Large 16 in 2",
-    "rack_units_per_rack": "standard 42U rack (seed configurations)",
-    "switches_per_network_rack": "engine default for spine and core racks",
-    "fabric_gbps_per_gpu": "seed, Design recommendations: 200 Gb/s per GPU",
-    "memory_to_gpu_ratio": "seed, Design recommendations: system memory 2× GPU memory",
-    "node_mgmt_cable_m": "seed BoMs: 3 m blue and 3 m yellow Cat5e per node",
-    "mgmt_cable_same_rack_m": "seed Large BoM: 0.6 m in the management switch's rack",
-    "mgmt_cable_cross_rack_m": "seed Large BoM: 3 m from the other rack",
-    "btu_per_w": "physics: 1 W = 3.412 BTU/h",
-    "training_flops_per_param_token": "6·N·D (Kaplan et al. 2020)",
-    "full_recompute_flops_per_param_token": "about 8·N·D with full activation recompute",
-    "lora_flops_per_param_token": "forward 2N plus activation gradients 2N (LoRA)",
-    "data_drive_tb": "seed: E1.S data drive BPKW, 7.68 TB",
-}
 DEFAULT_SOURCE = "engine default (the sizing-engine documentation)"
 
 
 def assumption_source(name: str) -> str:
-    """Where an assumption's default comes from (the specification's source first)."""
-    source = _spec_sources().get(str(name)) or ASSUMPTION_SOURCES.get(str(name), DEFAULT_SOURCE)
+    """Where an assumption's default comes from: the workload specification's `source` (an
+    assumption the specification no longer has, in an old saved result, says so)."""
+    source = _spec_sources().get(str(name), DEFAULT_SOURCE)
     return _docs_named(source)
 
 

@@ -166,6 +166,27 @@ def compare_rows(base: Mapping[str, Any], other: Mapping[str, Any]) -> list[dict
     return rows
 
 
+def side_by_side(compared: list[list[dict[str, Any]]], currency: str) -> list[dict[str, Any]]:
+    """Rows of several comparisons against one base (`compare_rows` each), merged by figure:
+    each row has the base value `a` and one cell per comparison (None where that comparison
+    has no such figure, or no result). Money rows carry the currency as their unit."""
+    order = [label for label, *_ in COMPARE_ROWS]
+    merged: dict[str, dict[str, Any]] = {}
+    for n, rows in enumerate(compared):
+        for row in rows:
+            entry = merged.setdefault(
+                row["label"],
+                {**row, "cells": [None] * len(compared), "money": False},
+            )
+            entry["cells"][n] = {k: row[k] for k in ("b", "differs", "delta", "verdict")}
+    out = sorted(merged.values(), key=lambda r: order.index(r["label"]))
+    for row in out:
+        if row["unit"] == "list-price currency":
+            row["unit"], row["money"] = currency, True
+        row["differs"] = any(c and c["differs"] for c in row["cells"])
+    return out
+
+
 def _change(a: Any, b: Any, direction: int) -> dict[str, Any]:
     if a == b:
         return {"differs": False, "delta": None, "verdict": ""}

@@ -98,18 +98,24 @@ def _wizard_context(query: QueryDict, **extra: Any) -> dict[str, Any]:
 
 
 def _whatif(form: WizardForm, result: dict[str, Any], book: Any) -> dict[str, Any] | None:
-    overrides = form.whatif_overrides()
-    if not overrides:
+    """Each what-if change sized on its own beside the current sizing ("change one thing":
+    two changes are two columns, never one stacked run)."""
+    changes = form.whatif_changes()
+    if not changes:
         return None
-    sizing = gateway.size(form.workload(**overrides), book=book)
-    rows = selectors.compare_rows(result, sizing.result) if sizing.result else []
-    errors = [m for msgs in sizing.field_errors.values() for m in msgs]
-    return {
-        "sizing": sizing,
-        "rows": rows,
-        "errors": errors,
-        "apply_query": form.applied_whatif_query(),
-    }
+    columns, compared = [], []
+    for change in changes:
+        sizing = gateway.size(form.workload(**{change["path"]: change["value"]}), book=book)
+        compared.append(selectors.compare_rows(result, sizing.result) if sizing.result else [])
+        columns.append(
+            {
+                **change,
+                "errors": [m for msgs in sizing.field_errors.values() for m in msgs],
+                "apply_query": form.applied_whatif_query(only=change["name"]),
+            }
+        )
+    currency = str((result.get("tco") or {}).get("currency") or "")
+    return {"columns": columns, "rows": selectors.side_by_side(compared, currency)}
 
 
 @login_required
@@ -413,7 +419,10 @@ def scenario_compare(request: AuthedRequest) -> HttpResponse:
     context = {
         "a": a,
         "b": b,
-        "rows": selectors.compare_rows(a.result, b.result),
+        "rows": selectors.side_by_side(
+            [selectors.compare_rows(a.result, b.result)],
+            str((a.result.get("tco") or {}).get("currency") or ""),
+        ),
         "input_rows": _input_rows(a.inputs, b.inputs),
     }
     return render(request, "sizing/scenario_compare.html", context)

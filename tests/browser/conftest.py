@@ -17,9 +17,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from apps.accounts.choices import Role
+from apps.accounts.choices import OrganizationKind, Role
+from apps.accounts.services import api_token_create
+from apps.quotes import services
+from tests.accounts import factories as accounts
 from tests.accounts.factories import PASSWORD, make_org, make_user
 from tests.conftest import require_or_skip
+from tests.quotes import factories
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls of fixtures
 # then look "async" to Django although they are not.
@@ -129,3 +133,26 @@ def log_in(page, base_url: str, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture
+def portal(transactional_db, media_root):
+    """A seller with two scenarios, a draft quote, a sent quote with its customer link and
+    an API token: something on every page."""
+    factories.load_catalog()
+    user = accounts.make_user("pages", accounts.make_org("Pages Seller", OrganizationKind.SELLER))
+    chat = factories.make_scenario(user, name="Chat for 500 users")
+    large = factories.make_scenario(user, factories.LARGE_WORKLOAD, name="Seed Large, 16 nodes")
+    draft = factories.make_quote(user, scenario=chat, customer_company="Draft Corp")
+    sent, token = services.quote_send(
+        user=user, quote=factories.make_quote(user, scenario=large, customer_company="Sent Corp")
+    )
+    api_token_create(user=user, name="CI laptop", scope="read", expires_in_days=30)
+    return {
+        "user": user,
+        "chat": chat,
+        "large": large,
+        "draft": draft,
+        "sent": sent,
+        "token": token,
+    }

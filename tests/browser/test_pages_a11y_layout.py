@@ -7,12 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from apps.accounts.choices import OrganizationKind
-from apps.accounts.services import api_token_create
-from apps.quotes import services
-from tests.accounts import factories as accounts
-from tests.quotes import factories
-
 from .a11y import axe_violations, duplicate_ids, layout_problems
 from .conftest import Shots, log_in
 
@@ -25,29 +19,6 @@ TRAINING = {
     "gpu": "h100-sxm-80gb",
     "training": {"tokens_b": 20, "target_days": 10},
 }
-
-
-@pytest.fixture
-def portal(transactional_db, media_root):
-    """A seller with two scenarios, a draft quote, a sent quote with its customer link and
-    an API token: something on every page."""
-    factories.load_catalog()
-    user = accounts.make_user("pages", accounts.make_org("Pages Seller", OrganizationKind.SELLER))
-    chat = factories.make_scenario(user, name="Chat for 500 users")
-    large = factories.make_scenario(user, factories.LARGE_WORKLOAD, name="Seed Large, 16 nodes")
-    draft = factories.make_quote(user, scenario=chat, customer_company="Draft Corp")
-    sent, token = services.quote_send(
-        user=user, quote=factories.make_quote(user, scenario=large, customer_company="Sent Corp")
-    )
-    api_token_create(user=user, name="CI laptop", scope="read", expires_in_days=30)
-    return {
-        "user": user,
-        "chat": chat,
-        "large": large,
-        "draft": draft,
-        "sent": sent,
-        "token": token,
-    }
 
 
 def _pages(p: dict) -> list[tuple[str, str, str]]:

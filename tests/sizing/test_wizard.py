@@ -164,7 +164,33 @@ def test_whatif_shows_the_effect_side_by_side(client_p1):
     html = client_p1.get(URL, {**SMALL, "wi_nodes": "3"}).content.decode()
     table = re.search(r'id="whatif-table".*?</table>', html, re.S).group(0)
     assert "Nodes" in table and "+2" in table
-    assert "Make the what-if the sizing" in html
+    assert "Make it the sizing" in table and table.count('class="apply-whatif"') == 1
+
+
+def test_two_whatif_changes_are_sized_one_at_a_time(client_p1):
+    """ "Change one thing": each change is its own column, never a stacked run."""
+    both = client_p1.get(URL, {**SMALL, "wi_nodes": "3", "wi_precision": "fp8"})
+    table = re.search(r'id="whatif-table".*?</table>', both.content.decode(), re.S).group(0)
+    heads = re.findall(r'<th scope="col" class="num">(.*?)</th>', table)
+    assert heads[0] == "Now" and len(heads) == 3
+    assert heads[1].startswith("Fixed node count: 3") and "FP8" in heads[2]
+    alone = {}
+    for extra in ({"wi_nodes": "3"}, {"wi_precision": "fp8"}):
+        html = client_p1.get(URL, {**SMALL, **extra}).content.decode()
+        cells = re.search(r'id="whatif-table".*?</table>', html, re.S).group(0)
+        alone[next(iter(extra))] = cells
+
+    # the precision column of the pair equals precision alone (the node change did not add up)
+    def column(table_html: str, n: int) -> list[str]:
+        return [
+            re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[n]
+            for row in re.findall(r"<tbody>.*?</tbody>", table_html, re.S)[0].split("</tr>")[:-1]
+        ]
+
+    assert column(table, 2) == column(alone["wi_precision"], 1)
+    assert column(table, 1) == column(alone["wi_nodes"], 1)
+    apply = re.findall(r'class="apply-whatif"', table)
+    assert len(apply) == 2
 
 
 def test_alternatives_inline_for_auto_and_on_demand_for_a_chosen_gpu(client_p1):

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from apps.sizing import diagrams, selectors
+from apps.sizing import formatting as fmt
 from apps.sizing.choices import ASSUMPTION_LABELS
 from apps.sizing.training_view import training_panel as _training_panel
 
@@ -102,6 +103,31 @@ def humanize_key(name: str) -> str:
     return str(name).replace("_", " ").replace(".", " › ")
 
 
+@register.filter
+def label(key: str) -> str:
+    """An engine key (dotted path or name) as people read it, from the workload specification
+    (apps/sizing/formatting.py): `inference.concurrent_users` → "Concurrent users"."""
+    return fmt.label(str(key))
+
+
+@register.filter
+def words(value: Any) -> str:
+    """An enumeration value in words: `bare_metal` → "Bare metal", `n+0` → "None (N+0)"."""
+    return fmt.word(value)
+
+
+@register.filter
+def value_of(value: Any, key: str) -> str:
+    """A figure with its key's unit, or its words: `{{ v|value_of:"inference.ttft_s" }}`."""
+    return fmt.value_of(str(key), value)
+
+
+@register.filter
+def assumption_rows(result: Any) -> list[dict[str, Any]]:
+    """A result's assumptions: label, value with unit, changed or not, source of the default."""
+    return fmt.assumption_rows(result or {})
+
+
 # --- blocks written in Python (the wizard's largest loops) -------------------------------
 # The wizard's result update rendered ~1,400 template variables, most of them in these loops
 # (bench/bench_wizard.py: the editable assumptions alone ~4 ms of a ~17 ms request). The same
@@ -134,12 +160,12 @@ def explanation_items(explanations: Any) -> SafeString:
     for ex in explanations or ():
         inputs = _get(ex, "inputs")
         spans = "".join(
-            f"<span>{_e(humanize_key(k))} = {_e(num(v, 3))}</span>"
+            f"<span>{_e(fmt.label(str(k)))} = {_e(num(v, 3))}</span>"
             for k, v in (inputs or {}).items()
         )
         spans = f'<p class="inputs">{spans}</p>' if inputs else ""
         items.append(
-            f"<li>\n      <p><strong>{_e(humanize_key(_get(ex, 'figure')))} = "
+            f"<li>\n      <p><strong>{_e(fmt.label(str(_get(ex, 'figure'))))} = "
             f"{_e(num(_get(ex, 'value'), 3))} {_e(_get(ex, 'unit'))}</strong> — "
             f"{_e(_get(ex, 'rule'))}</p>\n"
             f'      <p class="formula"><code>{_e(_get(ex, "formula"))}</code></p>\n'

@@ -363,6 +363,19 @@ class WizardForm(forms.Form):
         d = self.cleaned_data
         return {path: d[name] for name, path in WHATIF.items() if d.get(name) not in (None, "")}
 
+    def whatif_changes(self) -> list[dict[str, Any]]:
+        """Each what-if change on its own: field name, engine key, value, and a title in words
+        ("Fixed node count: 24")."""
+        out = []
+        for path, value in self.whatif_overrides().items():
+            name = next(n for n, p in WHATIF.items() if p == path)
+            field = self.fields[name]
+            shown = dict(getattr(field, "choices", ())).get(value, self.data.get(name, value))
+            unit = getattr(field, "unit", "")
+            title = f"{field.label}: {shown}{f' {unit}' if unit else ''}"
+            out.append({"name": name, "path": path, "value": value, "title": title})
+        return out
+
     # --- the engine's messages --------------------------------------------------------
 
     def add_engine_errors(self, field_errors: Mapping[str, list[str]]) -> None:
@@ -405,11 +418,12 @@ class WizardForm(forms.Form):
             query[key] = value
         return query.urlencode()
 
-    def applied_whatif_query(self) -> str:
-        """The query with the what-if values made the main inputs."""
+    def applied_whatif_query(self, only: str | None = None) -> str:
+        """The query with the what-if values (or just the what-if `only`) made the main
+        inputs; the what-if fields are emptied."""
         replace: dict[str, Any] = dict.fromkeys(WHATIF)
         for name, path in WHATIF.items():
-            value = self.data.get(name)
+            value = self.data.get(name) if only in (None, name) else None
             if value not in (None, ""):
                 replace[spec.BY_PATH[path].short] = value
                 if path == "nodes":
