@@ -9,6 +9,7 @@ import pytest
 
 from apps.sizing.training_view import training_panel
 
+from .a11y import axe_violations, duplicate_ids, layout_problems
 from .conftest import Shots, log_in
 from .test_wizard_journey import settle, status, wait_status_change
 
@@ -53,9 +54,14 @@ def test_the_training_plan_explains_layout_step_time_mfu_and_memory(tab, live_se
     for part in ("Compute", "Pipeline bubble", "Data-parallel"):
         assert part in plan
     assert plan.count("Source:") >= 4
+    # accessible: axe (e.g. scrollable tables keyboard-reachable), unique ids, no overflow
+    assert [v for v in axe_violations(page) if "training-plan" in v or "tp-" in v] == []
+    assert duplicate_ids(page) == []
+    assert layout_problems(page) == []
     # the panel is reachable and readable at phone width too
     page.set_viewport_size({"width": 390, "height": 844})
     page.locator("#training-plan").scroll_into_view_if_needed()
     assert page.is_visible("#training-plan h3")
+    assert layout_problems(page) == []
     shot("panel-390px")
     assert page.console_errors == []
