@@ -25,7 +25,6 @@ from .models import Quote
 
 logger = logging.getLogger(__name__)
 
-BTU_PER_KW_HOUR = Decimal("3412.14")
 DIAGRAMS = (
     ("rack_elevations", "rack_elevations_svg", "Rack elevations"),
     ("fabric_topology", "fabric_topology_svg", "Fabric topology"),
@@ -167,9 +166,9 @@ def power_space_cooling(result: dict[str, Any]) -> list[tuple[str, str]]:
     if power_kw is not None:
         kw = Decimal(str(power_kw))
         rows.append(("Estimated power at full load", fmt.quantity(kw, "kW")))
-        heat = result.get("heat_btu_per_h")
-        heat_btu = Decimal(str(heat)) if heat is not None else kw * BTU_PER_KW_HOUR
-        rows.append(("Heat load to remove (cooling)", fmt.quantity(heat_btu, "BTU/h")))
+    heat = result.get("heat_btu_per_h")  # the engine's figure (engine/facility.py), only
+    if heat is not None:
+        rows.append(("Heat load to remove (cooling)", fmt.quantity(Decimal(str(heat)), "BTU/h")))
     units = (result.get("assumptions") or {}).get("rack_units_per_rack", 42)
     for key, label in (
         ("rack_count", f"Racks ({fmt.number(units)}U)"),

@@ -54,22 +54,22 @@ def resolve_model(w: Workload, catalog: CatalogSnapshot) -> LlmModel:
     if w.custom_model is not None:
         c = w.custom_model
         return LlmModel(
-            "custom",
-            c.name,
-            "custom",
-            c.layers,
-            c.hidden_size,
-            c.heads,
-            c.kv_heads,
-            c.ffn_size,
-            c.vocab_size,
-            c.context_length,
-            c.params_b,
-            c.active_params_b,
-            c.experts,
-            c.experts_per_token,
-            "custom_model input",
-            custom_arch(c),
+            slug="custom",
+            name=c.name,
+            family="custom",
+            layers=c.layers,
+            hidden_size=c.hidden_size,
+            heads=c.heads,
+            kv_heads=c.kv_heads,
+            ffn_size=c.ffn_size,
+            vocab_size=c.vocab_size,
+            context_length=c.context_length,
+            params_b=c.params_b,
+            active_params_b=c.active_params_b,
+            experts=c.experts,
+            experts_per_token=c.experts_per_token,
+            source="custom_model input",
+            arch=custom_arch(c),
         )
     slug = w.model_slug or ""
     if slug not in catalog.models:

@@ -76,7 +76,7 @@ class Part:
     order: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Gpu:
     """A GPU model with its dense performance figures."""
 
@@ -98,7 +98,7 @@ class Gpu:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LlmModel:
     """Architecture facts of a language model."""
 
@@ -143,7 +143,7 @@ class LlmModel:
         return float(self.architecture.head_dim)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Platform:
     """A server platform (chassis and GPU base)."""
 
@@ -161,7 +161,7 @@ class Platform:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NodeProfile:
     """How a node is built for a deployment and fabric."""
 
@@ -232,7 +232,7 @@ class NetworkAdapter:
     fabric: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Switch:
     """A compute or management switch and its accessory parts."""
 
@@ -284,7 +284,7 @@ class License:
     applies_to: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CatalogSnapshot:
     """Everything the engine knows about orderable hardware, software and models."""
 
@@ -354,22 +354,22 @@ def _parts(rows: Sequence[Row]) -> dict[str, Part]:
 def _gpu(r: Row) -> Gpu:
     tflops = {p: _opt_float(r, f"tflops_{p}") for p in ("bf16", "fp16", "fp8", "int8")}
     return Gpu(
-        _text(r, "slug"),
-        _text(r, "name"),
-        _text(r, "part_number"),
-        _float(r, "memory_gb"),
-        _text(r, "memory_type"),
-        _float(r, "memory_bandwidth_gbps"),
-        tflops,
-        _float(r, "tdp_w"),
-        _text(r, "link"),
-        _int(r, "link_domain", 1),
-        _float(r, "link_bandwidth_gbps", 0.0),
-        _text(r, "form_factor"),
-        _text(r, "bridge_part_number"),
-        _int(r, "bridges_per_pair", 0),
-        _bool(r, "reference"),
-        _text(r, "source"),
+        slug=_text(r, "slug"),
+        name=_text(r, "name"),
+        part_number=_text(r, "part_number"),
+        memory_gb=_float(r, "memory_gb"),
+        memory_type=_text(r, "memory_type"),
+        memory_bandwidth_gbps=_float(r, "memory_bandwidth_gbps"),
+        tflops=tflops,
+        tdp_w=_float(r, "tdp_w"),
+        link=_text(r, "link"),
+        link_domain=_int(r, "link_domain", 1),
+        link_bandwidth_gbps=_float(r, "link_bandwidth_gbps", 0.0),
+        form_factor=_text(r, "form_factor"),
+        bridge_part_number=_text(r, "bridge_part_number"),
+        bridges_per_pair=_int(r, "bridges_per_pair", 0),
+        reference=_bool(r, "reference"),
+        source=_text(r, "source"),
     )
 
 
@@ -406,66 +406,66 @@ def _model_arch(r: Row) -> ModelArch | None:
 def _model(r: Row) -> LlmModel:
     params = _float(r, "params_b")
     return LlmModel(
-        _text(r, "slug"),
-        _text(r, "name"),
-        _text(r, "family"),
-        _int(r, "layers"),
-        _int(r, "hidden_size"),
-        _int(r, "heads"),
-        _int(r, "kv_heads"),
-        _int(r, "ffn_size"),
-        _int(r, "vocab_size"),
-        _int(r, "context_length"),
-        params,
-        _float(r, "active_params_b", params),
-        _int(r, "experts", 1),
-        _int(r, "experts_per_token", 1),
-        _text(r, "source"),
-        _model_arch(r),
+        slug=_text(r, "slug"),
+        name=_text(r, "name"),
+        family=_text(r, "family"),
+        layers=_int(r, "layers"),
+        hidden_size=_int(r, "hidden_size"),
+        heads=_int(r, "heads"),
+        kv_heads=_int(r, "kv_heads"),
+        ffn_size=_int(r, "ffn_size"),
+        vocab_size=_int(r, "vocab_size"),
+        context_length=_int(r, "context_length"),
+        params_b=params,
+        active_params_b=_float(r, "active_params_b", params),
+        experts=_int(r, "experts", 1),
+        experts_per_token=_int(r, "experts_per_token", 1),
+        source=_text(r, "source"),
+        arch=_model_arch(r),
     )
 
 
 def _platform(r: Row) -> Platform:
     return Platform(
-        _text(r, "slug"),
-        _text(r, "name"),
-        _text(r, "gpu_base_part_number"),
-        _int(r, "rack_units"),
-        _int(r, "gpu_slots"),
-        _int(r, "sockets"),
-        _int(r, "dimm_slots"),
-        _int(r, "memory_channels"),
-        _int(r, "psu_count"),
-        _int(r, "pcie_slots_for_adapters"),
-        _float(r, "platform_overhead_w"),
-        _text(r, "source"),
+        slug=_text(r, "slug"),
+        name=_text(r, "name"),
+        gpu_base_part_number=_text(r, "gpu_base_part_number"),
+        rack_units=_int(r, "rack_units"),
+        gpu_slots=_int(r, "gpu_slots"),
+        sockets=_int(r, "sockets"),
+        dimm_slots=_int(r, "dimm_slots"),
+        memory_channels=_int(r, "memory_channels"),
+        psu_count=_int(r, "psu_count"),
+        pcie_slots_for_adapters=_int(r, "pcie_slots_for_adapters"),
+        platform_overhead_w=_float(r, "platform_overhead_w"),
+        source=_text(r, "source"),
     )
 
 
 def _profile(r: Row) -> NodeProfile:
     return NodeProfile(
-        _text(r, "slug"),
-        _text(r, "name"),
-        _text(r, "platform"),
-        _text(r, "server_part_number"),
-        _text(r, "cpu_part_number"),
-        _text(r, "psu_part_number"),
-        _text(r, "psu_power_cable_part_number"),
-        _text(r, "boot_drive_part_number"),
-        _int(r, "boot_drive_count", 0),
-        _text(r, "data_drive_part_number"),
-        _int(r, "data_drive_count", 0),
-        _int(r, "e1s_bays", 0),
-        _text(r, "e1s_filler_part_number"),
-        _text(r, "ocp_adapter_part_number"),
-        _int(r, "mgmt_cables_per_node", 0),
-        _text(r, "deployment") or "any",
-        _text(r, "fabric") or "any",
-        _text(r, "fabric_adapter_part_number"),
-        _int(r, "storage_adapter_count", 0),
-        _text(r, "dpu_part_number"),
-        _int(r, "dpu_count", 0),
-        _text(r, "source"),
+        slug=_text(r, "slug"),
+        name=_text(r, "name"),
+        platform=_text(r, "platform"),
+        server_part_number=_text(r, "server_part_number"),
+        cpu_part_number=_text(r, "cpu_part_number"),
+        psu_part_number=_text(r, "psu_part_number"),
+        psu_power_cable_part_number=_text(r, "psu_power_cable_part_number"),
+        boot_drive_part_number=_text(r, "boot_drive_part_number"),
+        boot_drive_count=_int(r, "boot_drive_count", 0),
+        data_drive_part_number=_text(r, "data_drive_part_number"),
+        data_drive_count=_int(r, "data_drive_count", 0),
+        e1s_bays=_int(r, "e1s_bays", 0),
+        e1s_filler_part_number=_text(r, "e1s_filler_part_number"),
+        ocp_adapter_part_number=_text(r, "ocp_adapter_part_number"),
+        mgmt_cables_per_node=_int(r, "mgmt_cables_per_node", 0),
+        deployment=_text(r, "deployment") or "any",
+        fabric=_text(r, "fabric") or "any",
+        fabric_adapter_part_number=_text(r, "fabric_adapter_part_number"),
+        storage_adapter_count=_int(r, "storage_adapter_count", 0),
+        dpu_part_number=_text(r, "dpu_part_number"),
+        dpu_count=_int(r, "dpu_count", 0),
+        source=_text(r, "source"),
     )
 
 
@@ -483,23 +483,23 @@ def _node_part(r: Row) -> NodePart:
 
 def _switch(r: Row) -> Switch:
     return Switch(
-        _text(r, "slug"),
-        _text(r, "name"),
-        _text(r, "role"),
-        _text(r, "fabric"),
-        _text(r, "machine_type_part_number"),
-        _text(r, "part_number"),
-        _int(r, "ports"),
-        _float(r, "port_speed_gbps"),
-        _int(r, "cages"),
-        _int(r, "rack_units"),
-        _float(r, "power_w"),
-        _text(r, "rack_kit_part_number"),
-        _text(r, "power_cord_part_number"),
-        _int(r, "power_cords", 0),
-        _text(r, "support_part_number"),
-        _text(r, "mgmt_uplink_part_number"),
-        _text(r, "hardware_class_part_number"),
+        slug=_text(r, "slug"),
+        name=_text(r, "name"),
+        role=_text(r, "role"),
+        fabric=_text(r, "fabric"),
+        machine_type_part_number=_text(r, "machine_type_part_number"),
+        part_number=_text(r, "part_number"),
+        ports=_int(r, "ports"),
+        port_speed_gbps=_float(r, "port_speed_gbps"),
+        cages=_int(r, "cages"),
+        rack_units=_int(r, "rack_units"),
+        power_w=_float(r, "power_w"),
+        rack_kit_part_number=_text(r, "rack_kit_part_number"),
+        power_cord_part_number=_text(r, "power_cord_part_number"),
+        power_cords=_int(r, "power_cords", 0),
+        support_part_number=_text(r, "support_part_number"),
+        mgmt_uplink_part_number=_text(r, "mgmt_uplink_part_number"),
+        hardware_class_part_number=_text(r, "hardware_class_part_number"),
     )
 
 

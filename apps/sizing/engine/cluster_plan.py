@@ -22,7 +22,7 @@ class LinkGroup:
     length_m: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Fabric:
     """A switched network: leaves, spines (or aggregation) and cores counted in switch cages."""
 
@@ -116,7 +116,7 @@ class Management:
     aggregation: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ClusterPlan:
     """Racks, fabrics, management network and power of the cluster."""
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from .cluster import ClusterPlan
 from .explain import Explainer
+from .facility import heat_btu_per_h
 from .node import NodePlan
 from .workload import Workload
 
@@ -56,10 +57,10 @@ def explain_cluster(
     )
     ex.add(
         "heat_btu_per_h",
-        round(cluster.power_w * a.btu_per_w),
+        heat_btu_per_h(cluster.power_w, a),
         "BTU/h",
         rule="Heat equals electrical power.",
-        formula="W × 3.412",
+        formula=f"W × {a.btu_per_w:g}",
         source="sizing-model §6",
         inputs={"power_w": round(cluster.power_w)},
     )

@@ -13,7 +13,13 @@ import math
 from typing import Any
 
 from .cluster import ClusterPlan
-from .workload import Workload
+from .workload import Assumptions, Workload
+
+
+def heat_btu_per_h(power_w: float, a: Assumptions) -> int:
+    """Heat the cooling must remove: all electrical power becomes heat (1 W = ``btu_per_w``
+    BTU/h). The one rule behind every heat figure (the result, its explanation, the PDF)."""
+    return round(power_w * a.btu_per_w)
 
 
 def facility(w: Workload, cluster: ClusterPlan) -> tuple[dict[str, Any], list[str]]:

@@ -13,7 +13,7 @@ from .errors import SizingInputError
 from .workload import Assumptions, Workload
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NodePlan:
     """The parts and figures of one node."""
 
@@ -144,21 +144,21 @@ def plan_node(catalog: CatalogSnapshot, w: Workload, gpu: Gpu, fabric: str, node
     bridges = (gpn // 2) * gpu.bridges_per_pair if gpu.link == "nvlink_bridge" else 0
     power = gpn * gpu.tdp_w + platform.sockets * cpu.tdp_w + platform.platform_overhead_w
     return NodePlan(
-        profile,
-        platform,
-        gpu,
-        gpn,
-        cpu,
-        dimm,
-        platform.dimm_slots,
-        required,
-        adapter,
-        ports,
-        compute_adapters,
-        profile.storage_adapter_count,
-        dpu,
-        bridges,
-        drives,
-        profile.e1s_bays - drives,
-        power,
+        profile=profile,
+        platform=platform,
+        gpu=gpu,
+        gpus_per_node=gpn,
+        cpu=cpu,
+        dimm=dimm,
+        dimm_count=platform.dimm_slots,
+        memory_required_gb=required,
+        fabric_adapter=adapter,
+        compute_ports=ports,
+        compute_adapters=compute_adapters,
+        storage_adapters=profile.storage_adapter_count,
+        dpu=dpu,
+        bridges=bridges,
+        data_drives=drives,
+        fillers=profile.e1s_bays - drives,
+        power_w=power,
     )

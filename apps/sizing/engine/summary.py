@@ -6,6 +6,7 @@ from typing import Any
 
 from .catalog import LlmModel
 from .cluster import ClusterPlan, Fabric, RackItem
+from .facility import heat_btu_per_h
 from .node import NodePlan
 from .workload import Workload
 from .workplan import GpuPlan
@@ -146,7 +147,7 @@ def summarise(
         "node": _node_dict(node),
         "cluster": _cluster_dict(cluster),
         "power_kw": round(power / 1000, 3),
-        "heat_btu_per_h": round(power * w.assumptions.btu_per_w),
+        "heat_btu_per_h": heat_btu_per_h(power, w.assumptions),
         "rack_units": cluster.rack_units,
         "reference_hardware": node.gpu.reference,
         "assumptions": w.assumptions.to_dict(),

@@ -26,7 +26,7 @@ MLP_MATRICES_GATED = 3  # SwiGLU / GeGLU: gate, up, down
 MLP_MATRICES_PLAIN = 2  # GELU MLP: up, down (GPT-3, BLOOM, Falcon, MPT)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ModelArch:
     """Architecture facts of one model (all sizes in elements, not bytes)."""
 

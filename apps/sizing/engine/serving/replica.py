@@ -109,7 +109,7 @@ class ServingSetup:
         return self.spec.prefill_chunk_tokens or self.assumptions.prefill_chunk_tokens
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StepBreakdown:
     """One decode step (seconds) and what it is made of."""
 
@@ -259,16 +259,16 @@ class Replica:
         ) * 1e-6
         total = lay.pp * stage + (lay.pp - 1) * pp_c + overhead
         return StepBreakdown(
-            total,
-            lay.pp * t_mem,
-            lay.pp * t_comp,
-            lay.pp * tp_c,
-            lay.pp * ep_c,
-            (lay.pp - 1) * pp_c,
-            overhead,
-            read * lay.pp,
-            (dense_flops + attn_flops + expert_flops) * lay.pp,
-            "memory" if t_mem >= t_comp else "compute",
+            total_s=total,
+            memory_s=lay.pp * t_mem,
+            compute_s=lay.pp * t_comp,
+            tp_comm_s=lay.pp * tp_c,
+            ep_comm_s=lay.pp * ep_c,
+            pp_comm_s=(lay.pp - 1) * pp_c,
+            overhead_s=overhead,
+            bytes_read_per_gpu=read * lay.pp,
+            flops_per_gpu=(dense_flops + attn_flops + expert_flops) * lay.pp,
+            bound="memory" if t_mem >= t_comp else "compute",
         )
 
     @property

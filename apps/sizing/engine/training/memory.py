@@ -17,7 +17,7 @@ from .setup import TrainingSetup
 ZERO_SPLIT = {0: (16.0, 0.0), 1: (4.0, 12.0), 2: (2.0, 14.0), 3: (0.0, 16.0)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Layout:
     """A parallel layout and the memory/recompute choices that go with it."""
 

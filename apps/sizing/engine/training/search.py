@@ -165,7 +165,16 @@ def _variants(ctx: Context, gpus: int, base: Layout, floor: float) -> tuple[list
             if vpp > 1 and m < base.pp:
                 break
             lay = Layout(
-                base.tp, base.cp, base.pp, dp, base.ep, vpp, base.zero, base.recompute, mb, m
+                tp=base.tp,
+                cp=base.cp,
+                pp=base.pp,
+                dp=dp,
+                ep=base.ep,
+                vpp=vpp,
+                zero=base.zero,
+                recompute=base.recompute,
+                micro_batch=mb,
+                micro_batches=m,
             )
             if not ctx.mem.fits(lay):
                 break

@@ -20,7 +20,7 @@ from ..spec import Assumptions, TrainingInput
 RECOMPUTES = ("selective", "none", "full")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Knobs:
     """Assumptions of the step model, each with a default from a cited source (docs)."""
 
@@ -37,7 +37,7 @@ class Knobs:
     max_micro_batch: int = 16
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Shape:
     """Parameter split of the model needed by the step model (billions → counts)."""
 
@@ -85,23 +85,23 @@ def shape_of(m: LlmModel) -> Shape:
     body_active = max(act - embed, act * 0.5)
     dense = max(body_active - m.experts_per_token * e1 * m.layers, 0.0) / m.layers
     return Shape(
-        m.layers,
-        h,
-        m.heads,
-        kv_dim,
-        m.ffn_size,
-        v,
-        n,
-        act,
-        m.experts,
-        m.experts_per_token,
-        dense,
-        e1,
-        float(v * h),
+        layers=m.layers,
+        hidden=h,
+        heads=m.heads,
+        kv_dim=kv_dim,
+        ffn=m.ffn_size,
+        vocab=v,
+        params=n,
+        active=act,
+        experts=m.experts,
+        top_k=m.experts_per_token,
+        dense_per_layer=dense,
+        expert_per_layer=e1,
+        head_params=float(v * h),
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainingSetup:
     """A training run on one GPU model and fabric before the layout is chosen."""
 
@@ -219,18 +219,18 @@ def setup(
         grad_reduce_bytes=a.grad_reduce_bytes,
     )
     return TrainingSetup(
-        kind,
-        model,
-        gpu,
-        precision,
-        spec,
-        seq,
-        lora,
-        a,
-        fabric,
-        gpus_per_node,
-        lp,
-        scaled,
-        kn,
-        shape_of(model),
+        kind=kind,
+        model=model,
+        gpu=gpu,
+        precision=precision,
+        spec=spec,
+        seq=seq,
+        lora_params=lora,
+        assumptions=a,
+        fabric=fabric,
+        gpus_per_node=gpus_per_node,
+        links=lp,
+        eff=scaled,
+        knobs=kn,
+        shape=shape_of(model),
     )

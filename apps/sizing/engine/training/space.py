@@ -70,7 +70,18 @@ def fits_at(
     dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
     if not ep_fits(tp, cp, dp, ep):
         return None
-    lay = Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, m)
+    lay = Layout(
+        tp=tp,
+        cp=cp,
+        pp=pp,
+        dp=dp,
+        ep=ep,
+        vpp=1,
+        zero=zero,
+        recompute=rc,
+        micro_batch=1,
+        micro_batches=m,
+    )
     return lay if ctx.mem.fits(lay) else None
 
 
@@ -106,7 +117,21 @@ def _may_fit(
     ctx: Context, gpus: int, tp: int, cp: int, pp: int, zero: int, rc: str, ep: int, m_floor: int
 ) -> bool:
     dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
-    return ctx.mem.may_fit(Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, m), m_floor)
+    return ctx.mem.may_fit(
+        Layout(
+            tp=tp,
+            cp=cp,
+            pp=pp,
+            dp=dp,
+            ep=ep,
+            vpp=1,
+            zero=zero,
+            recompute=rc,
+            micro_batch=1,
+            micro_batches=m,
+        ),
+        m_floor,
+    )
 
 
 def pp_options(ctx: Context, gpus: int, tp: int, cp: int, p_min: int) -> list[int]:
@@ -164,7 +189,20 @@ def group_shapes(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) ->
             dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
             if not ep_fits(tp, cp, dp, ep):
                 continue
-            out.append(Layout(tp, cp, pp, dp, ep, 1, zero, rc, 1, m))
+            out.append(
+                Layout(
+                    tp=tp,
+                    cp=cp,
+                    pp=pp,
+                    dp=dp,
+                    ep=ep,
+                    vpp=1,
+                    zero=zero,
+                    recompute=rc,
+                    micro_batch=1,
+                    micro_batches=m,
+                )
+            )
     return out
 
 
@@ -177,5 +215,16 @@ def reshape(ctx: Context, lay: Layout, gpus: int) -> Layout | None:
     if not ep_fits(lay.tp, lay.cp, dp, lay.ep) or (lay.vpp > 1 and m < lay.pp):
         return None
     h = lay
-    out = Layout(h.tp, h.cp, h.pp, dp, h.ep, h.vpp, h.zero, h.recompute, h.micro_batch, m)
+    out = Layout(
+        tp=h.tp,
+        cp=h.cp,
+        pp=h.pp,
+        dp=dp,
+        ep=h.ep,
+        vpp=h.vpp,
+        zero=h.zero,
+        recompute=h.recompute,
+        micro_batch=h.micro_batch,
+        micro_batches=m,
+    )
     return out if ctx.mem.fits(out) else None

@@ -25,7 +25,7 @@ from .memory import Layout, MemoryModel, head_layers, layer_activation_bytes
 from .setup import TrainingSetup
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StepTime:
     """Seconds per optimizer step by part; the sum is the step time."""
 
