@@ -70,7 +70,18 @@ def _layouts(st_: TrainingSetup, gpus: int) -> list[Layout]:
                                 for v in space.vpp_options(ctx, pp):
                                     if v > 1 and m < pp:
                                         continue
-                                    lay = Layout(tp, cp, pp, dp, ep, v, zero, rc, mb, m)
+                                    lay = Layout(
+                                        tp=tp,
+                                        cp=cp,
+                                        pp=pp,
+                                        dp=dp,
+                                        ep=ep,
+                                        vpp=v,
+                                        zero=zero,
+                                        recompute=rc,
+                                        micro_batch=mb,
+                                        micro_batches=m,
+                                    )
                                     if ctx.mem.fits(lay):
                                         out.append(lay)
     return out
@@ -114,7 +125,18 @@ def test_every_bound_the_search_prunes_with_holds(st_: TrainingSetup, nodes: int
         key = (lay.tp, lay.cp, lay.ep, lay.recompute)
         assert group_bound[key] >= rate * (1 - REL)
         dp1, m1 = space.dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, 1)
-        shape = Layout(lay.tp, lay.cp, lay.pp, dp1, lay.ep, 1, lay.zero, lay.recompute, 1, m1)
+        shape = Layout(
+            tp=lay.tp,
+            cp=lay.cp,
+            pp=lay.pp,
+            dp=dp1,
+            ep=lay.ep,
+            vpp=1,
+            zero=lay.zero,
+            recompute=lay.recompute,
+            micro_batch=1,
+            micro_batches=m1,
+        )
         cap, cap_lay = bounds.memory_cap(ctx, gpus, shape)
         assert lay.micro_batch <= cap
         assert bounds.shape_bound(ctx, shape, cap, cap_lay) >= rate * (1 - REL)
