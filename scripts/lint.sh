@@ -12,4 +12,5 @@ $PY/ruff check --quiet .
 $PY/mypy --strict apps/sizing/engine
 $PY/mypy apps config          # the documented level of pyproject.toml [tool.mypy]
 $PY/python scripts/check_imports.py
-echo "lint: ruff format, ruff check, mypy and the import check passed"
+$PY/python scripts/check_module_size.py   # no module over ~400 lines without a line saying why
+echo "lint: ruff format, ruff check, mypy, the import check and the module-size check passed"

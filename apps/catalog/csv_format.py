@@ -1,6 +1,8 @@
 """The catalog CSV schema (fixtures/catalog/README.md) as data: ONE definition of every file,
 used by the import, the export and `selectors.catalog_rows`.
 
+(A little over 400 lines: the one definition of every catalog file, kept together.)
+
 A `Table` is a file (`name` = file stem) mapped to a model; a `Column` maps a CSV column to a
 model field. How a cell parses and validates is derived from that model field (choices,
 max_length, decimal places, minimum, whether it may be empty), so the rules live only in

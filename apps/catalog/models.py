@@ -1,5 +1,7 @@
 """The catalog of the reference architecture: parts and their typed specs, price books.
 
+(A little over 400 lines: one model per catalog file, kept together like the CSV schema.)
+
 Every model mirrors one file of the CSV schema (fixtures/catalog/README.md): one field per
 column, same names, except that a `…part_number` (or `platform`/`profile`) column becomes a
 foreign key named without the suffix. Validation rules (choices, lengths, decimal places,

@@ -1,5 +1,8 @@
 """Writes of the catalog: CSV import (all-or-nothing) and export.
 
+(Longer than ~400 lines on purpose: both import phases and the export share the table
+definitions and the error collection.)
+
 Import runs in two phases. Phase 1 reads and validates every file without touching the
 database and collects ALL problems as `file:line: column: message`; any problem aborts with
 `CatalogImportError` before anything is written. Phase 2 upserts every table by its natural

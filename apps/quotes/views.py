@@ -1,5 +1,8 @@
 """Views of the quotes app: translate HTTP to selectors/services and back, nothing more.
 
+(Longer than ~400 lines on purpose: the quote pages of the portal and the customer's share
+pages, each a thin view.)
+
 Access checks live in `selectors.quote_get_for_user` (404 across tenants); the customer's
 share-link views resolve their token through `selectors.share_link_resolve` (404 for unknown,
 expired or revoked tokens) and answer with same-origin referrer / no-store headers.

@@ -1,5 +1,8 @@
 """Pictures of a sizing result, drawn on the server as SVG (after NetBox's `dcim/svg/racks.py`).
 
+(Longer than ~400 lines on purpose: the three drawings share one set of SVG helpers (escaping,
+scales, captions).)
+
 Pure functions of the engine's result dict: no Django, no database. Each returns one
 self-contained `<svg>` string with inline presentation attributes only — no stylesheet, no
 external font or URL — so the same drawing works inline in the wizard and inside the quote PDF

@@ -1,6 +1,9 @@
 """Pages of the sizing wizard and of saved scenarios. Views translate HTTP to the forms,
 selectors and services and back; they hold no sizing rule.
 
+(Longer than ~400 lines on purpose: the wizard's htmx renderings and the scenario pages, each a
+thin view.)
+
 One URL, several renderings (htmx): `sizing:wizard` answers a normal request with the full
 page; an htmx request aimed at `#wizard` (a field that decides which other fields exist
 changed) with the whole wizard; any other htmx request (a value changed) with the result

@@ -1,6 +1,9 @@
 """The sizing engine's input (a workload) and output (a result), described for the OpenAPI
 schema. docs/sizing-engine.md is the reference.
 
+(Longer than ~400 lines on purpose: one serializer per section of the engine's result, so the
+whole schema reads in one file beside the input serializers.)
+
 The input serializers are derived from the engine's workload specification
 (apps/sizing/engine/spec.py): one `SpecField` per declared input, whose OpenAPI schema (type,
 limits, `exclusiveMinimum`, enum, default, unit) is built from the declaration by

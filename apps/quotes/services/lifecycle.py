@@ -2,6 +2,9 @@
 decision, expiry. Every state transition is guarded here, recorded (who, when) in the quote's
 history, and made under a row lock.
 
+(Longer than ~400 lines on purpose: every state transition of a quote in one place, under the
+same locks and history rules.)
+
 Rule of thumb for callers: pass plain values; a refused request raises `ApplicationError`
 with field messages, which the views turn into form errors (never a 500).
 """

@@ -1,6 +1,9 @@
 """``WizardForm``: the sizing wizard's fields for one state (kind, mode, model source), built
 from the workload specification, checked in the fields' own units, and mapped to the engine.
 
+(Longer than ~400 lines on purpose: the form's fields per state, their checks in the fields'
+units and the mapping to the engine belong together.)
+
 The wizard is a GET form: its state is the URL's query string, so the back button, a reload
 and a shared link all show the same sizing. Missing parameters take the specification's
 defaults (codec.defaults), so `/sizing/` alone already shows a result. Only the inputs that

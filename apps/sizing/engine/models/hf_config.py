@@ -1,5 +1,8 @@
 """Import a Hugging Face ``config.json``: the ONE parser used by the wizard, the API and the CLI.
 
+(Longer than ~400 lines on purpose: one reader per model family, sharing the key readers and
+their field errors.)
+
 ``import_config_text`` takes the file's text (hostile input is expected: deep nesting, huge
 numbers, wrong types) and returns an ``ImportedModel`` — the ``ModelArch`` plus the
 ``custom_model`` fields a workload takes — or raises ``SizingInputError`` whose field paths

@@ -1,5 +1,8 @@
 """One serving replica: its memory and its step model (sizing-model §5, Pope et al. 2022).
 
+(A little over 400 lines: a replica's memory and step model share the same per-layer
+quantities.)
+
 Memory per GPU = weights on that GPU (non-expert share over TP × PP, experts over every GPU)
 + KV cache of the running sequences (K and V per KV head, or MLA's latent; windowed layers keep
 their window; TP shards KV heads, MLA's latent is repeated on each TP rank) + activations of one
