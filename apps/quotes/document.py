@@ -14,14 +14,15 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.sizing import formatting as fmt
 
 from . import selectors
-from .models import Quote
+from .choices import QuoteStatus
+from .models import Quote, QuoteDecision
+from .services.discounts import discount_limit, effective_discount
 
 logger = logging.getLogger(__name__)
 
@@ -399,68 +400,51 @@ def figure_rows(section: dict[str, Any]) -> list[tuple[str, str]]:
     return fmt.rows({k: v for k, v in section.items() if k not in HIDDEN_FIGURES})
 
 
-def _attr(obj: Any, *names: str) -> Any:
-    for name in names:
-        try:
-            value = getattr(obj, name, None)
-        except ObjectDoesNotExist:
-            value = None
-        if value not in (None, ""):
-            return value
-    return None
-
-
 def _person(user: Any) -> str:
     if user is None:
         return ""
-    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return str(full or getattr(user, "username", "") or user)
+    return str(user.get_full_name() or user.get_username())
+
+
+def _decision(quote: Quote) -> QuoteDecision | None:
+    """The customer's recorded decision on this revision (QuoteDecision), if any."""
+    try:
+        return quote.decision
+    except QuoteDecision.DoesNotExist:
+        return None
 
 
 def acceptance(quote: Quote) -> dict[str, Any]:
-    """Who accepted this revision, when, through which link, at which total; and who
-    approved its discount. Reads the acceptance record when there is one, else the quote's
-    own fields and its status history; every part may be absent (the block then shows
-    blank signature lines)."""
-    record = _attr(quote, "acceptance", "acceptance_record")
-    if record is None:
-        records = _attr(quote, "acceptances")
-        record = records.order_by("-pk").first() if hasattr(records, "order_by") else None
-    change = None
-    if quote.status == "accepted" or quote.accepted_by_name:
-        change = quote.status_changes.filter(to_status="accepted").order_by("-changed_at").first()
-    name = _attr(record, "name", "accepted_by_name", "signer_name") or quote.accepted_by_name
-    when = _attr(record, "accepted_at", "created_at") or (
-        change.changed_at if change else quote.decided_at if name else None
-    )
-    link = _attr(record, "share_link", "link")
+    """The acceptance block: the customer's decision as recorded (QuoteDecision: who typed
+    their name, when, through which share link, on which revision and at which total), and
+    the discount with the sales manager's approval that covers it (QuoteApproval) or the
+    seller's limit it stays within. Without a decision the block says "not yet accepted" and
+    leaves the signature lines blank."""
+    decision = _decision(quote)
+    accepted = decision is not None and decision.decision == QuoteStatus.ACCEPTED
+    rejected = decision is not None and decision.decision == QuoteStatus.REJECTED
     link_text = ""
-    if link is not None:
-        created = _attr(link, "created_at")
-        link_text = f"share link #{link.pk}" + (f" sent {created:%-d %B %Y}" if created else "")
-    elif _attr(record, "link_id", "share_link_id"):
-        link_text = f"share link #{_attr(record, 'link_id', 'share_link_id')}"
-    approver = _attr(record, "discount_approved_by") or _attr(
-        quote, "discount_approved_by", "discount_approver"
-    )
-    approval = _attr(quote, "discount_approval")
-    if approval is not None and approver is None:
-        approver = _attr(approval, "decided_by", "approved_by", "approver", "user")
-    approved_at = _attr(approval, "approved_at", "decided_at", "created_at") or _attr(
-        quote, "discount_approved_at"
-    )
+    if decision is not None:
+        link = decision.share_link
+        link_text = f"share link #{link.pk} made {link.created_at:%-d %B %Y}"
+    approval = quote.discount_approval
+    pct = effective_discount(quote)
     return {
-        "accepted": bool(name),
-        "name": name or "",
-        "when": when,
+        "accepted": accepted,
+        "rejected": rejected,
+        "name": decision.name if decision is not None else "",
+        "reason": decision.reason if decision is not None else "",
+        "when": decision.decided_at if decision is not None else None,
         "link": link_text,
-        "revision": _attr(record, "revision") or quote.revision,
-        "total": _attr(record, "total") or quote.total,
-        "ip": _attr(record, "ip_address", "remote_addr") or "",
-        "discount": bool(quote.discount_percent) or approval is not None,
-        "discount_percent": _attr(approval, "discount_percent") or quote.discount_percent,
-        "approver": _person(approver),
-        "approved_at": approved_at,
+        "number": decision.number if decision is not None else quote.number,
+        "revision": decision.revision if decision is not None else quote.revision,
+        "total": decision.total if decision is not None else quote.total,
+        "currency": decision.currency if decision is not None else quote.currency,
+        "discount": pct > 0,
+        "discount_percent": approval.discount_percent if approval is not None else pct,
+        "approver": _person(approval.decided_by) if approval is not None else "",
+        "approved_at": approval.decided_at if approval is not None else None,
+        "within_limit": approval is None and pct <= discount_limit(quote.owner),
     }
 
 

@@ -123,3 +123,32 @@ def test_a_4096_node_cluster_is_summarised_under_30_pages(
     assert f"{racks:,} racks in" in text  # grouped elevations say what they stand for
     ctx = document_context(quote)
     assert sum(int(r["count"].replace(",", "")) for r in ctx["rack_table"]) == racks
+
+
+def test_acceptance_block_reads_the_recorded_decision_and_the_discount_rule(
+    settings, book, sales_user, media_root, django_capture_on_commit_callbacks
+) -> None:
+    """Rejected: who, when, through which link, why (QuoteDecision). A discount within the
+    seller's limit says no approval was needed rather than "not recorded"."""
+    settings.QUOTES_DISCOUNT_LIMITS = {"sales": "15"}
+    quote = factories.make_quote(sales_user)
+    quote = services.quote_update(user=sales_user, quote=quote, data={"discount_percent": "5"})
+    with django_capture_on_commit_callbacks(execute=False):
+        quote, _ = services.quote_send(user=sales_user, quote=quote)
+    link, _token = services.share_link_create(user=sales_user, quote=quote)
+    with django_capture_on_commit_callbacks(execute=False):
+        rejected = services.quote_reject(link=link, name="Grace Hopper", reason="Over budget")
+    acc = document_context(rejected)["acceptance"]
+    decision = rejected.decision
+    assert (acc["rejected"], acc["accepted"], acc["name"], acc["when"]) == (
+        True,
+        False,
+        "Grace Hopper",
+        decision.decided_at,
+    )
+    assert acc["link"].startswith(f"share link #{link.pk} ")
+    assert (acc["revision"], acc["total"]) == (decision.revision, decision.total)
+    text = squash("\n".join(page_texts(pdf.render_quote(rejected).data)))
+    assert squash("Rejected by Grace Hopper") in text and squash("“Over budget”") in text
+    assert squash("Discount 5 % within the seller's discount limit (no approval needed)") in text
+    assert "Notyetaccepted" not in text and "Totalaccepted" not in text
