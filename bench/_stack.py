@@ -30,10 +30,26 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free loopback port: from HELPER_PORT_BASE … +9 when that is set (a shared machine's
+    range for this user), else any the kernel gives."""
+    base = os.environ.get("HELPER_PORT_BASE")
+    candidates = range(int(base), int(base) + 10) if base else [0]
+    for port in candidates:
+        if port and port in _HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            found = int(s.getsockname()[1])
+        _HANDED_OUT.add(found)
+        return found
+    raise RuntimeError(f"no free port in HELPER_PORT_BASE={base} … +9")
 
 
 def wait_for(check: Any, timeout: float, what: str) -> None:
