@@ -309,8 +309,13 @@ class Replica:
         return coll.p2p(tokens * s.arch.hidden_size * ACT_BYTES / self.layout.tp, link)
 
     def step_s(self, batch: int) -> float:
-        """Decode step time (token interval) at ``batch``."""
-        return self.decode(batch).total_s
+        """Decode step time (token interval) at ``batch``; kept per batch, since every target
+        check asks for it three times (rate, first token, queue wait) and the batch search
+        repeats batches."""
+        steps: dict[int, float] = self.__dict__.setdefault("_step_s", {})
+        if batch not in steps:
+            steps[batch] = self.decode(batch).total_s
+        return steps[batch]
 
     # ------------------------------------------------------------------ prefill
     @cached_property
