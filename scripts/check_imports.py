@@ -11,6 +11,8 @@ Python's loader, not from the design. The rules:
    DRF, Celery, nor any other part of the portal.
 4. Views (apps/*/views.py, apps/api/views/) change the database only through services: no
    `.save()`, `.delete()`, `.objects.create/update/…` or `QuerySet.update/delete` in a view.
+5. App code reads a setting as ``settings.NAME``: no ``getattr(settings, "NAME", default)``,
+   whose default would be a second copy of the one in config/settings/base.py.
 
 Prints each finding and exits 1 if there is any.
 """
@@ -161,6 +163,20 @@ def view_writes(tree: ast.AST) -> Iterator[tuple[int, str]]:
             yield node.lineno, f"{chain}.{method}(…)"
 
 
+def settings_getattrs(tree: ast.AST) -> Iterator[int]:
+    """Lines of ``getattr(settings, ...)`` calls."""
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id == "settings"
+        ):
+            yield node.lineno
+
+
 def main() -> int:
     trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in sources()}
     modules = {module_name(path) for path in trees}
@@ -183,6 +199,8 @@ def main() -> int:
             graph[name].add(module)
             if app_of(module) != app_of(name):
                 app_edges[(app_of(name), app_of(module))].append(f"{rel}:{line}")
+        for line in settings_getattrs(tree):
+            problems.append(f"{rel}:{line}: getattr(settings, …) in app code; read settings.NAME")
         if is_view(name):
             for line, call in view_writes(tree):
                 problems.append(f"{rel}:{line}: a view writes the database ({call}); use a service")

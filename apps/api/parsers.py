@@ -19,11 +19,9 @@ from apps.core import hygiene
 
 from .errors import ApiError
 
-DEFAULT_MAX_BODY_BYTES = 64 * 1024
-
 
 def max_body_bytes() -> int:
-    return int(getattr(settings, "API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+    return int(settings.API_MAX_BODY_BYTES)
 
 
 def too_large() -> ApiError:

@@ -28,7 +28,7 @@ DEFAULT_RATES = {"read": "600/min", "write": "120/min", "sizing": "60/min", "ano
 
 
 def rates() -> dict[str, str | None]:
-    return {**DEFAULT_RATES, **getattr(settings, "API_THROTTLE_RATES", {})}
+    return {**DEFAULT_RATES, **settings.API_THROTTLE_RATES}
 
 
 def caller_key(request: Request) -> str | None:

@@ -25,7 +25,7 @@ _pools_lock = threading.Lock()
 def _background(task: Any) -> ThreadPoolExecutor:
     """One thread per Celery queue (CELERY_TASK_ROUTES), as the worker containers are split:
     an e-mail never waits behind PDF renders, and renders run one at a time."""
-    route = getattr(settings, "CELERY_TASK_ROUTES", {}).get(task.name, {})
+    route = settings.CELERY_TASK_ROUTES.get(task.name, {})
     queue = route.get("queue", "celery") if isinstance(route, dict) else "celery"
     with _pools_lock:
         pool = _pools.get(queue)
@@ -49,7 +49,7 @@ def dispatch(task: Any, *args: Any) -> Future[Any] | None:
     """Run `task(*args)` away from the request: the broker, or a background thread when
     tasks are eager and TASKS_EAGER_IN_BACKGROUND is set. Returns the thread's future."""
     eager = bool(task.app.conf.task_always_eager)
-    if eager and getattr(settings, "TASKS_EAGER_IN_BACKGROUND", False):
+    if eager and settings.TASKS_EAGER_IN_BACKGROUND:
         return _background(task).submit(_run, task, args)
     task.delay(*args)
     return None

@@ -32,7 +32,7 @@ class Limit:
     window_s: int
 
     def effective(self) -> Limit:
-        spec = getattr(settings, "RATE_LIMITS", {}).get(self.name)
+        spec = settings.RATE_LIMITS.get(self.name)
         if not spec:
             return self
         count, _, window = str(spec).partition("/")

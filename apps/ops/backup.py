@@ -98,7 +98,7 @@ class PgTarget:
 
 
 def _tool(name: str) -> str:
-    bin_dir = os.environ.get("PG_BIN_DIR") or getattr(settings, "OPS_PG_BIN_DIR", "")
+    bin_dir = settings.OPS_PG_BIN_DIR
     path = shutil.which(name, path=bin_dir or None)
     if path is None:
         raise BackupError(f"{name} not found (install postgresql-client, or set PG_BIN_DIR)")

@@ -43,7 +43,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     whole header: a client can put anything at its left end."""
     if request is None:
         return None
-    hops = int(getattr(settings, "OPS_TRUSTED_PROXY_COUNT", 0))
+    hops = int(settings.OPS_TRUSTED_PROXY_COUNT)
     if hops > 0:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [p for p in forwarded if p]

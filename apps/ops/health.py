@@ -40,7 +40,7 @@ def _redis() -> dict[str, Any] | None:
         return {"status": SKIPPED, "reason": "tasks run in-process (CELERY_TASK_ALWAYS_EAGER)"}
     import redis
 
-    timeout = float(getattr(settings, "OPS_HEALTH_TIMEOUT_SECONDS", 1.0))
+    timeout = float(settings.OPS_HEALTH_TIMEOUT_SECONDS)
     client = redis.Redis.from_url(
         settings.CELERY_BROKER_URL, socket_timeout=timeout, socket_connect_timeout=timeout
     )
@@ -54,7 +54,7 @@ def _redis() -> dict[str, Any] | None:
 def _worker() -> dict[str, Any]:
     from config.celery_app import app
 
-    timeout = float(getattr(settings, "OPS_HEALTH_TIMEOUT_SECONDS", 1.0))
+    timeout = float(settings.OPS_HEALTH_TIMEOUT_SECONDS)
     replies = app.control.ping(timeout=timeout)
     names = sorted(name for reply in replies for name in reply)
     if not names:

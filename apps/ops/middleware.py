@@ -82,7 +82,7 @@ class ForwardedHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        trusted = tuple(getattr(settings, "OPS_TRUSTED_PROXIES", ()))
+        trusted = tuple(settings.OPS_TRUSTED_PROXIES)
         if not from_trusted_proxy(request.META.get("REMOTE_ADDR", ""), trusted):
             for header in FORWARDED_HEADERS:
                 request.META.pop(header, None)
@@ -126,7 +126,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         try:
             response = self.get_response(request)
-            if getattr(settings, "OPS_ACCESS_LOG", True):
+            if settings.OPS_ACCESS_LOG:
                 user = getattr(request, "user", None)
                 access_logger.info(
                     "%s %s %s",
@@ -169,13 +169,13 @@ class SessionLifetimeMiddleware:
         if session is not None and session.get(SESSION_KEY):
             now = int(time.time())
             login_at = session.get(LOGIN_AT_SESSION_KEY)
-            max_age = int(getattr(settings, "SESSION_ABSOLUTE_AGE", 12 * 3600))
+            max_age = int(settings.SESSION_ABSOLUTE_AGE)
             if not isinstance(login_at, int) or now - login_at > max_age:
                 request.ops_logout_reason = "absolute session lifetime reached"  # type: ignore[attr-defined]
                 logout(request)
             else:
                 renewed = session.get(RENEWED_AT_SESSION_KEY, login_at)
-                if now - renewed >= int(getattr(settings, "SESSION_RENEW_AFTER_SECONDS", 60)):
+                if now - renewed >= int(settings.SESSION_RENEW_AFTER_SECONDS):
                     session[RENEWED_AT_SESSION_KEY] = now  # saved: new expiry, new cookie
         return self.get_response(request)
 

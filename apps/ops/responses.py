@@ -22,7 +22,7 @@ DB_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def retry_after_seconds() -> int:
-    return int(getattr(settings, "OPS_RETRY_AFTER_SECONDS", 5))
+    return int(settings.OPS_RETRY_AFTER_SECONDS)
 
 
 def is_database_unavailable(exc: BaseException | None) -> bool:

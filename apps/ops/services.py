@@ -57,9 +57,9 @@ def audit_record(
 
 def _limits() -> tuple[int, int, int]:
     return (
-        int(getattr(settings, "LOGIN_FAILURE_LIMIT", 5)),
-        int(getattr(settings, "LOGIN_FAILURE_IP_LIMIT", 50)),
-        int(getattr(settings, "LOGIN_FAILURE_WINDOW_SECONDS", 900)),
+        int(settings.LOGIN_FAILURE_LIMIT),
+        int(settings.LOGIN_FAILURE_IP_LIMIT),
+        int(settings.LOGIN_FAILURE_WINDOW_SECONDS),
     )
 
 

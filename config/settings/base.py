@@ -193,6 +193,7 @@ CELERY_BEAT_SCHEDULE = {
 QUOTES_PDF_MAX_ATTEMPTS = 3
 QUOTES_PDF_STALE_QUEUED_SECONDS = 900
 QUOTES_PDF_STALE_RENDERING_SECONDS = 420
+QUOTES_PDF_RENDER_DELAY = 0.0  # seconds before rendering (tests widen a kill window)
 # E-mail (the customer's link when a quote is sent): SMTP from the environment in production;
 # the embedded default writes to a file outbox (config.settings.local).
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -328,6 +329,11 @@ OPS_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))  # X-F
 # Addresses or CIDR networks of the reverse proxies; X-Forwarded-* headers from any other peer
 # are dropped (apps.ops.middleware.ForwardedHeadersMiddleware). Empty: trust no forwarded header.
 OPS_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+OPS_HEALTH_TIMEOUT_SECONDS = 1.0  # each readiness check (database, cache, broker, storage)
+OPS_PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")  # pg_dump/psql directory; empty: on PATH
+# Shared-cache rate limits (apps/core/ratelimit.py): name -> "count/seconds" overriding the
+# limit written where it is used; empty: those limits.
+RATE_LIMITS: dict[str, str] = {}
 for _proxy in OPS_TRUSTED_PROXIES:
     try:
         ipaddress.ip_network(_proxy, strict=False)

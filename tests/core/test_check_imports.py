@@ -48,3 +48,8 @@ def test_relative_imports_resolve_to_submodules():
         "apps.sizing.engine.layout",
         "apps.sizing.engine.spec",
     }
+
+
+def test_a_second_default_of_a_setting_is_found():
+    tree = ast.parse('x = getattr(settings, "OPS_ACCESS_LOG", True)\ny = settings.OPS_ACCESS_LOG\n')
+    assert list(check.settings_getattrs(tree)) == [1]

@@ -33,12 +33,8 @@ from . import storage
 logger = logging.getLogger(__name__)
 
 
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
-
-
 def pdf_max_attempts() -> int:
-    return int(_setting("QUOTES_PDF_MAX_ATTEMPTS", 3))
+    return int(settings.QUOTES_PDF_MAX_ATTEMPTS)
 
 
 # The render task by its registered name (apps/quotes/tasks.py): the task calls these
@@ -125,7 +121,7 @@ def pdf_job_run(job_id: int) -> RunOutcome:
         return RunOutcome(status)
     started = time.monotonic()
     try:
-        delay = float(_setting("QUOTES_PDF_RENDER_DELAY", 0))  # tests: widen the kill window
+        delay = float(settings.QUOTES_PDF_RENDER_DELAY)  # tests: widen the kill window
         if delay:
             time.sleep(delay)
         rendered = pdf.render_quote(job.quote)
@@ -180,14 +176,12 @@ def pdf_jobs_requeue_stale(
     claimed with a conditional UPDATE, so two sweepers never requeue the same job twice."""
     now = now or timezone.now()
     queued_s = (
-        queued_seconds
-        if queued_seconds is not None
-        else _setting("QUOTES_PDF_STALE_QUEUED_SECONDS", 900)
+        queued_seconds if queued_seconds is not None else settings.QUOTES_PDF_STALE_QUEUED_SECONDS
     )
     rendering_s = (
         rendering_seconds
         if rendering_seconds is not None
-        else _setting("QUOTES_PDF_STALE_RENDERING_SECONDS", 420)
+        else settings.QUOTES_PDF_STALE_RENDERING_SECONDS
     )
     stale = selectors.pdf_jobs_stale(
         queued_before=now - timedelta(seconds=queued_s),
