@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from .models import (
     DiscountLimit,
+    OrganizationPriceBook,
     PdfJob,
     Quote,
     QuoteApproval,
@@ -95,3 +96,10 @@ class QuoteApprovalAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(OrganizationPriceBook)
+class OrganizationPriceBookAdmin(admin.ModelAdmin):
+    """Each organization's default price book (and currency) for new quotes."""
+
+    list_display = ["organization", "price_book"]

@@ -56,7 +56,7 @@ class QuoteForm(forms.ModelForm):
             "customer_email": "Contact email",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         books = selectors.price_books_available()
         self.fields["price_book"].queryset = books
@@ -69,12 +69,14 @@ class QuoteForm(forms.ModelForm):
             )
             self.initial.setdefault("terms", services.DEFAULT_TERMS)
             self.initial.setdefault("discount_percent", Decimal("0"))
-            # The one valid price book is the only answer: preselect it (with several, the
-            # seller chooses; the empty choice stays so nothing is picked by accident).
-            only = list(books[:2])
-            if len(only) == 1:
-                self.initial.setdefault("price_book", only[0].pk)
-                self.fields["price_book"].empty_label = None
+            # The organization's default price book (or the one valid book) is preselected;
+            # otherwise the seller chooses (the empty choice stays so nothing is picked by
+            # accident).
+            default = selectors.default_price_book(user)
+            if default is not None:
+                self.initial.setdefault("price_book", default.pk)
+                if len(books[:2]) == 1:
+                    self.fields["price_book"].empty_label = None
         for line in self.instance.lines.all() if self.instance.pk else []:
             field = _percent_field(f"Discount on {line.part_number} (%)")
             field.initial = line.discount_percent

@@ -349,3 +349,19 @@ class PdfJob(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in {PdfJobStatus.QUEUED, PdfJobStatus.RENDERING}
+
+
+class OrganizationPriceBook(models.Model):
+    """An organization's default price book (and so its currency) for new quotes: used when a
+    quote is created without naming one (API) and preselected in the portal's quote form."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="default_price_book"
+    )
+    price_book = models.ForeignKey("catalog.PriceBook", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "organization default price book"
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.price_book.code}"

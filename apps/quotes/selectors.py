@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from apps.accounts.selectors import AnyUser, scope_to_user
 from apps.catalog.models import PriceBook
 
 from .choices import SECTION_ORDER, PdfJobStatus, QuoteStatus, Section
-from .models import PdfJob, Quote, QuoteLine, ShareLink
+from .models import OrganizationPriceBook, PdfJob, Quote, QuoteLine, ShareLink
 
 SHARE_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32): 256 bits
 
@@ -97,6 +97,30 @@ def price_books_available(on: date | None = None) -> QuerySet[PriceBook]:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .order_by("code")
     )
+
+
+def price_books_available_to(user: AnyUser, on: date | None = None) -> QuerySet[PriceBook]:
+    """`price_books_available`, each annotated `is_default` for `user`'s organization."""
+    defaults = OrganizationPriceBook.objects.filter(
+        organization_id=getattr(user, "organization_id", None), price_book_id=OuterRef("pk")
+    )
+    return price_books_available(on).annotate(is_default=Exists(defaults))
+
+
+def default_price_book(user: AnyUser, on: date | None = None) -> PriceBook | None:
+    """The price book a new quote of `user` uses when none is named: the organization's
+    default (quotes.OrganizationPriceBook) if valid on `on`, else the only valid price book.
+    None when several are valid and none is the organization's: the caller must choose
+    (a new price book never silently switches quotes to another currency)."""
+    books = price_books_available(on)
+    org_id = getattr(user, "organization_id", None)
+    if org_id is not None:
+        defaults = OrganizationPriceBook.objects.filter(organization_id=org_id)
+        chosen = books.filter(pk__in=defaults.values("price_book_id")).first()
+        if chosen is not None:
+            return chosen
+    only = list(books[:2])
+    return only[0] if len(only) == 1 else None
 
 
 @dataclass

@@ -65,7 +65,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def quote_create_from_scenario(request: AuthedRequest, scenario_id: int) -> HttpResponse:
     scenario = scenario_get_for_user(request.user, scenario_id)
-    form = QuoteForm(request.POST or None)
+    form = QuoteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             quote = services.quote_create_from_scenario(
@@ -98,7 +98,7 @@ def quote_create_from_workload(request: HttpRequest) -> HttpResponse:
             return response
         return redirect(url)
     wizard = WizardForm.from_query(QueryDict(query), catalog=sizing_adapters.catalog_snapshot())
-    form = QuoteForm(request.POST if request.method == "POST" else None)
+    form = QuoteForm(request.POST if request.method == "POST" else None, user=request.user)
     if not wizard.is_valid():
         form.add_error(None, "The workload has errors; fix them in the wizard first.")
     elif request.method == "POST" and form.is_valid():

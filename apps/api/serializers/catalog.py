@@ -88,9 +88,16 @@ class PlatformSerializer(serializers.ModelSerializer):
 
 
 class PriceBookSerializer(serializers.ModelSerializer):
+    is_default = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text="your organization's default price book: quotes created without "
+        "`price_book` use it (and its currency)",
+    )
+
     class Meta:
         model = PriceBook
-        fields = ["code", "name", "currency", "valid_from", "valid_to", "sample"]
+        fields = ["code", "name", "currency", "valid_from", "valid_to", "sample", "is_default"]
 
 
 class PriceSerializer(serializers.ModelSerializer):

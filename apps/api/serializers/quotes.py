@@ -147,7 +147,9 @@ class QuoteCreateSerializer(serializers.Serializer):
     price_book = serializers.CharField(
         required=False,
         max_length=40,
-        help_text="price book code; default the current one (see /api/v1/catalog/price-books/)",
+        help_text="price book code (see /api/v1/catalog/price-books/); default your "
+        "organization's default price book (GET /api/v1/me/), or the only valid one; with "
+        "several valid and no default, 400 asks you to name one",
     )
     valid_until = serializers.DateField(
         required=False, help_text="default 30 days ahead; at most 365"

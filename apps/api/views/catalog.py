@@ -96,7 +96,7 @@ class PriceBookViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = LOOKUP_ANY
 
     def get_queryset(self) -> QuerySet[Any]:
-        return quote_selectors.price_books_available()
+        return quote_selectors.price_books_available_to(self.request.user)
 
     @extend_schema(parameters=[s.SearchFilter], responses=s.PriceSerializer(many=True))
     @action(detail=True, methods=["get"], serializer_class=s.PriceSerializer)

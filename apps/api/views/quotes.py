@@ -20,7 +20,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.catalog import selectors as catalog_selectors
 from apps.core.exceptions import ApplicationError
 from apps.quotes import selectors, services
 from apps.quotes.choices import PdfJobStatus
@@ -115,14 +114,18 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return idempotent(request, lambda: self._create(request, data))
 
     def _create(self, request: Request, data: dict[str, Any]) -> tuple[Response, Quote]:
-        book = price_book_or_400(data.get("price_book")) or catalog_selectors.price_book_current()
+        book = price_book_or_400(data.get("price_book")) or selectors.default_price_book(
+            request.user
+        )
         if book is None:
-            raise ApiError(
-                400,
-                "validation_error",
-                "No price book is valid today.",
-                {"price_book": ["No price book is valid today."]},
+            valid = [b.code for b in selectors.price_books_available()]
+            message = (
+                f"Name the price book: your organization has no default and several are valid "
+                f"today ({', '.join(valid)})."
+                if valid
+                else "No price book is valid today."
             )
+            raise ApiError(400, "validation_error", message, {"price_book": [message]})
         extra = {
             k: data[k] for k in ("valid_until", "discount_percent", "terms", "notes") if k in data
         }
