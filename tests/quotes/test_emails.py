@@ -136,3 +136,15 @@ def test_send_answers_in_under_500_ms_on_the_embedded_default(tmp_path):
     # The 500 ms target is measured by bench/bench_send.py; here only the mechanism: a render
     # inside the request took seconds (10.9 s measured before).
     assert elapsed < 2.0
+
+
+@pytest.mark.django_db
+def test_with_the_broker_away_the_email_is_sent_from_the_request(
+    quote, sales_user, mailoutbox, no_render, django_capture_on_commit_callbacks
+):
+    away = OSError("broker unavailable")
+    with mock.patch("apps.quotes.services.emails.dispatch", side_effect=away):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.quote_send(user=sales_user, quote=quote, link_base="https://portal.test/")
+    [message] = mailoutbox
+    assert "https://portal.test/q/" in message.body

@@ -9,6 +9,7 @@ server does. The token is in the link only: it is not stored (only its hash) nor
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from celery import current_app
@@ -23,6 +24,7 @@ from apps.ops.services import audit_record
 from ..models import Quote, ShareLink
 
 EMAIL_TASK = "quotes.email_link"
+logger = logging.getLogger(__name__)
 
 
 def share_url(link_base: str, token: str) -> str:
@@ -31,8 +33,22 @@ def share_url(link_base: str, token: str) -> str:
 
 def link_email_after_commit(quote: Quote, url: str) -> None:
     """Hand the e-mail to a worker once the current transaction commits."""
+    transaction.on_commit(partial(_hand_over, quote.pk, url))
+
+
+def _hand_over(quote_id: int, url: str) -> None:
+    """To a worker; with the broker away, send it from here (the e-mail framework does not
+    need the broker) rather than lose it; a failing mail server is logged, never a 500."""
     task = current_app.tasks[EMAIL_TASK]  # by name: the task module imports the services
-    transaction.on_commit(partial(dispatch, task, quote.pk, url))
+    try:
+        dispatch(task, quote_id, url)
+        return
+    except Exception as exc:  # noqa: BLE001 - kombu/redis/socket errors: broker unavailable
+        logger.warning("quote %s e-mail: broker unavailable (%s), sending inline", quote_id, exc)
+    try:
+        link_email_send(quote_id, url)
+    except Exception:
+        logger.exception("quote %s: the customer's e-mail could not be sent", quote_id)
 
 
 def link_email_send(quote_id: int, url: str) -> str:
