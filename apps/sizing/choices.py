@@ -19,9 +19,6 @@ class Kind(models.TextChoices):
     QLORA = "qlora", "QLoRA fine-tuning (4-bit base model)"
 
 
-TRAINING_KINDS = spec.TRAINING_KINDS
-
-
 class ModelSource(models.TextChoices):
     LIBRARY = "library", "From the model library"
     CUSTOM = "custom", "Custom model (enter its shape or upload config.json)"
@@ -57,9 +54,6 @@ class Redundancy(models.TextChoices):
     N0 = "n+0", "None (N+0)"
     N1 = "n+1", "One spare node (N+1)"
 
-
-AUTO_GPU = "auto"
-DEFAULT_MODEL = "llama-2-70b"
 
 RECOMPUTE_LABELS = {
     "none": "None (keep every activation)",

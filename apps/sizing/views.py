@@ -252,26 +252,30 @@ def export_json(request: AuthedRequest) -> HttpResponse:
     return response
 
 
-@login_required
-@require_GET
-def export_csv(request: AuthedRequest) -> HttpResponse:
+def _export_bom(request: AuthedRequest, ext: str) -> HttpResponse:
+    """The wizard's BoM as CSV or XLSX, priced as in the exports' price book; invalid input
+    goes back to the wizard with its messages."""
     result, query = _export_result(request)
     if result is None:
         messages.error(request, "Fix the highlighted inputs before exporting.")
         return redirect(f"{reverse('sizing:wizard')}?{query}")
-    content = exports.bom_csv(result, selectors.export_pricing())
-    return _file(content, CSV_TYPE, _export_name(result, "bom", "csv"))
+    render, content_type = (
+        (exports.bom_csv, CSV_TYPE) if ext == "csv" else (exports.bom_xlsx, XLSX_TYPE)
+    )
+    content = render(result, selectors.export_pricing())
+    return _file(content, content_type, _export_name(result, "bom", ext))
+
+
+@login_required
+@require_GET
+def export_csv(request: AuthedRequest) -> HttpResponse:
+    return _export_bom(request, "csv")
 
 
 @login_required
 @require_GET
 def export_xlsx(request: AuthedRequest) -> HttpResponse:
-    result, query = _export_result(request)
-    if result is None:
-        messages.error(request, "Fix the highlighted inputs before exporting.")
-        return redirect(f"{reverse('sizing:wizard')}?{query}")
-    content = exports.bom_xlsx(result, selectors.export_pricing())
-    return _file(content, XLSX_TYPE, _export_name(result, "bom", "xlsx"))
+    return _export_bom(request, "xlsx")
 
 
 # --- scenarios ---------------------------------------------------------------------------
