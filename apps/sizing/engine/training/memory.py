@@ -253,6 +253,36 @@ class MemoryModel:
         low = self.states(lay) + held * per_layer + rebuilt + logits + overhead
         return low <= self.usable + 1e-6
 
+    def fits_plain(
+        self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int, rc: str, m: int
+    ) -> bool:
+        """``fits`` of the plain layout (no interleaving, micro-batch 1) without building it
+        unless its states are not cached: the same sums in the same order, so the same answer
+        (the depth scans of the search test many shapes that do not fit)."""
+        per_layer, rebuilt, logits = self._activations(tp, cp, 1, rc)
+        act = self.most(pp) * float(min(pp, m)) * per_layer + rebuilt
+        overhead = self.overhead
+        if zero == 3:
+            overhead += 4.0 * self.layer_params / tp
+        states = self._states.get((tp, cp, pp, dp, ep, zero))
+        if states is None:
+            lay = Layout(tp=tp, cp=cp, pp=pp, dp=dp, ep=ep, zero=zero, recompute=rc)
+            states = self.states(lay)
+        return states + act + logits + overhead <= self.usable + 1e-6
+
+    def none_deeper_fits(self, tp: int, cp: int, zero: int, rc: str, m: int) -> bool:
+        """True when no plain layout (micro-batch 1) of this TP, CP, ZeRO and recompute with at
+        least ``m`` micro-batches fits, at any depth p: the first stage holds most(p) × min(p, m)
+        layers' activations, at least min(layers, m) (most(p) >= 1 and most(p) × p >= layers),
+        even with no model states. Micro-batches only grow with depth (DP shrinks), so once
+        this holds at one depth it holds at every deeper one."""
+        per_layer, rebuilt, logits = self._activations(tp, cp, 1, rc)
+        act = float(min(self.st.s.layers, m)) * per_layer + rebuilt
+        overhead = self.overhead
+        if zero == 3:
+            overhead += 4.0 * self.layer_params / tp
+        return act + logits + overhead > self.usable + 1e-6
+
     def fits(self, lay: Layout) -> bool:
         """Within the usable memory."""
         states, act, extra, overhead = self.parts(lay)

@@ -68,9 +68,9 @@ def fits_at(
     ctx: Context, gpus: int, tp: int, cp: int, pp: int, zero: int, rc: str, ep: int
 ) -> Layout | None:
     dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
-    if not ep_fits(tp, cp, dp, ep):
+    if not ep_fits(tp, cp, dp, ep) or not ctx.mem.fits_plain(tp, cp, pp, dp, ep, zero, rc, m):
         return None
-    lay = Layout(
+    return Layout(
         tp=tp,
         cp=cp,
         pp=pp,
@@ -82,7 +82,6 @@ def fits_at(
         micro_batch=1,
         micro_batches=m,
     )
-    return lay if ctx.mem.fits(lay) else None
 
 
 def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: int) -> Layout | None:
@@ -107,6 +106,8 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
         else:
             lo = mid
     for pp in range(hi, top + 1):
+        if ctx.mem.none_deeper_fits(tp, cp, zero, rc, dp_shape(ctx, gpus, tp, cp, pp, 1)[1]):
+            return None
         hit = fits_at(ctx, gpus, tp, cp, pp, zero, rc, ep)
         if hit is not None:
             return hit
