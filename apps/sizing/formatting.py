@@ -250,6 +250,7 @@ WORDS: dict[str, str] = {
     "fp32": "FP32",
     "infiniband": "InfiniBand",
     "ethernet": "Ethernet",
+    "roce": "RoCE v2 Ethernet",
     "auto": "Chosen by the engine",
     "bare_metal": "Bare metal",
     "virtual": "Virtualised",

@@ -20,6 +20,7 @@ from apps.accounts.selectors import scope_to_user, user_sees_all_organizations
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog.models import PriceBook
 
+from . import formatting as fmt
 from .models import ModelConfig, Scenario
 
 # --- scenarios ---------------------------------------------------------------------------
@@ -184,6 +185,11 @@ def side_by_side(compared: list[list[dict[str, Any]]], currency: str) -> list[di
         if row["unit"] == "list-price currency":
             row["unit"], row["money"] = currency, True
         row["differs"] = any(c and c["differs"] for c in row["cells"])
+        # enumerations (fabric, precision, design) in words, as everywhere else
+        row["a"] = fmt.word(row["a"]) if isinstance(row["a"], str) else row["a"]
+        for cell in row["cells"]:
+            if cell and isinstance(cell["b"], str):
+                cell["b"] = fmt.word(cell["b"])
     return out
 
 

@@ -47,6 +47,12 @@ def _pages(p: dict) -> list[tuple[str, str, str]]:
             "#result .status",
         ),
         (
+            "wizard-whatif",
+            "/sizing/?kind=inference&model=llama-3.1-8b&users=50&gpu=l40s-48gb"
+            "&wi_nodes=3&wi_precision=fp8&wi_headroom=20",
+            "#whatif-table",
+        ),
+        (
             "wizard-training",
             "/sizing/?kind=lora&model=llama-3.1-8b&tokens_b=2&target_days=1",
             "#result .status",

@@ -383,3 +383,22 @@ def test_a_second_upload_replaces_the_first_models_fields(client_p1):
     query = parse_qs(urlparse(_upload(client_p1, second, **flat)["Location"]).query)
     assert "custom_kv_lora_rank" not in query and "custom_shared_experts" not in query
     assert query["custom_layers"] == ["32"] and query["custom_kv_heads"] == ["8"]
+
+
+def test_a_whatif_change_that_cannot_be_sized_says_so_in_its_own_column(client_p1):
+    html = client_p1.get(
+        URL,
+        {
+            **SMALL,
+            "model": "llama-3.1-405b",
+            "gpu": "h100-nvl-94gb",
+            "precision": "bf16",
+            "wi_nodes": "1",
+            "wi_precision": "fp8",
+        },
+    ).content.decode()
+    panel = re.search(r'id="whatif".*?</fieldset>', html, re.S).group(0)
+    said = re.search(r'role="alert"><p>Fixed node count: 1 nodes:</p><p>([^<]+)</p>', panel)
+    assert said and "needs at least 16 GPUs" in said.group(1)
+    table = re.search(r'id="whatif-table".*?</table>', panel, re.S).group(0)
+    assert table.count('class="apply-whatif"') == 1  # only the change that was sized
