@@ -160,6 +160,7 @@ class MemoryModel:
         self.head = head_layers(st)
         self._act: dict[tuple[int, int, int, str], tuple[float, float, float]] = {}
         self._most: dict[int, int] = {}
+        self._load: dict[int, float] = {}  # the fullest stage's load per depth (use)
         self._states: dict[tuple[int, ...], float] = {}
 
     def most(self, pp: int) -> int:
@@ -233,9 +234,12 @@ class MemoryModel:
         """Share of ``ranks`` GPUs doing layer work at depth ``pp``: GPUs in whole pipelines
         × (layers + head) ÷ (depth × the fullest stage's load, head included)."""
         s = self.st.s
-        most = self.most(pp)
-        last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
-        load = max(float(most), last + self.head)
+        load = self._load.get(pp)
+        if load is None:
+            most = self.most(pp)
+            last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
+            load = max(float(most), last + self.head)
+            self._load[pp] = load
         return (ranks // pp) * (s.layers + self.head) / (ranks * load)
 
     def may_fit(self, lay: Layout, m_floor: int) -> bool:
@@ -251,6 +255,22 @@ class MemoryModel:
             overhead += 4.0 * self.layer_params / lay.tp
         held = min(self.st.s.layers, self.most(lay.pp) * m_floor)
         low = self.states(lay) + held * per_layer + rebuilt + logits + overhead
+        return low <= self.usable + 1e-6
+
+    def may_fit_plain(
+        self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int, rc: str, m_floor: int
+    ) -> bool:
+        """``may_fit`` of the plain layout (micro-batch 1) without building it unless its
+        states are not cached: the same sums in the same order, so the same answer."""
+        per_layer, rebuilt, logits = self._activations(tp, cp, 1, rc)
+        overhead = self.overhead
+        if zero == 3:
+            overhead += 4.0 * self.layer_params / tp
+        held = min(self.st.s.layers, self.most(pp) * m_floor)
+        states = self._states.get((tp, cp, pp, dp, ep, zero))
+        if states is None:
+            states = self.states(Layout(tp=tp, cp=cp, pp=pp, dp=dp, ep=ep, zero=zero, recompute=rc))
+        low = states + held * per_layer + rebuilt + logits + overhead
         return low <= self.usable + 1e-6
 
     def fits_plain(

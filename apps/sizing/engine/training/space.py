@@ -117,22 +117,8 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
 def _may_fit(
     ctx: Context, gpus: int, tp: int, cp: int, pp: int, zero: int, rc: str, ep: int, m_floor: int
 ) -> bool:
-    dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
-    return ctx.mem.may_fit(
-        Layout(
-            tp=tp,
-            cp=cp,
-            pp=pp,
-            dp=dp,
-            ep=ep,
-            vpp=1,
-            zero=zero,
-            recompute=rc,
-            micro_batch=1,
-            micro_batches=m,
-        ),
-        m_floor,
-    )
+    dp = dp_shape(ctx, gpus, tp, cp, pp, 1)[0]
+    return ctx.mem.may_fit_plain(tp, cp, pp, dp, ep, zero, rc, m_floor)
 
 
 def pp_options(ctx: Context, gpus: int, tp: int, cp: int, p_min: int) -> list[int]:
