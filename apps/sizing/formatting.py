@@ -82,6 +82,12 @@ def quantity(value: Any, unit: str = "", digits: int = 3) -> str:
 
 # Engine key (the last part of a dotted path, or the whole path) → (label, unit).
 LABELS: dict[str, tuple[str, str]] = {
+    # serving step breakdown (engine/serving)
+    "gb_read_per_gpu": ("Read per GPU per step", "GB"),
+    "gflop_per_gpu": ("Work per GPU per step", "GFLOP"),
+    "tflop": ("Work", "TFLOP"),
+    "wait_ms": ("Wait behind other users' prompts", "ms"),
+    "prefill_work_ms": ("Replica time per prompt", "ms"),
     # workload
     "kind": ("Workload", ""),
     "model": ("Model", ""),
@@ -278,6 +284,7 @@ _UNIT_SUFFIXES = (
     ("_btu_per_h", "BTU/h"),
     ("_gbps", "Gb/s"),
     ("_gb", "GB"),
+    ("_tflop", "TFLOP"),
     ("_tb", "TB"),
     ("_kw", "kW"),
     ("_w", "W"),
@@ -300,6 +307,10 @@ _ABBREVIATIONS = {
     "ep": "EP",
     "mfu": "MFU",
     "ttft": "time to first token",
+    "tpot": "time per output token",
+    "tflop": "TFLOP",
+    "gflop": "GFLOP",
+    "allreduce": "all-reduce",
     "pcie": "PCIe",
     "nvlink": "NVLink",
     "nvswitch": "NVSwitch",

@@ -155,3 +155,24 @@ def test_nul_characters_are_refused_before_postgresql_sees_them(alice):
     response = alice.client.post("/api/v1/scenarios/", {"name": "nul", "inputs": inputs})
     assert response.status_code == 400
     assert list(error_of(response)["fields"]) == ["inputs.custom_model.name"]
+
+    assert response.status_code == 400 and "inputs" in error_of(response)["fields"]
+
+
+def test_the_serving_explanations_are_in_the_api_result(alice):
+    body = alice.client.post("/api/v1/sizing/", ONE_NODE_INFERENCE).json()
+    explained = body["inference"]["explained"]
+    by_figure = {e["figure"]: e for e in body["explanations"]}
+    for key in (
+        "inference.layout",
+        "memory.kv_cache_gb",
+        "inference.prefill_ms",
+        "inference.decode_step_ms",
+        "inference.ttft_s",
+        "inference.tpot_ms",
+    ):
+        assert key in explained
+        assert by_figure[key]["rule"] and by_figure[key]["source"] and by_figure[key]["inputs"]
+    targets = body["inference"]["targets"]
+    assert by_figure["inference.ttft_s"]["inputs"]["target_ttft_s"] == targets["ttft_s"]
+    assert body["inference"]["tpot_ms"] == by_figure["inference.tpot_ms"]["value"]

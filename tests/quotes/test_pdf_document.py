@@ -152,3 +152,24 @@ def test_acceptance_block_reads_the_recorded_decision_and_the_discount_rule(
     assert squash("Rejected by Grace Hopper") in text and squash("“Over budget”") in text
     assert squash("Discount 5 % within the seller's discount limit (no approval needed)") in text
     assert "Notyetaccepted" not in text and "Totalaccepted" not in text
+
+
+def test_an_inference_pdf_explains_the_serving_plan(
+    book, sales_user, media_root, django_capture_on_commit_callbacks
+) -> None:
+    quote = _sent(sales_user, factories.INFERENCE_WORKLOAD, django_capture_on_commit_callbacks)
+    raw = "\n".join(page_texts(pdf.render_quote(quote).data))
+    text = squash(raw)
+    inference = quote.sizing_result["inference"]
+    for needle in (
+        "Serving plan",
+        "Parallel layout of one replica",
+        inference["layout"]["label"],
+        "Prefill of one prompt",
+        "Decode step",
+        "KV cache of the running sequences",
+        "Time per output token (ms)",
+        "Source:",
+    ):
+        assert squash(needle) in text, needle
+    assert engine_keys(raw) == []

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 from apps.sizing import diagrams, selectors
 from apps.sizing import formatting as fmt
 from apps.sizing.choices import ASSUMPTION_LABELS
+from apps.sizing.serving_view import serving_panel as _serving_panel
 from apps.sizing.training_view import training_panel as _training_panel
 
 register = template.Library()
@@ -38,6 +39,12 @@ def fabric_svg(result: dict[str, Any]) -> SafeString:
 def training_panel(result: dict[str, Any]) -> dict[str, Any] | None:
     """The training plan's layout, step time, MFU and memory sections (None: inference)."""
     return _training_panel(result) if isinstance(result, dict) else None
+
+
+@register.simple_tag
+def serving_panel(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The serving plan's layout, memory, prefill, decode and targets (None: training)."""
+    return _serving_panel(result) if isinstance(result, dict) else None
 
 
 @register.simple_tag

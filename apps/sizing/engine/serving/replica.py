@@ -1,4 +1,5 @@
 """One serving replica: its memory and its step model (sizing-model §5, Pope et al. 2022).
+(Just over 400 lines: memory, decode and prefill share one cached setup and read best together.)
 
 (A little over 400 lines: a replica's memory and step model share the same per-layer
 quantities.)

@@ -11,6 +11,18 @@ from .replica import Replica
 from .search import Choice
 
 SRC = "Serving step model (sizing-model §5; Pope et al. 2022); docs/sizing-engine.md 'Serving'"
+# The serving explanations the result page, the PDF and the API show together, in order
+# (``inference.explained`` of a result lists them; each is an entry of ``explanations``).
+EXPLAINED = (
+    "inference.layout",
+    "memory.kv_cache_gb",
+    "memory.total_per_gpu_gb",
+    "inference.prefill_ms",
+    "inference.decode_step_ms",
+    "inference.ttft_s",
+    "inference.tpot_ms",
+    "inference.tokens_per_s_per_user",
+)
 
 
 def figures(choice: Choice, replicas: int, users: int | None) -> dict[str, Any]:
@@ -41,6 +53,7 @@ def figures(choice: Choice, replicas: int, users: int | None) -> dict[str, Any]:
         "output_tokens_per_s": round(served * rate, 1),
         "tokens_per_s_per_user": round(rate, 2),
         "ttft_s": round(r.ttft_s(load), 4),
+        "tpot_ms": round(1000 / rate, 3) if rate > 0 else None,
         "max_concurrent_users": max_users,
         "per_replica_output_tokens_per_s": round(load * rate, 1),
         "decode_step_ms": round(step.total_s * 1000, 3),
@@ -62,8 +75,10 @@ def figures(choice: Choice, replicas: int, users: int | None) -> dict[str, Any]:
         "targets": {
             "tokens_per_s_per_user": s.spec.target_tokens_per_s_per_user,
             "ttft_s": s.spec.target_ttft_s,
+            "tpot_ms": round(1000 / s.spec.target_tokens_per_s_per_user, 3),
         },
         "meets_targets": r.meets(load) and users <= max_users,
+        "explained": list(EXPLAINED),
     }
 
 
@@ -149,6 +164,26 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
             "kv_precision": s.kv_precision,
         },
     )
+    kv_total = s.kv_bytes(r.sequence_tokens) * load
+    ex.add(
+        "memory.kv_cache_gb",
+        round(kv_total / GB, 2),
+        "GB",
+        rule="KV cache of the running sequences: each user's prompt and answer so far, at the "
+        "KV precision, split over the GPUs holding its layers and heads.",
+        formula="KV bytes per token × (prompt + output) tokens × users per replica; per GPU ÷ "
+        "(TP or attention DP) × PP",
+        source=SRC,
+        inputs={
+            "kv_bytes_per_token": round(s.kv_bytes(1), 1),
+            "prompt_tokens": s.spec.prompt_tokens,
+            "output_tokens": s.spec.output_tokens,
+            "users_per_replica": load,
+            "kv_cache_per_gpu_gb": mem["kv_cache_gb"],
+            "memory_batch_limit": r.memory_batch,
+            "kv_precision": s.kv_precision,
+        },
+    )
     ex.add(
         "memory.total_per_gpu_gb",
         mem["total_gb"],
@@ -158,11 +193,11 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
         "+ workspace <= usable",
         source=SRC,
         inputs={
-            "weights_gb": mem["weights_gb"],
-            "kv_cache_gb": mem["kv_cache_gb"],
-            "activations_gb": mem["activations_gb"],
-            "workspace_gb": mem["workspace_gb"],
-            "usable_gb": mem["usable_gb"],
+            "weights_per_gpu_gb": mem["weights_gb"],
+            "kv_cache_per_gpu_gb": mem["kv_cache_gb"],
+            "activations_per_gpu_gb": mem["activations_gb"],
+            "workspace_gb_per_gpu": mem["workspace_gb"],
+            "usable_gb_per_gpu": mem["usable_gb"],
             "batch": load,
         },
     )
@@ -193,6 +228,27 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
         inputs={"memory_batch_limit": r.memory_batch},
     )
     ex.add(
+        "inference.prefill_ms",
+        round(pre["total_s"] * 1000, 3),
+        "ms",
+        rule="One prompt's prefill on an idle replica: the FLOPs of the active weights and of "
+        "causal attention at the achievable compute rate, the collectives of each chunk, and "
+        "the chunks streaming through the pipeline stages.",
+        formula="(2·N_active·p + attention FLOPs(p)) / (TP × PP × peak × eff_compute) + "
+        "collectives, × (1 + (PP−1) × chunk / p)",
+        source=SRC,
+        inputs={
+            "prompt_tokens": s.spec.prompt_tokens,
+            "chunk_tokens": s.chunk,
+            "chunks": int(pre["chunks"]),
+            "tflop": round(pre["flops"] / 1e12, 3),
+            "attention_tflop": round(pre["attention_flops"] / 1e12, 3),
+            "compute_ms": round(pre["compute_s"] * 1000, 3),
+            "communication_ms": round(pre["comm_s"] * 1000, 3),
+            "eff_compute": s.assumptions.eff_compute,
+        },
+    )
+    ex.add(
         "inference.ttft_s",
         round(r.ttft_s(load), 4),
         "s",
@@ -207,6 +263,9 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
             "prefill_ms": round(pre["total_s"] * 1000, 3),
             "attention_tflop": round(pre["attention_flops"] / 1e12, 3),
             "eff_compute": s.assumptions.eff_compute,
+            "wait_ms": round(r.wait_s(load) * 1000, 3),
+            "target_ttft_s": s.spec.target_ttft_s,
+            "meets_target": r.ttft_s(load) <= s.spec.target_ttft_s,
         },
     )
     ex.add(
@@ -220,9 +279,28 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
         source=SRC,
         inputs=step.to_dict(),
     )
+    rate = r.user_rate(load)
+    target_rate = s.spec.target_tokens_per_s_per_user
+    ex.add(
+        "inference.tpot_ms",
+        round(1000 / rate, 3) if rate > 0 else None,
+        "ms",
+        rule="Time per output token a user sees: the decode step, plus the share of the other "
+        "users' prefills interleaved with it (chunked prefill).",
+        formula="(output × step(B) + B × prefill work per prompt) / output",
+        source=SRC,
+        inputs={
+            "batch": load,
+            "output_tokens": s.spec.output_tokens,
+            "decode_step_ms": round(step.total_s * 1000, 3),
+            "prefill_work_ms": round(pre["work_s"] * 1000, 3),
+            "target_tpot_ms": round(1000 / target_rate, 3),
+            "meets_target": rate >= target_rate,
+        },
+    )
     ex.add(
         "inference.tokens_per_s_per_user",
-        round(r.user_rate(load), 2),
+        round(rate, 2),
         "tokens/s",
         rule="Each user's tokens wait for the decode steps and for the other users' prefills.",
         formula="output / (output × step(B) + B × prefill work per prompt)",
@@ -231,6 +309,8 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
             "batch": load,
             "output_tokens": s.spec.output_tokens,
             "eff_mem": s.assumptions.eff_mem,
+            "target_tokens_per_s_per_user": target_rate,
+            "meets_target": rate >= target_rate,
         },
     )
     ex.add(
