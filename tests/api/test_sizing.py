@@ -156,8 +156,6 @@ def test_nul_characters_are_refused_before_postgresql_sees_them(alice):
     assert response.status_code == 400
     assert list(error_of(response)["fields"]) == ["inputs.custom_model.name"]
 
-    assert response.status_code == 400 and "inputs" in error_of(response)["fields"]
-
 
 def test_the_serving_explanations_are_in_the_api_result(alice):
     body = alice.client.post("/api/v1/sizing/", ONE_NODE_INFERENCE).json()
