@@ -149,7 +149,9 @@ def _detail_context(quote: Quote, user: Any = None, **extra: Any) -> dict[str, A
         "is_latest": is_latest,
         "can_revise": is_latest and quote.status in services.REVISABLE,
         "approval": services.approval_status(quote, user) if user and quote.is_editable else None,
-        "can_approve": services.is_seller_manager(user) and quote.is_editable,
+        "can_approve": services.is_seller_manager(user)
+        and quote.is_editable
+        and getattr(user, "pk", None) != quote.owner_id,
         **extra,
     }
 

@@ -190,3 +190,14 @@ def test_portal_refuses_send_until_the_manager_clicks_approve(
     assert "<strong>Approved</strong> by mia" in client.get(detail).content.decode()
     sent = client.post(reverse("quotes:send", args=[quote.pk]))
     assert sent.status_code == 200 and "/q/" in sent.content.decode()
+
+
+def test_a_manager_does_not_approve_their_own_quote(settings, book, manager, seller, media_root):
+    settings.QUOTES_DISCOUNT_LIMITS = {"manager": "30"}
+    quote = _discounted(manager, "45")
+    with pytest.raises(ApplicationError) as exc:
+        services.quote_discount_approve(user=manager, quote=quote)
+    assert "another sales manager" in _messages(exc.value)
+    colleague = factories.make_user(seller, role=Role.MANAGER)
+    services.quote_discount_approve(user=colleague, quote=quote)
+    assert quote.discount_approval.decided_by == colleague

@@ -115,6 +115,15 @@ def _decide(user: Any, quote: Quote, decision: str, note: str) -> QuoteApproval:
         raise ApplicationError(
             "not a manager", {"__all__": ["Only a seller's sales manager approves discounts."]}
         )
+    if user.pk == quote.owner_id:
+        raise ApplicationError(
+            "own quote",
+            {
+                "__all__": [
+                    "A discount is approved by another sales manager than the quote's owner."
+                ]
+            },
+        )
     note = note.strip()[:2000]
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
