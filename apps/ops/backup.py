@@ -1,7 +1,8 @@
 """Backup and restore: the PostgreSQL database (pg_dump custom format) plus the generated
-documents under MEDIA_ROOT, with a manifest of SHA-256 checksums.
+documents of the documents storage (filesystem or S3, read and written through the storage
+API: apps/quotes/services/storage.py), with a manifest of SHA-256 checksums.
 
-A backup directory holds `database.dump`, `documents/…` (the tree of MEDIA_ROOT) and
+A backup directory holds `database.dump`, `documents/…` (every stored document) and
 `manifest.json`, written last: a directory without a manifest is an unfinished backup.
 The database is dumped first, then the documents are copied: a document is written before
 its job is marked ready and never deleted, so every document the dump refers to is in the
@@ -26,6 +27,7 @@ from typing import Any
 
 import django
 from django.conf import settings
+from django.core.files.storage import Storage
 
 MANIFEST = "manifest.json"
 DUMP = "database.dump"
@@ -122,25 +124,21 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _documents(root: Path) -> list[Path]:
-    """Files under MEDIA_ROOT, minus renders in progress (`.name.pid.rand.tmp`)."""
-    if not root.exists():
-        return []
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".tmp")
-    )
-
-
 def _migrations(target: PgTarget) -> dict[str, str]:
     with target.connect() as conn:
         rows = conn.execute("SELECT app, name FROM django_migrations ORDER BY id").fetchall()
     return {app: name for app, name in rows}  # the last applied per app
 
 
-def backup(directory: Path, target: PgTarget, media_root: Path) -> dict[str, Any]:
-    """Write a backup into `directory` (new or empty); returns the manifest."""
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def backup(directory: Path, target: PgTarget, storage: Storage | None = None) -> dict[str, Any]:
+    """Write a backup into `directory` (new or empty); returns the manifest. Documents come
+    from `storage` (the documents storage by default)."""
+    from apps.quotes.services import storage as documents
+
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         raise BackupError(f"{directory} is not empty; give a new directory for each backup")
@@ -160,12 +158,12 @@ def backup(directory: Path, target: PgTarget, media_root: Path) -> dict[str, Any
         target.env(),
     )
     docs = []
-    for src in _documents(Path(media_root)):
-        rel = src.relative_to(media_root).as_posix()
+    for rel in documents.document_names(storage=storage):
+        data = documents.document_read(rel, storage=storage)
         dst = directory / DOCUMENTS / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, dst)
-        docs.append({"path": rel, "size": dst.stat().st_size, "sha256": sha256_of(dst)})
+        dst.write_bytes(data)
+        docs.append({"path": rel, "size": len(data), "sha256": _sha256(data)})
     manifest = {
         "format": FORMAT_VERSION,
         "created_at": started.isoformat(),
@@ -234,27 +232,36 @@ def _check_empty(target: PgTarget) -> None:
         )
 
 
-def _check_documents(manifest: dict[str, Any], media_root: Path) -> None:
+def _check_documents(manifest: dict[str, Any], storage: Storage | None) -> None:
+    from apps.quotes.services import storage as documents
+
     clashes = [
         doc["path"]
         for doc in manifest["documents"]
-        if (media_root / doc["path"]).exists()
-        and sha256_of(media_root / doc["path"]) != doc["sha256"]
+        if documents.document_exists(doc["path"], storage=storage)
+        and _sha256(documents.document_read(doc["path"], storage=storage)) != doc["sha256"]
     ]
     if clashes:
         raise BackupError(
-            f"{len(clashes)} documents exist under {media_root} with other "
-            f"contents, e.g. {clashes[0]}; restore into an empty directory"
+            f"{len(clashes)} documents exist in the documents storage with other "
+            f"contents, e.g. {clashes[0]}; restore into an empty storage"
         )
 
 
 def restore(
-    directory: Path, target: PgTarget, media_root: Path, *, create_database: bool = False
+    directory: Path,
+    target: PgTarget,
+    storage: Storage | None = None,
+    *,
+    create_database: bool = False,
 ) -> dict[str, Any]:
-    """Restore the backup in `directory` into `target` (fresh) and `media_root`."""
-    directory, media_root = Path(directory), Path(media_root)
+    """Restore the backup in `directory` into `target` (fresh) and `storage` (the documents
+    storage by default)."""
+    from apps.quotes.services import storage as documents
+
+    directory = Path(directory)
     manifest = verify(directory)
-    _check_documents(manifest, media_root)
+    _check_documents(manifest, storage)
     if create_database:
         _create_database(target)
     _check_empty(target)
@@ -273,11 +280,8 @@ def restore(
         target.env(),
     )
     for doc in manifest["documents"]:
-        dst = media_root / doc["path"]
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(f".{dst.name}.restore.tmp")
-        shutil.copy2(directory / DOCUMENTS / doc["path"], tmp)
-        if sha256_of(tmp) != doc["sha256"]:
+        data = (directory / DOCUMENTS / doc["path"]).read_bytes()
+        if _sha256(data) != doc["sha256"]:
             raise BackupError(f"{doc['path']}: checksum differs after copying")
-        os.replace(tmp, dst)
+        documents.document_write(doc["path"], data, storage=storage)
     return manifest

@@ -1,4 +1,6 @@
-"""Readiness checks: the database, the Redis broker, a Celery worker. Each returns a status and
+"""Readiness checks: the database, the Redis broker, a Celery worker, the document storage
+(a small object written, read back and deleted: a full or read-only disk or a store that is
+down reports `fail`). Each returns a status and
 its latency; a failed check carries the reason (an exception's class and message, never a
 trace). Used by the `/health/ready` endpoint and `manage.py` is free to call them too."""
 
@@ -62,6 +64,12 @@ def _worker() -> dict[str, Any]:
     return {"workers": names}
 
 
+def _storage() -> dict[str, Any]:
+    from apps.quotes.services.storage import storage_probe
+
+    return storage_probe()
+
+
 def readiness(skip: frozenset[str] = frozenset()) -> tuple[bool, dict[str, dict[str, Any]]]:
     """Run the checks (minus `skip`); ready when none failed."""
     checks: dict[str, dict[str, Any]] = {}
@@ -81,4 +89,6 @@ def readiness(skip: frozenset[str] = frozenset()) -> tuple[bool, dict[str, dict[
             checks["worker"] = {"status": FAIL, "latency_ms": 0.0, "error": "broker unavailable"}
         else:
             checks["worker"] = _timed(_worker)
+    if "storage" not in skip:
+        checks["storage"] = _timed(_storage)
     return all(c["status"] != FAIL for c in checks.values()), checks

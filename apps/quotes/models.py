@@ -315,7 +315,9 @@ class PdfJob(models.Model):
     )
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
-    file_name = models.CharField(max_length=200, blank=True, help_text="relative to MEDIA_ROOT")
+    file_name = models.CharField(
+        max_length=200, blank=True, help_text="name in the documents storage"
+    )
     file_size = models.PositiveIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
@@ -332,6 +334,10 @@ class PdfJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The lease of the runner rendering it (services/pdf_jobs.py): one runner at a time; its
+    # heartbeat renews the lease, and a lease past its expiry means the runner was lost.
+    lease_owner = models.CharField(max_length=120, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -153,14 +153,24 @@ def pdf_job_for(quote: Quote) -> PdfJob | None:
     return PdfJob.objects.filter(quote=quote).first()
 
 
-def pdf_jobs_stale(*, queued_before: Any, rendering_before: Any) -> QuerySet[PdfJob]:
-    """Jobs left pending too long: queued and untouched, or rendering for longer than a
-    render may take (its worker died and the broker did not give the message back); and
-    queued jobs never handed to the broker (`enqueued_at` empty: it was down), at once."""
+def pdf_jobs_stale(
+    *, queued_before: Any, rendering_before: Any, lease_expired_before: Any = None
+) -> QuerySet[PdfJob]:
+    """Jobs left pending too long: queued and untouched, or rendering by a runner that was
+    lost (its lease expired before `lease_expired_before`; a row without a lease: rendering
+    for longer than a render may take); and queued jobs never handed to the broker
+    (`enqueued_at` empty: it was down), at once."""
+    lost = Q(
+        status=PdfJobStatus.RENDERING,
+        lease_expires_at__isnull=True,
+        started_at__lt=rendering_before,
+    )
+    if lease_expired_before is not None:
+        lost |= Q(status=PdfJobStatus.RENDERING, lease_expires_at__lt=lease_expired_before)
     return PdfJob.objects.filter(
         Q(status=PdfJobStatus.QUEUED, updated_at__lt=queued_before)
         | Q(status=PdfJobStatus.QUEUED, enqueued_at__isnull=True)
-        | Q(status=PdfJobStatus.RENDERING, started_at__lt=rendering_before)
+        | lost
     ).order_by("id")
 
 

@@ -40,7 +40,11 @@ def render_quote_pdf(self, job_id: int) -> str:  # type: ignore[no-untyped-def]
         # 20 s … capped at 60 s); past max_retries the job stays queued for the sweeper.
         raise self.retry(exc=exc, countdown=min(60, 5 * 2**self.request.retries)) from exc
     if outcome.retry_in is not None:
-        raise self.retry(countdown=outcome.retry_in)
+        # A storage error retries until the job's own storage deadline (pdf_jobs), not
+        # within the task's max_retries, which count render failures.
+        raise self.retry(
+            countdown=outcome.retry_in, max_retries=None if outcome.storage else self.max_retries
+        )
     return outcome.status
 
 

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -38,6 +36,7 @@ from apps.sizing.wizard import WizardForm
 from . import selectors, services
 from .forms import AcceptForm, QuoteFilterForm, QuoteForm, RejectForm
 from .models import PdfJob, Quote, ShareLink
+from .services import storage
 
 # Wrong share tokens per client address, and decisions (accept/reject posts) per link, in the
 # shared cache (apps.core.ratelimit): only misses count, so a valid link always opens.
@@ -307,24 +306,19 @@ def pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_status(request, quote, selectors.pdf_job_for(quote))
 
 
-def _pdf_file_response(job: PdfJob | None) -> FileResponse:
+def _pdf_file_response(job: PdfJob | None) -> HttpResponse:
+    """The document from the documents storage (streamed, or a signed-URL redirect)."""
     if job is None or job.status != "ready" or not job.file_name:
         raise Http404("the document is not ready")
-    path = Path(settings.MEDIA_ROOT) / job.file_name
-    if not path.is_file():
+    if not storage.document_exists(job.file_name):
         raise Http404("the document is not ready")
     quote = job.quote
-    return FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        content_type="application/pdf",
-        filename=f"{quote.number}-{quote.revision}.pdf",
-    )
+    return storage.document_response(job.file_name, f"{quote.number}-{quote.revision}.pdf")
 
 
 @login_required
 @require_GET
-def pdf_download(request: HttpRequest, pk: int) -> FileResponse:
+def pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get_for_user(request.user, pk)
     response = _pdf_file_response(selectors.pdf_job_for(quote))
     response["Cache-Control"] = "private, no-store"

@@ -148,9 +148,62 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
-# Generated documents (quote PDFs) live here; mount it as a volume in production.
+# Generated documents (quote PDFs) go through Django's storage API, alias "documents"
+# (apps/quotes/services/storage.py is the only code that touches them):
+# STORAGE_BACKEND=filesystem (default): files under STORAGE_PATH (a volume shared by every web
+# replica and worker of ONE host); STORAGE_BACKEND=s3: an S3-compatible object store shared by
+# any number of hosts (django-storages; S3_* variables below).
 MEDIA_ROOT = Path(os.environ.get("STORAGE_PATH", BASE_DIR / "var" / "documents"))
 MEDIA_URL = "/media/"
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem").strip().lower()
+# stream: downloads pass through the app; redirect (S3 only): a 302 to a signed URL valid
+# S3_SIGNED_URL_SECONDS, when the clients can reach the store at S3_ENDPOINT_URL.
+DOCUMENTS_DOWNLOAD = os.environ.get("DOCUMENTS_DOWNLOAD", "stream").strip().lower()
+S3_SIGNED_URL_SECONDS = int(os.environ.get("S3_SIGNED_URL_SECONDS", "60"))
+if DOCUMENTS_DOWNLOAD not in {"stream", "redirect"}:
+    raise ImproperlyConfigured(
+        f"DOCUMENTS_DOWNLOAD must be stream or redirect, got {DOCUMENTS_DOWNLOAD!r}"
+    )
+if STORAGE_BACKEND == "filesystem":
+    DOCUMENTS_STORAGE: dict[str, object] = {
+        "BACKEND": "apps.quotes.services.storage.DocumentFileSystemStorage"
+    }
+elif STORAGE_BACKEND == "s3":
+    from botocore.config import Config as BotoConfig
+
+    if not os.environ.get("S3_BUCKET"):
+        raise ImproperlyConfigured(
+            "STORAGE_BACKEND=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a non-AWS store)"
+        )
+    DOCUMENTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["S3_BUCKET"],
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "custom_domain": None,
+            "region_name": os.environ.get("S3_REGION", "us-east-1"),
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "location": os.environ.get("S3_PREFIX", ""),
+            "file_overwrite": True,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": S3_SIGNED_URL_SECONDS,
+            # Fail fast (the render retries; readiness reports it) instead of hanging a worker.
+            "client_config": BotoConfig(
+                connect_timeout=3, read_timeout=10, retries={"max_attempts": 2}
+            ),
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be filesystem or s3, got {STORAGE_BACKEND!r}")
+STORAGES = {
+    "default": DOCUMENTS_STORAGE,
+    "documents": DOCUMENTS_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
@@ -185,7 +238,11 @@ CELERY_TASK_RETRY_ON_WORKER_LOST = True
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 50
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 600_000  # KiB, checked after each task
 CELERY_BEAT_SCHEDULE = {
-    "quotes-sweep-pdf-jobs": {"task": "quotes.sweep_pdf_jobs", "schedule": 300.0},
+    # Requeues the jobs of a lost runner as soon as their lease expires (and lost messages).
+    "quotes-sweep-pdf-jobs": {
+        "task": "quotes.sweep_pdf_jobs",
+        "schedule": float(os.environ.get("QUOTES_PDF_SWEEP_SECONDS", "20")),
+    },
     "quotes-expire-due": {"task": "quotes.expire_due", "schedule": 3600.0},
 }
 # Quote documents: attempts before a job fails; how long a job may stay queued/rendering
@@ -212,6 +269,14 @@ TASKS_EAGER_IN_BACKGROUND = env_bool("TASKS_EAGER_IN_BACKGROUND", False)
 # each role may send without a sales manager's approval. Per-organization limits are rows of
 # quotes.DiscountLimit (admin); these are the defaults when no row applies.
 QUOTES_DISCOUNT_LIMITS = {"partner": "10", "sales": "15", "manager": "30", "admin": "15"}
+# A runner's lease on the job it renders, renewed every third of it; a lost runner's jobs are
+# requeued by the next sweep after it expires (lease + sweep interval: under a minute).
+QUOTES_PDF_LEASE_SECONDS = float(os.environ.get("QUOTES_PDF_LEASE_SECONDS", "30"))
+# Storage errors: retried every N seconds without spending render attempts, for at most this
+# long after the job was queued; temporary files older than this are a killed render's.
+QUOTES_PDF_STORAGE_RETRY_SECONDS = int(os.environ.get("QUOTES_PDF_STORAGE_RETRY_SECONDS", "15"))
+QUOTES_PDF_STORAGE_WAIT_SECONDS = int(os.environ.get("QUOTES_PDF_STORAGE_WAIT_SECONDS", "1800"))
+QUOTES_PDF_TMP_MAX_AGE_SECONDS = 300
 
 
 # The shared cache (apps.core.cache): API token authentication, throttles and rate limits, one

@@ -99,5 +99,22 @@ def test_ready_with_database_redis_and_a_worker(client, postgres, celery_worker,
         "database": "ok",
         "redis": "ok",
         "worker": "ok",
+        "storage": "ok",
     }
     assert any(name.startswith("test-") for name in checks["worker"]["workers"])
+
+
+def test_ready_reports_storage_down_when_it_cannot_write(client, db, settings, tmp_path):
+    """The probe writes through the storage API: when it cannot (here the probe's directory
+    is taken by a file; the fault tests fill a real volume), readiness fails on `storage`
+    with the reason, and no temporary file is left behind."""
+    settings.MEDIA_ROOT = tmp_path / "documents"
+    settings.MEDIA_ROOT.mkdir()
+    assert client.get("/health/ready").json()["checks"]["storage"]["status"] == "ok"
+    (settings.MEDIA_ROOT / "health").rmdir()
+    (settings.MEDIA_ROOT / "health").write_bytes(b"not a directory")
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    storage = response.json()["checks"]["storage"]
+    assert storage["status"] == "fail" and "Error" in storage["error"], storage
+    assert sorted(p.name for p in settings.MEDIA_ROOT.rglob("*")) == ["health"]

@@ -127,12 +127,16 @@ def test_sweeper_requeues_stale_jobs_and_fails_exhausted_ones(
     fresh = PdfJob.objects.get(quote=other)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         counts = services.pdf_jobs_requeue_stale()
-    assert counts == {"requeued": 1, "failed": 1}
+    assert counts == {"requeued": 1, "failed": 1, "temporary_files_removed": 0}
     assert len(callbacks) == 1
     assert PdfJob.objects.get(quote=sent_quote).status == "ready"
     fresh.refresh_from_db()
     assert fresh.status == "failed" and "gave up after 3 attempts" in fresh.error
-    assert services.pdf_jobs_requeue_stale() == {"requeued": 0, "failed": 0}
+    assert services.pdf_jobs_requeue_stale() == {
+        "requeued": 0,
+        "failed": 0,
+        "temporary_files_removed": 0,
+    }
 
 
 def test_sweep_command(sent_quote, django_capture_on_commit_callbacks) -> None:

@@ -7,12 +7,10 @@ document: request it, poll its status, download it.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -24,6 +22,7 @@ from apps.core.exceptions import ApplicationError
 from apps.quotes import selectors, services
 from apps.quotes.choices import PdfJobStatus
 from apps.quotes.models import PdfJob, Quote
+from apps.quotes.services import storage
 from apps.sizing import selectors as sizing_selectors
 from apps.sizing.gateway import SizingRefused
 from apps.sizing.models import Scenario
@@ -315,23 +314,17 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "until requested, 409 `pdf_not_ready` while it renders.",
     )
     @action(detail=True, methods=["get"], url_path="pdf/download", url_name="pdf-download")
-    def pdf_download(self, request: Request, pk: str) -> FileResponse:
+    def pdf_download(self, request: Request, pk: str) -> HttpResponse:
         quote = _quote_or_404(request, pk)
         job = _job_or_404(quote)
-        path = Path(settings.MEDIA_ROOT) / job.file_name if job.file_name else None
-        if job.status != PdfJobStatus.READY or path is None or not path.is_file():
+        if job.status != PdfJobStatus.READY or not storage.document_exists(job.file_name):
             raise ApiError(
                 409,
                 "pdf_not_ready",
                 f"The document is not ready (status: {job.status}); poll "
                 f"/api/v1/quotes/{quote.pk}/pdf/.",
             )
-        response = FileResponse(
-            path.open("rb"),
-            as_attachment=True,
-            content_type="application/pdf",
-            filename=f"{quote.number}-{quote.revision}.pdf",
-        )
+        response = storage.document_response(job.file_name, f"{quote.number}-{quote.revision}.pdf")
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -3,12 +3,27 @@
 The task is sent only after the creating transaction commits; runs are idempotent (a
 finished job is left alone); errors are retried with backoff up to `QUOTES_PDF_MAX_ATTEMPTS`;
 the sweeper requeues jobs whose message was lost or whose worker died.
+
+Leases: a runner claims a job by taking its lease (`lease_owner`, `lease_expires_at`,
+QUOTES_PDF_LEASE_SECONDS) in the claiming transaction and renews it from a heartbeat thread
+while it renders. A job whose lease is live is never claimed by a second runner (a duplicate
+delivery returns without rendering or spending an attempt); a lease past its expiry means the
+runner was lost (SIGKILL, host down), and the sweeper (every QUOTES_PDF_SWEEP_SECONDS) requeues
+the job at once instead of waiting for the broker's visibility timeout.
+
+Storage errors (disk full or read-only, object store down) are not the document's fault: they
+are recorded on the job, do not spend a render attempt, and the job retries every
+QUOTES_PDF_STORAGE_RETRY_SECONDS until the storage takes it or QUOTES_PDF_STORAGE_WAIT_SECONDS
+have passed since it was queued (then it fails with the storage's reason).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +33,7 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -40,6 +55,18 @@ def pdf_max_attempts() -> int:
 # The render task by its registered name (apps/quotes/tasks.py): the task calls these
 # services, so the services send it by name rather than import the tasks module (no cycle).
 RENDER_TASK = "quotes.render_pdf"
+
+
+def lease_seconds() -> float:
+    return float(settings.QUOTES_PDF_LEASE_SECONDS)
+
+
+def runner_id() -> str:
+    """Who holds a lease: host, process, and a random part (a restarted process differs)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{_RUNNER_SALT}"
+
+
+_RUNNER_SALT = os.urandom(3).hex()
 
 
 def _enqueue(job_id: int) -> None:
@@ -80,59 +107,131 @@ def pdf_job_request(*, user: Any, quote: Quote) -> PdfJob:
 
 @dataclass
 class RunOutcome:
-    """What the task should do after a run: nothing (done/failed) or retry in N seconds."""
+    """What the task should do after a run: nothing (done/failed) or retry in N seconds
+    (`storage`: a storage error, retried on its own budget, not the render attempts')."""
 
     status: str
     retry_in: int | None = None
+    storage: bool = False
 
 
-def _claim(job_id: int) -> tuple[PdfJob | None, str]:
-    """Lock the job and start an attempt, unless it is finished or out of attempts."""
+def _claim(job_id: int, owner: str) -> tuple[PdfJob | None, str]:
+    """Lock the job, take its lease and start an attempt, unless it is finished, out of
+    attempts, or leased by a live runner."""
+    now = timezone.now()
     with transaction.atomic():
         job = PdfJob.objects.select_for_update().select_related("quote").filter(pk=job_id).first()
         if job is None or job.status in {PdfJobStatus.READY, PdfJobStatus.FAILED}:
             return None, job.status if job else "missing"
+        if (
+            job.status == PdfJobStatus.RENDERING
+            and job.lease_expires_at is not None
+            and job.lease_expires_at > now
+            and job.lease_owner != owner
+        ):
+            return None, PdfJobStatus.RENDERING  # another runner has it: do not render twice
         if job.attempts >= pdf_max_attempts():
             _fail(
                 job,
                 f"gave up after {job.attempts} attempts; last error: {job.error or 'worker lost'}",
             )
             return None, PdfJobStatus.FAILED
-        job.status, job.started_at = PdfJobStatus.RENDERING, timezone.now()
+        job.status, job.started_at = PdfJobStatus.RENDERING, now
+        job.lease_owner = owner
+        job.lease_expires_at = now + timedelta(seconds=lease_seconds())
         job.attempts = F("attempts") + 1
-        job.save(update_fields=["status", "started_at", "attempts", "updated_at"])
+        job.save(
+            update_fields=[
+                "status",
+                "started_at",
+                "attempts",
+                "lease_owner",
+                "lease_expires_at",
+                "updated_at",
+            ]
+        )
         job.refresh_from_db()
         return job, PdfJobStatus.RENDERING
 
 
 def _fail(job: PdfJob, reason: str) -> None:
     job.status, job.error, job.finished_at = PdfJobStatus.FAILED, reason[:2000], timezone.now()
-    job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    job.lease_owner, job.lease_expires_at = "", None
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "finished_at",
+            "lease_owner",
+            "lease_expires_at",
+            "updated_at",
+        ]
+    )
+
+
+class _Heartbeat:
+    """Renews the job's lease every third of its length while the render runs (own thread,
+    own database connection). A failed renewal (database away) is retried on the next beat."""
+
+    def __init__(self, job_id: int, owner: str) -> None:
+        self.job_id, self.owner = job_id, owner
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"pdf-lease-{job_id}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        if connection.vendor != "sqlite":  # SQLite: one writer; the embedded default has one runner
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        interval = max(lease_seconds() / 3, 0.2)
+        try:
+            while not self._stop.wait(interval):
+                try:
+                    PdfJob.objects.filter(
+                        pk=self.job_id, status=PdfJobStatus.RENDERING, lease_owner=self.owner
+                    ).update(lease_expires_at=timezone.now() + timedelta(seconds=lease_seconds()))
+                except Exception:  # noqa: BLE001 - database away: the next beat tries again
+                    logger.warning("lease renewal of PDF job %s failed", self.job_id)
+                    close_old_connections()
+        finally:
+            connection.close()
 
 
 def pdf_job_run(job_id: int) -> RunOutcome:
     """Render a job's document (the task's body). Idempotent: a finished job is left alone, a
-    render writes the revision's one file name atomically and marks the row ready; running
-    it twice (a redelivered message, the sweeper) still ends with exactly one document."""
+    job leased by another runner too; a render writes the revision's one name in the storage
+    and marks the row ready; running it twice still ends with exactly one document."""
     from .. import pdf
 
-    job, status = _claim(job_id)
+    owner = runner_id()
+    job, status = _claim(job_id, owner)
     if job is None:
         return RunOutcome(status)
     started = time.monotonic()
-    try:
-        delay = float(settings.QUOTES_PDF_RENDER_DELAY)  # tests: widen the kill window
-        if delay:
-            time.sleep(delay)
-        rendered = pdf.render_quote(job.quote)
-    except pdf.PdfRenderError as exc:  # deterministic: retrying cannot help
-        _fail(job, str(exc))
-        return RunOutcome(PdfJobStatus.FAILED)
-    except Exception as exc:  # noqa: BLE001 - any other error is retried, then reported
-        logger.exception("render of PDF job %s failed", job_id)
-        return _after_error(job, f"{type(exc).__name__}: {exc}")
-    relpath = storage.document_relpath(job.quote)
-    storage.document_write(relpath, rendered.data)
+    with _Heartbeat(job.pk, owner):
+        try:
+            delay = float(settings.QUOTES_PDF_RENDER_DELAY)  # tests: widen the kill window
+            if delay:
+                time.sleep(delay)
+            rendered = pdf.render_quote(job.quote)
+        except pdf.PdfRenderError as exc:  # deterministic: retrying cannot help
+            _fail(job, str(exc))
+            return RunOutcome(PdfJobStatus.FAILED)
+        except Exception as exc:  # noqa: BLE001 - any other error is retried, then reported
+            logger.exception("render of PDF job %s failed", job_id)
+            return _after_error(job, f"{type(exc).__name__}: {exc}")
+        relpath = storage.document_relpath(job.quote)
+        try:
+            relpath = storage.document_write(relpath, rendered.data)
+        except storage.StorageUnavailable as exc:
+            logger.warning("PDF job %s: %s", job_id, exc)
+            return _after_storage_error(job, str(exc))
     PdfJob.objects.filter(pk=job.pk).exclude(status=PdfJobStatus.READY).update(
         status=PdfJobStatus.READY,
         file_name=relpath,
@@ -143,6 +242,8 @@ def pdf_job_run(job_id: int) -> RunOutcome:
         render_seconds=Decimal(f"{time.monotonic() - started:.3f}"),
         finished_at=timezone.now(),
         updated_at=timezone.now(),
+        lease_owner="",
+        lease_expires_at=None,
     )
     return RunOutcome(PdfJobStatus.READY)
 
@@ -155,14 +256,36 @@ def pdf_job_record_error(job_id: int, error: str) -> RunOutcome:
     return _after_error(job, error)
 
 
+def _requeue(job: PdfJob, error: str, **changes: Any) -> None:
+    PdfJob.objects.filter(pk=job.pk, status=PdfJobStatus.RENDERING).update(
+        status=PdfJobStatus.QUEUED,
+        error=error[:2000],
+        updated_at=timezone.now(),
+        lease_owner="",
+        lease_expires_at=None,
+        **changes,
+    )
+
+
 def _after_error(job: PdfJob, error: str) -> RunOutcome:
     if job.attempts >= pdf_max_attempts():
         _fail(job, f"gave up after {job.attempts} attempts: {error}")
         return RunOutcome(PdfJobStatus.FAILED)
-    PdfJob.objects.filter(pk=job.pk, status=PdfJobStatus.RENDERING).update(
-        status=PdfJobStatus.QUEUED, error=error[:2000], updated_at=timezone.now()
-    )
+    _requeue(job, error)
     return RunOutcome(PdfJobStatus.QUEUED, retry_in=min(5 * 4 ** (job.attempts - 1), 300))
+
+
+def _after_storage_error(job: PdfJob, error: str) -> RunOutcome:
+    """The storage refused the document: give the attempt back and retry later, or fail with
+    the storage's reason once QUOTES_PDF_STORAGE_WAIT_SECONDS have passed since queueing."""
+    waited = timezone.now() - (job.enqueued_at or job.requested_at)
+    limit = float(settings.QUOTES_PDF_STORAGE_WAIT_SECONDS)
+    if waited.total_seconds() >= limit:
+        _fail(job, f"gave up after {waited.total_seconds():.0f} s waiting for storage: {error}")
+        return RunOutcome(PdfJobStatus.FAILED)
+    _requeue(job, f"waiting for storage: {error}", attempts=F("attempts") - 1)
+    retry = int(settings.QUOTES_PDF_STORAGE_RETRY_SECONDS)
+    return RunOutcome(PdfJobStatus.QUEUED, retry_in=retry, storage=True)
 
 
 def pdf_jobs_requeue_stale(
@@ -186,8 +309,12 @@ def pdf_jobs_requeue_stale(
     stale = selectors.pdf_jobs_stale(
         queued_before=now - timedelta(seconds=queued_s),
         rendering_before=now - timedelta(seconds=rendering_s),
+        lease_expired_before=now,
     )
-    counts = {"requeued": 0, "failed": 0}
+    counts = {"requeued": 0, "failed": 0, "temporary_files_removed": 0}
+    counts["temporary_files_removed"] = storage.temporary_files_remove(
+        older_than_seconds=float(settings.QUOTES_PDF_TMP_MAX_AGE_SECONDS)
+    )
     for job in stale:
         if job.attempts >= pdf_max_attempts():
             reason = (
@@ -195,13 +322,26 @@ def pdf_jobs_requeue_stale(
             )
             done = PdfJob.objects.filter(
                 pk=job.pk, status=job.status, updated_at=job.updated_at
-            ).update(status=PdfJobStatus.FAILED, error=reason, finished_at=now, updated_at=now)
+            ).update(
+                status=PdfJobStatus.FAILED,
+                error=reason,
+                finished_at=now,
+                updated_at=now,
+                lease_owner="",
+                lease_expires_at=None,
+            )
             counts["failed"] += done
             continue
         with transaction.atomic():
             done = PdfJob.objects.filter(
                 pk=job.pk, status=job.status, updated_at=job.updated_at
-            ).update(status=PdfJobStatus.QUEUED, enqueued_at=now, updated_at=now)
+            ).update(
+                status=PdfJobStatus.QUEUED,
+                enqueued_at=now,
+                updated_at=now,
+                lease_owner="",
+                lease_expires_at=None,
+            )
             if done:
                 transaction.on_commit(partial(_enqueue, job.pk))
         counts["requeued"] += done

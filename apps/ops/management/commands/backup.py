@@ -3,7 +3,6 @@
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
@@ -13,7 +12,7 @@ from apps.ops.backup import BackupError, PgTarget, backup
 class Command(BaseCommand):
     help = (
         "Back up the PostgreSQL database (pg_dump custom format) and the generated documents "
-        "(MEDIA_ROOT) into DIR, a new or empty directory, with a manifest of checksums."
+        "(the documents storage) into DIR, a new or empty directory, with a manifest of checksums."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             target = PgTarget.from_settings(connections[options["database"]].settings_dict)
-            manifest = backup(options["directory"], target, Path(settings.MEDIA_ROOT))
+            manifest = backup(options["directory"], target)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         db = manifest["database"]

@@ -3,17 +3,18 @@
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from apps.ops.backup import BackupError, PgTarget, restore, verify
+from apps.quotes.services.storage import filesystem_storage
 
 
 class Command(BaseCommand):
     help = (
         "Verify the backup in DIR, then restore it into an empty database (the configured "
-        "one, or --database-url) and the documents into MEDIA_ROOT (or --media-root)."
+        "one, or --database-url) and the documents into the documents storage (or --media-root, "
+        "a directory)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,15 +45,16 @@ class Command(BaseCommand):
                 if options["database_url"]
                 else PgTarget.from_settings(connections["default"].settings_dict)
             )
-            media_root = options["media_root"] or Path(settings.MEDIA_ROOT)
+            storage = filesystem_storage(options["media_root"]) if options["media_root"] else None
+            where = options["media_root"] or "the documents storage"
             manifest = restore(
-                options["directory"], target, media_root, create_database=options["create_database"]
+                options["directory"], target, storage, create_database=options["create_database"]
             )
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"restored database {target.name} and {len(manifest['documents'])} documents "
-                f"into {media_root}"
+                f"into {where}"
             )
         )
