@@ -40,10 +40,10 @@ def render_quote_pdf(self, job_id: int) -> str:  # type: ignore[no-untyped-def]
         # 20 s … capped at 60 s); past max_retries the job stays queued for the sweeper.
         raise self.retry(exc=exc, countdown=min(60, 5 * 2**self.request.retries)) from exc
     if outcome.retry_in is not None:
-        # A storage error retries until the job's own storage deadline (pdf_jobs), not
-        # within the task's max_retries, which count render failures.
+        # Storage away or another runner's live lease: not render failures, so not within
+        # the task's max_retries (the job's own deadlines bound them, services/pdf_jobs.py).
         raise self.retry(
-            countdown=outcome.retry_in, max_retries=None if outcome.storage else self.max_retries
+            countdown=outcome.retry_in, max_retries=None if outcome.unbounded else self.max_retries
         )
     return outcome.status
 

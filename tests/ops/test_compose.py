@@ -42,17 +42,34 @@ def shell_commands(words: list[str]) -> list[list[str]]:
 
 
 def test_the_services(services):
-    assert {"web", "worker", "beat", "migrate", "postgres", "redis"} <= set(services)
+    assert {
+        "proxy",
+        "web",
+        "worker",
+        "pdf-worker",
+        "beat",
+        "migrate",
+        "postgres",
+        "redis",
+        "minio",
+    } <= set(services)
+
+
+def test_replicas(services):
+    """Two web replicas behind the proxy, two PDF workers; exactly one beat."""
+    assert services["web"]["deploy"]["replicas"] == 2
+    assert services["pdf-worker"]["deploy"]["replicas"] == 2
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
 
 
 def test_restart_policies(services):
     for name, service in services.items():
-        expected = "no" if name in ("migrate", "backup") else "unless-stopped"
+        expected = "no" if name in ("migrate", "backup", "minio-init") else "unless-stopped"
         assert service.get("restart") == expected, name
 
 
 def test_health_checks(services):
-    for name in ("postgres", "redis", "web", "worker", "pdf-worker"):
+    for name in ("postgres", "redis", "web", "worker", "pdf-worker", "minio", "proxy"):
         assert services[name]["healthcheck"]["test"], name
     web = " ".join(services["web"]["healthcheck"]["test"])
     assert "/health/live" in web and "curl" not in web and "python" in web
@@ -73,16 +90,95 @@ def test_dependencies_name_services(services):
                 assert "healthcheck" in services[dep], dep
 
 
+def _named_volumes(service: dict[str, Any]) -> list[str]:
+    return [v for v in service.get("volumes", []) if not v.startswith((".", "/"))]
+
+
 def test_volumes_declared_and_used(compose, services):
     declared = set(compose["volumes"])
-    used = {v.split(":")[0] for s in services.values() for v in s.get("volumes", [])}
+    used = {v.split(":")[0] for s in services.values() for v in _named_volumes(s)}
     assert used <= declared and declared <= used
-    assert {"pgdata", "redisdata", "documents"} <= declared
+    assert {"pgdata", "redisdata", "miniodata"} <= declared
     assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert "redisdata:/data" in services["redis"]["volumes"]
-    storage = services["web"]["environment"]["STORAGE_PATH"]
-    for name in APP_SERVICES:
-        assert f"documents:{storage}" in services[name]["volumes"], name
+    assert "miniodata:/data" in services["minio"]["volumes"]
+
+
+def test_app_containers_are_stateless(services):
+    """Web, workers and beat keep nothing on local disk: documents in the S3 store, the
+    rest in PostgreSQL and Redis; so any of them can run on another host."""
+    for name in ("web", "worker", "pdf-worker", "beat"):
+        assert _named_volumes(services[name]) == [], name
+        env = services[name]["environment"]
+        assert env["STORAGE_BACKEND"] == "s3" and env["S3_ENDPOINT_URL"] == "http://minio:9000"
+        assert env["CACHE_URL"].startswith("redis://redis:6379/")
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
+
+
+def _resolved(value: str) -> str:
+    """`${VAR:?message}` / `${VAR:-default}` → a stand-in value (compose substitutes them)."""
+    import re
+
+    return re.sub(r"\$\{([A-Z_]+)(?::[?-][^}]*)?\}", lambda m: f"test-{m.group(1).lower()}", value)
+
+
+def test_each_app_service_environment_loads_the_production_settings(services):
+    """The settings every app container starts with: the S3 document storage and the
+    trusted proxy resolve from the compose environment."""
+    import subprocess  # nosec B404
+    import sys
+
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "from django.core.files.storage import storages; "
+        "print(type(storages['documents']).__name__, settings.OPS_TRUSTED_PROXIES)"
+    )
+    for name in ("web", "pdf-worker"):
+        env = {k: _resolved(str(v)) for k, v in services[name]["environment"].items()}
+        env.update(
+            SECRET_KEY="s" * 20 + "ecret-key-for-the-compose-test-0123456789", PATH="/usr/bin:/bin"
+        )
+        env["DATABASE_URL"] = "postgres://u:p@127.0.0.1:9/db"
+        run = subprocess.run(  # nosec B603 - fixed argv
+            [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert run.stdout.split()[0] == "S3Storage", name
+        assert "172.30.0.2" in run.stdout
+
+
+def test_only_the_proxy_publishes_a_port_and_on_loopback_by_default(compose, services):
+    published = {name: s["ports"] for name, s in services.items() if s.get("ports")}
+    assert list(published) == ["proxy"]
+    (mapping,) = published["proxy"]
+    assert mapping.startswith("${PROXY_BIND:-127.0.0.1}:"), mapping
+    proxy_ip = services["proxy"]["networks"]["edge"]["ipv4_address"]
+    assert services["web"]["environment"]["TRUSTED_PROXIES"] == proxy_ip
+    subnet = compose["networks"]["edge"]["ipam"]["config"][0]["subnet"]
+    import ipaddress
+
+    assert ipaddress.ip_address(proxy_ip) in ipaddress.ip_network(subnet)
+    assert "edge" in services["web"]["networks"]
+    for name in ("postgres", "redis", "minio", "worker", "pdf-worker", "beat"):
+        assert services[name]["networks"] == ["backend"], name
+
+
+def test_the_proxy_spreads_over_the_web_replicas_and_sets_forwarded_headers(services):
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in services["proxy"]["volumes"]
+    assert "http://web:8000" in conf and "resolver 127.0.0.11" in conf
+    assert "proxy_set_header X-Forwarded-Proto" in conf
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for" in conf
+    assert "listen 8080" in conf and services["proxy"]["ports"][0].endswith(":8080")
+
+
+def test_deploys_never_overwrite_catalog_edits(services):
+    for cmd in shell_commands(argv(services["migrate"])):
+        if cmd[2:3] == ["catalog_import"]:
+            assert "--force" not in cmd
+            break
+    else:
+        raise AssertionError("migrate does not import the catalog")
 
 
 def test_redis_keeps_messages(services):
@@ -143,7 +239,7 @@ def test_manage_py_commands_exist(services):
     seen = []
     for name, service in services.items():
         words = argv(service)
-        if not words or words[0] in ("gunicorn", "celery", "redis-server"):
+        if not words or words[0] in ("gunicorn", "celery", "redis-server", "server"):
             continue
         for cmd in shell_commands(words):
             if cmd[:2] == ["python", "manage.py"]:
@@ -184,6 +280,6 @@ def test_every_app_volume_is_owned_by_the_containers_user(services):
     for name, service in services.items():
         if service.get("image") != services["web"].get("image"):
             continue
-        for volume in service.get("volumes", []):
+        for volume in _named_volumes(service):
             source, target = volume.split(":")[:2]
             assert target.rstrip("/") in owned, (name, volume)

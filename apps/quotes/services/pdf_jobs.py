@@ -107,35 +107,37 @@ def pdf_job_request(*, user: Any, quote: Quote) -> PdfJob:
 
 @dataclass
 class RunOutcome:
-    """What the task should do after a run: nothing (done/failed) or retry in N seconds
-    (`storage`: a storage error, retried on its own budget, not the render attempts')."""
+    """What the task should do after a run: nothing (done/failed) or retry in N seconds.
+    `unbounded`: the retry is not a render failure (storage away, another runner's live
+    lease), so it does not count against the task's max_retries."""
 
     status: str
     retry_in: int | None = None
-    storage: bool = False
+    unbounded: bool = False
 
 
-def _claim(job_id: int, owner: str) -> tuple[PdfJob | None, str]:
+def _claim(job_id: int, owner: str) -> tuple[PdfJob | None, str, float]:
     """Lock the job, take its lease and start an attempt, unless it is finished, out of
-    attempts, or leased by a live runner."""
+    attempts, or leased by a live runner (then also: seconds left on that lease)."""
     now = timezone.now()
     with transaction.atomic():
         job = PdfJob.objects.select_for_update().select_related("quote").filter(pk=job_id).first()
         if job is None or job.status in {PdfJobStatus.READY, PdfJobStatus.FAILED}:
-            return None, job.status if job else "missing"
+            return None, job.status if job else "missing", 0.0
         if (
             job.status == PdfJobStatus.RENDERING
             and job.lease_expires_at is not None
             and job.lease_expires_at > now
             and job.lease_owner != owner
         ):
-            return None, PdfJobStatus.RENDERING  # another runner has it: do not render twice
+            # Another runner has it: do not render twice; look again when its lease ends.
+            return None, PdfJobStatus.RENDERING, (job.lease_expires_at - now).total_seconds()
         if job.attempts >= pdf_max_attempts():
             _fail(
                 job,
                 f"gave up after {job.attempts} attempts; last error: {job.error or 'worker lost'}",
             )
-            return None, PdfJobStatus.FAILED
+            return None, PdfJobStatus.FAILED, 0.0
         job.status, job.started_at = PdfJobStatus.RENDERING, now
         job.lease_owner = owner
         job.lease_expires_at = now + timedelta(seconds=lease_seconds())
@@ -151,7 +153,7 @@ def _claim(job_id: int, owner: str) -> tuple[PdfJob | None, str]:
             ]
         )
         job.refresh_from_db()
-        return job, PdfJobStatus.RENDERING
+        return job, PdfJobStatus.RENDERING, 0.0
 
 
 def _fail(job: PdfJob, reason: str) -> None:
@@ -210,8 +212,12 @@ def pdf_job_run(job_id: int) -> RunOutcome:
     from .. import pdf
 
     owner = runner_id()
-    job, status = _claim(job_id, owner)
+    job, status, lease_left = _claim(job_id, owner)
     if job is None:
+        if status == PdfJobStatus.RENDERING:  # a duplicate delivery while another renders:
+            # if that runner finishes, the retry finds the job ready; if it was lost, the
+            # retry takes the expired lease over (without waiting for the sweeper).
+            return RunOutcome(status, retry_in=int(lease_left) + 1, unbounded=True)
         return RunOutcome(status)
     started = time.monotonic()
     with _Heartbeat(job.pk, owner):
@@ -285,7 +291,7 @@ def _after_storage_error(job: PdfJob, error: str) -> RunOutcome:
         return RunOutcome(PdfJobStatus.FAILED)
     _requeue(job, f"waiting for storage: {error}", attempts=F("attempts") - 1)
     retry = int(settings.QUOTES_PDF_STORAGE_RETRY_SECONDS)
-    return RunOutcome(PdfJobStatus.QUEUED, retry_in=retry, storage=True)
+    return RunOutcome(PdfJobStatus.QUEUED, retry_in=retry, unbounded=True)
 
 
 def pdf_jobs_requeue_stale(
