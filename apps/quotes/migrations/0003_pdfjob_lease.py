@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quotes", "0001_initial"),
+        ("quotes", "0002_decision_one_accepted"),
     ]
 
     operations = [
