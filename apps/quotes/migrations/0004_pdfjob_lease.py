@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quotes", "0002_decision_one_accepted"),
+        ("quotes", "0003_quoteapproval_discountlimit"),
     ]
 
     operations = [
