@@ -1,6 +1,6 @@
 """Backup and restore: the PostgreSQL database (pg_dump custom format) plus the generated
 documents of the documents storage (filesystem or S3, read and written through the storage
-API: apps/quotes/services/storage.py), with a manifest of SHA-256 checksums.
+API: apps/core/documents.py), with a manifest of SHA-256 checksums.
 
 A backup directory holds `database.dump`, `documents/…` (every stored document) and
 `manifest.json`, written last: a directory without a manifest is an unfinished backup.
@@ -137,7 +137,7 @@ def _sha256(data: bytes) -> str:
 def backup(directory: Path, target: PgTarget, storage: Storage | None = None) -> dict[str, Any]:
     """Write a backup into `directory` (new or empty); returns the manifest. Documents come
     from `storage` (the documents storage by default)."""
-    from apps.quotes.services import storage as documents
+    from apps.core import documents
 
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
@@ -233,7 +233,7 @@ def _check_empty(target: PgTarget) -> None:
 
 
 def _check_documents(manifest: dict[str, Any], storage: Storage | None) -> None:
-    from apps.quotes.services import storage as documents
+    from apps.core import documents
 
     clashes = [
         doc["path"]
@@ -257,7 +257,7 @@ def restore(
 ) -> dict[str, Any]:
     """Restore the backup in `directory` into `target` (fresh) and `storage` (the documents
     storage by default)."""
-    from apps.quotes.services import storage as documents
+    from apps.core import documents
 
     directory = Path(directory)
     manifest = verify(directory)

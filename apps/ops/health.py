@@ -65,7 +65,7 @@ def _worker() -> dict[str, Any]:
 
 
 def _storage() -> dict[str, Any]:
-    from apps.quotes.services.storage import storage_probe
+    from apps.core.documents import storage_probe
 
     return storage_probe()
 

@@ -149,7 +149,7 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
 # Generated documents (quote PDFs) go through Django's storage API, alias "documents"
-# (apps/quotes/services/storage.py is the only code that touches them):
+# (apps/core/documents.py is the only code that touches them):
 # STORAGE_BACKEND=filesystem (default): files under STORAGE_PATH (a volume shared by every web
 # replica and worker of ONE host); STORAGE_BACKEND=s3: an S3-compatible object store shared by
 # any number of hosts (django-storages; S3_* variables below).
@@ -166,7 +166,7 @@ if DOCUMENTS_DOWNLOAD not in {"stream", "redirect"}:
     )
 if STORAGE_BACKEND == "filesystem":
     DOCUMENTS_STORAGE: dict[str, object] = {
-        "BACKEND": "apps.quotes.services.storage.DocumentFileSystemStorage"
+        "BACKEND": "apps.core.documents.DocumentFileSystemStorage"
     }
 elif STORAGE_BACKEND == "s3":
     from botocore.config import Config as BotoConfig

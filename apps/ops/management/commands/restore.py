@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from apps.core.documents import filesystem_storage
 from apps.ops.backup import BackupError, PgTarget, restore, verify
-from apps.quotes.services.storage import filesystem_storage
 
 
 class Command(BaseCommand):
