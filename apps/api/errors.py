@@ -198,7 +198,10 @@ class ErrorDetailSerializer(serializers.Serializer):
             "Stable, machine-readable: validation_error, parse_error, not_authenticated, "
             "authentication_failed, permission_denied, not_found, method_not_allowed, "
             "not_acceptable, unsupported_media_type, request_too_large, throttled, conflict, "
-            "idempotency_key_reused, idempotency_key_in_use, pdf_not_ready, server_error."
+            "idempotency_key_reused, idempotency_key_in_use, pdf_not_ready, server_error, "
+            "service_unavailable (nothing was saved: retry after Retry-After), "
+            "outcome_unknown (the connection was lost while committing: a retried quote "
+            "creation finds the quote; read other resources to see whether they changed)."
         )
     )
     message = serializers.CharField(help_text="A sentence for people.")

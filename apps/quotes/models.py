@@ -95,6 +95,9 @@ class Quote(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The request that created it (API: caller + body, SHA-256), kept with the quote so a
+    # retry of a creation whose answer was lost finds this quote instead of making a second.
+    creation_request = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -111,7 +114,14 @@ class Quote(models.Model):
                 name="quotes_one_accepted_revision",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "status"])]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            models.Index(
+                fields=["creation_request"],
+                condition=~Q(creation_request=""),
+                name="quotes_creation_request",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference

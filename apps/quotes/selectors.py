@@ -78,6 +78,18 @@ def quote_get_for_user(user: AnyUser, pk: int) -> Quote:
     )
 
 
+def quote_created_by_request(user: AnyUser, fingerprint: str, *, since: Any) -> Quote | None:
+    """The quote `user` created with the request `fingerprint` after `since`, if any (a
+    retried creation whose first answer was lost)."""
+    if not fingerprint:
+        return None
+    return (
+        Quote.objects.filter(owner_id=user.pk, creation_request=fingerprint, created_at__gte=since)
+        .order_by("pk")
+        .first()
+    )
+
+
 def quote_revisions(quote: Quote) -> QuerySet[Quote]:
     """All revisions of the quote (A, B, …), oldest first."""
     return Quote.objects.filter(

@@ -337,6 +337,9 @@ API_THROTTLE_RATES = {
     "anon": os.environ.get("API_RATE_ANON", "60/min"),
 }
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024)))
+# A keyless retry of the same quote creation (same caller and body) within this many seconds
+# answers the quote already made instead of a second one (apps/api/writes.py).
+API_CREATE_RETRY_WINDOW_SECONDS = int(os.environ.get("API_CREATE_RETRY_WINDOW_SECONDS", "600"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "GenAI cluster sizing portal — partner API",
     "VERSION": "1.0.0",

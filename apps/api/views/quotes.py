@@ -28,7 +28,7 @@ from apps.sizing.gateway import SizingRefused
 from apps.sizing.models import Scenario
 
 from ..errors import ApiError, application_error
-from ..idempotency import HEADER, idempotent
+from ..idempotency import HEADER
 from ..serializers.quotes import (
     DiscountDecisionSerializer,
     PdfJobSerializer,
@@ -40,6 +40,7 @@ from ..serializers.quotes import (
     SendResultSerializer,
 )
 from ..throttles import ReadWriteThrottle, SizingThrottle
+from ..writes import answer_in_transaction, create_once
 from .common import query
 from .sizing import _int_or_404, _valid, price_book_or_400
 
@@ -51,7 +52,10 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     description="Any unique string (a UUID) per intended quote, kept 24 h per token: a retry "
     "with the same key and body returns the first answer (header "
     "`Idempotent-Replayed: true`) instead of a second quote; the same key with "
-    "another body answers 422 `idempotency_key_reused`.",
+    "another body answers 422 `idempotency_key_reused`. Without a key, a retry of the same "
+    "body by the same caller within 10 minutes (API_CREATE_RETRY_WINDOW_SECONDS) also answers "
+    "the quote it made (`Idempotent-Replayed: true`): a creation whose answer was lost is "
+    "never made twice. To make two identical quotes on purpose, send distinct keys.",
 )
 SQL_BIGINT_MAX = 2**63 - 1
 
@@ -110,9 +114,15 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def create(self, request: Request) -> Response:
         data = _valid(QuoteCreateSerializer, request.data)
-        return idempotent(request, lambda: self._create(request, data))
+        return create_once(
+            request,
+            lambda request_id: self._create(request, data, request_id),
+            replay=_created,
+        )
 
-    def _create(self, request: Request, data: dict[str, Any]) -> tuple[Response, Quote]:
+    def _create(
+        self, request: Request, data: dict[str, Any], request_id: str
+    ) -> tuple[Response, Quote]:
         book = price_book_or_400(data.get("price_book")) or selectors.default_price_book(
             request.user
         )
@@ -128,6 +138,7 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         extra = {
             k: data[k] for k in ("valid_until", "discount_percent", "terms", "notes") if k in data
         }
+        extra["creation_request"] = request_id
         customer = {k: data[k] for k in ("customer_company", "customer_contact", "customer_email")}
         try:
             if "workload" in data:
@@ -151,12 +162,7 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise application_error(exc, prefix="workload") from None
         except ApplicationError as exc:
             raise application_error(exc) from None
-        body = QuoteDetailSerializer(quote).data
-        return Response(
-            body,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/quotes/{quote.pk}/"},
-        ), quote
+        return _created(quote), quote
 
     @extend_schema(
         request=QuotePatchSerializer,
@@ -195,16 +201,20 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise ApiError(
                 400, "validation_error", "Some fields need attention.", _form_errors(form)
             )
-        try:
-            quote = services.quote_update(
-                user=request.user,
-                quote=quote,
-                data=form.quote_data(),
-                line_discounts=form.line_discounts(),
-            )
-        except ApplicationError as exc:
-            raise application_error(exc) from None
-        return Response(QuoteDetailSerializer(_quote_or_404(request, str(quote.pk))).data)
+
+        def write() -> Response:
+            try:
+                updated = services.quote_update(
+                    user=request.user,
+                    quote=quote,
+                    data=form.quote_data(),
+                    line_discounts=form.line_discounts(),
+                )
+            except ApplicationError as exc:
+                raise application_error(exc) from None
+            return Response(QuoteDetailSerializer(_quote_or_404(request, str(updated.pk))).data)
+
+        return answer_in_transaction(write, what="the draft")
 
     @extend_schema(
         request=None,
@@ -215,11 +225,15 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def revise(self, request: Request, pk: str) -> Response:
         quote = _quote_or_404(request, pk)
-        try:
-            new = services.quote_revise(user=request.user, quote=quote)
-        except ApplicationError as exc:
-            raise application_error(exc, status_code=409, code="conflict") from None
-        return Response(QuoteDetailSerializer(new).data, status=status.HTTP_201_CREATED)
+
+        def write() -> Response:
+            try:
+                new = services.quote_revise(user=request.user, quote=quote)
+            except ApplicationError as exc:
+                raise application_error(exc, status_code=409, code="conflict") from None
+            return Response(QuoteDetailSerializer(new).data, status=status.HTTP_201_CREATED)
+
+        return answer_in_transaction(write, what="the new revision")
 
     @extend_schema(
         request=None,
@@ -234,17 +248,21 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: str) -> Response:
         quote = _quote_or_404(request, pk)
-        try:
-            quote, token = services.quote_send(
-                user=request.user, quote=quote, link_base=request.build_absolute_uri("/")
-            )
-        except services.ApprovalRequired as exc:
-            raise application_error(exc, status_code=409, code="approval_required") from None
-        except ApplicationError as exc:
-            raise application_error(exc, status_code=409, code="conflict") from None
-        share_url = request.build_absolute_uri(f"/q/{token}/")
-        body = {"quote": QuoteDetailSerializer(quote).data, "share_url": share_url}
-        return Response(body, headers={"Cache-Control": "no-store"})
+
+        def write() -> Response:
+            try:
+                sent, token = services.quote_send(
+                    user=request.user, quote=quote, link_base=request.build_absolute_uri("/")
+                )
+            except services.ApprovalRequired as exc:
+                raise application_error(exc, status_code=409, code="approval_required") from None
+            except ApplicationError as exc:
+                raise application_error(exc, status_code=409, code="conflict") from None
+            share_url = request.build_absolute_uri(f"/q/{token}/")
+            body = {"quote": QuoteDetailSerializer(sent).data, "share_url": share_url}
+            return Response(body, headers={"Cache-Control": "no-store"})
+
+        return answer_in_transaction(write, what="the sending")
 
     @extend_schema(
         request=DiscountDecisionSerializer,
@@ -270,12 +288,16 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _discount(self, request: Request, pk: str, decide: Any) -> Response:
         quote = _quote_or_404(request, pk)
         data = _valid(DiscountDecisionSerializer, request.data)
-        try:
-            decide(user=request.user, quote=quote, note=data.get("note", ""))
-        except ApplicationError as exc:
-            raise application_error(exc, status_code=409, code="conflict") from None
-        quote.refresh_from_db()
-        return Response(QuoteDetailSerializer(quote).data)
+
+        def write() -> Response:
+            try:
+                decide(user=request.user, quote=quote, note=data.get("note", ""))
+            except ApplicationError as exc:
+                raise application_error(exc, status_code=409, code="conflict") from None
+            quote.refresh_from_db()
+            return Response(QuoteDetailSerializer(quote).data)
+
+        return answer_in_transaction(write, what="the decision")
 
     @extend_schema(
         methods=["GET"],
@@ -301,6 +323,8 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             job = services.pdf_job_request(user=request.user, quote=quote)
         except ApplicationError as exc:
             raise application_error(exc, status_code=409, code="conflict") from None
+        # Not in one transaction with the request: the render is sent on commit, and asking
+        # again is harmless (it answers the same job).
         job.refresh_from_db()  # an eager worker may have rendered it already
         return Response(
             PdfJobSerializer(job, context={"request": request}).data,
@@ -327,6 +351,15 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         response = storage.document_response(job.file_name, f"{quote.number}-{quote.revision}.pdf")
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+def _created(quote: Quote) -> Response:
+    """201 with the quote (built inside the creating transaction: see apps/api/writes.py)."""
+    return Response(
+        QuoteDetailSerializer(quote).data,
+        status=status.HTTP_201_CREATED,
+        headers={"Location": f"/api/v1/quotes/{quote.pk}/"},
+    )
 
 
 def _form_data(quote: Quote, patch: dict[str, Any]) -> dict[str, Any]:

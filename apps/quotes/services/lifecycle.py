@@ -159,9 +159,12 @@ def quote_create_from_scenario(
     discount_percent: Any = "0",
     terms: str = DEFAULT_TERMS,
     notes: str = "",
+    creation_request: str = "",
 ) -> Quote:
     """Price the scenario's BoM with `price_book` into a new draft quote, revision A, with the
-    next number of the year. The scenario's inputs and result are copied onto the quote."""
+    next number of the year. The scenario's inputs and result are copied onto the quote.
+    `creation_request`: the creating request's fingerprint, kept with the quote (see
+    `apps.api.writes`: a retried creation finds the quote it already made)."""
     today = timezone.localdate()
     valid_until = valid_until or today + timedelta(days=DEFAULT_VALIDITY_DAYS)
     check_validity(valid_until, today)
@@ -188,6 +191,7 @@ def quote_create_from_scenario(
             sizing_inputs=scenario.inputs,
             sizing_result=scenario.result,
             engine_version=scenario.engine_version,
+            creation_request=creation_request,
         )
         quote.save()
         pricing.build_lines(quote, bom, {})
