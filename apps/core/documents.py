@@ -22,12 +22,13 @@ import os
 import secrets
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 
 ALIAS = "documents"
 TMP_SUFFIX = ".tmp"
@@ -124,14 +125,14 @@ def document_names(prefix: str = "", *, storage: Storage | None = None) -> list[
     return sorted(n for n in names if not n.startswith(f"{PROBE_DIR}/"))
 
 
-def document_response(relpath: str, download_name: str) -> HttpResponse:
+def document_response(relpath: str, download_name: str) -> HttpResponseBase:
     """The document as an attachment: streamed in chunks from the storage, or a redirect to a
     short-lived signed URL (DOCUMENTS_DOWNLOAD=redirect with an S3 store)."""
     storage = documents_storage()
     if getattr(settings, "DOCUMENTS_DOWNLOAD", "stream") == "redirect" and not isinstance(
         storage, FileSystemStorage
     ):
-        url = storage.url(
+        url = cast(Any, storage).url(  # S3Storage.url: parameters, expire
             relpath,
             parameters={
                 "ResponseContentDisposition": f'attachment; filename="{download_name}"',

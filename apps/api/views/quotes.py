@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -135,7 +135,7 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 else "No price book is valid today."
             )
             raise ApiError(400, "validation_error", message, {"price_book": [message]})
-        extra = {
+        extra: dict[str, Any] = {
             k: data[k] for k in ("valid_until", "discount_percent", "terms", "notes") if k in data
         }
         extra["creation_request"] = request_id
@@ -338,7 +338,7 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "until requested, 409 `pdf_not_ready` while it renders.",
     )
     @action(detail=True, methods=["get"], url_path="pdf/download", url_name="pdf-download")
-    def pdf_download(self, request: Request, pk: str) -> HttpResponse:
+    def pdf_download(self, request: Request, pk: str) -> HttpResponseBase:
         quote = _quote_or_404(request, pk)
         job = _job_or_404(quote)
         if job.status != PdfJobStatus.READY or not storage.document_exists(job.file_name):
