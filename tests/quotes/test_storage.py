@@ -228,6 +228,7 @@ STORAGE_MODULE = "apps/core/documents.py"
 # Files that open other files, and which files those are (never documents).
 OTHER_FILES = {
     "apps/catalog/services.py": "catalog CSV import/export",
+    "apps/core/cache.py": "the lock file of the embedded default's file cache",
     "apps/quotes/pdf.py": "bundled static fonts and CSS read by the PDF renderer",
     "apps/ops/backup.py": "the backup directory (database dump, manifest, copies); documents "
     "are read and written through the storage module",
