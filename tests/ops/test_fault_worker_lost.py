@@ -1,0 +1,101 @@
+"""The whole worker SIGKILLed mid-render (issue 18): every job it held is ready within two
+minutes of a new worker starting, with the production settings — the broker would give the
+message back only after its visibility timeout (600 s); the job's lease (30 s) and the
+sweeper (beat, every 20 s) requeue it instead. The job is rendered by one runner at a time and
+ends with one document.
+
+Worker and beat (`celery worker -B`) run in their own working directory against the test
+database and a private redis-server (their beat must not leave sweeps for later tests)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from apps.core.documents import document_names, filesystem_storage
+from apps.quotes import services
+from apps.quotes.models import PdfJob
+from tests import stack
+from tests.conftest import require_or_skip
+from tests.quotes import factories
+
+from .conftest import point_celery_at
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+N_JOBS = 3
+RECOVERY_LIMIT_S = 120
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[stack.PrivateRedis]:
+    require_or_skip(shutil.which("redis-server") is not None, "redis-server binary")
+    from config.celery_app import app
+
+    server = stack.PrivateRedis(tmp_path / "redis").start()
+    old_eager, app.conf.task_always_eager = app.conf.task_always_eager, False
+    point_celery_at(server.url)
+    try:
+        yield server
+    finally:
+        point_celery_at(None)
+        app.conf.task_always_eager = old_eager
+        server.stop()
+
+
+def test_a_killed_workers_jobs_are_ready_within_two_minutes_of_a_new_worker(
+    private_broker, book, sales_user, tmp_path: Path
+) -> None:
+    require_or_skip(connection.vendor == "postgresql", "PostgreSQL for the worker's database")
+    db = connection.settings_dict
+    env = stack.production_env(
+        database_url=(
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        redis_url=private_broker.url,
+        STORAGE_PATH=str(tmp_path / "documents"),
+    )
+    scenario = factories.make_scenario(sales_user, factories.LARGE_WORKLOAD)  # long renders
+    first = stack.worker("worker-1", env, tmp_path / "host-1", beat=True).start()
+    second: stack.Process | None = None
+    try:
+        jobs = []
+        for i in range(N_JOBS):
+            quote = factories.make_quote(sales_user, scenario=scenario, customer_company=f"K{i}")
+            quote, _ = services.quote_send(user=sales_user, quote=quote)
+            jobs.append(PdfJob.objects.get(quote=quote).pk)
+        held = stack.wait_until(
+            lambda: PdfJob.objects.filter(pk__in=jobs, status="rendering").first(),
+            120,
+            "a render to start",
+            first.log,
+        )
+        first.kill_all()  # SIGKILL to the worker, its pool process and its beat at once
+        assert PdfJob.objects.get(pk=held.pk).status == "rendering"
+
+        second = stack.worker("worker-2", env, tmp_path / "host-2", beat=True).start()
+        started = time.monotonic()
+        stack.wait_until(
+            lambda: PdfJob.objects.filter(pk__in=jobs, status="ready").count() == N_JOBS,
+            RECOVERY_LIMIT_S,
+            f"every job ready within {RECOVERY_LIMIT_S} s of the new worker",
+            second.log,
+        )
+        recovered_in = time.monotonic() - started
+        print(f"\nevery job ready {recovered_in:.1f} s after the new worker started")
+        assert recovered_in < RECOVERY_LIMIT_S
+        lost = PdfJob.objects.get(pk=held.pk)
+        assert lost.attempts == 2  # the killed attempt and the one that finished
+        storage = filesystem_storage(tmp_path / "documents")
+        names = document_names(storage=storage)
+        assert sorted(names) == sorted(j.file_name for j in PdfJob.objects.filter(pk__in=jobs))
+        assert len(names) == N_JOBS
+    finally:
+        for process in (first, second):
+            if process is not None:
+                process.stop()
