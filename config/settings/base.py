@@ -1,5 +1,8 @@
 """Settings shared by every environment. Everything that differs between machines comes from
-environment variables (see the README's table); defaults here are the embedded ones."""
+environment variables (see the README's table); defaults here are the embedded ones.
+
+Over 400 lines because it is one flat list of settings, each with the comment saying what it
+is for: splitting it into modules would only scatter what an operator reads in one place."""
 
 import ipaddress
 import os
