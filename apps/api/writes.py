@@ -71,7 +71,7 @@ def answer_in_transaction(write: Callable[[], Response], *, what: str = "the cha
 
 
 def retry_window() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "API_CREATE_RETRY_WINDOW_SECONDS", 600)))
+    return timedelta(seconds=int(settings.API_CREATE_RETRY_WINDOW_SECONDS))
 
 
 def creation_request_id(request: Request) -> str:

@@ -129,16 +129,14 @@ def document_response(relpath: str, download_name: str) -> HttpResponseBase:
     """The document as an attachment: streamed in chunks from the storage, or a redirect to a
     short-lived signed URL (DOCUMENTS_DOWNLOAD=redirect with an S3 store)."""
     storage = documents_storage()
-    if getattr(settings, "DOCUMENTS_DOWNLOAD", "stream") == "redirect" and not isinstance(
-        storage, FileSystemStorage
-    ):
+    if settings.DOCUMENTS_DOWNLOAD == "redirect" and not isinstance(storage, FileSystemStorage):
         url = cast(Any, storage).url(  # S3Storage.url: parameters, expire
             relpath,
             parameters={
                 "ResponseContentDisposition": f'attachment; filename="{download_name}"',
                 "ResponseContentType": "application/pdf",
             },
-            expire=int(getattr(settings, "S3_SIGNED_URL_SECONDS", 60)),
+            expire=int(settings.S3_SIGNED_URL_SECONDS),
         )
         return HttpResponseRedirect(url)
     return FileResponse(

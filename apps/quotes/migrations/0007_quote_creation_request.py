@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_alter_user_role"),
         ("catalog", "0003_llm_architecture"),
-        ("quotes", "0005_pdfjob_lease"),
+        ("quotes", "0006_pdfjob_lease"),
         ("sizing", "0002_scenario_figures"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

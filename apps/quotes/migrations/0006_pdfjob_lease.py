@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quotes", "0004_line_to_be_confirmed"),
+        ("quotes", "0005_organizationpricebook"),
     ]
 
     operations = [
