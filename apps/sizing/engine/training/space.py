@@ -52,9 +52,15 @@ def recompute_options(st: TrainingSetup) -> list[str]:
     return list(RECOMPUTES) if rc is None else [rc]
 
 
-def micro_batches(st: TrainingSetup) -> list[int]:
-    fixed = st.spec.micro_batch_size
-    return [fixed] if fixed else powers(st.knobs.max_micro_batch)
+def micro_batches(st: TrainingSetup) -> tuple[int, ...]:
+    """Micro-batch sizes tried (kept on the setup: the bounds ask for them per shape)."""
+    got = st.memo.get("micro_batches")
+    if got is None:
+        fixed = st.spec.micro_batch_size
+        got = (fixed,) if fixed else tuple(powers(st.knobs.max_micro_batch))
+        st.memo["micro_batches"] = got
+    assert isinstance(got, tuple)
+    return got
 
 
 def dp_shape(ctx: Context, gpus: int, tp: int, cp: int, pp: int, mb: int) -> tuple[int, int]:
