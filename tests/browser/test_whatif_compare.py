@@ -108,3 +108,25 @@ def test_a_saved_scenario_shows_the_source_of_each_assumption(tab, live_server, 
         assert row["source"] == fmt.assumption_source(row["name"])
         assert sources[row["name"]].split(" (docs/")[0] in row["source"]
     assert not page.console_errors, page.console_errors
+
+
+def test_the_wizards_assumptions_show_source_unit_and_default_in_words(tab, live_server, portal):
+    page, base = tab, live_server.url
+    log_in(page, base, portal["user"].username)
+    page.goto(f"{base}/sizing/?kind=inference&model=llama-3.1-8b&users=50&gpu=l40s-48gb")
+    page.wait_for_selector("#result .status")
+    page.click("#why-panel > summary")
+    rows = page.eval_on_selector_all(
+        "table.assumptions tbody tr",
+        "rows => rows.map(r => [r.querySelector('input').name, r.querySelector('.source')"
+        ".innerText, (r.querySelector('.unit') || {}).innerText || '', r.cells[2].innerText])",
+    )
+    by_key = {i.short: i for i in spec.ASSUMPTIONS}
+    assert len(rows) == len(spec.ASSUMPTIONS)
+    for name, source, unit, default in rows:
+        item = by_key[name]
+        assert source == f"Source: {fmt.assumption_source(item.key)}"
+        assert unit == fmt.unit(item.key)
+        assert default == fmt.quantity(item.default, fmt.unit(item.key), digits=4)
+    assert any(unit == "GB" for _, _, unit, _ in rows)
+    assert not page.console_errors, page.console_errors

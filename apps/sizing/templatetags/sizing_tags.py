@@ -13,7 +13,6 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from apps.sizing import diagrams, selectors
 from apps.sizing import formatting as fmt
-from apps.sizing.choices import ASSUMPTION_LABELS
 from apps.sizing.serving_view import serving_panel as _serving_panel
 from apps.sizing.training_view import training_panel as _training_panel
 
@@ -102,7 +101,8 @@ def signed_money(value: Any) -> str:
 
 @register.filter
 def assumption_label(name: str) -> str:
-    return ASSUMPTION_LABELS.get(name, name.replace("_", " "))
+    """An assumption's label from the workload specification."""
+    return fmt.label(str(name))
 
 
 @register.filter
@@ -184,21 +184,26 @@ def explanation_items(explanations: Any) -> SafeString:
 
 @register.simple_tag
 def assumption_inputs(rows: Any) -> SafeString:
-    """The editable assumptions' `<tr>`s: label, input with its error slot, default."""
+    """The editable assumptions' `<tr>`s: label and the source of the default (from the
+    specification, as on the scenario page and in the PDF), input with its unit and error
+    slot, default with its unit."""
     out = []
     for row in rows or ():
         field, name, input_id = row.get("field"), _e(row["input_name"]), _e(row["input_id"])
+        unit = fmt.unit(row["name"])
+        unit_html = f' <span class="unit">{_e(unit)}</span>' if unit else ""
+        source = _e(fmt.assumption_source(row["name"]))
+        default = _e(fmt.quantity(row.get("default"), unit, digits=4))
         out.append(
             f'<tr class="{"overridden" if row.get("overridden") else ""}">\n'
             f'      <th scope="row"><label for="{input_id}">{_e(assumption_label(row["name"]))}'
-            f'</label><br><span class="help source">Source: {_e(row.get("source", ""))}</span>'
-            "</th>\n"
+            f'</label><br><span class="help source">Source: {source}</span></th>\n'
             f'      <td><input type="text" name="{name}" id="{input_id}" '
             f'value="{_e(row.get("raw", ""))}" '
             f'inputmode="{"numeric" if row.get("whole") else "decimal"}" autocomplete="off" '
-            f'size="7" aria-describedby="err-{name}">'
+            f'size="7" aria-describedby="err-{name}">{unit_html}'
             f"{error_slot(row['input_name'], field.errors if field is not None else ())}</td>\n"
-            f'      <td class="num">{_e(num(row.get("default"), 4))}</td></tr>'
+            f'      <td class="num">{default}</td></tr>'
         )
     return mark_safe("".join(out))  # noqa: S308 - every value escaped by _e
 
