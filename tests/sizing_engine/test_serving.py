@@ -153,6 +153,10 @@ def test_more_users_never_fewer_gpus(model: str, users: int, more: int) -> None:
     longer=st.integers(min_value=1, max_value=60_000),
 )
 def test_a_longer_prompt_never_a_shorter_first_token(model: str, prompt: int, longer: int) -> None:
+    """At one layout (TP2, no pipeline, no expert parallelism). With the layout free the search
+    ranks layouts by users served, not by first-token time, so a longer prompt may be given a
+    layout (more pipeline stages, expert parallelism) with a shorter prefill."""
+
     def ttft(p: int) -> float:
         data = {
             "kind": "inference",
@@ -165,6 +169,8 @@ def test_a_longer_prompt_never_a_shorter_first_token(model: str, prompt: int, lo
                 "prompt_tokens": p,
                 "output_tokens": 64,
                 "tensor_parallel": 2,
+                "pipeline_parallel": 1,
+                "expert_parallel": "none",
                 "target_tokens_per_s_per_user": 0.01,
                 "target_ttft_s": 86400,
             },
