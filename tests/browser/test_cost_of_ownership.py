@@ -43,7 +43,8 @@ def test_site_costs_typed_in_more_options_change_the_cost_card(tab, live_server,
     page.fill("#id_electricity_per_kwh", "0.2")
     settle(page)
     page.wait_for_function(
-        "document.querySelector('#tco-energy_per_year .help').textContent.includes('Power usage effectiveness (PUE) = 1.2')"
+        "document.querySelector('#tco-energy_per_year .help').textContent"
+        ".includes('Power usage effectiveness (PUE) = 1.2')"
     )
     after = energy(page)
     expected = (power * Decimal("0.8") * Decimal("1.2") * 8760 * Decimal("0.2")).quantize(
