@@ -77,9 +77,11 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
     "training.recompute": RECOMPUTE_LABELS,
     "inference.kv_cache_precision": KV_LABELS,
 }
-assert set(Kind.values) == set(spec.KINDS) and set(Mode.values) == set(spec.MODES)
+if set(Kind.values) != set(spec.KINDS) or set(Mode.values) != set(spec.MODES):
+    raise RuntimeError("sizing choices: kinds or modes differ from the workload specification")
 for _path, _labels in CHOICE_LABELS.items():
-    assert set(_labels) == set(spec.BY_PATH[_path].all_choices()), _path
+    if set(_labels) != set(spec.BY_PATH[_path].all_choices()):
+        raise RuntimeError(f"sizing choices: labels of {_path} differ from the specification")
 
 # Assumption labels for the "why" panel, from the engine's workload specification.
 ASSUMPTION_LABELS: dict[str, str] = {

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -139,8 +139,7 @@ class WizardForm(forms.Form):
         for name, path in WHATIF.items():
             i = spec.BY_PATH[path]
             if path == "precision":
-                precision = self.fields["precision"]
-                assert isinstance(precision, forms.ChoiceField)
+                precision = cast(forms.ChoiceField, self.fields["precision"])
                 allowed: Any = precision.choices
                 options = [("", "— as above —"), *allowed]
                 field: forms.Field = forms.ChoiceField(
