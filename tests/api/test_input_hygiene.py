@@ -131,12 +131,19 @@ def test_loads_and_clean_value_directly():
 
 def test_repair_text_finds_and_repairs_rows_stored_before(client, alice):
     from django.core.management import CommandError, call_command
-    from django.db import connection
+    from django.db import connection, transaction
 
     good = make_scenario(alice.user, name="Fine")
     bad = make_scenario(alice.user, name="Bell")
-    name = "Cafe\u0301 \x07pilot" + ("\ud800" if connection.vendor == "sqlite" else "")
     inputs = {**bad.inputs, "label\x1b": "e\u0301"}
+    name = "Cafe\u0301 \x07pilot"
+    if connection.vendor == "sqlite":  # an unpaired surrogate too, where the driver stores one
+        try:
+            with transaction.atomic():
+                Scenario.objects.filter(pk=bad.pk).update(name=name + "\ud800")
+            name += "\ud800"
+        except UnicodeEncodeError:  # Debian's system Python refuses it (so it cannot be stored)
+            pass
     Scenario.objects.filter(pk=bad.pk).update(name=name, inputs=inputs)  # bypasses the edge
 
     out = io.StringIO()
