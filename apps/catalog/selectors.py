@@ -46,7 +46,7 @@ def price_rows() -> dict[str, CsvRows]:
 def table_rows(table: Table, **filters: object) -> CsvRows:
     """One table as CSV rows (see `catalog_rows`)."""
     paths = [column_path(column) for column in table.columns]
-    values = table.model.objects.filter(**filters).order_by("pk").values_list(*paths)
+    values = table.model._default_manager.filter(**filters).order_by("pk").values_list(*paths)
     return [
         {
             column.name: format_cell(column, value)

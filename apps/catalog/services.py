@@ -223,7 +223,7 @@ def _read_file(src: SourceFile, errors: list[RowError]) -> ParsedFile:
 def _read_rows(src: SourceFile, reader: Any, errors: list[RowError]) -> ParsedFile:
     header = next(reader, None)
     header_errors = _header_errors(src, header)
-    if header_errors:
+    if header is None or header_errors:
         errors.extend(header_errors)
         return ParsedFile(keys=_keys_despite_bad_header(src, header, reader))
     rows: list[ParsedRow] = []
@@ -336,7 +336,7 @@ def _check_references(
 
 def _keys_in_db(table_name: str) -> set[str]:
     model = TABLES_BY_NAME[table_name].model
-    return set(model.objects.values_list(REF_KEYS[table_name], flat=True))
+    return set(model._default_manager.values_list(REF_KEYS[table_name], flat=True))
 
 
 def _reference_errors(
@@ -349,17 +349,16 @@ def _reference_errors(
             "(file)",
             f"price book {src.book_code!r} is not in price_books.csv nor in the database",
         )
-    ref_columns = [c for c in src.table.columns if c.ref]
+    ref_columns = [(c.name, c.ref) for c in src.table.columns if c.ref]
     for row in rows:
-        for column in ref_columns:
-            value = row.values[column.name]
-            if value is not None and value not in known[column.ref]:
+        for name, ref in ref_columns:
+            value = row.values[name]
+            if value is not None and value not in known[ref]:
                 yield RowError(
                     src.label,
                     row.line,
-                    column.name,
-                    f"unknown {column.ref[:-1]} "
-                    f"{value!r}: not in {column.ref}.csv nor in the database",
+                    name,
+                    f"unknown {ref[:-1]} {value!r}: not in {ref}.csv nor in the database",
                 )
 
 
@@ -386,7 +385,9 @@ class _IdCache:
     def get(self, table_name: str, key: str) -> int:
         if table_name not in self._ids:
             model = TABLES_BY_NAME[table_name].model
-            self._ids[table_name] = dict(model.objects.values_list(REF_KEYS[table_name], "pk"))
+            self._ids[table_name] = dict(
+                model._default_manager.values_list(REF_KEYS[table_name], "pk")
+            )
         return self._ids[table_name][key]
 
     def forget(self, table_name: str) -> None:
@@ -413,13 +414,13 @@ def _upsert(
             counts.updated += 1
         else:
             counts.unchanged += 1
-    table.model.objects.bulk_create(new)
+    table.model._default_manager.bulk_create(new)
     counts.created = len(new)
     return counts
 
 
 def _existing_by_key(table: Table, scope: dict[str, int]) -> dict[tuple[str, ...], Any]:
-    queryset = table.model.objects.filter(**scope)
+    queryset = table.model._default_manager.filter(**scope)
     key_paths = [column_path(c) for c in table.columns if c.name in table.key]
     objects = queryset.in_bulk()
     return {tuple(key): objects[pk] for pk, *key in queryset.values_list("pk", *key_paths)}
@@ -441,5 +442,5 @@ def _apply(obj: models.Model, attrs: dict[str, Any]) -> bool:
     revision once); True if anything changed."""
     changed = {name: value for name, value in attrs.items() if getattr(obj, name) != value}
     if changed:
-        type(obj).objects.filter(pk=obj.pk).update(**changed)
+        type(obj)._default_manager.filter(pk=obj.pk).update(**changed)
     return bool(changed)

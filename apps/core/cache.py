@@ -25,12 +25,14 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+KeyT = str | bytes | memoryview  # a cache key as Django's Redis client takes it
 
 logger = logging.getLogger(__name__)
 
@@ -81,15 +83,17 @@ class SharedRedisCacheClient(RedisCacheClient):  # type: ignore[misc]
         self.clear_prefix = clear_prefix
         self._clients: dict[int, Any] = {}
 
-    def get_client(self, key: str | None = None, *, write: bool = False) -> Any:
+    def get_client(self, key: KeyT | None = None, *, write: bool = False) -> Any:
         """One `redis.Redis` per connection pool, made once: the stock client makes a new one
         per call, and building its table of response callbacks cost ~0.13 ms of CPU each
         time — a third of an authenticated API request (bench/bench_api.py)."""
-        index = self._get_connection_pool_index(write)
+        # Django's private client API (not in django-stubs): the pool index, the pool and the
+        # redis client class it would build per call.
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
         client = self._clients.get(index)
         if client is None:
-            pool = self._get_connection_pool(write)
-            client = self._clients[index] = self._client(connection_pool=pool)
+            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+            client = self._clients[index] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
     def _recovered(self) -> None:
@@ -103,8 +107,8 @@ class SharedRedisCacheClient(RedisCacheClient):  # type: ignore[misc]
         return value
 
     @_tolerant(lambda keys: {})
-    def get_many(self, keys: Any) -> dict[str, Any]:
-        return super().get_many(keys)  # type: ignore[no-any-return]
+    def get_many(self, keys: Iterable[KeyT]) -> dict[KeyT, Any]:
+        return super().get_many(keys)
 
     @_tolerant(lambda key: False)
     def has_key(self, key: str) -> bool:
@@ -116,7 +120,8 @@ class SharedRedisCacheClient(RedisCacheClient):  # type: ignore[misc]
 
     @_tolerant(lambda data, timeout: None)
     def set_many(self, data: dict[str, Any], timeout: int | None) -> None:
-        super().set_many(data, timeout)
+        # None means "no expiry": Django passes it (django-stubs types it int | timedelta).
+        super().set_many(data, timeout)  # type: ignore[arg-type]
 
     @_tolerant(lambda key, value, timeout: False)
     def add(self, key: str, value: Any, timeout: int | None) -> bool:
@@ -124,7 +129,7 @@ class SharedRedisCacheClient(RedisCacheClient):  # type: ignore[misc]
 
     @_tolerant(lambda key, timeout: False)
     def touch(self, key: str, timeout: int | None) -> bool:
-        return super().touch(key, timeout)  # type: ignore[no-any-return]
+        return super().touch(key, timeout)  # type: ignore[arg-type]  # None: as set_many
 
     @_tolerant(_missing)
     def incr(self, key: str, delta: int) -> int:
@@ -174,8 +179,9 @@ class SharedFileCache(FileBasedCache):  # type: ignore[misc]
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        os.makedirs(self._dir, exist_ok=True)
-        with open(os.path.join(self._dir, ".lock"), "a+b") as lock:
+        directory: str = self._dir  # type: ignore[attr-defined]  # FileBasedCache's, untyped
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, ".lock"), "a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield

@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import subprocess  # noqa: S404 - pg_dump/pg_restore, absolute paths, argument lists, no shell
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +51,7 @@ class PgTarget:
     port: str = ""
 
     @classmethod
-    def from_settings(cls, db: dict[str, Any]) -> PgTarget:
+    def from_settings(cls, db: Mapping[str, Any]) -> PgTarget:
         if db["ENGINE"] != "django.db.backends.postgresql":
             raise BackupError("backup and restore need PostgreSQL (DATABASE_URL=postgres://…)")
         return cls(

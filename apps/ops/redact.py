@@ -18,6 +18,7 @@ import logging
 import re
 from typing import Any
 
+from django.utils.safestring import SafeString, mark_safe
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 MARK = "[redacted]"
@@ -116,8 +117,10 @@ class RedactingExceptionReporter(ExceptionReporter):
             ]
         return data  # type: ignore[no-any-return]
 
-    def get_traceback_text(self) -> str:
-        return redact(super().get_traceback_text())
+    # Django's report is already escaped; redaction only swaps a secret for a fixed marker, so the
+    # text stays as safe as Django made it.
+    def get_traceback_text(self) -> SafeString:
+        return mark_safe(redact(super().get_traceback_text()))  # noqa: S308 - see above
 
-    def get_traceback_html(self) -> str:
-        return redact(super().get_traceback_html())
+    def get_traceback_html(self) -> SafeString:
+        return mark_safe(redact(super().get_traceback_html()))  # noqa: S308 - see above

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -26,6 +26,12 @@ def _percent_field(label: str, required: bool = False) -> forms.DecimalField:
         validators=PERCENT_VALIDATORS,
         widget=forms.NumberInput(attrs={"step": "0.01"}),
     )
+
+
+class _PriceBookField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        sample = " · SAMPLE prices" if obj.sample else ""
+        return f"{obj.code} · {obj.name} ({obj.currency}){sample}"
 
 
 class QuoteForm(forms.ModelForm):
@@ -50,6 +56,7 @@ class QuoteForm(forms.ModelForm):
             "terms": forms.Textarea(attrs={"rows": 4}),
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
+        field_classes = {"price_book": _PriceBookField}
         labels = {
             "customer_company": "Customer company",
             "customer_contact": "Contact name",
@@ -59,10 +66,8 @@ class QuoteForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         books = selectors.price_books_available()
-        self.fields["price_book"].queryset = books
-        self.fields["price_book"].label_from_instance = lambda b: (
-            f"{b.code} · {b.name} ({b.currency}){' · SAMPLE prices' if b.sample else ''}"
-        )
+        price_book = cast(forms.ModelChoiceField, self.fields["price_book"])
+        price_book.queryset = books
         if not self.instance.pk:
             self.initial.setdefault(
                 "valid_until", timezone.localdate() + timedelta(days=services.DEFAULT_VALIDITY_DAYS)
@@ -76,7 +81,7 @@ class QuoteForm(forms.ModelForm):
             if default is not None:
                 self.initial.setdefault("price_book", default.pk)
                 if len(books[:2]) == 1:
-                    self.fields["price_book"].empty_label = None
+                    price_book.empty_label = None
         for line in self.instance.lines.all() if self.instance.pk else []:
             field = _percent_field(f"Discount on {line.part_number} (%)")
             field.initial = line.discount_percent

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -49,7 +49,7 @@ def quote_list(
     """The latest revision of each quote visible to `user`, newest first, filtered."""
     qs = quotes_visible_to(user).filter(next_revision__isnull=True)
     if mine:
-        qs = qs.filter(owner=user)
+        qs = qs.filter(owner_id=user.pk)  # an anonymous user's pk is None: no quote
     if status:
         qs = qs.filter(status=status)
     if customer:
@@ -113,8 +113,11 @@ def price_books_available(on: date | None = None) -> QuerySet[PriceBook]:
 
 def price_books_available_to(user: AnyUser, on: date | None = None) -> QuerySet[PriceBook]:
     """`price_books_available`, each annotated `is_default` for `user`'s organization."""
+    organization_id = getattr(user, "organization_id", None)
+    if organization_id is None:
+        return price_books_available(on).annotate(is_default=Value(False))
     defaults = OrganizationPriceBook.objects.filter(
-        organization_id=getattr(user, "organization_id", None), price_book_id=OuterRef("pk")
+        organization_id=organization_id, price_book_id=OuterRef("pk")
     )
     return price_books_available(on).annotate(is_default=Exists(defaults))
 

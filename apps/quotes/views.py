@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -306,7 +306,7 @@ def pdf_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf_status(request, quote, selectors.pdf_job_for(quote))
 
 
-def _pdf_file_response(job: PdfJob | None) -> HttpResponse:
+def _pdf_file_response(job: PdfJob | None) -> HttpResponseBase:
     """The document from the documents storage (streamed, or a signed-URL redirect)."""
     if job is None or job.status != "ready" or not job.file_name:
         raise Http404("the document is not ready")
@@ -318,7 +318,7 @@ def _pdf_file_response(job: PdfJob | None) -> HttpResponse:
 
 @login_required
 @require_GET
-def pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
+def pdf_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     quote = selectors.quote_get_for_user(request.user, pk)
     response = _pdf_file_response(selectors.pdf_job_for(quote))
     response["Cache-Control"] = "private, no-store"
@@ -329,7 +329,7 @@ def pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
 # The customer's share link (no login)
 
 
-def share_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def share_headers(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """`Referrer-Policy: same-origin` and no-store on every share-link response, 404s included.
 
     Same-origin, not no-referrer: under no-referrer a browser posts the page's own Accept and
@@ -338,7 +338,7 @@ def share_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     origin."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             response = view(request, *args, **kwargs)
         except Http404:
@@ -370,7 +370,7 @@ class TooManyAttempts(Exception):
         self.retry_after = retry_after
 
 
-def _too_many(request: HttpRequest, exc: TooManyAttempts, what: str) -> HttpResponse:
+def _too_many(request: HttpRequest, exc: TooManyAttempts, what: str) -> HttpResponseBase:
     response = render(
         request,
         "quotes/share/too_many.html",
@@ -399,10 +399,10 @@ def _share_context(link: ShareLink, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _share_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _share_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @share_headers
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+    def wrapper(request: HttpRequest, token: str) -> HttpResponseBase:
         try:
             link = _resolve(request, token)
             if request.method == "POST":
@@ -425,7 +425,7 @@ def share_summary(request: HttpRequest, link: ShareLink, token_path: str) -> Htt
 
 @_share_view
 @require_GET
-def share_pdf(request: HttpRequest, link: ShareLink, token_path: str) -> HttpResponse:
+def share_pdf(request: HttpRequest, link: ShareLink, token_path: str) -> HttpResponseBase:
     return _pdf_file_response(selectors.pdf_job_for(link.quote))
 
 

@@ -35,7 +35,8 @@ def discount_limit(user: Any) -> Decimal:
     """The largest effective discount (%) `user` may send without approval."""
     role = getattr(user, "role", "")
     rows = DiscountLimit.objects.filter(role=role)
-    row = rows.filter(organization_id=getattr(user, "organization_id", None)).first()
+    organization_id = getattr(user, "organization_id", None)
+    row = rows.filter(organization_id=organization_id).first() if organization_id else None
     row = row or rows.filter(organization__isnull=True).first()
     if row is not None:
         return row.max_percent
