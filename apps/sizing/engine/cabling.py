@@ -70,6 +70,16 @@ class CablePlan:
     copper_reach_m: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
+    def more(self, key: str, quantity: int) -> bool:
+        """Add to the line with this key if there is one (True); else the caller adds a new
+        line (its description and reason are only built then: a large fabric has ~100 link
+        groups of a few lines)."""
+        existing = self.by_key.get(key)
+        if existing is None:
+            return False
+        existing.quantity += quantity
+        return True
+
     def add(self, line: Line) -> None:
         """Add to an existing line with the same key, or append."""
         existing = self.by_key.get(line.key)
@@ -128,6 +138,8 @@ def plan_cables(catalog: CatalogSnapshot, f: Fabric, label: str) -> CablePlan:
 def _copper_line(plan: CablePlan, cable: Cable, count: int, g: LinkGroup, label: str) -> None:
     plan.copper += count
     plan.longest_copper_m = max(plan.longest_copper_m, g.length_m)
+    if plan.more(f"pn:{cable.part_number}", count):
+        return
     what = "adapter ports per splitter" if g.kind == "endpoint" else "switch-to-switch"
     plan.add(
         Line(
@@ -146,10 +158,15 @@ def _optical(
     optic = next((c for c in optics if c.length_m >= g.length_m), None)
     cages = g.count if g.kind == "endpoint" else math.ceil(g.count / cage_ports)
     ends = 1 if g.kind == "endpoint" else 2
-    why = f"{label}: {g.tier} run of {g.length_m:.1f} m is beyond copper reach"
+
+    def why() -> str:
+        return f"{label}: {g.tier} run of {g.length_m:.1f} m is beyond copper reach"
+
     if optic is None:
-        desc, src = TBC["switch_optic"]
-        plan.add(Line(f"tbc:switch_optic:{f.switch.slug}", "", desc, cages * ends, why, src))
+        key = f"tbc:switch_optic:{f.switch.slug}"
+        if not plan.more(key, cages * ends):
+            desc, src = TBC["switch_optic"]
+            plan.add(Line(key, "", desc, cages * ends, why(), src))
         if optics:
             plan.warnings.append(
                 f"{label}: a {g.length_m:.0f} m run exceeds the longest optics reach "
@@ -157,35 +174,41 @@ def _optical(
             )
         fibre_key = "fibre_straight"
     else:
-        plan.add(
-            Line(
-                f"pn:{optic.part_number}",
-                optic.part_number,
-                "",
-                cages * ends,
-                f"{why}: one twin-port transceiver per switch cage (reach {optic.length_m:g} m).",
+        key = f"pn:{optic.part_number}"
+        if not plan.more(key, cages * ends):
+            plan.add(
+                Line(
+                    key,
+                    optic.part_number,
+                    "",
+                    cages * ends,
+                    f"{why()}: one twin-port transceiver per switch cage "
+                    f"(reach {optic.length_m:g} m).",
+                )
             )
-        )
         fibre_key = "fibre_lc" if optic.length_m > 500 else "fibre_straight"
     plan.transceivers += cages * ends
     if g.kind == "endpoint":
         fibre_key = "fibre_splitter"
         ports = cages * f.fanout
-        desc, src = TBC["adapter_optic"]
-        plan.add(Line("tbc:adapter_optic", "", desc, ports, why, src))
+        if not plan.more("tbc:adapter_optic", ports):
+            desc, src = TBC["adapter_optic"]
+            plan.add(Line("tbc:adapter_optic", "", desc, ports, why(), src))
         plan.transceivers += ports
     fibres = cages * cage_ports if g.kind == "endpoint" else g.count
     length = _stock(g.length_m)
-    desc, src = TBC[fibre_key]
-    plan.add(
-        Line(
-            f"tbc:{fibre_key}:{length:g}",
-            "",
-            f"{desc}, {length:g} m",
-            fibres,
-            f"{why}: one fibre per switch port link.",
-            src,
-            length,
+    key = f"tbc:{fibre_key}:{length:g}"
+    if not plan.more(key, fibres):
+        desc, src = TBC[fibre_key]
+        plan.add(
+            Line(
+                key,
+                "",
+                f"{desc}, {length:g} m",
+                fibres,
+                f"{why()}: one fibre per switch port link.",
+                src,
+                length,
+            )
         )
-    )
     plan.fibres += fibres

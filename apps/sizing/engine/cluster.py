@@ -51,13 +51,18 @@ def _leaf_groups(
 ) -> tuple[list[int], list[int]]:
     downs: list[int] = []
     racks: list[int] = []
+    by_endpoints: dict[int, list[int]] = {}  # racks of one size have the same leaves
     for index, endpoints in enumerate(rack_endpoints):
-        cages = math.ceil(endpoints / fanout)
-        leaves = max(1, math.ceil(cages / half))
-        for i in range(leaves):
-            share = endpoints // leaves + (1 if i < endpoints % leaves else 0)
-            downs.append(math.ceil(share / fanout))
-            racks.append(index)
+        leaf_downs = by_endpoints.get(endpoints)
+        if leaf_downs is None:
+            cages = math.ceil(endpoints / fanout)
+            leaves = max(1, math.ceil(cages / half))
+            leaf_downs = by_endpoints[endpoints] = [
+                math.ceil((endpoints // leaves + (1 if i < endpoints % leaves else 0)) / fanout)
+                for i in range(leaves)
+            ]
+        downs += leaf_downs
+        racks += [index] * len(leaf_downs)
     return downs, racks
 
 

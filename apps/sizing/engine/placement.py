@@ -102,12 +102,14 @@ def _endpoints(
         _add(groups, "endpoint", "node-leaf", sum(f.leaf_down_cages), floor.in_rack_m)
         return
     su = (f.switch.cages // 2) * f.fanout
-    first = 0
+    first, last_unit = 0, f.rail_racks - 1
+    slots, distance = floor.slots, floor.distance
+    cables = {n: math.ceil(n / f.fanout) * f.rails for n in set(rack_nodes)}
     lengths: dict[float, int] = {}
     for r, n in enumerate(rack_nodes):
-        unit = min(first // su, f.rail_racks - 1)
-        m = round(floor.distance(floor.slots[compute[r]], floor.slots[rail[unit]]), 2)
-        lengths[m] = lengths.get(m, 0) + math.ceil(n / f.fanout) * f.rails
+        unit = min(first // su, last_unit)
+        m = round(distance(slots[compute[r]], slots[rail[unit]]), 2)
+        lengths[m] = lengths.get(m, 0) + cables[n]
         first += n
     for m, n in lengths.items():
         _add(groups, "endpoint", "node-leaf", n, m)
@@ -134,9 +136,13 @@ def _uplinks(
     w, pitch, rise = floor.rack_width_m, floor.row_pitch_m, 2 * floor.rise_m
 
     def spread(tier: str, pairs: list[tuple[Pos, int]], e: Extent) -> None:
+        # leaves in one rack share a length: sum their ports first, then one length per rack
+        at: dict[Pos, int] = {}
+        for pos, up in pairs:
+            at[pos] = at.get(pos, 0) + up
         lengths: dict[float, int] = {}
         r0, r1, c0, c1, one = e
-        for (row, col), up in pairs:
+        for (row, col), up in at.items():
             d_row = max(abs(row - r0), abs(row - r1))
             d_col = max(abs(col - c0), abs(col - c1))
             m = (

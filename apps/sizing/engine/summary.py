@@ -59,22 +59,18 @@ def _items(items: tuple[RackItem, ...]) -> list[dict[str, Any]]:
 
 def _racks(cluster: ClusterPlan) -> list[dict[str, Any]]:
     """Rack dicts; racks sharing one items tuple (identical contents) share one read-only list
-    of item dicts (converted once: a 4,096-node cluster has 560 racks of a few kinds)."""
-    done: dict[int, tuple[list[dict[str, Any]], int]] = {}
+    of item dicts and their figures (converted once: a 4,096-node cluster has 560 racks of a
+    few kinds)."""
+    done: dict[tuple[int, float], tuple[float, int, list[dict[str, Any]]]] = {}
     out = []
     for r in cluster.racks:
-        key = id(r.items)
-        if key not in done:
-            done[key] = (_items(r.items), r.nodes)
-        items, nodes = done[key]
+        key = (id(r.items), r.power_w)
+        got = done.get(key)
+        if got is None:
+            got = done[key] = (round(r.power_w / 1000, 3), r.nodes, _items(r.items))
+        power_kw, nodes, items = got
         out.append(
-            {
-                "index": r.index,
-                "role": r.role,
-                "power_kw": round(r.power_w / 1000, 3),
-                "nodes": nodes,
-                "items": items,
-            }
+            {"index": r.index, "role": r.role, "power_kw": power_kw, "nodes": nodes, "items": items}
         )
     return out
 
