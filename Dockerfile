@@ -18,4 +18,4 @@ RUN useradd --create-home --uid 10001 portal \
  && chown portal:portal /data/documents /backups
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"]

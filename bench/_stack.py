@@ -1,10 +1,12 @@
 """A private stack for the ops benches: its own PostgreSQL cluster and redis-server on spare
-loopback ports in a temporary directory, gunicorn (2 workers) and a Celery worker running the
-production settings. Only processes started here are ever stopped (by their own pid); the
-shared PostgreSQL and Redis are never touched.
+loopback ports in a temporary directory, gunicorn (production's deploy/gunicorn.conf.py) and a
+Celery worker (pool at WORKER_NICE=10, as on one machine in production) running the production
+settings. Only processes started here are ever stopped (by their own pid); the shared
+PostgreSQL and Redis are never touched.
 
-Also a small HTTP client (one connection per request, as gunicorn's sync workers close them)
-and the figure helpers the benches print.
+Also a small HTTP client (a connection per call; bench/_traffic.py keeps connections open) and
+the figure helpers the benches print. (Over 400 lines: the whole stack, its processes and its
+figures in one place, so every ops bench starts the same thing.)
 """
 
 from __future__ import annotations
@@ -205,7 +207,7 @@ class Stack:
     creds: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, *, web_workers: int = 2) -> Stack:
+    def create(cls, *, web_workers: int | None = None) -> Stack:
         base = Path(tempfile.mkdtemp(prefix="ops-bench-"))
         os.chmod(base, 0o755)  # noqa: S103 - the postgres user must reach its data dir
         pg = PgCluster(base)
@@ -258,26 +260,36 @@ class Stack:
             raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
         return done.stdout
 
-    def _spawn(self, name: str, cmd: list[str]) -> None:
+    def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> None:
         log = (self.base / f"{name}.log").open("ab")
         self.procs[name] = subprocess.Popen(
-            cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            cmd, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT
         )
 
+    def roots(self) -> dict[str, int]:
+        """The pid at the root of each part of the stack (bench/_cpu.py sums each tree)."""
+        out = {name: proc.pid for name, proc in self.procs.items()}
+        pid_file = self.pg.data / "postmaster.pid"
+        if pid_file.exists():
+            out["postgres"] = int(pid_file.read_text().split()[0])
+        if self.redis.proc is not None:
+            out["redis"] = self.redis.proc.pid
+        return out
+
     def start_web(self) -> None:
-        self._spawn(
-            "web",
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.web_port}",
-                "--workers",
-                str(getattr(self, "web_workers", 2)),
-                "--timeout",
-                "60",
-            ],
-        )
+        """gunicorn as in production (deploy/gunicorn.conf.py: gthread, a worker per core,
+        keep-alive), on this stack's port; `web_workers` overrides the worker count."""
+        cmd = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.web_port}",
+        ]
+        if getattr(self, "web_workers", None):
+            cmd += ["--workers", str(self.web_workers)]
+        self._spawn("web", cmd)
         wait_for(lambda: request(self.web_port, "GET", "/health/live")[0] == 200, 30, "gunicorn")
 
     def start_worker(self) -> None:
@@ -300,6 +312,7 @@ class Stack:
                 "--without-mingle",
                 "--loglevel=INFO",
             ],
+            env={**self.env, "WORKER_NICE": os.environ.get("WORKER_NICE", "10")},
         )
         wait_for(
             lambda: request(self.web_port, "GET", "/health/ready")[0] == 200,
@@ -328,6 +341,10 @@ class Stack:
             pass
         if not keep:
             shutil.rmtree(self.base, ignore_errors=True)
+
+    def documents(self) -> set[Path]:
+        """The document files stored so far."""
+        return set(Path(self.env["STORAGE_PATH"]).rglob("*.pdf"))
 
     def sql(self, query: str) -> str:
         return self.pg.psql(query, db="portal")

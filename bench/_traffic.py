@@ -1,6 +1,12 @@
-"""Fixed-rate mixed traffic against a bench stack (open loop: requests are issued on schedule
-whatever the answers' latency, by a pool of threads), shared by load_mixed.py and the fault
-benches. Kinds:
+"""Fixed-rate mixed traffic against a bench stack, shared by load_mixed.py and the fault benches.
+
+Open loop: requests are due on a fixed schedule whatever the answers' latency, and a request's
+latency is counted from the moment it was due (so a wait for a free client counts too, nothing
+is hidden by a slow generator). They are sent by a small pool of client threads, each keeping
+one HTTP/1.1 connection open between requests (as API clients and proxies do; gthread workers
+keep it alive), reopened when the server closes it or it sat idle near the server's keep-alive
+limit. A new thread and TCP connection per request cost the generator — on the same 2 cores as
+the server — more CPU than some of the requests it measures. Kinds:
 
 - wizard: the wizard's htmx partial update (GET /sizing/?… with HX headers, session cookie)
 - api_sizing: POST /api/v1/sizing/ (token)
@@ -12,25 +18,72 @@ benches. Kinds:
 from __future__ import annotations
 
 import collections
+import http.client
 import itertools
+import json
+import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from _stack import Stack, request
+from _stack import Stack
 
 DEFAULT_RATES = {"wizard": 4.0, "api_sizing": 2.0, "quote_create": 1.0, "pdf_request": 0.5}
+_REQUEST_NUMBERS = itertools.count(1)
+CLIENTS = 32  # client threads (and connections at most)
+IDLE_REOPEN_S = 4.0  # below gunicorn's keepalive (5 s): never reuse a connection it may close
 
 
 @dataclass
 class Sample:
-    t: float  # seconds since the start
+    t: float  # seconds since the start, when the request was due
     kind: str
     status: int
-    ms: float
+    ms: float  # from when it was due to the answer's last byte
     detail: str = ""
+    lag_ms: float = 0.0  # from when it was due to when it was sent (the generator's delay)
+
+
+class Client:
+    """One keep-alive connection to the server, used by one thread at a time."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn: http.client.HTTPConnection | None = None
+        self.used = 0.0
+        self.opened = 0
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def send(
+        self, method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """(status, body, headers); status 0 for a connection error."""
+        hdrs = {"Host": "127.0.0.1", **(headers or {})}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            hdrs["Content-Type"] = "application/json"
+        if self.conn is not None and time.monotonic() - self.used > IDLE_REOPEN_S:
+            self.close()
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.opened += 1
+        try:
+            self.conn.request(method, path, body=data, headers=hdrs)
+            resp = self.conn.getresponse()
+            payload = resp.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return 0, b"", {}
+        if resp.will_close:
+            self.close()
+        self.used = time.monotonic()
+        return resp.status, payload, {k.lower(): v for k, v in resp.getheaders()}
 
 
 @dataclass
@@ -42,14 +95,19 @@ class Traffic:
     sent: list[int] = field(default_factory=list)
     created: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # Shared by every Traffic of the process: a quote creation's content (its customer name)
+    # is never repeated, which the API would answer as a keyless retry of the earlier quote.
+    counter: itertools.count[int] = field(default_factory=lambda: _REQUEST_NUMBERS)
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.stack.creds['token']}"}
 
-    def _do(self, kind: str, start: float) -> None:
+    connections_opened: int = 0
+
+    def _do(self, client: Client, kind: str, start: float, due: float) -> None:
+        """Send one request of `kind`, due at `due` (monotonic; `start`: seconds since t0)."""
         n = next(self.counter)
-        port = self.stack.web_port
+        sent_at = time.monotonic()
         detail = ""
         if kind == "wizard":
             users = 5 + n % 60
@@ -57,8 +115,7 @@ class Traffic:
                 f"/sizing/?kind=inference&model=llama-3.1-8b&gpu=l40s-48gb&fabric=infiniband"
                 f"&prompt_tokens=1024&output_tokens=256&users={users}"
             )
-            status, ms, body, hdrs = request(
-                port,
+            status, body, hdrs = client.send(
                 "GET",
                 path,
                 headers={
@@ -81,8 +138,8 @@ class Traffic:
                     "output_tokens": 256,
                 },
             }
-            status, ms, body, hdrs = request(
-                port, "POST", "/api/v1/sizing/", headers=self._headers(), body=workload
+            status, body, hdrs = client.send(
+                "POST", "/api/v1/sizing/", headers=self._headers(), body=workload
             )
         elif kind == "quote_create":
             data = {
@@ -91,12 +148,10 @@ class Traffic:
                 "customer_contact": "Load Tester",
                 "customer_email": "load@example.com",
             }
-            status, ms, body, hdrs = request(
-                port, "POST", "/api/v1/quotes/", headers=self._headers(), body=data
+            status, body, hdrs = client.send(
+                "POST", "/api/v1/quotes/", headers=self._headers(), body=data
             )
             if status == 201:
-                import json
-
                 with self.lock:
                     self.drafts.append(int(json.loads(body)["id"]))
                     self.created.append(self.drafts[-1])
@@ -104,10 +159,10 @@ class Traffic:
             with self.lock:
                 quote_id = self.drafts.popleft() if self.drafts else None
             if quote_id is None:
-                status, ms, body, hdrs, detail = 598, 0.0, b"", {}, "no draft available"
+                status, body, hdrs, detail = 598, b"", {}, "no draft available"
             else:
-                status, ms, body, hdrs = request(
-                    port, "POST", f"/api/v1/quotes/{quote_id}/send/", headers=self._headers()
+                status, body, hdrs = client.send(
+                    "POST", f"/api/v1/quotes/{quote_id}/send/", headers=self._headers()
                 )
                 if 200 <= status < 300:
                     with self.lock:
@@ -117,8 +172,20 @@ class Traffic:
         if status >= 500 or status == 0:
             detail = (detail + " " + body[:200].decode("utf-8", "replace")).strip()
             detail += f" retry-after={hdrs.get('retry-after')}"
+        done = time.monotonic()
+        sample = Sample(start, kind, status, (done - due) * 1000, detail, (sent_at - due) * 1000)
         with self.lock:
-            self.samples.append(Sample(start, kind, status, ms, detail))
+            self.samples.append(sample)
+
+    def _client_loop(self, jobs: queue.Queue[tuple[str, float, float] | None]) -> None:
+        client = Client(self.stack.web_port)
+        try:
+            while (job := jobs.get()) is not None:
+                self._do(client, *job)
+        finally:
+            client.close()
+            with self.lock:
+                self.connections_opened += client.opened
 
     def run(self, seconds: float, *, on_tick: Any = None) -> float:
         """Issue requests on schedule for `seconds`; returns the elapsed wall time."""
@@ -129,15 +196,25 @@ class Traffic:
             if rate > 0
             for i in range(int((seconds - offsets.get(kind, 0)) * rate))
         )
+        jobs: queue.Queue[tuple[str, float, float] | None] = queue.Queue()
+        threads = [
+            threading.Thread(target=self._client_loop, args=(jobs,), daemon=True)
+            for _ in range(CLIENTS)
+        ]
+        for thread in threads:
+            thread.start()
         t0 = time.monotonic()
-        with ThreadPoolExecutor(max_workers=48) as pool:
-            for at, kind in schedule:
-                delay = t0 + at - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                if on_tick is not None:
-                    on_tick(time.monotonic() - t0)
-                pool.submit(self._do, kind, time.monotonic() - t0)
+        for at, kind in schedule:
+            delay = t0 + at - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            if on_tick is not None:
+                on_tick(time.monotonic() - t0)
+            jobs.put((kind, at, t0 + at))
+        for _ in threads:
+            jobs.put(None)
+        for thread in threads:
+            thread.join()
         return time.monotonic() - t0
 
     def by_kind(self) -> dict[str, list[tuple[int, float]]]:
@@ -147,9 +224,12 @@ class Traffic:
         return out
 
 
-def wait_documents(stack: Stack, quote_ids: list[int], timeout: float) -> dict[str, Any]:
+def wait_documents(
+    stack: Stack, quote_ids: list[int], timeout: float, *, earlier: set[Any] | None = None
+) -> dict[str, Any]:
     """Wait until every sent quote's PDF job is ready (or failed); check exactly one file per
-    revision and that each file's checksum matches its job."""
+    revision (files in `earlier`, from before this traffic, are not counted) and that each
+    file's checksum matches its job."""
     import hashlib
     from pathlib import Path
 
@@ -166,7 +246,7 @@ def wait_documents(stack: Stack, quote_ids: list[int], timeout: float) -> dict[s
             break
         time.sleep(1)
     media = Path(stack.env["STORAGE_PATH"])
-    files = sorted(p for p in media.rglob("*.pdf"))
+    files = sorted(p for p in media.rglob("*.pdf") if p not in (earlier or set()))
     statuses = collections.Counter(r[1] for r in rows)
     bad_sums = [
         r[0]

@@ -197,8 +197,28 @@ def test_app_settings_module_exists(services):
 def test_gunicorn_application_is_importable(services):
     words = argv(services["web"])
     assert words[0] == "gunicorn"
-    module, attr = words[1].split(":")
+    app = [w for w in words[1:] if ":" in w and not w.startswith("-")]
+    module, attr = app[0].split(":")
     assert callable(getattr(importlib.import_module(module), attr))
+
+
+def test_web_runs_the_production_gunicorn_config(services):
+    """compose and the image's default command start gunicorn the same way, with the config
+    file (tests/ops/test_gunicorn_config.py runs it)."""
+    words = argv(services["web"])
+    config = words[words.index("-c") + 1]
+    assert (ROOT / config).is_file(), config
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
+    assert yaml.safe_load(cmd.removeprefix("CMD ")) == words
+
+
+def test_pdf_worker_renders_at_low_priority(services):
+    assert services["pdf-worker"]["environment"]["WORKER_NICE"] == "10"
+    assert (
+        services["pdf-worker"]["environment"]["DJANGO_SETTINGS_MODULE"]
+        == (services["web"]["environment"]["DJANGO_SETTINGS_MODULE"])
+    )
 
 
 def _celery(words: list[str]) -> tuple[str, list[str]]:

@@ -97,6 +97,7 @@ def test_secrets_state_and_caches_stay_out_of_the_image(rules, path):
         "static/css/portal.css",
         "fixtures/catalog/cables.csv",
         "deploy/nginx.conf",
+        "deploy/gunicorn.conf.py",
         ".env.example",
     ],
 )

@@ -1,0 +1,122 @@
+"""Production's gunicorn (deploy/gunicorn.conf.py) as it runs: a worker process per core,
+gthread, connections kept alive between requests; and the PDF pool's lower priority
+(WORKER_NICE, config/celery_app.py)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import runpy
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.stack import port
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "deploy" / "gunicorn.conf.py"
+
+
+def _conf(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, object]:
+    for name in ("WEB_WORKERS", "WEB_THREADS", "WEB_BIND"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(CONF))
+
+
+def test_workers_follow_the_cores(monkeypatch):
+    conf = _conf(monkeypatch)
+    assert conf["workers"] == max(2, len(os.sched_getaffinity(0)))
+    assert conf["worker_class"] == "gthread"
+    assert conf["threads"] == 4
+    assert conf["keepalive"] == 5
+    assert conf["bind"] == "0.0.0.0:8000"
+    conf = _conf(monkeypatch, WEB_WORKERS="3", WEB_THREADS="8", WEB_BIND="127.0.0.1:9000")
+    assert (conf["workers"], conf["threads"], conf["bind"]) == (3, 8, "127.0.0.1:9000")
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def test_gunicorn_serves_with_the_config_and_keeps_connections(tmp_path):
+    bound = port()
+    env = {**os.environ, "WEB_WORKERS": "2"}
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-c",
+            str(CONF),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{bound}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", bound, timeout=10)
+                conn.request("GET", "/health/live")
+                first = conn.getresponse()
+                first.read()
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert first.status == 200
+        assert not first.will_close  # HTTP/1.1 keep-alive: sync workers would close it
+        sock = conn.sock
+        for _ in range(3):
+            conn.request("GET", "/health/live")
+            again = conn.getresponse()
+            again.read()
+            assert again.status == 200
+            assert conn.sock is sock  # the same TCP connection answered every request
+        conn.close()
+        assert len(_children(server.pid)) == 2
+        assert "Using worker: gthread" in (tmp_path / "gunicorn.log").read_text()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_worker_pool_processes_run_at_worker_nice():
+    """The handler is connected to Celery's worker_process_init (sent in each pool process)."""
+    code = (
+        "import os\n"
+        "from celery.signals import worker_process_init\n"
+        "import config.celery_app\n"
+        "before = os.nice(0)\n"
+        "worker_process_init.send(sender=None)\n"
+        "print(os.nice(0) - before)\n"
+    )
+    for nice, expected in (("10", "10"), ("", "0")):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={**os.environ, "WORKER_NICE": nice},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert done.stdout.strip() == expected, done.stderr
