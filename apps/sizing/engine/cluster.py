@@ -101,8 +101,10 @@ def tree(
     """Spines (two tiers) or pods, aggregation and cores (three tiers) above ``downs`` leaf
     cages, counted in ports: up ports = ceil(down ports / oversubscription)."""
     k, cage_ports = switch.ports, switch.ports // switch.cages
-    up_ports = [math.ceil(d * cage_ports / oversub) for d in downs]
-    ups = tuple(math.ceil(u / cage_ports) for u in up_ports)
+    per_down = {d: math.ceil(d * cage_ports / oversub) for d in set(downs)}  # few leaf sizes
+    up_ports = [per_down[d] for d in downs]
+    per_up = {u: math.ceil(u / cage_ports) for u in per_down.values()}
+    ups = tuple(per_up[u] for u in up_ports)
     if len(downs) <= k:
         spines = max(1, math.ceil(sum(up_ports) / k))
         return _Tree(ups, spines, 0, 2, (sum(up_ports),), ())

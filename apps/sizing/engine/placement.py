@@ -143,8 +143,9 @@ def _uplinks(
         lengths: dict[float, int] = {}
         r0, r1, c0, c1, one = e
         for (row, col), up in at.items():
-            d_row = max(abs(row - r0), abs(row - r1))
-            d_col = max(abs(col - c0), abs(col - c1))
+            # max(|row - r0|, |row - r1|) with r0 <= r1 (and the same for columns)
+            d_row = row - r0 if row - r0 >= r1 - row else r1 - row
+            d_col = col - c0 if col - c0 >= c1 - col else c1 - col
             m = (
                 floor.in_rack_m
                 if (one and not d_row and not d_col)
