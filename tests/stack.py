@@ -4,7 +4,9 @@ through the disk but what the settings point at), plus private PostgreSQL / Redi
 servers for the tests that break them. Only processes started here are ever stopped (by their
 own pid); the shared PostgreSQL and Redis are never touched.
 
-Ports: HELPER_PORT_BASE..+9 when set (several engineers share one machine), else free ones.
+Ports: HELPER_PORT_BASE..+9 when set (several engineers share one machine; under pytest-xdist
+each worker its share), else free ones. Broker keys: the test process's prefix
+(CELERY_BROKER_KEY_PREFIX), so a production worker started here takes only this process's tasks.
 """
 
 from __future__ import annotations
@@ -28,12 +30,24 @@ ROOT = Path(__file__).resolve().parent.parent
 _cursor = 0
 
 
+def _own_ports() -> list[int]:
+    """HELPER_PORT_BASE..+9, or under pytest-xdist this worker's share of them (gw0 the first
+    10/n, gw1 the next…), so parallel test processes never pick the same port."""
+    base = int(os.environ["HELPER_PORT_BASE"])
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    share = 10 // workers
+    if share == 0:
+        raise RuntimeError(f"HELPER_PORT_BASE..+9 cannot be shared by {workers} test workers")
+    return [base + index * share + i for i in range(share)]
+
+
 def port() -> int:
-    """A loopback port nobody listens on: the next free one of HELPER_PORT_BASE..+9 (round
-    robin, so a port just released is used last), else one the kernel picks."""
+    """A loopback port nobody listens on: the next free one of this process's own ports
+    (round robin, so a port just released is used last), else one the kernel picks."""
     global _cursor
-    base = os.environ.get("HELPER_PORT_BASE")
-    candidates = [int(base) + (_cursor + i) % 10 for i in range(10)] if base else [0]
+    own = _own_ports() if os.environ.get("HELPER_PORT_BASE") else []
+    candidates = [own[(_cursor + i) % len(own)] for i in range(len(own))] if own else [0]
     for candidate in candidates:
         with socket.socket() as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -42,10 +56,10 @@ def port() -> int:
             except OSError:
                 continue
             chosen = int(sock.getsockname()[1])
-        if base:
-            _cursor = (chosen - int(base) + 1) % 10
+        if own:
+            _cursor = (own.index(chosen) + 1) % len(own)
         return chosen
-    raise RuntimeError(f"no free port in {base}..+9")
+    raise RuntimeError(f"no free port of {own}")
 
 
 def wait_until(check: Callable[[], Any], timeout: float, what: str, log: Path | None = None) -> Any:
@@ -69,8 +83,13 @@ def production_env(*, database_url: str, redis_url: str, **extra: str) -> dict[s
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "CELERY_", "TEST_", "PYTEST_", "CACHE_"))
     }
+    from django.conf import settings
+
     env.update(
         {
+            "CELERY_BROKER_KEY_PREFIX": settings.CELERY_BROKER_TRANSPORT_OPTIONS[
+                "global_keyprefix"
+            ],
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "PYTHONPATH": str(ROOT),
             "SECRET_KEY": secrets.token_urlsafe(50),

@@ -232,7 +232,12 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 # Above the hard time limit, so a message held by a dead worker comes back only after its
 # task could no longer be running (reliability.md: default is 1 hour).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 600}
+# CELERY_BROKER_KEY_PREFIX: a prefix of every broker key and channel (queues, unacked messages,
+# the workers' control channel), so several portals (or parallel test processes) can share one
+# Redis database without taking each other's tasks. Unset: none.
+if os.environ.get("CELERY_BROKER_KEY_PREFIX"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = os.environ["CELERY_BROKER_KEY_PREFIX"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose pool process died is retried (bounded by the task's max_retries), so a document
 # that always kills its worker cannot loop forever (reliability.md).

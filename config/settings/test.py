@@ -7,19 +7,19 @@ import os
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, shared_cache
+from .base import BASE_DIR, CELERY_BROKER_TRANSPORT_OPTIONS, shared_cache
 
 SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 32
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
-MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", BASE_DIR / "var" / "test-documents"))
 (BASE_DIR / "var" / "staticfiles").mkdir(parents=True, exist_ok=True)
 
 # The shared cache as in production when Redis is configured (CELERY_BROKER_URL or CACHE_URL),
 # else a file cache (shared with the worker subprocesses of the worker tests). One key prefix
 # (and directory) per pytest-xdist worker, so parallel workers never see each other's keys.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", BASE_DIR / "var" / "test-documents" / _WORKER))
 CACHES = {
     "default": shared_cache(
         os.environ.get("CACHE_URL")
@@ -29,11 +29,18 @@ CACHES = {
     )
 }
 
+# The broker's keys and channels get the same per-worker prefix (CELERY_BROKER_KEY_PREFIX, which
+# the worker subprocesses and tests/stack.py's production processes are given), so a test's
+# Celery worker takes only its own test process's tasks and answers only its pings.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "global_keyprefix": os.environ.get("CELERY_BROKER_KEY_PREFIX") or f"test-{_WORKER}:",
+}
 # Worker tests (tests/quotes) shorten the broker's visibility timeout and restore sweep so a
 # message held by a killed worker comes back in seconds, and can slow a render down to kill
 # the worker in the middle of it. Defaults leave the base settings unchanged.
 if os.environ.get("TEST_CELERY_VISIBILITY_TIMEOUT"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "visibility_timeout": int(os.environ["TEST_CELERY_VISIBILITY_TIMEOUT"]),
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,

@@ -73,7 +73,10 @@ class PrivateRedis:
         self.proc = None
 
     def queue_length(self) -> int:
-        return int(redis.Redis.from_url(self.url).llen("pdf"))  # CELERY_TASK_ROUTES
+        from django.conf import settings
+
+        prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", "")
+        return int(redis.Redis.from_url(self.url).llen(f"{prefix}pdf"))  # CELERY_TASK_ROUTES
 
 
 def _point_app_at(url: str | None) -> None:
