@@ -82,9 +82,3 @@ if set(Kind.values) != set(spec.KINDS) or set(Mode.values) != set(spec.MODES):
 for _path, _labels in CHOICE_LABELS.items():
     if set(_labels) != set(spec.BY_PATH[_path].all_choices()):
         raise RuntimeError(f"sizing choices: labels of {_path} differ from the specification")
-
-# Assumption labels for the "why" panel, from the engine's workload specification.
-ASSUMPTION_LABELS: dict[str, str] = {
-    i.key: i.label if i.unit in ("", "fraction", "ratio") else f"{i.label} ({i.unit})"
-    for i in spec.ASSUMPTIONS
-}

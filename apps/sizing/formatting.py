@@ -24,6 +24,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from apps.sizing.engine import spec
+
 # --- numbers -----------------------------------------------------------------------------
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -336,10 +338,9 @@ _ABBREVIATIONS = {
 _NO_UNIT = {"fraction", "ratio", "seconds"}
 
 
-def _spec_unit(item: Any) -> str:
-    text = str(getattr(item, "unit", "") or "")
+def _spec_unit(item: spec.Input) -> str:
     return {"seconds": "s", "BTU/h per W": "BTU/h per W"}.get(
-        text, "" if text in _NO_UNIT else text
+        item.unit, "" if item.unit in _NO_UNIT else item.unit
     )
 
 
@@ -347,31 +348,28 @@ def _spec_unit(item: Any) -> str:
 def _spec_fields() -> dict[str, tuple[str, str]]:
     """Labels and units of the workload specification's inputs by dotted path, and of the
     assumptions also by bare name (its own words win over `LABELS`)."""
-    try:
-        from apps.sizing.engine import spec
-    except ImportError:  # pragma: no cover - the specification is part of the engine
-        return {}
-    out: dict[str, tuple[str, str]] = {}
-    for item in getattr(spec, "INPUTS", ()):
-        out[str(item.path)] = (str(item.label), _spec_unit(item))
-        if str(item.path).startswith("assumptions."):
-            out[str(item.path).split(".", 1)[1]] = (str(item.label), _spec_unit(item))
+    out = {item.path: (item.label, _spec_unit(item)) for item in spec.INPUTS}
+    out.update(_assumption_labels())
     return out
+
+
+@lru_cache(maxsize=1)
+def _assumption_labels() -> dict[str, tuple[str, str]]:
+    """Label and unit of each assumption by bare name, as the specification declares them."""
+    return {item.key: (item.label, _spec_unit(item)) for item in spec.ASSUMPTIONS}
 
 
 @lru_cache(maxsize=1)
 def _spec_sources() -> dict[str, str]:
     """The source of each assumption's default, by name, as the specification states it."""
-    from apps.sizing.engine import spec
-
     return {i.key: i.source for i in spec.ASSUMPTIONS if i.source}
 
 
 def _lookup(key: str) -> tuple[str, str] | None:
     key = str(key)
-    spec = _spec_fields()
-    if key in spec:
-        return spec[key]
+    fields = _spec_fields()
+    if key in fields:
+        return fields[key]
     if key in LABELS:
         return LABELS[key]
     tail = key.rsplit(".", 1)[-1].split("[", 1)[0]
@@ -381,20 +379,6 @@ def _lookup(key: str) -> tuple[str, str] | None:
     if assumption:
         return assumption
     return None
-
-
-@lru_cache(maxsize=1)
-def _assumption_labels() -> dict[str, tuple[str, str]]:
-    from apps.sizing.choices import ASSUMPTION_LABELS
-
-    out = {}
-    for name, text in ASSUMPTION_LABELS.items():
-        match = re.match(r"^(.*) \(([^)]+)\)$", text)
-        if match and match.group(2) in _UNITS:
-            out[name] = (match.group(1), match.group(2))
-        else:
-            out[name] = (text, "")
-    return out
 
 
 def _words(key: str) -> tuple[str, str]:
