@@ -40,6 +40,21 @@ def groups(ctx: Context, gpus: int) -> list[tuple[float, int, int, int, str]]:
     return [(b * gpus, tp, cp, ep, rc) for b, tp, cp, ep, rc in ranked if tp * cp <= gpus]
 
 
+def depth_bound(ctx: Context, gpus: int, group_bound: float, tp: int, cp: int, p0: int) -> float:
+    """``groups``' bound of one group with the bubble of pipelines at least ``p0`` deep (the
+    shallowest that fits memory).
+
+    With R = GPUs ÷ (TP·CP) and K the group's tokens/s per rank (so that bound = K·R): a
+    layout of depth p runs m micro-batches of b sequences on dp replicas in at least
+    (m + (p−1)/v)·b·(layers·per_layer + head)/p with v <= 8, and dp·p <= R, dp·b·m <= g, so
+    its tokens/s are at most K·min(R·m, g·p)/(m + (p−1)/v), largest at m = g·p/R:
+    K·R / (1 + (p−1)·R / (v·g·p)); (p−1)/p only grows with p, so p0 and v = 8 bound it."""
+    if p0 <= 1:
+        return group_bound
+    ranks = gpus / (tp * cp)
+    return group_bound / (1.0 + (p0 - 1) * ranks / (8.0 * ctx.g * p0))
+
+
 def best_per_seq(ctx: Context, tp: int, cp: int, ep: int, rc: str) -> float:
     """A floor of the per-sequence seconds of all layers and the head over every micro-batch
     size, from the largest one alone: per sequence, GEMM fill, latencies and the head only

@@ -1,25 +1,38 @@
 """Search of the parallel layout: TP × CP × PP (uneven, interleaved) × DP × EP × ZeRO ×
 recompute × micro-batch under memory and a global-batch bound; the fastest that fits wins.
 
-Pruned, not brute force (space.py says what is walked, bounds.py how it is pruned): groups
-(TP, CP, EP, recompute) are taken best bound first; in each, the shallowest pipeline that fits
-per ZeRO stage plus deeper powers of two (a higher stage only when it makes the pipeline
-shallower); DP takes every GPU left; micro-batch sizes grow while memory fits and time improves.
-Anything whose upper bound cannot beat the best costed so far is skipped, and the previous
-search's best, re-shaped to this GPU count, is costed first to set that bar.
+Pruned, not brute force (space.py says what is walked, bounds.py how it is pruned): branch
+and bound, best first. Groups (TP, CP, EP, recompute), their shallowest pipelines per ZeRO
+stage, their (ZeRO, PP) shapes and each shape's memory cap and best variant wait on one heap
+by their upper bound; the best waiting is refined (a tighter bound) or costed, and the search
+stops when the best waiting cannot beat the bar (the last runner-up, or when deciding, the
+need). DP takes every GPU left; micro-batch sizes grow while memory fits and time improves.
+The previous search's best, re-shaped to this GPU count, is costed first to set the bar.
+Pruning keeps what ties with the bar, so the order of costing never changes the result
+(tests/sizing_engine/test_training_search.py checks it against an unpruned walk).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from dataclasses import dataclass
 
-from .bounds import groups, memory_cap, optimistic, pre_bound, shape_bound
+from .bounds import (
+    depth_bound,
+    groups,
+    memory_cap,
+    optimistic,
+    pre_bound,
+    shape_bound,
+)
 from .memory import Layout, TrainingMemory, ep_fits
 from .setup import TrainingSetup
-from .space import dp_shape, group_shapes, reshape, vpp_options
+from .space import dp_shape, group_shapes, reshape, shallowest, vpp_options
 from .step import Context, StepTime, context, rate_bound, step_time
 
 KEEP = 3  # runner-up layouts reported
+TIE = 1e-8  # relative slack of the pruning tests (rates tie to 9 digits in _rank)
 
 
 @dataclass(frozen=True)
@@ -85,32 +98,30 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
         return bool(need) and max(best.values(), default=0.0) >= need
 
     add(found)
+    # best first: a heap of (−bound, order, item), each item a group or a shape at some
+    # stage of refinement (_Group, _Shape); the best waiting is refined (its bound tightened)
+    # or, once its bound is the tightest known, costed. What cannot beat the bar is never
+    # refined further, and layouts are costed in the order of their tightest bounds, so the
+    # bar rises as early as it can. Each key is the smallest true upper bound known for it.
+    heap: list[tuple[float, int, _Group | _Shape]] = []
+    order = itertools.count()  # ties in bound: the order pushed (never compares items)
     for group_bound, tp, cp, ep, rc in groups(ctx, gpus):
-        if done() or group_bound <= bar():
+        heap.append((-group_bound, next(order), _Group(tp, cp, ep, rc, None)))
+    heapq.heapify(heap)
+    while heap and not done():
+        neg, _, item = heapq.heappop(heap)
+        floor = bar()
+        if _pruned(-neg, floor):
             break
-        # a group that fits no shape on G GPUs fits none on fewer (less DP sharding, more
-        # micro-batches in flight); EP's divisibility breaks that, so only without EP
-        if ep == 1 and gpus <= ctx.no_fit.get((tp, cp, rc), 0):
-            continue
-        shapes = group_shapes(ctx, gpus, tp, cp, ep, rc)
-        if not shapes and ep == 1:
-            ctx.no_fit[(tp, cp, rc)] = max(gpus, ctx.no_fit.get((tp, cp, rc), 0))
-        ranked = sorted(
-            ((pre_bound(ctx, gpus, lay), lay) for lay in shapes), key=_first, reverse=True
-        )
-        for pre, lay in ranked:
-            floor = bar()
-            if pre <= floor or done():
-                break
-            cap, cap_lay = memory_cap(ctx, gpus, lay)
-            if shape_bound(ctx, lay, cap, cap_lay) <= floor:
-                continue
-            if optimistic(ctx, gpus, lay, cap) <= floor:
-                continue
-            got, n = _variants(ctx, gpus, lay, floor)
+        if isinstance(item, _Shape) and item.optimistic:
+            got, n = _variants(ctx, gpus, item.lay, floor)
             evaluated += n
             found.extend(got)
             add(got)
+            continue
+        for bound, refined in _refine(ctx, gpus, -neg, item):
+            if not _pruned(bound, floor):
+                heapq.heappush(heap, (-bound, next(order), refined))
     found.sort(key=_rank)
     unique: list[Candidate] = []
     labels: set[tuple[str, int, str]] = set()
@@ -125,6 +136,66 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
         return SearchResult(None, (), "memory", evaluated)
     ctx.hint = unique[0].layout
     return SearchResult(unique[0], tuple(unique[1:]), binding(st, unique[0], gpus), evaluated)
+
+
+def _pruned(bound: float, floor: float) -> bool:
+    """A bound below the bar by more than the rounding ``_rank`` ties on: what ties with
+    the bar to 9 digits is still costed, so the order shapes are taken in never decides a
+    tie (the simpler layout wins it, whichever was costed first)."""
+    return bound < floor * (1.0 - TIE)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A (TP, CP, EP, recompute) group waiting on the heap; ``bases``: its shallowest
+    pipeline per ZeRO stage, once known."""
+
+    tp: int
+    cp: int
+    ep: int
+    rc: str
+    bases: tuple[Layout, ...] | None
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A (ZeRO, PP) shape (at micro-batch 1) waiting on the heap: bounded by ``pre_bound``,
+    then with its memory cap by ``shape_bound``, then by ``optimistic`` (ready to cost)."""
+
+    lay: Layout
+    cap: tuple[int, Layout] | None = None
+    optimistic: bool = False
+
+
+def _refine(
+    ctx: Context, gpus: int, bound: float, item: _Group | _Shape
+) -> list[tuple[float, _Group | _Shape]]:
+    """The next, tighter step of an item, each with its bound: a group's shallowest
+    pipelines (``depth_bound``), a group's shapes (``pre_bound``), a shape's memory cap
+    (``shape_bound``), a shape's best variant (``optimistic``)."""
+    if isinstance(item, _Shape):
+        lay = item.lay
+        if item.cap is None:
+            cap, cap_lay = memory_cap(ctx, gpus, lay)
+            return [(min(bound, shape_bound(ctx, lay, cap, cap_lay)), _Shape(lay, (cap, cap_lay)))]
+        cap = item.cap[0]
+        return [(min(bound, optimistic(ctx, gpus, lay, cap)), _Shape(lay, item.cap, True))]
+    g = item
+    if g.bases is None:
+        # a group that fits no shape on G GPUs fits none on fewer (less DP sharding, more
+        # micro-batches in flight); EP's divisibility breaks that, so only without EP
+        if g.ep == 1 and gpus <= ctx.no_fit.get((g.tp, g.cp, g.rc), 0):
+            return []
+        bases = shallowest(ctx, gpus, g.tp, g.cp, g.ep, g.rc)
+        if not bases:
+            if g.ep == 1:
+                ctx.no_fit[(g.tp, g.cp, g.rc)] = max(gpus, ctx.no_fit.get((g.tp, g.cp, g.rc), 0))
+            return []
+        p0 = min(b.pp for b in bases)
+        deep = depth_bound(ctx, gpus, bound, g.tp, g.cp, p0)
+        return [(deep, _Group(g.tp, g.cp, g.ep, g.rc, tuple(bases)))]
+    shapes = group_shapes(ctx, gpus, list(g.bases))
+    return [(min(bound, pre_bound(ctx, gpus, lay)), _Shape(lay)) for lay in shapes]
 
 
 def _warm_start(ctx: Context, gpus: int) -> list[Candidate]:
@@ -178,7 +249,8 @@ def _variants(ctx: Context, gpus: int, base: Layout, floor: float) -> tuple[list
             )
             if not ctx.mem.fits(lay):
                 break
-            if rate_bound(ctx, lay) <= max(floor, prev):
+            bound = rate_bound(ctx, lay)
+            if _pruned(bound, floor) or bound <= prev:
                 mb *= 2
                 continue
             step = step_time(ctx, lay)

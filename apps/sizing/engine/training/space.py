@@ -167,17 +167,25 @@ def vpp_options(ctx: Context, pp: int) -> list[int]:
     return [1] + [v for v in (2, 4, 8) if pp * v <= ctx.s.layers]
 
 
-def group_shapes(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) -> list[Layout]:
-    """The (ZeRO, PP) shapes of one (TP, CP, EP, recompute) group worth costing: per ZeRO
-    stage the shallowest pipeline that fits and deeper ones (a higher stage also when it
-    does not make the pipeline shallower: the memory it frees may take a larger micro-batch).
-    """
-    st = ctx.st
-    out: list[Layout] = []
-    for zero in zero_options(st):
+def shallowest(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) -> list[Layout]:
+    """Per ZeRO stage, the shallowest pipeline of one (TP, CP, EP, recompute) group that fits
+    (stages where none fits are left out)."""
+    out = []
+    for zero in zero_options(ctx.st):
         base = min_pp(ctx, gpus, tp, cp, zero, rc, ep)
-        if base is None:
-            continue
+        if base is not None:
+            out.append(base)
+    return out
+
+
+def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
+    """The (ZeRO, PP) shapes of one (TP, CP, EP, recompute) group worth costing, from its
+    shallowest pipelines (``shallowest``): per ZeRO stage that depth and deeper ones (a
+    higher stage also when it does not make the pipeline shallower: the memory it frees may
+    take a larger micro-batch)."""
+    out: list[Layout] = []
+    for base in bases:
+        tp, cp, ep = base.tp, base.cp, base.ep
         for pp in pp_options(ctx, gpus, tp, cp, base.pp):
             dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
             if not ep_fits(tp, cp, dp, ep):
@@ -190,8 +198,8 @@ def group_shapes(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) ->
                     dp=dp,
                     ep=ep,
                     vpp=1,
-                    zero=zero,
-                    recompute=rc,
+                    zero=base.zero,
+                    recompute=base.recompute,
                     micro_batch=1,
                     micro_batches=m,
                 )

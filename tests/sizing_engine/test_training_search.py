@@ -1,0 +1,74 @@
+"""The pruned layout search against an unpruned walk of the same space (hypothesis, every
+training kind and GPU): the same fastest layout and the same runners-up, whatever the search
+prunes or the order it costs in; and the bounds it prunes with hold for every layout."""
+
+from __future__ import annotations
+
+import importlib
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from apps.sizing.engine.training import Candidate, TrainingSetup
+
+from .test_training_properties import REL, SLOW, _layouts, setups
+
+space = importlib.import_module("apps.sizing.engine.training.space")
+bounds = importlib.import_module("apps.sizing.engine.training.bounds")
+step = importlib.import_module("apps.sizing.engine.training.step")
+search_mod = importlib.import_module("apps.sizing.engine.training.search")
+
+
+def _unpruned(st_: TrainingSetup, gpus: int) -> list[Candidate]:
+    """Every shape of every group costed (no bound, no warm start, floor 0), ranked as the
+    search ranks: the best and the runners-up, one per distinct layout."""
+    ctx = step.Context(st_)
+    found: list[Candidate] = []
+    for _, tp, cp, ep, rc in bounds.groups(ctx, gpus):
+        bases = space.shallowest(ctx, gpus, tp, cp, ep, rc)
+        for lay in space.group_shapes(ctx, gpus, bases):
+            found.extend(search_mod._variants(ctx, gpus, lay, 0.0)[0])
+    found.sort(key=search_mod._rank)
+    out: list[Candidate] = []
+    seen: set[tuple[str, int, str]] = set()
+    for c in found:
+        key = (c.layout.label(), c.layout.zero, c.layout.recompute)
+        if key not in seen and len(out) <= search_mod.KEEP:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def _plain(c: Candidate) -> tuple[dict[str, int | str], float]:
+    return c.layout.to_dict(), c.step.tokens_per_s
+
+
+@SLOW
+@given(setups, st.sampled_from([1, 2, 4, 8, 64, 512, 4096]))
+def test_the_pruned_search_finds_what_the_unpruned_walk_finds(
+    st_: TrainingSetup, nodes: int
+) -> None:
+    gpus = nodes * 8
+    got = search_mod.search(st_, gpus)
+    want = _unpruned(st_, gpus)
+    case = f"{st_.model.slug} {st_.kind} {st_.gpu.slug} seq {st_.seq} on {gpus} GPUs"
+    assert (got.best is None) == (not want), case
+    if got.best is not None:
+        assert [_plain(c) for c in (got.best, *got.runners_up)] == [_plain(c) for c in want], case
+
+
+@SLOW
+@given(setups, st.sampled_from([1, 2, 8, 32]))
+def test_the_depth_bound_holds_for_every_layout(st_: TrainingSetup, nodes: int) -> None:
+    """A group's bound with the bubble of its shallowest pipeline (bounds.depth_bound)."""
+    gpus = nodes * 8
+    ctx = step.Context(st_)
+    deep = {}
+    for group_bound, tp, cp, ep, rc in bounds.groups(ctx, gpus):
+        bases = space.shallowest(ctx, gpus, tp, cp, ep, rc)
+        if bases:
+            p0 = min(b.pp for b in bases)
+            deep[(tp, cp, ep, rc)] = bounds.depth_bound(ctx, gpus, group_bound, tp, cp, p0)
+    for lay in _layouts(st_, gpus):
+        rate = step.step_time(ctx, lay).tokens_per_s
+        assert deep[(lay.tp, lay.cp, lay.ep, lay.recompute)] >= rate * (1 - REL), lay
