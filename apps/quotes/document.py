@@ -22,7 +22,8 @@ from apps.sizing import formatting as fmt
 from . import selectors
 from .choices import QuoteStatus
 from .models import Quote, QuoteDecision
-from .services.discounts import discount_limit, effective_discount
+from .services.discounts import discount_limit
+from .services.pricing import effective_discount
 
 logger = logging.getLogger(__name__)
 

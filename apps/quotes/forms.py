@@ -121,12 +121,19 @@ class QuoteForm(forms.ModelForm):
                 self.add_error(name if name in self.fields else None, message)
 
 
+SCOPES = [("org", "My organization's quotes"), ("mine", "My quotes")]
+
+
 class QuoteFilterForm(forms.Form):
-    scope = forms.ChoiceField(
-        choices=[("org", "My organization's quotes"), ("mine", "My quotes")], required=False
-    )
+    scope = forms.ChoiceField(choices=SCOPES, required=False)
     status = forms.ChoiceField(choices=[("", "Any status"), *QuoteStatus.choices], required=False)
     customer = forms.CharField(max_length=100, required=False, label="Customer")
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None and selectors.is_seller_manager(user):  # they approve discounts
+            scope = cast(forms.ChoiceField, self.fields["scope"])
+            scope.choices = [*SCOPES, ("awaiting", "Awaiting my approval")]
 
 
 class AcceptForm(forms.Form):

@@ -98,6 +98,17 @@ class Quote(models.Model):
     # The request that created it (API: caller + body, SHA-256), kept with the quote so a
     # retry of a creation whose answer was lost finds this quote instead of making a second.
     creation_request = models.CharField(max_length=64, blank=True, default="")
+    # The sender asked a sales manager to approve the draft's discount (cleared by the
+    # manager's decision): the draft is listed as awaiting approval until then.
+    approval_requested_at = models.DateTimeField(null=True, blank=True)
+    approval_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approval_request_note = models.TextField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -116,6 +127,11 @@ class Quote(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "status"]),
+            models.Index(
+                fields=["approval_requested_at"],
+                condition=Q(approval_requested_at__isnull=False),
+                name="quotes_awaiting_approval",
+            ),
             models.Index(
                 fields=["creation_request"],
                 condition=~Q(creation_request=""),

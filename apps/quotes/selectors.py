@@ -44,10 +44,19 @@ def is_seller_manager(user: AnyUser) -> bool:
 
 
 def quote_list(
-    user: AnyUser, *, mine: bool = False, status: str = "", customer: str = ""
+    user: AnyUser,
+    *,
+    mine: bool = False,
+    status: str = "",
+    customer: str = "",
+    awaiting_approval: bool = False,
 ) -> QuerySet[Quote]:
-    """The latest revision of each quote visible to `user`, newest first, filtered."""
+    """The latest revision of each quote visible to `user`, newest first, filtered.
+    `awaiting_approval`: the drafts whose sender asked for a discount approval that `user`, a
+    seller's sales manager, may give (not their own quotes); nothing for anyone else."""
     qs = quotes_visible_to(user).filter(next_revision__isnull=True)
+    if awaiting_approval:
+        qs = awaiting_approval_of(user, qs)
     if mine:
         qs = qs.filter(owner_id=user.pk)  # an anonymous user's pk is None: no quote
     if status:
@@ -63,11 +72,34 @@ LIST_DEFERRED = ("sizing_inputs", "sizing_result", "terms", "notes", "decision_r
 
 
 def quote_rows(
-    user: AnyUser, *, mine: bool = False, status: str = "", customer: str = ""
+    user: AnyUser,
+    *,
+    mine: bool = False,
+    status: str = "",
+    customer: str = "",
+    awaiting_approval: bool = False,
 ) -> QuerySet[Quote]:
     """`quote_list` for a list: no JSON sizing copies, terms or notes (it shows none)."""
-    qs = quote_list(user, mine=mine, status=status, customer=customer)
+    qs = quote_list(
+        user, mine=mine, status=status, customer=customer, awaiting_approval=awaiting_approval
+    )
     return qs.defer(*LIST_DEFERRED)
+
+
+def awaiting_approval_of(user: AnyUser, qs: QuerySet[Quote]) -> QuerySet[Quote]:
+    """The quotes of `qs` waiting for a discount approval `user` may give."""
+    if not is_seller_manager(user):
+        return qs.none()
+    return qs.filter(status=QuoteStatus.DRAFT, approval_requested_at__isnull=False).exclude(
+        owner_id=user.pk
+    )
+
+
+def awaiting_approval_count(user: AnyUser) -> int:
+    """How many quotes wait for `user`'s discount approval (0 unless a sales manager)."""
+    if not is_seller_manager(user):
+        return 0
+    return awaiting_approval_of(user, Quote.objects.filter(next_revision__isnull=True)).count()
 
 
 def quote_get_for_user(user: AnyUser, pk: int) -> Quote:

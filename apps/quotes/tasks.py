@@ -60,6 +60,18 @@ def email_link(quote_id: int, url: str) -> str:
     return services.link_email_send(quote_id, url)
 
 
+@shared_task(
+    name="quotes.email_approval_request",
+    autoretry_for=(OSError, SMTPException),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def email_approval_request(quote_id: int, url: str) -> list[str]:
+    """E-mail the sales managers that a draft's discount waits for their approval."""
+    return services.approval_request_email_send(quote_id, url)
+
+
 @shared_task(name="quotes.sweep_pdf_jobs")
 def sweep_pdf_jobs() -> dict[str, int]:
     """Requeue PDF jobs left pending too long (schedule with Celery beat, every few minutes)."""

@@ -22,6 +22,11 @@ urlpatterns = [
     path("quotes/<int:pk>/send/", views.quote_send, name="send"),
     path("quotes/<int:pk>/revise/", views.quote_revise, name="revise"),
     path(
+        "quotes/<int:pk>/discount/request/",
+        views.quote_discount_request,
+        name="discount_request",
+    ),
+    path(
         "quotes/<int:pk>/discount/<str:decision>/",
         views.quote_discount_decide,
         name="discount_decide",

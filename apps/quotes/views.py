@@ -47,17 +47,24 @@ SHARE_DECISIONS = ratelimit.Limit("share-decision", 20, 600)
 @login_required
 @require_GET
 def quote_list(request: HttpRequest) -> HttpResponse:
-    form = QuoteFilterForm(request.GET or None)
+    form = QuoteFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     quotes = selectors.quote_rows(
         request.user,
         mine=filters.get("scope") == "mine",
         status=filters.get("status", ""),
         customer=filters.get("customer", ""),
+        awaiting_approval=filters.get("scope") == "awaiting",
     )
     paged = page_context(quotes, request.GET.get("page"))
     template = "quotes/partials/quote_table.html" if is_htmx(request) else "quotes/list.html"
-    return render(request, template, {"form": form, "quotes": paged["page_obj"] or [], **paged})
+    context = {
+        "form": form,
+        "quotes": paged["page_obj"] or [],
+        "awaiting_count": selectors.awaiting_approval_count(request.user),
+        **paged,
+    }
+    return render(request, template, context)
 
 
 @login_required
@@ -209,6 +216,26 @@ def _refused(request: HttpRequest, quote: Quote, exc: ApplicationError) -> HttpR
     errors = [m for msgs in exc.field_errors.values() for m in msgs] or [exc.message]
     context = _detail_context(quote, request.user, action_errors=errors)
     return render(request, "quotes/detail.html", context, status=409)
+
+
+@login_required
+@require_POST
+def quote_discount_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sender asks a sales manager to approve the draft's discount (optional note)."""
+    quote = selectors.quote_get_for_user(request.user, pk)
+    try:
+        services.quote_discount_request(
+            user=request.user,
+            quote=quote,
+            note=request.POST.get("note", "")[:2000],
+            link_base=request.build_absolute_uri("/"),
+        )
+    except ApplicationError as exc:
+        return _refused(request, quote, exc)
+    messages.success(
+        request, f"Approval of {quote.reference}'s discount requested: the sales managers are told."
+    )
+    return redirect("quotes:detail", pk=quote.pk)
 
 
 @login_required

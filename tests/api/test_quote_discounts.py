@@ -75,3 +75,29 @@ def test_another_partner_cannot_see_the_approval_endpoints(alice, carol):
     pk = _over_limit_draft(alice)
     response = carol.client.post(f"/api/v1/quotes/{pk}/discount/approve/", {})
     assert response.status_code == 404
+
+
+def test_the_sender_asks_and_the_manager_lists_what_awaits_approval(alice, mia, carol):
+    pk = _over_limit_draft(alice)
+    assert mia.client.get("/api/v1/quotes/?awaiting_approval=true").json()["results"] == []
+
+    asked = alice.client.post(f"/api/v1/quotes/{pk}/discount/request/", {"note": "renewal"})
+    assert asked.status_code == 200, asked.content
+    request = asked.json()["approval_request"]
+    assert request["requested_by"] == "alice" and request["note"] == "renewal"
+    assert request["requested_at"] == asked.json()["approval_requested_at"]
+
+    [row] = mia.client.get("/api/v1/quotes/?awaiting_approval=true").json()["results"]
+    assert row["id"] == pk and row["approval_requested_at"] is not None
+    for nobody in (alice, carol):  # a partner approves nothing: an empty list, not an error
+        assert nobody.client.get("/api/v1/quotes/?awaiting_approval=true").json()["results"] == []
+    assert carol.client.post(f"/api/v1/quotes/{pk}/discount/request/", {}).status_code == 404
+
+    approved = mia.client.post(f"/api/v1/quotes/{pk}/discount/approve/", {})
+    assert approved.json()["approval_request"] is None
+    assert mia.client.get("/api/v1/quotes/?awaiting_approval=true").json()["results"] == []
+    again = alice.client.post(f"/api/v1/quotes/{pk}/discount/request/", {})
+    assert again.status_code == 409
+    assert "already approved at this total" in error_of(again)["fields"]["__all__"][0]
+    bad = mia.client.get("/api/v1/quotes/?awaiting_approval=maybe")
+    assert bad.status_code == 400 and "awaiting_approval" in bad.json()["error"]["fields"]

@@ -103,7 +103,7 @@ def test_save_and_quote_from_the_wizard(tab, live_server, seller_sam):
     assert quote.sizing_inputs == quote.scenario.inputs
 
 
-def test_a_sales_manager_clicks_approve_and_the_seller_sends(
+def test_the_seller_asks_a_sales_manager_who_finds_it_clicks_approve_and_the_seller_sends(
     tab, live_server, seller_sam, settings
 ):
     settings.QUOTES_DISCOUNT_LIMITS = {"sales": "15", "manager": "30"}
@@ -121,15 +121,29 @@ def test_a_sales_manager_clicks_approve_and_the_seller_sends(
     assert "above your limit (15 %)" in page.inner_text(".errorlist")
     shot("send-refused")
     tab.console_errors.clear()  # the refusal above is a 409, by design
+    page.fill("#approval-request-note", "Three-year renewal")
+    page.click("button:has-text('Ask a sales manager to approve')")
+    page.wait_for_selector("#approval-requested")
+    assert "Approval requested by sam" in page.inner_text("#approval-requested")
+    shot("approval-requested")
 
     page.context.clear_cookies()
     log_in(page, base, "mia")
-    page.goto(f"{base}/quotes/{quote.pk}/")
+    page.goto(f"{base}/quotes/")
+    page.click("#awaiting-approval a:has-text('1 quote awaits your discount approval')")
+    page.wait_for_selector("#quote-table td:has-text('awaiting discount approval')")
+    assert page.locator("#id_scope").input_value() == "awaiting"
+    shot("awaiting-list")
+    page.click(f"#quote-table a:has-text('{quote.number}')")
+    page.wait_for_selector("#discount-approval")
+    assert "Three-year renewal" in page.inner_text("#approval-requested")
     page.fill("#approval-note", "Strategic account")
     page.click("button:has-text('Approve discount')")
     page.wait_for_selector("#discount-approval strong:has-text('Approved')")
     assert "Approved by mia" in page.inner_text("#discount-approval")
     shot("approved")
+    page.goto(f"{base}/quotes/")
+    assert page.locator("#awaiting-approval").count() == 0  # nothing waits any more
 
     page.context.clear_cookies()
     log_in(page, base, "sam")

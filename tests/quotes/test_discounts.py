@@ -14,7 +14,7 @@ from apps.accounts.choices import Role
 from apps.accounts.models import role_errors
 from apps.core.exceptions import ApplicationError
 from apps.ops.models import AuditEvent
-from apps.quotes import pdf, services
+from apps.quotes import pdf, selectors, services
 from apps.quotes.models import DiscountLimit
 
 from . import factories
@@ -201,3 +201,146 @@ def test_a_manager_does_not_approve_their_own_quote(settings, book, manager, sel
     colleague = factories.make_user(seller, role=Role.MANAGER)
     services.quote_discount_approve(user=colleague, quote=quote)
     assert quote.discount_approval.decided_by == colleague
+
+
+# --- the sender asks for the approval; the managers see what waits for them ---------------
+
+
+def _with_email(user, address: str):
+    user.email = address
+    user.save(update_fields=["email"])
+    return user
+
+
+def test_a_request_lists_the_draft_for_the_managers_and_emails_them(
+    settings,
+    book,
+    partner_user,
+    manager,
+    seller,
+    mailoutbox,
+    no_render,
+    django_capture_on_commit_callbacks,
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"partner": "10", "manager": "30"}
+    _with_email(manager, "mia@seller.example")
+    _with_email(partner_user, "pat@partner.example")
+    other_manager = _with_email(
+        factories.make_user(seller, role=Role.MANAGER, username="max"), "max@seller.example"
+    )
+    colleague = factories.make_user(seller)  # a salesperson: approves nothing
+    quote = _discounted(partner_user, "25")
+    assert selectors.quote_rows(manager, awaiting_approval=True).count() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.quote_discount_request(
+            user=partner_user, quote=quote, note="Three-year deal", link_base="https://p.example/"
+        )
+    quote.refresh_from_db()
+    assert quote.approval_requested_by == partner_user
+    assert quote.approval_request_note == "Three-year deal"
+    for m in (manager, other_manager):
+        assert list(selectors.quote_rows(m, awaiting_approval=True)) == [quote]
+        assert selectors.awaiting_approval_count(m) == 1
+    for nobody in (partner_user, colleague):
+        assert selectors.quote_rows(nobody, awaiting_approval=True).count() == 0
+        assert selectors.awaiting_approval_count(nobody) == 0
+
+    [message] = mailoutbox
+    assert sorted(message.to) == ["max@seller.example", "mia@seller.example"]
+    assert message.reply_to == ["pat@partner.example"]
+    assert f"quote {quote.number} rev. A" in message.subject
+    assert "25.00 %" in message.body and "Three-year deal" in message.body
+    assert f"https://p.example/quotes/{quote.pk}/" in message.body
+    assert quote.status_changes.filter(note__startswith="approval of discount 25.00 %").exists()
+    assert AuditEvent.objects.filter(
+        action="quote.discount_approval_requested", object_id=str(quote.pk)
+    ).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):  # a second click: nothing new
+        services.quote_discount_request(user=partner_user, quote=quote)
+    assert len(mailoutbox) == 1
+    assert quote.status_changes.filter(note__startswith="approval of discount").count() == 1
+
+
+def test_the_decision_answers_the_request(settings, book, partner_user, manager, no_render) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"partner": "10", "manager": "30"}
+    refused = _discounted(partner_user, "25")
+    approved = _discounted(partner_user, "20")
+    for quote in (refused, approved):
+        services.quote_discount_request(user=partner_user, quote=quote)
+    services.quote_discount_refuse(user=manager, quote=refused, note="too deep")
+    services.quote_discount_approve(user=manager, quote=approved)
+    assert selectors.quote_rows(manager, awaiting_approval=True).count() == 0
+    refused.refresh_from_db()
+    assert refused.approval_requested_at is None and refused.approval_request_note == ""
+    # after a refusal the sender may lower the discount, or ask again
+    services.quote_discount_request(user=partner_user, quote=refused, note="please reconsider")
+    assert list(selectors.quote_rows(manager, awaiting_approval=True)) == [refused]
+
+
+def test_a_request_is_refused_when_no_approval_is_needed_or_one_covers_it(
+    settings, book, partner_user, manager, no_render
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"partner": "10", "manager": "30"}
+    within = _discounted(partner_user, "5")
+    with pytest.raises(ApplicationError) as exc:
+        services.quote_discount_request(user=partner_user, quote=within)
+    assert list(exc.value.field_errors) == ["discount_percent"]
+    assert "(5.00 %) is within the sender's limit (10 %)" in _messages(exc.value)
+
+    covered = _discounted(partner_user, "25")
+    services.quote_discount_approve(user=manager, quote=covered)
+    with pytest.raises(ApplicationError) as exc:
+        services.quote_discount_request(user=partner_user, quote=covered)
+    assert "already approved at this total" in _messages(exc.value)
+
+    sent, _ = services.quote_send(user=partner_user, quote=covered)
+    with pytest.raises(ApplicationError) as exc:
+        services.quote_discount_request(user=partner_user, quote=sent)
+    assert "Only a draft" in _messages(exc.value)
+    covered.refresh_from_db()
+    assert covered.approval_requested_at is None  # nothing saved by a refused request
+
+
+def test_a_new_revision_does_not_inherit_a_request(
+    settings, book, sales_user, manager, no_render
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"sales": "10", "manager": "30"}
+    quote = _discounted(sales_user, "25")
+    services.quote_discount_request(user=sales_user, quote=quote)
+    services.quote_update(user=sales_user, quote=quote, data={"discount_percent": "5"})
+    sent, _ = services.quote_send(user=sales_user, quote=quote)  # within the limit now
+    assert selectors.quote_rows(manager, awaiting_approval=True).count() == 0  # not a draft
+    revision = services.quote_revise(user=sales_user, quote=sent)
+    assert revision.approval_requested_at is None and revision.approval_requested_by is None
+    assert selectors.quote_rows(manager, awaiting_approval=True).count() == 0
+
+
+def test_portal_seller_asks_and_the_manager_finds_it_in_the_list(
+    settings, client, book, partner_user, manager, no_render
+) -> None:
+    settings.QUOTES_DISCOUNT_LIMITS = {"partner": "10", "manager": "30"}
+    quote = _discounted(partner_user, "25")
+    detail = reverse("quotes:detail", args=[quote.pk])
+    client.force_login(partner_user)
+    assert "Ask a sales manager to approve" in client.get(detail).content.decode()
+    asked = client.post(reverse("quotes:discount_request", args=[quote.pk]), {"note": "renewal"})
+    assert asked.status_code == 302
+    page = client.get(detail).content.decode()
+    assert "Approval requested by pat" in page and "renewal" in page
+    assert "Ask a sales manager to approve" not in page
+    within = _discounted(partner_user, "5")
+    refused = client.post(reverse("quotes:discount_request", args=[within.pk]))
+    assert refused.status_code == 409
+    assert "is within the sender&#x27;s limit" in refused.content.decode()
+
+    client.force_login(manager)
+    listing = client.get(reverse("quotes:list")).content.decode()
+    assert "1 quote awaits your discount approval" in listing
+    awaiting = client.get(reverse("quotes:list"), {"scope": "awaiting"}).content.decode()
+    assert quote.number in awaiting and within.number not in awaiting
+    assert "awaiting discount approval" in awaiting
+    client.force_login(partner_user)  # a partner has no such scope: the filter says so
+    page = client.get(reverse("quotes:list"), {"scope": "awaiting"}).content.decode()
+    assert "Select a valid choice" in page

@@ -4,6 +4,7 @@ Money is a decimal string in the quote's currency."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -67,6 +68,7 @@ class QuoteSerializer(serializers.ModelSerializer):
             "discount_amount",
             "total",
             "engine_version",
+            "approval_requested_at",
             "owner",
             "created_at",
             "updated_at",
@@ -84,6 +86,16 @@ class DiscountApprovalSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+class ApprovalRequestSerializer(serializers.Serializer):
+    """The sender's request for a discount approval, waiting for a sales manager."""
+
+    requested_by = serializers.CharField(
+        source="approval_requested_by.username", default=None, allow_null=True
+    )
+    requested_at = serializers.DateTimeField(source="approval_requested_at")
+    note = serializers.CharField(source="approval_request_note")
+
+
 class QuoteDetailSerializer(QuoteSerializer):
     lines = QuoteLineSerializer(many=True, read_only=True)
     pdf_status = serializers.SerializerMethodField(
@@ -94,6 +106,10 @@ class QuoteDetailSerializer(QuoteSerializer):
         "sender's limit a sales manager must approve it before it is sent"
     )
     discount_approval = DiscountApprovalSerializer(read_only=True, allow_null=True)
+    approval_request = serializers.SerializerMethodField(
+        help_text="the sender's request for a discount approval while it waits for a sales "
+        "manager's decision (POST …/discount/request/), else null"
+    )
 
     class Meta(QuoteSerializer.Meta):
         fields = [
@@ -102,6 +118,7 @@ class QuoteDetailSerializer(QuoteSerializer):
             "notes",
             "effective_discount_percent",
             "discount_approval",
+            "approval_request",
             "pdf_status",
             "lines",
         ]
@@ -109,6 +126,12 @@ class QuoteDetailSerializer(QuoteSerializer):
     @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2))
     def get_effective_discount_percent(self, obj: Quote) -> str:
         return str(effective_discount(obj))
+
+    @extend_schema_field(ApprovalRequestSerializer(allow_null=True))
+    def get_approval_request(self, obj: Quote) -> dict[str, Any] | None:
+        if obj.approval_requested_at is None:
+            return None
+        return dict(ApprovalRequestSerializer(obj).data)
 
     @extend_schema_field(serializers.ChoiceField(choices=PdfJobStatus.choices, allow_null=True))
     def get_pdf_status(self, obj: Quote) -> str | None:
@@ -129,6 +152,12 @@ class QuoteFilter(serializers.Serializer):
     )
     mine = serializers.BooleanField(
         required=False, default=False, help_text="only quotes the caller owns"
+    )
+    awaiting_approval = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="only drafts whose discount waits for the caller's approval (a seller's "
+        "sales manager; empty for anyone else)",
     )
 
 

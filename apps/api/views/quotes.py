@@ -91,6 +91,7 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         "send": ["409"],
         "pdf": ["409"],
         "pdf_download": ["409"],
+        "discount_request": ["409"],
         "discount_approve": ["409"],
         "discount_refuse": ["409"],
     }
@@ -107,6 +108,7 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             mine=params.get("mine", False),
             status=params.get("status", ""),
             customer=params.get("customer", ""),
+            awaiting_approval=params.get("awaiting_approval", False),
         )
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -263,6 +265,35 @@ class QuoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return Response(body, headers={"Cache-Control": "no-store"})
 
         return answer_in_transaction(write, what="the sending")
+
+    @extend_schema(
+        request=DiscountDecisionSerializer,
+        responses={200: QuoteDetailSerializer},
+        description="The sender asks a sales manager to approve the draft's discount (an "
+        "optional note): the draft is listed for the sales managers "
+        "(`GET /quotes/?awaiting_approval=true`), who are e-mailed, until one decides. "
+        "Asking again while it waits changes nothing. 409 unless a draft whose effective "
+        "discount is above the sender's limit and not yet approved at this total.",
+    )
+    @action(detail=True, methods=["post"], url_path="discount/request", url_name="discount-request")
+    def discount_request(self, request: Request, pk: str) -> Response:
+        quote = _quote_or_404(request, pk)
+        data = _valid(DiscountDecisionSerializer, request.data)
+
+        def write() -> Response:
+            try:
+                services.quote_discount_request(
+                    user=request.user,
+                    quote=quote,
+                    note=data.get("note", ""),
+                    link_base=request.build_absolute_uri("/"),
+                )
+            except ApplicationError as exc:
+                raise application_error(exc, status_code=409, code="conflict") from None
+            quote.refresh_from_db()
+            return Response(QuoteDetailSerializer(quote).data)
+
+        return answer_in_transaction(write, what="the request")
 
     @extend_schema(
         request=DiscountDecisionSerializer,

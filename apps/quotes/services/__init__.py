@@ -20,8 +20,9 @@ from .discounts import (
     is_seller_manager,
     quote_discount_approve,
     quote_discount_refuse,
+    quote_discount_request,
 )
-from .emails import link_email_send, share_url
+from .emails import approval_request_email_send, link_email_send, share_url
 from .lifecycle import (
     DEFAULT_TERMS,
     DEFAULT_VALIDITY_DAYS,
@@ -51,6 +52,7 @@ from .share_links import SHARE_LINK_GRACE_DAYS, share_link_create, share_link_re
 from .storage import document_relpath
 
 __all__ = [
+    "approval_request_email_send",
     "link_email_send",
     "share_url",
     "ApprovalRequired",
@@ -60,6 +62,7 @@ __all__ = [
     "is_seller_manager",
     "quote_discount_approve",
     "quote_discount_refuse",
+    "quote_discount_request",
     "DEFAULT_TERMS",
     "DEFAULT_VALIDITY_DAYS",
     "EDITABLE_FIELDS",

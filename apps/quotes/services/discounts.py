@@ -7,15 +7,20 @@ discount together: `100 × (list − total) / list`. Limits come from `DiscountL
 setting QUOTES_DISCOUNT_LIMITS. An approval covers a revision only at the total it was given
 for: editing the draft afterwards needs a new approval. Portal and API call the same
 functions, and `lifecycle.quote_send` refuses an uncovered over-limit draft.
+
+The sender asks for the approval (`quote_discount_request`): the draft is then listed as
+awaiting approval for the sales managers (`selectors.quotes_awaiting_approval`), who are
+e-mailed, until one of them decides; the decision clears the request.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
 from apps.ops.services import audit_record
@@ -23,8 +28,8 @@ from apps.ops.services import audit_record
 from ..choices import ApprovalDecision, QuoteStatus
 from ..models import DiscountLimit, Quote, QuoteApproval, QuoteStatusChange
 from ..selectors import is_seller_manager
-
-CENT = Decimal("0.01")
+from .emails import approval_request_email_after_commit
+from .pricing import effective_discount
 
 
 class ApprovalRequired(ApplicationError):
@@ -41,21 +46,6 @@ def discount_limit(user: Any) -> Decimal:
     if row is not None:
         return row.max_percent
     return Decimal(str(settings.QUOTES_DISCOUNT_LIMITS.get(role, "0")))
-
-
-def effective_discount(quote: Quote) -> Decimal:
-    """The discount off list price, lines and overall together, in % (2 decimals)."""
-    list_total = sum(  # lines to be confirmed have no price and are in no total
-        (
-            line.quantity * line.unit_price
-            for line in quote.lines.all()
-            if line.unit_price is not None
-        ),
-        Decimal("0"),
-    )
-    if list_total <= 0:
-        return Decimal("0.00")
-    return ((list_total - quote.total) * 100 / list_total).quantize(CENT, ROUND_HALF_UP)
 
 
 def approval_status(quote: Quote, user: Any) -> dict[str, Any]:
@@ -101,6 +91,68 @@ def require_approval_if_over_limit(quote: Quote, user: Any) -> None:
     )
 
 
+def quote_discount_request(
+    *, user: Any, quote: Quote, note: str = "", link_base: str = ""
+) -> Quote:
+    """The sender asks a sales manager to approve the draft's discount: the draft is listed as
+    awaiting approval and the managers are e-mailed (with a link under `link_base`, if given).
+    Asking again while a request waits changes nothing (a double click sends one e-mail)."""
+    note = note.strip()[:2000]
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        if quote.status != QuoteStatus.DRAFT:
+            raise ApplicationError(
+                "not a draft", {"__all__": ["Only a draft's discount can wait for approval."]}
+            )
+        status = approval_status(quote, user)
+        if not status["needed"]:
+            raise ApplicationError(
+                "no approval needed",
+                {
+                    "discount_percent": [
+                        f"The effective discount ({status['discount']} %) is within the "
+                        f"sender's limit ({status['limit']} %): no approval is needed."
+                    ]
+                },
+            )
+        if status["approval"] is not None:
+            raise ApplicationError(
+                "already approved",
+                {"__all__": ["The discount is already approved at this total: send it."]},
+            )
+        if quote.approval_requested_at is not None:
+            return quote
+        quote.approval_requested_at = timezone.now()
+        quote.approval_requested_by = user
+        quote.approval_request_note = note
+        quote.save(
+            update_fields=[
+                "approval_requested_at",
+                "approval_requested_by",
+                "approval_request_note",
+                "updated_at",
+            ]
+        )
+        pct = status["discount"]
+        QuoteStatusChange.objects.create(
+            quote=quote,
+            from_status=quote.status,
+            to_status=quote.status,
+            changed_by=user,
+            actor=user.get_username(),
+            note=f"approval of discount {pct} % requested at total {quote.total} "
+            f"{quote.currency}" + (f": {note}" if note else ""),
+        )
+        audit_record(
+            "quote.discount_approval_requested",
+            actor=user,
+            obj=quote,
+            details={"discount_percent": str(pct), "total": str(quote.total), "note": note[:500]},
+        )
+        approval_request_email_after_commit(quote, link_base)
+    return quote
+
+
 def quote_discount_approve(*, user: Any, quote: Quote, note: str = "") -> QuoteApproval:
     """A sales manager approves the draft's discount at its current total."""
     return _decide(user, quote, ApprovalDecision.APPROVED, note)
@@ -143,6 +195,18 @@ def _decide(user: Any, quote: Quote, decision: str, note: str) -> QuoteApproval:
             currency=quote.currency,
             note=note,
         )
+        if quote.approval_requested_at is not None:  # the request is answered
+            quote.approval_requested_at = None
+            quote.approval_requested_by = None
+            quote.approval_request_note = ""
+            quote.save(
+                update_fields=[
+                    "approval_requested_at",
+                    "approval_requested_by",
+                    "approval_request_note",
+                    "updated_at",
+                ]
+            )
         verb = "approved" if decision == ApprovalDecision.APPROVED else "refused"
         QuoteStatusChange.objects.create(
             quote=quote,

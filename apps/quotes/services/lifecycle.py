@@ -341,6 +341,8 @@ def quote_revise(*, user: Any, quote: Quote) -> Quote:
         new.owner = user
         new.sent_at = new.decided_at = None
         new.accepted_by_name = new.decision_reason = ""
+        new.approval_requested_at = new.approval_requested_by = None  # a new draft: ask anew
+        new.approval_request_note = ""
         today = timezone.localdate()
         new.valid_until = max(quote.valid_until, today + timedelta(days=DEFAULT_VALIDITY_DAYS))
         new._state.adding = True  # so created_at is set anew

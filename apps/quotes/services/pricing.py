@@ -5,7 +5,7 @@ part number) become lines without a price, left out of the totals."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from apps.catalog.csv_format import to_be_confirmed
@@ -137,3 +137,21 @@ def percent(value: Any, field: str) -> Decimal:
             "bad percent", {field: ["Enter a percentage between 0 and 100 (2 decimals)."]}
         )
     return pct
+
+
+CENT = Decimal("0.01")
+
+
+def effective_discount(quote: Quote) -> Decimal:
+    """The discount off list price, lines and overall together, in % (2 decimals)."""
+    list_total = sum(  # lines to be confirmed have no price and are in no total
+        (
+            line.quantity * line.unit_price
+            for line in quote.lines.all()
+            if line.unit_price is not None
+        ),
+        Decimal("0"),
+    )
+    if list_total <= 0:
+        return Decimal("0.00")
+    return ((list_total - quote.total) * 100 / list_total).quantize(CENT, ROUND_HALF_UP)
