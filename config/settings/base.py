@@ -394,7 +394,11 @@ LOGGING = {
             "reporter_class": "apps.ops.redact.RedactingExceptionReporter",
         },
     },
-    "loggers": {"django": {"handlers": ["mail_admins"], "level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        # WeasyPrint logs ~60 INFO lines per document ("Step 5 - Creating layout - Page 12").
+        "weasyprint.progress": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 DEFAULT_EXCEPTION_REPORTER = "apps.ops.redact.RedactingExceptionReporter"

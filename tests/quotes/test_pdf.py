@@ -179,3 +179,21 @@ def test_a_template_asking_for_a_url_fails_the_render(http_server) -> None:
 
 def test_generated_at_is_recent(sent) -> None:
     assert (timezone.now() - document_context(sent)["generated_at"]).total_seconds() < 5
+
+
+def test_print_user_agent_stylesheet_drops_only_the_unused_pseudo_element_rules() -> None:
+    """The cascade no longer computes six pseudo-element styles per element (footnotes and
+    notes the documents never have; list markers for `li` only): exactly those rules change."""
+    from importlib.resources import files
+
+    import weasyprint.css
+
+    original = (files(weasyprint.css) / "html5_ua.css").read_text("utf-8").splitlines()
+    trimmed = pdf.trimmed_ua_stylesheet_text().splitlines()
+    changed = sorted(set(original) - set(trimmed))
+    assert len(changed) == len(pdf.UA_TRIMMED_RULES) == 6
+    assert all(line.startswith(tuple(pdf.UA_TRIMMED_RULES)) for line in changed)
+    assert sorted(set(trimmed) - set(original)) == [
+        "li::marker { font-variant-numeric: tabular-nums; white-space: pre; text-transform: none }"
+    ]
+    assert len(trimmed) == len(original)
