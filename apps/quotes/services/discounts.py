@@ -122,17 +122,7 @@ def quote_discount_request(
             )
         if quote.approval_requested_at is not None:
             return quote
-        quote.approval_requested_at = timezone.now()
-        quote.approval_requested_by = user
-        quote.approval_request_note = note
-        quote.save(
-            update_fields=[
-                "approval_requested_at",
-                "approval_requested_by",
-                "approval_request_note",
-                "updated_at",
-            ]
-        )
+        _set_request(quote, timezone.now(), user, note)
         pct = status["discount"]
         QuoteStatusChange.objects.create(
             quote=quote,
@@ -151,6 +141,13 @@ def quote_discount_request(
         )
         approval_request_email_after_commit(quote, link_base)
     return quote
+
+
+def _set_request(quote: Quote, at: Any, by: Any, note: str) -> None:
+    quote.approval_requested_at, quote.approval_requested_by = at, by
+    quote.approval_request_note = note
+    fields = ["approval_requested_at", "approval_requested_by", "approval_request_note"]
+    quote.save(update_fields=[*fields, "updated_at"])
 
 
 def quote_discount_approve(*, user: Any, quote: Quote, note: str = "") -> QuoteApproval:
@@ -196,17 +193,7 @@ def _decide(user: Any, quote: Quote, decision: str, note: str) -> QuoteApproval:
             note=note,
         )
         if quote.approval_requested_at is not None:  # the request is answered
-            quote.approval_requested_at = None
-            quote.approval_requested_by = None
-            quote.approval_request_note = ""
-            quote.save(
-                update_fields=[
-                    "approval_requested_at",
-                    "approval_requested_by",
-                    "approval_request_note",
-                    "updated_at",
-                ]
-            )
+            _set_request(quote, None, None, "")
         verb = "approved" if decision == ApprovalDecision.APPROVED else "refused"
         QuoteStatusChange.objects.create(
             quote=quote,
