@@ -395,10 +395,25 @@ class Replica:
         )
 
     @cached_property
+    def works(self) -> bool:
+        """Whether one user fits and gets both targets (``max_batch >= 1``, one step estimate)."""
+        return self.memory_batch >= 1 and self.meets(1)
+
+    def serves(self, batch: int) -> bool:
+        """Whether ``max_batch >= batch``, from one target check instead of the bisection: the
+        targets get harder as the batch grows (each step reads and computes more, more prompts
+        queue), so ``meets`` holds for a prefix of batches — what the bisection assumes too."""
+        if batch <= 0:
+            return True
+        if "max_batch" in self.__dict__:
+            return self.max_batch >= batch
+        return self.works and batch <= self.memory_batch and self.meets(batch)
+
+    @cached_property
     def max_batch(self) -> int:
         """Largest batch meeting memory and both targets (0 if one user misses)."""
         high = self.memory_batch
-        if high < 1 or not self.meets(1):
+        if not self.works:
             return 0
         low = 1
         while low < high:

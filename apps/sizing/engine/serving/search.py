@@ -85,19 +85,24 @@ def _order(r: Replica) -> tuple[int, int, int]:
     return (r.layout.nodes, r.layout.tp, r.layout.pp)
 
 
+def _fewest_nodes(options: list[Replica]) -> list[Replica]:
+    """The working layouts (one user fits and meets the targets) of the fewest nodes per
+    replica; layouts of more nodes are not evaluated at all."""
+    for nodes in sorted({r.layout.nodes for r in options}):
+        allowed = [r for r in options if r.layout.nodes == nodes and r.works]
+        if allowed:
+            return allowed
+    return []
+
+
 def choose_for_users(s: ServingSetup, gpn: int, users: int) -> Choice:
     """Fewest GPUs serving ``users`` at the targets (size mode)."""
     options = replicas_for(s, gpn)
-    working = [r for r in options if r.max_batch >= 1]
-    if not working:
+    allowed = _fewest_nodes(options)
+    if not allowed:
         raise no_fit_error(s, options)
-    fewest_nodes = min(r.layout.nodes for r in working)
-    allowed = [r for r in working if r.layout.nodes == fewest_nodes]
-
-    def cost(r: Replica) -> tuple[int, tuple[int, int, int]]:
-        return math.ceil(users / r.max_batch) * r.layout.gpus, _order(r)
-
-    best = min(allowed, key=cost)
+    fewest_nodes = allowed[0].layout.nodes
+    best = _fewest_gpus(allowed, users)
     replicas = math.ceil(users / best.max_batch)
     why = (
         f"{best.layout.label()} serves {best.max_batch} users per replica at the targets; "
@@ -113,6 +118,33 @@ def choose_for_users(s: ServingSetup, gpn: int, users: int) -> Choice:
     return Choice(best, replicas, best.max_batch, why, len(options))
 
 
+def _fewest_gpus(allowed: list[Replica], users: int) -> Replica:
+    """The layout of the fewest GPUs for ``users`` (ties: fewer nodes, smaller TP, smaller PP,
+    then the first listed), with the batch search run only where it can change the answer.
+
+    A layout's GPUs are ⌈users ÷ max batch⌉ × its GPUs, and its max batch is at most its memory
+    batch: the layouts are visited by that lower bound, and a layout whose bound cannot beat
+    the best so far is skipped. Otherwise one target check at the smallest batch that would
+    beat it (``Replica.serves``) decides whether the full batch search is worth running."""
+
+    def key(i: int, batch: int) -> tuple[int, tuple[int, int, int], int]:
+        r = allowed[i]
+        return math.ceil(users / batch) * r.layout.gpus, _order(r), i
+
+    ranked = sorted(range(len(allowed)), key=lambda i: key(i, allowed[i].memory_batch))
+    best = key(ranked[0], allowed[ranked[0]].max_batch)
+    for i in ranked[1:]:
+        if key(i, allowed[i].memory_batch) >= best:
+            break  # no later layout's bound beats the best either
+        r = allowed[i]
+        gpus, rest = best[0], best[1:]
+        replicas = gpus // r.layout.gpus if (_order(r), i) < rest else (gpus - 1) // r.layout.gpus
+        if replicas < 1 or not r.serves(math.ceil(users / replicas)):
+            continue
+        best = min(best, key(i, r.max_batch))
+    return allowed[best[2]]
+
+
 def choose_for_gpus(s: ServingSetup, gpn: int, gpus: int) -> Choice:
     """The layout serving the most users on ``gpus`` GPUs (capacity mode)."""
     options = replicas_for(s, gpn)
@@ -126,19 +158,40 @@ def choose_for_gpus(s: ServingSetup, gpn: int, gpus: int) -> Choice:
                 f"({math.ceil(need / gpn)} node(s)) per replica; this cluster has {gpus}",
             )
         raise no_fit_error(s, options)
-
-    def served(r: Replica) -> tuple[int, float, int, tuple[int, int, int]]:
-        users = (gpus // r.layout.gpus) * r.max_batch
-        speed = r.user_rate(r.max_batch) if r.max_batch else 0.0
-        return users, round(speed, 6), -r.layout.nodes, _neg(_order(r))
-
-    best = max(fitting, key=served)
+    best = _most_users(fitting, gpus)
     replicas = gpus // best.layout.gpus
     why = (
         f"{best.layout.label()} serves the most users on {gpus} GPUs ({replicas} replicas × "
         f"{best.max_batch} users at the targets), the fastest per user among those that do"
     )
     return Choice(best, replicas, best.max_batch, why, len(options))
+
+
+def _most_users(fitting: list[Replica], gpus: int) -> Replica:
+    """The layout serving the most users on ``gpus`` GPUs (ties: faster per user, fewer nodes,
+    smaller TP, smaller PP, then the first listed). Users = replicas × max batch ≤ replicas × memory
+    batch: layouts are visited by that bound, and the batch search runs only on a layout that
+    can still serve at least as many users as the best so far."""
+
+    def key(i: int) -> tuple[int, float, int, tuple[int, int, int], int]:
+        r = fitting[i]
+        users = (gpus // r.layout.gpus) * r.max_batch
+        speed = r.user_rate(r.max_batch) if r.max_batch else 0.0
+        return users, round(speed, 6), -r.layout.nodes, _neg(_order(r)), -i
+
+    def bound(i: int) -> int:
+        return (gpus // fitting[i].layout.gpus) * fitting[i].memory_batch
+
+    ranked = sorted(range(len(fitting)), key=bound, reverse=True)
+    best = key(ranked[0])
+    for i in ranked[1:]:
+        if bound(i) < best[0]:
+            break  # no later layout can serve as many users
+        replicas = gpus // fitting[i].layout.gpus
+        if not fitting[i].serves(math.ceil(best[0] / replicas)):
+            continue
+        best = max(best, key(i))
+    return fitting[-best[4]]  # the index, negated in the key
 
 
 def _neg(t: tuple[int, int, int]) -> tuple[int, int, int]:
