@@ -1,6 +1,7 @@
 """Print the engine's error on each public calibration point, with its source.
 
     .venv/bin/python bench/calibration.py
+    .venv/bin/python bench/calibration.py --layout-405b   # issue 11's Llama 3.1 405B layout
 
 Training and other points (published figure, source, tolerance) live in
 tests/sizing_engine/calibration.py; the serving points (TensorRT-LLM perf overview, NVIDIA NIM)
@@ -14,6 +15,7 @@ from __future__ import annotations
 import statistics
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,7 +31,39 @@ def _median(points: list[tuple[ServingPoint, float]]) -> str:
     return f"{statistics.median(abs(e) for _, e in points):.1%} (n={len(points)})"
 
 
+def layout_405b() -> None:
+    """The search's layout for Llama 3.1 405B at 8K on 2,048 nodes of 8 H100 (16M-token
+    batch, the seed's fabric), its runners-up, and the published TP8 × CP1 × PP16 costed by
+    the same step model (issue 11 acceptance)."""
+    from tests.sizing_engine.calibration_training import LLAMA3_LAYOUT, run
+
+    def show(label: str, r: dict[str, Any]) -> None:
+        lay = r["layout"]
+        print(
+            f"{label}: {lay['label']}, ZeRO-{lay['zero_stage']}, {lay['recompute']} recompute, "
+            f"micro-batch {lay['micro_batch_size']} x {lay['micro_batches']}; MFU {r['mfu']:.1%}, "
+            f"{r['tokens_per_s_per_gpu']:,.1f} tokens/s/GPU; {r['binding_constraint']}"
+        )
+        print(f"  step time (s): {r['step_time']}")
+
+    free = run("llama-3.1-405b", "h100-sxm5-80gb", 16384, 8192, tokens=15.6e12)
+    show("search's pick", free)
+    for c in free["runners_up"]:
+        print(
+            f"  runner-up {c['layout']}, ZeRO-{c['zero_stage']}, {c['recompute']}, mb "
+            f"{c['micro_batch_size']}: MFU {c['mfu']:.1%}, step {c['step_s']} s, "
+            f"{c['memory_per_gpu_gb']} GB"
+        )
+    published = run(
+        "llama-3.1-405b", "h100-sxm5-80gb", 16384, 8192, tokens=15.6e12, **LLAMA3_LAYOUT
+    )
+    show("published TP8 CP1 PP16 (Llama 3 paper Table 4: MFU 41 %)", published)
+
+
 def main() -> None:
+    if "--layout-405b" in sys.argv:
+        layout_405b()
+        return
     print("| point | role | source | published | estimate | error | tolerance |")
     print("|---|---|---|---|---|---|---|")
     for p in POINTS + TRAINING_POINTS:

@@ -138,10 +138,10 @@ class GpuEfficiency:
 SRC_EFF = "calibrated on public runs: docs/sizing-engine.md 'Training calibration'"
 EFFICIENCY: dict[str, GpuEfficiency] = {
     "a100-sxm4-80gb": GpuEfficiency(0.72, 0.55, 0.75, 0.60, 0.0, SRC_EFF),
-    "h100-sxm5-80gb": GpuEfficiency(0.66, 0.45, 0.75, 0.60, 0.56, SRC_EFF),
-    "h200-sxm-141gb": GpuEfficiency(0.66, 0.45, 0.75, 0.60, 0.56, SRC_EFF),
-    "h100-nvl-94gb": GpuEfficiency(0.62, 0.42, 0.75, 0.60, 0.52, SRC_EFF),
-    "h100-pcie-80gb": GpuEfficiency(0.62, 0.42, 0.75, 0.60, 0.52, SRC_EFF),
+    "h100-sxm5-80gb": GpuEfficiency(0.60, 0.45, 0.75, 0.60, 0.56, SRC_EFF),
+    "h200-sxm-141gb": GpuEfficiency(0.60, 0.45, 0.75, 0.60, 0.56, SRC_EFF),
+    "h100-nvl-94gb": GpuEfficiency(0.56, 0.42, 0.75, 0.60, 0.52, SRC_EFF),
+    "h100-pcie-80gb": GpuEfficiency(0.56, 0.42, 0.75, 0.60, 0.52, SRC_EFF),
     "l40s-48gb": GpuEfficiency(0.60, 0.40, 0.75, 0.60, 0.45, SRC_EFF + " (L40S: no published run)"),
 }
 DEFAULT_EFFICIENCY = GpuEfficiency(0.60, 0.40, 0.70, 0.60, 0.45, "default for an unlisted GPU")

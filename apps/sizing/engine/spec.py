@@ -294,13 +294,15 @@ class Assumptions:
         "applies to expert GEMMs and the all-to-all when whole experts are spread",
     )
     moe_compute_efficiency: float = number(
-        "Expert GEMM efficiency",
+        "Expert compute efficiency (serving)",
         default=0.25,
         low=0.05,
         high=1.0,
-        unit="fraction",
-        source="grouped expert GEMMs relative to dense GEMMs (sizing-model §5); calibrated on "
-        "TensorRT-LLM MoE throughput",
+        unit="fraction of the inference compute efficiency",
+        source="serving: expert FLOPs run at this share of eff_compute, small per-expert "
+        "batches included (no separate fill term; load imbalance is expert_load_imbalance); "
+        "calibrated on TensorRT-LLM MoE throughput (docs/sizing-engine.md, serving "
+        "calibration). Not the training moe_gemm_efficiency, which excludes the fill",
     )
     allreduce_latency_us: float = number(
         "All-reduce latency",
@@ -476,22 +478,26 @@ class Assumptions:
         source="scales the GPU's achieved HBM fraction in norms, activations and the optimizer",
     )
     moe_gemm_efficiency: float = number(
-        "Expert GEMM efficiency",
+        "Expert GEMM efficiency (training)",
         default=0.50,
         low=0.05,
         high=1.0,
-        unit="fraction of dense GEMM",
-        source="grouped expert GEMMs are smaller than dense ones; calibrated on public MoE "
-        "runs (docs/sizing-engine.md)",
+        unit="fraction of dense bf16 GEMM",
+        source="training: grouped expert GEMMs (bf16, fp8 gains nothing there) relative to "
+        "dense GEMMs with every expert full; the fill (tokens per expert) is applied on top; "
+        "calibrated on gpt-oss-120b (Megatron-Bridge), checked on Qwen3-235B and DeepSeek-V3 "
+        "(docs/sizing-engine.md, training calibration). Not the serving "
+        "moe_compute_efficiency, which includes small per-expert batches",
     )
     tp_exposed_fraction: float = number(
         "Exposed share of tensor-parallel traffic",
-        default=0.5,
+        default=0.25,
         low=0.0,
         high=1.0,
         unit="fraction",
-        source="Megatron-LM overlaps TP collectives with GEMMs only in part "
-        "(Korthikanti et al. 2022; TE comm-overlap)",
+        source="Megatron-LM overlaps TP collectives with GEMMs only in part (Korthikanti et "
+        "al. 2022; TE comm-overlap); calibrated on the NeMo TP4/TP8 runs "
+        "(docs/sizing-engine.md, training calibration)",
     )
     dp_exposed_fraction: float = number(
         "Exposed share of data-parallel traffic",
@@ -956,7 +962,8 @@ class TrainingInput:
         default_note="chosen by the layout search",
         choices=RECOMPUTES,
         group="advanced",
-        help="none, selective (flash attention) or full; empty lets the engine choose.",
+        help="none (flash attention, everything kept), selective (norm outputs and the "
+        "MLP activation rebuilt) or full; empty lets the engine choose.",
     )
     tensor_parallel: int | None = integer(
         "Tensor-parallel degree",

@@ -116,16 +116,29 @@ def stage_layers(layers: int, pp: int, head_layers: float) -> int:
 
 def layer_activation_bytes(st: TrainingSetup, tokens: float, recompute: str, tp: int) -> float:
     """Activation bytes one layer keeps for ``tokens`` tokens on one GPU (bf16, sequence
-    parallel so every term divides by TP). Selective: norms 4h, attention 8h + 4·kv_dim (flash
-    attention keeps no scores), MLP 2h + 6·ffn per routed expert (Korthikanti's 34·h for GPT).
-    none also keeps the attention scores 5·a·s; full keeps only the layer input 2h."""
+    parallel so every term divides by TP; flash attention, so no attention scores are kept).
+
+    none: the two norm inputs 4h, the QKV input 2h, Q 2h, K and V 4·kv_dim, the attention
+    output (also the projection's input) 2h, the MLP input 2h, the gate and up outputs 4·ffn
+    and their product 2·ffn per routed expert: Korthikanti et al.'s 34·h for GPT without its
+    two dropout masks (the models here train without dropout), with GQA and a gated MLP.
+    selective: the norm outputs (the QKV and MLP inputs) and the gated product are rebuilt in
+    the backward pass from what is kept (memory-bound kernels: Megatron-Core's ``layernorm``
+    and activation recompute modules), leaving 8h + 4·kv_dim + 4·ffn per routed expert.
+    full: only the layer input 2h."""
     s = st.s
     if recompute == "full":
         return tokens * 2.0 * s.hidden / tp
-    per_token = 14.0 * s.hidden + 4.0 * s.kv_dim + 6.0 * s.ffn * s.top_k
-    if recompute == "none":
-        per_token += 5.0 * s.heads * st.seq
-    return tokens * per_token / tp
+    if recompute == "selective":
+        return tokens * (8.0 * s.hidden + 4.0 * s.kv_dim + 4.0 * s.ffn * s.top_k) / tp
+    return tokens * (12.0 * s.hidden + 4.0 * s.kv_dim + 6.0 * s.ffn * s.top_k) / tp
+
+
+def rebuilt_bytes(st: TrainingSetup, tokens: float, tp: int) -> float:
+    """Bytes selective recompute reads and writes to rebuild what it drops: each norm reads
+    its input 2h and writes its output 2h; the gated product reads 4·ffn, writes 2·ffn."""
+    s = st.s
+    return tokens * (8.0 * s.hidden + 6.0 * s.ffn * s.top_k) / tp
 
 
 def model_state_bytes(st: TrainingSetup, lay: Layout) -> float:
@@ -179,7 +192,7 @@ class MemoryModel:
             tokens = st.seq * mb / cp
             per_layer = layer_activation_bytes(st, tokens, rc, tp)
             # full recompute rebuilds one layer in full during its backward pass
-            rebuilt = layer_activation_bytes(st, tokens, "selective", tp) if rc == "full" else 0.0
+            rebuilt = layer_activation_bytes(st, tokens, "none", tp) if rc == "full" else 0.0
             logits = 4.0 * tokens * st.s.vocab / tp  # fp32 logits of the micro-batch
             got = (per_layer, rebuilt, logits)
             self._act[key] = got
@@ -213,11 +226,13 @@ class MemoryModel:
         return fixed * (dense + expert) + sharded * (dense / d_dense + expert / d_expert)
 
     def in_flight(self, lay: Layout) -> float:
-        """Micro-batches the first stage holds (1F1B: min(p, m); interleaving adds more)."""
-        n = float(min(lay.pp, lay.micro_batches))
+        """Micro-batches the first stage holds: 1F1B min(p, m); interleaved, the warm-up of
+        2(p−1) + (v−1)p chunk passes plus one, i.e. p + (p−1)/v micro-batches of the stage's
+        layers (Narayanan et al. 2021), never more than the m micro-batches there are."""
+        p, m = lay.pp, lay.micro_batches
         if lay.vpp > 1:
-            n *= 1.0 + (lay.pp - 1) / (lay.pp * lay.vpp)
-        return n
+            return min(float(m), p + (p - 1) / lay.vpp)
+        return float(min(p, m))
 
     def parts(self, lay: Layout) -> tuple[float, float, float, float]:
         """(states, activations, logits and rebuilt layer, overhead) in bytes."""

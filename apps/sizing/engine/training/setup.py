@@ -25,7 +25,7 @@ class Knobs:
     """Assumptions of the step model, each with a default from a cited source (docs)."""
 
     global_batch_tokens: float = 16 * 1024 * 1024  # Llama 3 405B's final batch (16M tokens)
-    tp_exposed: float = 0.5  # share of TP collectives not hidden behind GEMMs
+    tp_exposed: float = 0.25  # share of TP collectives not hidden behind GEMMs
     dp_exposed: float = 0.1  # share of DP collectives left exposed even when a window hides it
     ep_exposed: float = 0.7  # share of expert all-to-all not overlapped
     pp_exposed: float = 1.0  # share of pipeline sends not overlapped

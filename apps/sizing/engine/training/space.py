@@ -164,7 +164,8 @@ def _pp_options(ctx: Context, ranks: int, p_min: int) -> list[int]:
 def vpp_options(ctx: Context, pp: int) -> list[int]:
     if pp <= 1:
         return [1]
-    return [1] + [v for v in (2, 4, 8) if pp * v <= ctx.s.layers]
+    most = ctx.mem.most(pp)  # every chunk of the fullest stage holds at least one layer
+    return [1] + [v for v in (2, 4, 8) if v <= most]
 
 
 def shallowest(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) -> list[Layout]:

@@ -1,16 +1,18 @@
 """Step time of one training layout from compute, communication and the pipeline.
+(Over 400 lines on purpose: one step model whose parts and caches the search's bounds read.)
 
 Per micro-batch on the fullest pipeline stage: matmul FLOPs (6 per active parameter per token;
 4 for LoRA, which computes no weight gradients) at the GPU's achievable GEMM fraction, shrunk for
 narrow GEMMs (hidden ÷ TP) and few tokens; MoE expert GEMMs at their own efficiency; causal
 attention 6·s·h per token at the fused-attention efficiency; memory-bound kernels from the bytes
-the layer's activations move; recompute adds a forward (full) or the attention forward
-(selective). Communication (collectives.py): TP with sequence parallelism 8 gathers/scatters of
-s·b·h per layer on the GPU link; CP ring attention passes K/V around c GPUs behind attention;
-EP all-to-all 4 × k·h per token per MoE layer; PP sends s·b·h per micro-batch (× v interleaved);
-DP reduce-scatters fp32 gradients and gathers bf16 parameters on the fabric, hidden behind the
-compute window it can overlap. The pipeline adds the 1F1B bubble (p−1)/v micro-batch times.
-MFU is an output: model FLOPs per second ÷ (GPUs × peak).
+the layer's activations move; recompute adds a forward (full) or the norms' and gated
+product's memory traffic (selective). Communication (collectives.py): TP with sequence
+parallelism 8 gathers/scatters of s·b·h per layer on the GPU link; CP ring attention passes
+K/V around c GPUs behind attention; EP all-to-all 4 × k·h per token per MoE layer; PP sends
+s·b·h per micro-batch (× v interleaved); DP reduce-scatters fp32 gradients and gathers bf16
+parameters on the fabric, hidden behind the compute window it can overlap (interleaved: the
+other chunks' passes). The pipeline adds the bubble (p−1)/v micro-batch times at the pace of
+the largest chunk. MFU is an output: model FLOPs per second ÷ (GPUs × peak).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from .. import collectives as col
 from ..collectives import Link
 from ..hardware import GB, fabric_link, gpu_link, group_link, peak_flops
-from .memory import Layout, MemoryModel, head_layers, layer_activation_bytes
+from .memory import Layout, MemoryModel, head_layers, layer_activation_bytes, rebuilt_bytes
 from .setup import TrainingSetup
 
 
@@ -210,13 +212,13 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
         bf16_gemm = gemm * ctx.attn_peak / ctx.peak * e.matmul / st.matmul_eff
         t_mm += expert_f / (bf16_gemm * e.moe_gemm * fill)
     t_attn = attn_f / (ctx.attn_peak * e.attention)
-    t_mem = k.elementwise_passes * layer_activation_bytes(st, tokens, "selective", tp) / ctx.bw
+    t_mem = k.elementwise_passes * layer_activation_bytes(st, tokens, "none", tp) / ctx.bw
     if s.moe:  # router, permute and un-permute copies of the k routed hidden states
         t_mem += k.elementwise_passes * 2.0 * tokens * s.top_k * s.hidden * 2.0 / tp / ctx.bw
     if rc == "full":
         t_re = t_mm * (2.0 / mm_factor) + (t_attn + t_mem) / 3.0
-    elif rc == "selective":
-        t_re = t_attn / 3.0
+    elif rc == "selective":  # the norms and the gated product run again (memory-bound)
+        t_re = rebuilt_bytes(st, tokens, tp) / ctx.bw
     else:
         t_re = 0.0
     act_bytes = tokens * s.hidden * 2.0
@@ -250,6 +252,17 @@ def stage_time(ctx: Context, lay: Layout, parts: LayerParts) -> tuple[float, flo
     return t_stage, (t_stage / per_layer if per_layer > 0 else 0.0)
 
 
+def chunk_factor(ctx: Context, lay: Layout) -> float:
+    """The largest interleaved chunk of the fullest stage ÷ the mean chunk: chunks hold
+    whole layers, so ``most`` layers in v chunks make the largest ceil(most/v) layers, and the
+    warm-up and drain (the bubble) advance one chunk per step at the pace of the largest
+    (1 when v divides the stage's layers, e.g. Llama 3's 8 one-layer chunks per stage)."""
+    if lay.vpp <= 1:
+        return 1.0
+    most = ctx.mem.most(lay.pp)
+    return -(-most // lay.vpp) * lay.vpp / most
+
+
 def pp_send(ctx: Context, lay: Layout, parts: LayerParts) -> float:
     """Exposed seconds of one micro-batch's pipeline sends: activations forward, their
     gradients backward, per chunk when interleaved (on NVLink when the pipeline stays in a
@@ -275,7 +288,6 @@ def step_time(ctx: Context, lay: Layout) -> StepTime:
     parts = layer_parts(ctx, lay.tp, lay.cp, lay.micro_batch, lay.recompute, lay.ep)
     t_stage, share = stage_time(ctx, lay, parts)
     t_pp = pp_send(ctx, lay, parts)
-    t_mb = t_stage + t_pp
     return StepTime(
         compute_s=m * share * parts.compute,
         recompute_s=m * share * parts.recompute,
@@ -283,7 +295,7 @@ def step_time(ctx: Context, lay: Layout) -> StepTime:
         cp_s=m * share * parts.cp,
         ep_s=m * share * parts.ep,
         pp_s=m * t_pp,
-        bubble_s=(pp - 1) / lay.vpp * t_mb,
+        bubble_s=(pp - 1) / lay.vpp * (t_stage * chunk_factor(ctx, lay) + t_pp),
         dp_s=data_parallel(ctx, lay, t_stage, m),
         optimizer_s=optimizer_time(ctx, lay),
         tokens=float(lay.global_batch * st.seq),
@@ -299,9 +311,11 @@ def rate_bound(ctx: Context, lay: Layout) -> float:
     fraction), i.e. ``step_time`` with every DP overlap window assumed long enough."""
     parts = layer_parts(ctx, lay.tp, lay.cp, lay.micro_batch, lay.recompute, lay.ep)
     t_stage, _ = stage_time(ctx, lay, parts)
-    t_mb = t_stage + pp_send(ctx, lay, parts)
+    t_pp = pp_send(ctx, lay, parts)
+    t_mb = t_stage + t_pp
     m = lay.micro_batches
-    t = (m + (lay.pp - 1) / lay.vpp) * t_mb + optimizer_time(ctx, lay)
+    bubble = (lay.pp - 1) / lay.vpp * (t_stage * chunk_factor(ctx, lay) + t_pp)
+    t = m * t_mb + bubble + optimizer_time(ctx, lay)
     t += data_parallel(ctx, lay, float("inf"), m)
     return lay.global_batch * ctx.st.seq / t
 
@@ -324,10 +338,16 @@ def data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
     if t <= 0.0:
         return 0.0
     zero = lay.zero
+    # interleaved: a chunk's gradients are final once its last backward is done, a chunk's
+    # parameters are needed only at its first forward, and the schedule runs each chunk for
+    # min(p, m) micro-batches in turn, so all but the last chunk's traffic overlaps the other
+    # chunks' passes (Megatron-LM overlap_grad_reduce / overlap_param_gather per model chunk)
+    v = lay.vpp
+    chunks = 1.0 / v + (v - 1) / v * min(lay.pp, m) if v > 1 else 1.0
     if zero == 0:
-        window = t_stage * 2.0 / 3.0
+        window = t_stage * 2.0 / 3.0 * chunks
     elif zero == 1:
-        window = t_stage
+        window = t_stage * chunks
     elif zero == 2:
         window = t_stage * (m * 2.0 + 1.0) / 3.0
     else:
