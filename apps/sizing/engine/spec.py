@@ -299,10 +299,11 @@ class Assumptions:
         low=0.05,
         high=1.0,
         unit="fraction of the inference compute efficiency",
-        source="serving: expert FLOPs run at this share of eff_compute, small per-expert "
-        "batches included (no separate fill term; load imbalance is expert_load_imbalance); "
-        "calibrated on TensorRT-LLM MoE throughput (docs/sizing-engine.md, serving "
-        "calibration). Not the training moe_gemm_efficiency, which excludes the fill",
+        source="serving: expert FLOPs run at this share of the inference compute "
+        "efficiency, small per-expert batches included (no separate fill term; the load "
+        "imbalance is its own assumption); calibrated on TensorRT-LLM MoE throughput "
+        "(docs/sizing-engine.md, serving calibration). Not the training expert GEMM "
+        "efficiency, which excludes the fill",
     )
     allreduce_latency_us: float = number(
         "All-reduce latency",
@@ -486,8 +487,8 @@ class Assumptions:
         source="training: grouped expert GEMMs (bf16, fp8 gains nothing there) relative to "
         "dense GEMMs with every expert full; the fill (tokens per expert) is applied on top; "
         "calibrated on gpt-oss-120b (Megatron-Bridge), checked on Qwen3-235B and DeepSeek-V3 "
-        "(docs/sizing-engine.md, training calibration). Not the serving "
-        "moe_compute_efficiency, which includes small per-expert batches",
+        "(docs/sizing-engine.md, training calibration). Not the serving expert compute "
+        "efficiency, which includes small per-expert batches",
     )
     tp_exposed_fraction: float = number(
         "Exposed share of tensor-parallel traffic",
