@@ -34,6 +34,50 @@ def test_quote_from_a_saved_scenario(alice):
     assert body["total"] == str(quote.total) and body["pdf_status"] is None
 
 
+def test_the_creation_answer_is_the_stored_quote(alice, django_assert_max_num_queries):
+    """The 201 body is built from the lines as written (not read back: pricing._keep_lines);
+    it is exactly what reading the quote answers, line for line, for a quote whose lines
+    include a part to be confirmed and a discount."""
+    scenario = make_scenario(alice.user)
+    with django_assert_max_num_queries(22):  # with the lines read back three times: 25
+        created = alice.client.post(
+            "/api/v1/quotes/", {"scenario": scenario.pk, **CUSTOMER, "discount_percent": "7.50"}
+        )
+    assert created.status_code == 201
+    stored = alice.client.get(f"/api/v1/quotes/{created.json()['id']}/").json()
+    assert created.json() == stored
+    assert [line["position"] for line in stored["lines"]] == list(
+        range(1, len(scenario.result["bom"]) + 1)
+    )
+
+
+def test_line_answers_are_what_the_model_serializer_answers(alice):
+    """QuoteLineSerializer's own to_representation (no per-field attribute walk) answers what
+    DRF's ModelSerializer answers for every line: priced, discounted and to be confirmed."""
+    from rest_framework import serializers
+
+    from apps.api.serializers.quotes import QuoteLineSerializer
+    from apps.quotes.models import QuoteLine
+
+    workload = {  # the H100 NVL's part number is to be confirmed
+        "kind": "inference",
+        "model": "llama-3.1-8b",
+        "gpu": "h100-nvl-94gb",
+        "inference": {"concurrent_users": 10},
+    }
+    created = alice.client.post("/api/v1/quotes/", {"workload": workload, **CUSTOMER})
+    assert created.status_code == 201, created.json()
+    quote = Quote.objects.get(pk=created.json()["id"])
+    first = quote.lines.filter(unit_price__isnull=False).first()
+    QuoteLine.objects.filter(pk=first.pk).update(discount_percent=Decimal("12.5"))
+    lines = list(quote.lines.all())
+    assert any(line.unit_price is None for line in lines)
+    generic = serializers.ModelSerializer.to_representation
+    answered = QuoteLineSerializer(lines, many=True).data
+    assert answered == [generic(QuoteLineSerializer(), line) for line in lines]
+    assert answered[[x.pk for x in lines].index(first.pk)]["discount_percent"] == "12.50"
+
+
 def test_quote_straight_from_a_workload(alice):
     response = alice.client.post(
         "/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, "scenario_name": "Via API", **CUSTOMER}
