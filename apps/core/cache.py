@@ -24,6 +24,7 @@ import fcntl
 import functools
 import logging
 import os
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -82,6 +83,7 @@ class SharedRedisCacheClient(RedisCacheClient):  # type: ignore[misc]
         self.url = servers[0]
         self.clear_prefix = clear_prefix
         self._clients: dict[int, Any] = {}
+        self._sliding_script: Any = None  # redis-py Script (EVALSHA, loaded on first use)
 
     def get_client(self, key: KeyT | None = None, *, write: bool = False) -> Any:
         """One `redis.Redis` per connection pool, made once: the stock client makes a new one
@@ -158,6 +160,45 @@ class SharedRedisCacheClient(RedisCacheClient):  # type: ignore[misc]
             client.delete(*batch)
         return True
 
+    @_tolerant(lambda checks, now, member: [None] * len(checks))
+    def sliding_window(
+        self, checks: list[tuple[str, int, float]], now: float, member: str
+    ) -> list[float | None]:
+        """`apps.core.ratelimit.sliding_window` in one round trip (a Lua script, atomic)."""
+        client = self.get_client(None, write=True)
+        if self._sliding_script is None:
+            self._sliding_script = client.register_script(_SLIDING_WINDOW_LUA)
+        args: list[Any] = [repr(now), member]
+        for _, limit, window_s in checks:
+            args += [limit, repr(float(window_s))]
+        keys = [key for key, _, _ in checks]
+        answers = self._sliding_script(keys=keys, args=args, client=client)
+        return [float(a) if a else None for a in answers]
+
+
+# One sorted set of request times per key (score = time, member unique per request). Per key:
+# drop the times at or before now - window; refuse with the seconds until the oldest leaves
+# when `limit` are left, else record this request (and keep the key a window longer).
+_SLIDING_WINDOW_LUA = """
+local now = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[2 * i + 1])
+  local window = tonumber(ARGV[2 * i + 2])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= limit then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    local since = oldest[2] and tonumber(oldest[2]) or now
+    out[i] = tostring(math.max(since + window - now, 0.001))
+  else
+    redis.call('ZADD', key, now, ARGV[2])
+    redis.call('PEXPIRE', key, math.ceil(window * 1000) + 1000)
+    out[i] = ''
+  end
+end
+return out
+"""
+
 
 def _glob_escape(text: str) -> str:
     return "".join("\\" + c if c in "*?[]\\" else c for c in text)
@@ -169,6 +210,14 @@ class SharedRedisCache(RedisCache):  # type: ignore[misc]
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = functools.partial(SharedRedisCacheClient, clear_prefix=self.key_prefix)
+
+    def sliding_window(
+        self, checks: list[tuple[str, int, float]], now: float
+    ) -> list[float | None]:
+        """Count one request against each (key, limit, window_s) in one round trip; per check
+        None (counted) or the seconds to wait (refused, not counted). See ratelimit.py."""
+        made = [(self.make_and_validate_key(key), limit, window) for key, limit, window in checks]
+        return self._cache.sliding_window(made, now, secrets.token_hex(8))  # type: ignore[no-any-return]
 
 
 class SharedFileCache(FileBasedCache):  # type: ignore[misc]

@@ -7,12 +7,16 @@ cache. Callers count *failures* (a wrong share token, a wrong API token), never 
 a valid link or token keeps working for everybody, whoever else is guessing from the same
 address (behind a proxy every customer may share one).
 
+The API's request throttles (apps/api/throttles.py) count every request instead, in a sliding
+window (`sliding_window`): at most N requests in any period, one cache round trip a request.
+
 Like every user of the shared cache, limits protect capacity, not secrecy (tokens carry 256
 bits): while the cache is away counters read as zero and requests pass.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
@@ -75,6 +79,37 @@ def hit(limit: Limit, key: str) -> State:
         cache.set(cache_key, 1, limit.window_s + 1)
         count = 1
     return State(int(count), retry_after, limit.count)
+
+
+def sliding_window(checks: list[tuple[str, int, float]]) -> list[float | None]:
+    """Count one request against each `(key, limit, window_s)`: at most `limit` requests in
+    any `window_s` seconds (the times of the counted requests are kept, as DRF's throttles
+    keep their history). Per check: None when it was counted, or the seconds until the oldest
+    counted request leaves the window when refused (then it is not counted). Keys are hashed.
+
+    On Redis all checks are one round trip (one atomic script: two workers cannot lose each
+    other's counts, as a read-then-write history does); elsewhere (the file cache of the
+    embedded default) under the cache's lock. While the cache is away: every check passes."""
+    now = time.time()
+    hashed = [
+        (f"window:{hashlib.sha256(key.encode('utf-8', 'replace')).hexdigest()[:32]}", n, w)
+        for key, n, w in checks
+    ]
+    counted = getattr(cache, "sliding_window", None)
+    if counted is not None:
+        return counted(hashed, now)  # type: ignore[no-any-return]
+    locked = getattr(cache, "_locked", contextlib.nullcontext)
+    with locked():
+        return [_sliding_window_here(key, n, w, now) for key, n, w in hashed]
+
+
+def _sliding_window_here(key: str, limit: int, window_s: float, now: float) -> float | None:
+    times = [t for t in cache.get(key, []) if t > now - window_s]
+    if len(times) >= limit:
+        return max(min(times, default=now) + window_s - now, 0.001)
+    times.append(now)
+    cache.set(key, times, math.ceil(window_s) + 1)
+    return None
 
 
 def wait_message(seconds: int) -> str:

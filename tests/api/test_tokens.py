@@ -169,6 +169,36 @@ def test_me_describes_the_credentials(alice_ro):
     assert set(body["rate_limits"]) == {"read", "write", "sizing"}
 
 
+def test_me_answers_what_its_schema_serializer_renders(alice_ro, browser):
+    """/me/ builds its answer as a plain dict (no DRF field machinery per request); it is
+    exactly what MeSerializer, the schema's description of it, renders for the same caller."""
+    from apps.api.throttles import rates
+    from apps.api.views.meta import MeSerializer
+
+    row = ApiToken.objects.get(token_hash=hashlib.sha256(alice_ro.token.encode()).hexdigest())
+    expected = MeSerializer(
+        {
+            "username": "alice",
+            "organization": "partner-a",
+            "organization_kind": row.user.organization.kind,
+            "role": row.user.role,
+            "auth": "token",
+            "token_name": row.name,
+            "token_scope": row.scope,
+            "token_expires_at": row.expires_at,
+            "rate_limits": {k: v for k, v in rates().items() if k != "anon"},
+        }
+    ).data
+    body = alice_ro.client.get("/api/v1/me/").json()
+    assert body == expected and body["token_expires_at"].endswith("Z")
+    session = browser.get("/api/v1/me/").json()
+    assert session["auth"] == "session" and session["token_expires_at"] is None
+    assert session["token_name"] is None and session["token_scope"] is None
+    assert {k: session[k] for k in ("username", "role", "rate_limits")} == {
+        k: expected[k] for k in ("username", "role", "rate_limits")
+    }
+
+
 def test_last_used_is_recorded(alice):
     row = ApiToken.objects.get(user=alice.user)
     assert row.last_used_at is None
