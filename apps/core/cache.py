@@ -26,6 +26,7 @@ import logging
 import os
 import secrets
 import time
+import typing
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -217,7 +218,8 @@ class SharedRedisCache(RedisCache):  # type: ignore[misc]
         """Count one request against each (key, limit, window_s) in one round trip; per check
         None (counted) or the seconds to wait (refused, not counted). See ratelimit.py."""
         made = [(self.make_and_validate_key(key), limit, window) for key, limit, window in checks]
-        return self._cache.sliding_window(made, now, secrets.token_hex(8))  # type: ignore[no-any-return]
+        client = typing.cast(SharedRedisCacheClient, self._cache)
+        return client.sliding_window(made, now, secrets.token_hex(8))
 
 
 class SharedFileCache(FileBasedCache):  # type: ignore[misc]
