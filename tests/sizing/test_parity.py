@@ -80,10 +80,11 @@ def custom_models(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         model["experts"] = draw(st.sampled_from([4, 8]))
         model["experts_per_token"] = 2
-    total, active = estimate_params(model) or (1.0, 1.0)
-    model["params_b"] = total
-    if model.get("experts", 1) > 1:
-        model["active_params_b"] = active
+    if draw(st.booleans()):  # else every door leaves the parameters to the engine's estimate
+        total, active = estimate_params(model) or (1.0, 1.0)
+        model["params_b"] = total
+        if model.get("experts", 1) > 1:
+            model["active_params_b"] = active
     return model
 
 
@@ -191,3 +192,35 @@ def test_every_door_gives_the_same_answer(doors, workload):
     # The form checks single-field limits itself (in the field's units); the engine the rest.
     paths = {spec.BY_SHORT[name].path if name in spec.BY_SHORT else name for name in fields}
     assert paths == set(errors), (fields, errors)
+
+
+def test_a_custom_model_without_parameters_gets_one_estimate_through_every_door(doors):
+    """No `params_b`: the wizard, the API and the CLI size with the engine's estimate from the
+    shape (engine/models/arch.py estimate_params), the same figure the wizard shows."""
+    wizard_client, api, path = doors
+    shape = {
+        "name": "No parameter count",
+        "layers": 32,
+        "hidden_size": 4096,
+        "heads": 32,
+        "kv_heads": 8,
+        "ffn_size": 14336,
+        "vocab_size": 128256,
+        "experts": 8,
+        "experts_per_token": 2,
+    }
+    workload = {"kind": "inference", "custom_model": shape, "gpu": "h100-pcie-80gb", "nodes": 2}
+    total, active = estimate_params(shape) or (0.0, 0.0)
+    assert total > active > 0  # a mixture of experts: fewer parameters per token
+    from_api = api.post("/api/v1/sizing/", workload)
+    assert from_api.status_code == 200, from_api.json()
+    from_cli = cli(workload, path)
+    wizard = wizard_client.get(f"/sizing/result.json?{query_from_workload(workload)}")
+    assert wizard.status_code == 200, wizard.json()
+    for result in (from_api.json(), from_cli, wizard.json()):
+        assert isinstance(result, dict)
+        assert result["model"]["params_b"] == total
+        assert result["model"]["active_params_b"] == active
+        assert picked(result) == picked(from_api.json())
+    given = {**workload, "custom_model": {**shape, "params_b": total, "active_params_b": active}}
+    assert picked(api.post("/api/v1/sizing/", given).json()) == picked(from_api.json())

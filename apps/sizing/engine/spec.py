@@ -711,13 +711,16 @@ class CustomModel:
     )
     params_b: float = number(
         "Parameters",
+        default_note="estimated from the shape (engine/models/arch.py estimate_params: "
+        "embeddings, attention, MLP or experts per layer)",
         low=0.0,
         low_open=True,
         high=100000.0,
         unit="billion parameters",
         display_unit="billions",
         group="model",
-        help="Total parameters, in billions.",
+        help="Total parameters, in billions; absent: estimated from the shape, the same "
+        "estimate for the wizard, the API and the command line.",
     )
     active_params_b: float = number(
         "Active parameters",

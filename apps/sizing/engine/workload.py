@@ -12,6 +12,7 @@ from typing import Any
 
 from . import spec as s
 from .errors import SizingInputError
+from .models.arch import estimate_params
 from .spec import (
     DEPLOYMENTS,
     FABRICS,
@@ -127,6 +128,14 @@ def _custom_model(errs: _Errors, raw: Mapping[str, Any]) -> CustomModel | None:
     required = [i.attr for i in s.section_inputs("custom_model") if i.required == "always"]
     if any(values[name] is None for name in required):
         return None
+    if values["params_b"] is None:
+        estimate = estimate_params(values)
+        if estimate is None:
+            errs.add("custom_model.params_b", "is required: the shape gives no estimate")
+            return None
+        values["params_b"] = estimate[0]
+        if values["active_params_b"] is None:
+            values["active_params_b"] = estimate[1]
     if values["active_params_b"] is None:
         values["active_params_b"] = values["params_b"]
     _check_custom_shape(errs, values)

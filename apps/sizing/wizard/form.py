@@ -295,8 +295,6 @@ class WizardForm(forms.Form):
     def _add_engine_checks(self, values: dict[str, Any]) -> None:
         """Every error at once: the engine's checks of the other fields (cross-field rules
         such as key/value heads dividing heads) beside the form's own."""
-        if self.is_custom:
-            values.update(self._estimated(values))
         workload = codec.to_workload(values, self.inputs, _overrides(values))
         for path, messages in gateway.check(workload).items():
             name = field_for_path(path, self.fields, self.is_custom)
@@ -342,23 +340,12 @@ class WizardForm(forms.Form):
 
     def workload(self, **override: Any) -> dict[str, Any]:
         """The engine input for a valid form; `override` replaces top-level keys (what-if)."""
-        values = dict(self.cleaned_data)
-        if self.is_custom:
-            values.update(self._estimated(values))
+        values = dict(
+            self.cleaned_data
+        )  # a custom model's absent parameters: the engine's estimate
         w = codec.to_workload(values, self.inputs, self.assumption_overrides())
         w.update(override)
         return {k: v for k, v in w.items() if v is not None}
-
-    def _estimated(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """A custom model's parameters estimated from its shape when not given."""
-        params = spec.BY_PATH["custom_model.params_b"].short
-        if values.get(params) is not None:
-            return {}
-        estimate = estimate_params(self._shape(values))
-        if not estimate:
-            return {}
-        active = spec.BY_PATH["custom_model.active_params_b"].short
-        return {params: estimate[0], active: estimate[1]}
 
     def whatif_overrides(self) -> dict[str, Any]:
         """The what-if changes asked for (engine keys), empty when none."""
