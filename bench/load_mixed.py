@@ -78,7 +78,8 @@ def per_kind_cpu(stack: Stack, n: int) -> dict[str, dict[str, float]]:
     return out
 
 
-def print_per_kind(cpu: dict[str, dict[str, float]], rates: dict[str, float], n: int) -> None:
+def print_per_kind(cpu: dict[str, dict[str, float]], rates: dict[str, float], n: int) -> float:
+    """Print the per-kind table; returns the cores the mix needs at `rates`."""
     print(
         f"CPU per request, each kind alone ({n} each, PDF {max(1, n // 4)}; ms; {load()}):\n"
         f"| kind | {' | '.join(GROUPS)} | all | req/s in the mix | cores at that rate |\n"
@@ -94,6 +95,7 @@ def print_per_kind(cpu: dict[str, dict[str, float]], rates: dict[str, float], n:
     by_group = {g: sum(rates[k] * cpu[k][g] for k in cpu) / 1000 for g in GROUPS}
     parts = ", ".join(f"{g} {v:.2f}" for g, v in by_group.items())
     print(f"the mix needs {need:.2f} cores of CPU ({parts}) of this machine's {os.cpu_count()}")
+    return need
 
 
 def main() -> None:
@@ -116,8 +118,9 @@ def main() -> None:
     try:
         stack.start_web()
         stack.start_worker()
+        need = None
         if args.per_kind:
-            print_per_kind(per_kind_cpu(stack, args.per_kind), rates, args.per_kind)
+            need = print_per_kind(per_kind_cpu(stack, args.per_kind), rates, args.per_kind)
         earlier = stack.documents()
         traffic = Traffic(stack, rates)
         print(
@@ -144,6 +147,14 @@ def main() -> None:
             )
             + f"; all {sum(spent.values()) / elapsed:.2f} cores of {os.cpu_count()}"
         )
+        got = sum(spent.values()) / elapsed
+        if need is not None and pct(lags, 50) > 100 and got < 0.9 * need:
+            print(
+                f"CPU-starved: the stack got {got:.2f} cores while requests queued, the mix "
+                f"needs {need:.2f} (above): other processes held the machine ({load_after})"
+            )
+        elif pct(lags, 50) > 100:
+            print(f"saturated: the stack used {got:.2f} of {os.cpu_count()} cores")
         docs = wait_documents(stack, traffic.sent, timeout=600, earlier=earlier)
         print(f"documents: {docs}")
         errors = [s for s in traffic.samples if not 200 <= s.status < 300]
