@@ -28,12 +28,13 @@ from apps.accounts.models import ApiToken
 from apps.core import ratelimit
 from apps.ops.context import client_ip
 
-DEFAULT_RATES = {"read": "600/min", "write": "120/min", "sizing": "60/min", "anon": "60/min"}
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def rates() -> dict[str, str | None]:
-    return {**DEFAULT_RATES, **settings.API_THROTTLE_RATES}
+    """The limit of each scope, as configured (`settings.API_THROTTLE_RATES`, the one place
+    the defaults live); a scope absent or None is not limited."""
+    return dict(settings.API_THROTTLE_RATES)
 
 
 @lru_cache(maxsize=32)

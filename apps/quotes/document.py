@@ -18,12 +18,16 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.sizing import formatting as fmt
+from apps.sizing.engine import spec
 
 from . import selectors
 from .choices import QuoteStatus
 from .models import Quote, QuoteDecision
 from .services.discounts import discount_limit
 from .services.pricing import effective_discount
+
+# A result without its assumptions (an old scenario's): the specification's rack height.
+RACK_UNITS_DEFAULT = spec.BY_PATH["assumptions.rack_units_per_rack"].default
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +175,7 @@ def power_space_cooling(result: dict[str, Any]) -> list[tuple[str, str]]:
     heat = result.get("heat_btu_per_h")  # the engine's figure (engine/facility.py), only
     if heat is not None:
         rows.append(("Heat load to remove (cooling)", fmt.quantity(Decimal(str(heat)), "BTU/h")))
-    units = (result.get("assumptions") or {}).get("rack_units_per_rack", 42)
+    units = (result.get("assumptions") or {}).get("rack_units_per_rack", RACK_UNITS_DEFAULT)
     for key, label in (
         ("rack_count", f"Racks ({fmt.number(units)}U)"),
         ("rack_units", "Rack units used"),
