@@ -166,10 +166,12 @@ def _empty_shared_cache() -> Iterator[None]:
     kept per revision) must not outlive the rows its transaction rolls back."""
     from django.core.cache import cache
 
+    from apps.api import sizing_memo
     from apps.catalog.selectors import per_revision_clear
 
     cache.clear()
     per_revision_clear()  # the per-process price book/prices, kept per catalog revision
+    sizing_memo.clear()  # POST /api/v1/sizing/ answers kept per process
     yield
 
 

@@ -19,6 +19,11 @@ _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 _default = JSONEncoder().default
 
 
+def render_json(data: Any) -> bytes:
+    """`data` as the API renders it (compact UTF-8 JSON)."""
+    return OrjsonRenderer().render(data)
+
+
 class OrjsonRenderer(JSONRenderer):
     def render(
         self,
@@ -28,6 +33,8 @@ class OrjsonRenderer(JSONRenderer):
     ) -> bytes:
         if data is None:
             return b""
+        if isinstance(data, orjson.Fragment):  # an answer rendered before (api/sizing_memo.py)
+            return orjson.dumps(data)
         if self.get_indent(accepted_media_type or "", renderer_context or {}):
             return super().render(data, accepted_media_type, renderer_context)  # type: ignore[no-any-return]
         try:

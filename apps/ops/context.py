@@ -27,7 +27,7 @@ def request_id_of(request: HttpRequest) -> str:
     incoming `X-Request-ID` (1-128 of `A-Z a-z 0-9 . _ : -`) is kept, else a fresh one."""
     rid = getattr(request, "request_id", None)
     if rid is None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")  # request.headers copies all
         rid = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = rid  # type: ignore[attr-defined]
     return str(rid)

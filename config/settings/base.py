@@ -344,6 +344,9 @@ API_THROTTLE_RATES = {
     "sizing": os.environ.get("API_RATE_SIZING", "60/min"),
     "anon": os.environ.get("API_RATE_ANON", "60/min"),
 }
+# POST /api/v1/sizing/ answers kept per process for a repeated workload (apps/api/sizing_memo.py,
+# invalidated by every catalog change); 0 turns the memo off.
+API_SIZING_MEMO_SIZE = int(os.environ.get("API_SIZING_MEMO_SIZE", "128"))
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024)))
 # A keyless retry of the same quote creation (same caller and body) within this many seconds
 # answers the quote already made instead of a second one (apps/api/writes.py).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -14,12 +15,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.catalog.models import PriceBook
+from apps.catalog.selectors import catalog_revision, price_book_current
 from apps.core.exceptions import ApplicationError
 from apps.quotes import selectors as quote_selectors
 from apps.sizing import gateway, selectors, services
 from apps.sizing.models import Scenario
 
+from .. import sizing_memo
 from ..errors import ApiError, application_error, sizing_error
+from ..renderers import render_json
 from ..serializers.engine import SizingResultSerializer, WorkloadSerializer
 from ..serializers.sizing import (
     ScenarioCreateSerializer,
@@ -77,11 +81,21 @@ class SizingApi(APIView):
         "path (`inference.concurrent_users`). Read-only tokens may call it.",
     )
     def post(self, request: Request) -> Response:
-        book = price_book_or_400(query(request, SizingQuery).get("price_book"))
+        params = query(request, SizingQuery) if request.query_params else {}  # no fields to fill
+        book = price_book_or_400(params.get("price_book")) or price_book_current()
+        memo_key = sizing_memo.key(request.data, book)
+        kept = sizing_memo.get(memo_key)
+        if kept is not None:  # the same workload, catalog and price book: the same answer
+            response = Response(orjson.Fragment(kept))
+            response["Server-Timing"] = 'engine;dur=0;desc="answer kept"'
+            return response
+        revision = catalog_revision()
         sizing = gateway.size(request.data, book=book)
         if sizing.result is None:
             raise sizing_error(sizing)
-        response = Response(sizing.result)
+        answer = render_json(sizing.result)
+        sizing_memo.put(memo_key, answer, revision)
+        response = Response(orjson.Fragment(answer))
         response["Server-Timing"] = f"engine;dur={sizing.elapsed_ms:.1f}"
         return response
 
