@@ -54,13 +54,14 @@ def _setup(model: str, gpu: str, kind: str, seq: int, **training: Any) -> Traini
 
 def _layouts(st_: TrainingSetup, gpus: int) -> list[Layout]:
     """Every layout on ``gpus`` GPUs (DP takes every GPU left, as the search does), every
-    pipeline depth, ZeRO 0-3, recompute, interleaving and micro-batch that fits memory."""
+    pipeline depth, ZeRO 0-3, recompute the search tries, interleaving and micro-batch that fits
+    memory."""
     ctx = step.Context(st_)
     out = []
     for tp in space.tp_options(st_):
         for cp in space.cp_options(st_):
             for ep in space.ep_options(st_):
-                for rc in ("none", "selective", "full"):
+                for rc in space.recompute_options(st_):
                     for zero in (0, 1, 2, 3):
                         for pp in range(1, min(st_.s.layers, gpus // (tp * cp)) + 1):
                             for mb in space.micro_batches(st_):

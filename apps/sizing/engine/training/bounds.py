@@ -14,7 +14,15 @@ from .space import (
     tp_options,
     vpp_options,
 )
-from .step import Context, data_parallel, layer_parts, optimizer_time, pp_send, rate_bound
+from .step import (
+    Context,
+    data_parallel,
+    interleave_factor,
+    layer_parts,
+    optimizer_time,
+    pp_send,
+    rate_bound,
+)
 
 
 def groups(ctx: Context, gpus: int) -> list[tuple[float, int, int, int, str]]:
@@ -118,7 +126,10 @@ def shape_bound(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
     if lay.tp * lay.cp * pp > st.gpus_per_node:  # the pipeline leaves the node
         send = pp_send(ctx, cap_lay, p) / cap
     seqs = g / lay.dp
-    pipe = min(seqs * (stage + v * send) + (pp - 1) / v * stage for v in vpp_options(ctx, pp))
+    pipe = min(
+        seqs * (stage + v * send) + (pp - 1) / v * stage * interleave_factor(ctx, pp, v)
+        for v in vpp_options(ctx, pp)
+    )
     t = pipe + optimizer_time(ctx, lay)
     if g // cap >= lay.dp:
         m_min = max(1, g // (lay.dp * cap))

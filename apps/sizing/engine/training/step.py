@@ -257,10 +257,15 @@ def chunk_factor(ctx: Context, lay: Layout) -> float:
     whole layers, so ``most`` layers in v chunks make the largest ceil(most/v) layers, and the
     warm-up and drain (the bubble) advance one chunk per step at the pace of the largest
     (1 when v divides the stage's layers, e.g. Llama 3's 8 one-layer chunks per stage)."""
-    if lay.vpp <= 1:
+    return interleave_factor(ctx, lay.pp, lay.vpp)
+
+
+def interleave_factor(ctx: Context, pp: int, v: int) -> float:
+    """``chunk_factor`` of depth ``pp`` with ``v`` chunks per stage (the bounds use it)."""
+    if v <= 1:
         return 1.0
-    most = ctx.mem.most(lay.pp)
-    return -(-most // lay.vpp) * lay.vpp / most
+    most = ctx.mem.most(pp)
+    return -(-most // v) * v / most
 
 
 def pp_send(ctx: Context, lay: Layout, parts: LayerParts) -> float:
