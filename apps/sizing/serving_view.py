@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.sizing import formatting as fmt
+from apps.sizing.plan_view import breakdown, explanations, why
 
 EP = {
     "none": "none (experts split like dense layers)",
@@ -50,38 +51,6 @@ DECODE = (
 )
 
 
-def _explanations(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        str(e.get("figure")): e
-        for e in result.get("explanations") or []
-        if isinstance(e, dict) and e.get("figure")
-    }
-
-
-def _why(items: dict[str, dict[str, Any]], figure: str) -> dict[str, Any]:
-    """Rule, formula, inputs and source of one explanation, in words."""
-    item = items.get(figure) or {}
-    raw = item.get("inputs")
-    inputs: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    return {
-        "figure": figure,
-        "rule": fmt.human_text(str(item.get("rule") or ""), inputs),
-        "formula": fmt.human_text(str(item.get("formula") or "")),
-        "source": fmt.human_text(str(item.get("source") or "")),
-        "inputs": [
-            {"label": fmt.label(k), "value": " ".join(x for x in (_plain(v), fmt.unit(k)) if x)}
-            for k, v in inputs.items()
-            if v is not None and not isinstance(v, dict | list)
-        ],
-    }
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return fmt.number(value) if isinstance(value, int | float) else fmt.word(value)
-
-
 def _target(value: Any, target: Any, lower_is_better: bool) -> dict[str, str]:
     if not isinstance(value, int | float) or not isinstance(target, int | float):
         return {"value": fmt.number(value), "target": fmt.number(target), "met": ""}
@@ -103,7 +72,7 @@ def serving_panel(result: dict[str, Any]) -> dict[str, Any] | None:
     prefill = inference.get("prefill") or {}
     step = inference.get("decode_step") or {}
     targets = inference.get("targets") or {}
-    items = _explanations(result)
+    items = explanations(result)
     step_total = float(step.get("step_ms") or 0.0)
     return {
         "label": layout.get("label", ""),
@@ -119,7 +88,7 @@ def serving_panel(result: dict[str, Any]) -> dict[str, Any] | None:
             for key, label, note in LAYOUT
             if key in layout
         ],
-        "layout_why": _why(items, "inference.layout"),
+        "layout_why": why(items, "inference.layout"),
         "memory": [
             {"label": label, "gb": fmt.number(memory[key])}
             for key, label in MEMORY
@@ -129,31 +98,23 @@ def serving_panel(result: dict[str, Any]) -> dict[str, Any] | None:
         "memory_usable": fmt.number(memory.get("usable_gb_per_gpu")),
         "kv_per_token": fmt.number(memory.get("kv_bytes_per_token")),
         "kv_precision": fmt.word(inference.get("kv_cache_precision")),
-        "kv_why": _why(items, "memory.kv_cache_gb"),
-        "memory_why": _why(items, "memory.total_per_gpu_gb"),
+        "kv_why": why(items, "memory.kv_cache_gb"),
+        "memory_why": why(items, "memory.total_per_gpu_gb"),
         "prefill": [
             {"label": label, "value": fmt.number(prefill[key]), "unit": unit}
             for key, label, unit in PREFILL
             if key in prefill
         ],
         "prefill_total": fmt.number(prefill.get("total_ms")),
-        "prefill_why": _why(items, "inference.prefill_ms"),
-        "decode": [
-            {
-                "label": label,
-                "ms": fmt.number(float(step[key])),
-                "share": f"{float(step[key]) / step_total:.1%}" if step_total else "—",
-            }
-            for key, label in DECODE
-            if float(step.get(key) or 0.0) > 0.0
-        ],
+        "prefill_why": why(items, "inference.prefill_ms"),
+        "decode": breakdown(step, DECODE, step_total, "ms"),
         "decode_total": fmt.number(step.get("step_ms")),
         "decode_bound": fmt.word(step.get("bound")),
-        "decode_why": _why(items, "inference.decode_step_ms"),
+        "decode_why": why(items, "inference.decode_step_ms"),
         "ttft": _target(inference.get("ttft_s"), targets.get("ttft_s"), True),
-        "ttft_why": _why(items, "inference.ttft_s"),
+        "ttft_why": why(items, "inference.ttft_s"),
         "tpot": _target(inference.get("tpot_ms"), targets.get("tpot_ms"), True),
-        "tpot_why": _why(items, "inference.tpot_ms"),
+        "tpot_why": why(items, "inference.tpot_ms"),
         "rate": _target(
             inference.get("tokens_per_s_per_user"), targets.get("tokens_per_s_per_user"), False
         ),

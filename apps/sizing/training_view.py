@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.sizing import formatting as fmt
+from apps.sizing.plan_view import breakdown, explanations, why
 
 LAYOUT = (
     ("tp", "Tensor parallel (TP)", "GPUs splitting each layer's matrices"),
@@ -44,18 +45,6 @@ MEMORY = (
 RECOMPUTE = {"none": "none", "selective": "selective (attention)", "full": "full (each layer)"}
 
 
-def _explanation(result: dict[str, Any], figure: str) -> dict[str, str]:
-    for item in result.get("explanations") or []:
-        if isinstance(item, dict) and item.get("figure") == figure:
-            inputs = item.get("inputs") if isinstance(item.get("inputs"), dict) else {}
-            return {
-                "rule": fmt.human_text(str(item.get("rule") or ""), inputs),
-                "formula": fmt.human_text(str(item.get("formula") or "")),
-                "source": fmt.human_text(str(item.get("source") or "")),
-            }
-    return {"rule": "", "formula": "", "source": ""}
-
-
 def _value(key: str, value: Any) -> str:
     if key == "recompute":
         return RECOMPUTE.get(str(value), str(value))
@@ -81,6 +70,7 @@ def training_panel(result: dict[str, Any]) -> dict[str, Any] | None:
     total = float(step.get("step_s") or 0.0)
     memory = result.get("memory") or {}
     efficiencies = training.get("efficiencies") or {}
+    items = explanations(result)
     return {
         "label": layout.get("label", ""),
         "binding": fmt.human_text(str(training.get("binding_constraint") or "")),
@@ -90,18 +80,10 @@ def training_panel(result: dict[str, Any]) -> dict[str, Any] | None:
             for key, label, note in LAYOUT
             if key in layout
         ],
-        "layout_why": _explanation(result, "training.layout"),
-        "step": [
-            {
-                "label": label,
-                "seconds": fmt.number(float(step[key])),
-                "share": f"{float(step[key]) / total:.1%}" if total else "—",
-            }
-            for key, label in STEP
-            if float(step.get(key) or 0.0) > 0.0
-        ],
+        "layout_why": why(items, "training.layout"),
+        "step": breakdown(step, STEP, total, "seconds"),
         "step_total": fmt.number(total),
-        "step_why": _explanation(result, "training.step_s"),
+        "step_why": why(items, "training.step_s"),
         "step_inputs": _assumption_inputs(
             result,
             (
@@ -114,7 +96,7 @@ def training_panel(result: dict[str, Any]) -> dict[str, Any] | None:
         ),
         "mfu": f"{float(training.get('mfu') or 0.0):.1%}",
         "tokens_per_s_per_gpu": fmt.number(training.get("tokens_per_s_per_gpu")),
-        "mfu_why": _explanation(result, "training.mfu"),
+        "mfu_why": why(items, "training.mfu"),
         "efficiencies": [
             {"label": label, "value": f"{float(efficiencies[key]):.0%}"}
             for key, label in (
@@ -133,7 +115,7 @@ def training_panel(result: dict[str, Any]) -> dict[str, Any] | None:
         ],
         "memory_total": fmt.number(memory.get("total_per_gpu_gb")),
         "memory_usable": fmt.number(memory.get("usable_gb_per_gpu")),
-        "memory_why": _explanation(result, "memory.total_per_gpu_gb"),
+        "memory_why": why(items, "memory.total_per_gpu_gb"),
         "runners_up": [
             {
                 "label": c.get("layout", ""),
