@@ -35,5 +35,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # (This machine's pip configuration warns about absent local index folders; hide only those.)
 quiet() { "$@" 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }; }
+# The packages of this requirements.lock are in .venv already (its digest is the stamp written
+# after the last complete install): nothing to do. `.ci/run` and `./scripts/test.sh` both call
+# this script; the second call costs nothing. Delete the stamp to force a reinstall.
+STAMP=.venv/.requirements-installed
+LOCK_DIGEST=$(sha256sum requirements.lock | cut -d' ' -f1)
+if [ "$(cat "$STAMP" 2>/dev/null)" = "$LOCK_DIGEST" ]; then
+  exit 0
+fi
 quiet .venv/bin/python -m pip install -q --upgrade pip
 quiet .venv/bin/python -m pip install -q -r requirements.lock
+echo "$LOCK_DIGEST" > "$STAMP"

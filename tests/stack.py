@@ -217,13 +217,15 @@ def worker(name: str, env: dict[str, str], workdir: Path, *, beat: bool = False)
 
 def static_root(env: dict[str, str]) -> Path:
     """The collected static files of the production settings (hashed and compressed names),
-    made once per content of static/ and of the locked packages and kept under var/: a
-    collectstatic takes minutes on a busy machine. Shared read-only, as the image's are."""
+    made once per content of static/, of the locked packages and of the production settings
+    and kept under var/: a collectstatic takes minutes on a busy machine. Shared read-only, as
+    the image's are."""
     import hashlib
     import shutil
     import tempfile
 
     digest = hashlib.sha256((ROOT / "requirements.lock").read_bytes())
+    digest.update((ROOT / "config" / "settings" / "production.py").read_bytes())  # its storage
     for path in sorted((ROOT / "static").rglob("*")):
         if path.is_file():
             digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())

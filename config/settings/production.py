@@ -7,6 +7,7 @@ Refuses to start without a real SECRET_KEY and a DATABASE_URL.
 import os
 
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 from .base import *  # noqa: F403
 from .base import (
@@ -44,3 +45,8 @@ STORAGES = {
     **STORAGES,  # noqa: F405 - documents: filesystem or S3 (base.py, STORAGE_BACKEND)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# collectstatic keeps only the hashed names (every page asks for them through {% static %}) and
+# compresses them once, not twice; source maps (read only by a developer's browser tools) are
+# served uncompressed. 51 -> 16 s of CPU per collectstatic (the image build, the stack tests).
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]

@@ -57,7 +57,16 @@ def test_a_second_render_replaces_the_name(media_root):
 def test_a_storage_error_is_recorded_retried_without_spending_attempts_then_succeeds(
     sent_quote, media_root, monkeypatch
 ):
+    from apps.quotes import pdf
+
     job = sent_quote.pdf_job
+    real_render, rendered = pdf.render_quote, []
+
+    def render_once(quote):  # a real render, once: the subject is the storage, not the PDF
+        rendered[:] = rendered or [real_render(quote)]
+        return rendered[0]
+
+    monkeypatch.setattr(pdf, "render_quote", render_once)
     real_write = storage.document_write
     monkeypatch.setattr(storage, "document_write", lambda *a, **k: _raise_unavailable())
     for _ in range(5):  # more than QUOTES_PDF_MAX_ATTEMPTS: storage errors do not count
