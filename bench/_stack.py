@@ -277,8 +277,8 @@ class Stack:
         return out
 
     def start_web(self) -> None:
-        """gunicorn as in production (deploy/gunicorn.conf.py: gthread, a worker per core,
-        keep-alive), on this stack's port; `web_workers` overrides the worker count."""
+        """gunicorn as in production (deploy/gunicorn.conf.py: sync workers, 2 per core + 1),
+        on this stack's port; `web_workers` overrides the worker count."""
         cmd = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "-c",

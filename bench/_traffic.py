@@ -2,11 +2,11 @@
 
 Open loop: requests are due on a fixed schedule whatever the answers' latency, and a request's
 latency is counted from the moment it was due (so a wait for a free client counts too, nothing
-is hidden by a slow generator). They are sent by a small pool of client threads, each keeping
-one HTTP/1.1 connection open between requests (as API clients and proxies do; gthread workers
-keep it alive), reopened when the server closes it or it sat idle near the server's keep-alive
-limit. A new thread and TCP connection per request cost the generator — on the same 2 cores as
-the server — more CPU than some of the requests it measures. Kinds:
+is hidden by a slow generator). They are sent by a small pool of client threads (a thread per
+request cost the generator, on the same 2 cores as the server, more than some requests it
+measures), each keeping its HTTP/1.1 connection open while the server does (production's sync
+workers close it after each answer, as behind the proxy; a server with keep-alive keeps it)
+and reopening it when closed or idle near a 5 s keep-alive limit. Kinds:
 
 - wizard: the wizard's htmx partial update (GET /sizing/?… with HX headers, session cookie)
 - api_sizing: POST /api/v1/sizing/ (token)
@@ -32,7 +32,7 @@ from _stack import Stack
 DEFAULT_RATES = {"wizard": 4.0, "api_sizing": 2.0, "quote_create": 1.0, "pdf_request": 0.5}
 _REQUEST_NUMBERS = itertools.count(1)
 CLIENTS = 32  # client threads (and connections at most)
-IDLE_REOPEN_S = 4.0  # below gunicorn's keepalive (5 s): never reuse a connection it may close
+IDLE_REOPEN_S = 4.0  # below a 5 s keep-alive: never reuse a connection the server may close
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Sample:
 
 
 class Client:
-    """One keep-alive connection to the server, used by one thread at a time."""
+    """One connection to the server (kept while the server keeps it), one thread at a time."""
 
     def __init__(self, port: int) -> None:
         self.port = port

@@ -3,8 +3,8 @@
     .venv/bin/python bench/load_mixed.py [--seconds 300] [--scale 1.0 | --rate 50] [--per-kind 20]
 
 Starts a private stack (bench/_stack.py: its own PostgreSQL 15 cluster and redis-server with
-AOF on spare loopback ports; gunicorn with production's deploy/gunicorn.conf.py — gthread, a
-worker per core, keep-alive; one Celery worker consuming the `celery` and `pdf` queues with its
+AOF on spare loopback ports; gunicorn with production's deploy/gunicorn.conf.py — sync
+workers, 2 per core + 1; one Celery worker consuming the `celery` and `pdf` queues with its
 pool at WORKER_NICE=10; production settings, API throttles raised so they do not shape the
 load), then issues, at fixed rates (req/s, times --scale): wizard htmx partial updates 4,
 API sizings 2, API quote creations 1, PDF requests (send a draft: its document is rendered by

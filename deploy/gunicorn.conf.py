@@ -1,17 +1,22 @@
 """gunicorn in production: `gunicorn -c deploy/gunicorn.conf.py config.wsgi:application` (the
 `web` service of docker-compose.yml, the Dockerfile's command and bench/_stack.py's stack).
 
-- workers: one process per core this process may run on (its CPU affinity, which a container's
-  cpuset limits), at least 2 so a restarting or stuck worker never leaves nobody serving. A
-  request is CPU-bound Python (a wizard update ~20 ms, an API sizing ~5 ms) and one process runs
-  Python on one core at a time, so more processes than cores add memory and context switches,
-  not throughput. `WEB_WORKERS` overrides (e.g. a cgroup CPU quota smaller than the cpuset).
-- gthread, `WEB_THREADS` (4) threads a process: a request waiting on PostgreSQL, Redis or a slow
-  client does not hold its process's core, and keep-alive connections wait in the worker's
-  poller instead of occupying a worker (sync workers close every connection: one TCP handshake
-  and accept per request). Every per-process cache of the portal is guarded by a lock, and
-  per-request state lives in context variables (apps/core/request_memo.py), so threads are safe.
-- keepalive 5 s: API clients (and a proxy that pools upstream connections) reuse connections.
+- sync workers, one request at a time per process. A request is mostly CPU-bound Python (a
+  wizard update ~20 ms, a quote creation ~20 ms with ~20 queries and a commit). Threads in one
+  process share one interpreter lock: a request returning from each of its queries waits for
+  a CPU-bound neighbour to release it (up to 5 ms each time), so threads slowed the
+  query-heavy requests most (a quote creation next to a busy thread: 125 -> 684 ms wall
+  median, next to a busy process: 389 ms; bench/RESULTS.md). Processes are scheduled by the
+  kernel, which wakes the one whose query came back at once. And a sync worker accepts a
+  connection only when it is free, so requests wait in one queue for the first free worker
+  instead of behind a busy one (gthread accepts while busy).
+- workers: 2 per core this process may run on (its CPU affinity, which a container's cpuset
+  limits) + 1, gunicorn's documented starting point: a worker waiting on PostgreSQL, Redis or
+  a commit leaves its core to another. `WEB_WORKERS` overrides (e.g. a cgroup CPU quota
+  smaller than the cpuset). Each worker holds one PostgreSQL connection (CONN_MAX_AGE).
+- no keep-alive (sync workers close each connection): the proxy in front opens a connection
+  per request anyway (deploy/nginx.conf resolves the replicas by name on each request, which
+  rules out nginx's upstream connection pool); a loopback connect costs ~0.1 ms.
 - timeout 60 s, graceful 30 s: no request renders a document (the `pdf` queue does).
 - the access log is the portal's own JSON line per request (apps/ops), not gunicorn's.
 """
@@ -21,9 +26,7 @@ import os
 cores = len(os.sched_getaffinity(0))
 
 bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_WORKERS") or max(2, cores))
-worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS") or 4)
-keepalive = 5
+worker_class = "sync"
+workers = int(os.environ.get("WEB_WORKERS") or 2 * cores + 1)
 timeout = 60
 graceful_timeout = 30

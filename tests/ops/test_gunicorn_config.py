@@ -1,6 +1,5 @@
-"""Production's gunicorn (deploy/gunicorn.conf.py) as it runs: a worker process per core,
-gthread, connections kept alive between requests; and the PDF pool's lower priority
-(WORKER_NICE, config/celery_app.py)."""
+"""Production's gunicorn (deploy/gunicorn.conf.py) as it runs: sync worker processes, 2 per
+core + 1; and the PDF pool's lower priority (WORKER_NICE, config/celery_app.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ CONF = ROOT / "deploy" / "gunicorn.conf.py"
 
 
 def _conf(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, object]:
-    for name in ("WEB_WORKERS", "WEB_THREADS", "WEB_BIND"):
+    for name in ("WEB_WORKERS", "WEB_BIND"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -30,13 +29,11 @@ def _conf(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, object]:
 
 def test_workers_follow_the_cores(monkeypatch):
     conf = _conf(monkeypatch)
-    assert conf["workers"] == max(2, len(os.sched_getaffinity(0)))
-    assert conf["worker_class"] == "gthread"
-    assert conf["threads"] == 4
-    assert conf["keepalive"] == 5
+    assert conf["workers"] == 2 * len(os.sched_getaffinity(0)) + 1
+    assert conf["worker_class"] == "sync"
     assert conf["bind"] == "0.0.0.0:8000"
-    conf = _conf(monkeypatch, WEB_WORKERS="3", WEB_THREADS="8", WEB_BIND="127.0.0.1:9000")
-    assert (conf["workers"], conf["threads"], conf["bind"]) == (3, 8, "127.0.0.1:9000")
+    conf = _conf(monkeypatch, WEB_WORKERS="3", WEB_BIND="127.0.0.1:9000")
+    assert (conf["workers"], conf["bind"]) == (3, "127.0.0.1:9000")
 
 
 def _children(pid: int) -> list[int]:
@@ -52,7 +49,7 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def test_gunicorn_serves_with_the_config_and_keeps_connections(tmp_path):
+def test_gunicorn_serves_with_the_config(tmp_path):
     bound = port()
     env = {**os.environ, "WEB_WORKERS": "2"}
     log = (tmp_path / "gunicorn.log").open("wb")
@@ -84,17 +81,15 @@ def test_gunicorn_serves_with_the_config_and_keeps_connections(tmp_path):
             except OSError:
                 time.sleep(0.3)
         assert first.status == 200
-        assert not first.will_close  # HTTP/1.1 keep-alive: sync workers would close it
-        sock = conn.sock
-        for _ in range(3):
-            conn.request("GET", "/health/live")
-            again = conn.getresponse()
-            again.read()
-            assert again.status == 200
-            assert conn.sock is sock  # the same TCP connection answered every request
+        assert first.will_close  # a sync worker answers one request per connection
         conn.close()
+        for _ in range(3):
+            again = http.client.HTTPConnection("127.0.0.1", bound, timeout=10)
+            again.request("GET", "/health/live")
+            assert again.getresponse().status == 200
+            again.close()
         assert len(_children(server.pid)) == 2
-        assert "Using worker: gthread" in (tmp_path / "gunicorn.log").read_text()
+        assert "Using worker: sync" in (tmp_path / "gunicorn.log").read_text()
     finally:
         server.terminate()
         server.wait(timeout=30)
