@@ -132,9 +132,12 @@ class Traffic:
                 "kind": "inference",
                 "model": "llama-3.1-8b",
                 "gpu": "l40s-48gb",
+                # A different workload every request (users and prompt length both vary: no
+                # repeat within 15,360 requests), so the API's per-process answer memo
+                # (apps/api/sizing_memo.py) never answers the bench from memory.
                 "inference": {
                     "concurrent_users": 5 + n % 60,
-                    "prompt_tokens": 1024,
+                    "prompt_tokens": 512 + n % 1024,
                     "output_tokens": 256,
                 },
             }
