@@ -13,6 +13,7 @@ value (per kind), else the wizard's starting point in ``START`` below (with its 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from django.http import QueryDict
@@ -30,6 +31,7 @@ START: dict[str, tuple[Any, str]] = {
 SECTION_OF_SOURCE = {"custom": "custom_model", "library": "model"}
 
 
+@cache
 def wizard_inputs() -> tuple[spec.Input, ...]:
     """Specification inputs the wizard shows (assumptions included)."""
     return tuple(
@@ -81,6 +83,11 @@ def start_note(i: spec.Input, kind: str, mode: str) -> str:
 def defaults(kind: str, mode: str) -> dict[str, str]:
     """Wizard values for what a URL leaves out: every shown input of the main steps and every
     assumption (showing the value in force). Advanced inputs stay empty (engine default)."""
+    return dict(_defaults(kind, mode))
+
+
+@cache
+def _defaults(kind: str, mode: str) -> dict[str, str]:
     out: dict[str, str] = {"kind": "inference", "model_source": "library", "mode": mode}
     for i in wizard_inputs():
         if i.group == "advanced" or i.path.startswith("custom_model."):

@@ -14,7 +14,8 @@ growth headroom only in size mode, library or custom model fields by the model s
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
@@ -44,6 +45,7 @@ from .errors import (
     summary_line,
 )
 from .fields import field_for, number_field
+from .widgets import WIZARD_RENDERER
 
 WHATIF = {"wi_nodes": "nodes", "wi_precision": "precision", "wi_headroom": "growth_headroom_pct"}
 REQUIRED_SHAPE = ("layers", "hidden_size", "heads", "kv_heads", "ffn_size", "vocab_size")
@@ -68,6 +70,7 @@ class WizardForm(forms.Form):
         help_text="Size finds the node count for the targets; capacity evaluates a given one.",
     )
     why = forms.CharField(required=False, widget=forms.HiddenInput)
+    default_renderer = WIZARD_RENDERER  # one per process: a renderer keeps its templates
 
     def __init__(
         self,
@@ -85,6 +88,19 @@ class WizardForm(forms.Form):
         self.mode_value = codec.mode_of(data)
         self.is_training = self.kind_value in spec.TRAINING_KINDS
         self.is_custom = data.get("model_source") == ModelSource.CUSTOM
+        shared = _shared_fields(self)
+        self.inputs: Sequence[spec.Input] = shared.inputs
+        self.fields = dict(shared.fields)
+        # Options that depend on this request's values: the library (its search and the model
+        # chosen) and the precisions of the chosen GPU, with the what-if's copy of them.
+        for i in self.inputs:
+            if i.path in ("model", "precision"):
+                self.fields[i.short] = _described(i.short, self._field(i))
+        self.fields["wi_precision"] = _described("wi_precision", self._whatif_field("wi_precision"))
+
+    def _build_fields(self) -> None:
+        """Every field of this form's state (kind, mode, model source), built from the
+        specification; done once per process and state (``_shared_fields``)."""
         self.inputs = [
             i
             for i in codec.wizard_inputs()
@@ -96,7 +112,7 @@ class WizardForm(forms.Form):
             del self.fields["q"]
         self._setup_whatif()
         for name, field in self.fields.items():
-            field.widget.attrs.setdefault("aria-describedby", f"help-{name} err-{name}")
+            _described(name, field)
         htmx.wire(self.fields)
 
     def _field(self, i: spec.Input) -> forms.Field:
@@ -136,26 +152,29 @@ class WizardForm(forms.Form):
         return field
 
     def _setup_whatif(self) -> None:
-        for name, path in WHATIF.items():
-            i = spec.BY_PATH[path]
-            if path == "precision":
-                precision = cast(forms.ChoiceField, self.fields["precision"])
-                allowed: Any = precision.choices
-                options = [("", "— as above —"), *allowed]
-                field: forms.Field = forms.ChoiceField(
-                    label=i.label, choices=options, required=False, help_text="Try another."
-                )
-                field.unit = ""  # type: ignore[attr-defined]
-            else:
-                field = number_field(
-                    i.label,
-                    "Try another value.",
-                    whole=i.type == "integer",
-                    required=False,
-                    unit=i.display_unit or i.unit,
-                )
-            field.spec = i  # type: ignore[attr-defined]
-            self.fields[name] = field
+        for name in WHATIF:
+            self.fields[name] = self._whatif_field(name)
+
+    def _whatif_field(self, name: str) -> forms.Field:
+        i = spec.BY_PATH[WHATIF[name]]
+        if i.path == "precision":
+            precision = cast(forms.ChoiceField, self.fields["precision"])
+            allowed: Any = precision.choices
+            options = [("", "— as above —"), *allowed]
+            field: forms.Field = forms.ChoiceField(
+                label=i.label, choices=options, required=False, help_text="Try another."
+            )
+            field.unit = ""  # type: ignore[attr-defined]
+        else:
+            field = number_field(
+                i.label,
+                "Try another value.",
+                whole=i.type == "integer",
+                required=False,
+                unit=i.display_unit or i.unit,
+            )
+        field.spec = i  # type: ignore[attr-defined]
+        return field
 
     # --- construction from the query string -------------------------------------------
 
@@ -427,6 +446,39 @@ class WizardForm(forms.Form):
             for name, value in self.query_items()
             if name.startswith("a_") or name in WHATIF or name == "why"
         ]
+
+
+@dataclass(frozen=True)
+class _Shared:
+    catalog: CatalogSnapshot
+    inputs: tuple[spec.Input, ...]
+    fields: dict[str, forms.Field]
+
+
+_SHARED: dict[tuple[str, str, bool], _Shared] = {}
+
+
+def _shared_fields(form: WizardForm) -> _Shared:
+    """The fields of a wizard state (kind, mode, model source) for this catalog snapshot, built
+    once per process: building ~80 fields from the specification cost more per request than
+    the sizing. A request binds its values to them (Django's BoundField) and never changes a
+    field; it builds its own model and precision fields, whose options depend on its values.
+    A new catalog revision (a new snapshot) builds them again."""
+    key = (form.kind_value, form.mode_value, form.is_custom)
+    shared = _SHARED.get(key)
+    if shared is None or shared.catalog is not form.catalog:
+        if shared is not None:
+            _SHARED.clear()  # the catalog changed: every state is rebuilt
+        form._build_fields()
+        shared = _Shared(form.catalog, tuple(form.inputs), dict(form.fields))
+        _SHARED[key] = shared
+    return shared
+
+
+def _described(name: str, field: forms.Field) -> forms.Field:
+    """A field whose input names its help and error slot (``aria-describedby``)."""
+    field.widget.attrs.setdefault("aria-describedby", f"help-{name} err-{name}")
+    return field
 
 
 def _overrides(values: Mapping[str, Any]) -> dict[str, float | int]:
