@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import importlib
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from apps.sizing.engine import SizingInputError, size
+from apps.sizing.engine.spec import TRAINING_KINDS
 from apps.sizing.engine.training import Candidate, TrainingSetup
 
-from .test_training_properties import REL, SLOW, _layouts, setups
+from .helpers import CATALOG
+from .test_training_properties import MODELS, REL, SLOW, _layouts, setups
 
 space = importlib.import_module("apps.sizing.engine.training.space")
 bounds = importlib.import_module("apps.sizing.engine.training.bounds")
@@ -72,3 +75,28 @@ def test_the_depth_bound_holds_for_every_layout(st_: TrainingSetup, nodes: int) 
     for lay in _layouts(st_, gpus):
         rate = step.step_time(ctx, lay).tokens_per_s
         assert deep[(lay.tp, lay.cp, lay.ep, lay.recompute)] >= rate * (1 - REL), lay
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(MODELS),
+    st.sampled_from(TRAINING_KINDS),
+    st.sampled_from([1e10, 1e11, 1e12]),
+    st.sampled_from([2.0, 10.0, 30.0]),
+)
+def test_an_automatic_sizing_gives_each_candidate_its_own_answer(
+    model: str, kind: str, tokens: float, days: float
+) -> None:
+    """The automatic choice starts each Ethernet candidate from the InfiniBand answer on the
+    same GPU (plan.no_slower); every candidate still gets what sizing it alone gives."""
+    training = {"tokens": tokens, "target_days": days, "sequence_length": 4096}
+    data = {"kind": kind, "model": model, "gpu": "auto", "fabric": "auto", "training": training}
+    try:
+        auto = size(data, CATALOG).to_dict()
+    except SizingInputError:
+        return
+    for alt in auto["alternatives"]:
+        if not alt["feasible"]:
+            continue
+        alone = size({**data, "gpu": alt["gpu"], "fabric": alt["fabric"]}, CATALOG).to_dict()
+        assert (alt["gpu_count"], alt["days"]) == (alone["gpu_count"], alone["training"]["days"])

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from . import workplan as wp
@@ -43,7 +44,8 @@ def size(
     w = parse_workload(data)
     model = resolve_model(w, catalog)
     if w.gpu == "auto":
-        return size_auto(w, model, catalog, size_one, price_lookup)
+        # one dict of notes per automatic sizing: candidates share what holds for them all
+        return size_auto(w, model, catalog, partial(size_one, shared={}), price_lookup)
     gpu = resolve_gpu(w, catalog)
     fabric = "infiniband" if w.fabric == "auto" else w.fabric
     return size_one(w, model, gpu, fabric, catalog)
@@ -117,15 +119,21 @@ def resolve_gpu(w: Workload, catalog: CatalogSnapshot) -> Gpu:
 
 
 def size_one(
-    w: Workload, model: LlmModel, gpu: Gpu, fabric: str, catalog: CatalogSnapshot
+    w: Workload,
+    model: LlmModel,
+    gpu: Gpu,
+    fabric: str,
+    catalog: CatalogSnapshot,
+    shared: dict[str, Any] | None = None,
 ) -> SizingResult:
-    """Size (or evaluate) the workload on one GPU model and fabric."""
+    """Size (or evaluate) the workload on one GPU model and fabric (``shared``: notes of
+    an automatic sizing's candidates, workplan.training_required)."""
     check_precision(w.precision, gpu)
     ex = Explainer()
     profile = choose_profile(catalog, w, fabric)
     gpn = gpus_per_node(catalog.platforms[profile.platform], gpu, w)
     spare = 1 if w.redundancy == "n+1" else 0
-    plan, nodes = _gpu_plan(w, model, gpu, gpn, spare, ex)
+    plan, nodes = _gpu_plan(w, model, gpu, gpn, spare, ex, shared)
     node = plan_node(catalog, w, gpu, fabric, nodes)
     cluster = _plan_cluster(catalog, w, node, nodes, fabric)
     a = w.assumptions
@@ -167,7 +175,13 @@ def _plan_cluster(
 
 
 def _gpu_plan(
-    w: Workload, model: LlmModel, gpu: Gpu, gpn: int, spare: int, ex: Explainer
+    w: Workload,
+    model: LlmModel,
+    gpu: Gpu,
+    gpn: int,
+    spare: int,
+    ex: Explainer,
+    shared: dict[str, Any] | None = None,
 ) -> tuple[wp.GpuPlan, int]:
     if w.capacity_mode:
         nodes = w.nodes or 1
@@ -180,7 +194,7 @@ def _gpu_plan(
         required, rm = wp.inference_required(w, model, gpu, gpn, ex)
         nodes = _nodes_for(required, gpn, 0.0, spare, ex)
         return wp.inference_figures(w, model, gpu, gpn, (nodes - spare) * gpn, ex, rm), nodes
-    required, s = wp.training_required(w, model, gpu, gpn, ex)
+    required, s = wp.training_required(w, model, gpu, gpn, ex, shared)
     nodes = _nodes_for(required, gpn, w.growth_headroom_pct, spare, ex)
     return wp.training_figures(s, (nodes - spare) * gpn, gpn, ex, "training.target_days"), nodes
 

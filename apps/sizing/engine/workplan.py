@@ -49,12 +49,28 @@ def training_setup(w: Workload, model: LlmModel, gpu: Gpu, gpn: int) -> tr.Train
 
 
 def training_required(
-    w: Workload, model: LlmModel, gpu: Gpu, gpn: int, ex: Explainer
+    w: Workload,
+    model: LlmModel,
+    gpu: Gpu,
+    gpn: int,
+    ex: Explainer,
+    shared: dict[str, Any] | None = None,
 ) -> tuple[int, tr.TrainingSetup]:
-    """Fewest GPUs (whole nodes) whose best layout meets the deadline (size mode)."""
+    """Fewest GPUs (whole nodes) whose best layout meets the deadline (size mode).
+
+    ``shared``: one automatic sizing's notes across its GPU × fabric candidates; an
+    Ethernet candidate starts from the InfiniBand answer on the same GPU when its links are
+    no faster (tr.no_slower: no layout is faster on it, so no smaller count can meet)."""
     assert w.training is not None and w.training.target_days is not None
     s = training_setup(w, model, gpu, gpn)
-    best, evaluations, need = tr.required(s, w.training.target_days)
+    key = f"training required {gpu.slug}"
+    prior = None if shared is None else shared.get(key)
+    faster = None
+    if prior is not None and tr.no_slower(prior[0], s):
+        faster = tr.Faster(prior[1].gpus // gpn, prior[1].best.layout)
+    best, evaluations, need = tr.required(s, w.training.target_days, faster)
+    if shared is not None and s.fabric == "infiniband":
+        shared[key] = (s, best)
     ex.add(
         "required_gpus",
         best.gpus,

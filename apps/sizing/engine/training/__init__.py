@@ -2,7 +2,15 @@
 (search.py), the GPU plan (plan.py) and what it reports (report.py)."""
 
 from .memory import Layout, TrainingMemory, memory
-from .plan import TrainingOutcome, min_gpus_for_memory, outcome, refusal, required
+from .plan import (
+    Faster,
+    TrainingOutcome,
+    min_gpus_for_memory,
+    no_slower,
+    outcome,
+    refusal,
+    required,
+)
 from .search import Candidate, SearchResult, search
 from .setup import Knobs, TrainingSetup, lora_parameters, setup
 from .step import Context, StepTime, step_time
@@ -10,6 +18,7 @@ from .step import Context, StepTime, step_time
 __all__ = [
     "Candidate",
     "Context",
+    "Faster",
     "Knobs",
     "Layout",
     "SearchResult",
@@ -20,6 +29,7 @@ __all__ = [
     "lora_parameters",
     "memory",
     "min_gpus_for_memory",
+    "no_slower",
     "outcome",
     "refusal",
     "required",

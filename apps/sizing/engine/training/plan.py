@@ -167,9 +167,38 @@ def refusal(st: TrainingSetup, gpus: int, field: str) -> SizingInputError:
     )
 
 
-def required(st: TrainingSetup, target_days: float) -> tuple[TrainingOutcome, int, int]:
+@dataclass(frozen=True)
+class Faster:
+    """The answer of the same run sized on the same GPUs and nodes over a fabric whose links are
+    no slower (InfiniBand for an Ethernet sizing): every layout is at most as fast here, so
+    every node count below ``nodes`` misses the deadline here too; ``layout`` (its best)
+    warm-starts the search."""
+
+    nodes: int
+    layout: Layout
+
+
+def no_slower(fast: TrainingSetup, slow: TrainingSetup) -> bool:
+    """Every link of ``fast`` at least as fast as ``slow``'s (same GPU, node size, model and
+    inputs, only the fabric differing): InfiniBand vs Ethernet at the same Gb/s per GPU,
+    with an efficiency no lower and a latency no higher (the default assumptions; an edited
+    assumption that makes Ethernet better turns this off)."""
+    a, b = fast.links, slow.links
+    return (
+        (fast.fabric, slow.fabric) == ("infiniband", "ethernet")
+        and fast.gpus_per_node == slow.gpus_per_node
+        and a == b
+        and a.ethernet_efficiency <= a.infiniband_efficiency
+        and a.ethernet_latency_us >= a.infiniband_latency_us
+    )
+
+
+def required(
+    st: TrainingSetup, target_days: float, faster: Faster | None = None
+) -> tuple[TrainingOutcome, int, int]:
     """Fewest whole nodes whose best layout meets the deadline; (outcome, node counts
-    searched, fewest GPUs for memory)."""
+    searched, fewest GPUs for memory). With ``faster`` (a sizing on no slower links), the
+    counts below its answer are known to miss: the search starts at its answer."""
     gpn = st.gpus_per_node
     need_gpus = min_gpus_for_memory(st)
     if need_gpus is None:
@@ -180,6 +209,9 @@ def required(st: TrainingSetup, target_days: float) -> tuple[TrainingOutcome, in
         / (target_days * 86400 * st.peak * st.matmul_eff * st.assumptions.goodput)
     )
     nodes = max(1, math.ceil(need_gpus / gpn - 1e-9), math.ceil(ideal / gpn - 1e-9))
+    if faster is not None:
+        nodes = max(nodes, faster.nodes)
+        context(st).hint = faster.layout
     cache: dict[int, TrainingOutcome | None] = {}
     # tokens/s that meets the deadline: counts after the first are only decided against it
     need = run_tokens(st) / ((target_days + 1e-9) * 86400 * st.assumptions.goodput)
