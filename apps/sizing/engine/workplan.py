@@ -67,10 +67,10 @@ def training_required(
     prior = None if shared is None else shared.get(key)
     faster = None
     if prior is not None and tr.no_slower(prior[0], s):
-        faster = tr.Faster(prior[1].gpus // gpn, prior[1].best.layout)
+        faster = tr.Faster(prior[1].gpus // gpn, prior[1].best.layout, prior[0], prior[2])
     best, evaluations, need = tr.required(s, w.training.target_days, faster)
     if shared is not None and s.fabric == "infiniband":
-        shared[key] = (s, best)
+        shared[key] = (s, best, need)
     ex.add(
         "required_gpus",
         best.gpus,

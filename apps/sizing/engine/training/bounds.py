@@ -114,23 +114,9 @@ def shape_bound(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
     shape at micro-batch 1 (the most replicas)."""
     if cap == 0:
         return 0.0
-    st, s = ctx.st, ctx.s
-    g = ctx.g
-    p = layer_parts(ctx, lay.tp, lay.cp, cap, lay.recompute, lay.ep)
-    per_layer = (p.compute + p.recompute + p.tp_floor + p.ep) / cap
-    pp = lay.pp
-    most = ctx.mem.most(pp)
-    last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
-    stage = max(most * per_layer, last * per_layer + p.head / cap)
-    send = 0.0
-    if lay.tp * lay.cp * pp > st.gpus_per_node:  # the pipeline leaves the node
-        send = pp_send(ctx, cap_lay, p) / cap
-    seqs = g / lay.dp
-    pipe = min(
-        seqs * (stage + v * send) + (pp - 1) / v * stage * interleave_factor(ctx, pp, v)
-        for v in vpp_options(ctx, pp)
-    )
-    t = pipe + optimizer_time(ctx, lay)
+    st = ctx.st
+    g, pp = ctx.g, lay.pp
+    t = _pipe(ctx, lay, cap, cap_lay) + optimizer_time(ctx, lay)
     if g // cap >= lay.dp:
         m_min = max(1, g // (lay.dp * cap))
         few = Layout(
@@ -149,12 +135,41 @@ def shape_bound(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
     return g * st.seq / t
 
 
+def _pipe(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
+    """The pipeline part of ``shape_bound`` (the same for every ZeRO stage; memoised)."""
+    cache: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe", {})
+    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.recompute, cap, cap_lay.dp)
+    got = cache.get(key)
+    if got is not None:
+        return got
+    st, s = ctx.st, ctx.s
+    p = layer_parts(ctx, lay.tp, lay.cp, cap, lay.recompute, lay.ep)
+    per_layer = (p.compute + p.recompute + p.tp_floor + p.ep) / cap
+    pp = lay.pp
+    most = ctx.mem.most(pp)
+    last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
+    stage = max(most * per_layer, last * per_layer + p.head / cap)
+    send = 0.0
+    if lay.tp * lay.cp * pp > st.gpus_per_node:  # the pipeline leaves the node
+        send = pp_send(ctx, cap_lay, p) / cap
+    seqs = ctx.g / lay.dp
+    got = min(
+        seqs * (stage + v * send) + (pp - 1) / v * stage * interleave_factor(ctx, pp, v)
+        for v in vpp_options(ctx, pp)
+    )
+    cache[key] = got
+    return got
+
+
 def pre_bound(ctx: Context, gpus: int, lay: Layout) -> float:
     """``shape_bound`` without the memory test (the largest micro-batch the global batch
     allows): weaker but with no memory arithmetic, to order and drop shapes first."""
     if lay.ep > 1:
         return shape_bound(ctx, lay, *memory_cap(ctx, gpus, lay, memory=False))
-    cap = max(mb for mb in micro_batches(ctx.st) if mb == 1 or mb <= ctx.g)
+    cap = ctx.memo.get("pre_cap")
+    if cap is None:
+        cap = max(mb for mb in micro_batches(ctx.st) if mb == 1 or mb <= ctx.g)
+        ctx.memo["pre_cap"] = cap
     dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap)
     at_cap = Layout(
         tp=lay.tp,

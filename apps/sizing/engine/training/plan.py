@@ -11,7 +11,7 @@ from ..errors import SizingInputError
 from .memory import Layout, MemoryModel
 from .search import Candidate, SearchResult, search
 from .setup import TrainingSetup
-from .space import cp_options, ep_options, reshape, tp_options
+from .space import cp_options, ep_options, reshape, share_memory, tp_options
 from .step import context, step_time
 
 MAX_NODES = 100_000
@@ -172,10 +172,13 @@ class Faster:
     """The answer of the same run sized on the same GPUs and nodes over a fabric whose links are
     no slower (InfiniBand for an Ethernet sizing): every layout is at most as fast here, so
     every node count below ``nodes`` misses the deadline here too; ``layout`` (its best)
-    warm-starts the search."""
+    warm-starts the search, and the memory-only work of its ``setup`` is shared (with
+    ``memory_gpus``, the fewest GPUs that hold the model)."""
 
     nodes: int
     layout: Layout
+    setup: TrainingSetup
+    memory_gpus: int
 
 
 def no_slower(fast: TrainingSetup, slow: TrainingSetup) -> bool:
@@ -200,7 +203,7 @@ def required(
     searched, fewest GPUs for memory). With ``faster`` (a sizing on no slower links), the
     counts below its answer are known to miss: the search starts at its answer."""
     gpn = st.gpus_per_node
-    need_gpus = min_gpus_for_memory(st)
+    need_gpus = min_gpus_for_memory(st) if faster is None else faster.memory_gpus
     if need_gpus is None:
         raise refusal(st, MEMORY_SEARCH_GPUS, "model")
     ideal = (
@@ -212,6 +215,7 @@ def required(
     if faster is not None:
         nodes = max(nodes, faster.nodes)
         context(st).hint = faster.layout
+        share_memory(context(st), context(faster.setup))
     cache: dict[int, TrainingOutcome | None] = {}
     # tokens/s that meets the deadline: counts after the first are only decided against it
     need = run_tokens(st) / ((target_days + 1e-9) * 86400 * st.assumptions.goodput)

@@ -152,8 +152,9 @@ def _pp_options(ctx: Context, ranks: int, p_min: int) -> list[int]:
         if p > 2 * p_min:
             out.append(p)
         p *= 2
+    use_at = ctx.mem.use
     for pp in range(2 * p_min + 1, top + 1):
-        use = ctx.mem.use(pp, ranks)
+        use = use_at(pp, ranks)
         if use > record + 1e-12:
             record = use
             if pp not in out:
@@ -170,13 +171,28 @@ def vpp_options(ctx: Context, pp: int) -> list[int]:
 
 def shallowest(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) -> list[Layout]:
     """Per ZeRO stage, the shallowest pipeline of one (TP, CP, EP, recompute) group that fits
-    (stages where none fits are left out)."""
-    out = []
-    for zero in zero_options(ctx.st):
-        base = min_pp(ctx, gpus, tp, cp, zero, rc, ep)
-        if base is not None:
-            out.append(base)
-    return out
+    (stages where none fits are left out); memoised (memory only: see ``share_memory``)."""
+    cache: dict[tuple[int | str, ...], list[Layout]] = ctx.memo.setdefault("shallowest", {})
+    key = (gpus, tp, cp, ep, rc)
+    got = cache.get(key)
+    if got is None:
+        got = []
+        for zero in zero_options(ctx.st):
+            base = min_pp(ctx, gpus, tp, cp, zero, rc, ep)
+            if base is not None:
+                got.append(base)
+        cache[key] = got
+    return got
+
+
+def share_memory(ctx: Context, other: Context) -> None:
+    """Let ``ctx`` use ``other``'s memory-only work: the same run on another fabric (memory
+    per GPU does not depend on the fabric), so its memory model, shallowest pipelines, depth
+    options and groups that fit nothing hold here as they are."""
+    ctx.mem = other.mem
+    ctx.pp_cache = other.pp_cache
+    ctx.no_fit = other.no_fit
+    ctx.memo["shallowest"] = other.memo.setdefault("shallowest", {})
 
 
 def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
