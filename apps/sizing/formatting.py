@@ -394,16 +394,21 @@ def _words(key: str) -> tuple[str, str]:
     return text[:1].upper() + text[1:], unit
 
 
+@lru_cache(maxsize=4096)
+def _label_unit(key: str) -> tuple[str, str]:
+    """Label and unit of a key, kept per process: a result page asks ~300 times for a few
+    dozen keys, and the answer depends only on the key and the specification."""
+    return _lookup(key) or _words(key)
+
+
 def label(key: str) -> str:
     """The human label of an engine key (dotted path or name)."""
-    found = _lookup(key)
-    return found[0] if found else _words(str(key))[0]
+    return _label_unit(str(key))[0]
 
 
 def unit(key: str) -> str:
     """The unit of an engine key's values ("" when it has none)."""
-    found = _lookup(key)
-    return found[1] if found else _words(str(key))[1]
+    return _label_unit(str(key))[1]
 
 
 def word(value: Any) -> str:
