@@ -1,7 +1,9 @@
 """API token authentication, cached in the shared cache for a short time (`TTL_SECONDS`).
 
 An authenticated API request then costs no query: the token row, its user and organization
-come back from one cache read. Revocation is honoured at once by every worker and replica:
+come back from one cache read (which also reads the keys other modules read once per request,
+`apps.core.request_memo.read_along`: the catalog revision). Revocation is honoured at once
+by every worker and replica:
 
 - Every entry carries the *auth version* current when it was read from the database; the
   version lives in the same shared cache and is read with the entry (one `get_many`). An entry
@@ -28,6 +30,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
 
+from apps.core import request_memo
+
 from .models import ApiToken, Organization, User
 
 TTL_SECONDS = 30
@@ -47,7 +51,8 @@ def lookup(token_hash: str) -> tuple[str | None, ApiToken | None]:
     """(current auth version, the cached row or None). The version is None when the cache is
     unavailable (then nothing should be stored)."""
     key = _key(token_hash)
-    found = cache.get_many([VERSION_KEY, key])
+    found = cache.get_many(request_memo.with_read_along([VERSION_KEY, key]))
+    request_memo.keep_read_along(found)
     version = found.get(VERSION_KEY)
     if version is None:
         fresh = secrets.token_hex(8)

@@ -73,6 +73,7 @@ def gpu_list() -> QuerySet[Gpu]:
 
 REVISION_CACHE_KEY = "catalog:revision"
 REVISION_CACHE_SECONDS = 60  # bounds staleness should a bump's cache write be lost
+request_memo.read_along(REVISION_CACHE_KEY)  # with an API request's token lookup: no own read
 _MEMO_KEY = "catalog_revision"
 
 
@@ -89,7 +90,9 @@ def catalog_revision() -> str:
     memo = request_memo.memo()
     if memo is not None and _MEMO_KEY in memo:
         return str(memo[_MEMO_KEY])
-    revision = cache.get(REVISION_CACHE_KEY)
+    revision = request_memo.read_along_value(REVISION_CACHE_KEY)  # the token lookup's read
+    if revision is None:
+        revision = cache.get(REVISION_CACHE_KEY)
     if revision is None:
         revision = catalog_revision_from_database()
         cache.add(REVISION_CACHE_KEY, revision, REVISION_CACHE_SECONDS)
@@ -112,6 +115,7 @@ def forget_catalog_revision() -> None:
     memo = request_memo.memo()
     if memo is not None:
         memo.pop(_MEMO_KEY, None)
+    request_memo.read_along_value(REVISION_CACHE_KEY)  # forgotten too
     cache.delete(REVISION_CACHE_KEY)
 
     def publish() -> None:

@@ -33,9 +33,14 @@ _SECRET_PARAM = re.compile(
 _SECRET_KEY = re.compile(rf"^{_SECRET_NAME}[A-Za-z0-9_.-]*$", re.IGNORECASE)
 
 
+# Every secret above contains one of these: a line without any (most access lines) is left as
+# it is after one search instead of four substitutions.
+_ANY_SECRET = re.compile(r"/q/|szp_|bearer|basic|=|%3d", re.IGNORECASE)
+
+
 def redact(text: str) -> str:
     """`text` with every secret replaced by `[redacted]` (idempotent)."""
-    if not text:
+    if not text or not _ANY_SECRET.search(text):
         return text
     text = _SHARE_PATH.sub(lambda m: m.group(1) + MARK, text)
     text = _API_TOKEN.sub(lambda m: m.group(1) + MARK, text)

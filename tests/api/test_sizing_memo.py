@@ -128,3 +128,29 @@ def test_the_oldest_answer_leaves_first(alice, engine_runs, settings):
     assert len(engine_runs) == 3
     alice.client.post("/api/v1/sizing/", workload(600))
     assert len(engine_runs) == 4
+
+
+def test_a_kept_answer_costs_two_cache_round_trips_and_no_query(
+    alice, monkeypatch, settings, django_assert_num_queries
+):
+    """The token lookup reads the catalog revision in its own round trip (request_memo's read
+    along); the throttles count every scope in one more. No query."""
+    from django.core.cache import cache
+
+    if not settings.CACHES["default"]["BACKEND"].endswith("SharedRedisCache"):
+        pytest.skip("Redis is not configured")
+    for _ in range(2):  # token cached, last_used_at written, answer kept
+        assert alice.client.post("/api/v1/sizing/", ONE_NODE_INFERENCE).status_code == 200
+    client = cache._cache.get_client(None, write=True)
+    commands: list[str] = []
+    real = client.execute_command
+
+    def counting(*args, **kwargs):
+        commands.append(str(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(client, "execute_command", counting)
+    with django_assert_num_queries(0):
+        response = alice.client.post("/api/v1/sizing/", ONE_NODE_INFERENCE)
+    assert response["Server-Timing"] == 'engine;dur=0;desc="answer kept"'
+    assert commands == ["MGET", "EVALSHA"]  # without the read along: a GET of the revision too
