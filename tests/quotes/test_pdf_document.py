@@ -173,3 +173,38 @@ def test_an_inference_pdf_explains_the_serving_plan(
     ):
         assert squash(needle) in text, needle
     assert engine_keys(raw) == []
+
+
+def test_the_document_says_each_thing_once_and_its_costs_in_money(
+    book, sales_user, media_root, django_capture_on_commit_callbacks
+) -> None:
+    """The serving figures are explained once (in the serving plan; the rationale's list
+    names them and points there), the inference figures table is the plain figures only, the
+    cost lines are money and units, and the fabric designs are side by side."""
+    from apps.quotes.document import explained_in_plan
+
+    quote = _sent(sales_user, factories.LARGE_WORKLOAD, django_capture_on_commit_callbacks)
+    result = quote.sizing_result
+    ctx = document_context(quote)
+    elsewhere = explained_in_plan(result)
+    assert {"inference.layout", "inference.decode_step_ms", "inference.ttft_s"} <= elsewhere
+    pointers = [e for e in ctx["explanations"] if e.get("see")]
+    assert len(pointers) == len(elsewhere) and all(e["figure"] for e in pointers)
+    rows = dict(ctx["figures"])["Inference figures"]
+    assert rows and not [label for label, _ in rows if ":" in label or label == "Explained"]
+    raw = "\n".join(page_texts(pdf.render_quote(quote).data))
+    text = squash(raw)
+    by_figure = {e["figure"]: e for e in result["explanations"] if isinstance(e, dict)}
+    for key in elsewhere:  # each rule once: in the serving plan, not again in the rationale
+        rule = squash(by_figure[key]["rule"])[:40]
+        assert text.count(rule) == 1, key
+    # money and units, never raw sums ("Capex = 8238855.00")
+    assert not re.search(r"= \d{5,}(?:\.\d+)?\b", raw)
+    capex = squash(f"Hardware, software and services = {money.format_money(quote.total, 'USD')}")
+    assert capex in text
+    assert squash("Power at full load = ") + "72.8" in text and "kW" in text
+    # the fabric designs, each with its part numbers, and the alternative's difference
+    assert "Fabricdesignssidebyside" in text and "Difference" in text
+    for design in result["fabric_designs"]:
+        for part_number in design["parts"]:
+            assert part_number in text, part_number
