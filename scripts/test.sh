@@ -3,7 +3,13 @@
 # what needs PostgreSQL, Redis, a Celery worker or Chromium, and says loudly how many it skipped
 # and how to run them (the summary at the end, tests/conftest.py). .ci/run sets DATABASE_URL,
 # CELERY_BROKER_URL and REQUIRE_SERVICES=1, which turns those skips into failures.
+#
+# The tests run in parallel, one pytest-xdist process per core (PYTEST_WORKERS=N to choose,
+# 0 for one process; arguments after the script's name go to pytest). Each process has its own
+# test database (test_<name>_gwN), cache and broker key prefixes, documents directory and ports
+# (config/settings/test.py, tests/stack.py); --dist worksteal evens out the long fault tests.
+# The schemathesis request count is checked over all processes (tests/conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install.sh
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-auto}" --dist worksteal "$@"

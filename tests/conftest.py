@@ -283,3 +283,48 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         "REQUIRE_SERVICES=1 CHROMIUM_PATH=/usr/bin/chromium ./scripts/test.sh",
         bold=True,
     )
+
+
+# Under pytest-xdist the schemathesis operations run in several processes, so the module's own
+# count check (tests/api/test_schemathesis.py::test_enough_requests_were_generated) sees only
+# its process's share and skips; each process hands its count to the controlling process,
+# which applies the same check to the whole run.
+_SCHEMATHESIS: dict[str, object] = {"requests": 0, "seen": set(), "operations": set(), "min": 0}
+
+
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    config = session.config
+    if hasattr(config, "workeroutput"):  # a pytest-xdist worker
+        module = sys.modules.get("tests.api.test_schemathesis")
+        if module is not None and module.SEEN:
+            config.workeroutput["schemathesis"] = {
+                "requests": module.SENT["requests"],
+                "seen": sorted(module.SEEN),
+                "operations": sorted(
+                    f"{op.ok().method.upper()} {op.ok().path}"
+                    for op in module.schema.get_all_operations()
+                ),
+                "min": module.MIN_REQUESTS,
+            }
+        return
+    seen, operations = _SCHEMATHESIS["seen"], _SCHEMATHESIS["operations"]
+    if not operations or not operations <= seen:  # type: ignore[operator]
+        return  # not under xdist, or only part of the operations ran (-k)
+    line = f"schemathesis: {_SCHEMATHESIS['requests']} requests over {len(operations)} operations"  # type: ignore[arg-type]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if _SCHEMATHESIS["requests"] < _SCHEMATHESIS["min"]:  # type: ignore[operator]
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        line += f": FAILED, fewer than {_SCHEMATHESIS['min']}"
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_line(line)
+
+
+def pytest_testnodedown(node, error):  # type: ignore[no-untyped-def]
+    """pytest-xdist: a worker finished; add its schemathesis count."""
+    out = getattr(node, "workeroutput", {}).get("schemathesis")
+    if out:
+        _SCHEMATHESIS["requests"] += out["requests"]  # type: ignore[operator]
+        _SCHEMATHESIS["seen"] |= set(out["seen"])  # type: ignore[operator]
+        _SCHEMATHESIS["operations"] = set(out["operations"])
+        _SCHEMATHESIS["min"] = out["min"]
