@@ -130,6 +130,8 @@ def test_api_conforms_to_its_schema(case: Any, world: dict[str, Any]) -> None:
 def test_enough_requests_were_generated() -> None:
     """Runs after the generated tests (same module): at least 1,000 requests in all."""
     operations = {f"{op.ok().method.upper()} {op.ok().path}" for op in schema.get_all_operations()}
+    if not operations <= SEEN and os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.skip("pytest-xdist: tests/conftest.py checks the count over every process")
     if not operations <= SEEN:
         pytest.skip("only part of the schemathesis tests ran (selected with -k?)")
     print(
