@@ -305,14 +305,6 @@ class Assumptions:
         "(docs/sizing-engine.md, serving calibration). Not the training expert GEMM "
         "efficiency, which excludes the fill",
     )
-    allreduce_latency_us: float = number(
-        "All-reduce latency",
-        default=8.0,
-        low=0.0,
-        high=10000.0,
-        unit="µs",
-        source="per all-reduce latency, 2 per layer per step",
-    )
     pcie_p2p_gbps: float = number(
         "PCIe peer-to-peer bandwidth",
         default=25.0,
