@@ -512,6 +512,7 @@ def assumption_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(values, Mapping):
         return []
     changed = set(result.get("assumption_overrides") or [])
+    kind = result.get("kind")
     return [
         {
             "name": name,
@@ -521,7 +522,15 @@ def assumption_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
             "source": "your input" if name in changed else assumption_source(name),
         }
         for name, value in values.items()
+        if name in changed or _assumption_applies(name, kind)
     ]
+
+
+def _assumption_applies(name: str, kind: Any) -> bool:
+    """Whether the model of workload `kind` reads assumption `name` (its `kinds=` in the
+    specification); an unknown name or kind is shown."""
+    declared = spec.BY_PATH.get(f"assumptions.{name}")
+    return declared is None or not isinstance(kind, str) or kind in declared.kinds
 
 
 # --- the CLI's table -----------------------------------------------------------------------

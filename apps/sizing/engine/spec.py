@@ -33,7 +33,10 @@ How to add an input (one change here, then use it in the engine)
      (``required="always"``), or pass ``required="size_mode"`` for an input needed only when
      the engine finds the node count (it is then ``None`` in capacity mode). When the default
      is computed from other inputs, write ``default=None`` and say how in ``default_note``.
-   - ``kinds=`` restricts it to some workload kinds (``LORA_KINDS`` for the LoRA rank);
+   - ``kinds=`` restricts it to some workload kinds (``LORA_KINDS`` for the LoRA rank). On
+     an assumption it names the kinds whose model reads it: a result's table of assumptions
+     (why panel, PDF) lists it only for those. Every door still accepts an override of any
+     assumption, and every result echoes them all;
      ``modes=`` to ``("size",)`` or ``("capacity",)`` when it only makes sense in one mode.
    - ``unit`` is the engine's unit; ``display_scale``/``display_unit`` is how people type it
      (training tokens in billions: ``display_scale=1e9, display_unit="billion tokens"``).
@@ -57,6 +60,7 @@ from typing import Any, Protocol
 
 KINDS = ("pretraining", "full_finetune", "lora", "qlora", "inference")
 TRAINING_KINDS = KINDS[:4]
+INFERENCE_KINDS = KINDS[4:]
 LORA_KINDS = ("lora", "qlora")
 PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
 TRAINING_PRECISIONS = ("bf16", "fp16", "fp8")
@@ -184,6 +188,7 @@ class Assumptions:
 
     goodput: float = number(
         "Goodput (useful share of training time)",
+        kinds=TRAINING_KINDS,
         default=0.88,
         low=0.01,
         high=1.0,
@@ -192,6 +197,7 @@ class Assumptions:
     )
     eff_mem: float = number(
         "Memory-bandwidth efficiency (inference decode)",
+        kinds=INFERENCE_KINDS,
         default=0.70,
         low=0.01,
         high=1.0,
@@ -202,6 +208,7 @@ class Assumptions:
     )
     eff_compute: float = number(
         "Compute efficiency (inference prefill)",
+        kinds=INFERENCE_KINDS,
         default=0.55,
         low=0.01,
         high=1.0,
@@ -218,6 +225,7 @@ class Assumptions:
     )
     framework_overhead_gb: float = number(
         "Framework overhead per GPU",
+        kinds=TRAINING_KINDS,
         default=3.0,
         low=0.0,
         high=64.0,
@@ -226,6 +234,7 @@ class Assumptions:
     )
     inference_workspace_gb: float = number(
         "Inference workspace per GPU",
+        kinds=INFERENCE_KINDS,
         default=1.5,
         low=0.0,
         high=64.0,
@@ -242,6 +251,7 @@ class Assumptions:
     )
     qlora_bytes_per_param: float = number(
         "Bytes per parameter of a QLoRA base model",
+        kinds=("qlora",),
         default=0.55,
         low=0.25,
         high=2.0,
@@ -250,6 +260,7 @@ class Assumptions:
     )
     max_batch_per_replica: int = integer(
         "Largest batch per replica",
+        kinds=INFERENCE_KINDS,
         default=1024,
         low=1,
         high=65536,
@@ -259,6 +270,7 @@ class Assumptions:
     )
     prefill_chunk_tokens: int = integer(
         "Prefill chunk (tokens per step)",
+        kinds=INFERENCE_KINDS,
         default=8192,
         low=64,
         high=1 << 20,
@@ -268,6 +280,7 @@ class Assumptions:
     )
     decode_step_overhead_us: float = number(
         "Fixed time per engine step",
+        kinds=INFERENCE_KINDS,
         default=1000.0,
         low=0.0,
         high=100000.0,
@@ -277,6 +290,7 @@ class Assumptions:
     )
     decode_overhead_per_sequence_us: float = number(
         "Time per running sequence per step",
+        kinds=INFERENCE_KINDS,
         default=5.0,
         low=0.0,
         high=10000.0,
@@ -286,6 +300,7 @@ class Assumptions:
     )
     expert_load_imbalance: float = number(
         "Expert load imbalance",
+        kinds=INFERENCE_KINDS,
         default=1.2,
         low=1.0,
         high=8.0,
@@ -295,6 +310,7 @@ class Assumptions:
     )
     moe_compute_efficiency: float = number(
         "Expert compute efficiency (serving)",
+        kinds=INFERENCE_KINDS,
         default=0.25,
         low=0.05,
         high=1.0,
@@ -448,6 +464,7 @@ class Assumptions:
     )
     matmul_efficiency_factor: float = number(
         "Matmul efficiency factor",
+        kinds=TRAINING_KINDS,
         default=1.0,
         low=0.1,
         high=1.5,
@@ -456,6 +473,7 @@ class Assumptions:
     )
     attention_efficiency_factor: float = number(
         "Attention efficiency factor",
+        kinds=TRAINING_KINDS,
         default=1.0,
         low=0.1,
         high=2.0,
@@ -464,6 +482,7 @@ class Assumptions:
     )
     memory_efficiency_factor: float = number(
         "Memory-bound efficiency factor",
+        kinds=TRAINING_KINDS,
         default=1.0,
         low=0.1,
         high=1.3,
@@ -472,6 +491,7 @@ class Assumptions:
     )
     moe_gemm_efficiency: float = number(
         "Expert GEMM efficiency (training)",
+        kinds=TRAINING_KINDS,
         default=0.50,
         low=0.05,
         high=1.0,
@@ -484,6 +504,7 @@ class Assumptions:
     )
     tp_exposed_fraction: float = number(
         "Exposed share of tensor-parallel traffic",
+        kinds=TRAINING_KINDS,
         default=0.25,
         low=0.0,
         high=1.0,
@@ -494,6 +515,7 @@ class Assumptions:
     )
     dp_exposed_fraction: float = number(
         "Exposed share of data-parallel traffic",
+        kinds=TRAINING_KINDS,
         default=0.1,
         low=0.0,
         high=1.0,
@@ -503,6 +525,7 @@ class Assumptions:
     )
     ep_exposed_fraction: float = number(
         "Exposed share of expert all-to-all",
+        kinds=TRAINING_KINDS,
         default=0.7,
         low=0.0,
         high=1.0,
@@ -511,6 +534,7 @@ class Assumptions:
     )
     global_batch_tokens: float = number(
         "Largest global batch",
+        kinds=TRAINING_KINDS,
         default=16_777_216.0,
         low=1024.0,
         high=1e9,
@@ -519,6 +543,7 @@ class Assumptions:
     )
     grad_reduce_bytes: float = number(
         "Bytes per gradient reduced",
+        kinds=TRAINING_KINDS,
         default=4.0,
         low=1.0,
         high=4.0,
@@ -616,6 +641,7 @@ class Assumptions:
     )
     checkpoint_bytes_per_param: float = number(
         "Checkpoint bytes per parameter",
+        kinds=TRAINING_KINDS,
         default=14.0,
         low=0.5,
         high=64.0,
@@ -624,6 +650,7 @@ class Assumptions:
     )
     checkpoints_kept: int = integer(
         "Checkpoints kept",
+        kinds=TRAINING_KINDS,
         default=5,
         low=1,
         high=1000,
@@ -632,6 +659,7 @@ class Assumptions:
     )
     dataset_bytes_per_token: float = number(
         "Dataset bytes per token",
+        kinds=TRAINING_KINDS,
         default=4.0,
         low=0.5,
         high=1000.0,
@@ -640,6 +668,7 @@ class Assumptions:
     )
     gpu_mtbf_hours: float = number(
         "Mean time between interruptions, per GPU",
+        kinds=TRAINING_KINDS,
         default=50_000.0,
         low=100.0,
         high=10_000_000.0,
@@ -649,6 +678,7 @@ class Assumptions:
     )
     checkpoint_share_max: float = number(
         "Largest share of the run spent writing checkpoints",
+        kinds=TRAINING_KINDS,
         default=0.05,
         low=0.001,
         high=0.5,
@@ -657,6 +687,7 @@ class Assumptions:
     )
     model_load_target_s: float = number(
         "Model load target (inference)",
+        kinds=INFERENCE_KINDS,
         default=300.0,
         low=1.0,
         high=86400.0,
@@ -1421,8 +1452,8 @@ def catalog_choices(spec: Input, catalog: _Snapshot) -> tuple[str, ...]:
 
 def applies(spec: Input, kind: str | None, mode: str) -> bool:
     """Whether the input applies to a workload of ``kind`` in ``mode``."""
-    if spec.path.startswith("assumptions."):
-        return True
+    if spec.path.startswith("assumptions."):  # any may be overridden (its kinds= say where
+        return True  # it is read: formatting.assumption_rows shows it only there)
     head = spec.path.split(".", 1)[0]
     sec = SECTIONS.get(head) if "." in spec.path else None
     kinds = sec.kinds if sec is not None else KINDS
