@@ -28,6 +28,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
+from apps.sizing.engine.models.hf_config import max_bracket_depth
+
 MAX_TEXT_CHARS = 20_000
 MAX_JSON_DEPTH = 32
 MAX_NUMBER_DIGITS = 40
@@ -86,26 +88,9 @@ def clean_value(value: Any, field: str = "") -> Any:
 
 
 def json_depth(text: str) -> int:
-    """Deepest nesting of [ and { outside strings (a linear scan, no recursion)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif ch in "]}":
-            depth -= 1
-    return deepest
+    """Deepest nesting of [ and { outside strings (a linear scan, no recursion): the same scan
+    the engine's config.json import makes."""
+    return max_bracket_depth(text)
 
 
 def _bounded_int(text: str) -> int:

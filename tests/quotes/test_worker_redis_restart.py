@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ import redis
 
 from apps.quotes import services
 from apps.quotes.models import PdfJob
+from tests import stack
 from tests.conftest import require_or_skip
 
 from . import factories
@@ -27,50 +26,12 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 N_JOBS = 4
 
 
-class PrivateRedis:
-    def __init__(self, directory: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.dir = directory
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(  # noqa: S603
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(self.dir),
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--maxmemory-policy",
-                "noeviction",
-                "--save",
-                "",
-            ],
-            stdout=(self.dir / "redis.log").open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(self.ping, 15, "the private redis-server")
-
-    def ping(self) -> bool:
-        try:
-            return bool(redis.Redis.from_url(self.url, socket_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
+class PrivateRedis(stack.PrivateRedis):
+    """tests/stack.py's private redis-server, crashed with SIGKILL and its PDF queue read."""
 
     def crash(self) -> None:
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.proc = None
+        self.stop(signal.SIGKILL)
 
     def queue_length(self) -> int:
         from django.conf import settings
