@@ -26,12 +26,13 @@ TOKEN_FAILURES = ratelimit.Limit("api-token-failure", 20, 600)
 
 def _failed(message: str, request: Request) -> exceptions.APIException:
     """401, or 429 + Retry-After once this address sent too many wrong tokens."""
-    state = ratelimit.hit(TOKEN_FAILURES, client_ip(request) or "unknown")
-    if state.exceeded:
+    wait = ratelimit.hit(TOKEN_FAILURES, client_ip(request) or "unknown")
+    if wait is not None:
+        limit = TOKEN_FAILURES.effective()
         return exceptions.Throttled(
-            wait=state.retry_after,
-            detail=f"Too many failed token attempts from your address ({state.limit} within "
-            f"{TOKEN_FAILURES.effective().window_s} s).",
+            wait=wait,
+            detail=f"Too many failed token attempts from your address ({limit.count} within "
+            f"{limit.window_s} s).",
         )
     return exceptions.AuthenticationFailed(message)
 

@@ -1,17 +1,22 @@
 """Rate limits in the shared cache (`apps.core.cache`: Redis in production, a file cache on the
 embedded default), so every gunicorn worker and web replica counts together.
 
-A limit is `count` events per fixed window of `window_s` seconds for one key (e.g. a client
-address); the counter's key is a hash of the key, so no address or token is written to the
-cache. Callers count *failures* (a wrong share token, a wrong API token), never successes:
-a valid link or token keeps working for everybody, whoever else is guessing from the same
-address (behind a proxy every customer may share one).
+One way to count, a sliding window (`sliding_window`): at most N events for one key in ANY
+period of the window's length, one cache round trip. A fixed window (a counter per clock
+window) lets a client spend twice the budget across a window's end; this does not.
 
-The API's request throttles (apps/api/throttles.py) count every request instead, in a sliding
-window (`sliding_window`): at most N requests in any period, one cache round trip a request.
+A `Limit` (`hit`) is `count` events per `window_s` seconds for one key (e.g. a client
+address); keys are hashed, so no address or token is written to the cache. Its callers count
+*failures* (a wrong share token, a wrong API token), never successes: a valid link or token
+keeps working for everybody, whoever else is guessing from the same address (behind a proxy
+every customer may share one). A refused event is not counted: a guesser is let in again one
+guess at a time as its oldest counted ones leave the window.
+
+The API's request throttles (apps/api/throttles.py) count every request, every scope of a
+request in one `sliding_window` call.
 
 Like every user of the shared cache, limits protect capacity, not secrecy (tokens carry 256
-bits): while the cache is away counters read as zero and requests pass.
+bits): while the cache is away every check passes.
 """
 
 from __future__ import annotations
@@ -20,10 +25,14 @@ import contextlib
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+
+# The limiter's clock (tests inject theirs: `monkeypatch.setattr(ratelimit, "clock", ...)`).
+clock: Callable[[], float] = time.time
 
 
 @dataclass(frozen=True)
@@ -43,42 +52,13 @@ class Limit:
         return Limit(self.name, int(count), int(window or self.window_s))
 
 
-@dataclass(frozen=True)
-class State:
-    count: int  # events in the current window, this one included when counted
-    retry_after: int  # seconds until the window ends (for Retry-After)
-    limit: int
-
-    @property
-    def exceeded(self) -> bool:
-        return self.count > self.limit
-
-
-def _window(limit: Limit, key: str, now: float) -> tuple[str, int]:
-    index = int(now // limit.window_s)
-    digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
-    retry_after = max(1, math.ceil((index + 1) * limit.window_s - now))
-    return f"ratelimit:{limit.name}:{digest}:{index}", retry_after
-
-
-def peek(limit: Limit, key: str) -> State:
-    """The state of the window without counting."""
+def hit(limit: Limit, key: str) -> int | None:
+    """Count one event for `key` against `limit` in its sliding window: None when counted,
+    else the whole seconds (at least 1, for Retry-After) until the oldest counted event leaves
+    the window; a refused event is not counted."""
     limit = limit.effective()
-    cache_key, retry_after = _window(limit, key, time.time())
-    return State(int(cache.get(cache_key) or 0), retry_after, limit.count)
-
-
-def hit(limit: Limit, key: str) -> State:
-    """Count one event for `key`; `.exceeded` once more than `count` happened this window."""
-    limit = limit.effective()
-    cache_key, retry_after = _window(limit, key, time.time())
-    cache.add(cache_key, 0, limit.window_s + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr, or the cache is away
-        cache.set(cache_key, 1, limit.window_s + 1)
-        count = 1
-    return State(int(count), retry_after, limit.count)
+    wait = sliding_window([(f"ratelimit:{limit.name}:{key}", limit.count, limit.window_s)])[0]
+    return None if wait is None else max(1, math.ceil(wait))
 
 
 def sliding_window(checks: list[tuple[str, int, float]]) -> list[float | None]:
@@ -90,7 +70,7 @@ def sliding_window(checks: list[tuple[str, int, float]]) -> list[float | None]:
     On Redis all checks are one round trip (one atomic script: two workers cannot lose each
     other's counts, as a read-then-write history does); elsewhere (the file cache of the
     embedded default) under the cache's lock. While the cache is away: every check passes."""
-    now = time.time()
+    now = clock()
     hashed = [
         (f"window:{hashlib.sha256(key.encode('utf-8', 'replace')).hexdigest()[:32]}", n, w)
         for key, n, w in checks

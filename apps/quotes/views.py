@@ -384,9 +384,9 @@ def _resolve(request: HttpRequest, token: str) -> ShareLink:
     a valid link opens whoever else guessed from the same address."""
     link = selectors.share_link_resolve(token)
     if link is None:
-        state = ratelimit.hit(SHARE_MISSES, client_ip(request) or "unknown")
-        if state.exceeded:
-            raise TooManyAttempts(state.retry_after)
+        wait = ratelimit.hit(SHARE_MISSES, client_ip(request) or "unknown")
+        if wait is not None:
+            raise TooManyAttempts(wait)
         raise Http404("unknown link")
     return link
 
@@ -433,9 +433,9 @@ def _share_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
         try:
             link = _resolve(request, token)
             if request.method == "POST":
-                state = ratelimit.hit(SHARE_DECISIONS, f"link:{link.pk}")
-                if state.exceeded:
-                    raise TooManyAttempts(state.retry_after)
+                wait = ratelimit.hit(SHARE_DECISIONS, f"link:{link.pk}")
+                if wait is not None:
+                    raise TooManyAttempts(wait)
         except TooManyAttempts as exc:
             what = "decisions sent through this link" if request.method == "POST" else "wrong links"
             return _too_many(request, exc, what)

@@ -4,6 +4,8 @@ the anonymous limit cannot be dodged by rewriting X-Forwarded-For."""
 
 from __future__ import annotations
 
+from apps.core import ratelimit
+
 from .helpers import ApiClient, error_of
 
 BAD = "szp_abcdefgh_" + "x" * 32
@@ -37,3 +39,19 @@ def test_the_anonymous_limit_ignores_a_rewritten_forwarded_for(anonymous, settin
         for n in range(3)
     ]
     assert codes == [200, 200, 429]
+
+
+def test_failed_tokens_across_a_window_boundary_are_refused(db, settings, monkeypatch):
+    """5 wrong tokens in the last second of a clock window, the 6th in the first second of the
+    next: refused (a fixed window would let 5 more in), until the first 5 are 600 s old."""
+    settings.RATE_LIMITS = {"api-token-failure": "5/600"}
+    boundary = 1_800_000_000.0  # a multiple of 600
+    now = [boundary - 1]
+    monkeypatch.setattr(ratelimit, "clock", lambda: now[0])
+    guesser = ApiClient(BAD)
+    assert [guesser.get("/api/v1/me/").status_code for _ in range(5)] == [401] * 5
+    now[0] = boundary + 1
+    refused = guesser.get("/api/v1/me/")
+    assert refused.status_code == 429 and refused["Retry-After"] == "598"
+    now[0] = boundary + 599
+    assert guesser.get("/api/v1/me/").status_code == 401

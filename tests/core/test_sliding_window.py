@@ -26,7 +26,7 @@ def backend(request, settings, tmp_path, monkeypatch) -> Iterator[str]:
 class Clock:
     def __init__(self, monkeypatch) -> None:
         self.now = 1_000_000.0
-        monkeypatch.setattr(ratelimit.time, "time", lambda: self.now)
+        monkeypatch.setattr(ratelimit, "clock", lambda: self.now)
 
 
 def test_n_in_any_window_then_the_wait_until_the_oldest_leaves(backend, monkeypatch) -> None:

@@ -1,6 +1,7 @@
 """Share-link rate limits in the shared cache: wrong tokens from one client answer 429 with
-Retry-After after the limit, a valid link keeps opening for everybody (another client, a
-customer behind the same proxy, even the guessing address), and the counter is one for every
+Retry-After after the limit (30 in any 600 s: a sliding window, so a burst across a clock
+window's end is refused too), a valid link keeps opening for everybody (another client, a
+customer behind the same proxy, even the guessing address), and the count is one for every
 process (counted here from separate Python processes through the real cache)."""
 
 from __future__ import annotations
@@ -26,14 +27,26 @@ ROOT = Path(__file__).resolve().parents[2]
 WRONG = "w" * 43
 
 
+# A fixed window's end (every window length here divides an hour): the burst tests straddle it.
+BOUNDARY = 1_800_000_000.0
+
+
+class Clock:
+    """The limiter's clock, set by the test (`ratelimit.clock`); nothing else's time moves."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def one_window():
-    """The clock of `ratelimit` stands one second into a window: the limits count in fixed
-    windows (600 s for share links), and a test that ran across a window's end saw its count
-    start again (a CI run at 18:50:00 UTC got 404s after the 30th miss instead of 429s)."""
-    start = (time.time() // 3600 + 1) * 3600 + 1  # every window length here divides an hour
-    with mock.patch("apps.core.ratelimit.time.time", return_value=start):
-        yield
+def clock(monkeypatch) -> Clock:
+    """Stands still one second before a window boundary until a test moves it."""
+    injected = Clock(BOUNDARY - 1)
+    monkeypatch.setattr(ratelimit, "clock", injected)
+    return injected
 
 
 @pytest.fixture
@@ -43,7 +56,7 @@ def token(book, sales_user, media_root):
     return token
 
 
-@pytest.mark.usefixtures("one_window")
+@pytest.mark.usefixtures("clock")
 def test_200_wrong_tokens_from_one_client_do_not_lock_out_a_valid_link(client, token) -> None:
     codes = [client.get(f"/q/{WRONG}/", REMOTE_ADDR="10.1.1.1").status_code for _ in range(200)]
     assert codes[:30] == [404] * 30 and set(codes[30:]) == {429}
@@ -58,7 +71,7 @@ def test_200_wrong_tokens_from_one_client_do_not_lock_out_a_valid_link(client, t
     assert client.get(f"/q/{WRONG}/", REMOTE_ADDR="10.2.2.2").status_code == 404  # own budget
 
 
-@pytest.mark.usefixtures("one_window")
+@pytest.mark.usefixtures("clock")
 def test_behind_a_trusted_proxy_each_customer_has_its_own_budget(client, token, settings) -> None:
     settings.OPS_TRUSTED_PROXIES = ["172.30.0.2"]
     settings.OPS_TRUSTED_PROXY_COUNT = 1
@@ -76,7 +89,7 @@ def test_behind_a_trusted_proxy_each_customer_has_its_own_budget(client, token, 
     assert spoofed.status_code == 429
 
 
-@pytest.mark.usefixtures("one_window")
+@pytest.mark.usefixtures("clock")
 def test_decisions_through_one_link_are_limited(client, token, settings) -> None:
     settings.RATE_LIMITS = {"share-decision": "3/600"}
     codes = [client.post(f"/q/{token}/accept/", {"name": ""}).status_code for _ in range(4)]
@@ -85,13 +98,50 @@ def test_decisions_through_one_link_are_limited(client, token, settings) -> None
     assert client.get(f"/q/{token}/").status_code == 200  # the page still opens
 
 
-@pytest.mark.usefixtures("one_window")
-def test_the_limit_is_settable_and_the_window_ends() -> None:
+def test_a_burst_across_a_window_boundary_is_refused(client, token, clock) -> None:
+    """30 misses in the last second of one clock window and more in the first second of the
+    next: a fixed window would count the second burst afresh (60 in 2 s); the sliding window
+    refuses it until the first burst is 600 s old."""
+    end_of_window = [client.get(f"/q/{WRONG}/", REMOTE_ADDR="10.3.3.3") for _ in range(30)]
+    assert [r.status_code for r in end_of_window] == [404] * 30
+    clock.now = BOUNDARY + 1
+    start_of_next = [client.get(f"/q/{WRONG}/", REMOTE_ADDR="10.3.3.3") for _ in range(30)]
+    assert {r.status_code for r in start_of_next} == {429}
+    assert start_of_next[0]["Retry-After"] == "598"  # the first burst leaves at BOUNDARY + 599
+    assert "Try again in 10 minutes." in start_of_next[0].content.decode()
+    clock.now = BOUNDARY + 598.5
+    late = client.get(f"/q/{WRONG}/", REMOTE_ADDR="10.3.3.3")
+    assert late.status_code == 429 and late["Retry-After"] == "1"
+    assert "Try again in 1 second." in late.content.decode()
+    assert client.get(f"/q/{token}/", REMOTE_ADDR="10.3.3.3").status_code == 200  # still opens
+    clock.now = BOUNDARY + 599  # the first burst left the window: 30 more misses are counted
+    codes = [client.get(f"/q/{WRONG}/", REMOTE_ADDR="10.3.3.3").status_code for _ in range(31)]
+    assert codes == [404] * 30 + [429]
+
+
+def test_decisions_across_a_window_boundary_are_refused(client, token, clock, settings) -> None:
+    settings.RATE_LIMITS = {"share-decision": "3/600"}
+    codes = [client.post(f"/q/{token}/accept/", {"name": ""}).status_code for _ in range(3)]
+    clock.now = BOUNDARY + 1
+    refused = client.post(f"/q/{token}/accept/", {"name": ""})
+    assert codes == [400, 400, 400] and refused.status_code == 429
+    assert refused["Retry-After"] == "598"
+    clock.now = BOUNDARY + 599
+    assert client.post(f"/q/{token}/accept/", {"name": ""}).status_code == 400  # counted again
+
+
+def test_the_limit_is_settable_and_slides(clock, settings) -> None:
     limit = ratelimit.Limit("test-window", 2, 60)
-    states = [ratelimit.hit(limit, "k") for _ in range(3)]
-    assert [s.exceeded for s in states] == [False, False, True]
-    assert 0 < states[-1].retry_after <= 60
-    assert ratelimit.peek(limit, "other").count == 0
+    assert [ratelimit.hit(limit, "k") for _ in range(3)] == [None, None, 60]
+    clock.now += 30
+    assert ratelimit.hit(limit, "k") == 30  # the refused ones were not counted
+    assert ratelimit.hit(limit, "other") is None  # its own budget
+    clock.now += 29.5
+    assert ratelimit.hit(limit, "k") == 1  # whole seconds, at least one
+    clock.now += 0.5
+    assert ratelimit.hit(limit, "k") is None
+    settings.RATE_LIMITS = {"test-window": "1/10"}
+    assert [ratelimit.hit(limit, "fresh") for _ in range(2)] == [None, 10]
     assert ratelimit.wait_message(40) == "Try again in 40 seconds."
     assert ratelimit.wait_message(600) == "Try again in 10 minutes."
 
@@ -104,8 +154,7 @@ from apps.core import ratelimit
 from apps.quotes.views import SHARE_MISSES
 import time
 time.sleep(max(0.0, float(os.environ["START_AT"]) - time.time()))  # all at once
-for _ in range(10):
-    ratelimit.hit(SHARE_MISSES, "203.0.113.50")
+print(sum(ratelimit.hit(SHARE_MISSES, "203.0.113.50") is None for _ in range(10)))
 """
 
 
@@ -127,9 +176,13 @@ def test_processes_count_together(backend, settings, tmp_path) -> None:
         pytest.skip("Redis is not configured")
     env["START_AT"] = str(time.time() + 8)
     workers = [
-        subprocess.Popen([sys.executable, "-c", COUNT_FROM_A_PROCESS], cwd=ROOT, env=env)
+        subprocess.Popen(
+            [sys.executable, "-c", COUNT_FROM_A_PROCESS], cwd=ROOT, env=env, stdout=subprocess.PIPE
+        )
         for _ in range(3)
     ]
-    assert [w.wait(timeout=120) for w in workers] == [0, 0, 0]
-    assert ratelimit.peek(SHARE_MISSES, "203.0.113.50").count == 30
-    assert ratelimit.peek(SHARE_DECISIONS, "203.0.113.50").count == 0
+    counted = [int(w.communicate(timeout=120)[0]) for w in workers]
+    assert counted == [10, 10, 10] and [w.returncode for w in workers] == [0, 0, 0]
+    # 30 counted for every process together: the 31st is refused, here as in any of them.
+    assert ratelimit.hit(SHARE_MISSES, "203.0.113.50") is not None
+    assert ratelimit.hit(SHARE_DECISIONS, "203.0.113.50") is None  # another limit's budget
