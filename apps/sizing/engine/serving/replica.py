@@ -1,8 +1,6 @@
 """One serving replica: its memory and its step model (sizing-model §5, Pope et al. 2022).
-(Just over 400 lines: memory, decode and prefill share one cached setup and read best together.)
-
-(A little over 400 lines: a replica's memory and step model share the same per-layer
-quantities.)
+(Over 400 lines: memory, decode and prefill share one setup and the per-layout constants, and
+read best together.)
 
 Memory per GPU = weights on that GPU (non-expert share over TP × PP, experts over every GPU)
 + KV cache of the running sequences (K and V per KV head, or MLA's latent; windowed layers keep
@@ -24,8 +22,9 @@ Per-user speed with B users: output ÷ (output × step(B) + B × prefill work pe
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from typing import Any, Generic, TypeVar, overload
 
 from .. import collectives as coll
 from ..catalog import Gpu, LlmModel
@@ -36,6 +35,33 @@ from .layout import Layout, ep_link, pp_link, tp_link
 
 ACT_BYTES = 2.0  # bf16 activations between layers and in collectives
 ACTIVATION_BUFFERS = 4  # hidden-sized buffers of a prefill chunk alive at once
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+class cached_property(Generic[_T, _R]):  # noqa: N801 - used like functools.cached_property
+    """``functools.cached_property`` without its lock: Python 3.11 takes an RLock on every
+    first read, and one sizing makes hundreds of them (issue 16). The value is computed on the
+    first read and kept in the instance's ``__dict__``, which later reads find first."""
+
+    def __init__(self, fn: Callable[[_T], _R]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> cached_property[_T, _R]: ...
+
+    @overload
+    def __get__(self, obj: _T, owner: type[Any] | None = None) -> _R: ...
+
+    def __get__(self, obj: _T | None, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        value = self.fn(obj)
+        obj.__dict__[self.name] = value
+        return value
 
 
 @dataclass(frozen=True)
@@ -61,12 +87,12 @@ class ServingSetup:
         counted = self.arch.total_params()
         return self.model.params_b * 1e9 / counted if counted > 0 else 1.0
 
-    @property
+    @cached_property
     def bytes_per_weight(self) -> float:
         """Bytes per weight at the serving precision."""
         return bytes_per_param(self.precision, self.assumptions)
 
-    @property
+    @cached_property
     def weights_bytes(self) -> float:
         """All weights at the serving precision."""
         return self.model.params_b * 1e9 * self.bytes_per_weight
@@ -87,7 +113,7 @@ class ServingSetup:
         a = self.arch
         return a.moe_layers * min(a.experts_per_token, a.experts) * a.expert_params * self.scale
 
-    @property
+    @cached_property
     def kv_bytes_per_value(self) -> float:
         """Bytes per cached value at the KV precision."""
         return bytes_per_param(self.kv_precision, self.assumptions)
@@ -96,18 +122,18 @@ class ServingSetup:
         """KV cache of one sequence of ``tokens`` (all layers, whole model)."""
         return self.arch.kv_elements(tokens) * self.kv_bytes_per_value
 
-    @property
+    @cached_property
     def peak(self) -> float:
         """Dense peak FLOP/s of one GPU at the compute precision."""
         return peak_flops(self.gpu, self.precision) or 0.0
 
-    @property
+    @cached_property
     def links(self) -> LinkParams:
         """GPU-link and fabric parameters from the assumptions."""
         a = self.assumptions
         return LinkParams(pcie_p2p_gbps=a.pcie_p2p_gbps, fabric_gbps_per_gpu=a.fabric_gbps_per_gpu)
 
-    @property
+    @cached_property
     def chunk(self) -> int:
         """Prefill chunk in tokens (input, else assumption)."""
         return self.spec.prefill_chunk_tokens or self.assumptions.prefill_chunk_tokens
@@ -144,6 +170,41 @@ class StepBreakdown:
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _DecodeConstants:
+    """A replica's batch-independent decode quantities (``Replica._k``)."""
+
+    pp: int
+    dp: int
+    tp: int
+    tp_pp: int
+    gpus: int
+    gpus_per_stage: float
+    non_expert: float  # weight bytes each GPU reads every step
+    expert_share: float  # expert bytes per GPU, all experts touched
+    untouched: float | None  # an expert's chance a token skips it (None: dense)
+    kv_ctx: float  # KV bytes of one sequence at the mean live context
+    kv_div: int
+    mem_rate: float  # achieved memory bytes/s
+    dense_flops: float  # 2 × dense active weights
+    attn_flops: float  # attention FLOPs of one token at the mean context
+    expert_flops: float  # 2 × routed active weights
+    peak: float  # achieved FLOP/s
+    imbalance: float
+    moe_peak: float
+    hidden: int
+    tp_layers: float  # all-reduces per step per stage
+    tp_link: coll.Link
+    ep: str  # none (also for a dense model) | ep | wide
+    ep_n: int
+    ep_layers: float  # all-to-alls per step per stage
+    ep_link: coll.Link
+    experts_per_token: int
+    pp_link: coll.Link | None
+    overhead_us: float
+    per_sequence_us: float
+
+
 @dataclass(frozen=True)
 class Replica:
     """A layout of the setup: memory, prefill and decode."""
@@ -159,7 +220,7 @@ class Replica:
         non_expert = self.s.weights_bytes - self.s.expert_bytes
         return non_expert / (lay.tp * lay.pp) + self.s.expert_bytes / lay.gpus
 
-    @property
+    @cached_property
     def kv_shard(self) -> int:
         """How many ways TP splits the KV cache (MLA's latent is not split)."""
         a = self.s.arch
@@ -195,12 +256,12 @@ class Replica:
         copies = copies / lay.tp * self.imbalance
         return copies * (2 * a.hidden_size + 3 * a.expert_ffn) * ACT_BYTES
 
-    @property
+    @cached_property
     def workspace_per_gpu(self) -> float:
         """Runtime workspace (assumption)."""
         return self.s.assumptions.inference_workspace_gb * GB
 
-    @property
+    @cached_property
     def usable_per_gpu(self) -> float:
         """GPU memory usable by the runtime."""
         return self.s.gpu.memory_gb * GB * self.s.assumptions.usable_memory_fraction
@@ -215,7 +276,7 @@ class Replica:
             - self.workspace_per_gpu
         )
 
-    @property
+    @cached_property
     def sequence_tokens(self) -> int:
         """Tokens one request holds at its end (prompt + output)."""
         return self.s.spec.prompt_tokens + self.s.spec.output_tokens
@@ -230,52 +291,96 @@ class Replica:
         return min(fits, self.s.assumptions.max_batch_per_replica)
 
     # ------------------------------------------------------------------ decode
-    def _touched(self, tokens: float) -> float:
-        a = self.s.arch
-        if not a.is_moe:
-            return 1.0
-        return float(1 - (1 - min(a.experts_per_token, a.experts) / a.experts) ** max(tokens, 0))
-
-    def decode(self, batch: int) -> StepBreakdown:
-        """The decode step with ``batch`` sequences on the replica."""
+    @cached_property
+    def _k(self) -> _DecodeConstants:
+        """What a decode step needs that does not depend on the batch, computed once per
+        replica (the search asks for ~40 steps per sizing)."""
         s, lay, a = self.s, self.layout, self.s.arch
-        ctx = s.spec.prompt_tokens + s.spec.output_tokens / 2
-        micro = batch / lay.pp  # sequences per micro-batch
-        group = micro / lay.dp_attn  # sequences per attention group
-        non_expert = (s.weights_bytes - s.expert_bytes) / (lay.tp * lay.pp)
-        experts = s.expert_bytes / lay.gpus * self._touched(micro)
-        kv = s.kv_bytes(ctx) * group / (self.kv_shard * lay.pp)
-        read = non_expert + experts + kv
         eff = s.assumptions
-        t_mem = read / (s.gpu.memory_bandwidth_gbps * GB * eff.eff_mem)
-        dense_flops = 2 * (s.flops_params - s.expert_active_params) * group / (lay.tp * lay.pp)
-        attn_flops = a.decode_attention_flops(ctx) * group / (lay.tp * lay.pp)
-        expert_flops = 2 * s.expert_active_params * micro / lay.gpus
+        ctx = s.spec.prompt_tokens + s.spec.output_tokens / 2
+        moe_layers = a.moe_layers
+        layers = a.layers / lay.pp
+        per_layer = 2.0
+        if lay.ep != "none":
+            per_layer = 2.0 - moe_layers / lay.pp / max(layers, 1)  # EP replaces the second
         peak = s.peak * eff.eff_compute
-        t_comp = (dense_flops + attn_flops) / peak + expert_flops * self.imbalance / (
-            peak * eff.moe_compute_efficiency
+        kk = min(a.experts_per_token, a.experts)
+        return _DecodeConstants(
+            pp=lay.pp,
+            dp=lay.dp_attn,
+            tp=lay.tp,
+            tp_pp=lay.tp * lay.pp,
+            gpus=lay.gpus,
+            gpus_per_stage=lay.gpus / lay.pp,
+            non_expert=(s.weights_bytes - s.expert_bytes) / (lay.tp * lay.pp),
+            expert_share=s.expert_bytes / lay.gpus,
+            untouched=(1 - kk / a.experts) if a.is_moe else None,
+            kv_ctx=s.kv_bytes(ctx),
+            kv_div=self.kv_shard * lay.pp,
+            mem_rate=s.gpu.memory_bandwidth_gbps * GB * eff.eff_mem,
+            dense_flops=2 * (s.flops_params - s.expert_active_params),
+            attn_flops=a.decode_attention_flops(ctx),
+            expert_flops=2 * s.expert_active_params,
+            peak=peak,
+            imbalance=self.imbalance,
+            moe_peak=peak * eff.moe_compute_efficiency,
+            hidden=a.hidden_size,
+            tp_layers=layers * per_layer,
+            tp_link=tp_link(s.gpu, lay, s.links),
+            ep=lay.ep if a.is_moe else "none",
+            ep_n=lay.tp if lay.ep == "ep" else lay.gpus,
+            ep_layers=moe_layers / lay.pp * 2,
+            ep_link=ep_link(s.gpu, lay, s.fabric, s.links),
+            experts_per_token=kk,
+            pp_link=pp_link(s.gpu, lay, s.fabric, s.links) if lay.pp > 1 else None,
+            overhead_us=eff.decode_step_overhead_us,
+            per_sequence_us=eff.decode_overhead_per_sequence_us,
         )
+
+    def _touched(self, tokens: float) -> float:
+        k = self._k
+        if k.untouched is None:
+            return 1.0
+        return float(1 - k.untouched ** max(tokens, 0))
+
+    def _step(self, batch: int) -> tuple[float, ...]:
+        """One decode step at ``batch``: (total, memory, compute, TP, EP, PP hop, overhead,
+        bytes read, FLOPs) of one stage — the one formula ``decode`` and ``step_s`` share."""
+        k = self._k
+        micro = batch / k.pp  # sequences per micro-batch
+        group = micro / k.dp  # sequences per attention group
+        read = k.non_expert + k.expert_share * self._touched(micro) + k.kv_ctx * group / k.kv_div
+        t_mem = read / k.mem_rate
+        dense_flops = k.dense_flops * group / k.tp_pp
+        attn_flops = k.attn_flops * group / k.tp_pp
+        expert_flops = k.expert_flops * micro / k.gpus
+        t_comp = (dense_flops + attn_flops) / k.peak + expert_flops * k.imbalance / k.moe_peak
         tp_c, ep_c = self._comm(group, micro)
         pp_c = self._pp_hop(micro)
         stage = max(t_mem, t_comp) + tp_c + ep_c
-        overhead = (
-            eff.decode_step_overhead_us + eff.decode_overhead_per_sequence_us * group
-        ) * 1e-6
-        total = lay.pp * stage + (lay.pp - 1) * pp_c + overhead
+        overhead = (k.overhead_us + k.per_sequence_us * group) * 1e-6
+        total = k.pp * stage + (k.pp - 1) * pp_c + overhead
+        flops = dense_flops + attn_flops + expert_flops
+        return total, t_mem, t_comp, tp_c, ep_c, pp_c, overhead, read, flops
+
+    def decode(self, batch: int) -> StepBreakdown:
+        """The decode step with ``batch`` sequences on the replica."""
+        total, t_mem, t_comp, tp_c, ep_c, pp_c, overhead, read, flops = self._step(batch)
+        pp = self.layout.pp
         return StepBreakdown(
             total_s=total,
-            memory_s=lay.pp * t_mem,
-            compute_s=lay.pp * t_comp,
-            tp_comm_s=lay.pp * tp_c,
-            ep_comm_s=lay.pp * ep_c,
-            pp_comm_s=(lay.pp - 1) * pp_c,
+            memory_s=pp * t_mem,
+            compute_s=pp * t_comp,
+            tp_comm_s=pp * tp_c,
+            ep_comm_s=pp * ep_c,
+            pp_comm_s=(pp - 1) * pp_c,
             overhead_s=overhead,
-            bytes_read_per_gpu=read * lay.pp,
-            flops_per_gpu=(dense_flops + attn_flops + expert_flops) * lay.pp,
+            bytes_read_per_gpu=read * pp,
+            flops_per_gpu=flops * pp,
             bound="memory" if t_mem >= t_comp else "compute",
         )
 
-    @property
+    @cached_property
     def imbalance(self) -> float:
         """Busiest GPU's share of expert work ÷ the mean (1 when experts are tensor-sliced)."""
         if self.layout.ep == "none" or not self.s.arch.is_moe:
@@ -284,39 +389,30 @@ class Replica:
 
     def _comm(self, tokens_group: float, tokens_micro: float) -> tuple[float, float]:
         """(TP all-reduce, expert all-to-all) seconds of one stage for these tokens."""
-        s, lay, a = self.s, self.layout, self.s.arch
-        layers = a.layers / lay.pp
-        moe_layers = a.moe_layers / lay.pp
-        msg = tokens_group * a.hidden_size * ACT_BYTES
-        link = tp_link(s.gpu, lay, s.links)
-        per_layer = 2.0
-        if lay.ep != "none":
-            per_layer = 2.0 - moe_layers / max(layers, 1)  # EP replaces the MoE layers' second
-        tp = layers * per_layer * coll.all_reduce(lay.tp, msg, link)
-        if lay.ep == "none" or not a.is_moe:
+        k = self._k
+        tp = k.tp_layers * coll.all_reduce(k.tp, tokens_group * k.hidden * ACT_BYTES, k.tp_link)
+        if k.ep == "none":
             return tp, 0.0
-        n = lay.tp if lay.ep == "ep" else lay.gpus
-        share = tokens_micro / (lay.gpus / lay.pp) if lay.ep == "wide" else tokens_group / lay.tp
-        send = share * min(a.experts_per_token, a.experts) * a.hidden_size * ACT_BYTES
-        link = ep_link(s.gpu, lay, s.fabric, s.links)
-        ep = moe_layers * 2 * coll.all_to_all(n, send * self.imbalance, link)
+        share = tokens_micro / k.gpus_per_stage if k.ep == "wide" else tokens_group / k.tp
+        send = share * k.experts_per_token * k.hidden * ACT_BYTES
+        ep = k.ep_layers * coll.all_to_all(k.ep_n, send * k.imbalance, k.ep_link)
         return tp, ep
 
     def _pp_hop(self, tokens: float) -> float:
-        if self.layout.pp <= 1:
+        k = self._k
+        if k.pp_link is None:
             return 0.0
-        s = self.s
-        link = pp_link(s.gpu, self.layout, s.fabric, s.links)
-        return coll.p2p(tokens * s.arch.hidden_size * ACT_BYTES / self.layout.tp, link)
+        return coll.p2p(tokens * k.hidden * ACT_BYTES / k.tp, k.pp_link)
 
     def step_s(self, batch: int) -> float:
-        """Decode step time (token interval) at ``batch``; kept per batch, since every target
+        """Decode step time (token interval) at ``batch``; kept per batch, since a target
         check asks for it three times (rate, first token, queue wait) and the batch search
         repeats batches."""
         steps: dict[int, float] = self.__dict__.setdefault("_step_s", {})
-        if batch not in steps:
-            steps[batch] = self.decode(batch).total_s
-        return steps[batch]
+        step = steps.get(batch)
+        if step is None:
+            step = steps[batch] = self._step(batch)[0]
+        return step
 
     # ------------------------------------------------------------------ prefill
     @cached_property
@@ -365,33 +461,43 @@ class Replica:
         return self.prefill["total_s"]
 
     # ------------------------------------------------------------------ targets
+    def _timing(self, batch: int) -> tuple[float, float, float]:
+        """(decode step, tokens/s per user, wait behind other prompts) at ``batch``: what the
+        rate and first-token targets read, from one step estimate."""
+        pre = self.prefill
+        step = self.step_s(batch)
+        work = pre["work_s"]
+        out = self.s.spec.output_tokens
+        answer = out * step + batch * work  # one answer, the other users' prefills interleaved
+        wait = 0.0
+        if batch > 1:
+            rho = min((batch - 1) * work / answer, 0.95)
+            wait = rho * pre["total_s"] / (2 * (1 - rho))
+        return step, out / answer, wait
+
     def ttft_s(self, batch: int) -> float:
         """First token: waiting for the prefills ahead of it, its own prefill, and the decode
         step each of its chunks rides with."""
-        return self.prefill_s() + self.prefill["chunks"] * self.step_s(batch) + self.wait_s(batch)
+        step, _, wait = self._timing(batch)
+        return self.prefill_s() + self.prefill["chunks"] * step + wait
 
     def wait_s(self, batch: int) -> float:
         """Mean wait behind other users' prefills (M/D/1 queue): each of ``batch`` users sends a
         new prompt per answer, so prompts arrive at λ = batch ÷ answer time and occupy the
         replica ρ = λ × prefill work; wait = ρ·prefill / (2(1 − ρ))."""
-        if batch <= 1:
-            return 0.0
-        out = self.s.spec.output_tokens
-        answer = out * self.step_s(batch) + batch * self.prefill["work_s"]
-        rho = min((batch - 1) * self.prefill["work_s"] / answer, 0.95)
-        return rho * self.prefill_s() / (2 * (1 - rho))
+        return self._timing(batch)[2]
 
     def user_rate(self, batch: int) -> float:
         """Output tokens/s one user sees with ``batch`` users (their prefills interleaved)."""
-        out = self.s.spec.output_tokens
-        return out / (out * self.step_s(batch) + batch * self.prefill["work_s"])
+        return self._timing(batch)[1]
 
     def meets(self, batch: int) -> bool:
         """Whether ``batch`` users get both targets."""
         spec = self.s.spec
+        step, rate, wait = self._timing(batch)
         return (
-            self.user_rate(batch) >= spec.target_tokens_per_s_per_user
-            and self.ttft_s(batch) <= spec.target_ttft_s
+            rate >= spec.target_tokens_per_s_per_user
+            and self.prefill_s() + self.prefill["chunks"] * step + wait <= spec.target_ttft_s
         )
 
     @cached_property

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..catalog import Gpu, LlmModel
 from ..errors import SizingInputError
 from ..hardware import GB, bytes_per_param, peak_flops
 from ..spec import PRECISIONS, Assumptions, InferenceInput
-from .layout import candidates
+from .layout import Layout, candidates
 from .replica import Replica, ServingSetup
 
 
@@ -49,15 +50,21 @@ def setup_for(
 
 def replicas_for(s: ServingSetup, gpn: int) -> list[Replica]:
     """A replica per candidate layout (fixed degrees in the input filter them)."""
+    return [Replica(s, lay) for lay in layouts_for(s, gpn)]
+
+
+def layouts_for(s: ServingSetup, gpn: int) -> tuple[Layout, ...]:
+    """The candidate layouts (fixed degrees in the input filter them); a precise error when
+    none is left."""
     a, spec = s.arch, s.spec
-    layouts = candidates(
+    layouts = _candidates(
         a.heads,
         a.layers,
         a.is_moe,
         gpn,
-        tp=spec.tensor_parallel,
-        pp=spec.pipeline_parallel,
-        ep=spec.expert_parallel,
+        spec.tensor_parallel,
+        spec.pipeline_parallel,
+        spec.expert_parallel,
     )
     if not layouts:
         raise SizingInputError.single(
@@ -67,7 +74,16 @@ def replicas_for(s: ServingSetup, gpn: int) -> list[Replica]:
             f"({a.heads} heads): TP must be a power of two dividing the heads and at most "
             f"{gpn}; a replica fills whole nodes or divides one",
         )
-    return [Replica(s, lay) for lay in layouts]
+    return layouts
+
+
+@lru_cache(maxsize=512)
+def _candidates(
+    heads: int, layers: int, moe: bool, gpn: int, tp: int | None, pp: int | None, ep: str | None
+) -> tuple[Layout, ...]:
+    """``candidates`` kept per process: they depend only on the model's shape and the fixed
+    degrees, and building them is a third of a one-node search (issue 16)."""
+    return tuple(candidates(heads, layers, moe, gpn, tp=tp, pp=pp, ep=ep))
 
 
 @dataclass(frozen=True)
@@ -147,9 +163,12 @@ def _fewest_gpus(allowed: list[Replica], users: int) -> Replica:
 
 def choose_for_gpus(s: ServingSetup, gpn: int, gpus: int) -> Choice:
     """The layout serving the most users on ``gpus`` GPUs (capacity mode)."""
-    options = replicas_for(s, gpn)
-    fitting = [r for r in options if r.memory_batch >= 1 and r.layout.gpus <= gpus]
+    layouts = layouts_for(s, gpn)
+    fitting = [
+        r for r in (Replica(s, lay) for lay in layouts if lay.gpus <= gpus) if r.memory_batch >= 1
+    ]
     if not fitting:
+        options = [Replica(s, lay) for lay in layouts]
         if any(r.memory_batch >= 1 for r in options):
             need = min(r.layout.gpus for r in options if r.memory_batch >= 1)
             raise SizingInputError.single(
@@ -164,7 +183,7 @@ def choose_for_gpus(s: ServingSetup, gpn: int, gpus: int) -> Choice:
         f"{best.layout.label()} serves the most users on {gpus} GPUs ({replicas} replicas × "
         f"{best.max_batch} users at the targets), the fastest per user among those that do"
     )
-    return Choice(best, replicas, best.max_batch, why, len(options))
+    return Choice(best, replicas, best.max_batch, why, len(layouts))
 
 
 def _most_users(fitting: list[Replica], gpus: int) -> Replica:
