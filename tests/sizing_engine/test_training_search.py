@@ -5,13 +5,14 @@ prunes or the order it costs in; and the bounds it prunes with hold for every la
 from __future__ import annotations
 
 import importlib
+from dataclasses import fields
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.sizing.engine import SizingInputError, size
 from apps.sizing.engine.spec import TRAINING_KINDS
-from apps.sizing.engine.training import Candidate, TrainingSetup
+from apps.sizing.engine.training import Candidate, Layout, TrainingSetup
 
 from .helpers import CATALOG
 from .test_training_properties import MODELS, REL, SLOW, _layouts, setups
@@ -100,3 +101,23 @@ def test_an_automatic_sizing_gives_each_candidate_its_own_answer(
             continue
         alone = size({**data, "gpu": alt["gpu"], "fabric": alt["fabric"]}, CATALOG).to_dict()
         assert (alt["gpu_count"], alt["days"]) == (alone["gpu_count"], alone["training"]["days"])
+
+
+def test_the_fast_layout_constructor_builds_the_same_layout() -> None:
+    """memory.layout (the search's inner loops) sets every field of Layout, as Layout does."""
+    memory = importlib.import_module("apps.sizing.engine.training.memory")
+    fast = memory.layout(8, 2, 16, 64, 4, 3, "full", 2, 8, 4)
+    slow = Layout(
+        tp=8,
+        cp=2,
+        pp=16,
+        dp=64,
+        ep=4,
+        vpp=4,
+        zero=3,
+        recompute="full",
+        micro_batch=2,
+        micro_batches=8,
+    )
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    assert list(vars(fast)) == [f.name for f in fields(Layout)]

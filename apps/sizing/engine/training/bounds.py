@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from .memory import Layout, ep_fits
+from .memory import Layout, ep_fits, layout
 from .space import (
     cp_options,
     dp_shape,
@@ -83,18 +83,7 @@ def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tup
         dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb)
         if mb > 1 and dp * mb > ctx.g:
             break
-        probe = Layout(
-            tp=lay.tp,
-            cp=lay.cp,
-            pp=lay.pp,
-            dp=dp,
-            ep=lay.ep,
-            vpp=1,
-            zero=lay.zero,
-            recompute=lay.recompute,
-            micro_batch=mb,
-            micro_batches=m,
-        )
+        probe = layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, lay.recompute, mb, m)
         if not ep_fits(lay.tp, lay.cp, dp, lay.ep) or (memory and not ctx.mem.fits(probe)):
             break
         cap, cap_lay = mb, probe
@@ -119,18 +108,7 @@ def shape_bound(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
     t = _pipe(ctx, lay, cap, cap_lay) + optimizer_time(ctx, lay)
     if g // cap >= lay.dp:
         m_min = max(1, g // (lay.dp * cap))
-        few = Layout(
-            tp=lay.tp,
-            cp=lay.cp,
-            pp=pp,
-            dp=lay.dp,
-            ep=lay.ep,
-            vpp=1,
-            zero=lay.zero,
-            recompute=lay.recompute,
-            micro_batch=1,
-            micro_batches=m_min,
-        )
+        few = layout(lay.tp, lay.cp, pp, lay.dp, lay.ep, lay.zero, lay.recompute, 1, m_min)
         t += data_parallel(ctx, few, float("inf"), m_min)
     return g * st.seq / t
 
@@ -171,18 +149,7 @@ def pre_bound(ctx: Context, gpus: int, lay: Layout) -> float:
         cap = max(mb for mb in micro_batches(ctx.st) if mb == 1 or mb <= ctx.g)
         ctx.memo["pre_cap"] = cap
     dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap)
-    at_cap = Layout(
-        tp=lay.tp,
-        cp=lay.cp,
-        pp=lay.pp,
-        dp=dp,
-        ep=1,
-        vpp=1,
-        zero=lay.zero,
-        recompute=lay.recompute,
-        micro_batch=cap,
-        micro_batches=m,
-    )
+    at_cap = layout(lay.tp, lay.cp, lay.pp, dp, 1, lay.zero, lay.recompute, cap, m)
     return shape_bound(ctx, lay, cap, at_cap)
 
 
@@ -198,17 +165,6 @@ def optimistic(ctx: Context, gpus: int, lay: Layout, cap: int) -> float:
             break
         dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb)
         for v in vpp_options(ctx, lay.pp) if m >= lay.pp else (1,):
-            probe = Layout(
-                tp=lay.tp,
-                cp=lay.cp,
-                pp=lay.pp,
-                dp=dp,
-                ep=lay.ep,
-                vpp=v,
-                zero=lay.zero,
-                recompute=lay.recompute,
-                micro_batch=mb,
-                micro_batches=m,
-            )
+            probe = layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, lay.recompute, mb, m, v)
             best = max(best, rate_bound(ctx, probe))
     return best

@@ -82,6 +82,45 @@ class Layout:
         }
 
 
+_LAYOUT_NEW = object.__new__
+_LAYOUT_SET = object.__setattr__
+
+
+def layout(
+    tp: int,
+    cp: int,
+    pp: int,
+    dp: int,
+    ep: int,
+    zero: int,
+    recompute: str,
+    micro_batch: int = 1,
+    micro_batches: int = 1,
+    vpp: int = 1,
+) -> Layout:
+    """``Layout(...)`` for the search's inner loops: the same (equal, hashing alike) object
+    without the frozen dataclass's ten ``object.__setattr__`` calls (0.5 instead of 2 µs; an
+    automatic training sizing builds ~10,000 while bounding shapes)."""
+    lay = _LAYOUT_NEW(Layout)
+    _LAYOUT_SET(
+        lay,
+        "__dict__",
+        {
+            "tp": tp,
+            "cp": cp,
+            "pp": pp,
+            "dp": dp,
+            "ep": ep,
+            "vpp": vpp,
+            "zero": zero,
+            "recompute": recompute,
+            "micro_batch": micro_batch,
+            "micro_batches": micro_batches,
+        },
+    )
+    return lay
+
+
 @dataclass(frozen=True)
 class TrainingMemory:
     """Memory per GPU of a layout, GB."""
@@ -284,7 +323,7 @@ class MemoryModel:
         held = min(self.st.s.layers, self.most(pp) * m_floor)
         states = self._states.get((tp, cp, pp, dp, ep, zero))
         if states is None:
-            states = self.states(Layout(tp=tp, cp=cp, pp=pp, dp=dp, ep=ep, zero=zero, recompute=rc))
+            states = self.states(layout(tp, cp, pp, dp, ep, zero, rc))
         low = states + held * per_layer + rebuilt + logits + overhead
         return low <= self.usable + 1e-6
 
@@ -301,8 +340,7 @@ class MemoryModel:
             overhead += 4.0 * self.layer_params / tp
         states = self._states.get((tp, cp, pp, dp, ep, zero))
         if states is None:
-            lay = Layout(tp=tp, cp=cp, pp=pp, dp=dp, ep=ep, zero=zero, recompute=rc)
-            states = self.states(lay)
+            states = self.states(layout(tp, cp, pp, dp, ep, zero, rc))
         return states + act + logits + overhead <= self.usable + 1e-6
 
     def none_deeper_fits(self, tp: int, cp: int, zero: int, rc: str, m: int) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .bounds import (
     depth_bound,
@@ -26,7 +27,7 @@ from .bounds import (
     pre_bound,
     shape_bound,
 )
-from .memory import Layout, TrainingMemory, ep_fits
+from .memory import Layout, TrainingMemory, ep_fits, layout
 from .setup import TrainingSetup
 from .space import dp_shape, group_shapes, reshape, shallowest, vpp_options
 from .step import Context, StepTime, context, rate_bound, step_time
@@ -145,8 +146,7 @@ def _pruned(bound: float, floor: float) -> bool:
     return bound < floor * (1.0 - TIE)
 
 
-@dataclass(frozen=True)
-class _Group:
+class _Group(NamedTuple):
     """A (TP, CP, EP, recompute) group waiting on the heap; ``bases``: its shallowest
     pipeline per ZeRO stage, once known."""
 
@@ -157,10 +157,10 @@ class _Group:
     bases: tuple[Layout, ...] | None
 
 
-@dataclass(frozen=True)
-class _Shape:
+class _Shape(NamedTuple):
     """A (ZeRO, PP) shape (at micro-batch 1) waiting on the heap: bounded by ``pre_bound``,
-    then with its memory cap by ``shape_bound``, then by ``optimistic`` (ready to cost)."""
+    then with its memory cap by ``shape_bound``, then by ``optimistic`` (ready to cost).
+    (Named tuples: a search pushes thousands; a frozen dataclass costs 4x to build.)"""
 
     lay: Layout
     cap: tuple[int, Layout] | None = None
@@ -175,11 +175,19 @@ def _refine(
     (``shape_bound``), a shape's best variant (``optimistic``)."""
     if isinstance(item, _Shape):
         lay = item.lay
+        key = _shape_key(gpus, lay)
         if item.cap is None:
-            cap, cap_lay = memory_cap(ctx, gpus, lay)
-            return [(min(bound, shape_bound(ctx, lay, cap, cap_lay)), _Shape(lay, (cap, cap_lay)))]
-        cap = item.cap[0]
-        return [(min(bound, optimistic(ctx, gpus, lay, cap)), _Shape(lay, item.cap, True))]
+            capped = ctx.memo.setdefault("capped", {})
+            got = capped.get(key)
+            if got is None:
+                cap, cap_lay = memory_cap(ctx, gpus, lay)
+                got = capped[key] = ((cap, cap_lay), shape_bound(ctx, lay, cap, cap_lay))
+            return [(min(bound, got[1]), _Shape(lay, got[0]))]
+        best = ctx.memo.setdefault("optimistic", {})
+        rate = best.get(key)
+        if rate is None:
+            rate = best[key] = optimistic(ctx, gpus, lay, item.cap[0])
+        return [(min(bound, rate), _Shape(lay, item.cap, True))]
     g = item
     if g.bases is None:
         # a group that fits no shape on G GPUs fits none on fewer (less DP sharding, more
@@ -194,8 +202,30 @@ def _refine(
         p0 = min(b.pp for b in bases)
         deep = depth_bound(ctx, gpus, bound, g.tp, g.cp, p0)
         return [(deep, _Group(g.tp, g.cp, g.ep, g.rc, tuple(bases)))]
-    shapes = group_shapes(ctx, gpus, list(g.bases))
-    return [(min(bound, pre_bound(ctx, gpus, lay)), _Shape(lay)) for lay in shapes]
+    pre = ctx.memo.setdefault("pre", {})
+    out: list[tuple[float, _Group | _Shape]] = []
+    for lay in group_shapes(ctx, gpus, list(g.bases)):
+        key = _shape_key(gpus, lay)
+        got = pre.get(key)
+        if got is None:
+            got = pre[key] = pre_bound(ctx, gpus, lay)
+        out.append((min(bound, got), _Shape(lay)))
+    return out
+
+
+def _shape_key(gpus: int, lay: Layout) -> tuple[int | str, ...]:
+    """What a shape's bounds depend on: the shape and the pipelines' worth of GPUs
+    (``dp_shape`` reads ``gpus`` only as gpus // (TP·CP·PP)), so nearby GPU counts of one
+    size-mode sizing share them (memoised per setup, exact)."""
+    return (
+        lay.tp,
+        lay.cp,
+        lay.pp,
+        lay.ep,
+        lay.zero,
+        lay.recompute,
+        gpus // (lay.tp * lay.cp * lay.pp),
+    )
 
 
 def _warm_start(ctx: Context, gpus: int) -> list[Candidate]:
@@ -235,17 +265,8 @@ def _variants(ctx: Context, gpus: int, base: Layout, floor: float) -> tuple[list
                 break
             if vpp > 1 and m < base.pp:
                 break
-            lay = Layout(
-                tp=base.tp,
-                cp=base.cp,
-                pp=base.pp,
-                dp=dp,
-                ep=base.ep,
-                vpp=vpp,
-                zero=base.zero,
-                recompute=base.recompute,
-                micro_batch=mb,
-                micro_batches=m,
+            lay = layout(
+                base.tp, base.cp, base.pp, dp, base.ep, base.zero, base.recompute, mb, m, vpp
             )
             if not ctx.mem.fits(lay):
                 break

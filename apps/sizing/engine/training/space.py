@@ -4,7 +4,7 @@ DP size and gradient accumulation of a shape (every GPU left, capped by the glob
 
 from __future__ import annotations
 
-from .memory import Layout, ep_fits
+from .memory import Layout, ep_fits, layout
 from .setup import RECOMPUTES, TrainingSetup
 from .step import Context
 
@@ -76,18 +76,7 @@ def fits_at(
     dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
     if not ep_fits(tp, cp, dp, ep) or not ctx.mem.fits_plain(tp, cp, pp, dp, ep, zero, rc, m):
         return None
-    return Layout(
-        tp=tp,
-        cp=cp,
-        pp=pp,
-        dp=dp,
-        ep=ep,
-        vpp=1,
-        zero=zero,
-        recompute=rc,
-        micro_batch=1,
-        micro_batches=m,
-    )
+    return layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
 
 
 def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: int) -> Layout | None:
@@ -207,20 +196,7 @@ def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
             dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
             if not ep_fits(tp, cp, dp, ep):
                 continue
-            out.append(
-                Layout(
-                    tp=tp,
-                    cp=cp,
-                    pp=pp,
-                    dp=dp,
-                    ep=ep,
-                    vpp=1,
-                    zero=base.zero,
-                    recompute=base.recompute,
-                    micro_batch=1,
-                    micro_batches=m,
-                )
-            )
+            out.append(layout(tp, cp, pp, dp, ep, base.zero, base.recompute, 1, m))
     return out
 
 
@@ -233,16 +209,5 @@ def reshape(ctx: Context, lay: Layout, gpus: int) -> Layout | None:
     if not ep_fits(lay.tp, lay.cp, dp, lay.ep) or (lay.vpp > 1 and m < lay.pp):
         return None
     h = lay
-    out = Layout(
-        tp=h.tp,
-        cp=h.cp,
-        pp=h.pp,
-        dp=dp,
-        ep=h.ep,
-        vpp=h.vpp,
-        zero=h.zero,
-        recompute=h.recompute,
-        micro_batch=h.micro_batch,
-        micro_batches=m,
-    )
+    out = layout(h.tp, h.cp, h.pp, dp, h.ep, h.zero, h.recompute, h.micro_batch, m, h.vpp)
     return out if ctx.mem.fits(out) else None
