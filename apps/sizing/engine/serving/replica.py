@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from .. import collectives as coll
 from ..catalog import Gpu, LlmModel
+from ..collectives import Link
 from ..hardware import GB, LinkParams, bytes_per_param, peak_flops
 from ..models.arch import ModelArch
 from ..spec import Assumptions, InferenceInput
@@ -119,8 +120,62 @@ class ServingSetup:
         return bytes_per_param(self.kv_precision, self.assumptions)
 
     def kv_bytes(self, tokens: float) -> float:
-        """KV cache of one sequence of ``tokens`` (all layers, whole model)."""
-        return self.arch.kv_elements(tokens) * self.kv_bytes_per_value
+        """KV cache of one sequence of ``tokens`` (all layers, whole model); kept per token
+        count (every layout asks for the same few)."""
+        kept: dict[float, float] = self.__dict__.setdefault("_kv_bytes", {})
+        value = kept.get(tokens)
+        if value is None:
+            value = kept[tokens] = self.arch.kv_elements(tokens) * self.kv_bytes_per_value
+        return value
+
+    def link(self, kind: str, gpus: int, build: Callable[[], Link]) -> Link:
+        """The link ``build`` makes for ``kind`` over ``gpus`` GPUs, made once per sizing (the
+        layouts of one TP degree share their TP link)."""
+        kept: dict[tuple[str, int], Link] = self.__dict__.setdefault("_links", {})
+        key = (kind, gpus)
+        value = kept.get(key)
+        if value is None:
+            value = kept[key] = build()
+        return value
+
+    @cached_property
+    def k(self) -> _SetupConstants:
+        """What every layout's memory, decode and prefill read, computed once per sizing."""
+        a, spec, eff = self.arch, self.spec, self.assumptions
+        ctx = spec.prompt_tokens + spec.output_tokens / 2
+        kk = min(a.experts_per_token, a.experts)
+        peak = self.peak * eff.eff_compute
+        p = spec.prompt_tokens
+        c = min(self.chunk, p)
+        ffn = max(a.ffn_size if a.dense_mlp_layers else 0, a.experts_per_token * a.expert_ffn)
+        return _SetupConstants(
+            hidden=a.hidden_size,
+            moe_layers=a.moe_layers,
+            experts_per_token=kk,
+            untouched=(1 - kk / a.experts) if a.is_moe else None,
+            kv_ctx=self.kv_bytes(ctx),
+            attn_flops=a.decode_attention_flops(ctx),
+            mem_bytes_per_s=self.gpu.memory_bandwidth_gbps * GB,
+            mem_rate=self.gpu.memory_bandwidth_gbps * GB * eff.eff_mem,
+            dense_flops=2 * (self.flops_params - self.expert_active_params),
+            expert_flops=2 * self.expert_active_params,
+            peak=peak,
+            moe_peak=peak * eff.moe_compute_efficiency,
+            overhead_us=eff.decode_step_overhead_us,
+            per_sequence_us=eff.decode_overhead_per_sequence_us,
+            prompt=p,
+            chunks=max(1, math.ceil(p / self.chunk)),
+            prefill_dense=2 * (self.flops_params - self.expert_active_params) * p,
+            prefill_attention=a.prefill_attention_flops(p),
+            prefill_experts=2 * self.expert_active_params * p,
+            sequence_tokens=spec.prompt_tokens + spec.output_tokens,
+            chunk_tokens=c,
+            hidden_activations=ACTIVATION_BUFFERS * c * a.hidden_size * ACT_BYTES,
+            mlp_activations=2 * c * ffn,
+            logits=4.0 * a.vocab_size,
+            usable_per_gpu=self.gpu.memory_gb * GB * eff.usable_memory_fraction,
+            workspace_per_gpu=eff.inference_workspace_gb * GB,
+        )
 
     @cached_property
     def peak(self) -> float:
@@ -170,9 +225,42 @@ class StepBreakdown:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _DecodeConstants:
-    """A replica's batch-independent decode quantities (``Replica._k``)."""
+@dataclass(slots=True, kw_only=True)
+class _SetupConstants:
+    """A sizing's layout-independent serving quantities (``ServingSetup.k``), computed once
+    per sizing: every layout's memory, decode and prefill read them."""
+
+    hidden: int
+    moe_layers: int
+    experts_per_token: int  # routed experts a token uses (at most the experts)
+    untouched: float | None  # an expert's chance one token skips it (None: dense)
+    kv_ctx: float  # KV bytes of one sequence at the mean live context of decode
+    attn_flops: float  # decode attention FLOPs of one token at that context
+    mem_bytes_per_s: float  # nominal memory bandwidth, bytes/s
+    mem_rate: float  # achieved memory bytes/s in decode
+    dense_flops: float  # 2 × dense active weights (FLOPs per token)
+    expert_flops: float  # 2 × routed active weights
+    peak: float  # achieved FLOP/s
+    moe_peak: float  # achieved FLOP/s of expert GEMMs
+    overhead_us: float
+    per_sequence_us: float
+    prompt: int
+    chunks: int
+    prefill_dense: float  # prefill FLOPs of the dense weights
+    prefill_attention: float
+    prefill_experts: float
+    sequence_tokens: int
+    chunk_tokens: int  # a prefill chunk, at most the prompt
+    hidden_activations: float  # hidden-sized buffers of a prefill chunk
+    mlp_activations: float  # 2 × chunk × widest MLP, before the TP split
+    logits: float  # 4 × vocabulary, before the TP split
+    usable_per_gpu: float
+    workspace_per_gpu: float
+
+
+@dataclass(slots=True, kw_only=True)
+class _LayoutConstants:
+    """A replica's batch-independent decode quantities (``Replica.k``)."""
 
     pp: int
     dp: int
@@ -180,29 +268,17 @@ class _DecodeConstants:
     tp_pp: int
     gpus: int
     gpus_per_stage: float
-    non_expert: float  # weight bytes each GPU reads every step
-    expert_share: float  # expert bytes per GPU, all experts touched
-    untouched: float | None  # an expert's chance a token skips it (None: dense)
-    kv_ctx: float  # KV bytes of one sequence at the mean live context
-    kv_div: int
-    mem_rate: float  # achieved memory bytes/s
-    dense_flops: float  # 2 × dense active weights
-    attn_flops: float  # attention FLOPs of one token at the mean context
-    expert_flops: float  # 2 × routed active weights
-    peak: float  # achieved FLOP/s
+    non_expert: float  # non-expert weight bytes on each GPU (read every step)
+    expert_share: float  # expert weight bytes on each GPU (all read when all are touched)
+    kv_div: int  # ways a sequence's KV is split (KV shard × PP)
     imbalance: float
-    moe_peak: float
-    hidden: int
-    tp_layers: float  # all-reduces per step per stage
+    tp_layers: float  # TP all-reduces per step of one stage
     tp_link: coll.Link
     ep: str  # none (also for a dense model) | ep | wide
     ep_n: int
-    ep_layers: float  # all-to-alls per step per stage
-    ep_link: coll.Link
-    experts_per_token: int
+    ep_layers: float  # expert all-to-alls per step of one stage
+    ep_link: coll.Link | None
     pp_link: coll.Link | None
-    overhead_us: float
-    per_sequence_us: float
 
 
 @dataclass(frozen=True)
@@ -212,13 +288,51 @@ class Replica:
     s: ServingSetup
     layout: Layout
 
+    @cached_property
+    def k(self) -> _LayoutConstants:
+        """What memory, decode and prefill need of the layout, computed once per replica."""
+        s, lay = self.s, self.layout
+        c = s.k
+        layers = s.arch.layers / lay.pp
+        per_layer = 2.0
+        if lay.ep != "none":
+            per_layer = 2.0 - c.moe_layers / lay.pp / max(layers, 1)  # EP replaces the second
+        ep = lay.ep if s.arch.is_moe else "none"
+        return _LayoutConstants(
+            pp=lay.pp,
+            dp=lay.dp_attn,
+            tp=lay.tp,
+            tp_pp=lay.tp * lay.pp,
+            gpus=lay.gpus,
+            gpus_per_stage=lay.gpus / lay.pp,
+            non_expert=(s.weights_bytes - s.expert_bytes) / (lay.tp * lay.pp),
+            expert_share=s.expert_bytes / lay.gpus,
+            kv_div=self.kv_shard * lay.pp,
+            imbalance=self.imbalance,
+            tp_layers=layers * per_layer,
+            tp_link=s.link("gpu", lay.tp, lambda: tp_link(s.gpu, lay, s.links)),
+            ep=ep,
+            ep_n=lay.tp if lay.ep == "ep" else lay.gpus,
+            ep_layers=c.moe_layers / lay.pp * 2,
+            ep_link=ep_link(s.gpu, lay, s.fabric, s.links) if ep != "none" else None,
+            pp_link=(
+                None
+                if lay.pp <= 1
+                else s.link(
+                    "pp",
+                    lay.gpus if lay.gpus <= lay.gpus_per_node else 0,
+                    lambda: pp_link(s.gpu, lay, s.fabric, s.links),
+                )
+            ),
+        )
+
     # ------------------------------------------------------------------ memory per GPU
     @cached_property
     def weights_per_gpu(self) -> float:
-        """Bytes of weights each GPU holds."""
-        lay = self.layout
-        non_expert = self.s.weights_bytes - self.s.expert_bytes
-        return non_expert / (lay.tp * lay.pp) + self.s.expert_bytes / lay.gpus
+        """Bytes of weights each GPU holds: non-expert weights over TP × PP, experts over
+        every GPU."""
+        k = self.k
+        return k.non_expert + k.expert_share
 
     @cached_property
     def kv_shard(self) -> int:
@@ -234,13 +348,10 @@ class Replica:
     @cached_property
     def activations_per_gpu(self) -> float:
         """A prefill chunk's activations plus the decode logits."""
-        a, lay = self.s.arch, self.layout
-        c = min(self.s.chunk, self.s.spec.prompt_tokens)
-        ffn = max(a.ffn_size if a.dense_mlp_layers else 0, a.experts_per_token * a.expert_ffn)
-        hidden = ACTIVATION_BUFFERS * c * a.hidden_size * ACT_BYTES
-        mlp = 2 * c * ffn / lay.tp * ACT_BYTES
-        logits = 4.0 * a.vocab_size / lay.tp * min(c, 1024)
-        return hidden + mlp + logits + self._moe_buffers(c)
+        c, tp = self.s.k, self.layout.tp
+        mlp = c.mlp_activations / tp * ACT_BYTES
+        logits = c.logits / tp * min(c.chunk_tokens, 1024)
+        return c.hidden_activations + mlp + logits + self._moe_buffers(c.chunk_tokens)
 
     def _moe_buffers(self, chunk: int) -> float:
         """Dispatch/combine and expert GEMM buffers for one step's tokens on one GPU: each
@@ -256,109 +367,65 @@ class Replica:
         copies = copies / lay.tp * self.imbalance
         return copies * (2 * a.hidden_size + 3 * a.expert_ffn) * ACT_BYTES
 
-    @cached_property
+    @property
     def workspace_per_gpu(self) -> float:
         """Runtime workspace (assumption)."""
-        return self.s.assumptions.inference_workspace_gb * GB
+        return self.s.k.workspace_per_gpu
 
-    @cached_property
+    @property
     def usable_per_gpu(self) -> float:
         """GPU memory usable by the runtime."""
-        return self.s.gpu.memory_gb * GB * self.s.assumptions.usable_memory_fraction
+        return self.s.k.usable_per_gpu
 
     @cached_property
     def kv_room_per_gpu(self) -> float:
         """Memory left for KV after weights, activations and workspace."""
+        c = self.s.k
         return (
-            self.usable_per_gpu
+            c.usable_per_gpu
             - self.weights_per_gpu
             - self.activations_per_gpu
-            - self.workspace_per_gpu
+            - (c.workspace_per_gpu)
         )
 
-    @cached_property
+    @property
     def sequence_tokens(self) -> int:
         """Tokens one request holds at its end (prompt + output)."""
-        return self.s.spec.prompt_tokens + self.s.spec.output_tokens
+        return self.s.k.sequence_tokens
 
     @cached_property
     def memory_batch(self) -> int:
         """Most sequences whose KV fits, within the scheduler limit."""
-        if self.kv_room_per_gpu <= 0:
+        room = self.kv_room_per_gpu
+        if room <= 0:
             return 0
-        per_seq = self.kv_per_gpu(1, self.sequence_tokens)
-        fits = int(self.kv_room_per_gpu // per_seq) if per_seq > 0 else 1 << 30
+        per_seq = self.kv_per_gpu(1, self.s.k.sequence_tokens)
+        fits = int(room // per_seq) if per_seq > 0 else 1 << 30
         return min(fits, self.s.assumptions.max_batch_per_replica)
 
     # ------------------------------------------------------------------ decode
-    @cached_property
-    def _k(self) -> _DecodeConstants:
-        """What a decode step needs that does not depend on the batch, computed once per
-        replica (the search asks for ~40 steps per sizing)."""
-        s, lay, a = self.s, self.layout, self.s.arch
-        eff = s.assumptions
-        ctx = s.spec.prompt_tokens + s.spec.output_tokens / 2
-        moe_layers = a.moe_layers
-        layers = a.layers / lay.pp
-        per_layer = 2.0
-        if lay.ep != "none":
-            per_layer = 2.0 - moe_layers / lay.pp / max(layers, 1)  # EP replaces the second
-        peak = s.peak * eff.eff_compute
-        kk = min(a.experts_per_token, a.experts)
-        return _DecodeConstants(
-            pp=lay.pp,
-            dp=lay.dp_attn,
-            tp=lay.tp,
-            tp_pp=lay.tp * lay.pp,
-            gpus=lay.gpus,
-            gpus_per_stage=lay.gpus / lay.pp,
-            non_expert=(s.weights_bytes - s.expert_bytes) / (lay.tp * lay.pp),
-            expert_share=s.expert_bytes / lay.gpus,
-            untouched=(1 - kk / a.experts) if a.is_moe else None,
-            kv_ctx=s.kv_bytes(ctx),
-            kv_div=self.kv_shard * lay.pp,
-            mem_rate=s.gpu.memory_bandwidth_gbps * GB * eff.eff_mem,
-            dense_flops=2 * (s.flops_params - s.expert_active_params),
-            attn_flops=a.decode_attention_flops(ctx),
-            expert_flops=2 * s.expert_active_params,
-            peak=peak,
-            imbalance=self.imbalance,
-            moe_peak=peak * eff.moe_compute_efficiency,
-            hidden=a.hidden_size,
-            tp_layers=layers * per_layer,
-            tp_link=tp_link(s.gpu, lay, s.links),
-            ep=lay.ep if a.is_moe else "none",
-            ep_n=lay.tp if lay.ep == "ep" else lay.gpus,
-            ep_layers=moe_layers / lay.pp * 2,
-            ep_link=ep_link(s.gpu, lay, s.fabric, s.links),
-            experts_per_token=kk,
-            pp_link=pp_link(s.gpu, lay, s.fabric, s.links) if lay.pp > 1 else None,
-            overhead_us=eff.decode_step_overhead_us,
-            per_sequence_us=eff.decode_overhead_per_sequence_us,
-        )
-
     def _touched(self, tokens: float) -> float:
-        k = self._k
-        if k.untouched is None:
+        untouched = self.s.k.untouched
+        if untouched is None:
             return 1.0
-        return float(1 - k.untouched ** max(tokens, 0))
+        return float(1 - untouched ** max(tokens, 0))
 
     def _step(self, batch: int) -> tuple[float, ...]:
         """One decode step at ``batch``: (total, memory, compute, TP, EP, PP hop, overhead,
         bytes read, FLOPs) of one stage — the one formula ``decode`` and ``step_s`` share."""
-        k = self._k
+        k, c = self.k, self.s.k
         micro = batch / k.pp  # sequences per micro-batch
         group = micro / k.dp  # sequences per attention group
-        read = k.non_expert + k.expert_share * self._touched(micro) + k.kv_ctx * group / k.kv_div
-        t_mem = read / k.mem_rate
-        dense_flops = k.dense_flops * group / k.tp_pp
-        attn_flops = k.attn_flops * group / k.tp_pp
-        expert_flops = k.expert_flops * micro / k.gpus
-        t_comp = (dense_flops + attn_flops) / k.peak + expert_flops * k.imbalance / k.moe_peak
+        read = k.non_expert + k.expert_share * self._touched(micro) + c.kv_ctx * group / k.kv_div
+        t_mem = read / c.mem_rate
+        dense_flops = c.dense_flops * group / k.tp_pp
+        attn_flops = c.attn_flops * group / k.tp_pp
+        expert_flops = c.expert_flops * micro / k.gpus
+        t_comp = (dense_flops + attn_flops) / c.peak + expert_flops * k.imbalance / c.moe_peak
         tp_c, ep_c = self._comm(group, micro)
         pp_c = self._pp_hop(micro)
         stage = max(t_mem, t_comp) + tp_c + ep_c
-        overhead = (k.overhead_us + k.per_sequence_us * group) * 1e-6
+        overhead = (c.overhead_us + c.per_sequence_us * group) * 1e-6
         total = k.pp * stage + (k.pp - 1) * pp_c + overhead
         flops = dense_flops + attn_flops + expert_flops
         return total, t_mem, t_comp, tp_c, ep_c, pp_c, overhead, read, flops
@@ -389,20 +456,20 @@ class Replica:
 
     def _comm(self, tokens_group: float, tokens_micro: float) -> tuple[float, float]:
         """(TP all-reduce, expert all-to-all) seconds of one stage for these tokens."""
-        k = self._k
-        tp = k.tp_layers * coll.all_reduce(k.tp, tokens_group * k.hidden * ACT_BYTES, k.tp_link)
-        if k.ep == "none":
+        k, c = self.k, self.s.k
+        tp = k.tp_layers * coll.all_reduce(k.tp, tokens_group * c.hidden * ACT_BYTES, k.tp_link)
+        if k.ep_link is None:
             return tp, 0.0
         share = tokens_micro / k.gpus_per_stage if k.ep == "wide" else tokens_group / k.tp
-        send = share * k.experts_per_token * k.hidden * ACT_BYTES
+        send = share * c.experts_per_token * c.hidden * ACT_BYTES
         ep = k.ep_layers * coll.all_to_all(k.ep_n, send * k.imbalance, k.ep_link)
         return tp, ep
 
     def _pp_hop(self, tokens: float) -> float:
-        k = self._k
+        k = self.k
         if k.pp_link is None:
             return 0.0
-        return coll.p2p(tokens * k.hidden * ACT_BYTES / k.tp, k.pp_link)
+        return coll.p2p(tokens * self.s.k.hidden * ACT_BYTES / k.tp, k.pp_link)
 
     def step_s(self, batch: int) -> float:
         """Decode step time (token interval) at ``batch``; kept per batch, since a target
@@ -418,23 +485,19 @@ class Replica:
     @cached_property
     def prefill(self) -> dict[str, float]:
         """Prefill of one prompt: FLOPs, compute, communication, total and replica work."""
-        s, lay, a = self.s, self.layout, self.s.arch
-        p = s.spec.prompt_tokens
-        chunks = max(1, math.ceil(p / s.chunk))
-        eff = s.assumptions
-        peak = s.peak * eff.eff_compute
-        dense = 2 * (s.flops_params - s.expert_active_params) * p
-        attention = a.prefill_attention_flops(p)
-        experts = 2 * s.expert_active_params * p
+        k, c, lay = self.k, self.s.k, self.layout
+        p, chunks, peak = c.prompt, c.chunks, c.peak
+        dense, attention, experts = c.prefill_dense, c.prefill_attention, c.prefill_experts
+        moe_eff = self.s.assumptions.moe_compute_efficiency
         # one stage's share, on the TP group (dense, attention) and the stage's expert GPUs
-        stage_compute = (dense + attention) / (
-            lay.pp * lay.tp * peak
-        ) + experts * self.imbalance / (lay.gpus * peak * eff.moe_compute_efficiency)
-        weights_read = chunks * self.weights_per_gpu / (s.gpu.memory_bandwidth_gbps * GB)
+        stage_compute = (dense + attention) / (lay.pp * lay.tp * peak) + experts * (k.imbalance) / (
+            lay.gpus * peak * moe_eff
+        )
+        weights_read = chunks * self.weights_per_gpu / c.mem_bytes_per_s
         per_chunk = p / chunks
         tp_c, ep_c = self._comm(per_chunk, per_chunk)
         comm = chunks * (tp_c + ep_c)  # one stage's collectives over all chunks
-        largest = min(s.chunk, p)  # chunks are full-sized except the last (the remainder)
+        largest = c.chunk_tokens  # chunks are full-sized except the last (the remainder)
         hop = self._pp_hop(largest)
         stage = max(stage_compute, weights_read) + comm
         # The chunks stream through the stages: the first stage works through every chunk
@@ -442,9 +505,7 @@ class Replica:
         total = stage * (1 + (lay.pp - 1) * largest / p)
         total += (chunks + lay.pp - 1) * hop if lay.pp > 1 else 0.0
         # replica busy time per prompt when prompts keep every attention group busy
-        work = (dense + attention) / (lay.gpus * peak) + experts / (
-            lay.gpus * peak * eff.moe_compute_efficiency
-        )
+        work = (dense + attention) / (lay.gpus * peak) + experts / (lay.gpus * peak * moe_eff)
         work += comm / lay.dp_attn
         return {
             "flops": dense + attention + experts,
@@ -493,12 +554,25 @@ class Replica:
 
     def meets(self, batch: int) -> bool:
         """Whether ``batch`` users get both targets."""
+        return self._check(batch)[0]
+
+    def _check(self, batch: int) -> tuple[bool, float]:
+        """Whether ``batch`` users get both targets, and by how much: the smaller of
+        1 − target rate ÷ rate and 1 − first token ÷ its target (both nearly linear in the
+        batch, so a secant through two batches lands near where the targets stop holding)."""
         spec = self.s.spec
         step, rate, wait = self._timing(batch)
-        return (
-            rate >= spec.target_tokens_per_s_per_user
-            and self.prefill_s() + self.prefill["chunks"] * step + wait <= spec.target_ttft_s
-        )
+        ttft = self.prefill_s() + self.prefill["chunks"] * step + wait
+        target_rate, target_ttft = spec.target_tokens_per_s_per_user, spec.target_ttft_s
+        ok = rate >= target_rate and ttft <= target_ttft
+        margin = min(1 - target_rate / rate, 1 - ttft / target_ttft) if rate > 0 else -1.0
+        high = self.memory_batch
+        known: list[int] = self.__dict__.setdefault("_known", [1, high + 1])
+        if ok and known[0] < batch <= high:
+            known[0] = batch  # the targets hold up to here
+        elif not ok and 1 <= batch < known[1]:
+            known[1] = batch  # and stop holding from here
+        return ok, margin
 
     @cached_property
     def works(self) -> bool:
@@ -506,9 +580,10 @@ class Replica:
         return self.memory_batch >= 1 and self.meets(1)
 
     def serves(self, batch: int) -> bool:
-        """Whether ``max_batch >= batch``, from one target check instead of the bisection: the
-        targets get harder as the batch grows (each step reads and computes more, more prompts
-        queue), so ``meets`` holds for a prefix of batches — what the bisection assumes too."""
+        """Whether ``max_batch >= batch``, from one target check instead of the batch search:
+        the targets get harder as the batch grows (each step reads and computes more, more
+        prompts queue), so ``meets`` holds for a prefix of batches — what the search assumes
+        too."""
         if batch <= 0:
             return True
         if "max_batch" in self.__dict__:
@@ -517,18 +592,43 @@ class Replica:
 
     @cached_property
     def max_batch(self) -> int:
-        """Largest batch meeting memory and both targets (0 if one user misses)."""
+        """Largest batch meeting memory and both targets (0 if one user misses).
+
+        The targets hold for a prefix of batches (``serves``), so this is the last batch of
+        that prefix, found by bracketing it — [largest batch known to meet, smallest known to
+        miss] from the checks made so far — and probing where the secant of the two ends'
+        margins crosses zero, and next to it; a probe that does not halve the bracket is
+        followed by a halving one, so it never takes more than twice a bisection's checks
+        (usually 2-4 instead of ~log2 of the memory batch)."""
         high = self.memory_batch
         if not self.works:
             return 0
-        low = 1
-        while low < high:
-            mid = (low + high + 1) // 2
-            if self.meets(mid):
-                low = mid
+        known: list[int] = self.__dict__["_known"]
+        if known[1] > high and self.meets(high):
+            return high
+        lo, hi = known
+        m_lo, m_hi = self._check(lo)[1], self._check(hi)[1]
+        secant = True
+        while hi - lo > 1:
+            width = hi - lo
+            if secant and m_lo > m_hi:
+                guess = lo + int(width * m_lo / (m_lo - m_hi))
             else:
-                high = mid - 1
-        return low
+                guess = (lo + hi) // 2
+            guess = min(max(guess, lo + 1), hi - 1)
+            ok, margin = self._check(guess)
+            if ok:
+                lo, m_lo = guess, margin
+                if guess + 1 < hi:  # the crossing is often right after the secant's floor
+                    ok, margin = self._check(guess + 1)
+                    if ok:
+                        lo, m_lo = guess + 1, margin
+                    else:
+                        hi, m_hi = guess + 1, margin
+            else:
+                hi, m_hi = guess, margin
+            secant = 2 * (hi - lo) <= width
+        return lo
 
     def memory_breakdown(self, batch: int) -> dict[str, float]:
         """GB per GPU at ``batch``: weights, KV, activations, workspace, total, usable."""
