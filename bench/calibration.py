@@ -58,6 +58,40 @@ def layout_405b() -> None:
         "llama-3.1-405b", "h100-sxm5-80gb", 16384, 8192, tokens=15.6e12, **LLAMA3_LAYOUT
     )
     show("published TP8 CP1 PP16 (Llama 3 paper Table 4: MFU 41 %)", published)
+    # the published runs' own fabric, 400 Gb/s per GPU (Llama 3: RoCE; DGX H100: 8x 400G), on
+    # the training plan alone: the seed's node holds no NICs for it (the cluster layer refuses)
+    for fabric in ("ethernet", "infiniband"):
+        got = _plan(fabric, 400)
+        print(f"on 400 Gb/s {fabric} per GPU, search's pick: {got}")
+
+
+def _plan(fabric: str, gbps: float) -> str:
+    """The training plan's pick and runners-up for the 405B run on ``gbps`` of ``fabric``."""
+    from apps.sizing.engine import workplan
+    from apps.sizing.engine.training import outcome
+    from apps.sizing.engine.workload import parse_workload
+    from tests.sizing_engine.helpers import CATALOG
+
+    w = parse_workload(
+        {
+            "kind": "pretraining",
+            "model": "llama-3.1-405b",
+            "gpu": "h100-sxm5-80gb",
+            "nodes": 2048,
+            "fabric": fabric,
+            "training": {"tokens": 15.6e12, "sequence_length": 8192},
+            "assumptions": {"fabric_gbps_per_gpu": gbps},
+        }
+    )
+    model, gpu = CATALOG.models["llama-3.1-405b"], CATALOG.gpus["h100-sxm5-80gb"]
+    got = outcome(workplan.training_setup(w, model, gpu, 8), 16384)
+    assert got is not None
+    rows = [got.best, *got.result.runners_up]
+    return "; ".join(
+        f"{c.layout.label()} (mb {c.layout.micro_batch}) MFU {c.step.mfu:.1%}, "
+        f"step {c.step.total_s:.3f} s"
+        for c in rows
+    )
 
 
 def main() -> None:

@@ -90,6 +90,7 @@ def training_panel(result: dict[str, Any]) -> dict[str, Any] | None:
                 "tp_exposed_fraction",
                 "dp_exposed_fraction",
                 "ep_exposed_fraction",
+                "overlap_compute_tax",
                 "fabric_gbps_per_gpu",
                 "global_batch_tokens",
             ),

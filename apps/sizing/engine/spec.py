@@ -523,6 +523,18 @@ class Assumptions:
         source="bucketed gradient reduce-scatter overlaps the last backward pass; at least this "
         "share stays exposed (Megatron distributed optimizer)",
     )
+    overlap_compute_tax: float = number(
+        "Compute lost to hidden communication",
+        kinds=TRAINING_KINDS,
+        default=0.1,
+        low=0.0,
+        high=1.0,
+        unit="fraction",
+        source="a collective hidden behind compute still runs on SMs beside it (NCCL CTAs; "
+        "Megatron-Bridge's Llama 3.1 405B H100 recipe gives its overlapped TP collectives "
+        "2-24 of the 132 SMs in its comm-overlap settings): each hidden second of TP, CP, DP or "
+        "EP traffic costs this share of a second (about 13 of 132 SMs)",
+    )
     ep_exposed_fraction: float = number(
         "Exposed share of expert all-to-all",
         kinds=TRAINING_KINDS,

@@ -174,6 +174,7 @@ def explain(ex: Explainer, st: TrainingSetup, o: TrainingOutcome) -> None:
             "tp_exposed_fraction": st.knobs.tp_exposed,
             "dp_exposed_fraction": st.knobs.dp_exposed,
             "ep_exposed_fraction": st.knobs.ep_exposed,
+            "overlap_compute_tax": st.knobs.overlap_tax,
         },
     )
     ex.add(

@@ -33,6 +33,7 @@ class Knobs:
     dp_exposed: float = 0.1  # share of DP collectives left exposed even when a window hides it
     ep_exposed: float = 0.7  # share of expert all-to-all not overlapped
     pp_exposed: float = 1.0  # share of pipeline sends not overlapped
+    overlap_tax: float = 0.1  # compute lost per second of communication hidden behind it
     grad_reduce_bytes: float = 4.0  # fp32 gradient reduce-scatter (Llama 3 paper)
     elementwise_passes: float = 6.0  # activation bytes moved per stored byte, fwd + bwd
     gemm_half_width: float = 96.0  # GEMM width (hidden ÷ TP) at which matmul efficiency halves
@@ -220,6 +221,7 @@ def setup(
         tp_exposed=a.tp_exposed_fraction,
         dp_exposed=a.dp_exposed_fraction,
         ep_exposed=a.ep_exposed_fraction,
+        overlap_tax=a.overlap_compute_tax,
         grad_reduce_bytes=a.grad_reduce_bytes,
     )
     return TrainingSetup(

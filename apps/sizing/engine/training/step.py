@@ -191,20 +191,20 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
     st, s = ctx.st, ctx.s
     k, e = st.knobs, st.e
     tokens = st.seq * mb / cp  # per GPU per micro-batch
-    width = s.hidden / tp
-    gemm = (
-        st.matmul_eff
-        * width
-        / (width + k.gemm_half_width)
-        * tokens
-        / (tokens + k.gemm_half_tokens)
-        * ctx.peak
-    )
+    fill_t = tokens / (tokens + k.gemm_half_tokens)
+
+    def rate(width: float) -> float:  # FLOP/s of a GEMM whose split dimension is ``width``
+        return st.matmul_eff * width / (width + k.gemm_half_width) * fill_t * ctx.peak
+
+    gemm = rate(s.hidden / tp)
     mm_factor = 4.0 if st.lora else 6.0
-    dense_f = mm_factor * s.dense_per_layer * tokens / tp
+    # each GEMM at its own split width: the attention projections at h/TP (QKV, output),
+    # the MLP's at ffn/TP (up/gate outputs, down input: Megatron column/row parallel)
+    attn_p = min(s.dense_per_layer, 2.0 * s.hidden * (s.hidden + s.kv_dim))
+    mlp_p = s.dense_per_layer - attn_p
     expert_f = mm_factor * s.top_k * s.expert_per_layer * tokens / tp
     attn_f = 6.0 * st.seq * s.hidden * tokens / tp
-    t_mm = dense_f / gemm
+    t_mm = mm_factor * tokens / tp * (attn_p / gemm + mlp_p / rate(s.ffn / tp))
     if expert_f:  # grouped expert GEMMs: fewer tokens per expert, their own efficiency, and
         # no fp8 gain (small grouped GEMMs plus casts: NeMo 25.11 Qwen3-235B fp8 ≈ bf16)
         per_expert = (tokens / tp if ep > 1 else tokens) * s.top_k * ep / s.experts
@@ -222,23 +222,52 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
     else:
         t_re = 0.0
     act_bytes = tokens * s.hidden * 2.0
+    tax = k.overlap_tax
     t_tp = tp_floor = 0.0
     if tp > 1:  # sequence parallel: 2 all-gathers + 2 reduce-scatters forward, same backward
         n_coll = 8 + (4 if rc == "full" else 0)
         raw = n_coll * col.all_gather(tp, act_bytes, ctx.gpu_link(tp))
-        tp_floor = k.tp_exposed * raw
-        t_tp = max(tp_floor, raw - t_mm)
+        floor = k.tp_exposed * raw
+        exposed = max(floor, raw - t_mm)
+        # what is hidden still takes SMs from the GEMMs it runs beside
+        t_tp = exposed + tax * (raw - exposed)
+        tp_floor = floor + tax * (raw - floor)
     t_cp = 0.0
-    if cp > 1:  # ring attention: K/V blocks forward; K/V and their gradients backward
-        kv = tokens * 2.0 * s.kv_dim * 2.0 / tp
-        t_cp = max(0.0, 3.0 * (cp - 1) * col.p2p(kv, ctx.group(*ctx.spread(cp, tp))) - t_attn)
+    if cp > 1:
+        t_cp = _context_parallel(ctx, tokens, tp, cp, t_attn)
     t_ep = 0.0
     if s.moe and ep > 1:  # dispatch + combine, forward and backward
         a2a = tokens * s.top_k * s.hidden * 2.0 / tp
-        t_ep = k.ep_exposed * 4.0 * col.all_to_all(ep, a2a, ctx.group(*ctx.spread(ep, 1)))
+        raw_ep = 4.0 * col.all_to_all(ep, a2a, ctx.group(*ctx.spread(ep, 1)))
+        t_ep = (k.ep_exposed + tax * (1.0 - k.ep_exposed)) * raw_ep
     head_f = mm_factor * s.head_params * tokens / tp
     t_head = head_f / gemm + 12.0 * s.vocab * tokens / tp / ctx.bw
     return LayerParts(t_mm + t_attn + t_mem, t_re, t_tp, t_cp, t_ep, t_head, act_bytes, tp_floor)
+
+
+def _context_parallel(ctx: Context, tokens: float, tp: int, cp: int, t_attn: float) -> float:
+    """Seconds CP adds to one layer's micro-batch (TE ``AttnFuncWithCPAndKVP2P``, Megatron-LM
+    context parallel): each GPU holds 2 of 2·CP sequence chunks (causal load balance) and
+    runs attention in CP steps, passing K/V one hop round the ring per step forward and K/V
+    plus dK/dV per step backward. A step's transfer hides behind that step's attention only
+    (the next step needs it), so a hop slower than a step's share of attention shows; the
+    last dK/dV hop follows the last step and shows whole (Llama 3 §3.3.2: the K/V exchange
+    is exposed, small thanks to GQA). A hop leaving the node runs on one GPU's NIC. What is
+    hidden still takes SMs (``overlap_tax``); each step merges its partial output (fp32
+    output, LSE) forward and accumulates fp32 dQ and dK/dV backward: memory-bound, about 20
+    bytes per element per step."""
+    st, s = ctx.st, ctx.s
+    kv = tokens * 2.0 * s.kv_dim * 2.0 / tp
+    per_node, nodes = ctx.spread(cp, tp)
+    link = ctx.gpu_link(per_node) if nodes <= 1 else ctx.nic
+    hop = col.p2p(kv, link)
+    fwd_step = t_attn / 3.0 / cp  # flash attention: backward ≈ 2 × forward FLOPs
+    bwd_step = 2.0 * fwd_step
+    steps = cp - 1
+    exposed = steps * (max(0.0, hop - fwd_step) + max(0.0, 2.0 * hop - bwd_step)) + hop
+    ring = 3.0 * steps * hop + hop
+    merge = cp * tokens * 20.0 * (s.hidden + s.kv_dim) / tp / ctx.bw
+    return exposed + st.knobs.overlap_tax * (ring - exposed) + merge
 
 
 def stage_time(ctx: Context, lay: Layout, parts: LayerParts) -> tuple[float, float]:
@@ -357,7 +386,9 @@ def data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
         window = t_stage * (m * 2.0 + 1.0) / 3.0
     else:
         window = m * t_stage
-    return max(ctx.st.knobs.dp_exposed * t, t - window)
+    k = ctx.st.knobs
+    exposed = max(k.dp_exposed * t, t - window)
+    return exposed + k.overlap_tax * (t - exposed)
 
 
 def dp_traffic(ctx: Context, lay: Layout) -> tuple[float, float]:
