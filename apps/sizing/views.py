@@ -82,6 +82,7 @@ def _wizard_context(query: QueryDict, **extra: Any) -> dict[str, Any]:
         if sizing.result is not None:
             context.update(result_context(sizing.result, book, state))
             context["assumption_rows"] = form.assumption_rows(sizing.result.get("assumptions"))
+            context["kept_assumptions"] = form.kept_assumptions()
             context["whatif"] = _whatif(form, sizing.result, book)
             context["reset_assumptions_query"] = form.query_string(
                 **{f"a_{name}": None for name in form.assumption_overrides()}

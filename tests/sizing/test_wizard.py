@@ -160,6 +160,71 @@ def test_assumption_override_reaches_the_engine_and_the_url(client_p1):
     assert re.search(r'<tr class="overridden">.*?a_eff_mem', html, re.S)
 
 
+@pytest.mark.parametrize("kind", ["inference", "pretraining", "lora", "qlora"])
+def test_the_editable_assumptions_are_those_the_kinds_model_reads(client_p1, kind):
+    """As in the read-only why panel and the PDF (spec `kinds=`): training-only ones not for
+    inference and the other way round, the QLoRA base-model bytes only for QLoRA."""
+    from apps.sizing.engine import spec
+
+    query = {**SMALL, "kind": kind, "gpu": "l40s-48gb"}
+    html = client_p1.get(URL, query, headers=HTMX_WIZARD).content.decode()
+    table = re.search(r'<table class="assumptions">.*?</table>', html, re.S).group(0)
+    inputs = set(re.findall(r'<input type="text" name="(a_\w+)"', table))
+    assert inputs == {i.short for i in spec.ASSUMPTIONS if kind in i.kinds}
+    assert ("a_goodput" in inputs) is (kind != "inference")
+    assert ("a_eff_mem" in inputs) is (kind == "inference")
+    assert ("a_qlora_bytes_per_param" in inputs) is (kind == "qlora")
+    assert {"a_rack_units_per_rack", "a_nvlink_efficiency"} <= inputs  # read by every kind
+    assert 'id="kept-assumptions"' not in html  # nothing overridden
+
+
+def test_an_override_for_another_kind_is_kept_and_said(client_p1):
+    """A goodput set while sizing training stays in the workload and the URL when the kind
+    becomes inference (hidden input, named under the table with a link removing it) and is
+    back in its row when the kind is training again."""
+    training = {**SMALL, "kind": "pretraining", "gpu": "l40s-48gb", "a_goodput": "0.8"}
+    html = client_p1.get(URL, training, headers=HTMX_WIZARD).content.decode()
+    assert re.search(
+        r'<tr class="overridden">.*?name="a_goodput" id="id_a_goodput" value="0.8"', html, re.S
+    )
+
+    response = client_p1.get(URL, {**training, "kind": "inference"}, headers=HTMX_WIZARD)
+    html = response.content.decode()
+    assert 'id="id_a_goodput"' not in html  # not editable: inference does not read it
+    kept = re.search(r'id="kept-assumptions">(.*?)</div>', html, re.S).group(1)
+    assert '<input type="hidden" name="a_goodput" value="0.8">' in kept
+    text = re.sub(r"<[^>]+>", "", kept)
+    assert "not read when sizing inference" in text
+    assert "Goodput (useful share of training time) = 0.8" in text
+    assert "(read for the training kinds)" in text
+    pushed = parse_qs(urlparse(response["HX-Push-Url"]).query)
+    assert pushed["a_goodput"] == ["0.8"] and pushed["kind"] == ["inference"]
+    remove = re.search(r'<a href="\?([^"]+)">Remove</a>', kept).group(1)
+    removed = parse_qs(remove.replace("&amp;", "&"))
+    assert "a_goodput" not in removed and removed["kind"] == ["inference"]
+
+    result = client_p1.get(URL, {**training, "kind": "inference"}, headers=HTMX_RESULT)
+    assert "overridden" not in re.search(
+        r'<table class="assumptions">.*?</table>', result.content.decode(), re.S
+    ).group(0)
+    back = client_p1.get(URL, training, headers=HTMX_WIZARD).content.decode()
+    assert 'id="kept-assumptions"' not in back
+    assert re.search(r'<tr class="overridden">.*?id="id_a_goodput" value="0.8"', back, re.S)
+
+
+def test_a_kept_override_reaches_the_engine(client_p1):
+    """Kept in the workload (every door accepts any override; the result lists it as the
+    user's input), though the inference model does not read it."""
+    from apps.sizing import adapters, gateway
+    from apps.sizing.wizard import WizardForm
+
+    form = WizardForm.from_query({**SMALL, "a_goodput": "0.8"}, catalog=adapters.catalog_snapshot())
+    assert form.is_valid(), form.errors
+    assert form.workload()["assumptions"] == {"goodput": 0.8}
+    result = gateway.size(form.workload()).result
+    assert result["assumption_overrides"] == ["goodput"] and result["assumptions"]["goodput"] == 0.8
+
+
 def test_whatif_shows_the_effect_side_by_side(client_p1):
     html = client_p1.get(URL, {**SMALL, "wi_nodes": "3"}).content.decode()
     table = re.search(r'id="whatif-table".*?</table>', html, re.S).group(0)
@@ -289,8 +354,8 @@ def test_the_form_is_derived_from_the_specification(client_p1, kind, mode):
     query = {**SMALL, "kind": kind, "mode": mode, "nodes": "2", "gpu": "l40s-48gb"}
     html = client_p1.get(URL, query).content.decode()
     for i in codec.wizard_inputs():
-        if codec.is_assumption(i):
-            assert f'name="{i.short}"' in html  # in the "why" panel
+        if codec.is_assumption(i):  # in the "why" panel when this kind's model reads it
+            assert (f'name="{i.short}"' in html) is (kind in i.kinds), i.path
             continue
         shown = codec.applies(i, kind, mode, custom=False)
         assert (f'name="{i.short}"' in html) is shown, i.path

@@ -21,6 +21,7 @@ from typing import Any, cast
 from django import forms
 from django.http import QueryDict
 
+from apps.sizing import formatting as fmt
 from apps.sizing import gateway
 from apps.sizing.choices import Mode, ModelSource
 from apps.sizing.engine import spec
@@ -328,11 +329,15 @@ class WizardForm(forms.Form):
     # --- values ------------------------------------------------------------------------
 
     def assumption_rows(self, effective: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """One row per assumption: its input, default, unit, source, value in force and
-        whether it is overridden."""
+        """One row per assumption the model of this form's kind reads (its `kinds=` in the
+        specification, as the read-only why panel and the PDF list them): its input, default,
+        unit, source, value in force and whether it is overridden. Overrides of the others
+        are `kept_assumptions`."""
         rows = []
         overrides = self.assumption_overrides()
         for i in spec.ASSUMPTIONS:
+            if self.kind_value not in i.kinds:
+                continue
             bound = self[i.short]
             # The template writes these inputs itself: 29 widget renders through Django's
             # form renderer cost more than the engine run (see bench/bench_wizard.py).
@@ -349,6 +354,35 @@ class WizardForm(forms.Form):
                     "whole": i.type == "integer",
                     "value": (effective or {}).get(i.key, i.default),
                     "overridden": i.key in overrides,
+                }
+            )
+        return rows
+
+    @property
+    def kind_words(self) -> str:
+        return kinds_in_words((self.kind_value,))
+
+    def kept_assumptions(self) -> list[dict[str, Any]]:
+        """Overrides of assumptions this kind's model does not read (set while sizing another
+        kind): never dropped without a word. They stay in the workload, the URL, a saved
+        scenario and a quote (every door accepts any override; a result lists each as "your
+        input"), are carried as hidden inputs for when the user switches back, and are named
+        under the editable table, each with the kinds that read it and a link removing it."""
+        overrides = self.assumption_overrides()
+        rows = []
+        for i in spec.ASSUMPTIONS:
+            if i.key not in overrides or self.kind_value in i.kinds:
+                continue
+            bound = self[i.short]
+            rows.append(
+                {
+                    "name": i.key,
+                    "label": fmt.label(i.key),
+                    "unit": fmt.unit(i.key),
+                    "input_name": bound.html_name,
+                    "raw": self.raw(bound.name),
+                    "read_by": kinds_in_words(i.kinds),
+                    "remove_query": self.query_string(**{bound.html_name: None}),
                 }
             )
         return rows
@@ -473,6 +507,16 @@ def _shared_fields(form: WizardForm) -> _Shared:
         shared = _Shared(form.catalog, tuple(form.inputs), dict(form.fields))
         _SHARED[key] = shared
     return shared
+
+
+def kinds_in_words(kinds: Iterable[str]) -> str:
+    """`the training kinds`, or the kinds' short names in a sentence (`inference`,
+    `QLoRA fine-tuning`)."""
+    chosen = tuple(k for k in spec.KINDS if k in kinds)
+    if chosen == spec.TRAINING_KINDS:
+        return "the training kinds"
+    names = [label_of("kind", k).split(" — ")[0].split(" (")[0] for k in chosen]
+    return ", ".join(n if n[1:2].isupper() else n[:1].lower() + n[1:] for n in names)
 
 
 def _described(name: str, field: forms.Field) -> forms.Field:
