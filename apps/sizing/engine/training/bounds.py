@@ -67,11 +67,12 @@ def best_per_seq(ctx: Context, tp: int, cp: int, ep: int, rc: str) -> float:
     """A floor of the per-sequence seconds of all layers and the head over every micro-batch
     size, from the largest one alone: per sequence, GEMM fill, latencies and the head only
     improve with the micro-batch, attention and memory-bound work stay constant, the TP
-    traffic is at least its exposed share and the CP traffic may hide entirely."""
+    traffic is at least its exposed share and CP's cost per sequence (its hops' latency
+    amortised, its merge traffic per token) only falls with the micro-batch."""
     s = ctx.s
     mb = max(micro_batches(ctx.st))
     p = layer_parts(ctx, tp, cp, mb, rc, ep)
-    return (s.layers * (p.compute + p.recompute + p.tp_floor + p.ep) + p.head) / mb
+    return (s.layers * (p.compute + p.recompute + p.tp_floor + p.cp + p.ep) + p.head) / mb
 
 
 def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tuple[int, Layout]:
@@ -122,7 +123,7 @@ def _pipe(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
         return got
     st, s = ctx.st, ctx.s
     p = layer_parts(ctx, lay.tp, lay.cp, cap, lay.recompute, lay.ep)
-    per_layer = (p.compute + p.recompute + p.tp_floor + p.ep) / cap
+    per_layer = (p.compute + p.recompute + p.tp_floor + p.cp + p.ep) / cap
     pp = lay.pp
     most = ctx.mem.most(pp)
     last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
