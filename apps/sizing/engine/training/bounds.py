@@ -104,20 +104,28 @@ def shape_bound(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
     shape at micro-batch 1 (the most replicas)."""
     if cap == 0:
         return 0.0
-    st = ctx.st
-    g, pp = ctx.g, lay.pp
-    t = _pipe(ctx, lay, cap, cap_lay) + optimizer_time(ctx, lay)
-    if g // cap >= lay.dp:
-        m_min = max(1, g // (lay.dp * cap))
-        few = layout(lay.tp, lay.cp, pp, lay.dp, lay.ep, lay.zero, lay.recompute, 1, m_min)
+    return _bound(ctx, lay, cap, cap_lay.dp, cap_lay.micro_batches)
+
+
+def _bound(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> float:
+    """``shape_bound`` with the shape at ``cap`` given by its DP and micro-batches (the
+    layout is built only if its pipeline sends are costed)."""
+    g = ctx.g
+    t = _pipe(ctx, lay, cap, cap_dp, cap_m) + optimizer_time(ctx, lay)
+    dp = lay.dp
+    if g // cap >= dp:
+        m_min = g // (dp * cap)
+        if m_min < 1:
+            m_min = 1
+        few = layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, lay.recompute, 1, m_min)
         t += data_parallel(ctx, few, float("inf"), m_min)
-    return g * st.seq / t
+    return g * ctx.st.seq / t
 
 
-def _pipe(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
+def _pipe(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> float:
     """The pipeline part of ``shape_bound`` (the same for every ZeRO stage; memoised)."""
     cache: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe", {})
-    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.recompute, cap, cap_lay.dp)
+    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.recompute, cap, cap_dp)
     got = cache.get(key)
     if got is not None:
         return got
@@ -130,7 +138,8 @@ def _pipe(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
     stage = max(most * per_layer, last * per_layer + p.head / cap)
     send = 0.0
     if lay.tp * lay.cp * pp > st.gpus_per_node:  # the pipeline leaves the node
-        send = pp_send(ctx, cap_lay, p) / cap
+        at_cap = layout(lay.tp, lay.cp, pp, cap_dp, lay.ep, lay.zero, lay.recompute, cap, cap_m)
+        send = pp_send(ctx, at_cap, p) / cap
     seqs = ctx.g / lay.dp
     got = min(
         seqs * (stage + v * send) + (pp - 1) / v * stage * interleave_factor(ctx, pp, v)
@@ -149,9 +158,7 @@ def pre_bound(ctx: Context, gpus: int, lay: Layout) -> float:
     if cap is None:
         cap = max(mb for mb in micro_batches(ctx.st) if mb == 1 or mb <= ctx.g)
         ctx.memo["pre_cap"] = cap
-    dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap)
-    at_cap = layout(lay.tp, lay.cp, lay.pp, dp, 1, lay.zero, lay.recompute, cap, m)
-    return shape_bound(ctx, lay, cap, at_cap)
+    return _bound(ctx, lay, cap, *dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap))
 
 
 def optimistic(ctx: Context, gpus: int, lay: Layout, cap: int) -> float:

@@ -296,6 +296,14 @@ class MemoryModel:
             self._load[pp] = load
         return (ranks // pp) * (s.layers + self.head) / (ranks * load)
 
+    def uses(self, ranks: int, lo: int, hi: int) -> list[float]:
+        """``use(pp, ranks)`` for pp = lo … hi (the same expression, for the depth scans)."""
+        for pp in range(lo, hi + 1):
+            if pp not in self._load:
+                self.use(pp, ranks)
+        loads, work = self._load, self.st.s.layers + self.head
+        return [(ranks // pp) * work / (ranks * loads[pp]) for pp in range(lo, hi + 1)]
+
     def may_fit(self, lay: Layout, m_floor: int) -> bool:
         """A necessary condition of ``fits`` that only falls with pipeline depth, for any
         layout with at least ``m_floor`` micro-batches: the first stage holds min(p, m)

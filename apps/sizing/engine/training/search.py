@@ -81,6 +81,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
     found = _warm_start(ctx, gpus)
     evaluated = len(found)
     best: dict[tuple[str, int, str], float] = {}  # fastest of each distinct layout
+    floor = 0.0  # what a layout must beat to matter (``bar``), updated as layouts are costed
 
     def bar() -> float:
         """What a layout must beat to matter: when deciding, the need (or the best found);
@@ -90,15 +91,16 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
         rates = sorted(best.values(), reverse=True)
         return rates[KEEP] if len(rates) > KEEP else 0.0
 
-    def add(cands: list[Candidate]) -> None:
+    def add(cands: list[Candidate]) -> float:
         for c in cands:
             key = (c.layout.label(), c.layout.zero, c.layout.recompute)
             best[key] = max(best.get(key, 0.0), c.step.tokens_per_s)
+        return bar()
 
     def done() -> bool:
         return bool(need) and max(best.values(), default=0.0) >= need
 
-    add(found)
+    floor = add(found)
     # best first: a heap of (−bound, order, item), each item a group or a shape at some
     # stage of refinement (_Group, _Shape); the best waiting is refined (its bound tightened)
     # or, once its bound is the tightest known, costed. What cannot beat the bar is never
@@ -109,20 +111,22 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
     for group_bound, tp, cp, ep, rc in groups(ctx, gpus):
         heap.append((-group_bound, next(order), _Group(tp, cp, ep, rc, None)))
     heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
     while heap and not done():
-        neg, _, item = heapq.heappop(heap)
-        floor = bar()
-        if _pruned(-neg, floor):
+        neg, _, item = pop(heap)
+        cut = floor * (1.0 - TIE)  # as ``_pruned``: what ties with the bar is kept
+        if -neg < cut:
             break
         if isinstance(item, _Shape) and item.optimistic:
             got, n = _variants(ctx, gpus, item.lay, floor)
             evaluated += n
-            found.extend(got)
-            add(got)
+            if got:
+                found.extend(got)
+                floor = add(got)
             continue
         for bound, refined in _refine(ctx, gpus, -neg, item):
-            if not _pruned(bound, floor):
-                heapq.heappush(heap, (-bound, next(order), refined))
+            if not bound < cut:
+                push(heap, (-bound, next(order), refined))
     found.sort(key=_rank)
     unique: list[Candidate] = []
     labels: set[tuple[str, int, str]] = set()
@@ -178,11 +182,14 @@ def _refine(
         key = _shape_key(gpus, lay)
         if item.cap is None:
             capped = ctx.memo.setdefault("capped", {})
-            got = capped.get(key)
+            rate = capped.get(key)
+            caps = ctx.memo.setdefault("caps", {})  # memory only: shared across fabrics
+            got = caps.get(key)
             if got is None:
-                cap, cap_lay = memory_cap(ctx, gpus, lay)
-                got = capped[key] = ((cap, cap_lay), shape_bound(ctx, lay, cap, cap_lay))
-            return [(min(bound, got[1]), _Shape(lay, got[0]))]
+                got = caps[key] = memory_cap(ctx, gpus, lay)
+            if rate is None:
+                rate = capped[key] = shape_bound(ctx, lay, *got)
+            return [(min(bound, rate), _Shape(lay, got))]
         best = ctx.memo.setdefault("optimistic", {})
         rate = best.get(key)
         if rate is None:
@@ -204,7 +211,12 @@ def _refine(
         return [(deep, _Group(g.tp, g.cp, g.ep, g.rc, tuple(bases)))]
     pre = ctx.memo.setdefault("pre", {})
     out: list[tuple[float, _Group | _Shape]] = []
-    for lay in group_shapes(ctx, gpus, list(g.bases)):
+    every = ctx.memo.setdefault("group_shapes", {})
+    ranks = (gpus // (g.tp * g.cp), g.tp, g.cp, g.ep, g.rc)  # as ``shallowest``'s key
+    shapes = every.get(ranks)
+    if shapes is None:
+        shapes = every[ranks] = group_shapes(ctx, gpus, list(g.bases))
+    for lay in shapes:
         key = _shape_key(gpus, lay)
         got = pre.get(key)
         if got is None:

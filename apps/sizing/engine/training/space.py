@@ -66,8 +66,13 @@ def micro_batches(st: TrainingSetup) -> tuple[int, ...]:
 def dp_shape(ctx: Context, gpus: int, tp: int, cp: int, pp: int, mb: int) -> tuple[int, int]:
     """(dp, micro-batches): every GPU left, capped by the global batch."""
     g = ctx.g
-    dp = min(gpus // (tp * cp * pp), max(1, g // mb))
-    return dp, max(1, g // (dp * mb))
+    dp, cap = gpus // (tp * cp * pp), g // mb
+    if cap < 1:
+        cap = 1
+    if cap < dp:
+        dp = cap
+    m = g // (dp * mb)
+    return dp, (m if m > 1 else 1)
 
 
 def fits_at(
@@ -87,33 +92,32 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
     fixed = ctx.st.spec.pipeline_parallel
     if fixed is not None:
         return fits_at(ctx, gpus, tp, cp, fixed, zero, rc, ep) if tp * cp * fixed <= gpus else None
-    top = min(ctx.s.layers, gpus // (tp * cp))
+    ranks = gpus // (tp * cp)
+    top = min(ctx.s.layers, ranks)
     if top < 1:
         return None
+    # dp_shape at micro-batch 1, inline: dp = min(ranks // pp, g), m = max(1, g // dp)
+    g = ctx.g if ctx.g > 1 else 1
+    may_fit, mem = ctx.mem.may_fit_plain, ctx.mem
     m_floor = dp_shape(ctx, gpus, tp, cp, 1, 1)[1]  # fewest micro-batches: no pipeline
-    if not _may_fit(ctx, gpus, tp, cp, top, zero, rc, ep, m_floor):
+    dp = ranks // top
+    if not may_fit(tp, cp, top, dp if dp < g else g, ep, zero, rc, m_floor):
         return None
     lo, hi = 0, top
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if _may_fit(ctx, gpus, tp, cp, mid, zero, rc, ep, m_floor):
+        dp = ranks // mid
+        if may_fit(tp, cp, mid, dp if dp < g else g, ep, zero, rc, m_floor):
             hi = mid
         else:
             lo = mid
     for pp in range(hi, top + 1):
-        if ctx.mem.none_deeper_fits(tp, cp, zero, rc, dp_shape(ctx, gpus, tp, cp, pp, 1)[1]):
+        dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
+        if mem.none_deeper_fits(tp, cp, zero, rc, m):
             return None
-        hit = fits_at(ctx, gpus, tp, cp, pp, zero, rc, ep)
-        if hit is not None:
-            return hit
+        if ep_fits(tp, cp, dp, ep) and mem.fits_plain(tp, cp, pp, dp, ep, zero, rc, m):
+            return layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
     return None
-
-
-def _may_fit(
-    ctx: Context, gpus: int, tp: int, cp: int, pp: int, zero: int, rc: str, ep: int, m_floor: int
-) -> bool:
-    dp = dp_shape(ctx, gpus, tp, cp, pp, 1)[0]
-    return ctx.mem.may_fit_plain(tp, cp, pp, dp, ep, zero, rc, m_floor)
 
 
 def pp_options(ctx: Context, gpus: int, tp: int, cp: int, p_min: int) -> list[int]:
@@ -141,9 +145,8 @@ def _pp_options(ctx: Context, ranks: int, p_min: int) -> list[int]:
         if p > 2 * p_min:
             out.append(p)
         p *= 2
-    use_at = ctx.mem.use
-    for pp in range(2 * p_min + 1, top + 1):
-        use = use_at(pp, ranks)
+    first = 2 * p_min + 1
+    for pp, use in enumerate(ctx.mem.uses(ranks, first, top), first):
         if use > record + 1e-12:
             record = use
             if pp not in out:
@@ -162,7 +165,7 @@ def shallowest(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) -> l
     """Per ZeRO stage, the shallowest pipeline of one (TP, CP, EP, recompute) group that fits
     (stages where none fits are left out); memoised (memory only: see ``share_memory``)."""
     cache: dict[tuple[int | str, ...], list[Layout]] = ctx.memo.setdefault("shallowest", {})
-    key = (gpus, tp, cp, ep, rc)
+    key = (gpus // (tp * cp), tp, cp, ep, rc)  # ``min_pp`` reads ``gpus`` only as this
     got = cache.get(key)
     if got is None:
         got = []
@@ -177,11 +180,12 @@ def shallowest(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) -> l
 def share_memory(ctx: Context, other: Context) -> None:
     """Let ``ctx`` use ``other``'s memory-only work: the same run on another fabric (memory
     per GPU does not depend on the fabric), so its memory model, shallowest pipelines, depth
-    options and groups that fit nothing hold here as they are."""
+    options, shapes' memory caps and groups that fit nothing hold here as they are."""
     ctx.mem = other.mem
     ctx.pp_cache = other.pp_cache
     ctx.no_fit = other.no_fit
     ctx.memo["shallowest"] = other.memo.setdefault("shallowest", {})
+    ctx.memo["caps"] = other.memo.setdefault("caps", {})
 
 
 def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
