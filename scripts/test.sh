@@ -9,7 +9,13 @@
 # test database (test_<name>_gwN), cache and broker key prefixes, documents directory and ports
 # (config/settings/test.py, tests/stack.py); --dist worksteal evens out the long fault tests.
 # The schemathesis request count is checked over all processes (tests/conftest.py).
+#
+# Bytecode is written (PYTHONDONTWRITEBYTECODE, set on the development machine and in the
+# image's Dockerfile, is unset here): pytest then keeps its assertion-rewritten test modules and plugins
+# in __pycache__ instead of rewriting and compiling them again in every process — collecting
+# the suite costs ~4.7 s of CPU instead of ~9.4 s, in each xdist process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+unset PYTHONDONTWRITEBYTECODE
 ./scripts/install.sh
 exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-auto}" --dist worksteal "$@"

@@ -16,8 +16,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis profiles for the whole suite (HYPOTHESIS_PROFILE; .ci/run sets ci): examples per
+# property where a test does not choose (the engine's properties); tests that choose their own
+# count scale it by the same profile (tests/sizing/test_parity.py, tests/api/test_schemathesis.py).
+hypothesis_settings.register_profile("ci", max_examples=500, deadline=None)
+hypothesis_settings.register_profile("dev", max_examples=50, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)  # by hand
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def require_or_skip(available: bool, what: str) -> None:
@@ -168,8 +177,10 @@ def _empty_shared_cache() -> Iterator[None]:
 
     from apps.api import sizing_memo
     from apps.catalog.selectors import per_revision_clear
+    from apps.quotes.services import pdf_jobs
 
     cache.clear()
+    pdf_jobs.unstored_clear()  # documents kept in this process for a storage retry
     per_revision_clear()  # the per-process price book/prices, kept per catalog revision
     sizing_memo.clear()  # POST /api/v1/sizing/ answers kept per process
     yield

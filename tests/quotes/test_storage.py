@@ -60,13 +60,13 @@ def test_a_storage_error_is_recorded_retried_without_spending_attempts_then_succ
     from apps.quotes import pdf
 
     job = sent_quote.pdf_job
-    real_render, rendered = pdf.render_quote, []
+    real_render, renders = pdf.render_quote, []
 
-    def render_once(quote):  # a real render, once: the subject is the storage, not the PDF
-        rendered[:] = rendered or [real_render(quote)]
-        return rendered[0]
+    def counted(quote):
+        renders.append(quote.pk)
+        return real_render(quote)
 
-    monkeypatch.setattr(pdf, "render_quote", render_once)
+    monkeypatch.setattr(pdf, "render_quote", counted)
     real_write = storage.document_write
     monkeypatch.setattr(storage, "document_write", lambda *a, **k: _raise_unavailable())
     for _ in range(5):  # more than QUOTES_PDF_MAX_ATTEMPTS: storage errors do not count
@@ -81,6 +81,30 @@ def test_a_storage_error_is_recorded_retried_without_spending_attempts_then_succ
     job.refresh_from_db()
     assert (job.status, job.attempts, job.error) == ("ready", 1, "")
     assert storage.document_exists(job.file_name) and storage.temporary_files() == []
+    # One render: each retry wrote the document the first run rendered (kept in the process).
+    assert renders == [sent_quote.pk]
+    assert storage.document_read(job.file_name).startswith(b"%PDF-")
+
+
+def test_a_kept_document_is_not_used_once_its_quote_changed(sent_quote, media_root, monkeypatch):
+    """The document kept for a storage retry belongs to the quote row as it was rendered: a
+    change to the quote (its updated_at) renders it again."""
+    from apps.quotes import pdf
+    from apps.quotes.services import pdf_jobs
+
+    job = sent_quote.pdf_job
+    renders = []
+    monkeypatch.setattr(
+        pdf, "render_quote", lambda q: renders.append(q.pk) or pdf.RenderedPdf(b"%PDF-1", 1)
+    )
+    real_write = storage.document_write
+    monkeypatch.setattr(storage, "document_write", lambda *a, **k: _raise_unavailable())
+    assert services.pdf_job_run(job.pk).status == "queued"
+    sent_quote.save()  # the quote row changes (updated_at)
+    monkeypatch.setattr(storage, "document_write", real_write)
+    assert services.pdf_job_run(job.pk).status == "ready"
+    assert renders == [sent_quote.pk, sent_quote.pk]
+    assert pdf_jobs._UNSTORED == {}
 
 
 def _raise_unavailable():

@@ -1,4 +1,5 @@
-"""Parity over generated workloads (hypothesis, 200 examples): the wizard (its URL, through
+"""Parity over generated workloads (hypothesis: 200 examples with HYPOTHESIS_PROFILE=ci, as
+.ci/run sets; 50 with the local `dev` profile, 1,000 `thorough`): the wizard (its URL, through
 the form), the partner API, the `size` CLI and the gateway return the same GPU, fabric, node
 build, node count, BoM and selection, or the same field errors.
 
@@ -12,6 +13,7 @@ supported ones, engine/precision.py), so precisions are drawn from that rule.
 from __future__ import annotations
 
 import json
+import os
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -159,8 +161,13 @@ def doors(client_p1, users, tmp_path, settings):
     return client_p1, ApiClient(client=login(users["p1"])), tmp_path / "workload.json"
 
 
+# Examples per profile (tests/conftest.py registers the profiles): each one sizes a workload
+# through four doors (~45 ms of CPU), so the local run keeps the engine properties' count.
+EXAMPLES = {"dev": 50, "ci": 200, "thorough": 1000}[os.environ.get("HYPOTHESIS_PROFILE", "dev")]
+
+
 @settings(
-    max_examples=200,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

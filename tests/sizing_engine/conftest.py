@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-settings.register_profile("ci", max_examples=500, deadline=None)
-settings.register_profile("dev", max_examples=50, deadline=None)
-settings.register_profile("thorough", max_examples=2000, deadline=None)  # by hand, pre-release
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+# The hypothesis profiles (ci 500 examples, dev 50, thorough 2000) are registered and loaded in
+# tests/conftest.py, for every directory of the suite (HYPOTHESIS_PROFILE, default dev).
 
 from apps.sizing.engine import CatalogSnapshot, snapshot_from_csv_dir  # noqa: E402
 

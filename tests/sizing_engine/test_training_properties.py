@@ -7,6 +7,7 @@ in capacity mode more nodes never slower)."""
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -29,7 +30,12 @@ search_mod = importlib.import_module("apps.sizing.engine.training.search")
 GPUS = sorted(CATALOG.gpus)  # orderable and reference GPUs alike
 DENSE = ["llama-2-7b", "llama-3.1-8b", "mistral-7b", "qwen2.5-7b", "llama-2-13b", "mpt-30b"]
 MODELS = [*DENSE, "mixtral-8x7b", "llama-2-70b"]
-SLOW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The brute-force comparisons cost ~1 s of CPU an example (every layout rated): 25 examples with
+# HYPOTHESIS_PROFILE=ci (.ci/run) and 100 `thorough`, 10 in the local `dev` run.
+SLOW_EXAMPLES = {"dev": 10, "ci": 25, "thorough": 100}[os.environ.get("HYPOTHESIS_PROFILE", "dev")]
+SLOW = settings(
+    max_examples=SLOW_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 REL = 1e-9  # float slack when comparing rates
 # The search walks, per ZeRO stage, the shallowest pipeline that fits, every depth up to twice
 # it, powers of two up to four times it and any deeper depth that uses the GPUs better

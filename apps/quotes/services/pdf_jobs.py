@@ -14,7 +14,8 @@ the job at once instead of waiting for the broker's visibility timeout.
 Storage errors (disk full or read-only, object store down) are not the document's fault: they
 are recorded on the job, do not spend a render attempt, and the job retries every
 QUOTES_PDF_STORAGE_RETRY_SECONDS until the storage takes it or QUOTES_PDF_STORAGE_WAIT_SECONDS
-have passed since it was queued (then it fails with the storage's reason).
+have passed since it was queued (then it fails with the storage's reason). A retry in the same
+process writes the document it rendered already (`_UNSTORED`) instead of rendering it again.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import current_app
 from django.conf import settings
@@ -44,6 +45,9 @@ from .. import selectors
 from ..choices import PdfJobStatus, QuoteStatus
 from ..models import PdfJob, Quote
 from . import storage
+
+if TYPE_CHECKING:
+    from ..pdf import RenderedPdf
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +209,35 @@ class _Heartbeat:
             connection.close()
 
 
+# Documents the storage refused, kept in this process for their job's next run: the storage
+# retry writes the same bytes instead of rendering again (a full disk or an object store away
+# costs one render, ~1 s of CPU, not one every QUOTES_PDF_STORAGE_RETRY_SECONDS). By job, with
+# the quote row's version it was rendered from (a changed quote is rendered afresh); a few.
+_UNSTORED: dict[int, tuple[str, RenderedPdf]] = {}
+_UNSTORED_MAX = 4
+
+
+def _quote_version(job: PdfJob) -> str:
+    quote = job.quote
+    return f"{quote.pk}:{quote.status}:{quote.updated_at.isoformat()}"
+
+
+def _keep_unstored(job: PdfJob, rendered: RenderedPdf) -> None:
+    while len(_UNSTORED) >= _UNSTORED_MAX:
+        _UNSTORED.pop(next(iter(_UNSTORED)), None)
+    _UNSTORED[job.pk] = (_quote_version(job), rendered)
+
+
+def _kept_unstored(job: PdfJob) -> RenderedPdf | None:
+    version, rendered = _UNSTORED.pop(job.pk, ("", None))
+    return rendered if version == _quote_version(job) else None
+
+
+def unstored_clear() -> None:
+    """Forget the documents kept for a storage retry (tests: as with an empty database)."""
+    _UNSTORED.clear()
+
+
 def pdf_job_run(job_id: int) -> RunOutcome:
     """Render a job's document (the task's body). Idempotent: a finished job is left alone, a
     job leased by another runner too; a render writes the revision's one name in the storage
@@ -222,10 +255,12 @@ def pdf_job_run(job_id: int) -> RunOutcome:
     started = time.monotonic()
     with _Heartbeat(job.pk, owner):
         try:
-            delay = float(settings.QUOTES_PDF_RENDER_DELAY)  # tests: widen the kill window
-            if delay:
-                time.sleep(delay)
-            rendered = pdf.render_quote(job.quote)
+            rendered = _kept_unstored(job)  # rendered already, refused by the storage
+            if rendered is None:
+                delay = float(settings.QUOTES_PDF_RENDER_DELAY)  # tests: widen the kill window
+                if delay:
+                    time.sleep(delay)
+                rendered = pdf.render_quote(job.quote)
         except pdf.PdfRenderError as exc:  # deterministic: retrying cannot help
             _fail(job, str(exc))
             return RunOutcome(PdfJobStatus.FAILED)
@@ -237,7 +272,10 @@ def pdf_job_run(job_id: int) -> RunOutcome:
             relpath = storage.document_write(relpath, rendered.data)
         except storage.StorageUnavailable as exc:
             logger.warning("PDF job %s: %s", job_id, exc)
-            return _after_storage_error(job, str(exc))
+            outcome = _after_storage_error(job, str(exc))
+            if outcome.status == PdfJobStatus.QUEUED:  # tried again later: keep the bytes
+                _keep_unstored(job, rendered)
+            return outcome
     PdfJob.objects.filter(pk=job.pk).exclude(status=PdfJobStatus.READY).update(
         status=PdfJobStatus.READY,
         file_name=relpath,
