@@ -48,21 +48,21 @@ def money(value: Decimal) -> Decimal:
 def list_prices(
     result: Mapping[str, Any], prices: Mapping[str, Decimal] | None
 ) -> tuple[Decimal | None, Decimal | None, int]:
-    """(BoM total, hardware part of it, unpriced lines) at list price; None without a book."""
+    """(BoM total, hardware part of it, unpriced lines) at list price; None without a book.
+    The lines are the engine's (`BomLine.to_dict`: part number, integer quantity, section)."""
     if prices is None:
         return None, None, 0
     total = hardware = Decimal("0")
     unpriced = 0
     price_of = prices.get
     for line in result.get("bom") or []:
-        part = line.get("part_number")
-        unit = price_of(part if type(part) is str else str(part))
+        unit = price_of(line["part_number"])
         if unit is None:
             unpriced += 1
             continue
-        extended = (unit if type(unit) is Decimal else dec(unit)) * int(line.get("quantity") or 0)
+        extended = dec(unit) * line["quantity"]
         total += extended
-        if line.get("section") in HARDWARE_SECTIONS:
+        if line["section"] in HARDWARE_SECTIONS:
             hardware += extended
     return total, hardware, unpriced
 
