@@ -26,6 +26,7 @@ def sent(quote, sales_user, django_capture_on_commit_callbacks):
 
 
 def test_document_holds_number_parts_total_and_sample_label_on_every_page(sent) -> None:
+    """One render (~1 s of CPU) checked for its content, its table of contents and its fonts."""
     rendered = pdf.render_quote(sent)
     pages = page_texts(rendered.data)
     text = squash("\n".join(pages))
@@ -52,21 +53,22 @@ def test_document_holds_number_parts_total_and_sample_label_on_every_page(sent) 
         assert title in text
     # Running header: the quote reference on every page after the cover.
     assert all(squash(sent.number) in squash(p) for p in pages[1:])
+    table_of_contents_points_at_real_pages(pages)
+    fonts_are_the_bundled_ones(rendered.data)
 
 
-def test_table_of_contents_points_at_real_pages(sent) -> None:
-    pages = page_texts(pdf.render_quote(sent).data)
+def table_of_contents_points_at_real_pages(pages: list[str]) -> None:
     toc = next(p for p in pages if "Contents" in p)
     line = next(ln for ln in toc.splitlines() if ln.startswith("Bill of materials"))
     target = int(line.rstrip().split(".")[-1].strip().split()[-1])
     assert "Bill of materials" in pages[target - 1]
 
 
-def test_fonts_are_the_bundled_ones(sent) -> None:
+def fonts_are_the_bundled_ones(data: bytes) -> None:
     # Only families declared by @font-face on static/fonts are embedded (Portal Sans/Mono for
     # the page, DejaVu Sans for the diagrams' own SVG text); a missing font would bring in
     # some other system family.
-    names = {n.split("+", 1)[1] for n in font_names(pdf.render_quote(sent).data)}
+    names = {n.split("+", 1)[1] for n in font_names(data)}
     bundled = {"Portal-Sans", "Portal-Sans-Bold", "Portal-Mono", "DejaVu-Sans", "DejaVu-Sans-Bold"}
     assert names and names <= bundled, names
 
