@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from .cabling import CablePlan
 from .catalog import CatalogError, CatalogSnapshot, Switch, to_be_confirmed
@@ -11,6 +12,7 @@ from .cluster import ClusterPlan, Fabric
 from .node import NodePlan
 
 SECTIONS = ("compute", "fabric", "management", "software", "services")
+_SECTION_ORDER = {section: i for i, section in enumerate(SECTIONS)}
 
 
 @dataclass(frozen=True)
@@ -40,19 +42,13 @@ class BomLine:
         return out
 
 
-@dataclass
-class _Acc:
-    description: str
-    quantity: int
-    reasons: list[str]
-
-
 class BomBuilder:
     """Adds quantities by (section, part number), keeping every distinct reason."""
 
     def __init__(self, catalog: CatalogSnapshot) -> None:
         self.catalog = catalog
-        self.lines: dict[tuple[str, str], _Acc] = {}
+        # (section, part number) -> [description, quantity, reasons]
+        self.lines: dict[tuple[str, str], list[Any]] = {}
 
     def add(
         self,
@@ -65,25 +61,58 @@ class BomBuilder:
         """Add ``quantity`` of a part; zero quantities are skipped."""
         if quantity <= 0:
             return
-        desc = (
-            description if description is not None else self.catalog.part(part_number).description
-        )
-        acc = self.lines.setdefault((section, part_number), _Acc(desc, 0, []))
-        acc.quantity += int(quantity)
-        if reason not in acc.reasons:
-            acc.reasons.append(reason)
-
-    def _key(self, key: tuple[str, str]) -> tuple[int, int, str]:
-        section, pn = key
-        order = self.catalog.parts[pn].order if pn in self.catalog.parts else -1
-        return SECTIONS.index(section), order, pn
+        line = self.lines.get((section, part_number))
+        if line is None:
+            if description is None:
+                description = self.catalog.part(part_number).description
+            self.lines[(section, part_number)] = [description, int(quantity), [reason]]
+            return
+        if description is None and part_number not in self.catalog.parts:
+            self.catalog.part(part_number)  # raises CatalogError naming the part
+        line[1] += int(quantity)
+        if reason not in line[2]:
+            line[2].append(reason)
 
     def build(self, reference: bool) -> list[BomLine]:
         """Lines sorted by section, then by the part's catalog position (seed table order)."""
+        parts = self.catalog.parts
+        rows = []
+        for (section, pn), (description, quantity, reasons) in self.lines.items():
+            part = parts.get(pn)
+            order = part.order if part is not None else -1
+            rows.append(
+                (_SECTION_ORDER[section], order, pn, section, description, quantity, reasons)
+            )
+        rows.sort()  # (section, part number) is unique: the sort never compares past them
         return [
-            BomLine(pn, acc.description, acc.quantity, section, " ".join(acc.reasons), reference)
-            for (section, pn), acc in sorted(self.lines.items(), key=lambda kv: self._key(kv[0]))
+            _line(pn, description, quantity, section, " ".join(reasons), reference)
+            for _, _, pn, section, description, quantity, reasons in rows
         ]
+
+
+_NEW = object.__new__
+_SET = object.__setattr__
+
+
+def _line(
+    pn: str, description: str, quantity: int, section: str, reason: str, reference: bool
+) -> BomLine:
+    """``BomLine(...)``: the same (equal, hashing alike) object without the frozen
+    dataclass's six ``object.__setattr__`` calls (~70 lines a sizing)."""
+    line: BomLine = _NEW(BomLine)
+    _SET(
+        line,
+        "__dict__",
+        {
+            "part_number": pn,
+            "description": description,
+            "quantity": quantity,
+            "section": section,
+            "reason": reason,
+            "reference_hardware": reference,
+        },
+    )
+    return line
 
 
 def _node_lines(b: BomBuilder, node: NodePlan, n: int) -> None:
@@ -188,9 +217,8 @@ def _gpu_line(b: BomBuilder, node: NodePlan, gpus: int) -> None:
 
 def _fixed_parts(b: BomBuilder, node: NodePlan, n: int) -> None:
     per = {"node": n, "cpu": n * node.platform.sockets, "gpu": n * node.gpus_per_node}
-    for part in b.catalog.node_parts:
-        if part.profile == node.profile.slug:
-            b.add(part.section, part.part_number, part.quantity * per[part.per], part.rule)
+    for part in b.catalog.node_parts_of(node.profile.slug):
+        b.add(part.section, part.part_number, part.quantity * per[part.per], part.rule)
 
 
 def _switch_lines(b: BomBuilder, section: str, switch: Switch, count: int, why: str) -> None:

@@ -311,6 +311,18 @@ class CatalogSnapshot:
         except KeyError as exc:
             raise CatalogError(f"part {part_number!r} is not in parts") from exc
 
+    def node_parts_of(self, profile: str) -> tuple[NodePart, ...]:
+        """The fixed parts of one node profile, in table order (grouped once per snapshot:
+        every sizing asks for its profile's)."""
+        kept: dict[str, tuple[NodePart, ...]] | None = self.__dict__.get("_node_parts_of")
+        if kept is None:
+            groups: dict[str, list[NodePart]] = {}
+            for part in self.node_parts:
+                groups.setdefault(part.profile, []).append(part)
+            kept = {slug: tuple(parts) for slug, parts in groups.items()}
+            self.__dict__["_node_parts_of"] = kept
+        return kept.get(profile, ())
+
     def profile(self, slug: str) -> NodeProfile:
         """Return the node profile with this slug."""
         for profile in self.profiles:

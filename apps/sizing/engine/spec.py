@@ -56,6 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from functools import cache, cached_property
 from typing import Any, Protocol
 
 KINDS = ("pretraining", "full_finetune", "lora", "qlora", "inference")
@@ -111,9 +112,10 @@ class Input:
     source: str = ""
     used: bool = True
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """The input's own key inside its section."""
+        """The input's own key inside its section (kept: the parser reads it ~65 times a
+        workload)."""
         return self.path.rsplit(".", 1)[-1]
 
     def required_in(self, mode: str) -> bool:
@@ -1431,8 +1433,10 @@ SECTIONS: dict[str, Section] = {
 ASSUMPTIONS: tuple[Input, ...] = tuple(i for i in INPUTS if i.path.startswith("assumptions."))
 
 
+@cache
 def section_inputs(name: str) -> tuple[Input, ...]:
-    """The inputs of one section ("" for the top level), in declaration order."""
+    """The inputs of one section ("" for the top level), in declaration order (kept per
+    name: the declarations are fixed at import, and the parser asks for two a workload)."""
     if not name:
         return tuple(i for i in INPUTS if "." not in i.path)
     return tuple(i for i in INPUTS if i.path.startswith(name + "."))

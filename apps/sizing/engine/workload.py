@@ -8,6 +8,8 @@ custom_model, kv_heads divides heads, N+1 needs two nodes).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from functools import cache
 from typing import Any
 
 from . import spec as s
@@ -63,6 +65,7 @@ ASSUMPTION_LIMITS: dict[str, tuple[float, float]] = {
     i.key: (float(i.low or 0.0), float(i.high or 0.0)) for i in s.ASSUMPTIONS
 }
 INT_ASSUMPTIONS = {i.key for i in s.ASSUMPTIONS if i.type == "integer"}
+_DEFAULT_ASSUMPTIONS = Assumptions()  # frozen: one instance serves every workload without any
 
 
 class _Errors:
@@ -101,8 +104,13 @@ def _section(
 ) -> dict[str, Any]:
     """Unknown keys, then every declared input of the section, by attribute name."""
     inputs = s.section_inputs(name)
-    _unknown_keys(errs, raw, {i.key for i in inputs}, f"{name}.")
+    _unknown_keys(errs, raw, _section_keys(name), f"{name}.")
     return {i.attr: _value(errs, raw, i, mode=mode) for i in inputs if i.key not in skip}
+
+
+@cache
+def _section_keys(name: str) -> frozenset[str]:
+    return frozenset(i.key for i in s.section_inputs(name))
 
 
 def _mapping(errs: _Errors, data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
@@ -115,7 +123,9 @@ def _mapping(errs: _Errors, data: Mapping[str, Any], key: str) -> Mapping[str, A
     return value
 
 
-def _unknown_keys(errs: _Errors, data: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
+def _unknown_keys(
+    errs: _Errors, data: Mapping[str, Any], allowed: AbstractSet[str], prefix: str
+) -> None:
     for key in data:
         if key not in allowed:
             errs.add(
@@ -179,7 +189,7 @@ def _assumptions(
     errs: _Errors, raw: Mapping[str, Any] | None
 ) -> tuple[Assumptions, tuple[str, ...]]:
     if raw is None:
-        return Assumptions(), ()
+        return _DEFAULT_ASSUMPTIONS, ()
     values: dict[str, Any] = {}
     by_key = {i.key: i for i in s.ASSUMPTIONS}
     for key in raw:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ..catalog import Gpu
 from ..collectives import Link
 from ..hardware import LinkParams, fabric_link, gpu_link, group_link
+from ..once import cached_property
 
 EP_MODES = ("none", "ep", "wide")
 MAX_NODES_PER_REPLICA = 16
@@ -33,12 +34,13 @@ class Layout:
     dp_attn: int  # attention data-parallel groups (wide EP), else 1
     gpus_per_node: int
 
-    @property
+    @cached_property
     def gpus(self) -> int:
-        """GPUs of one replica."""
+        """GPUs of one replica (kept: layouts are kept per process and read ~180 times a
+        sizing)."""
         return self.tp * self.pp * self.dp_attn
 
-    @property
+    @cached_property
     def nodes(self) -> int:
         """Nodes one replica occupies."""
         return max(1, math.ceil(self.gpus / self.gpus_per_node))

@@ -24,45 +24,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, overload
+from typing import NamedTuple
 
 from .. import collectives as coll
 from ..catalog import Gpu, LlmModel
 from ..collectives import Link
 from ..hardware import GB, LinkParams, bytes_per_param, peak_flops
 from ..models.arch import ModelArch
+from ..once import cached_property
 from ..spec import Assumptions, InferenceInput
 from .layout import Layout, ep_link, pp_link, tp_link
 
 ACT_BYTES = 2.0  # bf16 activations between layers and in collectives
 ACTIVATION_BUFFERS = 4  # hidden-sized buffers of a prefill chunk alive at once
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-
-class cached_property(Generic[_T, _R]):  # noqa: N801 - used like functools.cached_property
-    """``functools.cached_property`` without its lock: Python 3.11 takes an RLock on every
-    first read, and one sizing makes hundreds of them (issue 16). The value is computed on the
-    first read and kept in the instance's ``__dict__``, which later reads find first."""
-
-    def __init__(self, fn: Callable[[_T], _R]) -> None:
-        self.fn = fn
-        self.name = fn.__name__
-        self.__doc__ = fn.__doc__
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any] | None = None) -> cached_property[_T, _R]: ...
-
-    @overload
-    def __get__(self, obj: _T, owner: type[Any] | None = None) -> _R: ...
-
-    def __get__(self, obj: _T | None, owner: type[Any] | None = None) -> Any:
-        if obj is None:
-            return self
-        value = self.fn(obj)
-        obj.__dict__[self.name] = value
-        return value
 
 
 @dataclass(frozen=True)
@@ -175,6 +149,9 @@ class ServingSetup:
             logits=4.0 * a.vocab_size,
             usable_per_gpu=self.gpu.memory_gb * GB * eff.usable_memory_fraction,
             workspace_per_gpu=eff.inference_workspace_gb * GB,
+            mla=a.is_mla,
+            kv_heads=a.kv_heads,
+            kv_sequence=self.kv_bytes(spec.prompt_tokens + spec.output_tokens),
         )
 
     @cached_property
@@ -256,6 +233,9 @@ class _SetupConstants:
     logits: float  # 4 × vocabulary, before the TP split
     usable_per_gpu: float
     workspace_per_gpu: float
+    mla: bool
+    kv_heads: int
+    kv_sequence: float  # KV bytes of one sequence at its end
 
 
 @dataclass(slots=True, kw_only=True)
@@ -279,6 +259,18 @@ class _LayoutConstants:
     ep_layers: float  # expert all-to-alls per step of one stage
     ep_link: coll.Link | None
     pp_link: coll.Link | None
+
+
+class _Memory(NamedTuple):
+    """A replica's memory per GPU (``Replica._memory``), bytes."""
+
+    non_expert: float  # non-expert weights
+    experts: float  # routed-expert weights
+    weights: float
+    activations: float
+    kv_room: float
+    kv_shard: int
+    batch: int  # most sequences whose KV fits, within the scheduler limit
 
 
 @dataclass(frozen=True)
@@ -305,8 +297,8 @@ class Replica:
             tp_pp=lay.tp * lay.pp,
             gpus=lay.gpus,
             gpus_per_stage=lay.gpus / lay.pp,
-            non_expert=(s.weights_bytes - s.expert_bytes) / (lay.tp * lay.pp),
-            expert_share=s.expert_bytes / lay.gpus,
+            non_expert=self._memory.non_expert,
+            expert_share=self._memory.experts,
             kv_div=self.kv_shard * lay.pp,
             imbalance=self.imbalance,
             tp_layers=layers * per_layer,
@@ -328,30 +320,46 @@ class Replica:
 
     # ------------------------------------------------------------------ memory per GPU
     @cached_property
+    def _memory(self) -> _Memory:
+        """The replica's memory per GPU, in one pass (every candidate layout's memory batch
+        is read to rank the layouts; one function instead of a chain of properties)."""
+        s, lay, c = self.s, self.layout, self.s.k
+        tp = lay.tp
+        non_expert = (s.weights_bytes - s.expert_bytes) / (tp * lay.pp)
+        experts = s.expert_bytes / lay.gpus
+        weights = non_expert + experts
+        mlp = c.mlp_activations / tp * ACT_BYTES
+        logits = c.logits / tp * min(c.chunk_tokens, 1024)
+        activations = c.hidden_activations + mlp + logits + self._moe_buffers(c.chunk_tokens)
+        room = c.usable_per_gpu - weights - activations - c.workspace_per_gpu
+        kv_shard = 1 if c.mla else max(1, min(tp, c.kv_heads))
+        batch = 0
+        if room > 0:
+            per_seq = c.kv_sequence * 1 / (kv_shard * lay.pp * lay.dp_attn)  # kv_per_gpu(1, ·)
+            fits = int(room // per_seq) if per_seq > 0 else 1 << 30
+            batch = min(fits, s.assumptions.max_batch_per_replica)
+        return _Memory(non_expert, experts, weights, activations, room, kv_shard, batch)
+
+    @property
     def weights_per_gpu(self) -> float:
         """Bytes of weights each GPU holds: non-expert weights over TP × PP, experts over
         every GPU."""
-        k = self.k
-        return k.non_expert + k.expert_share
+        return self._memory.weights
 
-    @cached_property
+    @property
     def kv_shard(self) -> int:
         """How many ways TP splits the KV cache (MLA's latent is not split)."""
-        a = self.s.arch
-        return 1 if a.is_mla else max(1, min(self.layout.tp, a.kv_heads))
+        return self._memory.kv_shard
 
     def kv_per_gpu(self, batch: float, tokens: float) -> float:
         """KV bytes per GPU for ``batch`` sequences of ``tokens`` spread over the replica."""
         lay = self.layout
         return self.s.kv_bytes(tokens) * batch / (self.kv_shard * lay.pp * lay.dp_attn)
 
-    @cached_property
+    @property
     def activations_per_gpu(self) -> float:
         """A prefill chunk's activations plus the decode logits."""
-        c, tp = self.s.k, self.layout.tp
-        mlp = c.mlp_activations / tp * ACT_BYTES
-        logits = c.logits / tp * min(c.chunk_tokens, 1024)
-        return c.hidden_activations + mlp + logits + self._moe_buffers(c.chunk_tokens)
+        return self._memory.activations
 
     def _moe_buffers(self, chunk: int) -> float:
         """Dispatch/combine and expert GEMM buffers for one step's tokens on one GPU: each
@@ -377,31 +385,20 @@ class Replica:
         """GPU memory usable by the runtime."""
         return self.s.k.usable_per_gpu
 
-    @cached_property
+    @property
     def kv_room_per_gpu(self) -> float:
         """Memory left for KV after weights, activations and workspace."""
-        c = self.s.k
-        return (
-            c.usable_per_gpu
-            - self.weights_per_gpu
-            - self.activations_per_gpu
-            - (c.workspace_per_gpu)
-        )
+        return self._memory.kv_room
 
     @property
     def sequence_tokens(self) -> int:
         """Tokens one request holds at its end (prompt + output)."""
         return self.s.k.sequence_tokens
 
-    @cached_property
+    @property
     def memory_batch(self) -> int:
         """Most sequences whose KV fits, within the scheduler limit."""
-        room = self.kv_room_per_gpu
-        if room <= 0:
-            return 0
-        per_seq = self.kv_per_gpu(1, self.s.k.sequence_tokens)
-        fits = int(room // per_seq) if per_seq > 0 else 1 << 30
-        return min(fits, self.s.assumptions.max_batch_per_replica)
+        return self._memory.batch
 
     # ------------------------------------------------------------------ decode
     def _touched(self, tokens: float) -> float:
