@@ -142,10 +142,19 @@ def _pipe(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> float
         send = pp_send(ctx, at_cap, p) / cap
     seqs = ctx.g / lay.dp
     got = min(
-        seqs * (stage + v * send) + (pp - 1) / v * stage * interleave_factor(ctx, pp, v)
-        for v in vpp_options(ctx, pp)
+        seqs * (stage + v * send) + (pp - 1) / v * stage * factor
+        for v, factor in _interleavings(ctx, pp)
     )
     cache[key] = got
+    return got
+
+
+def _interleavings(ctx: Context, pp: int) -> list[tuple[int, float]]:
+    """(v, ``interleave_factor``) of each interleaving of depth ``pp`` (memoised)."""
+    cache: dict[int, list[tuple[int, float]]] = ctx.memo.setdefault("interleavings", {})
+    got = cache.get(pp)
+    if got is None:
+        got = cache[pp] = [(v, interleave_factor(ctx, pp, v)) for v in vpp_options(ctx, pp)]
     return got
 
 
@@ -154,11 +163,29 @@ def pre_bound(ctx: Context, gpus: int, lay: Layout) -> float:
     allows): weaker but with no memory arithmetic, to order and drop shapes first."""
     if lay.ep > 1:
         return shape_bound(ctx, lay, *memory_cap(ctx, gpus, lay, memory=False))
+    cap = _pre_cap(ctx)
+    return _bound(ctx, lay, cap, *dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap))
+
+
+def pipe_bound(ctx: Context, gpus: int, lay: Layout) -> float | None:
+    """A bound at least ``pre_bound``'s, from its pipeline part alone (the optimizer and DP
+    terms only add time): the same ``_pipe`` figure, so g·s/pipe >= g·s/(pipe + more). None
+    with EP (``pre_bound`` then tests the EP divisibility per micro-batch)."""
+    if lay.ep > 1:
+        return None
+    cap = _pre_cap(ctx)
+    dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap)
+    return ctx.g * ctx.st.seq / _pipe(ctx, lay, cap, dp, m)
+
+
+def _pre_cap(ctx: Context) -> int:
+    """The largest micro-batch the global batch allows (memoised)."""
     cap = ctx.memo.get("pre_cap")
     if cap is None:
         cap = max(mb for mb in micro_batches(ctx.st) if mb == 1 or mb <= ctx.g)
         ctx.memo["pre_cap"] = cap
-    return _bound(ctx, lay, cap, *dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap))
+    assert isinstance(cap, int)
+    return cap
 
 
 def optimistic(ctx: Context, gpus: int, lay: Layout, cap: int) -> float:

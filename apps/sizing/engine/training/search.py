@@ -24,6 +24,7 @@ from .bounds import (
     groups,
     memory_cap,
     optimistic,
+    pipe_bound,
     pre_bound,
     shape_bound,
 )
@@ -113,10 +114,18 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     while heap and not done():
-        neg, _, item = pop(heap)
+        neg, num, item = pop(heap)
         cut = floor * (1.0 - TIE)  # as ``_pruned``: what ties with the bar is kept
         if -neg < cut:
             break
+        if isinstance(item, _Shape) and item.lazy is not None:
+            # a shape waiting on a bound above its own (``_refine``): its own bound now,
+            # back at the place it would have had (same order number), or dropped as it
+            # would have been
+            real = min(item.lazy, _pre(ctx, gpus, item.lay))
+            if not real < cut:
+                push(heap, (-real, num, _Shape(item.lay)))
+            continue
         if isinstance(item, _Shape) and item.optimistic:
             got, n = _variants(ctx, gpus, item.lay, floor)
             evaluated += n
@@ -164,11 +173,14 @@ class _Group(NamedTuple):
 class _Shape(NamedTuple):
     """A (ZeRO, PP) shape (at micro-batch 1) waiting on the heap: bounded by ``pre_bound``,
     then with its memory cap by ``shape_bound``, then by ``optimistic`` (ready to cost).
+    Before ``pre_bound`` it may wait ``lazy`` on its pipeline part alone (``pipe_bound``):
+    most shapes are never taken, so most never need the rest of ``pre_bound``.
     (Named tuples: a search pushes thousands; a frozen dataclass costs 4x to build.)"""
 
     lay: Layout
     cap: tuple[int, Layout] | None = None
     optimistic: bool = False
+    lazy: float | None = None  # its group's bound, until its own (pre_bound) is taken
 
 
 def _refine(
@@ -217,12 +229,27 @@ def _refine(
     if shapes is None:
         shapes = every[ranks] = group_shapes(ctx, gpus, list(g.bases))
     for lay in shapes:
-        key = _shape_key(gpus, lay)
-        got = pre.get(key)
-        if got is None:
-            got = pre[key] = pre_bound(ctx, gpus, lay)
-        out.append((min(bound, got), _Shape(lay)))
+        got = pre.get(_shape_key(gpus, lay))
+        if got is not None:
+            out.append((min(bound, got), _Shape(lay)))
+            continue
+        # its pipeline part first: a bound at least its own, taken only if it comes first
+        above = pipe_bound(ctx, gpus, lay)
+        if above is None:
+            out.append((min(bound, _pre(ctx, gpus, lay)), _Shape(lay)))
+        else:
+            out.append((min(bound, above), _Shape(lay, lazy=bound)))
     return out
+
+
+def _pre(ctx: Context, gpus: int, lay: Layout) -> float:
+    """``pre_bound`` memoised per shape key."""
+    pre: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pre", {})
+    key = _shape_key(gpus, lay)
+    got = pre.get(key)
+    if got is None:
+        got = pre[key] = pre_bound(ctx, gpus, lay)
+    return got
 
 
 def _shape_key(gpus: int, lay: Layout) -> tuple[int | str, ...]:

@@ -110,6 +110,7 @@ class Context:
         self.searches: dict[int, Any] = {}  # GPUs → SearchResult (search.py)
         self.hint: Layout | None = None  # the last search's best layout (warm start)
         self.dp_cache: dict[tuple[int, ...], tuple[float, float]] = {}
+        self.dp_pieces: dict[tuple[int, ...], tuple[float, float, float]] = {}
         self.opt_cache: dict[tuple[int, ...], float] = {}
         self.send_cache: dict[tuple[int, ...], float] = {}
         self.memo: dict[str, Any] = {}
@@ -405,10 +406,29 @@ def dp_traffic(ctx: Context, lay: Layout) -> tuple[float, float]:
 
 
 def _dp_traffic(ctx: Context, lay: Layout) -> tuple[float, float]:
-    st, k = ctx.st, ctx.st.knobs
     d = lay.dp * lay.cp
     if d <= 1:
         return 0.0, 0.0
+    # the collectives do not depend on the ZeRO stage: costed once for the stages' shapes
+    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep)
+    pieces = ctx.dp_pieces.get(key)
+    if pieces is None:
+        pieces = ctx.dp_pieces[key] = _dp_collectives(ctx, lay)
+    grads, params, gathers = pieces
+    if lay.zero == 0:
+        return 2.0 * grads, 0.0
+    if lay.zero == 1:
+        return grads + params, 0.0
+    if lay.zero == 2:
+        return params, grads
+    return 0.0, grads + 2.0 * gathers
+
+
+def _dp_collectives(ctx: Context, lay: Layout) -> tuple[float, float, float]:
+    """(gradient reduce-scatter, parameter all-gather, ZeRO-3 gather with LoRA's frozen
+    weights) of one DP group, seconds."""
+    st, k = ctx.st, ctx.st.knobs
+    d = lay.dp * lay.cp
     dense, expert = _local_params(ctx, lay)
     link = ctx.group(*ctx.spread(d, lay.tp))
     g = k.grad_reduce_bytes
@@ -424,14 +444,11 @@ def _dp_traffic(ctx: Context, lay: Layout) -> tuple[float, float]:
     def ag(nbytes_dense: float, nbytes_expert: float) -> float:
         return col.all_gather(d, nbytes_dense, link) + col.all_gather(de, nbytes_expert, elink)
 
-    if lay.zero == 0:
-        return 2.0 * rs(g * dense, g * expert), 0.0
-    if lay.zero == 1:
-        return rs(g * dense, g * expert) + ag(w * dense, w * expert), 0.0
-    if lay.zero == 2:
-        return ag(w * dense, w * expert), rs(g * dense, g * expert)
-    frozen = st.weight_bytes * ctx.s.params / (lay.tp * lay.pp) if st.lora else 0.0
-    return 0.0, rs(g * dense, g * expert) + 2.0 * ag(w * dense + frozen, w * expert)
+    grads, params = rs(g * dense, g * expert), ag(w * dense, w * expert)
+    if not st.lora:
+        return grads, params, params
+    frozen = st.weight_bytes * ctx.s.params / (lay.tp * lay.pp)
+    return grads, params, ag(w * dense + frozen, w * expert)
 
 
 def optimizer_time(ctx: Context, lay: Layout) -> float:
