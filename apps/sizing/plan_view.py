@@ -1,6 +1,7 @@
 """What the serving and training panels (serving_view.py, training_view.py) share: an engine
-explanation in words (rule, formula, inputs, source) and a time breakdown with each part's
-share of the total. Read from the result the API returns; nothing is recomputed here."""
+explanation in words (rule, formula, inputs, source), a time breakdown with each part's share
+of the total, and memory per GPU by part. Read from the result the API returns; nothing is
+recomputed here."""
 
 from __future__ import annotations
 
@@ -58,3 +59,17 @@ def breakdown(
         for key, label in rows
         if float(parts.get(key) or 0.0) > 0.0
     ]
+
+
+def memory_section(memory: dict[str, Any], rows: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Memory per GPU: one row per part the result gives (label, GB), the total and the
+    usable memory of a GPU."""
+    return {
+        "memory": [
+            {"label": label, "gb": fmt.number(memory[key])}
+            for key, label in rows
+            if isinstance(memory.get(key), int | float)
+        ],
+        "memory_total": fmt.number(memory.get("total_per_gpu_gb")),
+        "memory_usable": fmt.number(memory.get("usable_gb_per_gpu")),
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.sizing import formatting as fmt
-from apps.sizing.plan_view import breakdown, explanations, why
+from apps.sizing.plan_view import breakdown, explanations, memory_section, why
 
 EP = {
     "none": "none (experts split like dense layers)",
@@ -89,13 +89,7 @@ def serving_panel(result: dict[str, Any]) -> dict[str, Any] | None:
             if key in layout
         ],
         "layout_why": why(items, "inference.layout"),
-        "memory": [
-            {"label": label, "gb": fmt.number(memory[key])}
-            for key, label in MEMORY
-            if isinstance(memory.get(key), int | float)
-        ],
-        "memory_total": fmt.number(memory.get("total_per_gpu_gb")),
-        "memory_usable": fmt.number(memory.get("usable_gb_per_gpu")),
+        **memory_section(memory, MEMORY),
         "kv_per_token": fmt.number(memory.get("kv_bytes_per_token")),
         "kv_precision": fmt.word(inference.get("kv_cache_precision")),
         "kv_why": why(items, "memory.kv_cache_gb"),

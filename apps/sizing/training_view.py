@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.sizing import formatting as fmt
-from apps.sizing.plan_view import breakdown, explanations, why
+from apps.sizing.plan_view import breakdown, explanations, memory_section, why
 
 LAYOUT = (
     ("tp", "Tensor parallel (TP)", "GPUs splitting each layer's matrices"),
@@ -109,13 +109,7 @@ def training_panel(result: dict[str, Any]) -> dict[str, Any] | None:
             if isinstance(efficiencies.get(key), int | float)
         ],
         "efficiency_source": fmt.human_text(str(efficiencies.get("source") or "")),
-        "memory": [
-            {"label": label, "gb": fmt.number(memory[key])}
-            for key, label in MEMORY
-            if isinstance(memory.get(key), int | float)
-        ],
-        "memory_total": fmt.number(memory.get("total_per_gpu_gb")),
-        "memory_usable": fmt.number(memory.get("usable_gb_per_gpu")),
+        **memory_section(memory, MEMORY),
         "memory_why": why(items, "memory.total_per_gpu_gb"),
         "runners_up": [
             {
