@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from . import frozen
 from .cabling import CablePlan
 from .catalog import CatalogError, CatalogSnapshot, Switch, to_be_confirmed
 from .cluster import ClusterPlan, Fabric
@@ -90,19 +91,12 @@ class BomBuilder:
         ]
 
 
-_NEW = object.__new__
-_SET = object.__setattr__
-
-
 def _line(
     pn: str, description: str, quantity: int, section: str, reason: str, reference: bool
 ) -> BomLine:
-    """``BomLine(...)``: the same (equal, hashing alike) object without the frozen
-    dataclass's six ``object.__setattr__`` calls (~70 lines a sizing)."""
-    line: BomLine = _NEW(BomLine)
-    _SET(
-        line,
-        "__dict__",
+    """``BomLine(...)`` built without the frozen dataclass's setattr calls (~70 a sizing)."""
+    return frozen.build(
+        BomLine,
         {
             "part_number": pn,
             "description": description,
@@ -112,7 +106,6 @@ def _line(
             "reference_hardware": reference,
         },
     )
-    return line
 
 
 def _node_lines(b: BomBuilder, node: NodePlan, n: int) -> None:

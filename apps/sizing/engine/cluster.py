@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from . import frozen
 from .catalog import CatalogSnapshot, Switch
 from .cluster_plan import ClusterPlan, Fabric, LinkGroup, Management, Rack, RackItem
 from .errors import SizingInputError
@@ -290,4 +291,4 @@ def plan_cluster(
         floor=floor,
         alternative=other,
     )
-    return ClusterPlan(**{**plan.__dict__, "racks": build_racks(catalog, plan, node, a)})
+    return frozen.replace(plan, racks=build_racks(catalog, plan, node, a))

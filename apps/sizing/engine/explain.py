@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import frozen
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -49,4 +51,13 @@ class Explainer:
         inputs: dict[str, Any] | None = None,
     ) -> None:
         """Record why ``figure`` has ``value``."""
-        self.items.append(Explanation(figure, value, unit, rule, formula, source, inputs or {}))
+        values = {
+            "figure": figure,
+            "value": value,
+            "unit": unit,
+            "rule": rule,
+            "formula": formula,
+            "source": source,
+            "inputs": inputs or {},
+        }
+        self.items.append(frozen.build(Explanation, values))  # Explanation(**values), cheaper

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import replace
 
+from . import frozen
 from .cluster_plan import Fabric, LinkGroup
 from .floor import Floor, plan_floor
 from .workload import Assumptions
@@ -87,7 +87,7 @@ def links(f: Fabric, rack_nodes: tuple[int, ...], a: Assumptions) -> tuple[Fabri
     elif f.tiers >= 2:
         _uplinks(groups, f, leaf_pos, floor, per)
     out = tuple(LinkGroup(k, t, n, m) for (k, t, m), n in sorted(groups.items()))
-    return replace(f, links=out), floor
+    return frozen.replace(f, links=out), floor
 
 
 def _endpoints(
