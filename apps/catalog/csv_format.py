@@ -19,6 +19,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from apps.sizing.engine.models.arch import ARCH_VARIANT_FIELDS
+
 from .models import (
     Cable,
     Cpu,
@@ -145,18 +147,7 @@ LLM_MODELS = Table(
         "head_dim",
         "mlp_matrices",
         "tied_embeddings",
-        "kv_lora_rank",
-        "q_lora_rank",
-        "qk_rope_head_dim",
-        "qk_nope_head_dim",
-        "v_head_dim",
-        "shared_experts",
-        "moe_ffn_size",
-        "shared_ffn_size",
-        "dense_layers",
-        "moe_layer_step",
-        "sliding_window",
-        "window_layers",
+        *ARCH_VARIANT_FIELDS,
         "vision_params_b",
         "config",
         "source",

@@ -319,8 +319,11 @@ def estimate_params(shape: dict[str, Any]) -> tuple[float, float] | None:
     return round(arch.total_params() / 1e9, 3), round(arch.active_params(True) / 1e9, 3)
 
 
-ARCH_INT_FIELDS = (
-    "head_dim",
+# The integer dimensions of the architecture variants (multi-head latent attention, shared and
+# routed experts, leading dense layers, local attention; left empty: ModelArch's default, the
+# variant not used). The catalog's llm_models file has a column of each name
+# (apps/catalog/csv_format.py imports this).
+ARCH_VARIANT_FIELDS = (
     "kv_lora_rank",
     "q_lora_rank",
     "qk_rope_head_dim",
@@ -334,3 +337,5 @@ ARCH_INT_FIELDS = (
     "sliding_window",
     "window_layers",
 )
+# The optional integer fields of ModelArch a catalog row or a custom model may give.
+ARCH_INT_FIELDS = ("head_dim", *ARCH_VARIANT_FIELDS)
