@@ -24,6 +24,7 @@ import json
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,3 +266,50 @@ def wait_documents(
         "checksum_mismatches": len(bad_sums),
         "jobs_per_quote_max": 1 if len({r[0] for r in rows}) == len(rows) else "DUPLICATES",
     }
+
+
+def run_during(traffic: Traffic, seconds: float, fault: Callable[[], None]) -> float:
+    """Run the traffic for `seconds` while `fault` runs on a thread of its own; wait for both,
+    then 3 s for the last answers. Returns the traffic's elapsed wall time."""
+    thread = threading.Thread(target=fault)
+    thread.start()
+    elapsed = traffic.run(seconds)
+    thread.join()
+    time.sleep(3)
+    return elapsed
+
+
+def outage(
+    marks: dict[str, float],
+    down_at: float,
+    down_for: float,
+    stop: Callable[[], None],
+    start: Callable[[], None],
+    *,
+    before_start: Callable[[], None] | None = None,
+) -> Callable[[], None]:
+    """The fault of an outage: `stop` at `down_at` s, `start` `down_for` s later (with
+    `before_start` run 2 s before it), each time into `marks` from the fault's start: "stop",
+    "start" and "started" (when `start` returned)."""
+
+    def fault() -> None:
+        t0 = time.monotonic()
+        time.sleep(down_at)
+        marks["stop"] = time.monotonic() - t0
+        stop()
+        if before_start is None:
+            time.sleep(down_for)
+        else:
+            time.sleep(down_for - 2)
+            before_start()
+            time.sleep(2)
+        marks["start"] = time.monotonic() - t0
+        start()
+        marks["started"] = time.monotonic() - t0
+
+    return fault
+
+
+def phase_of(t: float, marks: dict[str, float]) -> str:
+    """ "before", "outage" or "after" the outage `marks` (of `outage`) for a sample at `t` s."""
+    return "before" if t < marks["stop"] else "outage" if t < marks["started"] else "after"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import collections
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _checks import consistency, quotes_exist  # noqa: E402
 from _stack import Stack, machine, summary_table  # noqa: E402
-from _traffic import Traffic, wait_documents  # noqa: E402
+from _traffic import Traffic, outage, phase_of, run_during, wait_documents  # noqa: E402
 
 
 def main() -> None:
@@ -41,21 +40,10 @@ def main() -> None:
         stack.start_worker()
         traffic = Traffic(stack)
 
-        def fault() -> None:
-            t0 = time.monotonic()
-            time.sleep(args.down_at)
-            marks["stop"] = time.monotonic() - t0
-            stack.pg.stop("fast")
-            time.sleep(args.down_for)
-            marks["start"] = time.monotonic() - t0
-            stack.pg.start()
-            marks["started"] = time.monotonic() - t0
-
-        thread = threading.Thread(target=fault)
-        thread.start()
-        elapsed = traffic.run(args.seconds)
-        thread.join()
-        time.sleep(3)
+        fault = outage(
+            marks, args.down_at, args.down_for, lambda: stack.pg.stop("fast"), stack.pg.start
+        )
+        elapsed = run_during(traffic, args.seconds, fault)
         print(
             f"rates (req/s): {traffic.rates}; {args.seconds:.0f} s; PostgreSQL stopped at "
             f"{marks['stop']:.1f} s, start at {marks['start']:.1f} s, "
@@ -64,10 +52,7 @@ def main() -> None:
         print(summary_table(traffic.by_kind(), elapsed))
         phases: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
         for s in traffic.samples:
-            phase = (
-                "before" if s.t < marks["stop"] else "outage" if s.t < marks["started"] else "after"
-            )
-            phases[phase][s.status] += 1
+            phases[phase_of(s.t, marks)][s.status] += 1
         for phase in ("before", "outage", "after"):
             print(f"{phase}: statuses {dict(sorted(phases[phase].items()))}")
         after = sorted((s for s in traffic.samples if s.t >= marks["started"]), key=lambda s: s.t)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import collections
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _checks import consistency  # noqa: E402
 from _stack import Stack, machine, summary_table  # noqa: E402
-from _traffic import Traffic, wait_documents  # noqa: E402
+from _traffic import Traffic, outage, phase_of, run_during, wait_documents  # noqa: E402
 
 
 def main() -> None:
@@ -41,28 +40,23 @@ def main() -> None:
         stack.start_worker()
         traffic = Traffic(stack)
 
-        def fault() -> None:
-            t0 = time.monotonic()
-            time.sleep(args.down_at)
-            marks["stop"] = time.monotonic() - t0
-            stack.redis.stop()
-            time.sleep(args.down_for - 2)
+        def count_unsent() -> None:
             unsent_during.append(
                 stack.sql(
                     "SELECT count(*) FROM quotes_pdfjob WHERE status = 'queued' "
                     "AND enqueued_at IS NULL"
                 )
             )
-            time.sleep(2)
-            marks["start"] = time.monotonic() - t0
-            stack.redis.start()
-            marks["started"] = time.monotonic() - t0
 
-        thread = threading.Thread(target=fault)
-        thread.start()
-        elapsed = traffic.run(args.seconds)
-        thread.join()
-        time.sleep(3)
+        fault = outage(
+            marks,
+            args.down_at,
+            args.down_for,
+            stack.redis.stop,
+            stack.redis.start,
+            before_start=count_unsent,
+        )
+        elapsed = run_during(traffic, args.seconds, fault)
         print(
             f"rates (req/s): {traffic.rates}; {args.seconds:.0f} s; Redis stopped at "
             f"{marks['stop']:.1f} s, back at {marks['started']:.1f} s"
@@ -73,11 +67,9 @@ def main() -> None:
         )
         lat: dict[str, list[float]] = collections.defaultdict(list)
         for s in traffic.samples:
-            phase = (
-                "before" if s.t < marks["stop"] else "outage" if s.t < marks["started"] else "after"
-            )
-            phases[phase][s.kind][s.status] += 1
-            if phase == "outage":
+            when = phase_of(s.t, marks)
+            phases[when][s.kind][s.status] += 1
+            if when == "outage":
                 lat[s.kind].append(s.ms)
         for phase in ("before", "outage", "after"):
             print(f"{phase}: " + "; ".join(f"{k} {dict(v)}" for k, v in phases[phase].items()))

@@ -19,14 +19,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _stack import Stack, machine, summary_table  # noqa: E402
-from _traffic import Traffic, wait_documents  # noqa: E402
+from _traffic import Traffic, run_during, wait_documents  # noqa: E402
 
 RATES = {"wizard": 2.0, "api_sizing": 1.0, "quote_create": 1.5, "pdf_request": 1.0}
 
@@ -84,11 +83,7 @@ def main() -> None:
                     )
                     stack.start_worker()
 
-        thread = threading.Thread(target=killer)
-        thread.start()
-        elapsed = traffic.run(args.seconds)
-        thread.join()
-        time.sleep(3)
+        elapsed = run_during(traffic, args.seconds, killer)
         print(f"rates (req/s): {traffic.rates}; {args.seconds:.0f} s")
         print(summary_table(traffic.by_kind(), elapsed))
         print("kills:\n  " + "\n  ".join(kills))
