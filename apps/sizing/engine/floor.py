@@ -64,10 +64,11 @@ def plan_floor(row_slots: int, central_racks: int, a: Assumptions) -> Floor:
     compute_rows = math.ceil(row_slots / per_row) if row_slots else 0
     central_rows = math.ceil(central_racks / per_row) if central_racks else 0
     middle = compute_rows // 2
-    slots = []
-    for i in range(row_slots):
-        row = i // per_row
-        slots.append((row + (central_rows if row >= middle else 0), float(i % per_row)))
+    cols = [float(c) for c in range(min(per_row, row_slots))]
+    slots: list[tuple[int, float]] = []
+    for row in range(compute_rows):  # a row at a time: (row, column) for its racks
+        at = row + (central_rows if row >= middle else 0)
+        slots += [(at, c) for c in cols[: row_slots - row * per_row]]
     central = []
     for j in range(central_racks):
         row, col = divmod(j, per_row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from . import frozen
 from .catalog import CatalogSnapshot, Switch
 from .cluster_plan import ClusterPlan, Rack, RackItem
 from .node import NodePlan
@@ -73,7 +74,11 @@ def build_racks(
             switch_items, _ = _switch_items(top, entries)
             power = count * node.power_w + sum(s.power_w for _, s in entries)
             got = shared[key] = (tuple(_node_items(node, count) + switch_items), power)
-        racks.append(Rack(i + 1, "compute", *got))
+        racks.append(
+            frozen.build(
+                Rack, {"index": i + 1, "role": "compute", "items": got[0], "power_w": got[1]}
+            )
+        )
     return tuple(racks + _network_racks(plan, a, len(racks)))
 
 

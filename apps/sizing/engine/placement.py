@@ -105,12 +105,19 @@ def _endpoints(
     first, last_unit = 0, f.rail_racks - 1
     slots, distance = floor.slots, floor.distance
     cables = {n: math.ceil(n / f.fanout) * f.rails for n in set(rack_nodes)}
-    lengths: dict[float, int] = {}
+    # a length depends only on the rows and columns between a rack and its rail rack: sum the
+    # cables per (rows, columns) apart, one length for each
+    apart: dict[tuple[int, float], int] = {}
     for r, n in enumerate(rack_nodes):
-        unit = min(first // su, last_unit)
-        m = round(distance(slots[compute[r]], slots[rail[unit]]), 2)
-        lengths[m] = lengths.get(m, 0) + cables[n]
+        a = slots[compute[r]]
+        b = slots[rail[min(first // su, last_unit)]]
+        key = (abs(a[0] - b[0]), abs(a[1] - b[1]))
+        apart[key] = apart.get(key, 0) + cables[n]
         first += n
+    lengths: dict[float, int] = {}
+    for (d_row, d_col), n in apart.items():
+        m = round(distance((0, 0.0), (d_row, d_col)), 2)
+        lengths[m] = lengths.get(m, 0) + n
     for m, n in lengths.items():
         _add(groups, "endpoint", "node-leaf", n, m)
 
@@ -136,16 +143,19 @@ def _uplinks(
     w, pitch, rise = floor.rack_width_m, floor.row_pitch_m, 2 * floor.rise_m
 
     def spread(tier: str, pairs: list[tuple[Pos, int]], e: Extent) -> None:
-        # leaves in one rack share a length: sum their ports first, then one length per rack
-        at: dict[Pos, int] = {}
-        for pos, up in pairs:
-            at[pos] = at.get(pos, 0) + up
-        lengths: dict[float, int] = {}
+        # a length depends only on how many rows and columns the leaf's rack stands from the
+        # far end of the extent: sum the ports per (rows, columns) apart, one length for each
+        apart: dict[tuple[int, float], int] = {}
         r0, r1, c0, c1, one = e
-        for (row, col), up in at.items():
+        for (row, col), up in pairs:
             # max(|row - r0|, |row - r1|) with r0 <= r1 (and the same for columns)
-            d_row = row - r0 if row - r0 >= r1 - row else r1 - row
-            d_col = col - c0 if col - c0 >= c1 - col else c1 - col
+            key = (
+                row - r0 if row - r0 >= r1 - row else r1 - row,
+                col - c0 if col - c0 >= c1 - col else c1 - col,
+            )
+            apart[key] = apart.get(key, 0) + up
+        lengths: dict[float, int] = {}
+        for (d_row, d_col), up in apart.items():
             m = (
                 floor.in_rack_m
                 if (one and not d_row and not d_col)

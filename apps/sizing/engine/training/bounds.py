@@ -16,12 +16,12 @@ from .space import (
 )
 from .step import (
     Context,
+    best_rate_bound,
     data_parallel,
     interleave_factor,
     layer_parts,
     optimizer_time,
     pp_send,
-    rate_bound,
 )
 
 
@@ -199,7 +199,7 @@ def optimistic(ctx: Context, gpus: int, lay: Layout, cap: int) -> float:
         if mb > cap:
             break
         dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb)
-        for v in vpp_options(ctx, lay.pp) if m >= lay.pp else (1,):
-            probe = layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, lay.recompute, mb, m, v)
-            best = max(best, rate_bound(ctx, probe))
+        probe = layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, lay.recompute, mb, m)
+        vs = vpp_options(ctx, lay.pp) if m >= lay.pp else (1,)
+        best = max(best, best_rate_bound(ctx, probe, vs))  # ``rate_bound`` at each v
     return best

@@ -355,6 +355,30 @@ def rate_bound(ctx: Context, lay: Layout) -> float:
     return lay.global_batch * ctx.st.seq / t
 
 
+def best_rate_bound(ctx: Context, lay: Layout, vs: tuple[int, ...] | list[int]) -> float:
+    """The largest ``rate_bound`` of ``lay`` (at ``vpp`` 1) at each interleaving ``v`` of
+    ``vs``: the same figures, with what does not depend on ``v`` (the layer parts, the stage,
+    one send, the optimizer, the DP term: with every overlap window infinite it is its
+    exposed fraction, whatever ``v``) computed once."""
+    parts = layer_parts(ctx, lay.tp, lay.cp, lay.micro_batch, lay.recompute, lay.ep)
+    t_stage, _ = stage_time(ctx, lay, parts)
+    pp, m = lay.pp, lay.micro_batches
+    one = pp_send(ctx, lay, parts)  # at vpp 1: one chunk's sends
+    fixed = optimizer_time(ctx, lay)
+    dp = data_parallel(ctx, lay, float("inf"), m)
+    tokens = lay.global_batch * ctx.st.seq
+    best = 0.0
+    for v in vs:
+        t_pp = v * one if pp > 1 else 0.0
+        bubble = (pp - 1) / v * (t_stage * interleave_factor(ctx, pp, v) + t_pp)
+        t = m * (t_stage + t_pp) + bubble + fixed
+        t += dp
+        rate = tokens / t
+        if rate > best:
+            best = rate
+    return best
+
+
 def _local_params(ctx: Context, lay: Layout) -> tuple[float, float]:
     """(dense, expert) trainable parameters per GPU before ZeRO sharding."""
     st, s = ctx.st, ctx.s
