@@ -502,38 +502,22 @@ def _tier(
     for i, cx in enumerate(xs):
         x = x0 + cx
         if hidden and i == len(xs) - 1:
-            parts.append(
-                _el(
-                    "rect",
-                    x=x - BOX_W / 2,
-                    y=y,
-                    width=BOX_W,
-                    height=BOX_H,
-                    rx=4,
-                    fill="#ffffff",
-                    stroke=LINE,
-                    stroke_dasharray="3 2",
-                )
-            )
+            parts.append(_box(x, y, fill="#ffffff", stroke=LINE, stroke_dasharray="3 2"))
             parts.append(_text(x, y + 17, f"+{hidden} more", size=10, fill=MUTED, anchor="middle"))
         else:
             parts.append(
-                _el(
-                    "rect",
-                    x=x - BOX_W / 2,
-                    y=y,
-                    width=BOX_W,
-                    height=BOX_H,
-                    rx=4,
-                    fill=COLORS.get(kind, COLORS["other"]),
-                    class_=f"switch-{kind}",
-                )
+                _box(x, y, fill=COLORS.get(kind, COLORS["other"]), class_=f"switch-{kind}")
             )
             parts.append(
                 _text(x, y + 17, f"{label} {i + 1}", size=10, fill="#ffffff", anchor="middle")
             )
         centres.append(x)
     return parts, centres
+
+
+def _box(cx: float, y: float, *, height: float = BOX_H, **style: Any) -> str:
+    """A switch or node-group box, BOX_W wide, centred on `cx` with its top at `y`."""
+    return _el("rect", x=cx - BOX_W / 2, y=y, width=BOX_W, height=height, rx=4, **style)
 
 
 def _mesh(upper: list[float], y_up: float, lower: list[float], y_low: float) -> list[str]:
@@ -652,18 +636,7 @@ def fabric_topology_svg(result: Mapping[str, Any]) -> str:
         body.append(
             _el("line", x1=cx, y1=leaf_y + BOX_H, x2=cx, y2=y, stroke=LINE, stroke_width=1.2)
         )
-        body.append(
-            _el(
-                "rect",
-                x=cx - BOX_W / 2,
-                y=y,
-                width=BOX_W,
-                height=BOX_H + 6,
-                rx=4,
-                fill=COLORS["node"],
-                class_="node-group",
-            )
-        )
+        body.append(_box(cx, y, height=BOX_H + 6, fill=COLORS["node"], class_="node-group"))
         body.append(_text(cx, y + 13, _n(nodes, "node"), size=9, fill="#ffffff", anchor="middle"))
         body.append(
             _text(
