@@ -17,11 +17,11 @@ from .space import (
 from .step import (
     Context,
     best_rate_bound,
+    chunk_send,
     data_parallel,
     interleave_factor,
     layer_parts,
     optimizer_time,
-    pp_send,
 )
 
 
@@ -137,14 +137,15 @@ def _pipe(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> float
     last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
     stage = max(most * per_layer, last * per_layer + p.head / cap)
     send = 0.0
-    if lay.tp * lay.cp * pp > st.gpus_per_node:  # the pipeline leaves the node
-        at_cap = layout(lay.tp, lay.cp, pp, cap_dp, lay.ep, lay.zero, lay.recompute, cap, cap_m)
-        send = pp_send(ctx, at_cap, p) / cap
+    if lay.tp * lay.cp * pp > st.gpus_per_node and pp > 1:  # the pipeline leaves the node
+        # ``pp_send`` of the shape at its cap (one chunk), without building that layout
+        send = chunk_send(ctx, lay.tp, lay.cp, pp, cap_dp, cap, p) / cap
     seqs = ctx.g / lay.dp
-    got = min(
-        seqs * (stage + v * send) + (pp - 1) / v * stage * factor
-        for v, factor in _interleavings(ctx, pp)
-    )
+    got = float("inf")
+    for v, factor in _interleavings(ctx, pp):  # the best interleaving
+        t = seqs * (stage + v * send) + (pp - 1) / v * stage * factor
+        if t < got:
+            got = t
     cache[key] = got
     return got
 

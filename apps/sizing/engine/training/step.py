@@ -304,16 +304,24 @@ def pp_send(ctx: Context, lay: Layout, parts: LayerParts) -> float:
     node, else on the fabric)."""
     if lay.pp <= 1:
         return 0.0
-    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.micro_batch)
+    return lay.vpp * chunk_send(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.micro_batch, parts)
+
+
+def chunk_send(
+    ctx: Context, tp: int, cp: int, pp: int, dp: int, mb: int, parts: LayerParts
+) -> float:
+    """``pp_send`` of one chunk (``pp`` > 1) from the layout's figures it reads (memoised;
+    the bounds ask without building the layout)."""
+    key = (tp, cp, pp, dp, mb)
     one = ctx.send_cache.get(key)
     if one is None:
         st = ctx.st
         gpn = st.gpus_per_node
-        inside = lay.tp * lay.cp * lay.dp < gpn and lay.tp * lay.cp * lay.dp * lay.pp <= gpn
+        inside = tp * cp * dp < gpn and tp * cp * dp * pp <= gpn
         link = ctx.gpu_link(2) if inside else ctx.nic
-        one = st.knobs.pp_exposed * 2.0 * col.p2p(parts.act_bytes / lay.tp, link)
+        one = st.knobs.pp_exposed * 2.0 * col.p2p(parts.act_bytes / tp, link)
         ctx.send_cache[key] = one
-    return lay.vpp * one
+    return one
 
 
 def step_time(ctx: Context, lay: Layout) -> StepTime:
