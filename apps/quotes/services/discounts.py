@@ -26,9 +26,10 @@ from apps.core.exceptions import ApplicationError
 from apps.ops.services import audit_record
 
 from ..choices import ApprovalDecision, QuoteStatus
-from ..models import DiscountLimit, Quote, QuoteApproval, QuoteStatusChange
+from ..models import DiscountLimit, Quote, QuoteApproval
 from ..selectors import is_seller_manager
 from .emails import approval_request_email_after_commit
+from .history import record_status_change
 from .pricing import effective_discount
 
 
@@ -124,12 +125,11 @@ def quote_discount_request(
             return quote
         _set_request(quote, timezone.now(), user, note)
         pct = status["discount"]
-        QuoteStatusChange.objects.create(
-            quote=quote,
-            from_status=quote.status,
-            to_status=quote.status,
-            changed_by=user,
-            actor=user.get_username(),
+        record_status_change(
+            quote,
+            quote.status,
+            quote.status,
+            user=user,
             note=f"approval of discount {pct} % requested at total {quote.total} "
             f"{quote.currency}" + (f": {note}" if note else ""),
         )
@@ -195,12 +195,11 @@ def _decide(user: Any, quote: Quote, decision: str, note: str) -> QuoteApproval:
         if quote.approval_requested_at is not None:  # the request is answered
             _set_request(quote, None, None, "")
         verb = "approved" if decision == ApprovalDecision.APPROVED else "refused"
-        QuoteStatusChange.objects.create(
-            quote=quote,
-            from_status=quote.status,
-            to_status=quote.status,
-            changed_by=user,
-            actor=user.get_username(),
+        record_status_change(
+            quote,
+            quote.status,
+            quote.status,
+            user=user,
             note=f"discount {pct} % {verb} at total {quote.total} {quote.currency}"
             + (f": {note}" if note else ""),
         )

@@ -27,8 +27,9 @@ from apps.sizing import services as sizing_services
 from apps.sizing.models import Scenario
 
 from ..choices import ALLOWED_TRANSITIONS, QuoteStatus
-from ..models import Quote, QuoteDecision, QuoteLine, QuoteStatusChange, ShareLink
+from ..models import Quote, QuoteDecision, QuoteLine, ShareLink
 from . import discounts, emails, numbering, pdf_jobs, pricing, share_links
+from .history import record_status_change
 
 DEFAULT_VALIDITY_DAYS = 30
 MAX_VALIDITY_DAYS = 365
@@ -52,25 +53,6 @@ def check_validity(valid_until: date, today: date) -> None:
 # Status changes
 
 
-def _record(
-    quote: Quote,
-    from_status: str,
-    to_status: str,
-    *,
-    user: Any = None,
-    actor: str = "",
-    note: str = "",
-) -> None:
-    QuoteStatusChange.objects.create(
-        quote=quote,
-        from_status=from_status,
-        to_status=to_status,
-        changed_by=user if getattr(user, "is_authenticated", False) else None,
-        actor=actor or (user.get_username() if user else "system"),
-        note=note,
-    )
-
-
 def _transition(
     quote: Quote, to_status: str, *, user: Any = None, actor: str = "", note: str = ""
 ) -> Quote:
@@ -92,7 +74,7 @@ def _transition(
             "decision_reason",
         ]
     )
-    _record(quote, from_status, to_status, user=user, actor=actor, note=note)
+    record_status_change(quote, from_status, to_status, user=user, actor=actor, note=note)
     return quote
 
 
@@ -198,7 +180,9 @@ def quote_create_from_scenario(
         pricing.build_lines(quote, bom, {})
         pricing.recompute_totals(quote)
         quote.save(update_fields=["subtotal", "discount_amount", "total"])
-        _record(quote, "", QuoteStatus.DRAFT, user=user, note=f"from scenario {scenario.pk}")
+        record_status_change(
+            quote, "", QuoteStatus.DRAFT, user=user, note=f"from scenario {scenario.pk}"
+        )
     return quote
 
 
@@ -355,7 +339,9 @@ def quote_revise(*, user: Any, quote: Quote) -> Quote:
             line.pk = None
             line.quote = new
         QuoteLine.objects.bulk_create(lines)
-        _record(new, "", QuoteStatus.DRAFT, user=user, note=f"revision of {quote.reference}")
+        record_status_change(
+            new, "", QuoteStatus.DRAFT, user=user, note=f"revision of {quote.reference}"
+        )
         audit_record("quote.revised", actor=user, obj=new, details={"from": quote.reference})
     return new
 
