@@ -7,6 +7,7 @@ in capacity mode more nodes never slower)."""
 from __future__ import annotations
 
 import importlib
+import itertools
 import os
 from dataclasses import replace
 from typing import Any
@@ -59,9 +60,15 @@ def _setup(model: str, gpu: str, kind: str, seq: int, **training: Any) -> Traini
 
 
 def _layouts(st_: TrainingSetup, gpus: int) -> list[Layout]:
-    """Every layout on ``gpus`` GPUs (DP takes every GPU left, as the search does), every
-    pipeline depth, ZeRO 0-3, recompute the search tries, interleaving and micro-batch that fits
-    memory."""
+    """Every layout on at most ``gpus`` GPUs the search may pick (``_layouts_at``)."""
+    return [lay for _, lay in _layouts_at(st_, gpus)]
+
+
+def _layouts_at(st_: TrainingSetup, gpus: int) -> list[tuple[int, Layout]]:
+    """Every layout on ``gpus`` GPUs (DP takes every GPU left, as the search does, or the
+    fewer GPUs of a DP that splits the global batch into whole micro-batches better:
+    ``space.record_dps``), every pipeline depth, ZeRO 0-3, recompute the search tries,
+    interleaving and micro-batch that fits memory; each with the GPU count its DP is from."""
     ctx = step.Context(st_)
     out = []
     for tp in space.tp_options(st_):
@@ -70,8 +77,12 @@ def _layouts(st_: TrainingSetup, gpus: int) -> list[Layout]:
                 for rc in space.recompute_options(st_):
                     for zero in (0, 1, 2, 3):
                         for pp in range(1, min(st_.s.layers, gpus // (tp * cp)) + 1):
-                            for mb in space.micro_batches(st_):
-                                dp, m = space.dp_shape(ctx, gpus, tp, cp, pp, mb)
+                            dp1 = space.dp_shape(ctx, gpus, tp, cp, pp, 1)[0]
+                            counts = [gpus] + [
+                                d * tp * cp * pp for d in space.record_dps(ctx.g, dp1)
+                            ]
+                            for n, mb in itertools.product(counts, space.micro_batches(st_)):
+                                dp, m = space.dp_shape(ctx, n, tp, cp, pp, mb)
                                 if (mb > 1 and dp * mb > ctx.g) or (tp * cp * dp) % ep:
                                     continue
                                 for v in space.vpp_options(ctx, pp):
@@ -90,7 +101,7 @@ def _layouts(st_: TrainingSetup, gpus: int) -> list[Layout]:
                                         micro_batches=m,
                                     )
                                     if ctx.mem.fits(lay):
-                                        out.append(lay)
+                                        out.append((n, lay))
     return out
 
 
@@ -126,12 +137,12 @@ def test_every_bound_the_search_prunes_with_holds(st_: TrainingSetup, nodes: int
     gpus = nodes * 8
     ctx = step.Context(st_)
     group_bound = {(tp, cp, ep, rc): b for b, tp, cp, ep, rc in bounds.groups(ctx, gpus)}
-    for lay in _layouts(st_, gpus):
+    for n, lay in _layouts_at(st_, gpus):
         rate = step.step_time(ctx, lay).tokens_per_s
         assert step.rate_bound(ctx, lay) >= rate * (1 - REL)
         key = (lay.tp, lay.cp, lay.ep, lay.recompute)
         assert group_bound[key] >= rate * (1 - REL)
-        dp1, m1 = space.dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, 1)
+        dp1, m1 = space.dp_shape(ctx, n, lay.tp, lay.cp, lay.pp, 1)
         shape = Layout(
             tp=lay.tp,
             cp=lay.cp,
@@ -144,11 +155,16 @@ def test_every_bound_the_search_prunes_with_holds(st_: TrainingSetup, nodes: int
             micro_batch=1,
             micro_batches=m1,
         )
-        cap, cap_lay = bounds.memory_cap(ctx, gpus, shape)
+        cap, cap_lay = bounds.memory_cap(ctx, n, shape)
         assert lay.micro_batch <= cap
         assert bounds.shape_bound(ctx, shape, cap, cap_lay) >= rate * (1 - REL)
-        assert bounds.pre_bound(ctx, gpus, shape) >= rate * (1 - REL)
-        assert bounds.optimistic(ctx, gpus, shape, cap) >= rate * (1 - REL)
+        assert bounds.pre_bound(ctx, n, shape) >= rate * (1 - REL)
+        assert bounds.optimistic(ctx, n, shape, cap) >= rate * (1 - REL)
+        if n < gpus and lay.ep == 1:  # an idle shape waits behind its full shape's bound
+            full = space.dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, 1)
+            widest = replace(shape, dp=full[0], micro_batches=full[1])
+            pipe = bounds.pipe_bound(ctx, gpus, widest)
+            assert pipe is not None and pipe >= rate * (1 - REL)
 
 
 def _dp_link(ctx: step.Context, lay: Layout) -> float:
@@ -171,7 +187,8 @@ def test_more_gpus_never_slower_at_a_fixed_layout(
     found = search_mod.search(st_, nodes * 8).best
     assume(found is not None)
     assert found is not None
-    bigger = space.reshape(ctx, found.layout, nodes * 8 * factor)
+    # its own GPU count times the factor (the layout may leave GPUs idle: space.idle_shapes)
+    bigger = space.reshape(ctx, found.layout, found.layout.gpus * factor)
     assume(bigger is not None)
     assert bigger is not None
     small_link = _dp_link(ctx, found.layout)

@@ -30,8 +30,9 @@ def _unpruned(st_: TrainingSetup, gpus: int) -> list[Candidate]:
     found: list[Candidate] = []
     for _, tp, cp, ep, rc in bounds.groups(ctx, gpus):
         bases = space.shallowest(ctx, gpus, tp, cp, ep, rc)
-        for lay in space.group_shapes(ctx, gpus, bases):
-            found.extend(search_mod._variants(ctx, gpus, lay, 0.0)[0])
+        for shape in space.group_shapes(ctx, gpus, bases):
+            for lay in (shape, *space.idle_shapes(ctx, shape)):
+                found.extend(search_mod._variants(ctx, lay.gpus, lay, 0.0)[0])
     found.sort(key=search_mod._rank)
     out: list[Candidate] = []
     seen: set[tuple[str, int, str]] = set()

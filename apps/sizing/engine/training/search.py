@@ -6,7 +6,9 @@ and bound, best first. Groups (TP, CP, EP, recompute), their shallowest pipeline
 stage, their (ZeRO, PP) shapes and each shape's memory cap and best variant wait on one heap
 by their upper bound; the best waiting is refined (a tighter bound) or costed, and the search
 stops when the best waiting cannot beat the bar (the last runner-up, or when deciding, the
-need). DP takes every GPU left; micro-batch sizes grow while memory fits and time improves.
+need). DP takes every GPU left, or fewer where a smaller DP splits the global batch into
+whole micro-batches better (space.idle_shapes); micro-batch sizes grow while memory fits and
+time improves.
 The previous search's best, re-shaped to this GPU count, is costed first to set the bar.
 Pruning keeps what ties with the bar, so the order of costing never changes the result
 (tests/sizing_engine/test_training_search.py checks it against an unpruned walk).
@@ -30,7 +32,15 @@ from .bounds import (
 )
 from .memory import Layout, TrainingMemory, ep_fits, layout
 from .setup import TrainingSetup
-from .space import dp_shape, group_shapes, reshape, shallowest, vpp_options
+from .space import (
+    dp_shape,
+    group_shapes,
+    idle_dps,
+    idle_shapes,
+    reshape,
+    shallowest,
+    vpp_options,
+)
 from .step import Context, StepTime, context, rate_bound, step_time
 
 KEEP = 3  # runner-up layouts reported
@@ -119,15 +129,23 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
         if -neg < cut:
             break
         if isinstance(item, _Shape) and item.lazy is not None:
+            if item.idle:
+                # its shapes on fewer GPUs: each below this pipeline bound (``_siblings``)
+                for lay in idle_shapes(ctx, item.lay):
+                    above = pipe_bound(ctx, lay.gpus, lay)
+                    assert above is not None  # no EP: see ``_refine``
+                    bound = min(item.lazy, above)
+                    if not bound < cut:
+                        push(heap, (-bound, next(order), _Shape(lay, lazy=item.lazy)))
             # a shape waiting on a bound above its own (``_refine``): its own bound now,
             # back at the place it would have had (same order number), or dropped as it
             # would have been
-            real = min(item.lazy, _pre(ctx, gpus, item.lay))
+            real = min(item.lazy, _pre(ctx, item.lay.gpus, item.lay))
             if not real < cut:
                 push(heap, (-real, num, _Shape(item.lay)))
             continue
         if isinstance(item, _Shape) and item.optimistic:
-            got, n = _variants(ctx, gpus, item.lay, floor)
+            got, n = _variants(ctx, item.lay.gpus, item.lay, floor)
             evaluated += n
             if got:
                 found.extend(got)
@@ -181,6 +199,7 @@ class _Shape(NamedTuple):
     cap: tuple[int, Layout] | None = None
     optimistic: bool = False
     lazy: float | None = None  # its group's bound, until its own (pre_bound) is taken
+    idle: bool = False  # its ``idle_shapes`` wait on it, until it is taken (``_siblings``)
 
 
 def _refine(
@@ -191,6 +210,7 @@ def _refine(
     (``shape_bound``), a shape's best variant (``optimistic``)."""
     if isinstance(item, _Shape):
         lay = item.lay
+        gpus = lay.gpus  # a shape's own GPU count (``space.idle_shapes``)
         key = _shape_key(gpus, lay)
         if item.cap is None:
             capped = ctx.memo.setdefault("capped", {})
@@ -229,17 +249,34 @@ def _refine(
     if shapes is None:
         shapes = every[ranks] = group_shapes(ctx, gpus, list(g.bases))
     for lay in shapes:
-        got = pre.get(_shape_key(gpus, lay))
+        n = lay.gpus  # a shape's own GPU count (its DP every GPU of it; idle_shapes)
+        got = pre.get(_shape_key(n, lay))
+        if _siblings(ctx, lay):
+            if lay.ep == 1:  # they wait with it on a pipeline bound above theirs
+                above = pipe_bound(ctx, n, lay)
+                assert above is not None
+                out.append((min(bound, above), _Shape(lay, lazy=bound, idle=True)))
+                continue
+            for few in idle_shapes(ctx, lay):  # EP: no pipeline bound, each its own now
+                out.append((min(bound, _pre(ctx, few.gpus, few)), _Shape(few)))
         if got is not None:
             out.append((min(bound, got), _Shape(lay)))
             continue
         # its pipeline part first: a bound at least its own, taken only if it comes first
-        above = pipe_bound(ctx, gpus, lay)
+        above = pipe_bound(ctx, n, lay)
         if above is None:
-            out.append((min(bound, _pre(ctx, gpus, lay)), _Shape(lay)))
+            out.append((min(bound, _pre(ctx, n, lay)), _Shape(lay)))
         else:
             out.append((min(bound, above), _Shape(lay, lazy=bound)))
     return out
+
+
+def _siblings(ctx: Context, lay: Layout) -> bool:
+    """Whether shape ``lay`` has ``idle_shapes`` (the same shape on fewer GPUs, splitting the
+    global batch into whole micro-batches better). Without EP they wait on the heap with it
+    behind ``pipe_bound(cover=True)``, above each one's own pipeline bound, and are bounded
+    only when it reaches the top (most never do)."""
+    return bool(idle_dps(ctx, lay.dp))
 
 
 def _pre(ctx: Context, gpus: int, lay: Layout) -> float:
@@ -328,7 +365,13 @@ def binding(st: TrainingSetup, best: Candidate, gpus: int) -> str:
     lay, step = best.layout, best.step
     idle = gpus - lay.gpus
     if idle >= lay.tp * lay.cp * lay.pp:
-        return f"global batch: {st.global_batch} sequences allow only DP{lay.dp} ({idle} GPUs idle)"
+        g = st.global_batch
+        if lay.dp * lay.micro_batch < g and lay.dp < gpus // (lay.tp * lay.cp * lay.pp):
+            return (  # a smaller DP than the GPUs allow (space.idle_shapes)
+                f"global batch: {g} sequences split into whole micro-batches best at "
+                f"DP{lay.dp} × {lay.micro_batches} × {lay.micro_batch} ({idle} GPUs idle)"
+            )
+        return f"global batch: {g} sequences allow only DP{lay.dp} ({idle} GPUs idle)"
     if lay.pp > 1 or lay.recompute == "full" or lay.zero >= 2 or lay.cp > 1:
         return (
             f"memory per GPU: {best.memory.total_gb:.1f} of {best.memory.usable_gb:.1f} GB "

@@ -1,6 +1,7 @@
 """The layout space the search walks: TP, CP, EP, ZeRO, recompute, pipeline depth (the
 shallowest that fits plus deeper powers of two), interleaving and micro-batch options, and the
-DP size and gradient accumulation of a shape (every GPU left, capped by the global batch)."""
+DP size and gradient accumulation of a shape (every GPU left, capped by the global batch, and
+the smaller DPs that split the global batch into whole micro-batches better: ``idle_shapes``)."""
 
 from __future__ import annotations
 
@@ -192,7 +193,7 @@ def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
     """The (ZeRO, PP) shapes of one (TP, CP, EP, recompute) group worth costing, from its
     shallowest pipelines (``shallowest``): per ZeRO stage that depth and deeper ones (a
     higher stage also when it does not make the pipeline shallower: the memory it frees may
-    take a larger micro-batch)."""
+    take a larger micro-batch). Each may also run on fewer GPUs (``idle_shapes``)."""
     out: list[Layout] = []
     for base in bases:
         tp, cp, ep = base.tp, base.cp, base.ep
@@ -202,6 +203,53 @@ def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
                 continue
             out.append(layout(tp, cp, pp, dp, ep, base.zero, base.recompute, 1, m))
     return out
+
+
+def idle_shapes(ctx: Context, lay: Layout) -> list[Layout]:
+    """The shape ``lay`` (micro-batch 1, DP every GPU left) with GPUs left idle: a cluster
+    can always leave GPUs idle, so a layout on N nodes must stay possible on N + 1, where DP
+    every GPU left may round the global batch into fewer, emptier micro-batch rounds (2,048
+    GPUs at PP3: DP682 × 6 micro-batches = 4,092 of 4,096 sequences; 2,056 GPUs: DP685 × 5 =
+    3,425). With g sequences, a DP d runs g // d micro-batches and uses d·(g // d) sequences;
+    a smaller d is worth trying only when it uses more of the batch than every larger one
+    (fewer sequences in more micro-batch rounds never run faster). So: every d below the
+    shape's DP whose d·(g // d) is a new record, down to the first that uses all g (each the
+    shape on d·TP·CP·PP GPUs: its bounds are those of that GPU count, exact)."""
+    h = lay
+    return [
+        layout(h.tp, h.cp, h.pp, d, h.ep, h.zero, h.recompute, 1, ctx.g // d)
+        for d in idle_dps(ctx, h.dp)
+        if ep_fits(h.tp, h.cp, d, h.ep)
+    ]
+
+
+def idle_dps(ctx: Context, dp: int) -> tuple[int, ...]:
+    """``record_dps`` of the setup's global batch, memoised."""
+    cache: dict[int, tuple[int, ...]] = ctx.memo.setdefault("idle_dps", {})
+    got = cache.get(dp)
+    if got is None:
+        got = cache[dp] = record_dps(ctx.g, dp)
+    return got
+
+
+def record_dps(g: int, dp: int) -> tuple[int, ...]:
+    """The DPs below ``dp`` that use more of ``g`` sequences (d·(g // d)) than every larger
+    DP down to ``dp``, until one uses all of them. Only d = g // q for q micro-batches can be
+    one (the largest DP of q rounds), so q is walked, not d."""
+    out: list[int] = []
+    if dp <= 1:
+        return ()
+    used, q = dp * (g // dp), g // dp + 1
+    while used < g:
+        d = g // q
+        if d < 1:
+            break
+        got = d * (g // d)
+        if got > used:
+            used = got
+            out.append(d)
+        q = g // d + 1
+    return tuple(out)
 
 
 def reshape(ctx: Context, lay: Layout, gpus: int) -> Layout | None:
