@@ -369,7 +369,9 @@ def binding(st: TrainingSetup, best: Candidate, gpus: int) -> str:
         if lay.dp * lay.micro_batch < g and lay.dp < gpus // (lay.tp * lay.cp * lay.pp):
             return (  # a smaller DP than the GPUs allow (space.idle_shapes)
                 f"global batch: {g} sequences split into whole micro-batches best at "
-                f"DP{lay.dp} × {lay.micro_batches} × {lay.micro_batch} ({idle} GPUs idle)"
+                f"DP{lay.dp} × {lay.micro_batches} micro-batches of {lay.micro_batch} = "
+                f"{lay.dp * lay.micro_batches * lay.micro_batch:,} sequences a step "
+                f"({idle} GPUs idle)"
             )
         return f"global batch: {g} sequences allow only DP{lay.dp} ({idle} GPUs idle)"
     if lay.pp > 1 or lay.recompute == "full" or lay.zero >= 2 or lay.cp > 1:
