@@ -11,6 +11,7 @@ counted and listed "to be confirmed": not priced, not in the BoM.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from .catalog import Cable, CatalogSnapshot
@@ -96,22 +97,35 @@ class CablePlan:
 
 
 def _stock(length: float) -> float:
-    for stocked in FIBRE_LENGTHS_M:
-        if length <= stocked:
-            return float(stocked)
+    i = bisect_left(FIBRE_LENGTHS_M, length)  # the first stocked length >= ``length``
+    if i < len(FIBRE_LENGTHS_M):
+        return float(FIBRE_LENGTHS_M[i])
     return float(math.ceil(length / 100) * 100)
 
 
-def _copper(cables: list[Cable], length: float) -> Cable | None:
-    fits = [c for c in cables if c.length_m >= length]
-    return min(fits, key=lambda c: c.length_m) if fits else None
+def _by_length(cables: list[Cable]) -> list[Cable]:
+    """Shortest first; a stable sort, so equals keep the catalog's order."""
+    return sorted(cables, key=_length)
+
+
+def _length(c: Cable) -> float:
+    return c.length_m
+
+
+def _reaching(cables: list[Cable], length: float) -> Cable | None:
+    """The shortest cable that reaches (the first of equals); ``cables`` sorted by length
+    (stably, so the first of equals is the catalog's first)."""
+    for c in cables:
+        if c.length_m >= length:
+            return c
+    return None
 
 
 def plan_cables(catalog: CatalogSnapshot, f: Fabric, label: str) -> CablePlan:
     """Copper within reach, optics and fibre beyond, for every link group of the fabric."""
     kind = f.switch.fabric
-    splitters = [c for c in catalog.cables if c.kind == "splitter" and c.fabric == kind]
-    isl = [c for c in catalog.cables if c.kind == "isl" and c.fabric == kind]
+    splitters = _by_length([c for c in catalog.cables if c.kind == "splitter" and c.fabric == kind])
+    isl = _by_length([c for c in catalog.cables if c.kind == "isl" and c.fabric == kind])
     optics = sorted(
         (c for c in catalog.cables if c.kind == "transceiver" and c.fabric == kind),
         key=lambda c: c.length_m,
@@ -126,7 +140,7 @@ def plan_cables(catalog: CatalogSnapshot, f: Fabric, label: str) -> CablePlan:
         if g.count <= 0:
             continue
         plan.longest_run_m = max(plan.longest_run_m, g.length_m)
-        copper = _copper(splitters if g.kind == "endpoint" else isl, g.length_m)
+        copper = _reaching(splitters if g.kind == "endpoint" else isl, g.length_m)
         if copper is not None:
             count = g.count if g.kind != "isl" else math.ceil(g.count / cage_ports)
             _copper_line(plan, copper, count, g, label)
@@ -155,7 +169,7 @@ def _copper_line(plan: CablePlan, cable: Cable, count: int, g: LinkGroup, label:
 def _optical(
     plan: CablePlan, optics: list[Cable], g: LinkGroup, f: Fabric, label: str, cage_ports: int
 ) -> None:
-    optic = next((c for c in optics if c.length_m >= g.length_m), None)
+    optic = _reaching(optics, g.length_m)
     cages = g.count if g.kind == "endpoint" else math.ceil(g.count / cage_ports)
     ends = 1 if g.kind == "endpoint" else 2
 
