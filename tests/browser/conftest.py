@@ -137,6 +137,12 @@ def log_in(page, base_url: str, username: str) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def settle(page) -> None:
+    """Let the wizard's debounce elapse and any htmx request finish."""
+    page.wait_for_timeout(500)
+    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
+
+
 @pytest.fixture
 def portal(transactional_db, media_root):
     """A seller with two scenarios, a draft quote, a sent quote with its customer link and

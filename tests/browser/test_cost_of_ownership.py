@@ -9,16 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from .conftest import log_in
+from .conftest import log_in, settle
 
 pytestmark = pytest.mark.browser
 
 START = "/sizing/?gpu=h100-nvl-94gb&model=llama-3.1-8b&users=10&fabric=infiniband"
-
-
-def settle(page) -> None:
-    page.wait_for_timeout(500)
-    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
 
 
 def energy(page) -> Decimal:

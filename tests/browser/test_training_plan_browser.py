@@ -10,8 +10,8 @@ import pytest
 from apps.sizing.training_view import training_panel
 
 from .a11y import axe_violations, duplicate_ids, layout_problems
-from .conftest import Shots, log_in
-from .test_wizard_journey import settle, status, wait_status_change
+from .conftest import Shots, log_in, settle
+from .test_wizard_journey import status, wait_status_change
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,14 @@ def test_the_training_plan_explains_layout_step_time_mfu_and_memory(tab, live_se
     settle(page)
     page.fill("#id_tokens_b", "2000")
     page.fill("#id_target_days", "60")
-    settle(page)
+    # the page shows the answer to these inputs once htmx has pushed their URL and nothing is
+    # in flight: a debounce that fires late on a busy machine must not let the panel be read
+    # before its update lands (settle alone can see the calm before the request starts)
+    page.wait_for_function(
+        "new URLSearchParams(location.search).get('target_days') === '60'"
+        " && new URLSearchParams(location.search).get('tokens_b') === '2000'"
+        " && document.querySelectorAll('.htmx-request').length === 0"
+    )
     page.wait_for_selector("#training-plan")
     plan = page.inner_text("#training-plan")
     shot("panel", full_page=True)

@@ -9,17 +9,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from .a11y import axe_violations
-from .conftest import Shots, log_in
+from .conftest import Shots, log_in, settle
 
 pytestmark = pytest.mark.browser
 
 START = "/sizing/?gpu=l40s-48gb&model=llama-3.1-8b&users=10&fabric=infiniband"
-
-
-def settle(page) -> None:
-    """Let the debounce elapse and any htmx request finish."""
-    page.wait_for_timeout(500)
-    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
 
 
 def url_param(page, name: str) -> list[str]:

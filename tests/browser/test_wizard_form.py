@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Shots, log_in
+from .conftest import Shots, log_in, settle
 
 pytestmark = pytest.mark.browser
 
 START = "/sizing/?gpu=l40s-48gb&model=llama-3.1-8b&users=10&fabric=infiniband"
-
-
-def settle(page) -> None:
-    """Let the debounce elapse and any htmx request finish."""
-    page.wait_for_timeout(500)
-    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
 
 
 def summary_items(page) -> list[str]:

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import Shots, log_in
+from .conftest import Shots, log_in, settle
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +24,6 @@ def wait_status_change(page, before: str) -> str:
         arg=before,
     )
     return status(page)
-
-
-def settle(page) -> None:
-    """Let the debounce elapse and any htmx request finish."""
-    page.wait_for_timeout(500)
-    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
 
 
 def url_param(page, name: str) -> list[str]:

@@ -91,7 +91,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
     st = ctx.st
     found = _warm_start(ctx, gpus)
     evaluated = len(found)
-    best: dict[tuple[str, int, str], float] = {}  # fastest of each distinct layout
+    best: dict[tuple[int | str, ...], float] = {}  # fastest of each distinct layout (``_distinct``)
     floor = 0.0  # what a layout must beat to matter (``bar``), updated as layouts are costed
 
     def bar() -> float:
@@ -104,7 +104,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
 
     def add(cands: list[Candidate]) -> float:
         for c in cands:
-            key = (c.layout.label(), c.layout.zero, c.layout.recompute)
+            key = _distinct(c.layout)
             best[key] = max(best.get(key, 0.0), c.step.tokens_per_s)
         return bar()
 
@@ -156,9 +156,9 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
                 push(heap, (-bound, next(order), refined))
     found.sort(key=_rank)
     unique: list[Candidate] = []
-    labels: set[tuple[str, int, str]] = set()
+    labels: set[tuple[int | str, ...]] = set()
     for c in found:
-        key = (c.layout.label(), c.layout.zero, c.layout.recompute)
+        key = _distinct(c.layout)
         if key not in labels:
             labels.add(key)
             unique.append(c)
@@ -168,6 +168,14 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
         return SearchResult(None, (), "memory", evaluated)
     ctx.hint = unique[0].layout
     return SearchResult(unique[0], tuple(unique[1:]), binding(st, unique[0], gpus), evaluated)
+
+
+def _distinct(lay: Layout) -> tuple[int | str, ...]:
+    """What makes two layouts different choices for a user: the parallel shape, ZeRO stage
+    and recompute. Micro-batch sizes and the smaller DPs that leave GPUs idle
+    (space.idle_shapes) are ways of running one shape: its fastest stands for it, so the
+    runners-up are other shapes, not the best one with a few GPUs idle."""
+    return (lay.tp, lay.cp, lay.pp, lay.vpp, lay.ep, lay.zero, lay.recompute)
 
 
 def _pruned(bound: float, floor: float) -> bool:
