@@ -4,7 +4,7 @@
 # and how to run them (the summary at the end, tests/conftest.py). .ci/run sets DATABASE_URL,
 # CELERY_BROKER_URL and REQUIRE_SERVICES=1, which turns those skips into failures.
 #
-# The tests run in parallel, one pytest-xdist process per core (PYTEST_WORKERS=N to choose,
+# The tests run in parallel, pytest-xdist processes, one more than cores (PYTEST_WORKERS=N to choose,
 # 0 for one process; arguments after the script's name go to pytest). Each process has its own
 # test database (test_<name>_gwN), cache and broker key prefixes, documents directory and ports
 # (config/settings/test.py, tests/stack.py); --dist worksteal evens out the long fault tests.
@@ -18,4 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 unset PYTHONDONTWRITEBYTECODE
 ./scripts/install.sh
-exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-auto}" --dist worksteal "$@"
+# One process more than cores: about half of the suite's wall time is waiting (workers being
+# killed and restarted, outages held for seconds, Chromium and live servers answering), so with
+# one process a core the cores sit idle half the time (bench/RESULTS.md, "Test suite, session 4").
+exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-$(($(nproc) + 1))}" --dist worksteal "$@"

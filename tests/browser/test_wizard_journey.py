@@ -161,6 +161,7 @@ def test_invalid_input_shows_messages_beside_the_fields(tab, live_server, portal
     assert not page.is_visible("#id_nodes")  # size mode asks no node count
     page.select_option("#id_mode", "capacity")  # re-renders the form with the node count
     page.wait_for_selector("#id_nodes")
+    settle(page)  # the re-rendered form is in: typing now is not overwritten by its swap
     assert not page.is_visible("#id_headroom")  # growth headroom is a size-mode input
     page.fill("#id_nodes", "1")
     page.wait_for_selector("#err-nodes >> text=needs at least 24 GPUs (3 node(s)) per replica")
