@@ -79,6 +79,22 @@ def distinct_workload(n: int) -> str:
 # --- database and token ------------------------------------------------------------------
 
 
+def bench_settings(database_url: str) -> dict[str, str]:
+    """Production settings for a bench on loopback: DEBUG off, HTTPS redirect off, logging
+    at WARNING, rate limits lifted, the given database."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "bench-" + "k3V9-qLr2" * 7,
+        "SECURE_SSL_REDIRECT": "false",
+        "DEBUG": "false",
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        "API_RATE_READ": UNLIMITED,
+        "API_RATE_WRITE": UNLIMITED,
+        "API_RATE_SIZING": UNLIMITED,
+    }
+
+
 def bench_database_url(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     name = parts.path.lstrip("/") + "_bench"
@@ -315,18 +331,7 @@ def main() -> int:
 
     admin_url = os.environ.get("DATABASE_URL", DEFAULT_DB)
     url, name = bench_database_url(admin_url)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "bench-" + "k3V9-qLr2" * 7,
-        "SECURE_SSL_REDIRECT": "false",
-        "DEBUG": "false",
-        "DATABASE_URL": url,
-        "LOG_LEVEL": "WARNING",
-        "API_RATE_READ": UNLIMITED,
-        "API_RATE_WRITE": UNLIMITED,
-        "API_RATE_SIZING": UNLIMITED,
-    }
+    env = {**os.environ, **bench_settings(url)}
     recreate_database(admin_url, name)
     proc = None
     try:

@@ -99,17 +99,7 @@ def main() -> int:
     admin_url = os.environ.get("DATABASE_URL", bench_api.DEFAULT_DB)
     url, name = bench_api.bench_database_url(admin_url)
     url, name = url.replace("_bench", "_stages"), name.replace("_bench", "_stages")
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "bench-" + "k3V9-qLr2" * 7,
-        "SECURE_SSL_REDIRECT": "false",
-        "DEBUG": "false",
-        "DATABASE_URL": url,
-        "LOG_LEVEL": "WARNING",
-        "API_RATE_READ": bench_api.UNLIMITED,
-        "API_RATE_WRITE": bench_api.UNLIMITED,
-        "API_RATE_SIZING": bench_api.UNLIMITED,
-    }
+    env = bench_api.bench_settings(url)
     bench_api.recreate_database(admin_url, name)
     try:
         token = bench_api.prepare({**os.environ, **env})
