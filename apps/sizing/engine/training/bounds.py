@@ -18,7 +18,7 @@ from .step import (
     Context,
     best_rate_bound,
     chunk_send,
-    data_parallel,
+    dp_floor,
     interleave_factor,
     layer_parts,
     optimizer_time,
@@ -79,16 +79,21 @@ def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tup
     """The largest micro-batch of a shape (``lay`` at micro-batch 1) the global batch allows
     and, with ``memory``, that also fits (memory grows with it), and the shape at it; 0
     when none does."""
-    cap, cap_lay = 0, lay
+    tp, cp, pp, ep, zero, rc = lay.tp, lay.cp, lay.pp, lay.ep, lay.zero, lay.recompute
+    fits = ctx.mem.fits_shape  # tested on the figures; only the cap's layout is built
+    cap, cap_dp, cap_m = 0, 0, 0
     for mb in micro_batches(ctx.st):
-        dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb)
+        dp, m = dp_shape(ctx, gpus, tp, cp, pp, mb)
         if mb > 1 and dp * mb > ctx.g:
             break
-        probe = layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, lay.recompute, mb, m)
-        if not ep_fits(lay.tp, lay.cp, dp, lay.ep) or (memory and not ctx.mem.fits(probe)):
+        if not ep_fits(tp, cp, dp, ep) or (
+            memory and not fits(tp, cp, pp, dp, ep, zero, rc, mb, m)
+        ):
             break
-        cap, cap_lay = mb, probe
-    return cap, cap_lay
+        cap, cap_dp, cap_m = mb, dp, m
+    if cap == 0:
+        return 0, lay
+    return cap, layout(tp, cp, pp, cap_dp, ep, zero, rc, cap, cap_m)
 
 
 def shape_bound(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
@@ -117,8 +122,7 @@ def _bound(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> floa
         m_min = g // (dp * cap)
         if m_min < 1:
             m_min = 1
-        few = layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, lay.recompute, 1, m_min)
-        t += data_parallel(ctx, few, float("inf"), m_min)
+        t += dp_floor(ctx, lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, m_min)
     return g * ctx.st.seq / t
 
 

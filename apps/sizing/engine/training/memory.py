@@ -1,5 +1,7 @@
 """Training memory per GPU of a layout: model states (ZeRO 0-3), activations (Korthikanti et al.
 2022, generalised to gated MLPs and grouped-query attention), logits and overhead.
+(Over 400 lines on purpose: the formulas and the memoised forms on plain degrees that the
+search's inner loops call, kept next to each other so that they stay the same sums.)
 
 Activations are those of the FIRST pipeline stage, which under 1F1B holds min(p, m) micro-batches
 of its own layers (interleaving adds (p−1)/(p·v) more, Narayanan et al. 2021); deeper pipelines do
@@ -210,10 +212,15 @@ class MemoryModel:
         self.dense, self.expert = s.dense_params, s.expert_params
         self.layer_params = s.dense_per_layer + s.top_k * s.expert_per_layer
         self.head = head_layers(st)
+        self.layers = s.layers
+        self.lora = st.lora
         self._act: dict[tuple[int, int, int, str], tuple[float, float, float]] = {}
         self._most: dict[int, int] = {}
         self._load: dict[int, float] = {}  # the fullest stage's load per depth (use)
         self._states: dict[tuple[int, ...], float] = {}
+        # per (TP, PP, EP): the model states' split before ZeRO sharding (``_split``)
+        self._splits: dict[tuple[int, int, int], tuple[float, float, float, int, int]] = {}
+        self._gathered: dict[int, float] = {}  # ZeRO-3 overhead per TP (``_overhead``)
 
     def most(self, pp: int) -> int:
         """Layers on the fullest stage."""
@@ -239,30 +246,59 @@ class MemoryModel:
 
     def states(self, lay: Layout) -> float:
         """Model-state bytes per GPU (memoised per TP, CP, PP, DP, EP, ZeRO)."""
-        key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero)
+        return self.state_bytes(lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero)
+
+    def state_bytes(self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int) -> float:
+        """``states`` of a layout given by its degrees (no layout built): memoised per
+        (TP, CP, PP, DP, EP, ZeRO), the only fields the formula reads."""
+        key = (tp, cp, pp, dp, ep, zero)
         got = self._states.get(key)
         if got is None:
-            got = self._state_bytes(lay)
-            self._states[key] = got
+            got = self._states[key] = self._state_bytes(tp, cp, pp, dp, ep, zero)
         return got
 
-    def _state_bytes(self, lay: Layout) -> float:
-        st = self.st
-        mp = lay.tp * lay.pp
-        dense = self.dense / mp
-        expert = self.expert / (lay.pp * lay.etp * lay.ep)
-        d_dense = lay.dp * lay.cp
-        d_expert = lay.expert_dp
-        if st.lora:
-            frozen = st.weight_bytes * (dense + expert)
+    def _split(self, tp: int, pp: int, ep: int) -> tuple[float, float, float, int, int]:
+        """(dense, expert, dense + expert) parameters per GPU after the TP/PP/EP split, the
+        experts' TP split (``Layout.etp``) and TP·PP, memoised per (TP, PP, EP): none of them
+        reads DP, CP or the ZeRO stage, which a search varies most (one entry serves every DP
+        of every GPU count tried)."""
+        key = (tp, pp, ep)
+        got = self._splits.get(key)
+        if got is None:
+            etp = tp if ep == 1 else 1
+            mp = tp * pp
+            dense = self.dense / mp
+            expert = self.expert / (pp * etp * ep)
+            got = self._splits[key] = (dense, expert, dense + expert, etp, mp)
+        return got
+
+    def _state_bytes(self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int) -> float:
+        dense, expert, both, etp, mp = self._split(tp, pp, ep)
+        d_dense = dp * cp
+        d_expert = tp * cp * dp // (etp * ep)  # Layout.expert_dp
+        if d_expert < 1:
+            d_expert = 1
+        if self.lora:
+            st = self.st
+            frozen = st.weight_bytes * both
             adapters = 16.0 * st.lora_params / mp
-            if lay.zero == 3:
+            if zero == 3:
                 return (frozen + adapters) / d_dense
-            if lay.zero == 0:
+            if zero == 0:
                 return frozen + adapters
             return frozen + 4.0 * st.lora_params / mp + 12.0 * st.lora_params / mp / d_dense
-        fixed, sharded = ZERO_SPLIT[lay.zero]
-        return fixed * (dense + expert) + sharded * (dense / d_dense + expert / d_expert)
+        fixed, sharded = ZERO_SPLIT[zero]
+        return fixed * both + sharded * (dense / d_dense + expert / d_expert)
+
+    def _overhead(self, tp: int, zero: int) -> float:
+        """Framework overhead bytes, and under ZeRO-3 two layers' parameters gathered ahead
+        (prefetch): the same sum for every layout of one TP (memoised per TP)."""
+        if zero != 3:
+            return self.overhead
+        got = self._gathered.get(tp)
+        if got is None:
+            got = self._gathered[tp] = self.overhead + 4.0 * self.layer_params / tp
+        return got
 
     def in_flight(self, lay: Layout) -> float:
         """Micro-batches the first stage holds: 1F1B min(p, m); interleaved, the warm-up of
@@ -279,9 +315,7 @@ class MemoryModel:
             lay.tp, lay.cp, lay.micro_batch, lay.recompute
         )
         act = self.most(lay.pp) * self.in_flight(lay) * per_layer + rebuilt
-        overhead = self.overhead
-        if lay.zero == 3:  # two layers' parameters gathered ahead (prefetch)
-            overhead += 4.0 * self.layer_params / lay.tp
+        overhead = self._overhead(lay.tp, lay.zero)
         return self.states(lay), act, logits, overhead
 
     def use(self, pp: int, ranks: int) -> float:
@@ -312,43 +346,62 @@ class MemoryModel:
         per_layer, rebuilt, logits = self._activations(
             lay.tp, lay.cp, lay.micro_batch, lay.recompute
         )
-        overhead = self.overhead
-        if lay.zero == 3:
-            overhead += 4.0 * self.layer_params / lay.tp
-        held = min(self.st.s.layers, self.most(lay.pp) * m_floor)
+        overhead = self._overhead(lay.tp, lay.zero)
+        held = min(self.layers, self.most(lay.pp) * m_floor)
         low = self.states(lay) + held * per_layer + rebuilt + logits + overhead
         return low <= self.usable + 1e-6
 
     def may_fit_plain(
         self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int, rc: str, m_floor: int
     ) -> bool:
-        """``may_fit`` of the plain layout (micro-batch 1) without building it unless its
-        states are not cached: the same sums in the same order, so the same answer."""
+        """``may_fit`` of the plain layout (micro-batch 1) without building it: the same sums
+        in the same order, so the same answer."""
         per_layer, rebuilt, logits = self._activations(tp, cp, 1, rc)
-        overhead = self.overhead
-        if zero == 3:
-            overhead += 4.0 * self.layer_params / tp
-        held = min(self.st.s.layers, self.most(pp) * m_floor)
-        states = self._states.get((tp, cp, pp, dp, ep, zero))
-        if states is None:
-            states = self.states(layout(tp, cp, pp, dp, ep, zero, rc))
+        overhead = self._overhead(tp, zero)
+        held = self.most(pp) * m_floor
+        if held > self.layers:
+            held = self.layers
+        states = self.state_bytes(tp, cp, pp, dp, ep, zero)
         low = states + held * per_layer + rebuilt + logits + overhead
         return low <= self.usable + 1e-6
 
     def fits_plain(
         self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int, rc: str, m: int
     ) -> bool:
-        """``fits`` of the plain layout (no interleaving, micro-batch 1) without building it
-        unless its states are not cached: the same sums in the same order, so the same answer
-        (the depth scans of the search test many shapes that do not fit)."""
-        per_layer, rebuilt, logits = self._activations(tp, cp, 1, rc)
-        act = self.most(pp) * float(min(pp, m)) * per_layer + rebuilt
-        overhead = self.overhead
-        if zero == 3:
-            overhead += 4.0 * self.layer_params / tp
+        """``fits`` of the plain layout (no interleaving, micro-batch 1) without building it:
+        the same sums in the same order, so the same answer (the depth scans of the search
+        test many shapes that do not fit)."""
+        return self.fits_shape(tp, cp, pp, dp, ep, zero, rc, 1, m)
+
+    def fits_shape(
+        self,
+        tp: int,
+        cp: int,
+        pp: int,
+        dp: int,
+        ep: int,
+        zero: int,
+        rc: str,
+        mb: int,
+        m: int,
+        vpp: int = 1,
+    ) -> bool:
+        """``fits`` of the layout with these fields, without building it (the search and its
+        bounds test many layouts that are never reported): ``parts`` summed in the same
+        order, so the same answer."""
+        per_layer, rebuilt, logits = self._activations(tp, cp, mb, rc)
+        if vpp > 1:  # ``in_flight``
+            held = min(float(m), pp + (pp - 1) / vpp)
+        else:
+            held = float(pp if pp < m else m)
+        most = self._most.get(pp)
+        if most is None:
+            most = self.most(pp)
+        act = most * held * per_layer + rebuilt
         states = self._states.get((tp, cp, pp, dp, ep, zero))
         if states is None:
-            states = self.states(layout(tp, cp, pp, dp, ep, zero, rc))
+            states = self.state_bytes(tp, cp, pp, dp, ep, zero)
+        overhead = self.overhead if zero != 3 else self._overhead(tp, zero)
         return states + act + logits + overhead <= self.usable + 1e-6
 
     def none_deeper_fits(self, tp: int, cp: int, zero: int, rc: str, m: int) -> bool:
@@ -358,16 +411,24 @@ class MemoryModel:
         even with no model states. Micro-batches only grow with depth (DP shrinks), so once
         this holds at one depth it holds at every deeper one."""
         per_layer, rebuilt, logits = self._activations(tp, cp, 1, rc)
-        act = float(min(self.st.s.layers, m)) * per_layer + rebuilt
-        overhead = self.overhead
-        if zero == 3:
-            overhead += 4.0 * self.layer_params / tp
+        act = float(self.layers if self.layers < m else m) * per_layer + rebuilt
+        overhead = self._overhead(tp, zero)
         return act + logits + overhead > self.usable + 1e-6
 
     def fits(self, lay: Layout) -> bool:
         """Within the usable memory."""
-        states, act, extra, overhead = self.parts(lay)
-        return states + act + extra + overhead <= self.usable + 1e-6
+        return self.fits_shape(
+            lay.tp,
+            lay.cp,
+            lay.pp,
+            lay.dp,
+            lay.ep,
+            lay.zero,
+            lay.recompute,
+            lay.micro_batch,
+            lay.micro_batches,
+            lay.vpp,
+        )
 
     def breakdown(self, lay: Layout) -> TrainingMemory:
         """Parts in GB."""

@@ -88,19 +88,7 @@ def _min_dp(
     g: int,
 ) -> int | None:
     def fits(dp: int) -> bool:
-        lay = Layout(
-            tp=tp,
-            cp=cp,
-            pp=pp,
-            dp=dp,
-            ep=ep,
-            vpp=1,
-            zero=zero,
-            recompute=rc,
-            micro_batch=1,
-            micro_batches=max(1, g // dp),
-        )
-        return mm.fits(lay)
+        return mm.fits_shape(tp, cp, pp, dp, ep, zero, rc, 1, max(1, g // dp))
 
     if fits(step):
         return step

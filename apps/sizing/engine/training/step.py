@@ -112,6 +112,7 @@ class Context:
         self.dp_cache: dict[tuple[int, ...], tuple[float, float]] = {}
         self.dp_pieces: dict[tuple[int, ...], tuple[float, float, float]] = {}
         self.opt_cache: dict[tuple[int, ...], float] = {}
+        self.local: dict[tuple[int, int, int], tuple[float, float]] = {}  # _local_params
         self.send_cache: dict[tuple[int, ...], float] = {}
         self.memo: dict[str, Any] = {}
         self.pp_cache: dict[tuple[int, int], list[int]] = {}
@@ -359,7 +360,7 @@ def rate_bound(ctx: Context, lay: Layout) -> float:
     m = lay.micro_batches
     bubble = (lay.pp - 1) / lay.vpp * (t_stage * chunk_factor(ctx, lay) + t_pp)
     t = m * t_mb + bubble + optimizer_time(ctx, lay)
-    t += data_parallel(ctx, lay, float("inf"), m)
+    t += dp_floor(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero, m)
     return lay.global_batch * ctx.st.seq / t
 
 
@@ -373,7 +374,7 @@ def best_rate_bound(ctx: Context, lay: Layout, vs: tuple[int, ...] | list[int]) 
     pp, m = lay.pp, lay.micro_batches
     one = pp_send(ctx, lay, parts)  # at vpp 1: one chunk's sends
     fixed = optimizer_time(ctx, lay)
-    dp = data_parallel(ctx, lay, float("inf"), m)
+    dp = dp_floor(ctx, lay.tp, lay.cp, pp, lay.dp, lay.ep, lay.zero, m)
     tokens = lay.global_batch * ctx.st.seq
     best = 0.0
     for v in vs:
@@ -387,13 +388,20 @@ def best_rate_bound(ctx: Context, lay: Layout, vs: tuple[int, ...] | list[int]) 
     return best
 
 
-def _local_params(ctx: Context, lay: Layout) -> tuple[float, float]:
-    """(dense, expert) trainable parameters per GPU before ZeRO sharding."""
-    st, s = ctx.st, ctx.s
-    mp = lay.tp * lay.pp
-    if st.lora:
-        return st.lora_params / mp, 0.0
-    return s.dense_params / mp, s.expert_params / (lay.pp * lay.etp * lay.ep)
+def _local_params(ctx: Context, tp: int, pp: int, ep: int) -> tuple[float, float]:
+    """(dense, expert) trainable parameters per GPU before ZeRO sharding, memoised per
+    (TP, PP, EP): all they depend on (a search asks for them at every DP it tries)."""
+    key = (tp, pp, ep)
+    got = ctx.local.get(key)
+    if got is None:
+        st, s = ctx.st, ctx.s
+        mp = tp * pp
+        if st.lora:
+            got = (st.lora_params / mp, 0.0)
+        else:
+            got = (s.dense_params / mp, s.expert_params / (pp * (tp if ep == 1 else 1) * ep))
+        ctx.local[key] = got
+    return got
 
 
 def data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
@@ -424,49 +432,73 @@ def data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
     return exposed + k.overlap_tax * (t - exposed)
 
 
+def dp_floor(ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int, m: int) -> float:
+    """``data_parallel`` with every overlap window long enough (``t_stage`` infinite, as the
+    bounds assume), given the layout's degrees (no layout built): then the window never
+    binds and only the exposed fraction shows, the same figure for every interleaving."""
+    per_step, per_mb = dp_traffic_of(ctx, tp, cp, pp, dp, ep, zero)
+    t = per_step + m * per_mb
+    if t <= 0.0:
+        return 0.0
+    k = ctx.st.knobs
+    exposed = k.dp_exposed * t  # max(k.dp_exposed * t, t - inf)
+    return exposed + k.overlap_tax * (t - exposed)
+
+
 def dp_traffic(ctx: Context, lay: Layout) -> tuple[float, float]:
     """(seconds once per step, seconds per micro-batch) of DP collectives, memoised per
     (TP, CP, PP, DP, EP, ZeRO): ZeRO-0 all-reduces fp32 gradients; ZeRO-1 reduce-scatters them
     and all-gathers bf16 parameters; ZeRO-2 reduce-scatters per micro-batch; ZeRO-3 also
     gathers the parameters forward and backward per micro-batch."""
-    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero)
+    return dp_traffic_of(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero)
+
+
+def dp_traffic_of(
+    ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int
+) -> tuple[float, float]:
+    """``dp_traffic`` of a layout given by its degrees (no layout built)."""
+    key = (tp, cp, pp, dp, ep, zero)
     got = ctx.dp_cache.get(key)
     if got is None:
-        got = _dp_traffic(ctx, lay)
-        ctx.dp_cache[key] = got
+        got = ctx.dp_cache[key] = _dp_traffic(ctx, tp, cp, pp, dp, ep, zero)
     return got
 
 
-def _dp_traffic(ctx: Context, lay: Layout) -> tuple[float, float]:
-    d = lay.dp * lay.cp
-    if d <= 1:
+def _dp_traffic(
+    ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int
+) -> tuple[float, float]:
+    if dp * cp <= 1:
         return 0.0, 0.0
     # the collectives do not depend on the ZeRO stage: costed once for the stages' shapes
-    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep)
+    key = (tp, cp, pp, dp, ep)
     pieces = ctx.dp_pieces.get(key)
     if pieces is None:
-        pieces = ctx.dp_pieces[key] = _dp_collectives(ctx, lay)
+        pieces = ctx.dp_pieces[key] = _dp_collectives(ctx, tp, cp, pp, dp, ep)
     grads, params, gathers = pieces
-    if lay.zero == 0:
+    if zero == 0:
         return 2.0 * grads, 0.0
-    if lay.zero == 1:
+    if zero == 1:
         return grads + params, 0.0
-    if lay.zero == 2:
+    if zero == 2:
         return params, grads
     return 0.0, grads + 2.0 * gathers
 
 
-def _dp_collectives(ctx: Context, lay: Layout) -> tuple[float, float, float]:
+def _dp_collectives(
+    ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int
+) -> tuple[float, float, float]:
     """(gradient reduce-scatter, parameter all-gather, ZeRO-3 gather with LoRA's frozen
     weights) of one DP group, seconds."""
     st, k = ctx.st, ctx.st.knobs
-    d = lay.dp * lay.cp
-    dense, expert = _local_params(ctx, lay)
-    link = ctx.group(*ctx.spread(d, lay.tp))
+    d = dp * cp
+    dense, expert = _local_params(ctx, tp, pp, ep)
+    link = ctx.group(*ctx.spread(d, tp))
     g = k.grad_reduce_bytes
     w = 2.0  # bf16 parameters gathered
-    de = lay.expert_dp
-    elink = ctx.group(*ctx.spread(de, lay.ep)) if expert else link
+    de = tp * cp * dp // ((tp if ep == 1 else 1) * ep)  # Layout.expert_dp
+    if de < 1:
+        de = 1
+    elink = ctx.group(*ctx.spread(de, ep)) if expert else link
 
     def rs(nbytes_dense: float, nbytes_expert: float) -> float:
         return col.reduce_scatter(d, nbytes_dense, link) + col.reduce_scatter(
@@ -479,19 +511,28 @@ def _dp_collectives(ctx: Context, lay: Layout) -> tuple[float, float, float]:
     grads, params = rs(g * dense, g * expert), ag(w * dense, w * expert)
     if not st.lora:
         return grads, params, params
-    frozen = st.weight_bytes * ctx.s.params / (lay.tp * lay.pp)
+    frozen = st.weight_bytes * ctx.s.params / (tp * pp)
     return grads, params, ag(w * dense + frozen, w * expert)
 
 
 def optimizer_time(ctx: Context, lay: Layout) -> float:
     """Adam step: memory-bound pass over the (sharded) optimizer states (memoised)."""
-    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero)
+    return optimizer_time_of(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero)
+
+
+def optimizer_time_of(
+    ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int
+) -> float:
+    """``optimizer_time`` of a layout given by its degrees (no layout built), memoised per
+    (TP, CP, PP, DP, EP, ZeRO)."""
+    key = (tp, cp, pp, dp, ep, zero)
     got = ctx.opt_cache.get(key)
     if got is None:
-        dense, expert = _local_params(ctx, lay)
-        if lay.zero >= 1:
-            dense /= lay.dp * lay.cp
-            expert /= lay.expert_dp
+        dense, expert = _local_params(ctx, tp, pp, ep)
+        if zero >= 1:
+            dense /= dp * cp
+            de = tp * cp * dp // ((tp if ep == 1 else 1) * ep)  # Layout.expert_dp
+            expert /= de if de > 1 else 1
         got = ctx.st.knobs.optimizer_bytes_per_param * (dense + expert) / ctx.bw
         ctx.opt_cache[key] = got
     return got
