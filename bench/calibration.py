@@ -20,6 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.sizing_engine.calibration import POINTS  # noqa: E402
+from tests.sizing_engine.calibration_heldout import HELD_OUT  # noqa: E402
 from tests.sizing_engine.calibration_serving import POINTS as SERVING  # noqa: E402
 from tests.sizing_engine.calibration_serving import ServingPoint  # noqa: E402
 from tests.sizing_engine.calibration_training import TRAINING_POINTS  # noqa: E402
@@ -94,13 +95,47 @@ def _plan(fabric: str, gbps: float) -> str:
     )
 
 
+def _gpu_of(name: str) -> str:
+    for gpu in ("A100", "H200", "H100", "H800", "L40S"):
+        if gpu in name:
+            return gpu
+    return "other"
+
+
+def _held_out_medians() -> None:
+    """Median |error| of the held-out ("check") training points: the sessions 1-4 set, the
+    session-5 set (calibration_heldout.py) and both, dense and MoE, then by GPU and kind."""
+    old = [p for p in TRAINING_POINTS if p.role == "check"]
+    new = [p for p in HELD_OUT if p.role == "check"]
+    groups: list[tuple[str, list[Any]]] = []
+    for label, pts in (("sessions 1-4", old), ("session 5", new), ("all", old + new)):
+        groups.append((f"{label}, dense", [p for p in pts if "MoE" not in p.name]))
+        groups.append((f"{label}, MoE", [p for p in pts if "MoE" in p.name]))
+    dense = [p for p in old + new if "MoE" not in p.name]
+    for gpu in ("A100", "H100", "H200", "L40S"):
+        groups.append((f"all dense on {gpu}", [p for p in dense if _gpu_of(p.name) == gpu]))
+    tuning = ("LoRA", "SFT")
+    groups.append(("all fine-tuning", [p for p in old + new if any(t in p.name for t in tuning)]))
+    print()
+    print("| held-out training points | n | median abs error | within 10 % | within 20 % |")
+    print("|---|---|---|---|---|")
+    for label, group in groups:
+        errors = [abs(p.error()) for p in group]
+        if not errors:
+            continue
+        print(
+            f"| {label} | {len(errors)} | {statistics.median(errors):.1%} | "
+            f"{sum(e <= 0.10 for e in errors)} | {sum(e <= 0.20 for e in errors)} |"
+        )
+
+
 def main() -> None:
     if "--layout-405b" in sys.argv:
         layout_405b()
         return
     print("| point | role | source | published | estimate | error | tolerance |")
     print("|---|---|---|---|---|---|---|")
-    for p in POINTS + TRAINING_POINTS:
+    for p in POINTS + TRAINING_POINTS + HELD_OUT:
         low, high = p.tolerance
         try:
             p.estimate()
@@ -112,16 +147,7 @@ def main() -> None:
             f"| {p.name} | {p.role} | {p.source} | {p.published:{fmt}} {p.unit} | "
             f"{p.estimate():{fmt}} | {p.error():+.1%} | {low:+.0%} to {high:+.0%} |"
         )
-    checks = [p for p in TRAINING_POINTS if p.role == "check"]
-    for label, group in (
-        ("dense", [p for p in checks if "MoE" not in p.name]),
-        ("MoE", [p for p in checks if "MoE" in p.name]),
-    ):
-        errors = [abs(p.error()) for p in group]
-        print(
-            f"held-out training, {label}: {len(errors)} points, median |error| "
-            f"{statistics.median(errors):.1%}"
-        )
+    _held_out_medians()
     print()
     print("| serving point | source | published | estimate | error | held out | MoE | long |")
     print("|---|---|---|---|---|---|---|---|")

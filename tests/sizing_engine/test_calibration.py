@@ -11,11 +11,12 @@ import pytest
 from apps.sizing.engine import size
 
 from .calibration import POINTS, Point
+from .calibration_heldout import HELD_OUT
 from .calibration_training import TRAINING_POINTS
 from .helpers import CATALOG
 
 
-@pytest.mark.parametrize("point", POINTS + TRAINING_POINTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("point", POINTS + TRAINING_POINTS + HELD_OUT, ids=lambda p: p.name)
 def test_estimate_is_within_the_stated_tolerance(point: Point) -> None:
     low, high = point.tolerance
     assert low < point.error() < high, f"{point.name}: {point.error():+.1%}"
