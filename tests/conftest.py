@@ -18,6 +18,12 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests.schedule import (  # noqa: F401 - hooks: the long tests first under pytest-xdist
+    pytest_collection_modifyitems,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Hypothesis profiles for the whole suite (HYPOTHESIS_PROFILE; .ci/run sets ci): examples per

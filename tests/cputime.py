@@ -8,6 +8,8 @@ migrations, the catalog, Chromium's start) is charged to the first test that nee
 At the end it prints the top tests and the sum per file, and with CPUTIME_OUT=path writes one
 JSON line per test (nodeid, seconds by source) there, so runs can be compared or summed; under
 pytest-xdist (-n) every process writes its rows there and the controller prints the sums.
+`python -m tests.cputime --record tests/durations.json RUN.jsonl...` turns such files into the
+per-test walls that order the suite under pytest-xdist (tests/schedule.py).
 """
 
 from __future__ import annotations
@@ -161,3 +163,27 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
             f"process {row['whole']}: {row['self'] + row['children']:.2f} s CPU in all "
             f"(self {row['self']:.2f}, children {row['children']:.2f}; start-up included)"
         )
+
+
+def record(out: Path, inputs: list[Path], at_least: float = 1.0) -> int:
+    """Write tests/durations.json (the order of the suite under pytest-xdist, tests/schedule.py):
+    each test's wall seconds from CPUTIME_OUT files, the later file winning, tests of at least
+    `at_least` seconds. Returns how many it kept."""
+    walls: dict[str, float] = {}
+    for path in inputs:
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            if "nodeid" in row:
+                walls[row["nodeid"]] = float(row["wall"])
+    kept = {k: round(v, 1) for k, v in sorted(walls.items()) if v >= at_least}
+    out.write_text(json.dumps(kept, indent=0) + "\n")
+    return len(kept)
+
+
+if __name__ == "__main__":  # python -m tests.cputime --record tests/durations.json A.jsonl B.jsonl
+    import sys
+
+    if len(sys.argv) < 4 or sys.argv[1] != "--record":
+        sys.exit("usage: python -m tests.cputime --record tests/durations.json RUN.jsonl...")
+    n = record(Path(sys.argv[2]), [Path(p) for p in sys.argv[3:]])
+    print(f"{sys.argv[2]}: {n} tests of at least 1 s")

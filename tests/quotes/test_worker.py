@@ -22,8 +22,12 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def _start_worker(monkeypatch, request, render_delay: str):
     """A real worker whose broker gives back a dead worker's message after 8 s (instead of
-    10 min); `render_delay` slows each render so a test can kill the worker in the middle."""
+    10 min) and whose job leases last 8 s (instead of 30: the redelivered or retried render
+    waits for the lost runner's lease to end, renewed every third of it while rendering);
+    `render_delay` slows each render so a test can kill the worker in the middle.
+    tests/ops/test_fault_worker_lost.py keeps the production lease and sweep."""
     monkeypatch.setenv("TEST_CELERY_VISIBILITY_TIMEOUT", "8")
+    monkeypatch.setenv("QUOTES_PDF_LEASE_SECONDS", "8")
     monkeypatch.setenv("TEST_PDF_RENDER_DELAY", render_delay)
     return request.getfixturevalue("celery_worker")
 

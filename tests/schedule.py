@@ -1,0 +1,102 @@
+"""The order of the suite under pytest-xdist: the long tests first, spread over the processes
+(hooks imported by tests/conftest.py; measured in bench/RESULTS.md, "Test suite, session 5").
+
+`--dist worksteal` (scripts/test.sh) gives each process an equal-count contiguous slice of the
+collection; a process whose slice is done takes the second half of the longest remaining
+queue. In pytest-django's order (database tests, then transactional ones, then the rest) the
+~60 transactional tests, which are most of the suite's wall time (fault tests waiting on
+leases, restarts and outages; the Chromium journeys), all fall in one slice behind ~300 quick
+database tests and start late, and whichever long test starts last decides when the run ends.
+Here the tests recorded as long (tests/durations.json: seconds of wall per test, measured with
+tests/cputime.py; `python -m tests.cputime --record` rewrites it) are dealt longest first to the
+slice with the least so far, each slice starts with its share, and the other tests keep their
+order (so a module's tests stay together). Without xdist, or with one process, nothing moves
+(the slices are worksteal's; other `--dist` modes get the same order).
+
+pytest-django runs transactional tests after the others because their flush empties the test
+database, and with it the catalog `django_db_setup` loads once; a database test that follows
+one in the same process (as these slices make, and as work stealing could before) gets the
+catalog loaded again first, so no test depends on which tests ran before it in its process.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+DURATIONS = Path(__file__).with_name("durations.json")
+_FLUSHED = {"catalog": False}  # this process: a transactional test emptied the test database
+
+
+def _kind(item: pytest.Item) -> str:
+    """'transactional', 'db' or 'none', as pytest-django orders tests (its get_order_number)."""
+    from pytest_django.fixtures import validate_django_db
+
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if marker is not None:
+        transaction, reset_sequences, *_ = validate_django_db(marker)
+        if transaction or reset_sequences:
+            return "transactional"
+    if "transactional_db" in fixtures or "live_server" in fixtures:
+        return "transactional"
+    return "db" if marker is not None or "db" in fixtures else "none"
+
+
+def slices(items: list[pytest.Item], costs: dict[str, float], n: int) -> list[pytest.Item]:
+    """`items` reordered into `n` consecutive slices of worksteal's sizes (process i's slice:
+    what is left divided by the processes left), each starting with its share of the costed
+    tests, longest first (the longest to the slice with the least seconds so far)."""
+    sizes, left = [], len(items)
+    for i in range(n):
+        sizes.append(left // (n - i))
+        left -= sizes[-1]
+    costed = sorted((i for i in items if i.nodeid in costs), key=lambda i: -costs[i.nodeid])
+    heads: list[list[pytest.Item]] = [[] for _ in range(n)]
+    loads = [0.0] * n
+    for item in costed:
+        open_ = [k for k in range(n) if len(heads[k]) < sizes[k]]
+        k = min(open_, key=lambda k: (loads[k], k))
+        heads[k].append(item)
+        loads[k] += costs[item.nodeid]
+    chosen = {id(i) for i in costed}
+    rest = iter([i for i in items if id(i) not in chosen])
+    ordered: list[pytest.Item] = []
+    for k in range(n):
+        ordered += heads[k]
+        ordered += [next(rest) for _ in range(sizes[k] - len(heads[k]))]
+    return ordered
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A pytest-xdist process (whose own `dist` option reads "no") knows how many there are.
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers < 2 or not DURATIONS.exists():
+        return
+    costs = {k: float(v) for k, v in json.loads(DURATIONS.read_text()).items()}
+    items[:] = slices(items, costs, workers)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before a database test's fixtures: the catalog again if a transactional test of this
+    process flushed it (outside the test's transaction, so later tests keep it)."""
+    if not _FLUSHED["catalog"] or _kind(item) != "db":
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from apps.catalog.services import catalog_import
+    from tests.conftest import CATALOG_DIR
+
+    with item.config.stash[blocking_manager_key].unblock():
+        catalog_import(CATALOG_DIR)
+    _FLUSHED["catalog"] = False
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if _kind(item) == "transactional":
+        _FLUSHED["catalog"] = True
