@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import fields
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from apps.sizing.engine import SizingInputError, size
@@ -21,6 +21,7 @@ space = importlib.import_module("apps.sizing.engine.training.space")
 bounds = importlib.import_module("apps.sizing.engine.training.bounds")
 step = importlib.import_module("apps.sizing.engine.training.step")
 search_mod = importlib.import_module("apps.sizing.engine.training.search")
+plan_mod = importlib.import_module("apps.sizing.engine.training.plan")
 
 
 def _unpruned(st_: TrainingSetup, gpus: int) -> list[Candidate]:
@@ -60,6 +61,40 @@ def test_the_pruned_search_finds_what_the_unpruned_walk_finds(
     assert (got.best is None) == (not want), case
     if got.best is not None:
         assert [_plain(c) for c in (got.best, *got.runners_up)] == [_plain(c) for c in want], case
+
+
+@SLOW
+@given(setups, st.sampled_from([1, 2, 8, 64, 512]))
+def test_a_best_only_search_finds_the_full_searchs_best(st_: TrainingSetup, nodes: int) -> None:
+    """search(best_only=True) (plan.required's first count when it cannot meet the need)
+    prunes against the best found instead of the last runner-up: the same best layout,
+    figures and binding constraint, and no more layouts costed."""
+    gpus = nodes * 8
+    full = search_mod._search(step.Context(st_), gpus)
+    fast = search_mod._search(step.Context(st_), gpus, best_only=True)
+    case = f"{st_.model.slug} {st_.kind} {st_.gpu.slug} seq {st_.seq} on {gpus} GPUs"
+    assert (fast.best is None) == (full.best is None), case
+    if full.best is not None and fast.best is not None:
+        assert _plain(fast.best) == _plain(full.best), case
+        assert fast.best.step == full.best.step, case
+        assert fast.binding == full.binding, case
+        assert fast.evaluated <= full.evaluated, case
+
+
+@SLOW
+@given(setups, st.sampled_from([1, 8, 64]), st.floats(0.5, 1.5))
+def test_a_count_that_cannot_meet_the_need_is_missed_by_its_best(
+    st_: TrainingSetup, nodes: int, share: float
+) -> None:
+    """plan._misses (the largest group bound below the need) implies that the best layout
+    misses it, so that count is never the answer and its runners-up are never read."""
+    gpus = nodes * 8
+    ranked = bounds.groups(step.Context(st_), gpus)
+    assume(ranked)
+    need = ranked[0][0] * share
+    best = search_mod._search(step.Context(st_), gpus).best
+    if plan_mod._misses(st_, gpus, need):
+        assert best is None or best.step.tokens_per_s < need
 
 
 @SLOW

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import SizingInputError
+from .bounds import groups
 from .memory import Layout, MemoryModel
 from .search import Candidate, SearchResult, search
 from .setup import TrainingSetup
@@ -39,10 +40,13 @@ def run_tokens(st: TrainingSetup) -> float:
     return st.spec.tokens * st.spec.epochs
 
 
-def outcome(st: TrainingSetup, gpus: int, need: float = 0.0) -> TrainingOutcome | None:
-    """Search ``gpus`` GPUs (only deciding whether ``need`` tokens/s is reached, when given);
-    None when no layout costed fits."""
-    res = search(st, gpus, need)
+def outcome(
+    st: TrainingSetup, gpus: int, need: float = 0.0, best_only: bool = False
+) -> TrainingOutcome | None:
+    """Search ``gpus`` GPUs (only deciding whether ``need`` tokens/s is reached, when given;
+    only the best layout, with ``best_only``: search.search); None when no layout costed
+    fits."""
+    res = search(st, gpus, need, best_only)
     if res.best is None:
         return None
     rate = res.best.step.tokens_per_s * st.assumptions.goodput
@@ -210,7 +214,11 @@ def required(
 
     def at(n: int) -> TrainingOutcome | None:
         if n not in cache:
-            cache[n] = outcome(st, n * gpn, need if cache else 0.0)
+            # the first count's best layout and days steer the guesses (exactly: a full
+            # search's best); when no group of layouts can reach the need there, it misses,
+            # so it is never the answer and its runners-up are never read
+            cut = not cache and _misses(st, n * gpn, need)
+            cache[n] = outcome(st, n * gpn, need if cache else 0.0, best_only=cut)
         return cache[n]
 
     def meets(o: TrainingOutcome | None) -> bool:
@@ -266,6 +274,13 @@ def required(
             "training.global_batch_size",
         )
     return best, len(cache), need_gpus
+
+
+def _misses(st: TrainingSetup, gpus: int, need: float) -> bool:
+    """No layout on ``gpus`` GPUs reaches ``need`` tokens/s: the largest group bound
+    (bounds.groups, an upper bound of every layout's tokens/s) is below it."""
+    ranked = groups(context(st), gpus)
+    return not ranked or ranked[0][0] < need
 
 
 def _hint_nodes(st: TrainingSetup, o: TrainingOutcome | None, need: float, low: int) -> int | None:

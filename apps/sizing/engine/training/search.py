@@ -1,5 +1,7 @@
 """Search of the parallel layout: TP × CP × PP (uneven, interleaved) × DP × EP × ZeRO ×
 recompute × micro-batch under memory and a global-batch bound; the fastest that fits wins.
+(Over 400 lines on purpose: one branch and bound whose heap items, refinement steps and bar
+are read together.)
 
 Pruned, not brute force (space.py says what is walked, bounds.py how it is pruned): branch
 and bound, best first. Groups (TP, CP, EP, recompute), their shallowest pipelines per ZeRO
@@ -66,7 +68,9 @@ class SearchResult:
     evaluated: int
 
 
-def search(st: TrainingSetup, gpus: int, need: float = 0.0) -> SearchResult:
+def search(
+    st: TrainingSetup, gpus: int, need: float = 0.0, best_only: bool = False
+) -> SearchResult:
     """Fastest layout on at most ``gpus`` GPUs (time per token), with runners-up.
 
     Groups (TP, CP, EP, recompute) are taken best bound first and the rest dropped once a
@@ -76,18 +80,24 @@ def search(st: TrainingSetup, gpus: int, need: float = 0.0) -> SearchResult:
 
     With ``need`` > 0 (tokens/s) the search only decides whether some layout reaches it: it
     stops at the first that does and prunes what cannot; the best it reports is then only
-    the best of those costed (enough to decide and to estimate, not to report)."""
+    the best of those costed (enough to decide and to estimate, not to report).
+
+    With ``best_only`` the best is exact (the same layout, figures and binding constraint)
+    but the runners-up are only those costed on the way: the bar is the best found, not
+    the last runner-up, so less is bounded and costed. For a count whose answer is read
+    for its best alone (plan.required's first count when no layout can meet the need);
+    not memoised, so a later full search of the count is a full one."""
     ctx = context(st)
     got = ctx.searches.get(gpus)
     if isinstance(got, SearchResult):
         return got
-    result = _search(ctx, gpus, need)
-    if need <= 0.0:
+    result = _search(ctx, gpus, need, best_only)
+    if need <= 0.0 and not best_only:
         ctx.searches[gpus] = result
     return result
 
 
-def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
+def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False) -> SearchResult:
     st = ctx.st
     found = _warm_start(ctx, gpus)
     evaluated = len(found)
@@ -99,6 +109,8 @@ def _search(ctx: Context, gpus: int, need: float = 0.0) -> SearchResult:
         otherwise the fastest layout not among the best and the runners-up."""
         if need:
             return max(need, max(best.values(), default=0.0))
+        if best_only:
+            return max(best.values(), default=0.0)
         rates = sorted(best.values(), reverse=True)
         return rates[KEEP] if len(rates) > KEEP else 0.0
 
