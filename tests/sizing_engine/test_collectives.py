@@ -51,3 +51,16 @@ def test_group_across_nodes_shares_the_nics() -> None:
     four = group_link(sxm, 4, 4, "infiniband", p)
     assert one.kind == "infiniband" and four.bytes_per_s == pytest.approx(4 * one.bytes_per_s)
     assert group_link(sxm, 8, 1, "infiniband", p).kind == "nvswitch"
+
+
+def test_group_link_reads_the_node_count_only_as_leaving_the_node() -> None:
+    """The training step model memoises ring links per (members per node, across nodes or
+    not) (``step.Context.group``): valid only while the node count beyond one changes
+    nothing."""
+    p = LinkParams()
+    for gpu in CATALOG.gpus.values():
+        for fabric in ("infiniband", "ethernet"):
+            for per_node in (1, 2, 4, 8):
+                two = group_link(gpu, per_node, 2, fabric, p)
+                for nodes in (3, 7, 64, 4096):
+                    assert group_link(gpu, per_node, nodes, fabric, p) == two

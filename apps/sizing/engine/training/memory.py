@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .. import frozen
 from ..hardware import GB
 from .setup import TrainingSetup
 
@@ -433,7 +434,16 @@ class MemoryModel:
     def breakdown(self, lay: Layout) -> TrainingMemory:
         """Parts in GB."""
         states, act, extra, overhead = self.parts(lay)
-        return TrainingMemory(states / GB, act / GB, extra / GB, overhead / GB, self.usable / GB)
+        return frozen.build(  # TrainingMemory(...), without the frozen per-field setattr
+            TrainingMemory,
+            {
+                "model_states_gb": states / GB,
+                "activations_gb": act / GB,
+                "logits_gb": extra / GB,
+                "overhead_gb": overhead / GB,
+                "usable_gb": self.usable / GB,
+            },
+        )
 
 
 def ep_fits(tp: int, cp: int, dp: int, ep: int) -> bool:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import collectives as col
+from .. import frozen
 from ..collectives import Link
 from ..hardware import GB, fabric_link, gpu_link, group_link, peak_flops
 from .memory import Layout, MemoryModel, head_layers, layer_activation_bytes, rebuilt_bytes
@@ -104,7 +105,7 @@ class Context:
         self.bw = st.gpu.memory_bandwidth_gbps * GB * st.e.memory
         self.head_layers = head_layers(st)
         self.nic = fabric_link(st.fabric, st.links)
-        self._groups: dict[tuple[int, int], Link] = {}
+        self._groups: dict[tuple[int, bool], Link] = {}
         self._gpu_links: dict[int, Link] = {}
         self.layers: dict[tuple[int, int, int, str, int], LayerParts] = {}
         self.searches: dict[int, Any] = {}  # GPUs → SearchResult (search.py)
@@ -113,7 +114,7 @@ class Context:
         self.dp_pieces: dict[tuple[int, ...], tuple[float, float, float]] = {}
         self.opt_cache: dict[tuple[int, ...], float] = {}
         self.local: dict[tuple[int, int, int], tuple[float, float]] = {}  # _local_params
-        self.send_cache: dict[tuple[int, ...], float] = {}
+        self.send_cache: dict[tuple[int, int, int, bool], float] = {}
         self.memo: dict[str, Any] = {}
         self.pp_cache: dict[tuple[int, int], list[int]] = {}
         self.no_fit: dict[tuple[int, int, str], int] = {}  # most GPUs a group fitted nothing on
@@ -133,8 +134,12 @@ class Context:
         return link
 
     def group(self, per_node: int, nodes: int) -> Link:
-        """Bottleneck link of a ring with ``per_node`` members on each of ``nodes`` nodes."""
-        key = (per_node, nodes)
+        """Bottleneck link of a ring with ``per_node`` members on each of ``nodes`` nodes,
+        memoised per (``per_node``, whether it leaves the node): ``group_link`` reads the node
+        count only as that (across nodes the members share ``per_node`` NICs, however many
+        nodes; tests/sizing_engine/test_collectives.py checks it), so one entry serves every
+        DP size of a search instead of one Link built per node count."""
+        key = (per_node, nodes > 1)
         link = self._groups.get(key)
         if link is None:
             st = self.st
@@ -244,7 +249,19 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
         t_ep = (k.ep_exposed + tax * (1.0 - k.ep_exposed)) * raw_ep
     head_f = mm_factor * s.head_params * tokens / tp
     t_head = head_f / gemm + 12.0 * s.vocab * tokens / tp / ctx.bw
-    return LayerParts(t_mm + t_attn + t_mem, t_re, t_tp, t_cp, t_ep, t_head, act_bytes, tp_floor)
+    return frozen.build(  # LayerParts(...), without the frozen per-field setattr
+        LayerParts,
+        {
+            "compute": t_mm + t_attn + t_mem,
+            "recompute": t_re,
+            "tp": t_tp,
+            "cp": t_cp,
+            "ep": t_ep,
+            "head": t_head,
+            "act_bytes": act_bytes,
+            "tp_floor": tp_floor,
+        },
+    )
 
 
 def _context_parallel(ctx: Context, tokens: float, tp: int, cp: int, t_attn: float) -> float:
@@ -311,14 +328,17 @@ def pp_send(ctx: Context, lay: Layout, parts: LayerParts) -> float:
 def chunk_send(
     ctx: Context, tp: int, cp: int, pp: int, dp: int, mb: int, parts: LayerParts
 ) -> float:
-    """``pp_send`` of one chunk (``pp`` > 1) from the layout's figures it reads (memoised;
-    the bounds ask without building the layout)."""
-    key = (tp, cp, pp, dp, mb)
+    """``pp_send`` of one chunk (``pp`` > 1) from the layout's figures it reads (the bounds
+    ask without building the layout), memoised per (TP, CP, micro-batch, inside a node or
+    not): the activation sent (``parts.act_bytes``: sequence × micro-batch ÷ CP tokens of the
+    hidden size) reads only CP and the micro-batch, and the link only whether the pipeline
+    stays inside a node, so one entry serves every depth and DP."""
+    gpn = ctx.st.gpus_per_node
+    inside = tp * cp * dp < gpn and tp * cp * dp * pp <= gpn
+    key = (tp, cp, mb, inside)
     one = ctx.send_cache.get(key)
     if one is None:
         st = ctx.st
-        gpn = st.gpus_per_node
-        inside = tp * cp * dp < gpn and tp * cp * dp * pp <= gpn
         link = ctx.gpu_link(2) if inside else ctx.nic
         one = st.knobs.pp_exposed * 2.0 * col.p2p(parts.act_bytes / tp, link)
         ctx.send_cache[key] = one
@@ -332,20 +352,24 @@ def step_time(ctx: Context, lay: Layout) -> StepTime:
     parts = layer_parts(ctx, lay.tp, lay.cp, lay.micro_batch, lay.recompute, lay.ep)
     t_stage, share = stage_time(ctx, lay, parts)
     t_pp = pp_send(ctx, lay, parts)
-    return StepTime(
-        compute_s=m * share * parts.compute,
-        recompute_s=m * share * parts.recompute,
-        tp_s=m * share * parts.tp,
-        cp_s=m * share * parts.cp,
-        ep_s=m * share * parts.ep,
-        pp_s=m * t_pp,
-        bubble_s=(pp - 1) / lay.vpp * (t_stage * chunk_factor(ctx, lay) + t_pp),
-        dp_s=data_parallel(ctx, lay, t_stage, m),
-        optimizer_s=optimizer_time(ctx, lay),
-        tokens=float(lay.global_batch * st.seq),
-        gpus=lay.gpus,
-        model_flops_per_token=ctx.model_flops_per_token,
-        peak=ctx.peak,
+    # StepTime(...) without the frozen per-field setattr (every variant the search costs)
+    return frozen.build(
+        StepTime,
+        {
+            "compute_s": m * share * parts.compute,
+            "recompute_s": m * share * parts.recompute,
+            "tp_s": m * share * parts.tp,
+            "cp_s": m * share * parts.cp,
+            "ep_s": m * share * parts.ep,
+            "pp_s": m * t_pp,
+            "bubble_s": (pp - 1) / lay.vpp * (t_stage * chunk_factor(ctx, lay) + t_pp),
+            "dp_s": data_parallel(ctx, lay, t_stage, m),
+            "optimizer_s": optimizer_time(ctx, lay),
+            "tokens": float(lay.global_batch * st.seq),
+            "gpus": lay.gpus,
+            "model_flops_per_token": ctx.model_flops_per_token,
+            "peak": ctx.peak,
+        },
     )
 
 
@@ -467,13 +491,15 @@ def dp_traffic_of(
 def _dp_traffic(
     ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int
 ) -> tuple[float, float]:
-    if dp * cp <= 1:
+    d = dp * cp
+    if d <= 1:
         return 0.0, 0.0
-    # the collectives do not depend on the ZeRO stage: costed once for the stages' shapes
-    key = (tp, cp, pp, dp, ep)
+    # the collectives read neither the ZeRO stage nor CP apart from the group size DP × CP
+    # (``_dp_collectives``): costed once per (TP, PP, DP × CP, EP)
+    key = (tp, pp, d, ep)
     pieces = ctx.dp_pieces.get(key)
     if pieces is None:
-        pieces = ctx.dp_pieces[key] = _dp_collectives(ctx, tp, cp, pp, dp, ep)
+        pieces = ctx.dp_pieces[key] = _dp_collectives(ctx, tp, pp, d, ep)
     grads, params, gathers = pieces
     if zero == 0:
         return 2.0 * grads, 0.0
@@ -484,18 +510,15 @@ def _dp_traffic(
     return 0.0, grads + 2.0 * gathers
 
 
-def _dp_collectives(
-    ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int
-) -> tuple[float, float, float]:
+def _dp_collectives(ctx: Context, tp: int, pp: int, d: int, ep: int) -> tuple[float, float, float]:
     """(gradient reduce-scatter, parameter all-gather, ZeRO-3 gather with LoRA's frozen
-    weights) of one DP group, seconds."""
+    weights) of one DP group of ``d`` = DP × CP ranks, seconds."""
     st, k = ctx.st, ctx.st.knobs
-    d = dp * cp
     dense, expert = _local_params(ctx, tp, pp, ep)
     link = ctx.group(*ctx.spread(d, tp))
     g = k.grad_reduce_bytes
     w = 2.0  # bf16 parameters gathered
-    de = tp * cp * dp // ((tp if ep == 1 else 1) * ep)  # Layout.expert_dp
+    de = tp * d // ((tp if ep == 1 else 1) * ep)  # Layout.expert_dp: TP·CP·DP ÷ (ETP·EP)
     if de < 1:
         de = 1
     elink = ctx.group(*ctx.spread(de, ep)) if expert else link
