@@ -77,12 +77,13 @@ def _layouts_at(st_: TrainingSetup, gpus: int) -> list[tuple[int, Layout]]:
                 for rc in space.recompute_options(st_):
                     for zero in (0, 1, 2, 3):
                         for pp in range(1, min(st_.s.layers, gpus // (tp * cp)) + 1):
-                            dp1 = space.dp_shape(ctx, gpus, tp, cp, pp, 1)[0]
+                            dp1 = space.dp_shape(ctx, gpus, tp, cp, pp, 1, ep)[0]
+                            step_ = space.ep_step(tp, cp, ep)  # EP divides TP x CP x DP
                             counts = [gpus] + [
-                                d * tp * cp * pp for d in space.record_dps(ctx.g, dp1)
+                                d * tp * cp * pp for d in space.record_dps(ctx.g, dp1, step_)
                             ]
                             for n, mb in itertools.product(counts, space.micro_batches(st_)):
-                                dp, m = space.dp_shape(ctx, n, tp, cp, pp, mb)
+                                dp, m = space.dp_shape(ctx, n, tp, cp, pp, mb, ep)
                                 if (mb > 1 and dp * mb > ctx.g) or (tp * cp * dp) % ep:
                                     continue
                                 for v in space.vpp_options(ctx, pp):
@@ -142,7 +143,7 @@ def test_every_bound_the_search_prunes_with_holds(st_: TrainingSetup, nodes: int
         assert step.rate_bound(ctx, lay) >= rate * (1 - REL)
         key = (lay.tp, lay.cp, lay.ep, lay.recompute)
         assert group_bound[key] >= rate * (1 - REL)
-        dp1, m1 = space.dp_shape(ctx, n, lay.tp, lay.cp, lay.pp, 1)
+        dp1, m1 = space.dp_shape(ctx, n, lay.tp, lay.cp, lay.pp, 1, lay.ep)
         shape = Layout(
             tp=lay.tp,
             cp=lay.cp,

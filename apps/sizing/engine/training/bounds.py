@@ -83,7 +83,7 @@ def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tup
     fits = ctx.mem.fits_shape  # tested on the figures; only the cap's layout is built
     cap, cap_dp, cap_m = 0, 0, 0
     for mb in micro_batches(ctx.st):
-        dp, m = dp_shape(ctx, gpus, tp, cp, pp, mb)
+        dp, m = dp_shape(ctx, gpus, tp, cp, pp, mb, ep)
         if mb > 1 and dp * mb > ctx.g:
             break
         if not ep_fits(tp, cp, dp, ep) or (
@@ -169,7 +169,7 @@ def pre_bound(ctx: Context, gpus: int, lay: Layout) -> float:
     if lay.ep > 1:
         return shape_bound(ctx, lay, *memory_cap(ctx, gpus, lay, memory=False))
     cap = _pre_cap(ctx)
-    return _bound(ctx, lay, cap, *dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap))
+    return _bound(ctx, lay, cap, *dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap, lay.ep))
 
 
 def pipe_bound(ctx: Context, gpus: int, lay: Layout) -> float | None:
@@ -179,7 +179,7 @@ def pipe_bound(ctx: Context, gpus: int, lay: Layout) -> float | None:
     if lay.ep > 1:
         return None
     cap = _pre_cap(ctx)
-    dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap)
+    dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap, lay.ep)
     return ctx.g * ctx.st.seq / _pipe(ctx, lay, cap, dp, m)
 
 
@@ -203,7 +203,7 @@ def optimistic(ctx: Context, gpus: int, lay: Layout, cap: int) -> float:
     for mb in micro_batches(st):
         if mb > cap:
             break
-        dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb)
+        dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb, lay.ep)
         probe = layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, lay.recompute, mb, m)
         vs = vpp_options(ctx, lay.pp) if m >= lay.pp else (1,)
         best = max(best, best_rate_bound(ctx, probe, vs))  # ``rate_bound`` at each v

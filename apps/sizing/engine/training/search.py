@@ -36,6 +36,7 @@ from .memory import Layout, TrainingMemory, ep_fits, layout
 from .setup import TrainingSetup
 from .space import (
     dp_shape,
+    ep_step,
     group_shapes,
     idle_dps,
     idle_shapes,
@@ -296,7 +297,7 @@ def _siblings(ctx: Context, lay: Layout) -> bool:
     global batch into whole micro-batches better). Without EP they wait on the heap with it
     behind ``pipe_bound(cover=True)``, above each one's own pipeline bound, and are bounded
     only when it reaches the top (most never do)."""
-    return bool(idle_dps(ctx, lay.dp))
+    return bool(idle_dps(ctx, lay.dp, ep_step(lay.tp, lay.cp, lay.ep)))
 
 
 def _pre(ctx: Context, gpus: int, lay: Layout) -> float:
@@ -356,7 +357,7 @@ def _variants(ctx: Context, gpus: int, base: Layout, floor: float) -> tuple[list
         prev = 0.0
         mb = fixed_mb or 1
         while mb <= (fixed_mb or st.knobs.max_micro_batch):
-            dp, m = dp_shape(ctx, gpus, base.tp, base.cp, base.pp, mb)
+            dp, m = dp_shape(ctx, gpus, base.tp, base.cp, base.pp, mb, base.ep)
             if not ep_fits(base.tp, base.cp, dp, base.ep) or (mb > 1 and dp * mb > st.global_batch):
                 break
             if vpp > 1 and m < base.pp:

@@ -5,6 +5,8 @@ the smaller DPs that split the global batch into whole micro-batches better: ``i
 
 from __future__ import annotations
 
+import math
+
 from .memory import Layout, ep_fits, layout
 from .setup import RECOMPUTES, TrainingSetup
 from .step import Context
@@ -64,14 +66,23 @@ def micro_batches(st: TrainingSetup) -> tuple[int, ...]:
     return got
 
 
-def dp_shape(ctx: Context, gpus: int, tp: int, cp: int, pp: int, mb: int) -> tuple[int, int]:
-    """(dp, micro-batches): every GPU left, capped by the global batch."""
+def dp_shape(
+    ctx: Context, gpus: int, tp: int, cp: int, pp: int, mb: int, ep: int = 1
+) -> tuple[int, int]:
+    """(dp, micro-batches): every GPU left, capped by the global batch, and with EP the
+    largest such DP that EP divides the TP × CP × DP ranks of (the rest idle: until session
+    5 a shape whose DP EP did not divide was dropped, so 151 nodes of 8 ran Mixtral slower
+    than 150, whose PP2 × EP8 on DP600 had no shape at DP604)."""
     g = ctx.g
     dp, cap = gpus // (tp * cp * pp), g // mb
     if cap < 1:
         cap = 1
     if cap < dp:
         dp = cap
+    if ep > 1:
+        step = ep_step(tp, cp, ep)
+        if dp >= step:
+            dp -= dp % step
     m = g // (dp * mb)
     return dp, (m if m > 1 else 1)
 
@@ -79,7 +90,7 @@ def dp_shape(ctx: Context, gpus: int, tp: int, cp: int, pp: int, mb: int) -> tup
 def fits_at(
     ctx: Context, gpus: int, tp: int, cp: int, pp: int, zero: int, rc: str, ep: int
 ) -> Layout | None:
-    dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
+    dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1, ep)
     if not ep_fits(tp, cp, dp, ep) or not ctx.mem.fits_plain(tp, cp, pp, dp, ep, zero, rc, m):
         return None
     return layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
@@ -113,7 +124,7 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
         else:
             lo = mid
     for pp in range(hi, top + 1):
-        dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
+        dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1, ep)
         if mem.none_deeper_fits(tp, cp, zero, rc, m):
             return None
         if ep_fits(tp, cp, dp, ep) and mem.fits_plain(tp, cp, pp, dp, ep, zero, rc, m):
@@ -198,11 +209,16 @@ def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
     for base in bases:
         tp, cp, ep = base.tp, base.cp, base.ep
         for pp in pp_options(ctx, gpus, tp, cp, base.pp):
-            dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1)
+            dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1, ep)
             if not ep_fits(tp, cp, dp, ep):
                 continue
             out.append(layout(tp, cp, pp, dp, ep, base.zero, base.recompute, 1, m))
     return out
+
+
+def ep_step(tp: int, cp: int, ep: int) -> int:
+    """DP must be a multiple of this for EP to divide the TP × CP × DP ranks (``ep_fits``)."""
+    return ep // math.gcd(ep, tp * cp) if ep > 1 else 1
 
 
 def idle_shapes(ctx: Context, lay: Layout) -> list[Layout]:
@@ -218,30 +234,32 @@ def idle_shapes(ctx: Context, lay: Layout) -> list[Layout]:
     h = lay
     return [
         layout(h.tp, h.cp, h.pp, d, h.ep, h.zero, h.recompute, 1, ctx.g // d)
-        for d in idle_dps(ctx, h.dp)
-        if ep_fits(h.tp, h.cp, d, h.ep)
+        for d in idle_dps(ctx, h.dp, ep_step(h.tp, h.cp, h.ep))
     ]
 
 
-def idle_dps(ctx: Context, dp: int) -> tuple[int, ...]:
+def idle_dps(ctx: Context, dp: int, step: int = 1) -> tuple[int, ...]:
     """``record_dps`` of the setup's global batch, memoised."""
-    cache: dict[int, tuple[int, ...]] = ctx.memo.setdefault("idle_dps", {})
-    got = cache.get(dp)
+    cache: dict[tuple[int, int], tuple[int, ...]] = ctx.memo.setdefault("idle_dps", {})
+    got = cache.get((dp, step))
     if got is None:
-        got = cache[dp] = record_dps(ctx.g, dp)
+        got = cache[(dp, step)] = record_dps(ctx.g, dp, step)
     return got
 
 
-def record_dps(g: int, dp: int) -> tuple[int, ...]:
-    """The DPs below ``dp`` that use more of ``g`` sequences (d·(g // d)) than every larger
-    DP down to ``dp``, until one uses all of them. Only d = g // q for q micro-batches can be
-    one (the largest DP of q rounds), so q is walked, not d."""
+def record_dps(g: int, dp: int, step: int = 1) -> tuple[int, ...]:
+    """The DPs below ``dp`` (multiples of ``step``: EP must divide the ranks) that use more
+    of ``g`` sequences (d·(g // d)) than every larger such DP down to ``dp``, until one uses
+    all of them. Only the largest such d of q micro-batch rounds can be one, so q is walked,
+    not d. (The records were taken over every d and the EP-invalid ones dropped after, which
+    lost the valid DP just below an invalid record.)"""
     out: list[int] = []
     if dp <= 1:
         return ()
     used, q = dp * (g // dp), g // dp + 1
     while used < g:
         d = g // q
+        d -= d % step
         if d < 1:
             break
         got = d * (g // d)
@@ -257,7 +275,7 @@ def reshape(ctx: Context, lay: Layout, gpus: int) -> Layout | None:
     micro-batch, with DP and gradient accumulation recomputed (None: it no longer fits)."""
     if lay.tp * lay.cp * lay.pp > gpus:
         return None
-    dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, lay.micro_batch)
+    dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, lay.micro_batch, lay.ep)
     if not ep_fits(lay.tp, lay.cp, dp, lay.ep) or (lay.vpp > 1 and m < lay.pp):
         return None
     h = lay
