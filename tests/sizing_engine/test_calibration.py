@@ -49,10 +49,11 @@ def test_qlora_65b_fits_one_48gb_gpu() -> None:
 
 
 def test_held_out_medians_meet_the_targets() -> None:
-    """Median |error| over held-out training points: <= 10 % dense, <= 20 % MoE."""
+    """Median |error| over held-out training points (sessions 1-4 and the session-5 set in
+    calibration_heldout.py): <= 10 % dense, <= 20 % MoE."""
     import statistics
 
-    checks = [p for p in TRAINING_POINTS if p.role == "check"]
+    checks = [p for p in TRAINING_POINTS + HELD_OUT if p.role == "check"]
     moe = [abs(p.error()) for p in checks if "MoE" in p.name]
     dense = [abs(p.error()) for p in checks if "MoE" not in p.name]
     assert statistics.median(dense) <= 0.10, dense

@@ -147,13 +147,25 @@ class TrainingMemory:
 
 def stage_layers(layers: int, pp: int, head_layers: float) -> int:
     """Layers on the fullest stage when layers may be uneven: the last stage also runs the
-    output head (worth ``head_layers`` layers), so it may hold fewer (Llama 3: 126 on 16)."""
+    output head (worth ``head_layers`` layers), so it may hold fewer (Llama 3: 126 on 16).
+    The split is the one whose slowest stage, max(most, last + head), is least: Megatron-LM
+    splits evenly when the depth divides the layers, the last stage then running its layers
+    plus the head (Narayanan et al. 2021 Table 1: 128 layers on 64 stages, 2 each; 105 on 35,
+    3 each). Until session 5 the last stage had to fit the head within ``most`` whole layers,
+    which put 3 layers on the fullest stage of that 1T run (+50 % stage time) and ``most`` + 1
+    on every depth that divides the layers (GPT-3 96 layers on PP8: 13, not 12 + head)."""
     if pp <= 1:
         return layers
     most = math.ceil(layers / pp)
-    while (pp - 1) * most + max(0, math.floor(most - head_layers)) < layers:
+    best, best_load = most, float("inf")
+    while (pp - 1) * most <= layers:
+        load = max(float(most), layers - (pp - 1) * most + head_layers)
+        if load < best_load:
+            best, best_load = most, load
+        if most >= best_load:  # a fuller stage can only be slower from here on
+            break
         most += 1
-    return most
+    return best
 
 
 def layer_activation_bytes(st: TrainingSetup, tokens: float, recompute: str, tp: int) -> float:
