@@ -27,6 +27,7 @@ figure becomes tokens/s per GPU:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from apps.sizing.engine import workplan
@@ -47,7 +48,18 @@ MLPERF_50 = "MLPerf Training v5.0 results (mlcommons/training_results_v5.0)"
 NEMO_2407 = "NVIDIA NeMo docs performance_summary.md (NeMo 24.07, DGX-H100, FP8)"
 BRIDGE_ARCHIVE = "NVIDIA Megatron-Bridge docs/performance-summary-archive.md (DGX-H100, FP8)"
 
+# Megatron-LM before flash attention (2021-22: fused scale-mask-softmax, then dropout, as
+# separate kernels): the s x s scores go through HBM, 32 bytes per element forward + backward
+# in bf16/fp16 (forward: QK^T writes 2, softmax reads 2 writes 2, dropout reads 2 writes 2
+# and a 1-byte mask, PV reads 2 = 13; backward: dP written 2 and P read 2 for dV, dropout
+# backward 2 + 1 read and 2 written, softmax backward reads 4 writes 2, dQ/dK read dS twice
+# 4 = 19), the full square computed (the causal half masked after). Derived, not fitted.
+UNFUSED = {"score_bytes": 32.0}
 SELENE = {"fabric_gbps_per_gpu": 200.0}  # 8 x 200 Gb/s HDR per DGX A100 node
+# Megatron-LM of 2021 runs the tensor-parallel all-reduces (the f and g operators of Shoeybi
+# et al. 2019 §3) on the critical path: the first overlap, of the backward all-reduce with
+# the weight-gradient GEMM, is Korthikanti et al. 2022 §6.2. So its runs expose all of it.
+SELENE_2021 = {**SELENE, "tp_exposed_fraction": 1.0}
 NDR_400 = {"fabric_gbps_per_gpu": 400.0}  # DGX H100 / ND H200 v5: 8 x 400 Gb/s NDR per node
 
 
@@ -62,6 +74,7 @@ def plan_tps(
     fabric: str = "infiniband",
     assumptions: dict[str, float] | None = None,
     gpus_per_node: int = 8,
+    knobs: dict[str, float] | None = None,
     **training: Any,
 ) -> float:
     """Tokens/s per GPU of the training plan alone on ``gpus`` GPUs (nodes of 8): for runs on
@@ -79,10 +92,10 @@ def plan_tps(
     }
     data["custom_model" if isinstance(model, dict) else "model"] = model
     w = parse_workload(data)
-    got = outcome(
-        workplan.training_setup(w, resolve_model(w, CATALOG), CATALOG.gpus[gpu], gpus_per_node),
-        gpus,
-    )
+    st = workplan.training_setup(w, resolve_model(w, CATALOG), CATALOG.gpus[gpu], gpus_per_node)
+    if knobs:  # step-model constants that are not workload inputs (UNFUSED below)
+        st = replace(st, knobs=replace(st.knobs, **knobs))
+    got = outcome(st, gpus)
     assert got is not None, "no layout fits"
     return float(got.best.step.tokens_per_s_per_gpu)
 
@@ -135,12 +148,13 @@ def _table1(row: tuple[Any, ...]) -> Point:
         eq3_tokens(tflops, layers, h),
         "tokens/s/GPU",
         (-0.45, 0.45),
-        lambda: tps(
+        lambda: plan_tps(
             model,
             "a100-sxm4-80gb",
             gpus,
             2048,
-            assumptions=SELENE,
+            assumptions=SELENE_2021,
+            knobs=UNFUSED,
             global_batch_size=batch,
             tensor_parallel=tp,
             pipeline_parallel=pp,
@@ -165,12 +179,13 @@ def _zero3(gpus: int, mb: int, tflops: float) -> Point:
         eq3_tokens(tflops, 96, 12288),
         "tokens/s/GPU",
         (0.20, 5.00),
-        lambda: tps(
+        lambda: plan_tps(
             GPT3_175B,
             "a100-sxm4-80gb",
             gpus,
             2048,
             assumptions=SELENE,
+            knobs=UNFUSED,
             global_batch_size=1536,
             micro_batch_size=mb,
             tensor_parallel=1,
@@ -190,12 +205,13 @@ def _ptdp_175b(gpus: int, tflops: float) -> Point:
         eq3_tokens(tflops, 96, 12288),
         "tokens/s/GPU",
         (-0.45, 0.45),
-        lambda: tps(
+        lambda: plan_tps(
             GPT3_175B,
             "a100-sxm4-80gb",
             gpus,
             2048,
-            assumptions=SELENE,
+            assumptions=SELENE_2021,
+            knobs=UNFUSED,
             global_batch_size=1536,
             micro_batch_size=1,
             tensor_parallel=8,
@@ -224,12 +240,13 @@ def _korthikanti(row: tuple[Any, ...]) -> Point:
         gbs * 2048 / iteration / gpus,
         "tokens/s/GPU",
         (-0.45, 0.45),
-        lambda: tps(
+        lambda: plan_tps(
             model,
             "a100-sxm4-80gb",
             gpus,
             2048,
             assumptions=SELENE,
+            knobs=UNFUSED,
             global_batch_size=gbs,
             micro_batch_size=mbs,
             tensor_parallel=8,
@@ -359,12 +376,13 @@ HELD_OUT = (
         2240 * 2048 / 39.15 / 2240,
         "tokens/s/GPU",
         (-0.45, 0.45),
-        lambda: tps(
+        lambda: plan_tps(
             MT_NLG,
             "a100-sxm4-80gb",
             2240,
             2048,
             assumptions={**SELENE, "dp_exposed_fraction": 1.0},
+            knobs=UNFUSED,
             global_batch_size=2240,
             micro_batch_size=1,
             tensor_parallel=8,

@@ -40,6 +40,11 @@ class Knobs:
     gemm_half_tokens: float = 48.0  # tokens per micro-batch at which matmul efficiency halves
     optimizer_bytes_per_param: float = 32.0  # Adam step: read/write fp32 master, m, v, grads
     max_micro_batch: int = 16
+    # bytes moved per attention-score element, forward + backward, by an unfused attention
+    # that materialises the s x s scores in HBM (Megatron-LM before flash attention: 32,
+    # derived in tests/sizing_engine/calibration_heldout.py UNFUSED); 0, the default: fused
+    # (flash) attention keeps no score matrix, as every stack the engine sizes for today
+    score_bytes: float = 0.0
 
 
 @dataclass(frozen=True, kw_only=True)

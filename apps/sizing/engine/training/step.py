@@ -219,15 +219,23 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
         bf16_gemm = gemm * ctx.attn_peak / ctx.peak * e.matmul / st.matmul_eff
         t_mm += expert_f / (bf16_gemm * e.moe_gemm * fill)
     t_attn = attn_f / (ctx.attn_peak * e.attention)
+    t_scores = 0.0
+    if k.score_bytes:  # unfused attention (Knobs.score_bytes; 0 = flash, the default)
+        t_attn *= 2.0  # the full s x s products, the causal half masked after
+        t_scores = k.score_bytes * tokens * s.heads / tp * st.seq / ctx.bw
     t_mem = k.elementwise_passes * layer_activation_bytes(st, tokens, "none", tp) / ctx.bw
     if s.moe:  # router, permute and un-permute copies of the k routed hidden states
         t_mem += k.elementwise_passes * 2.0 * tokens * s.top_k * s.hidden * 2.0 / tp / ctx.bw
     if rc == "full":
-        t_re = t_mm * (2.0 / mm_factor) + (t_attn + t_mem) / 3.0
+        # unfused scores: the forward moves 13 of the 32 bytes an element (UNFUSED)
+        t_re = t_mm * (2.0 / mm_factor) + (t_attn + t_mem) / 3.0 + t_scores * 13.0 / 32.0
     elif rc == "selective":  # the norms and the gated product run again (memory-bound)
         t_re = rebuilt_bytes(st, tokens, tp) / ctx.bw
+        if k.score_bytes:  # unfused: selective recompute replays the attention core
+            t_re += t_attn / 3.0 + t_scores * 13.0 / 32.0
     else:
         t_re = 0.0
+    t_mem += t_scores
     act_bytes = tokens * s.hidden * 2.0
     tax = k.overlap_tax
     t_tp = tp_floor = 0.0
