@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from unittest import mock
 
@@ -147,13 +146,13 @@ def test_the_limit_is_settable_and_slides(clock, settings) -> None:
 
 
 COUNT_FROM_A_PROCESS = """
-import django, os
+import django, os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 from apps.core import ratelimit
 from apps.quotes.views import SHARE_MISSES
-import time
-time.sleep(max(0.0, float(os.environ["START_AT"]) - time.time()))  # all at once
+print("ready", flush=True)
+sys.stdin.readline()  # all at once: the test says go when every process is ready
 print(sum(ratelimit.hit(SHARE_MISSES, "203.0.113.50") is None for _ in range(10)))
 """
 
@@ -174,13 +173,22 @@ def test_processes_count_together(backend, settings, tmp_path) -> None:
         cache.close()
     elif not settings.CACHES["default"]["BACKEND"].endswith("SharedRedisCache"):
         pytest.skip("Redis is not configured")
-    env["START_AT"] = str(time.time() + 8)
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", COUNT_FROM_A_PROCESS], cwd=ROOT, env=env, stdout=subprocess.PIPE
+            [sys.executable, "-c", COUNT_FROM_A_PROCESS],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for _ in range(3)
     ]
+    # A barrier, not a fixed start time: each process has Django up, then all count at once.
+    assert [w.stdout.readline().strip() for w in workers] == ["ready"] * 3  # type: ignore[union-attr]
+    for w in workers:
+        w.stdin.write("go\n")  # type: ignore[union-attr]
+        w.stdin.flush()  # type: ignore[union-attr]
     counted = [int(w.communicate(timeout=120)[0]) for w in workers]
     assert counted == [10, 10, 10] and [w.returncode for w in workers] == [0, 0, 0]
     # 30 counted for every process together: the 31st is refused, here as in any of them.
