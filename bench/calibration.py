@@ -4,7 +4,9 @@
     .venv/bin/python bench/calibration.py --layout-405b   # issue 11's Llama 3.1 405B layout
 
 Training and other points (published figure, source, tolerance) live in
-tests/sizing_engine/calibration.py; the serving points (TensorRT-LLM perf overview, NVIDIA NIM)
+tests/sizing_engine/calibration.py and calibration_training.py, the session-5 held-out training
+runs (Megatron-LM papers, MLPerf Training logs, NeMo/Megatron-Bridge rows) in
+calibration_heldout.py; the serving points (TensorRT-LLM perf overview, NVIDIA NIM)
 in tests/sizing_engine/calibration_serving.py, where ``held_out`` marks the points kept out of
 the tuning. This prints both tables and the median |error| of the serving points, on the points
 used for tuning and on the held-out ones: overall, within MoE and within long context.
