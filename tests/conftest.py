@@ -130,7 +130,7 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"celery worker exited; see {self.log_path}")
-            if app.control.ping(timeout=0.5):
+            if app.control.ping(timeout=0.5, limit=1):  # back on the first answer
                 return
         raise RuntimeError(f"celery worker did not answer within {timeout}s; see {self.log_path}")
 

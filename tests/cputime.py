@@ -167,14 +167,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
 
 def record(out: Path, inputs: list[Path], at_least: float = 1.0) -> int:
     """Write tests/durations.json (the order of the suite under pytest-xdist, tests/schedule.py):
-    each test's wall seconds from CPUTIME_OUT files, the later file winning, tests of at least
-    `at_least` seconds. Returns how many it kept."""
+    each test's wall seconds from CPUTIME_OUT files, the least of its runs (on a shared machine
+    the least loaded), tests of at least `at_least` seconds. Returns how many it kept."""
     walls: dict[str, float] = {}
     for path in inputs:
         for line in path.read_text().splitlines():
             row = json.loads(line)
             if "nodeid" in row:
-                walls[row["nodeid"]] = float(row["wall"])
+                wall = float(row["wall"])
+                walls[row["nodeid"]] = min(wall, walls.get(row["nodeid"], wall))
     kept = {k: round(v, 1) for k, v in sorted(walls.items()) if v >= at_least}
     out.write_text(json.dumps(kept, indent=0) + "\n")
     return len(kept)

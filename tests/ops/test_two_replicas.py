@@ -81,7 +81,7 @@ def topology(transactional_db, book, tmp_path: Path) -> Iterator[Topology]:
             yield Topology(a, b, worker, endpoint, "documents", [p.workdir for p in processes])
     finally:
         for process in processes:
-            process.stop()
+            process.kill_all()  # the test is over: no graceful shutdown to wait for
         redis_server.stop()
 
 
