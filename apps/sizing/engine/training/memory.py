@@ -230,6 +230,7 @@ class MemoryModel:
         self._act: dict[tuple[int, int, int, str], tuple[float, float, float]] = {}
         self._most: dict[int, int] = {}
         self._load: dict[int, float] = {}  # the fullest stage's load per depth (use)
+        self._loads: list[float] = [0.0]  # the same by depth 1, 2, … in order (uses)
         self._states: dict[tuple[int, ...], float] = {}
         # per (TP, PP, EP): the model states' split before ZeRO sharding (``_split``)
         self._splits: dict[tuple[int, int, int], tuple[float, float, float, int, int]] = {}
@@ -345,10 +346,11 @@ class MemoryModel:
 
     def uses(self, ranks: int, lo: int, hi: int) -> list[float]:
         """``use(pp, ranks)`` for pp = lo … hi (the same expression, for the depth scans)."""
-        for pp in range(lo, hi + 1):
-            if pp not in self._load:
-                self.use(pp, ranks)
-        loads, work = self._load, self.st.s.layers + self.head
+        loads = self._loads
+        for pp in range(len(loads), hi + 1):  # the loads of depths not asked for yet
+            self.use(pp, ranks)
+            loads.append(self._load[pp])
+        work = self.layers + self.head
         return [(ranks // pp) * work / (ranks * loads[pp]) for pp in range(lo, hi + 1)]
 
     def may_fit(self, lay: Layout, m_floor: int) -> bool:

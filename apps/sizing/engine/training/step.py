@@ -299,12 +299,16 @@ def _context_parallel(ctx: Context, tokens: float, tp: int, cp: int, t_attn: flo
 
 def stage_time(ctx: Context, lay: Layout, parts: LayerParts) -> tuple[float, float]:
     """(seconds of the slowest stage per micro-batch, layer-equivalents on it)."""
-    s = ctx.s
-    pp = lay.pp
+    layers, pp = ctx.s.layers, lay.pp
     most = ctx.mem.most(pp)
-    last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
+    last = layers - (pp - 1) * most if pp > 1 else layers
+    if last < 0:
+        last = 0
     per_layer = parts.total
-    t_stage = max(most * per_layer, last * per_layer + parts.head)
+    t_stage = most * per_layer
+    t_last = last * per_layer + parts.head
+    if t_last > t_stage:  # max(), without the call
+        t_stage = t_last
     return t_stage, (t_stage / per_layer if per_layer > 0 else 0.0)
 
 
