@@ -7,7 +7,9 @@
 # The tests run in parallel, pytest-xdist processes, one more than cores (PYTEST_WORKERS=N to choose,
 # 0 for one process; arguments after the script's name go to pytest). Each process has its own
 # test database (test_<name>_gwN), cache and broker key prefixes, documents directory and ports
-# (config/settings/test.py, tests/stack.py); --dist worksteal evens out the long fault tests.
+# (config/settings/test.py, tests/stack.py); --dist worksteal evens out the long fault tests,
+# and tests/schedule.py starts each process's slice with its share of the long ones
+# (tests/durations.json), so none of them starts last.
 # The schemathesis request count is checked over all processes (tests/conftest.py).
 #
 # Bytecode is written (PYTHONDONTWRITEBYTECODE, set on the development machine and in the
