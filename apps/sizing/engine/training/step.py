@@ -106,6 +106,7 @@ class Context:
         self.head_layers = head_layers(st)
         self.nic = fabric_link(st.fabric, st.links)
         self._groups: dict[tuple[int, bool], Link] = {}
+        self._rings: dict[tuple[int, int], Link] = {}  # ``ring``
         self._gpu_links: dict[int, Link] = {}
         self.layers: dict[tuple[int, int, int, str, int], LayerParts] = {}
         self.searches: dict[int, Any] = {}  # GPUs → SearchResult (search.py)
@@ -145,6 +146,15 @@ class Context:
             st = self.st
             link = group_link(st.gpu, per_node, nodes, st.fabric, st.links)
             self._groups[key] = link
+        return link
+
+    def ring(self, size: int, stride: int) -> Link:
+        """``group(*spread(size, stride))``, memoised per (size, stride): the DP rings of
+        every depth and ZeRO stage of one TP and DP × CP size are the same ring."""
+        key = (size, stride)
+        link = self._rings.get(key)
+        if link is None:
+            link = self._rings[key] = self.group(*self.spread(size, stride))
         return link
 
     def spread(self, size: int, stride: int) -> tuple[int, int]:
@@ -527,27 +537,20 @@ def _dp_collectives(ctx: Context, tp: int, pp: int, d: int, ep: int) -> tuple[fl
     weights) of one DP group of ``d`` = DP × CP ranks, seconds."""
     st, k = ctx.st, ctx.st.knobs
     dense, expert = _local_params(ctx, tp, pp, ep)
-    link = ctx.group(*ctx.spread(d, tp))
+    link = ctx.ring(d, tp)
     g = k.grad_reduce_bytes
     w = 2.0  # bf16 parameters gathered
     de = tp * d // ((tp if ep == 1 else 1) * ep)  # Layout.expert_dp: TP·CP·DP ÷ (ETP·EP)
     if de < 1:
         de = 1
-    elink = ctx.group(*ctx.spread(de, ep)) if expert else link
-
-    def rs(nbytes_dense: float, nbytes_expert: float) -> float:
-        return col.reduce_scatter(d, nbytes_dense, link) + col.reduce_scatter(
-            de, nbytes_expert, elink
-        )
-
-    def ag(nbytes_dense: float, nbytes_expert: float) -> float:
-        return col.all_gather(d, nbytes_dense, link) + col.all_gather(de, nbytes_expert, elink)
-
-    grads, params = rs(g * dense, g * expert), ag(w * dense, w * expert)
+    elink = ctx.ring(de, ep) if expert else link
+    rs, ag = col.reduce_scatter, col.all_gather
+    grads = rs(d, g * dense, link) + rs(de, g * expert, elink)
+    params = ag(d, w * dense, link) + ag(de, w * expert, elink)
     if not st.lora:
         return grads, params, params
     frozen = st.weight_bytes * ctx.s.params / (tp * pp)
-    return grads, params, ag(w * dense + frozen, w * expert)
+    return grads, params, ag(d, w * dense + frozen, link) + ag(de, w * expert, elink)
 
 
 def optimizer_time(ctx: Context, lay: Layout) -> float:
