@@ -133,6 +133,29 @@ def _pipe(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> float
     got = cache.get(key)
     if got is not None:
         return got
+    pieces: dict[tuple[int | str, ...], tuple[float, float, int, list[tuple[int, float]]]]
+    pieces = ctx.memo.setdefault("pipe_pieces", {})
+    at = (lay.tp, lay.cp, lay.pp, lay.ep, lay.recompute, cap)
+    piece = pieces.get(at)
+    if piece is None:
+        piece = pieces[at] = _pipe_pieces(ctx, lay, cap, cap_dp)
+    stage, send, pp, inter = piece
+    seqs = ctx.g / lay.dp
+    got = float("inf")
+    for v, factor in inter:  # the best interleaving
+        t = seqs * (stage + v * send) + (pp - 1) / v * stage * factor
+        if t < got:
+            got = t
+    cache[key] = got
+    return got
+
+
+def _pipe_pieces(
+    ctx: Context, lay: Layout, cap: int, cap_dp: int
+) -> tuple[float, float, int, list[tuple[int, float]]]:
+    """What ``_pipe`` reads but the DP: the fullest stage's seconds per sequence, one chunk's
+    send per sequence and the interleavings, per (TP, CP, PP, EP, recompute, cap) (the send
+    is costed only when the pipeline leaves the node, so on the fabric whatever the DP)."""
     st, s = ctx.st, ctx.s
     p = layer_parts(ctx, lay.tp, lay.cp, cap, lay.recompute, lay.ep)
     per_layer = (p.compute + p.recompute + p.tp_floor + p.cp + p.ep) / cap
@@ -144,14 +167,7 @@ def _pipe(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> float
     if lay.tp * lay.cp * pp > st.gpus_per_node and pp > 1:  # the pipeline leaves the node
         # ``pp_send`` of the shape at its cap (one chunk), without building that layout
         send = chunk_send(ctx, lay.tp, lay.cp, pp, cap_dp, cap, p) / cap
-    seqs = ctx.g / lay.dp
-    got = float("inf")
-    for v, factor in _interleavings(ctx, pp):  # the best interleaving
-        t = seqs * (stage + v * send) + (pp - 1) / v * stage * factor
-        if t < got:
-            got = t
-    cache[key] = got
-    return got
+    return stage, send, pp, _interleavings(ctx, pp)
 
 
 def _interleavings(ctx: Context, pp: int) -> list[tuple[int, float]]:
@@ -175,12 +191,23 @@ def pre_bound(ctx: Context, gpus: int, lay: Layout) -> float:
 def pipe_bound(ctx: Context, gpus: int, lay: Layout) -> float | None:
     """A bound at least ``pre_bound``'s, from its pipeline part alone (the optimizer and DP
     terms only add time): the same ``_pipe`` figure, so g·s/pipe >= g·s/(pipe + more). None
-    with EP (``pre_bound`` then tests the EP divisibility per micro-batch)."""
+    with EP (``pre_bound`` then tests the EP divisibility per micro-batch).
+
+    Memoised per (TP, CP, PP, DP, recompute) of the shape (at micro-batch 1), all it reads
+    without EP: the DP at the cap is min(DP, g // cap) whatever ``gpus`` (dp_shape), and the
+    search asks for it per shape, ZeRO stage and GPU count (most of its calls)."""
     if lay.ep > 1:
         return None
-    cap = _pre_cap(ctx)
-    dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap, lay.ep)
-    return ctx.g * ctx.st.seq / _pipe(ctx, lay, cap, dp, m)
+    cache: dict[tuple[int | str, ...], float] | None = ctx.memo.get("pipe_rates")
+    if cache is None:
+        cache = ctx.memo["pipe_rates"] = {}
+    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute)
+    got = cache.get(key)
+    if got is None:
+        cap = _pre_cap(ctx)
+        dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap, lay.ep)
+        got = cache[key] = ctx.g * ctx.st.seq / _pipe(ctx, lay, cap, dp, m)
+    return got
 
 
 def _pre_cap(ctx: Context) -> int:

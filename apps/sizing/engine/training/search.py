@@ -269,13 +269,24 @@ def _refine(
     shapes = every.get(ranks)
     if shapes is None:
         shapes = every[ranks] = group_shapes(ctx, gpus, list(g.bases))
+    # the memo lookups of _shape_key, _siblings and pipe_bound inline (a group's shapes are
+    # most of a search's calls; the same keys and figures)
+    idle = ctx.memo.setdefault("idle_dps", {})
+    rates: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe_rates", {})
     for lay in shapes:
-        n = lay.gpus  # a shape's own GPU count (its DP every GPU of it; idle_shapes)
-        got = pre.get(_shape_key(n, lay))
-        if _siblings(ctx, lay):
+        tp, cp, pp, dp, rc = lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute
+        n = tp * cp * pp * dp  # a shape's own GPU count (its DP every GPU of it; idle_shapes)
+        got = pre.get((tp, cp, pp, lay.ep, lay.zero, rc, dp))  # _shape_key(n, lay)
+        step = 1 if lay.ep == 1 else ep_step(tp, cp, lay.ep)
+        sib = idle.get((dp, step))
+        if sib is None:
+            sib = idle_dps(ctx, dp, step)
+        if sib:  # _siblings(ctx, lay)
             if lay.ep == 1:  # they wait with it on a pipeline bound above theirs
-                above = pipe_bound(ctx, n, lay)
-                assert above is not None
+                above = rates.get((tp, cp, pp, dp, rc))
+                if above is None:
+                    above = pipe_bound(ctx, n, lay)
+                    assert above is not None
                 out.append((min(bound, above), _Shape(lay, lazy=bound, idle=True)))
                 continue
             for few in idle_shapes(ctx, lay):  # EP: no pipeline bound, each its own now
@@ -284,7 +295,9 @@ def _refine(
             out.append((min(bound, got), _Shape(lay)))
             continue
         # its pipeline part first: a bound at least its own, taken only if it comes first
-        above = pipe_bound(ctx, n, lay)
+        above = rates.get((tp, cp, pp, dp, rc)) if lay.ep == 1 else None
+        if above is None:
+            above = pipe_bound(ctx, n, lay)
         if above is None:
             out.append((min(bound, _pre(ctx, n, lay)), _Shape(lay)))
         else:
