@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import groupby
 
 from . import frozen
 from .catalog import CatalogSnapshot, Switch
@@ -53,7 +54,9 @@ def _leaf_groups(
     downs: list[int] = []
     racks: list[int] = []
     by_endpoints: dict[int, list[int]] = {}  # racks of one size have the same leaves
-    for index, endpoints in enumerate(rack_endpoints):
+    index = 0
+    for endpoints, run in groupby(rack_endpoints):  # a run of racks of one size at a time
+        count = len(list(run))
         leaf_downs = by_endpoints.get(endpoints)
         if leaf_downs is None:
             cages = math.ceil(endpoints / fanout)
@@ -62,8 +65,12 @@ def _leaf_groups(
                 math.ceil((endpoints // leaves + (1 if i < endpoints % leaves else 0)) / fanout)
                 for i in range(leaves)
             ]
-        downs += leaf_downs
-        racks += [index] * len(leaf_downs)
+        downs += leaf_downs * count
+        if len(leaf_downs) == 1:
+            racks += range(index, index + count)
+        else:
+            racks += [r for r in range(index, index + count) for _ in leaf_downs]
+        index += count
     return downs, racks
 
 
@@ -103,9 +110,9 @@ def tree(
     cages, counted in ports: up ports = ceil(down ports / oversubscription)."""
     k, cage_ports = switch.ports, switch.ports // switch.cages
     per_down = {d: math.ceil(d * cage_ports / oversub) for d in set(downs)}  # few leaf sizes
-    up_ports = [per_down[d] for d in downs]
+    up_ports = list(map(per_down.__getitem__, downs))
     per_up = {u: math.ceil(u / cage_ports) for u in per_down.values()}
-    ups = tuple(per_up[u] for u in up_ports)
+    ups = tuple(map(per_up.__getitem__, up_ports))
     if len(downs) <= k:
         spines = max(1, math.ceil(sum(up_ports) / k))
         return _Tree(ups, spines, 0, 2, (sum(up_ports),), ())

@@ -10,7 +10,8 @@ is chosen for a run it might not reach).
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from bisect import bisect_left
+from itertools import accumulate
 
 from . import frozen
 from .cluster_plan import Fabric, LinkGroup
@@ -39,28 +40,30 @@ def _farthest(floor: Floor, a: Pos, e: Extent) -> float:
     return d_col * floor.rack_width_m + d_row * floor.row_pitch_m + 2 * floor.rise_m
 
 
-def _slots(f: Fabric, rack_nodes: tuple[int, ...]) -> tuple[list[int], list[int], int]:
-    """Slot of each compute rack and of each rail rack in the compute rows."""
-    racks = len(rack_nodes)
+def _units(f: Fabric, rack_nodes: tuple[int, ...]) -> list[range]:
+    """The compute racks of each scalable unit of a rail-optimised design. A rack belongs to
+    the unit of its first node (the last unit takes any beyond), so a unit's racks are a run
+    of consecutive racks, found by bisection on the racks' first nodes (not rack by rack)."""
+    su = (f.switch.cages // 2) * f.fanout
+    firsts = list(accumulate(rack_nodes[:-1], initial=0))  # strictly increasing
+    bounds = [bisect_left(firsts, u * su) for u in range(f.rail_racks)] + [len(rack_nodes)]
+    return [range(bounds[u], bounds[u + 1]) for u in range(f.rail_racks)]
+
+
+def _slots(f: Fabric, units: list[range], racks: int) -> tuple[list[int], list[int], int]:
+    """Slot of each compute rack and of each rail rack in the compute rows: a unit's rail rack
+    stands in the middle of its racks (after the first half)."""
     if f.design != "rail_optimised":
         return list(range(racks)), [], racks
-    su = (f.switch.cages // 2) * f.fanout
-    unit_racks: dict[int, list[int]] = defaultdict(list)
-    first = 0
-    for r, n in enumerate(rack_nodes):
-        unit_racks[min(first // su, f.rail_racks - 1)].append(r)
-        first += n
-    compute = [0] * racks
+    compute: list[int] = []
     rail = [0] * f.rail_racks
     slot = 0
-    for u in range(f.rail_racks):
-        members = unit_racks.get(u, [])
+    for u, members in enumerate(units):  # consecutive racks: consecutive slots
         half = len(members) // 2
-        for r in members[:half]:
-            compute[r], slot = slot, slot + 1
-        rail[u], slot = slot, slot + 1
-        for r in members[half:]:
-            compute[r], slot = slot, slot + 1
+        compute += range(slot, slot + half)
+        rail[u] = slot + half
+        compute += range(slot + half + 1, slot + len(members) + 1)
+        slot += len(members) + 1
     return compute, rail, slot
 
 
@@ -72,7 +75,8 @@ def _add(groups: dict[tuple[str, str, float], int], kind: str, tier: str, n: int
 
 def links(f: Fabric, rack_nodes: tuple[int, ...], a: Assumptions) -> tuple[Fabric, Floor]:
     """The fabric with its link groups, and the floor it stands on."""
-    compute, rail, slots = _slots(f, rack_nodes)
+    units = _units(f, rack_nodes) if f.design == "rail_optimised" else []
+    compute, rail, slots = _slots(f, units, len(rack_nodes))
     per = a.switches_per_network_rack
     central = math.ceil((f.spines + f.cores) / per)
     floor = plan_floor(slots, central, a)
@@ -81,7 +85,7 @@ def links(f: Fabric, rack_nodes: tuple[int, ...], a: Assumptions) -> tuple[Fabri
         floor.slots[rail[h]] if f.design == "rail_optimised" else floor.slots[compute[h]]
         for h in f.leaf_racks
     ]
-    _endpoints(groups, f, rack_nodes, compute, rail, floor)
+    _endpoints(groups, f, rack_nodes, units, rail, floor)
     if f.topology == "two_switches":
         _add(groups, "isl_cage", "leaf-leaf", f.leaf_up_cages[0], floor.distance(*leaf_pos))
     elif f.tiers >= 2:
@@ -94,32 +98,31 @@ def _endpoints(
     groups: dict[tuple[str, str, float], int],
     f: Fabric,
     rack_nodes: tuple[int, ...],
-    compute: list[int],
+    units: list[range],
     rail: list[int],
     floor: Floor,
 ) -> None:
     if f.design != "rail_optimised":
         _add(groups, "endpoint", "node-leaf", sum(f.leaf_down_cages), floor.in_rack_m)
         return
-    su = (f.switch.cages // 2) * f.fanout
-    first, last_unit = 0, f.rail_racks - 1
     slots, distance = floor.slots, floor.distance
     cables = {n: math.ceil(n / f.fanout) * f.rails for n in set(rack_nodes)}
     # a length depends only on the rows and columns between a rack and its rail rack: sum the
     # cables per (rows, columns) apart, one length for each
     apart: dict[tuple[int, float], int] = {}
-    for r, n in enumerate(rack_nodes):
-        a = slots[compute[r]]
-        b = slots[rail[min(first // su, last_unit)]]
-        key = (abs(a[0] - b[0]), abs(a[1] - b[1]))
-        apart[key] = apart.get(key, 0) + cables[n]
-        first += n
-    lengths: dict[float, int] = {}
+    for u, members in enumerate(units):
+        b_row, b_col = slots[rail[u]]
+        # the unit's racks stand in the slots either side of its rail rack, in order
+        first = rail[u] - len(members) // 2
+        at = slots[first : rail[u]] + slots[rail[u] + 1 : first + len(members) + 1]
+        for (row, col), n in zip(at, rack_nodes[members.start : members.stop], strict=True):
+            key = (abs(row - b_row), abs(col - b_col))
+            apart[key] = apart.get(key, 0) + cables[n]
+    raw: dict[float, int] = {}
     for (d_row, d_col), n in apart.items():
-        m = round(distance((0, 0.0), (d_row, d_col)), 2)
-        lengths[m] = lengths.get(m, 0) + n
-    for m, n in lengths.items():
-        _add(groups, "endpoint", "node-leaf", n, m)
+        m = distance((0, 0.0), (d_row, d_col))
+        raw[m] = raw.get(m, 0) + n
+    _add_lengths(groups, "endpoint", "node-leaf", raw)
 
 
 def _uplinks(
@@ -140,38 +143,14 @@ def _uplinks(
             + [floor.central[last // per]]
         )
 
-    w, pitch, rise = floor.rack_width_m, floor.row_pitch_m, 2 * floor.rise_m
-
-    def spread(tier: str, pairs: list[tuple[Pos, int]], e: Extent) -> None:
-        # a length depends only on how many rows and columns the leaf's rack stands from the
-        # far end of the extent: sum the ports per (rows, columns) apart, one length for each
-        apart: dict[tuple[int, float], int] = {}
-        r0, r1, c0, c1, one = e
-        for (row, col), up in pairs:
-            # max(|row - r0|, |row - r1|) with r0 <= r1 (and the same for columns)
-            key = (
-                row - r0 if row - r0 >= r1 - row else r1 - row,
-                col - c0 if col - c0 >= c1 - col else c1 - col,
-            )
-            apart[key] = apart.get(key, 0) + up
-        lengths: dict[float, int] = {}
-        for (d_row, d_col), up in apart.items():
-            m = (
-                floor.in_rack_m
-                if (one and not d_row and not d_col)
-                else d_col * w + d_row * pitch + rise
-            )
-            m = round(m, 2)
-            lengths[m] = lengths.get(m, 0) + up
-        for m, n in lengths.items():
-            _add(groups, "isl", tier, n, m)
-
+    # a length depends only on how many rows and columns a leaf's rack stands from the far end
+    # of the racks its uplinks reach: the ports are summed per (rows, columns) apart over every
+    # leaf (and every pod: one tier), and each of those gets one length (issue 16)
+    apart: dict[tuple[int, float], int] = {}
     if f.tiers == 2:
-        spread(
-            "leaf-spine",
-            [(p, round(u * scale)) for p, u in zip(leaf_pos, ups, strict=True)],
-            racks_of(0, f.spines),
-        )
+        scaled = [round(u * scale) for u in ups]
+        _apart(apart, leaf_pos, scaled, racks_of(0, f.spines))
+        _isl_lengths(groups, "leaf-spine", apart, floor)
         return
     half = f.switch.ports // 2
     agg_first, cores = 0, racks_of(f.spines, f.cores)
@@ -180,11 +159,7 @@ def _uplinks(
         pod_ups = ups[p * half : (p + 1) * half]
         aggs = math.ceil(sum(pod_ups) / half)
         agg_racks = racks_of(agg_first, aggs)
-        spread(
-            "leaf-aggregation",
-            list(zip(leaf_pos[p * half : p * half + len(pod_ups)], pod_ups, strict=True)),
-            agg_racks,
-        )
+        _apart(apart, leaf_pos[p * half : p * half + len(pod_ups)], pod_ups, agg_racks)
         far = max(
             _farthest(floor, (row, col), cores)
             for row in (agg_racks[0], agg_racks[1])
@@ -192,6 +167,51 @@ def _uplinks(
         )
         _add(groups, "isl", "aggregation-core", sum(pod_ups), far)
         agg_first += aggs
+    _isl_lengths(groups, "leaf-aggregation", apart, floor)
+
+
+def _apart(
+    apart: dict[tuple[int, float], int], positions: list[Pos], ups: list[int], e: Extent
+) -> None:
+    """Add each leaf's up ports under (rows, columns) from its rack to the far end of ``e``:
+    max(|row - r0|, |row - r1|) with r0 <= r1, and the same for columns. (0, 0) only when
+    ``e`` is one rack and the leaf stands in it (r0 == r1 and c0 == c1 exactly then)."""
+    r0, r1, c0, c1, _ = e
+    for (row, col), up in zip(positions, ups, strict=True):
+        key = (
+            row - r0 if row - r0 >= r1 - row else r1 - row,
+            col - c0 if col - c0 >= c1 - col else c1 - col,
+        )
+        apart[key] = apart.get(key, 0) + up
+
+
+def _isl_lengths(
+    groups: dict[tuple[str, str, float], int],
+    tier: str,
+    apart: dict[tuple[int, float], int],
+    floor: Floor,
+) -> None:
+    """The link groups of one tier: one length per (rows, columns) apart (inside the rack for
+    (0, 0)), the ports of equal lengths summed."""
+    w, pitch, rise = floor.rack_width_m, floor.row_pitch_m, 2 * floor.rise_m
+    raw: dict[float, int] = {}
+    for (d_row, d_col), up in apart.items():
+        m = floor.in_rack_m if (not d_row and not d_col) else d_col * w + d_row * pitch + rise
+        raw[m] = raw.get(m, 0) + up
+    _add_lengths(groups, "isl", tier, raw)
+
+
+def _add_lengths(
+    groups: dict[tuple[str, str, float], int], kind: str, tier: str, raw: dict[float, int]
+) -> None:
+    """``_add`` for many lengths: each distinct length rounded once (``round(m, 2)`` is ~1 µs,
+    the costliest step here), the counts of equal rounded lengths summed. The key is rounded
+    once: rounding a rounded length again gives it back (the double nearest a two-place
+    decimal rounds to that decimal)."""
+    for m, n in raw.items():
+        if n > 0:
+            key = (kind, tier, round(m, 2))
+            groups[key] = groups.get(key, 0) + n
 
 
 def place(
