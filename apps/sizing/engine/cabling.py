@@ -136,6 +136,7 @@ def plan_cables(catalog: CatalogSnapshot, f: Fabric, label: str) -> CablePlan:
         LinkGroup("endpoint", "node-leaf", f.endpoint_cables, 0.0),
         LinkGroup("isl_cage", "leaf-leaf", f.isl_cables if f.tiers > 1 else 0, 0.0),
     )
+    keys: dict[tuple[str, float], str] = {}  # (fibre, stocked length) -> its line's key
     for g in groups:
         if g.count <= 0:
             continue
@@ -145,7 +146,7 @@ def plan_cables(catalog: CatalogSnapshot, f: Fabric, label: str) -> CablePlan:
             count = g.count if g.kind != "isl" else math.ceil(g.count / cage_ports)
             _copper_line(plan, copper, count, g, label)
         else:
-            _optical(plan, optics, g, f, label, cage_ports)
+            _optical(plan, optics, g, f, label, cage_ports, keys)
     return plan
 
 
@@ -167,7 +168,13 @@ def _copper_line(plan: CablePlan, cable: Cable, count: int, g: LinkGroup, label:
 
 
 def _optical(
-    plan: CablePlan, optics: list[Cable], g: LinkGroup, f: Fabric, label: str, cage_ports: int
+    plan: CablePlan,
+    optics: list[Cable],
+    g: LinkGroup,
+    f: Fabric,
+    label: str,
+    cage_ports: int,
+    keys: dict[tuple[str, float], str],
 ) -> None:
     optic = _reaching(optics, g.length_m)
     cages = g.count if g.kind == "endpoint" else math.ceil(g.count / cage_ports)
@@ -211,7 +218,11 @@ def _optical(
         plan.transceivers += ports
     fibres = cages * cage_ports if g.kind == "endpoint" else g.count
     length = _stock(g.length_m)
-    key = f"tbc:{fibre_key}:{length:g}"
+    # the line's key formatted once per fibre and stocked length (a large fabric has ~200 link
+    # groups of a few stocked lengths)
+    key = keys.get((fibre_key, length)) or keys.setdefault(
+        (fibre_key, length), f"tbc:{fibre_key}:{length:g}"
+    )
     if not plan.more(key, fibres):
         desc, src = TBC[fibre_key]
         plan.add(

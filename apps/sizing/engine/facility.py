@@ -27,9 +27,10 @@ def facility(w: Workload, cluster: ClusterPlan) -> tuple[dict[str, Any], list[st
     a = w.assumptions
     racks_kw = [r.power_w / 1000 for r in cluster.racks]
     hottest = max(racks_kw, default=0.0)
-    by_kw: dict[float, int] = {}  # racks of one kind draw the same: count PDUs once per draw
-    for kw in racks_kw:
-        by_kw[kw] = by_kw.get(kw, 0) + 1
+    # racks of one kind draw the same: count PDUs once per draw (a few draws, counted in C)
+    by_kw: dict[float, int] = {}
+    for kw in dict.fromkeys(racks_kw):
+        by_kw[kw] = racks_kw.count(kw)
     pdus = sum(n * a.pdu_feeds * max(1, math.ceil(kw / a.pdu_kw)) for kw, n in by_kw.items())
     floor = cluster.floor
     out: dict[str, Any] = {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import repeat
 
 from .workload import Assumptions
 
@@ -68,7 +69,7 @@ def plan_floor(row_slots: int, central_racks: int, a: Assumptions) -> Floor:
     slots: list[tuple[int, float]] = []
     for row in range(compute_rows):  # a row at a time: (row, column) for its racks
         at = row + (central_rows if row >= middle else 0)
-        slots += [(at, c) for c in cols[: row_slots - row * per_row]]
+        slots += zip(repeat(at), cols[: row_slots - row * per_row])
     central = []
     for j in range(central_racks):
         row, col = divmod(j, per_row)

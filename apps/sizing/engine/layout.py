@@ -94,6 +94,10 @@ def build_racks(
     return tuple(racks + _network_racks(plan, a, len(racks)))
 
 
+def _network(index: int, kind: tuple[tuple[RackItem, ...], float]) -> Rack:
+    return _build(Rack, {"index": index, "role": "network", "items": kind[0], "power_w": kind[1]})
+
+
 def _network_racks(plan: ClusterPlan, a: Assumptions, first: int) -> list[Rack]:
 
     switch, f = plan.compute.switch, plan.compute
@@ -101,7 +105,7 @@ def _network_racks(plan: ClusterPlan, a: Assumptions, first: int) -> list[Rack]:
     if f.rail_racks:
         items, _ = _switch_items(a.rack_units_per_rack, [("rail_leaf", switch)] * f.rails)
         rail = (tuple(items), f.rails * switch.power_w)
-        racks += [Rack(first + r + 1, "network", *rail) for r in range(f.rail_racks)]
+        racks += [_network(first + r + 1, rail) for r in range(f.rail_racks)]
     middle = "spine" if f.tiers == 2 else "aggregation"
     kinds = [middle] * f.spines + ["core"] * f.cores
     per = a.switches_per_network_rack
@@ -112,5 +116,5 @@ def _network_racks(plan: ClusterPlan, a: Assumptions, first: int) -> list[Rack]:
         if got is None:
             items, _ = _switch_items(a.rack_units_per_rack, [(k, switch) for k in chunk])
             got = shared[chunk] = (tuple(items), len(chunk) * switch.power_w)
-        racks.append(Rack(first + len(racks) + 1, "network", *got))
+        racks.append(_network(first + len(racks) + 1, got))
     return racks

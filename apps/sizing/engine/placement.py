@@ -90,7 +90,11 @@ def links(f: Fabric, rack_nodes: tuple[int, ...], a: Assumptions) -> tuple[Fabri
         _add(groups, "isl_cage", "leaf-leaf", f.leaf_up_cages[0], floor.distance(*leaf_pos))
     elif f.tiers >= 2:
         _uplinks(groups, f, leaf_pos, floor, per)
-    out = tuple(LinkGroup(k, t, n, m) for (k, t, m), n in sorted(groups.items()))
+    # LinkGroup(k, t, n, m) without the frozen __init__'s setattr per field (~200 groups)
+    out = tuple(
+        frozen.build(LinkGroup, {"kind": k, "tier": t, "count": n, "length_m": m})
+        for (k, t, m), n in sorted(groups.items())
+    )
     return frozen.replace(f, links=out), floor
 
 

@@ -60,17 +60,20 @@ def _items(items: tuple[RackItem, ...]) -> list[dict[str, Any]]:
 def _racks(cluster: ClusterPlan) -> list[dict[str, Any]]:
     """Rack dicts; racks sharing one items tuple (identical contents) share one read-only list
     of item dicts and their figures (converted once: a 4,096-node cluster has 560 racks of a
-    few kinds)."""
-    done: dict[tuple[int, float], tuple[float, int, list[dict[str, Any]]]] = {}
+    few kinds; the kind is looked up by the tuple's identity, its draw checked)."""
+    done: dict[int, tuple[float, float, int, list[dict[str, Any]]]] = {}
     out = []
     for r in cluster.racks:
-        key = (id(r.items), r.power_w)
-        got = done.get(key)
-        if got is None:
-            got = done[key] = (round(r.power_w / 1000, 3), r.nodes, _items(r.items))
-        power_kw, nodes, items = got
+        got = done.get(id(r.items))
+        if got is None or got[0] != r.power_w:
+            got = done[id(r.items)] = (
+                r.power_w,
+                round(r.power_w / 1000, 3),
+                r.nodes,
+                _items(r.items),
+            )
         out.append(
-            {"index": r.index, "role": r.role, "power_kw": power_kw, "nodes": nodes, "items": items}
+            {"index": r.index, "role": r.role, "power_kw": got[1], "nodes": got[2], "items": got[3]}
         )
     return out
 
