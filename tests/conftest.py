@@ -25,6 +25,7 @@ from tests.schedule import (  # noqa: F401 - hooks: the long tests first under p
     pytest_runtest_setup,
     pytest_runtest_teardown,
 )
+from tests.stack import children
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,20 +73,6 @@ def redis_broker() -> str:
 
     require_or_skip(redis_available(), f"Redis at {settings.CELERY_BROKER_URL}")
     return str(settings.CELERY_BROKER_URL)
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (a worker's pool processes), from /proc."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 class WorkerProcess:
@@ -139,7 +126,7 @@ class WorkerProcess:
         left to finish (a warm shutdown spends ~2.5 s in the pool's joins, a cold one too)."""
         if self.proc is None:
             return
-        pids = [self.proc.pid, *_children(self.proc.pid)]
+        pids = [self.proc.pid, *children(self.proc.pid)]
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)

@@ -76,6 +76,20 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str, log: Path | 
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}\n{tail}")
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a worker's pool, gunicorn's workers), from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
 def production_env(*, database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
     """What a web replica or a worker of the production topology is given (README)."""
     env = {

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import port
+from tests.stack import children, port
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -34,19 +34,6 @@ def test_workers_follow_the_cores(monkeypatch):
     assert conf["bind"] == "0.0.0.0:8000"
     conf = _conf(monkeypatch, WEB_WORKERS="3", WEB_BIND="127.0.0.1:9000")
     assert (conf["workers"], conf["bind"]) == (3, "127.0.0.1:9000")
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
-                out.append(int(entry))
-    return out
 
 
 def test_gunicorn_serves_with_the_config(tmp_path):
@@ -88,7 +75,7 @@ def test_gunicorn_serves_with_the_config(tmp_path):
             again.request("GET", "/health/live")
             assert again.getresponse().status == 200
             again.close()
-        assert len(_children(server.pid)) == 2
+        assert len(children(server.pid)) == 2
         assert "Using worker: sync" in (tmp_path / "gunicorn.log").read_text()
     finally:
         server.terminate()
