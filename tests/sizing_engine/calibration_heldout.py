@@ -36,7 +36,7 @@ from apps.sizing.engine.training import outcome
 from apps.sizing.engine.workload import parse_workload
 
 from .calibration import Point
-from .calibration_training import tps
+from .calibration_training import tps, workload
 from .helpers import CATALOG
 
 NARAYANAN = "Narayanan et al. 2021 (Megatron-LM, SC21) Table 1, Selene A100-80GB, 200 Gb/s HDR"
@@ -80,17 +80,18 @@ def plan_tps(
     """Tokens/s per GPU of the training plan alone on ``gpus`` GPUs (nodes of 8): for runs on
     a fabric the seed's node cannot be built with (400 Gb/s per GPU needs more NIC slots than
     the seed's server has, so the cluster layer refuses; the step model is the same)."""
-    data: dict[str, Any] = {
-        "kind": kind,
-        "gpu": gpu,
-        "precision": precision,
-        "fabric": fabric,
-        "assumptions": assumptions or {},
-        "nodes": max(1, gpus // gpus_per_node),
-        "gpus_per_node": gpus_per_node,
-        "training": {"tokens": 1e10, "sequence_length": seq, **training},
-    }
-    data["custom_model" if isinstance(model, dict) else "model"] = model
+    data = workload(
+        model,
+        gpu,
+        gpus,
+        seq,
+        kind=kind,
+        precision=precision,
+        fabric=fabric,
+        assumptions=assumptions,
+        gpus_per_node=gpus_per_node,
+        **training,
+    )
     w = parse_workload(data)
     st = workplan.training_setup(w, resolve_model(w, CATALOG), CATALOG.gpus[gpu], gpus_per_node)
     if knobs:  # step-model constants that are not workload inputs (UNFUSED below)

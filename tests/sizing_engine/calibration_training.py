@@ -25,7 +25,7 @@ BRIDGE_ARCHIVE = (
 LLAMA2 = "Llama 2 model card (GPU-hours, A100-80GB, 2T tokens, seq 4,096)"
 
 
-def run(
+def workload(
     model: str | dict[str, Any],
     gpu: str,
     gpus: int,
@@ -36,24 +36,30 @@ def run(
     tokens: float = 1e10,
     fabric: str = "infiniband",
     assumptions: dict[str, float] | None = None,
+    gpus_per_node: int | None = None,
     **training: Any,
 ) -> dict[str, Any]:
-    """Size a published run on ``gpus`` GPUs (whole nodes of 8, or fewer on one node)."""
+    """The workload of a published run on ``gpus`` GPUs: whole nodes of ``gpus_per_node``
+    (the catalog's node when None), or one node of fewer than 8."""
+    per_node = gpus_per_node or 8
     data: dict[str, Any] = {
         "kind": kind,
         "gpu": gpu,
         "precision": precision,
         "fabric": fabric,
         "assumptions": assumptions or {},
-        "nodes": max(1, gpus // 8),
+        "nodes": max(1, gpus // per_node),
         "training": {"tokens": tokens, "sequence_length": seq, **training},
     }
-    if gpus < 8:
-        data["gpus_per_node"] = gpus
-    if isinstance(model, dict):
-        data["custom_model"] = model
-    else:
-        data["model"] = model
+    if gpus_per_node is not None:
+        data["gpus_per_node"] = gpus_per_node
+    data["custom_model" if isinstance(model, dict) else "model"] = model
+    return data
+
+
+def run(model: str | dict[str, Any], gpu: str, gpus: int, seq: int, **kw: Any) -> dict[str, Any]:
+    """Size a published run on ``gpus`` GPUs (whole nodes of 8, or fewer on one node)."""
+    data = workload(model, gpu, gpus, seq, gpus_per_node=gpus if gpus < 8 else None, **kw)
     return size(data, CATALOG).to_dict()["training"]
 
 
