@@ -6,7 +6,8 @@
 Training and other points (published figure, source, tolerance) live in
 tests/sizing_engine/calibration.py and calibration_training.py, the session-5 held-out training
 runs (Megatron-LM papers, MLPerf Training logs, NeMo/Megatron-Bridge rows) in
-calibration_heldout.py; the serving points (TensorRT-LLM perf overview, NVIDIA NIM)
+calibration_heldout.py (``HELD_OUT``; session 6's AutoModel, Megatron-Bridge and MoE-ModelZoo
+runs in ``HELD_OUT_6``); the serving points (TensorRT-LLM perf overview, NVIDIA NIM)
 in tests/sizing_engine/calibration_serving.py, where ``held_out`` marks the points kept out of
 the tuning. This prints both tables and the median |error| of the serving points, on the points
 used for tuning and on the held-out ones: overall, within MoE and within long context.
@@ -22,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.sizing_engine.calibration import POINTS  # noqa: E402
-from tests.sizing_engine.calibration_heldout import HELD_OUT  # noqa: E402
+from tests.sizing_engine.calibration_heldout import HELD_OUT, HELD_OUT_6  # noqa: E402
 from tests.sizing_engine.calibration_serving import POINTS as SERVING  # noqa: E402
 from tests.sizing_engine.calibration_serving import ServingPoint  # noqa: E402
 from tests.sizing_engine.calibration_training import TRAINING_POINTS  # noqa: E402
@@ -106,11 +107,15 @@ def _gpu_of(name: str) -> str:
 
 def _held_out_medians() -> None:
     """Median |error| of the held-out ("check") training points: the sessions 1-4 set, the
-    session-5 set (calibration_heldout.py) and both, dense and MoE, then by GPU and kind."""
+    session-5 and session-6 sets (calibration_heldout.py) and all, dense and MoE, then by GPU
+    and kind. A refused point counts as a 100 % error (a wrong refusal is the worst answer)."""
     old = [p for p in TRAINING_POINTS if p.role == "check"]
-    new = [p for p in HELD_OUT if p.role == "check"]
+    five = [p for p in HELD_OUT if p.role == "check"]
+    six = [p for p in HELD_OUT_6 if p.role == "check"]
+    new = five + six
     groups: list[tuple[str, list[Any]]] = []
-    for label, pts in (("sessions 1-4", old), ("session 5", new), ("all", old + new)):
+    sets = (("sessions 1-4", old), ("session 5", five), ("session 6", six), ("all", old + new))
+    for label, pts in sets:
         groups.append((f"{label}, dense", [p for p in pts if "MoE" not in p.name]))
         groups.append((f"{label}, MoE", [p for p in pts if "MoE" in p.name]))
     dense = [p for p in old + new if "MoE" not in p.name]
@@ -122,7 +127,7 @@ def _held_out_medians() -> None:
     print("| held-out training points | n | median abs error | within 10 % | within 20 % |")
     print("|---|---|---|---|---|")
     for label, group in groups:
-        errors = [abs(p.error()) for p in group]
+        errors = [_abs_error(p) for p in group]
         if not errors:
             continue
         print(
@@ -131,13 +136,21 @@ def _held_out_medians() -> None:
         )
 
 
+def _abs_error(p: Any) -> float:
+    """|error| of a point, 1.0 (100 %) when the engine refuses the published run."""
+    try:
+        return abs(float(p.error()))
+    except Exception:  # noqa: BLE001 - a refusal of a run that was published
+        return 1.0
+
+
 def main() -> None:
     if "--layout-405b" in sys.argv:
         layout_405b()
         return
     print("| point | role | source | published | estimate | error | tolerance |")
     print("|---|---|---|---|---|---|---|")
-    for p in POINTS + TRAINING_POINTS + HELD_OUT:
+    for p in POINTS + TRAINING_POINTS + HELD_OUT + HELD_OUT_6:
         low, high = p.tolerance
         try:
             p.estimate()

@@ -660,3 +660,293 @@ HELD_OUT = (
         expert_parallel=32,
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Session 6: more MoE and fine-tuning runs, measured before any change of session 6 (the
+# before/after figures are in docs/sizing-engine.md, "Held-out points, session 6").
+AUTOMODEL = (
+    "NVIDIA NeMo AutoModel docs/performance-summary.mdx (DGX-H100, BF16, PyTorch FSDP2 + TE, "
+    "force-balanced experts)"
+)
+MODELZOO = (
+    "NVIDIA Megatron-MoE-ModelZoo best_practice/qwen3/readme.md (256 H100, BF16, seq 4096, "
+    "GBS 2048, MBS 1)"
+)
+BRIDGE_26 = "NVIDIA Megatron-Bridge docs/performance-summary-archive.md (DGX-H100, dropless)"
+
+QWEN2_5_32B = {
+    "name": "Qwen2.5-32B (HF config Qwen/Qwen2.5-32B-Instruct)",
+    "layers": 64,
+    "hidden_size": 5120,
+    "heads": 40,
+    "kv_heads": 8,
+    "head_dim": 128,
+    "ffn_size": 27648,
+    "vocab_size": 152064,
+    "params_b": 32.8,
+    "context_length": 32768,
+}
+
+
+def _run(
+    name: str,
+    src: str,
+    published: float,
+    model: str | dict[str, Any],
+    gpus: int,
+    seq: int = 4096,
+    precision: str = "bf16",
+    **kw: Any,
+) -> Point:
+    """A published run sized by the whole engine on its GPUs with its published layout."""
+    return Point(
+        name,
+        src,
+        published,
+        "tokens/s/GPU",
+        (-0.45, 0.45),
+        lambda: tps(model, "h100-sxm5-80gb", gpus, seq, precision=precision, **kw),
+    )
+
+
+def _zoo_235b(label: str, step_s: float, **layout: Any) -> Point:
+    """Megatron-MoE-ModelZoo Qwen3-235B-A22B rows: GBS 2,048 sequences of 4,096 on 256 H100,
+    tokens/s/GPU = 2,048 × 4,096 ÷ step ÷ 256; the 400 Gb/s per GPU of the setup
+    ("InfiniBand 8x50 GB/s"), so the training plan alone (``plan_tps``)."""
+    return Point(
+        f"Qwen3-235B-A22B (MoE), 256 H100, bf16, seq 4096, {label}",
+        f"{MODELZOO}: {step_s} s per step",
+        2048 * 4096 / step_s / 256,
+        "tokens/s/GPU",
+        (-0.45, 0.45),
+        lambda: plan_tps(
+            "qwen3-235b-a22b",
+            "h100-sxm5-80gb",
+            256,
+            4096,
+            assumptions=NDR_400,
+            global_batch_size=2048,
+            context_parallel=1,
+            **layout,
+        ),
+    )
+
+
+HELD_OUT_6 = (
+    _run(
+        "Qwen3-30B-A3B (MoE), 16 H100, FP8, seq 4096, TP1 PP2 EP8 (Megatron-Bridge 26.02.01)",
+        BRIDGE_26 + ": 26.02.01 table, GBS 1024, MBS 1, VP12: 9,058 tokens/s/GPU",
+        9058,
+        "qwen3-30b-a3b",
+        16,
+        precision="fp8",
+        global_batch_size=1024,
+        micro_batch_size=1,
+        tensor_parallel=1,
+        pipeline_parallel=2,
+        context_parallel=1,
+        expert_parallel=8,
+    ),
+    _run(
+        "gpt-oss-120b (MoE), 64 H100, bf16, seq 4096, TP1 PP4 EP8, batch 1280 (Bridge 26.04.01)",
+        BRIDGE_26 + ": 26.04.01 table, GBS 1280, MBS 1: 5,824 tokens/s/GPU",
+        5824,
+        "gpt-oss-120b",
+        64,
+        global_batch_size=1280,
+        micro_batch_size=1,
+        tensor_parallel=1,
+        pipeline_parallel=4,
+        context_parallel=1,
+        expert_parallel=8,
+    ),
+    _zoo_235b(
+        "TP2 PP32 EP8 (all-to-all dispatcher), VP3",
+        24.2,
+        micro_batch_size=1,
+        tensor_parallel=2,
+        pipeline_parallel=32,
+        expert_parallel=8,
+        recompute="selective",
+    ),
+    _zoo_235b(
+        "TP4 PP8 EP8 (DeepEP), VP4, no recompute",
+        29.0,
+        micro_batch_size=1,
+        tensor_parallel=4,
+        pipeline_parallel=8,
+        expert_parallel=8,
+        recompute="none",
+    ),
+    _zoo_235b(
+        "TP2 EP8 FSDP (DeepEP), mb 4, full recompute",
+        17.6,
+        micro_batch_size=4,
+        tensor_parallel=2,
+        pipeline_parallel=1,
+        expert_parallel=8,
+        zero_stage=3,
+        recompute="full",
+    ),
+    _run(
+        "DeepSeek-V3 (MoE), 1,024 H100, bf16, seq 4096, PP4 EP64 FSDP, batch 8192 (AutoModel)",
+        AUTOMODEL + ": GBS 8192, MBS 1, VP8, activation checkpointing: 865 tokens/s/GPU",
+        865,
+        "deepseek-v3",
+        1024,
+        global_batch_size=8192,
+        micro_batch_size=1,
+        tensor_parallel=1,
+        pipeline_parallel=4,
+        context_parallel=1,
+        expert_parallel=64,
+        zero_stage=3,
+        recompute="full",
+    ),
+    _run(
+        "DeepSeek-V3 (MoE), 256 H100, bf16, seq 4096, PP4 EP64 FSDP, batch 512 (AutoModel)",
+        AUTOMODEL + ": GBS 512, MBS 1, VP8, activation checkpointing: 1,002 tokens/s/GPU",
+        1002,
+        "deepseek-v3",
+        256,
+        global_batch_size=512,
+        micro_batch_size=1,
+        tensor_parallel=1,
+        pipeline_parallel=4,
+        context_parallel=1,
+        expert_parallel=64,
+        zero_stage=3,
+        recompute="full",
+    ),
+    _run(
+        "Qwen3-30B-A3B (MoE), 8 H100, bf16, seq 4096, EP8 FSDP, mb 4 (AutoModel)",
+        AUTOMODEL + ": GBS 512, MBS 4, activation checkpointing: 12,040 tokens/s/GPU",
+        12040,
+        "qwen3-30b-a3b",
+        8,
+        global_batch_size=512,
+        micro_batch_size=4,
+        tensor_parallel=1,
+        pipeline_parallel=1,
+        context_parallel=1,
+        expert_parallel=8,
+        zero_stage=3,
+        recompute="full",
+    ),
+    _run(
+        "gpt-oss-20b (MoE), 8 H100, bf16, seq 4096, EP8 FSDP, mb 2 (AutoModel)",
+        AUTOMODEL + ": GBS 256, MBS 2 (config: ep_size 8, no checkpointing): 13,058 tokens/s/GPU",
+        13058,
+        "gpt-oss-20b",
+        8,
+        global_batch_size=256,
+        micro_batch_size=2,
+        tensor_parallel=1,
+        pipeline_parallel=1,
+        context_parallel=1,
+        expert_parallel=8,
+        zero_stage=3,
+        recompute="none",
+    ),
+    _run(
+        "gpt-oss-120b (MoE), 64 H100, bf16, seq 4096, EP64 FSDP, mb 2 (AutoModel)",
+        AUTOMODEL + ": GBS 512, MBS 2 (config: ep_size 64, no checkpointing): 7,626 tokens/s/GPU",
+        7626,
+        "gpt-oss-120b",
+        64,
+        global_batch_size=512,
+        micro_batch_size=2,
+        tensor_parallel=1,
+        pipeline_parallel=1,
+        context_parallel=1,
+        expert_parallel=64,
+        zero_stage=3,
+        recompute="none",
+    ),
+    _run(
+        "Llama 3.1 70B, 64 H100, bf16, seq 8192, CP2 FSDP32, full recompute (AutoModel)",
+        AUTOMODEL + ": GBS 128, MBS 1: 866.77 tokens/s/GPU",
+        866.77,
+        "llama-3.1-70b",
+        64,
+        seq=8192,
+        global_batch_size=128,
+        micro_batch_size=1,
+        tensor_parallel=1,
+        pipeline_parallel=1,
+        context_parallel=2,
+        zero_stage=3,
+        recompute="full",
+    ),
+    _run(
+        "Llama 3.1 8B LoRA, 1 H100, bf16, seq 4096, mb 2 (AutoModel)",
+        AUTOMODEL + ": fine-tuning (LoRA) table, rank 16, GBS 32, MBS 2: 12,472.87 tokens/s/GPU",
+        12472.87,
+        "llama-3.1-8b",
+        1,
+        kind="lora",
+        lora_rank=16,
+        global_batch_size=32,
+        micro_batch_size=2,
+        tensor_parallel=1,
+        pipeline_parallel=1,
+        context_parallel=1,
+        recompute="none",
+    ),
+    _run(
+        "Qwen2.5 7B LoRA, 1 H100, bf16, seq 4096, mb 2 (AutoModel)",
+        AUTOMODEL + ": fine-tuning (LoRA) table, rank 16, GBS 32, MBS 2: 14,110.05 tokens/s/GPU",
+        14110.05,
+        "qwen2.5-7b",
+        1,
+        kind="lora",
+        lora_rank=16,
+        global_batch_size=32,
+        micro_batch_size=2,
+        tensor_parallel=1,
+        pipeline_parallel=1,
+        context_parallel=1,
+        recompute="none",
+    ),
+    *(
+        _run(
+            f"Llama 3.3 70B LoRA, {gpus} H100, bf16, seq 4096, TP2 FSDP{gpus // 2} (AutoModel)",
+            AUTOMODEL + f": fine-tuning (LoRA) table, rank 16, GBS 32, MBS 2, checkpointing: "
+            f"{published:,} tokens/s/GPU",
+            published,
+            "llama-3.3-70b",
+            gpus,
+            kind="lora",
+            lora_rank=16,
+            global_batch_size=32,
+            micro_batch_size=2,
+            tensor_parallel=2,
+            pipeline_parallel=1,
+            context_parallel=1,
+            zero_stage=3,
+            recompute="full",
+        )
+        for gpus, published in ((8, 1091.85), (16, 984.85))
+    ),
+    *(
+        _run(
+            f"Qwen2.5 32B LoRA, {gpus} H100, bf16, seq 4096, TP2 FSDP{gpus // 2} (AutoModel)",
+            AUTOMODEL + f": fine-tuning (LoRA) table, rank 16, GBS 32, MBS 2, checkpointing: "
+            f"{published:,} tokens/s/GPU",
+            published,
+            QWEN2_5_32B,
+            gpus,
+            kind="lora",
+            lora_rank=16,
+            global_batch_size=32,
+            micro_batch_size=2,
+            tensor_parallel=2,
+            pipeline_parallel=1,
+            context_parallel=1,
+            zero_stage=3,
+            recompute="full",
+        )
+        for gpus, published in ((8, 2250.31), (16, 2072.89))
+    ),
+)
