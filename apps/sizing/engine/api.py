@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from . import once
+from . import training as tr
 from . import workplan as wp
 from .auto import size_auto
-from .bom import build_bom
+from .bom import BomLine, build_bom
 from .buildout import Buildout, buildout
 from .catalog import CatalogSnapshot, Gpu, LlmModel
 from .cluster import ClusterPlan, plan_cluster
@@ -22,7 +24,7 @@ from .models.arch import ARCH_INT_FIELDS, ModelArch, simple_arch
 from .node import NodePlan, choose_profile, gpus_per_node, plan_node
 from .precision import check_precision
 from .result import SizingResult
-from .summary import summarise
+from .summary import power_kw, summarise
 from .workload import Workload, parse_workload
 
 ENGINE_VERSION = "1.0.0"
@@ -45,7 +47,7 @@ def size(
     model = resolve_model(w, catalog)
     if w.gpu == "auto":
         # one dict of notes per automatic sizing: candidates share what holds for them all
-        return size_auto(w, model, catalog, partial(size_one, shared={}), price_lookup)
+        return size_auto(w, model, catalog, partial(plan_one, shared={}), price_lookup)
     gpu = resolve_gpu(w, catalog)
     fabric = "infiniband" if w.fabric == "auto" else w.fabric
     return size_one(w, model, gpu, fabric, catalog)
@@ -128,31 +130,105 @@ def size_one(
 ) -> SizingResult:
     """Size (or evaluate) the workload on one GPU model and fabric (``shared``: notes of
     an automatic sizing's candidates, workplan.training_required)."""
+    return plan_one(w, model, gpu, fabric, catalog, shared).result()
+
+
+def plan_one(
+    w: Workload,
+    model: LlmModel,
+    gpu: Gpu,
+    fabric: str,
+    catalog: CatalogSnapshot,
+    shared: dict[str, Any] | None = None,
+) -> Planned:
+    """``size_one`` up to the cluster (every check that can refuse the candidate); the rest
+    of its result is built by ``Planned.result()``."""
     check_precision(w.precision, gpu)
     ex = Explainer()
     profile = choose_profile(catalog, w, fabric)
     gpn = gpus_per_node(catalog.platforms[profile.platform], gpu, w)
     spare = 1 if w.redundancy == "n+1" else 0
-    plan, nodes = _gpu_plan(w, model, gpu, gpn, spare, ex, shared)
+    gpu_plan, brief, nodes = _gpu_plan(w, model, gpu, gpn, spare, ex, shared)
     node = plan_node(catalog, w, gpu, fabric, nodes)
     cluster = _plan_cluster(catalog, w, node, nodes, fabric)
-    a = w.assumptions
-    built = buildout(catalog, w, model, node, cluster, plan)
-    bom = build_bom(
-        catalog,
-        node,
-        cluster,
-        w.deployment,
-        (a.node_mgmt_cable_m, a.mgmt_cable_same_rack_m, a.mgmt_cable_cross_rack_m),
-        (built.cables, built.dpu_cables),
-    )
-    diffs = differences(gpu.slug, nodes, fabric, w.deployment, node.profile.slug, bom)
-    _explain_cluster(ex, w, node, cluster, nodes, spare)
-    summary = summarise(w, model, node, cluster, plan, diffs, spare, ENGINE_VERSION)
-    summary.update(built.summary)
-    _explain_buildout(ex, w, cluster, built)
-    warnings = list(plan.warnings) + _cluster_warnings(w, node, cluster, gpu) + built.warnings
-    return SizingResult(summary, tuple(bom), tuple(ex.items), tuple(warnings))
+    return Planned(w, model, gpu, fabric, catalog, ex, nodes, spare, node, cluster, gpu_plan, brief)
+
+
+class Planned:
+    """One candidate sized up to its cluster. ``summary`` holds what the automatic choice
+    ranks on and shows of every candidate (engine/auto.py), ``bom`` is built when asked for
+    (a price lookup), and ``result()`` builds the rest: the GPU plan's report and
+    explanations, the build-out, the full summary and the warnings, so an automatic sizing
+    builds them for its chosen candidate only."""
+
+    def __init__(
+        self,
+        w: Workload,
+        model: LlmModel,
+        gpu: Gpu,
+        fabric: str,
+        catalog: CatalogSnapshot,
+        ex: Explainer,
+        nodes: int,
+        spare: int,
+        node: NodePlan,
+        cluster: ClusterPlan,
+        gpu_plan: Callable[[], wp.GpuPlan],
+        brief: dict[str, Any],
+    ) -> None:
+        self.w, self.model, self.gpu, self.fabric, self.catalog = w, model, gpu, fabric, catalog
+        self.ex, self.nodes, self.spare = ex, nodes, spare
+        self.node, self.cluster, self._gpu_plan, self.brief = node, cluster, gpu_plan, brief
+
+    @once.cached_property
+    def summary(self) -> dict[str, Any]:
+        """The keys of the result's summary the automatic choice reads, as ``summarise``
+        gives them: GPU, fabric, counts, power and the GPU plan's key figures."""
+        node, cluster = self.node, self.cluster
+        return {
+            "gpu": node.gpu.slug,
+            "fabric": cluster.compute.switch.fabric,
+            "gpu_count": cluster.nodes * node.gpus_per_node,
+            "node_count": cluster.nodes,
+            "rack_count": cluster.rack_count,
+            "power_kw": power_kw(cluster),
+            **self.brief,
+        }
+
+    @once.cached_property
+    def plan(self) -> wp.GpuPlan:
+        """The GPU plan reported and explained (its explanations come first)."""
+        return self._gpu_plan()
+
+    @once.cached_property
+    def built(self) -> Buildout:
+        """Cable plans, designs, facility and storage."""
+        return buildout(self.catalog, self.w, self.model, self.node, self.cluster, self.plan)
+
+    @once.cached_property
+    def bom(self) -> list[BomLine]:
+        """The bill of materials."""
+        a = self.w.assumptions
+        return build_bom(
+            self.catalog,
+            self.node,
+            self.cluster,
+            self.w.deployment,
+            (a.node_mgmt_cable_m, a.mgmt_cable_same_rack_m, a.mgmt_cable_cross_rack_m),
+            (self.built.cables, self.built.dpu_cables),
+        )
+
+    def result(self) -> SizingResult:
+        """The candidate's full result."""
+        w, ex, node, cluster, spare = self.w, self.ex, self.node, self.cluster, self.spare
+        plan, built, bom, nodes, gpu = self.plan, self.built, self.bom, self.nodes, self.gpu
+        diffs = differences(gpu.slug, nodes, self.fabric, w.deployment, node.profile.slug, bom)
+        _explain_cluster(ex, w, node, cluster, nodes, spare)
+        summary = summarise(w, self.model, node, cluster, plan, diffs, spare, ENGINE_VERSION)
+        summary.update(built.summary)
+        _explain_buildout(ex, w, cluster, built)
+        warnings = list(plan.warnings) + _cluster_warnings(w, node, cluster, gpu) + built.warnings
+        return SizingResult(summary, tuple(bom), tuple(ex.items), tuple(warnings))
 
 
 def _plan_cluster(
@@ -182,21 +258,38 @@ def _gpu_plan(
     spare: int,
     ex: Explainer,
     shared: dict[str, Any] | None = None,
-) -> tuple[wp.GpuPlan, int]:
+) -> tuple[Callable[[], wp.GpuPlan], dict[str, Any], int]:
+    """The GPU plan (reported and explained when called: a training layout is searched
+    here, its report built later), its key figures (``Planned.summary``) and the nodes."""
     if w.capacity_mode:
         nodes = w.nodes or 1
         active = (nodes - spare) * gpn
         if w.kind == "inference":
-            return wp.inference_figures(w, model, gpu, gpn, active, ex, None), nodes
+            return (*_served(wp.inference_figures(w, model, gpu, gpn, active, ex, None)), nodes)
         s = wp.training_setup(w, model, gpu, gpn)
-        return wp.training_figures(s, active, gpn, ex, "nodes"), nodes
+        return (*_trained(s, wp.training_outcome(s, active, "nodes"), ex), nodes)
     if w.kind == "inference":
         required, rm = wp.inference_required(w, model, gpu, gpn, ex)
         nodes = _nodes_for(required, gpn, 0.0, spare, ex)
-        return wp.inference_figures(w, model, gpu, gpn, (nodes - spare) * gpn, ex, rm), nodes
+        plan = wp.inference_figures(w, model, gpu, gpn, (nodes - spare) * gpn, ex, rm)
+        return (*_served(plan), nodes)
     required, s = wp.training_required(w, model, gpu, gpn, ex, shared)
     nodes = _nodes_for(required, gpn, w.growth_headroom_pct, spare, ex)
-    return wp.training_figures(s, (nodes - spare) * gpn, gpn, ex, "training.target_days"), nodes
+    o = wp.training_outcome(s, (nodes - spare) * gpn, "training.target_days")
+    return (*_trained(s, o, ex), nodes)
+
+
+def _served(plan: wp.GpuPlan) -> tuple[Callable[[], wp.GpuPlan], dict[str, Any]]:
+    return (lambda: plan), {"training": None, "inference": plan.inference}
+
+
+def _trained(
+    s: tr.TrainingSetup, o: tr.TrainingOutcome, ex: Explainer
+) -> tuple[Callable[[], wp.GpuPlan], dict[str, Any]]:
+    return partial(wp.training_plan, s, o, ex), {
+        "training": wp.training_brief(o),
+        "inference": None,
+    }
 
 
 def _nodes_for(gpus: int, gpn: int, headroom_pct: float, spare: int, ex: Explainer) -> int:

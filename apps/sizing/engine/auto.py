@@ -8,11 +8,12 @@ A price lookup, when given, only annotates each alternative with its list price.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
+from .bom import BomLine
 from .catalog import CatalogSnapshot, Gpu, LlmModel
 from .errors import SizingInputError
 from .result import SizingResult
@@ -26,10 +27,27 @@ RULE = (
 )
 SEED_FABRIC = {"bare_metal": "infiniband", "virtual": "ethernet"}
 
-SizeOne = Callable[[Workload, LlmModel, Gpu, str, CatalogSnapshot], SizingResult]
+
+class Sized(Protocol):
+    """A candidate as the choice reads it: the summary keys it ranks on and shows (GPU,
+    fabric, counts, power, the GPU plan's key figures), the BoM when priced, and its full
+    result, built for the chosen candidate only (api.Planned)."""
+
+    @property
+    def summary(self) -> Mapping[str, Any]: ...
+
+    @property
+    def bom(self) -> Sequence[BomLine]: ...
+
+    def result(self) -> SizingResult: ...
 
 
-def _price(result: SizingResult, prices: Mapping[str, Decimal]) -> tuple[Decimal, list[str]]:
+SizeOne = Callable[[Workload, LlmModel, Gpu, str, CatalogSnapshot], Sized]
+
+
+def _price(
+    result: Sized | SizingResult, prices: Mapping[str, Decimal]
+) -> tuple[Decimal, list[str]]:
     total, missing = Decimal("0"), []
     for line in result.bom:
         if line.part_number in prices:
@@ -39,7 +57,7 @@ def _price(result: SizingResult, prices: Mapping[str, Decimal]) -> tuple[Decimal
     return total, sorted(set(missing))
 
 
-def _key_figures(result: SizingResult) -> dict[str, Any]:
+def _key_figures(result: Sized) -> dict[str, Any]:
     s = result.summary
     out: dict[str, Any] = {
         "gpu_count": s["gpu_count"],
@@ -60,7 +78,7 @@ def _key_figures(result: SizingResult) -> dict[str, Any]:
     return out
 
 
-def rank_key(result: SizingResult, deployment: str, order: int) -> tuple[Any, ...]:
+def rank_key(result: Sized | SizingResult, deployment: str, order: int) -> tuple[Any, ...]:
     """The price-free ranking key of one feasible candidate (smaller is better)."""
     s = result.summary
     other_fabric = 0 if s["fabric"] == SEED_FABRIC.get(deployment) else 1
@@ -74,14 +92,15 @@ def size_auto(
     size_one: SizeOne,
     prices: Mapping[str, Decimal] | None = None,
 ) -> SizingResult:
-    """Evaluate every orderable GPU × fabric with ``size_one``, pick the best by ``RULE``."""
+    """Evaluate every orderable GPU × fabric with ``size_one``, pick the best by ``RULE``
+    (only the best's full result is built)."""
     fabrics = FABRICS if w.fabric == "auto" else (w.fabric,)
     gpus = [
         g
         for g in catalog.gpus.values()
         if not g.reference and g.part_number and catalog.parts[g.part_number].orderable
     ]
-    ok: list[tuple[tuple[Any, ...], SizingResult]] = []
+    ok: list[tuple[tuple[Any, ...], Sized]] = []
     rejected: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     for gpu in gpus:
@@ -105,7 +124,7 @@ def size_auto(
 
 
 def _with_alternatives(
-    ok: list[tuple[tuple[Any, ...], SizingResult]],
+    ok: list[tuple[tuple[Any, ...], Sized]],
     rejected: list[dict[str, Any]],
     prices: Mapping[str, Decimal] | None,
 ) -> SizingResult:
@@ -124,7 +143,7 @@ def _with_alternatives(
             total, missing = _price(result, prices)
             entry["list_price"], entry["unpriced_parts"] = str(total), missing
         alternatives.append(entry)
-    best = ok[0][1]
+    best = ok[0][1].result()
     selection = {
         "criterion": CRITERION,
         "value": alternatives[0]["criterion_value"],

@@ -145,7 +145,7 @@ def summarise(
         "memory": _memory(plan, node),
         "node": _node_dict(node),
         "cluster": _cluster_dict(cluster),
-        "power_kw": round(power / 1000, 3),
+        "power_kw": power_kw(cluster),
         "heat_btu_per_h": heat_btu_per_h(power, w.assumptions),
         "rack_units": cluster.rack_units,
         "reference_hardware": node.gpu.reference,
@@ -154,6 +154,11 @@ def summarise(
         "tco_inputs": w.tco.to_dict(),
         "conformance_differences": diffs,
     }
+
+
+def power_kw(cluster: ClusterPlan) -> float:
+    """The cluster's power draw in kW, as the summary gives it."""
+    return round(cluster.power_w / 1000, 3)
 
 
 def _memory(plan: GpuPlan, node: NodePlan) -> dict[str, float]:

@@ -93,14 +93,32 @@ def training_figures(
     s: tr.TrainingSetup, active_gpus: int, gpn: int, ex: Explainer, field: str
 ) -> GpuPlan:
     """Layout, step time, memory, GPU-hours and days on ``active_gpus`` GPUs."""
-    from .training import report
+    return training_plan(s, training_outcome(s, active_gpus, field), ex)
 
+
+def training_outcome(s: tr.TrainingSetup, active_gpus: int, field: str) -> tr.TrainingOutcome:
+    """The layout searched on ``active_gpus`` GPUs (a refusal naming ``field`` and a lever
+    when no layout fits)."""
     o = tr.outcome(s, active_gpus)
     if o is None:
         raise tr.refusal(s, active_gpus, field)
+    return o
+
+
+def training_brief(o: tr.TrainingOutcome) -> dict[str, Any]:
+    """The figures of a training plan an automatic sizing shows for every candidate."""
+    from .training import report
+
+    return report.brief(o)
+
+
+def training_plan(s: tr.TrainingSetup, o: tr.TrainingOutcome, ex: Explainer) -> GpuPlan:
+    """The training plan of a searched layout, explained."""
+    from .training import report
+
     report.explain(ex, s, o)
     return GpuPlan(
-        active_gpus,
+        o.gpus,
         o.best.layout.tp,
         report.figures(s, o),
         None,

@@ -40,6 +40,11 @@ def _candidate_dict(st: TrainingSetup, c: Candidate) -> dict[str, Any]:
     }
 
 
+def brief(o: TrainingOutcome) -> dict[str, Any]:
+    """GPU-hours and days, as ``figures`` gives them."""
+    return {"gpu_hours": round(o.gpu_hours, 1), "days": round(o.days, 3)}
+
+
 def figures(st: TrainingSetup, o: TrainingOutcome) -> dict[str, Any]:
     """The result's ``training`` object."""
     best = o.best
@@ -53,8 +58,7 @@ def figures(st: TrainingSetup, o: TrainingOutcome) -> dict[str, Any]:
     ctx = context(st)
     e = st.e
     return {
-        "gpu_hours": round(o.gpu_hours, 1),
-        "days": round(o.days, 3),
+        **brief(o),
         "layout": layout,
         "tokens": tokens,
         "flops": tokens * ctx.model_flops_per_token,
