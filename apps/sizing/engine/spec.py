@@ -564,6 +564,19 @@ class Assumptions:
         unit="bytes",
         source="fp32 gradient reduce-scatter across data-parallel ranks (Llama 3 paper §3.3.4)",
     )
+    optimizer_state_bytes: float = number(
+        "Optimizer state bytes per parameter",
+        kinds=TRAINING_KINDS,
+        default=12.0,
+        low=4.0,
+        high=16.0,
+        unit="bytes",
+        source="Adam with fp32 master weights, m and v: 4 + 4 + 4 beside the bf16 weights and "
+        "gradients (Rajbhandari et al. 2020, ZeRO: K = 12; Megatron-LM's distributed "
+        "optimizer); 4 for bf16 m and v without master weights (PyTorch FSDP2 on a bf16 model, "
+        "NeMo AutoModel's default), 8 for fp32 master weights with bf16 m and v (Megatron "
+        "--use-precision-aware-optimizer --exp-avg-dtype bf16 --exp-avg-sq-dtype bf16)",
+    )
     data_drive_tb: float = number(
         "Data drive size",
         default=7.68,

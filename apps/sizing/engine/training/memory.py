@@ -14,10 +14,17 @@ import math
 from dataclasses import dataclass
 
 from .. import frozen
-from ..hardware import GB
+from ..hardware import GB, device_memory_bytes
 from .setup import TrainingSetup
 
-ZERO_SPLIT = {0: (16.0, 0.0), 1: (4.0, 12.0), 2: (2.0, 14.0), 3: (0.0, 16.0)}
+
+def zero_split(optimizer_bytes: float) -> dict[int, tuple[float, float]]:
+    """(bytes kept whole, bytes sharded over the data-parallel ranks) per parameter and ZeRO
+    stage, with bf16 weights (2) and gradients (2) and ``optimizer_bytes`` of optimizer states
+    (K of Rajbhandari et al. 2020: 12 for fp32 master weights, m and v; the
+    ``optimizer_state_bytes`` assumption). K = 12 gives the 16 / 4 + 12 / 2 + 14 / 16 split."""
+    k = optimizer_bytes
+    return {0: (4.0 + k, 0.0), 1: (4.0, k), 2: (2.0, 2.0 + k), 3: (0.0, 4.0 + k)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,7 +227,9 @@ class MemoryModel:
     def __init__(self, st: TrainingSetup) -> None:
         s, a = st.s, st.assumptions
         self.st = st
-        self.usable = st.gpu.memory_gb * a.usable_memory_fraction * GB
+        self.usable = device_memory_bytes(st.gpu) * a.usable_memory_fraction
+        self.zero_split = zero_split(a.optimizer_state_bytes)
+        self.optimizer_bytes = a.optimizer_state_bytes
         self.overhead = a.framework_overhead_gb * GB
         self.dense, self.expert = s.dense_params, s.expert_params
         self.layer_params = s.dense_per_layer + s.top_k * s.expert_per_layer
@@ -295,13 +304,14 @@ class MemoryModel:
         if self.lora:
             st = self.st
             frozen = st.weight_bytes * both
-            adapters = 16.0 * st.lora_params / mp
+            k = self.optimizer_bytes
+            adapters = (4.0 + k) * st.lora_params / mp
             if zero == 3:
                 return (frozen + adapters) / d_dense
             if zero == 0:
                 return frozen + adapters
-            return frozen + 4.0 * st.lora_params / mp + 12.0 * st.lora_params / mp / d_dense
-        fixed, sharded = ZERO_SPLIT[zero]
+            return frozen + 4.0 * st.lora_params / mp + k * st.lora_params / mp / d_dense
+        fixed, sharded = self.zero_split[zero]
         return fixed * both + sharded * (dense / d_dense + expert / d_expert)
 
     def _overhead(self, tp: int, zero: int) -> float:
