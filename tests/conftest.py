@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -186,6 +186,35 @@ def celery_worker(
         yield worker
     finally:
         worker.kill()  # also when start() failed: never leave an orphaned worker behind
+        app.conf.task_always_eager = old_eager
+
+
+@pytest.fixture
+def tasks_to_broker(redis_broker: str) -> Iterator[Callable[[str], int]]:
+    """Tasks are sent to the Redis broker, as production sends them (config.settings.base), not
+    run inside the request as the suite's eager default does, and no worker takes them: a
+    request that asks for a PDF answers without rendering it. Returns `waiting(queue)`, the
+    messages in this process's queue ("pdf", "celery"); this process's queues are emptied
+    before and after the test (their keys carry its prefix), so nothing is left for a later
+    test's worker."""
+    from config.celery_app import app
+
+    def waiting(queue: str) -> int:
+        with app.connection_for_write() as conn:
+            return int(conn.default_channel._size(queue))
+
+    def purge() -> None:
+        with app.connection_for_write() as conn:
+            for queue in ("celery", "pdf"):
+                conn.default_channel.queue_purge(queue)
+
+    old_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    purge()
+    try:
+        yield waiting
+    finally:
+        purge()
         app.conf.task_always_eager = old_eager
 
 

@@ -20,6 +20,7 @@ from django.core.management import call_command
 from apps.accounts.choices import OrganizationKind, Role
 from apps.accounts.services import api_token_create
 from apps.quotes import services
+from apps.quotes.models import PdfJob
 from tests.accounts import factories as accounts
 from tests.accounts.factories import PASSWORD, make_org, make_user
 from tests.conftest import require_or_skip
@@ -144,9 +145,11 @@ def settle(page) -> None:
 
 
 @pytest.fixture
-def portal(transactional_db, media_root):
+def portal(transactional_db, media_root, tasks_to_broker):
     """A seller with two scenarios, a draft quote, a sent quote with its customer link and
-    an API token: something on every page."""
+    an API token: something on every page. The send hands the document to the broker, as
+    production does, and it is not rendered (~1.3 s of CPU): only the page audit shows it,
+    and asks for it with `portal_document`."""
     factories.load_catalog()
     user = accounts.make_user("pages", accounts.make_org("Pages Seller", OrganizationKind.SELLER))
     chat = factories.make_scenario(user, name="Chat for 500 users")
@@ -164,3 +167,14 @@ def portal(transactional_db, media_root):
         "sent": sent,
         "token": token,
     }
+
+
+@pytest.fixture
+def portal_document(portal):
+    """The portal's sent quote with its document rendered (what the worker does with the
+    queued job), so its pages show the download."""
+    job = PdfJob.objects.get(quote=portal["sent"])
+    services.pdf_job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == "ready", job.error
+    return portal

@@ -84,7 +84,8 @@ def _check(page, shot, name: str, problems: dict[str, list[str]]) -> None:
         shot(f"{name}-{width}", full_page=True)
 
 
-def test_every_page_passes_axe_and_fits_1280_and_390(tab, live_server, portal):
+def test_every_page_passes_axe_and_fits_1280_and_390(tab, live_server, portal_document):
+    portal = portal_document  # the sent quote's pages show its document's download
     page, base = tab, live_server.url
     shot = Shots(page, "pages")
     problems: dict[str, list[str]] = {}

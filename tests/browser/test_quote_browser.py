@@ -9,7 +9,7 @@ import pytest
 
 from apps.accounts.choices import OrganizationKind, Role
 from apps.quotes import services
-from apps.quotes.models import Quote, QuoteDecision
+from apps.quotes.models import PdfJob, Quote, QuoteDecision
 from apps.sizing.models import Scenario
 from tests.accounts import factories as accounts
 from tests.quotes import factories
@@ -32,7 +32,11 @@ def _sent(user, company: str) -> tuple[Quote, str]:
     return quote, token
 
 
-def test_customer_accepts_one_link_and_rejects_another_logged_out(tab, live_server, seller_sam):
+def test_customer_accepts_one_link_and_rejects_another_logged_out(
+    tab, live_server, seller_sam, tasks_to_broker
+):
+    # The two sends hand their documents to the broker, as production does (no render here:
+    # the document is not this test's subject; tests/quotes/test_worker.py renders it).
     page, base = tab, live_server.url
     shot = Shots(page, "share-decision")
     first, token_a = _sent(seller_sam, "Accepting Corp")
@@ -104,7 +108,7 @@ def test_save_and_quote_from_the_wizard(tab, live_server, seller_sam):
 
 
 def test_the_seller_asks_a_sales_manager_who_finds_it_clicks_approve_and_the_seller_sends(
-    tab, live_server, seller_sam, settings
+    tab, live_server, seller_sam, settings, tasks_to_broker
 ):
     settings.QUOTES_DISCOUNT_LIMITS = {"sales": "15", "manager": "30"}
     page, base = tab, live_server.url
@@ -154,3 +158,8 @@ def test_the_seller_asks_a_sales_manager_who_finds_it_clicks_approve_and_the_sel
     assert tab.console_errors == []
     quote.refresh_from_db()
     assert quote.status == "sent" and quote.discount_approval.note == "Strategic account"
+    # The click's request handed the document to the worker, as in production (the broker,
+    # tasks not eager), instead of rendering it while the seller waits.
+    job = PdfJob.objects.get(quote=quote)
+    assert job.status == "queued" and job.enqueued_at is not None and job.attempts == 0
+    assert tasks_to_broker("pdf") == 1
