@@ -226,7 +226,10 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
         # no fp8 gain (small grouped GEMMs plus casts: NeMo 25.11 Qwen3-235B fp8 ≈ bf16)
         per_expert = (tokens / tp if ep > 1 else tokens) * s.top_k * ep / s.experts
         fill = per_expert / (per_expert + k.gemm_half_tokens)
-        bf16_gemm = gemm * ctx.attn_peak / ctx.peak * e.matmul / st.matmul_eff
+        # at the expert's own width, as every other GEMM: its FFN (expert_per_layer over the
+        # gated MLP's 3 h-wide matrices), split by TP only when the experts are not EP-split
+        width = s.expert_per_layer / (3.0 * s.hidden) / (tp if ep == 1 else 1)
+        bf16_gemm = rate(width) * ctx.attn_peak / ctx.peak * e.matmul / st.matmul_eff
         t_mm += expert_f / (bf16_gemm * e.moe_gemm * fill)
     t_attn = attn_f / (ctx.attn_peak * e.attention)
     t_scores = 0.0
