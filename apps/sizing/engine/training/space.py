@@ -192,12 +192,22 @@ def shallowest(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) -> l
 def share_memory(ctx: Context, other: Context) -> None:
     """Let ``ctx`` use ``other``'s memory-only work: the same run on another fabric (memory
     per GPU does not depend on the fabric), so its memory model, shallowest pipelines, depth
-    options, shapes' memory caps and groups that fit nothing hold here as they are."""
+    options, shapes' memory caps and groups that fit nothing hold here as they are; so do
+    what reads neither the fabric nor its links: the groups' shapes (memory and the global
+    batch), the smaller DPs (the global batch), the interleavings (the stages' layers), the
+    parameters per GPU and the optimizer's time (HBM), and the per-layer costs whose CP and
+    EP groups do not exist (CP 1, no EP: the TP collectives run on the GPU link), copied."""
     ctx.mem = other.mem
     ctx.pp_cache = other.pp_cache
     ctx.no_fit = other.no_fit
-    ctx.memo["shallowest"] = other.memo.setdefault("shallowest", {})
-    ctx.memo["caps"] = other.memo.setdefault("caps", {})
+    for name in ("shallowest", "caps", "group_shapes", "idle_dps", "interleavings"):
+        ctx.memo[name] = other.memo.setdefault(name, {})
+    ctx.local = other.local
+    ctx.opt_cache = other.opt_cache
+    moe = ctx.s.moe
+    for key, parts in other.layers.items():  # (TP, CP, micro-batch, recompute, EP)
+        if key[1] == 1 and (key[4] == 1 or not moe):
+            ctx.layers.setdefault(key, parts)
 
 
 def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
