@@ -193,7 +193,16 @@ def required(
 ) -> tuple[TrainingOutcome, int, int]:
     """Fewest whole nodes whose best layout meets the deadline; (outcome, node counts
     searched, fewest GPUs for memory). With ``faster`` (a sizing on no slower links), the
-    counts below its answer are known to miss: the search starts at its answer."""
+    counts below its answer are known to miss: the search starts at its answer.
+
+    The answer is a count N whose best layout meets the deadline (a full search) with N − 1
+    proven to miss (a decision search: no layout reaches the tokens/s needed, or a bound
+    shows it), found from exact figures only, so it never depends on what a decision
+    search happened to cost on its way (docs/sizing-engine.md "Size mode's node count").
+    Going up, each count is searched for its exact best (only its best when a bound
+    already shows it misses), whose layout re-shaped guesses the next count (``_hint_nodes``);
+    from the first count that meets the search steps down one node at a time while counts
+    meet (a count that meets is decided at its warm start; a miss must be proven)."""
     gpn = st.gpus_per_node
     need_gpus = min_gpus_for_memory(st) if faster is None else faster.memory_gpus
     if need_gpus is None:
@@ -203,77 +212,114 @@ def required(
         * _ideal_flops_per_token(st)
         / (target_days * 86400 * st.peak * st.matmul_eff * st.assumptions.goodput)
     )
-    nodes = max(1, math.ceil(need_gpus / gpn - 1e-9), math.ceil(ideal / gpn - 1e-9))
+    # tokens/s that meets the deadline: counts after the first are only decided against it
+    need = run_tokens(st) / ((target_days + 1e-9) * 86400 * st.assumptions.goodput)
+    memory_nodes = max(1, math.ceil(need_gpus / gpn - 1e-9))
+    # every count up to ``low`` misses: fewer GPUs than the memory needs hold no layout, and
+    # no group's bound reaches the need (bounds.groups: linear in the GPU count)
+    low = max(memory_nodes - 1, _bound_misses(st, need))
+    nodes = max(memory_nodes, math.ceil(ideal / gpn - 1e-9))
     if faster is not None:
+        low = max(low, faster.nodes - 1)
         nodes = max(nodes, faster.nodes)
         context(st).hint = faster.layout
         share_memory(context(st), context(faster.setup))
-    cache: dict[int, TrainingOutcome | None] = {}
-    # tokens/s that meets the deadline: counts after the first are only decided against it
-    need = run_tokens(st) / ((target_days + 1e-9) * 86400 * st.assumptions.goodput)
-
-    def at(n: int) -> TrainingOutcome | None:
-        if n not in cache:
-            # the first count's best layout and days steer the guesses (exactly: a full
-            # search's best); when no group of layouts can reach the need there, it misses,
-            # so it is never the answer and its runners-up are never read
-            cut = not cache and _misses(st, n * gpn, need)
-            cache[n] = outcome(st, n * gpn, need if cache else 0.0, best_only=cut)
-        return cache[n]
+    nodes = max(nodes, low + 1)
+    searched: set[int] = set()
 
     def meets(o: TrainingOutcome | None) -> bool:
         return o is not None and o.days <= target_days + 1e-9
 
-    low, high = nodes - 1, 0  # low misses (a lower bound); high meets (0: none found yet)
-    points: list[tuple[int, float]] = []
-    for _ in range(64):
-        o = at(nodes)
+    high = 0  # the fewest nodes known to meet (0: none found yet)
+    jump = 0  # the first count to decide below ``high`` (0: ``high`` − 1)
+    points: list[tuple[int, float]] = []  # exact best days of the counts searched going up
+    for _ in range(256):
+        if high:
+            if high - 1 <= low:  # the answer: its full search (memoised when searched so)
+                best = outcome(st, high * gpn)
+                if meets(best):
+                    assert best is not None
+                    return best, len(searched), need_gpus
+                low, high = high, 0  # never seen: a decision disagreed with the full search
+                nodes = low + 1
+                continue
+            # step down, decided against the need alone: to where the best layout of the
+            # first count that met, re-shaped, still meets (once), then one node at a time
+            nodes = jump if low < jump < high else high - 1
+            jump = 0
+            searched.add(nodes)
+            if meets(outcome(st, nodes * gpn, need)):
+                high = nodes
+            else:
+                low = nodes
+            continue
+        if faster is not None and not searched:
+            # at the answer on the faster links: decided first, warm-started by its layout
+            # (most often it meets here too; a miss is proven for less than a full search)
+            searched.add(nodes)
+            if meets(outcome(st, nodes * gpn, need)):
+                high = nodes
+                continue
+            low = nodes
+            nodes = min(MAX_NODES, _hint_nodes(st, faster.layout, need, low) or low + 1)
+            continue
+        searched.add(nodes)
+        # going up: the count's exact best (the first: only its best, it most often misses)
+        o = outcome(st, nodes * gpn, best_only=len(searched) == 1)
         if o is not None:
             points.append((nodes, o.days))
         if meets(o):
+            assert o is not None
             high = nodes
-        else:
-            low = nodes
-            _check_plateau(points, target_days, o)
-            if nodes >= MAX_NODES:
-                fastest = (
-                    ""
-                    if o is None
-                    else f"; {MAX_NODES} nodes need {o.days:.1f} days ({o.result.binding})"
-                )
-                raise SizingInputError.single(
-                    "training.target_days",
-                    f"{target_days:g} days cannot be met on up to {MAX_NODES} nodes{fastest}",
-                )
-        if high and high - low <= 1:
-            break
+            jump = _hint_nodes(st, o.best.layout, need, low) or 0
+            continue
+        low = nodes
+        _check_plateau(points, target_days, o)
+        if nodes >= MAX_NODES:
+            fastest = (
+                ""
+                if o is None
+                else f"; {MAX_NODES} nodes need {o.days:.1f} days ({o.result.binding})"
+            )
+            raise SizingInputError.single(
+                "training.target_days",
+                f"{target_days:g} days cannot be met on up to {MAX_NODES} nodes{fastest}",
+            )
         guess = _next_guess(nodes, o, target_days, points)
-        if high:
-            guess = min(max(guess, low + 1), high - 1)
-            if guess == nodes:
-                guess = (low + high) // 2
-        else:
-            hinted = _hint_nodes(st, o, need, low)
-            if hinted is not None:
-                guess = hinted
-            if len(points) >= 2 and points[-1][1] > 0.99 * points[-2][1]:
-                guess = max(guess, 2 * nodes)  # barely faster: double, so a plateau shows
-            guess = min(MAX_NODES, max(guess, low + 1))
-        nodes = guess
-    best = outcome(st, high * gpn) if high else None  # the chosen count's full search
-    if best is None:
-        quickest = min(points, key=lambda p: p[1]) if points else None
-        found = (
-            f": the fastest layout found needs {quickest[1]:.2f} days on {quickest[0]} nodes"
-            if quickest
-            else ""
-        )
-        raise SizingInputError.single(
-            "training.target_days",
-            f"{target_days:g} days cannot be met{found}; relax the deadline or raise "
-            "training.global_batch_size",
-        )
-    return best, len(cache), need_gpus
+        hinted = None if o is None else _hint_nodes(st, o.best.layout, need, low)
+        if hinted is not None:
+            guess = hinted
+        if len(points) >= 2 and points[-1][1] > 0.99 * points[-2][1]:
+            guess = max(guess, 2 * nodes)  # barely faster: double, so a plateau shows
+        nodes = min(MAX_NODES, max(guess, low + 1))
+    quickest = min(points, key=lambda p: p[1]) if points else None
+    found = (
+        f": the fastest layout found needs {quickest[1]:.2f} days on {quickest[0]} nodes"
+        if quickest
+        else ""
+    )
+    raise SizingInputError.single(
+        "training.target_days",
+        f"{target_days:g} days cannot be met{found}; relax the deadline or raise "
+        "training.global_batch_size",
+    )
+
+
+def _bound_misses(st: TrainingSetup, need: float) -> int:
+    """The most nodes on which no group bound reaches ``need`` tokens/s (0: none), so every
+    count up to it misses: the largest group bound only grows with the GPU count."""
+    gpn = st.gpus_per_node
+    ranked = groups(context(st), MEMORY_SEARCH_GPUS)
+    if not ranked:
+        return 0
+    per_node = ranked[0][0] / MEMORY_SEARCH_GPUS * gpn  # the best group's bound per node
+    n = max(0, math.ceil(need / per_node) - 1) if per_node > 0 else MAX_NODES
+    n = min(n, MAX_NODES)
+    while n >= 1 and not _misses(st, n * gpn, need):
+        n -= 1
+    while n < MAX_NODES and _misses(st, (n + 1) * gpn, need):
+        n += 1
+    return n
 
 
 def _misses(st: TrainingSetup, gpus: int, need: float) -> bool:
@@ -283,13 +329,11 @@ def _misses(st: TrainingSetup, gpus: int, need: float) -> bool:
     return not ranked or ranked[0][0] < need
 
 
-def _hint_nodes(st: TrainingSetup, o: TrainingOutcome | None, need: float, low: int) -> int | None:
-    """Fewest nodes above ``low`` on which the layout just found, re-shaped (more DP), reaches
-    ``need`` tokens/s: a cheap guess, since the best layout there is at least as fast; None
-    when it never does (the global batch caps its DP first)."""
-    if o is None:
-        return None
-    ctx, lay, gpn = context(st), o.best.layout, st.gpus_per_node
+def _hint_nodes(st: TrainingSetup, lay: Layout, need: float, low: int) -> int | None:
+    """Fewest nodes above ``low`` on which ``lay`` (a search's best), re-shaped (more DP),
+    reaches ``need`` tokens/s: a cheap guess, since the best layout there is at least as
+    fast; None when it never does (the global batch caps its DP first)."""
+    ctx, gpn = context(st), st.gpus_per_node
 
     def rate(n: int) -> float:
         got = reshape(ctx, lay, n * gpn)

@@ -11,7 +11,8 @@ stops when the best waiting cannot beat the bar (the last runner-up, or when dec
 need). DP takes every GPU left, or fewer where a smaller DP splits the global batch into
 whole micro-batches better (space.idle_shapes); micro-batch sizes grow while memory fits and
 time improves.
-The previous search's best, re-shaped to this GPU count, is costed first to set the bar.
+A decision's or best-only search's warm start (the previous search's best shape, where this
+GPU count's space has it) is costed first to set the bar.
 Pruning keeps what ties with the bar, so the order of costing never changes the result
 (tests/sizing_engine/test_training_search.py checks it against an unpruned walk).
 """
@@ -40,7 +41,7 @@ from .space import (
     group_shapes,
     idle_dps,
     idle_shapes,
-    reshape,
+    pp_options,
     shallowest,
     vpp_options,
 )
@@ -100,8 +101,8 @@ def search(
 
 def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False) -> SearchResult:
     st = ctx.st
-    found = _warm_start(ctx, gpus)
-    evaluated = len(found)
+    # a full search's bar is its last runner-up: a warm start would not prune it
+    found, evaluated = _warm_start(ctx, gpus, need) if need or best_only else ([], 0)
     best: dict[tuple[int | str, ...], float] = {}  # fastest of each distinct layout (``_distinct``)
     floor = 0.0  # what a layout must beat to matter (``bar``), updated as layouts are costed
 
@@ -338,13 +339,38 @@ def _shape_key(gpus: int, lay: Layout) -> tuple[int | str, ...]:
     )
 
 
-def _warm_start(ctx: Context, gpus: int) -> list[Candidate]:
-    """The last search's best layout re-shaped to ``gpus``: costed first, it sets the bar the
-    bounds prune against, so nearby GPU counts cost few layouts."""
-    lay = None if ctx.hint is None else reshape(ctx, ctx.hint, gpus)
-    if lay is None:
-        return []
-    return [Candidate(lay, step_time(ctx, lay), ctx.mem.breakdown(lay))]
+def _warm_start(ctx: Context, gpus: int, stop: float) -> tuple[list[Candidate], int]:
+    """The last search's best layout's shape on ``gpus`` GPUs, costed first to set the bar
+    the bounds prune against (nearby GPU counts then cost few layouts): its interleaving's
+    micro-batch walk (``_variants`` at floor 0, the walk the search itself takes), stopping
+    at the first variant that reaches ``stop`` (> 0: a decision). Only when the space at
+    ``gpus`` has that shape (``_in_space``), so what it finds is what the search could find:
+    the answer never depends on which search ran before (plan.required)."""
+    hint = ctx.hint
+    if hint is None:
+        return [], 0
+    shape = _in_space(ctx, gpus, hint)
+    if shape is None or hint.vpp not in vpp_options(ctx, shape.pp):
+        return [], 0
+    return _variants(ctx, shape.gpus, shape, 0.0, (hint.vpp,), stop)
+
+
+def _in_space(ctx: Context, gpus: int, lay: Layout) -> Layout | None:
+    """``lay``'s (TP, CP, EP, recompute, ZeRO, PP) shape on ``gpus`` GPUs (DP every GPU left,
+    micro-batch 1), when it is one of the shapes the search walks there (``group_shapes``:
+    a depth ``pp_options`` gives from its ZeRO stage's shallowest pipeline); else None."""
+    tp, cp, pp, ep, rc, zero = lay.tp, lay.cp, lay.pp, lay.ep, lay.recompute, lay.zero
+    if tp * cp * pp > gpus:
+        return None
+    if ep == 1 and gpus <= ctx.no_fit.get((tp, cp, rc), 0):
+        return None
+    base = next((b for b in shallowest(ctx, gpus, tp, cp, ep, rc) if b.zero == zero), None)
+    if base is None or pp not in pp_options(ctx, gpus, tp, cp, base.pp):
+        return None
+    dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1, ep)
+    if not ep_fits(tp, cp, dp, ep):
+        return None
+    return layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
 
 
 def _rank(c: Candidate) -> tuple[float, int, int, int, int, int, int]:
@@ -359,15 +385,30 @@ def _first(item: tuple[float, Layout]) -> float:
     return item[0]
 
 
-def _variants(ctx: Context, gpus: int, base: Layout, floor: float) -> tuple[list[Candidate], int]:
-    """Interleaving depths × micro-batch sizes (growing while they fit and help); a variant
-    whose compute-only bound cannot beat ``floor`` is not costed."""
+def _variants(
+    ctx: Context,
+    gpus: int,
+    base: Layout,
+    floor: float,
+    vpps: tuple[int, ...] | None = None,
+    stop: float = 0.0,
+) -> tuple[list[Candidate], int]:
+    """Interleaving depths (``vpps``, default all) × micro-batch sizes, growing while they
+    fit and help; a variant whose compute-only bound cannot beat ``floor`` is not costed;
+    with ``stop`` > 0 the walk ends at the first variant that reaches it.
+
+    The walk is the one at floor 0 whatever ``floor``: a variant skipped below ``floor``
+    may be where that walk stops (no faster than the one before), so before a later variant
+    is costed the skipped ones are (they decide whether the walk gets there); without that
+    a search pruning against a higher bar (a decision's need) could find a variant the
+    floor-0 walk never reaches, and decide differently from the full search."""
     st = ctx.st
     out: list[Candidate] = []
     evaluated = 0
     fixed_mb = st.spec.micro_batch_size
-    for vpp in vpp_options(ctx, base.pp):
+    for vpp in vpp_options(ctx, base.pp) if vpps is None else vpps:
         prev = 0.0
+        skipped: list[tuple[Layout, float]] = []
         mb = fixed_mb or 1
         while mb <= (fixed_mb or st.knobs.max_micro_batch):
             dp, m = dp_shape(ctx, gpus, base.tp, base.cp, base.pp, mb, base.ep)
@@ -381,7 +422,27 @@ def _variants(ctx: Context, gpus: int, base: Layout, floor: float) -> tuple[list
             if not ctx.mem.fits(lay):
                 break
             bound = rate_bound(ctx, lay)
-            if _pruned(bound, floor) or bound <= prev:
+            if bound <= prev:
+                mb *= 2
+                continue
+            if _pruned(bound, floor):
+                skipped.append((lay, bound))
+                mb *= 2
+                continue
+            ended = False
+            for low, low_bound in skipped:  # does the floor-0 walk get here?
+                if low_bound <= prev:
+                    continue
+                rate = step_time(ctx, low).tokens_per_s
+                evaluated += 1
+                if rate <= prev:
+                    ended = True
+                    break
+                prev = rate
+            skipped.clear()
+            if ended:
+                break
+            if bound <= prev:
                 mb *= 2
                 continue
             step = step_time(ctx, lay)
@@ -390,6 +451,8 @@ def _variants(ctx: Context, gpus: int, base: Layout, floor: float) -> tuple[list
                 break
             prev = step.tokens_per_s
             out.append(Candidate(lay, step, ctx.mem.breakdown(lay)))
+            if stop and prev >= stop:
+                return out, evaluated
             mb *= 2
     return out, evaluated
 
