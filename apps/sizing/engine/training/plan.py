@@ -215,6 +215,8 @@ def required(
     # tokens/s that meets the deadline: counts after the first are only decided against it
     need = run_tokens(st) / ((target_days + 1e-9) * 86400 * st.assumptions.goodput)
     memory_nodes = max(1, math.ceil(need_gpus / gpn - 1e-9))
+    if faster is not None:  # before the group bounds: they read the shared per-layer costs
+        share_memory(context(st), context(faster.setup))
     # every count up to ``low`` misses: fewer GPUs than the memory needs hold no layout, and
     # no group's bound reaches the need (bounds.groups: linear in the GPU count)
     low = max(memory_nodes - 1, _bound_misses(st, need))
@@ -223,7 +225,6 @@ def required(
         low = max(low, faster.nodes - 1)
         nodes = max(nodes, faster.nodes)
         context(st).hint = faster.layout
-        share_memory(context(st), context(faster.setup))
     nodes = max(nodes, low + 1)
     searched: set[int] = set()
 

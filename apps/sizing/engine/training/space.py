@@ -196,7 +196,7 @@ def share_memory(ctx: Context, other: Context) -> None:
     what reads neither the fabric nor its links: the groups' shapes (memory and the global
     batch), the smaller DPs (the global batch), the interleavings (the stages' layers), the
     parameters per GPU and the optimizer's time (HBM), and the per-layer costs whose CP and
-    EP groups do not exist (CP 1, no EP: the TP collectives run on the GPU link), copied."""
+    EP groups stay in a node (on the GPU link, as TP's: hardware.group_link), copied."""
     ctx.mem = other.mem
     ctx.pp_cache = other.pp_cache
     ctx.no_fit = other.no_fit
@@ -204,9 +204,9 @@ def share_memory(ctx: Context, other: Context) -> None:
         ctx.memo[name] = other.memo.setdefault(name, {})
     ctx.local = other.local
     ctx.opt_cache = other.opt_cache
-    moe = ctx.s.moe
+    moe, spread = ctx.s.moe, ctx.spread
     for key, parts in other.layers.items():  # (TP, CP, micro-batch, recompute, EP)
-        if key[1] == 1 and (key[4] == 1 or not moe):
+        if spread(key[1], key[0])[1] == 1 and (not moe or spread(key[4], 1)[1] == 1):
             ctx.layers.setdefault(key, parts)
 
 
