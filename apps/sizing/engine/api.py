@@ -335,12 +335,15 @@ def _cluster_warnings(w: Workload, node: NodePlan, cluster: ClusterPlan, gpu: Gp
             f"orderable in this architecture."
         )
     budget = w.assumptions.rack_power_budget_kw * 1000
-    for rack in cluster.racks:
-        if rack.power_w > budget:
-            out.append(
-                f"Rack {rack.index} draws {rack.power_w / 1000:.1f} kW, above the "
-                f"{w.assumptions.rack_power_budget_kw:g} kW budget."
-            )
+    for kind in cluster.rack_kinds:  # a few kinds; the racks only when one is over
+        if kind.power_w > budget:
+            for index, draw in enumerate(cluster.rack_draws, 1):
+                if draw > budget:
+                    out.append(
+                        f"Rack {index} draws {draw / 1000:.1f} kW, above the "
+                        f"{w.assumptions.rack_power_budget_kw:g} kW budget."
+                    )
+            break
     if node.fabric_gbps_per_gpu < 200:
         out.append("Less than 200 Gb of compute fabric per GPU (seed design recommendation).")
     return out

@@ -16,14 +16,22 @@ from itertools import groupby
 
 from . import frozen
 from .catalog import CatalogSnapshot, Switch
-from .cluster_plan import ClusterPlan, Fabric, LinkGroup, Management, Rack, RackItem
+from .cluster_plan import ClusterPlan, Fabric, LinkGroup, Management, RackItem, RackKind
 from .errors import SizingInputError
 from .layout import build_racks
 from .node import NodePlan
 from .placement import place
 from .workload import Assumptions
 
-__all__ = ["ClusterPlan", "Fabric", "LinkGroup", "Management", "Rack", "RackItem", "plan_cluster"]
+__all__ = [
+    "ClusterPlan",
+    "Fabric",
+    "LinkGroup",
+    "Management",
+    "RackItem",
+    "RackKind",
+    "plan_cluster",
+]
 
 
 def nodes_per_rack(node: NodePlan, leaf: Switch, mgmt: Switch, a: Assumptions) -> int:
@@ -298,4 +306,5 @@ def plan_cluster(
         floor=floor,
         alternative=other,
     )
-    return frozen.replace(plan, racks=build_racks(catalog, plan, node, a))
+    kinds, kind_of = build_racks(catalog, plan, node, a)
+    return frozen.replace(plan, rack_kinds=kinds, rack_kind_of=kind_of)

@@ -6,14 +6,10 @@ and lay them out (placement.py, layout.py) import the types without importing th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 from .catalog import Switch
 from .floor import Floor
 from .once import cached_property
-
-_ITEMS = attrgetter("items")
-_POWER = attrgetter("power_w")
 
 
 @dataclass(frozen=True)
@@ -98,17 +94,17 @@ class RackItem:
 
 
 @dataclass(frozen=True)
-class Rack:
-    """One rack and what is in it."""
+class RackKind:
+    """The contents of racks that are alike (issue 16: a 4,096-node cluster has 560 racks of a
+    few kinds): their role, what is in each and the draw of each."""
 
-    index: int
     role: str
     items: tuple[RackItem, ...]
     power_w: float
 
     @property
     def nodes(self) -> int:
-        """Compute nodes in the rack."""
+        """Compute nodes in a rack of this kind."""
         return sum(1 for item in self.items if item.kind == "node")
 
 
@@ -136,7 +132,10 @@ class ClusterPlan:
     mgmt_ports: int
     mgmt_racks: tuple[int, ...]
     network_racks: int
-    racks: tuple[Rack, ...] = field(default=())
+    # the racks as kinds x runs: rack i + 1 is of kind rack_kind_of[i] (racks are never one
+    # Python object each; the result's rack list is built from the kinds, summary._racks)
+    rack_kinds: tuple[RackKind, ...] = ()
+    rack_kind_of: tuple[int, ...] = ()
     management: Management | None = None
     floor: Floor | None = None
     alternative: Fabric | None = None
@@ -146,18 +145,30 @@ class ClusterPlan:
         """Compute plus network racks."""
         return len(self.rack_nodes) + self.network_racks
 
-    # read several times a sizing (summary, explanations), computed once: a 4,096-node cluster
-    # has 560 racks (issue 16); the plan is frozen and its racks are set when it is built
+    # read several times a sizing (summary, explanations, facility), computed once: a 4,096-node
+    # cluster has 560 racks of a few kinds (issue 16); the plan is frozen and its racks are set
+    # when it is built
+    @cached_property
+    def rack_draws(self) -> tuple[float, ...]:
+        """The draw of every rack, in rack order (looked up by kind, in C)."""
+        draws = [k.power_w for k in self.rack_kinds]
+        return tuple(map(draws.__getitem__, self.rack_kind_of))
+
+    @cached_property
+    def rack_kind_counts(self) -> tuple[int, ...]:
+        """How many racks each kind has."""
+        return tuple(map(self.rack_kind_of.count, range(len(self.rack_kinds))))
+
     @cached_property
     def power_w(self) -> float:
         """Estimated draw of everything (the racks' draws added in rack order)."""
-        total: float = sum(map(_POWER, self.racks))
+        total: float = sum(self.rack_draws)
         return total
 
     @cached_property
     def rack_units(self) -> int:
-        """Rack units occupied (each kind of rack, one shared items tuple, added up once)."""
-        items = list(map(_ITEMS, self.racks))
-        ids = list(map(id, items))
-        kinds = dict(zip(ids, items, strict=True))
-        return sum(ids.count(k) * sum(i.u_height for i in kind) for k, kind in kinds.items())
+        """Rack units occupied (each kind of rack added up once)."""
+        return sum(
+            n * sum(i.u_height for i in k.items)
+            for k, n in zip(self.rack_kinds, self.rack_kind_counts, strict=True)
+        )

@@ -25,13 +25,14 @@ def heat_btu_per_h(power_w: float, a: Assumptions) -> int:
 def facility(w: Workload, cluster: ClusterPlan) -> tuple[dict[str, Any], list[str]]:
     """The facility figures (rack power, PDUs, floor) and their warnings."""
     a = w.assumptions
-    racks_kw = [r.power_w / 1000 for r in cluster.racks]
-    hottest = max(racks_kw, default=0.0)
-    # racks of one kind draw the same: count PDUs once per draw (a few draws, counted in C)
-    by_kw: dict[float, int] = {}
-    for kw in dict.fromkeys(racks_kw):
-        by_kw[kw] = racks_kw.count(kw)
-    pdus = sum(n * a.pdu_feeds * max(1, math.ceil(kw / a.pdu_kw)) for kw, n in by_kw.items())
+    # racks of one kind draw the same: PDUs counted once per kind, each rack's kW looked up
+    kinds_kw = [k.power_w / 1000 for k in cluster.rack_kinds]
+    racks_kw = list(map(kinds_kw.__getitem__, cluster.rack_kind_of))
+    hottest = max(kinds_kw, default=0.0)
+    pdus = sum(
+        n * a.pdu_feeds * max(1, math.ceil(kw / a.pdu_kw))
+        for kw, n in zip(kinds_kw, cluster.rack_kind_counts, strict=True)
+    )
     floor = cluster.floor
     out: dict[str, Any] = {
         "cooling": w.cooling,
@@ -42,8 +43,8 @@ def facility(w: Workload, cluster: ClusterPlan) -> tuple[dict[str, Any], list[st
         "pdus": pdus,
         "pdu_kw": a.pdu_kw,
         "pdu_feeds": a.pdu_feeds,
-        "racks": len(cluster.racks),
-        "floor_m2": round(len(cluster.racks) * a.floor_m2_per_rack, 1),
+        "racks": len(racks_kw),
+        "floor_m2": round(len(racks_kw) * a.floor_m2_per_rack, 1),
         "rows": floor.rows if floor else 1,
         "row_length_m": round(floor.length_m, 1) if floor else 0.0,
         "hall_depth_m": round(floor.depth_m, 1) if floor else 0.0,

@@ -2,8 +2,8 @@
 
 Switches are counted by rack once (not scanned once per rack), and racks of identical contents
 (compute racks with the same node count and switches, network racks with the same switches)
-share one tuple of items built once: each kind of rack is laid out once, and what is left per
-rack is its Rack object (issue 16).
+are one kind, laid out once: the plan keeps the kinds and the kind of each rack, never a
+Python object per rack (issue 16).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import Counter
 from itertools import repeat
 
 from .catalog import CatalogSnapshot, Switch
-from .cluster_plan import ClusterPlan, Rack, RackItem
+from .cluster_plan import ClusterPlan, RackItem, RackKind
 from .frozen import build as _build
 from .node import NodePlan
 from .workload import Assumptions
@@ -69,15 +69,21 @@ def _node_items(node: NodePlan, count: int) -> list[RackItem]:
     ]
 
 
+def _kind(role: str, items: tuple[RackItem, ...], power_w: float) -> RackKind:
+    return _build(RackKind, {"role": role, "items": items, "power_w": power_w})
+
+
 def build_racks(
     catalog: CatalogSnapshot, plan: ClusterPlan, node: NodePlan, a: Assumptions
-) -> tuple[Rack, ...]:
-    """Every rack with its items at rack-unit positions and its power."""
+) -> tuple[tuple[RackKind, ...], tuple[int, ...]]:
+    """The kinds of rack (items at rack-unit positions, power) and the kind of every rack, in
+    rack order: compute racks, then rail racks, then spine/aggregation/core racks."""
 
     top = a.rack_units_per_rack
     leaf, mgmt = plan.compute.switch, catalog.management_switch()
     keys = _kinds(plan)
-    shared: dict[tuple[int, int, int, int], tuple[tuple[RackItem, ...], float]] = {}
+    kinds: list[RackKind] = []
+    index: dict[tuple[int, int, int, int], int] = {}
     for key in dict.fromkeys(keys):  # each kind of rack once, in order
         count, leaves, dpus, mgmts = key
         entries = [("compute_leaf", leaf)] * leaves  # in this order from the top down
@@ -86,35 +92,34 @@ def build_racks(
         entries += [("management_switch", mgmt)] * mgmts
         switch_items, _ = _switch_items(top, entries)
         power = count * node.power_w + sum(s.power_w for _, s in entries)
-        shared[key] = (tuple(_node_items(node, count) + switch_items), power)
-    racks = [
-        _build(Rack, {"index": i, "role": "compute", "items": items, "power_w": power})
-        for i, (items, power) in enumerate(map(shared.__getitem__, keys), 1)
-    ]
-    return tuple(racks + _network_racks(plan, a, len(racks)))
+        index[key] = len(kinds)
+        items = tuple(_node_items(node, count) + switch_items)
+        kinds.append(_kind("compute", items, power))
+    kind_of = list(map(index.__getitem__, keys))
+    _network_racks(plan, a, kinds, kind_of)
+    return tuple(kinds), tuple(kind_of)
 
 
-def _network(index: int, kind: tuple[tuple[RackItem, ...], float]) -> Rack:
-    return _build(Rack, {"index": index, "role": "network", "items": kind[0], "power_w": kind[1]})
-
-
-def _network_racks(plan: ClusterPlan, a: Assumptions, first: int) -> list[Rack]:
-
+def _network_racks(plan: ClusterPlan, a: Assumptions, kinds: list[RackKind], of: list[int]) -> None:
+    """Add the network racks' kinds and runs: the rail racks (one kind), then the central
+    racks, ``switches_per_network_rack`` switches to a rack (spines or aggregation, then
+    cores). A central rack's kind is how many of each it holds, counted, not sliced."""
     switch, f = plan.compute.switch, plan.compute
-    racks: list[Rack] = []
     if f.rail_racks:
         items, _ = _switch_items(a.rack_units_per_rack, [("rail_leaf", switch)] * f.rails)
-        rail = (tuple(items), f.rails * switch.power_w)
-        racks += [_network(first + r + 1, rail) for r in range(f.rail_racks)]
+        of += [len(kinds)] * f.rail_racks
+        kinds.append(_kind("network", tuple(items), f.rails * switch.power_w))
     middle = "spine" if f.tiers == 2 else "aggregation"
-    kinds = [middle] * f.spines + ["core"] * f.cores
-    per = a.switches_per_network_rack
-    shared: dict[tuple[str, ...], tuple[tuple[RackItem, ...], float]] = {}
+    per, total = a.switches_per_network_rack, f.spines + f.cores
+    index: dict[tuple[int, int], int] = {}
     for r in range(plan.network_racks - f.rail_racks):
-        chunk = tuple(kinds[r * per : (r + 1) * per])
-        got = shared.get(chunk)
+        start = r * per
+        size = max(0, min(per, total - start))
+        mids = max(0, min(size, f.spines - start))
+        got = index.get((mids, size))
         if got is None:
-            items, _ = _switch_items(a.rack_units_per_rack, [(k, switch) for k in chunk])
-            got = shared[chunk] = (tuple(items), len(chunk) * switch.power_w)
-        racks.append(_network(first + len(racks) + 1, got))
-    return racks
+            entries = [(middle, switch)] * mids + [("core", switch)] * (size - mids)
+            items, _ = _switch_items(a.rack_units_per_rack, entries)
+            got = index[(mids, size)] = len(kinds)
+            kinds.append(_kind("network", tuple(items), size * switch.power_w))
+        of.append(got)

@@ -58,24 +58,17 @@ def _items(items: tuple[RackItem, ...]) -> list[dict[str, Any]]:
 
 
 def _racks(cluster: ClusterPlan) -> list[dict[str, Any]]:
-    """Rack dicts; racks sharing one items tuple (identical contents) share one read-only list
-    of item dicts and their figures (converted once: a 4,096-node cluster has 560 racks of a
-    few kinds; the kind is looked up by the tuple's identity, its draw checked)."""
-    done: dict[int, tuple[float, float, int, list[dict[str, Any]]]] = {}
-    out = []
-    for r in cluster.racks:
-        got = done.get(id(r.items))
-        if got is None or got[0] != r.power_w:
-            got = done[id(r.items)] = (
-                r.power_w,
-                round(r.power_w / 1000, 3),
-                r.nodes,
-                _items(r.items),
-            )
-        out.append(
-            {"index": r.index, "role": r.role, "power_kw": got[1], "nodes": got[2], "items": got[3]}
+    """Rack dicts; racks of one kind share one read-only list of item dicts and their figures
+    (converted once per kind: a 4,096-node cluster has 560 racks of a few kinds)."""
+    kinds = [
+        (k.role, round(k.power_w / 1000, 3), k.nodes, _items(k.items)) for k in cluster.rack_kinds
+    ]
+    return [
+        {"index": i, "role": role, "power_kw": kw, "nodes": nodes, "items": items}
+        for i, (role, kw, nodes, items) in enumerate(
+            map(kinds.__getitem__, cluster.rack_kind_of), 1
         )
-    return out
+    ]
 
 
 def _node_dict(node: NodePlan) -> dict[str, Any]:
