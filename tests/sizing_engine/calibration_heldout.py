@@ -698,6 +698,10 @@ QWEN2_5_32B = {
 # ``model.torch_dtype: float32`` for fp32 optimizer state"): 2 + 2 bytes of optimizer states,
 # the source's configuration, not a fit.
 AUTOMODEL_STATES = {"optimizer_state_bytes": 4.0}
+# NeMo AutoModel's MoE FSDP2 (moe/parallelizer.py apply_fsdp: reshard_after_forward False;
+# moe/fsdp_mixin.py: no gradient sync or reshard until the final backward of a step): the
+# ZeRO-3 gathers and the gradient reduce-scatter once per step, not per micro-batch
+AUTOMODEL_MOE = {**AUTOMODEL_STATES, "fsdp_gather_once_per_step": 1.0}
 
 
 def _run(
@@ -821,7 +825,7 @@ HELD_OUT_6 = (
         865,
         "deepseek-v3",
         1024,
-        assumptions=AUTOMODEL_STATES,
+        assumptions=AUTOMODEL_MOE,
         global_batch_size=8192,
         micro_batch_size=1,
         tensor_parallel=1,
@@ -837,7 +841,7 @@ HELD_OUT_6 = (
         1002,
         "deepseek-v3",
         256,
-        assumptions=AUTOMODEL_STATES,
+        assumptions=AUTOMODEL_MOE,
         global_batch_size=512,
         micro_batch_size=1,
         tensor_parallel=1,
@@ -853,7 +857,7 @@ HELD_OUT_6 = (
         12040,
         "qwen3-30b-a3b",
         8,
-        assumptions=AUTOMODEL_STATES,
+        assumptions=AUTOMODEL_MOE,
         global_batch_size=512,
         micro_batch_size=4,
         tensor_parallel=1,
@@ -869,7 +873,7 @@ HELD_OUT_6 = (
         13058,
         "gpt-oss-20b",
         8,
-        assumptions=AUTOMODEL_STATES,
+        assumptions=AUTOMODEL_MOE,
         global_batch_size=256,
         micro_batch_size=2,
         tensor_parallel=1,
@@ -885,7 +889,7 @@ HELD_OUT_6 = (
         7626,
         "gpt-oss-120b",
         64,
-        assumptions=AUTOMODEL_STATES,
+        assumptions=AUTOMODEL_MOE,
         global_batch_size=512,
         micro_batch_size=2,
         tensor_parallel=1,

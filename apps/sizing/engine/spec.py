@@ -577,6 +577,19 @@ class Assumptions:
         "NeMo AutoModel's default), 8 for fp32 master weights with bf16 m and v (Megatron "
         "--use-precision-aware-optimizer --exp-avg-dtype bf16 --exp-avg-sq-dtype bf16)",
     )
+    fsdp_gather_once_per_step: float = number(
+        "ZeRO-3 gathers and gradient reduce-scatter once per step (1) or per micro-batch (0)",
+        kinds=TRAINING_KINDS,
+        default=0.0,
+        low=0.0,
+        high=1.0,
+        unit="",
+        source="0: parameters gathered forward and backward and gradients reduce-scattered per "
+        "micro-batch (DeepSpeed ZeRO-3, PyTorch FSDP's defaults); 1: gathered at the first "
+        "micro-batch and kept, gradients synchronised after the last (NeMo AutoModel MoE: "
+        "reshard_after_forward False, moe/fsdp_mixin.py prepare_for_grad_accumulation "
+        "requires_gradient_sync False until prepare_for_final_backward)",
+    )
     data_drive_tb: float = number(
         "Data drive size",
         default=7.68,

@@ -474,6 +474,9 @@ def data_parallel(ctx: Context, lay: Layout, t_stage: float, m: int) -> float:
         window = t_stage * chunks
     elif zero == 2:
         window = t_stage * (m * 2.0 + 1.0) / 3.0
+    elif ctx.st.assumptions.fsdp_gather_once_per_step >= 0.5:
+        # the gather hides behind the first forward, the reduce-scatter the last backward
+        window = t_stage * chunks
     else:
         window = m * t_stage
     k = ctx.st.knobs
@@ -532,6 +535,10 @@ def _dp_traffic(
         return grads + params, 0.0
     if zero == 2:
         return params, grads
+    if ctx.st.assumptions.fsdp_gather_once_per_step >= 0.5:
+        # gathered once at the first micro-batch's forward and kept (no backward re-gather),
+        # gradients accumulated unsharded and reduce-scattered after the last backward
+        return grads + gathers, 0.0
     return 0.0, grads + 2.0 * gathers
 
 
