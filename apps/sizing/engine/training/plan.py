@@ -1,5 +1,7 @@
 """Training GPU plan: the fewest whole nodes meeting the deadline (size mode) or what a given
-cluster achieves (capacity mode), from the layout search; refusals name a lever that helps."""
+cluster achieves (capacity mode), from the layout search; refusals name a lever that helps.
+(Over 400 lines on purpose: the node search, its proofs of a miss and its refusals read
+together.)"""
 
 from __future__ import annotations
 
@@ -232,7 +234,9 @@ def required(
         return o is not None and o.days <= target_days + 1e-9
 
     high = 0  # the fewest nodes known to meet (0: none found yet)
-    jump = 0  # the first count to decide below ``high`` (0: ``high`` − 1)
+    jump = 0  # the first count to decide below ``high`` (0: ``high`` − ``stride``)
+    stride = 1  # how far below ``high`` to decide next (0: halve the gap to ``low``)
+    guessed = faster is not None  # ``nodes`` guessed: decide it before searching its best
     points: list[tuple[int, float]] = []  # exact best days of the counts searched going up
     for _ in range(256):
         if high:
@@ -245,33 +249,43 @@ def required(
                 nodes = low + 1
                 continue
             # step down, decided against the need alone: to where the best layout of the
-            # first count that met, re-shaped, still meets (once), then one node at a time
-            nodes = jump if low < jump < high else high - 1
+            # first count that met, re-shaped, still meets (once), then 1, 2, 4 ... nodes
+            # lower while counts meet, then halving the gap to the last miss
+            if low < jump < high:
+                nodes = jump
+            elif stride:
+                nodes = max(low + 1, high - stride)
+            else:
+                nodes = (low + high) // 2
             jump = 0
             searched.add(nodes)
             if meets(outcome(st, nodes * gpn, need)):
                 high = nodes
+                stride *= 2
             else:
-                low = nodes
-            continue
-        if faster is not None and not searched:
-            # at the answer on the faster links: decided first, warm-started by its layout
-            # (most often it meets here too; a miss is proven for less than a full search)
-            searched.add(nodes)
-            if meets(outcome(st, nodes * gpn, need)):
-                high = nodes
-                continue
-            low = nodes
-            nodes = min(MAX_NODES, _hint_nodes(st, faster.layout, need, low) or low + 1)
+                low, stride = nodes, 0
             continue
         searched.add(nodes)
-        # going up: the count's exact best (the first: only its best, it most often misses)
-        o = outcome(st, nodes * gpn, best_only=len(searched) == 1)
+        if guessed:
+            # a count guessed from an exact best layout (or the faster links' answer, warm-
+            # started by its layout): decided first, since it most often meets
+            guessed = False
+            if meets(outcome(st, nodes * gpn, need)):
+                high, stride = nodes, 1
+                continue
+            low = nodes
+            if faster is not None and len(searched) == 1:
+                nodes = min(MAX_NODES, _hint_nodes(st, faster.layout, need, low) or low + 1)
+                guessed = True
+            continue  # else its exact best next, to guess from
+        # going up: the count's exact best (only the best, it most often misses, unless
+        # the count below is known to miss: then it is the answer when it meets)
+        o = outcome(st, nodes * gpn, best_only=nodes > low + 1)
         if o is not None:
             points.append((nodes, o.days))
         if meets(o):
             assert o is not None
-            high = nodes
+            high, stride = nodes, 1
             jump = _hint_nodes(st, o.best.layout, need, low) or 0
             continue
         low = nodes
@@ -292,7 +306,7 @@ def required(
             guess = hinted
         if len(points) >= 2 and points[-1][1] > 0.99 * points[-2][1]:
             guess = max(guess, 2 * nodes)  # barely faster: double, so a plateau shows
-        nodes = min(MAX_NODES, max(guess, low + 1))
+        nodes, guessed = min(MAX_NODES, max(guess, low + 1)), True
     quickest = min(points, key=lambda p: p[1]) if points else None
     found = (
         f": the fastest layout found needs {quickest[1]:.2f} days on {quickest[0]} nodes"
