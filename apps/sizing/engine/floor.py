@@ -44,13 +44,12 @@ class Floor:
             + 2 * self.rise_m
         )
 
+    longest_row: int = 0  # racks in the longest row (plan_floor counts it)
+
     @property
     def length_m(self) -> float:
         """Length of the longest row."""
-        per_row: dict[int, int] = {}
-        for row, _ in self.slots + self.central:
-            per_row[row] = per_row.get(row, 0) + 1
-        return max(per_row.values(), default=0) * self.rack_width_m
+        return self.longest_row * self.rack_width_m
 
     @property
     def depth_m(self) -> float:
@@ -76,6 +75,10 @@ def plan_floor(row_slots: int, central_racks: int, a: Assumptions) -> Floor:
         in_row = min(per_row, central_racks - row * per_row)
         offset = (min(per_row, max(row_slots, 1)) - in_row) / 2
         central.append((middle + row, col + max(offset, 0.0)))
+    # compute and central rows are apart and the first of each is its fullest, so the longest
+    # row holds max(min(per_row, row_slots), min(per_row, central_racks)) racks
+    full = row_slots >= per_row or central_racks >= per_row
+    longest = per_row if full else (row_slots if row_slots > central_racks else central_racks)
     in_rack = a.rack_units_per_rack * U_M + a.cable_rise_m / 2
     return Floor(
         tuple(slots),
@@ -85,4 +88,5 @@ def plan_floor(row_slots: int, central_racks: int, a: Assumptions) -> Floor:
         a.row_pitch_m,
         a.cable_rise_m,
         round(in_rack, 3),
+        longest,
     )
