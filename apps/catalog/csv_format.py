@@ -107,6 +107,8 @@ GPUS = Table(
         "name",
         "part_number",
         "memory_gb",
+        "memory_mib",
+        "memory_mib_source",
         "memory_type",
         "memory_bandwidth_gbps",
         "tflops_bf16",

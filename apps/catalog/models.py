@@ -90,6 +90,15 @@ class Gpu(models.Model):
     name = models.CharField(max_length=100)
     part = _part(null=True)
     memory_gb = _dec()
+    # The memory the GPU exposes, MiB, as nvidia-smi reports its total ("80 GB" HBM is sold by
+    # binary capacity, less what the driver keeps): what training and serving fit into. Empty:
+    # the engine takes memory_gb x 1e9 (fixtures/catalog/README.md).
+    memory_mib = _count(minimum=1, null=True)
+    memory_mib_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where memory_mib comes from (the nvidia-smi output it was read from).",
+    )
     memory_type = models.CharField(max_length=20)
     memory_bandwidth_gbps = _dec()
     tflops_bf16 = _dec(null=True)

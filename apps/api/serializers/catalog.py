@@ -27,6 +27,8 @@ class GpuSerializer(serializers.ModelSerializer):
             "name",
             "part_number",
             "memory_gb",
+            "memory_mib",
+            "memory_mib_source",
             "memory_type",
             "memory_bandwidth_gbps",
             "tflops_bf16",

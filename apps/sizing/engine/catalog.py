@@ -99,6 +99,10 @@ class Gpu:
     bridges_per_pair: int
     reference: bool
     source: str
+    # The memory the GPU exposes (nvidia-smi's total, MiB) and where that figure comes from;
+    # None when the catalog has none: hardware.device_memory_bytes then takes memory_gb x 1e9.
+    memory_mib: int | None = None
+    memory_mib_source: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -373,6 +377,8 @@ def _gpu(r: Row) -> Gpu:
         name=_text(r, "name"),
         part_number=_text(r, "part_number"),
         memory_gb=_float(r, "memory_gb"),
+        memory_mib=_int(r, "memory_mib") if _text(r, "memory_mib") else None,
+        memory_mib_source=_text(r, "memory_mib_source"),
         memory_type=_text(r, "memory_type"),
         memory_bandwidth_gbps=_float(r, "memory_bandwidth_gbps"),
         tflops=tflops,

@@ -12,26 +12,23 @@ BYTES_PER_PARAM = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0}
 GB = 1e9
 
 
-# Memory each GPU exposes, MiB, as nvidia-smi reports its total: GPUs are sold by binary
-# capacity ("80 GB" HBM is 5 stacks of 16 GiB), less what the driver keeps (H100 81,559 of
-# 81,920 MiB; L40S's GDDR6 with ECC on shows 46,068 of 49,152). Until session 6 the engine took
-# "80 GB" as 80e9 bytes, 6-7 % less than an H100 holds, and refused runs that were published
-# (docs/sizing-engine.md, "Held-out points, session 6"). A GPU not listed keeps memory_gb x 1e9.
-DEVICE_MIB = {
-    "h100-sxm5-80gb": 81559,  # nvidia-smi "NVIDIA H100 80GB HBM3 ... 81559MiB"
-    "h100-pcie-80gb": 81559,  # nvidia-smi "NVIDIA H100 PCIe ... 81559MiB"
-    "h100-nvl-94gb": 95830,  # nvidia-smi "NVIDIA H100 NVL ... 95830MiB"
-    "h200-sxm-141gb": 143771,  # nvidia-smi "NVIDIA H200 ... 143771MiB"
-    "a100-sxm4-80gb": 81920,  # nvidia-smi "NVIDIA A100-SXM4-80GB ... 81920MiB"
-    "l40s-48gb": 46068,  # nvidia-smi "NVIDIA L40S ... 46068MiB" (ECC on)
-}
 MIB = 1024.0 * 1024.0
 
 
 def device_memory_bytes(gpu: Gpu) -> float:
-    """Bytes of memory the GPU exposes (``DEVICE_MIB``), else its catalog memory_gb x 1e9."""
-    mib = DEVICE_MIB.get(gpu.slug)
+    """Bytes of memory the GPU exposes: the catalog's ``memory_mib`` (nvidia-smi's total; GPUs
+    are sold by binary capacity, "80 GB" HBM is 5 stacks of 16 GiB, less what the driver keeps:
+    H100 81,559 of 81,920 MiB, L40S's GDDR6 with ECC on 46,068 of 49,152), else memory_gb x 1e9
+    (docs/sizing-engine.md, "Held-out points, session 6")."""
+    mib = gpu.memory_mib
     return mib * MIB if mib is not None else gpu.memory_gb * GB
+
+
+def device_memory_source(gpu: Gpu) -> str:
+    """Where ``device_memory_bytes`` comes from, to show beside the figure."""
+    if gpu.memory_mib is None:
+        return f"catalog memory_gb {gpu.memory_gb:g} x 1e9 bytes (no memory_mib in the catalog)"
+    return f"catalog memory_mib {gpu.memory_mib:,} MiB ({gpu.memory_mib_source or 'no source'})"
 
 
 def bytes_per_param(precision: str, a: Assumptions) -> float:
