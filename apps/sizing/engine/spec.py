@@ -585,10 +585,10 @@ class Assumptions:
         high=1.0,
         unit="",
         source="0: parameters gathered forward and backward and gradients reduce-scattered per "
-        "micro-batch (DeepSpeed ZeRO-3, PyTorch FSDP's defaults); 1: gathered at the first "
-        "micro-batch and kept, gradients synchronised after the last (NeMo AutoModel MoE: "
-        "reshard_after_forward False, moe/fsdp_mixin.py prepare_for_grad_accumulation "
-        "requires_gradient_sync False until prepare_for_final_backward)",
+        "micro-batch (the defaults of DeepSpeed ZeRO-3 and PyTorch FSDP); 1: gathered at the "
+        "first micro-batch and kept, gradients synchronised after the last (NeMo AutoModel's "
+        "MoE FSDP2 parallelizer and its gradient-accumulation mixin; docs/sizing-engine.md, "
+        "Change 3 of session 6)",
     )
     data_drive_tb: float = number(
         "Data drive size",
