@@ -949,11 +949,11 @@ HELD_OUT_6 = (
     ),
     *(
         _run(
-            f"Llama 3.3 70B LoRA, {gpus} H100, bf16, seq 4096, TP2 FSDP{gpus // 2} (AutoModel)",
+            f"{name} LoRA, {gpus} H100, bf16, seq 4096, TP2 FSDP{gpus // 2} (AutoModel)",
             AUTOMODEL + f": fine-tuning (LoRA) table, rank 16, GBS 32, MBS 2, checkpointing: "
             f"{published:,} tokens/s/GPU",
             published,
-            "llama-3.3-70b",
+            model,
             gpus,
             assumptions=AUTOMODEL_STATES,
             kind="lora",
@@ -966,27 +966,11 @@ HELD_OUT_6 = (
             zero_stage=3,
             recompute="full",
         )
-        for gpus, published in ((8, 1091.85), (16, 984.85))
-    ),
-    *(
-        _run(
-            f"Qwen2.5 32B LoRA, {gpus} H100, bf16, seq 4096, TP2 FSDP{gpus // 2} (AutoModel)",
-            AUTOMODEL + f": fine-tuning (LoRA) table, rank 16, GBS 32, MBS 2, checkpointing: "
-            f"{published:,} tokens/s/GPU",
-            published,
-            QWEN2_5_32B,
-            gpus,
-            assumptions=AUTOMODEL_STATES,
-            kind="lora",
-            lora_rank=16,
-            global_batch_size=32,
-            micro_batch_size=2,
-            tensor_parallel=2,
-            pipeline_parallel=1,
-            context_parallel=1,
-            zero_stage=3,
-            recompute="full",
+        for name, model, gpus, published in (
+            ("Llama 3.3 70B", "llama-3.3-70b", 8, 1091.85),
+            ("Llama 3.3 70B", "llama-3.3-70b", 16, 984.85),
+            ("Qwen2.5 32B", QWEN2_5_32B, 8, 2250.31),
+            ("Qwen2.5 32B", QWEN2_5_32B, 16, 2072.89),
         )
-        for gpus, published in ((8, 2250.31), (16, 2072.89))
     ),
 )
