@@ -267,7 +267,7 @@ def _gpu_plan(
         if w.kind == "inference":
             return (*_served(wp.inference_figures(w, model, gpu, gpn, active, ex, None)), nodes)
         s = wp.training_setup(w, model, gpu, gpn)
-        return (*_trained(s, wp.training_outcome(s, active, "nodes"), ex), nodes)
+        return (*_training(s, active, gpn, ex, "nodes", shared), nodes)
     if w.kind == "inference":
         required, rm = wp.inference_required(w, model, gpu, gpn, ex)
         nodes = _nodes_for(required, gpn, 0.0, spare, ex)
@@ -275,8 +275,26 @@ def _gpu_plan(
         return (*_served(plan), nodes)
     required, s = wp.training_required(w, model, gpu, gpn, ex, shared)
     nodes = _nodes_for(required, gpn, w.growth_headroom_pct, spare, ex)
-    o = wp.training_outcome(s, (nodes - spare) * gpn, "training.target_days")
-    return (*_trained(s, o, ex), nodes)
+    active = (nodes - spare) * gpn
+    return (*_training(s, active, gpn, ex, "training.target_days", shared), nodes)
+
+
+def _training(
+    s: tr.TrainingSetup,
+    active: int,
+    gpn: int,
+    ex: Explainer,
+    field: str,
+    shared: dict[str, Any] | None,
+) -> tuple[Callable[[], wp.GpuPlan], dict[str, Any]]:
+    """The training plan on ``active`` GPUs. A candidate of an automatic sizing (``shared``)
+    is ranked and shown by its best layout alone (searched best-only: the same layout and
+    figures); its full search (the runners-up) runs only if its plan is reported."""
+    if shared is None:
+        return _trained(s, wp.training_outcome(s, active, field), ex)
+    o = wp.training_outcome(s, active, field, best_only=True)
+    brief = {"training": wp.training_brief(o), "inference": None}
+    return partial(wp.training_figures, s, active, gpn, ex, field), brief
 
 
 def _served(plan: wp.GpuPlan) -> tuple[Callable[[], wp.GpuPlan], dict[str, Any]]:

@@ -96,10 +96,12 @@ def training_figures(
     return training_plan(s, training_outcome(s, active_gpus, field), ex)
 
 
-def training_outcome(s: tr.TrainingSetup, active_gpus: int, field: str) -> tr.TrainingOutcome:
+def training_outcome(
+    s: tr.TrainingSetup, active_gpus: int, field: str, best_only: bool = False
+) -> tr.TrainingOutcome:
     """The layout searched on ``active_gpus`` GPUs (a refusal naming ``field`` and a lever
-    when no layout fits)."""
-    o = tr.outcome(s, active_gpus)
+    when no layout fits; ``best_only``: its best alone, without runners-up, tr.outcome)."""
+    o = tr.outcome(s, active_gpus, best_only=best_only)
     if o is None:
         raise tr.refusal(s, active_gpus, field)
     return o

@@ -197,14 +197,15 @@ def required(
     searched, fewest GPUs for memory). With ``faster`` (a sizing on no slower links), the
     counts below its answer are known to miss: the search starts at its answer.
 
-    The answer is a count N whose best layout meets the deadline (a full search) with N − 1
-    proven to miss (a decision search: no layout reaches the tokens/s needed, or a bound
-    shows it), found from exact figures only, so it never depends on what a decision
-    search happened to cost on its way (docs/sizing-engine.md "Size mode's node count").
-    Going up, each count is searched for its exact best (only its best when a bound
-    already shows it misses), whose layout re-shaped guesses the next count (``_hint_nodes``);
-    from the first count that meets the search steps down one node at a time while counts
-    meet (a count that meets is decided at its warm start; a miss must be proven)."""
+    The answer is a count N whose best layout meets the deadline with N − 1 proven to miss
+    (a decision search: no layout reaches the tokens/s needed, or a bound shows it), found
+    from exact figures only, so it never depends on what a decision search happened to
+    cost on its way (docs/sizing-engine.md "Size mode's node count"). Going up, each count
+    is searched for its exact best only (``search(best_only=True)``; the answer's
+    runners-up are searched where its result is reported), whose layout re-shaped guesses
+    the next count (``_hint_nodes``); from the first count that meets the search steps
+    down while counts meet (a count that meets is decided at its warm start; a miss must
+    be proven)."""
     gpn = st.gpus_per_node
     need_gpus = min_gpus_for_memory(st) if faster is None else faster.memory_gpus
     if need_gpus is None:
@@ -240,8 +241,8 @@ def required(
     points: list[tuple[int, float]] = []  # exact best days of the counts searched going up
     for _ in range(256):
         if high:
-            if high - 1 <= low:  # the answer: its full search (memoised when searched so)
-                best = outcome(st, high * gpn)
+            if high - 1 <= low:  # the answer: its best (memoised when searched so)
+                best = outcome(st, high * gpn, best_only=True)
                 if meets(best):
                     assert best is not None
                     return best, len(searched), need_gpus
@@ -278,9 +279,10 @@ def required(
                 nodes = min(MAX_NODES, _hint_nodes(st, faster.layout, need, low) or low + 1)
                 guessed = True
             continue  # else its exact best next, to guess from
-        # going up: the count's exact best (only the best, it most often misses, unless
-        # the count below is known to miss: then it is the answer when it meets)
-        o = outcome(st, nodes * gpn, best_only=nodes > low + 1)
+        # going up: the count's exact best (only the best: when it meets with the count
+        # below known to miss it is the answer, whose runners-up are searched only where
+        # its result is reported, api._gpu_plan)
+        o = outcome(st, nodes * gpn, best_only=True)
         if o is not None:
             points.append((nodes, o.days))
         if meets(o):

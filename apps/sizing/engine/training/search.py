@@ -87,15 +87,24 @@ def search(
     With ``best_only`` the best is exact (the same layout, figures and binding constraint)
     but the runners-up are only those costed on the way: the bar is the best found, not
     the last runner-up, so less is bounded and costed. For a count whose answer is read
-    for its best alone (plan.required's first count when no layout can meet the need);
-    not memoised, so a later full search of the count is a full one."""
+    for its best alone (plan.required's counts; an automatic sizing's losing candidates);
+    memoised apart (a later full search of the count is a full one), and a decision at
+    that count is answered from it (its best reaches the need or no layout does)."""
     ctx = context(st)
     got = ctx.searches.get(gpus)
     if isinstance(got, SearchResult):
         return got
+    bests: dict[int, SearchResult] = ctx.memo.setdefault("best_only", {})
+    if best_only or need > 0.0:  # a best-only result holds the exact best (a decision's too)
+        got = bests.get(gpus)
+        if got is not None:
+            return got
     result = _search(ctx, gpus, need, best_only)
-    if need <= 0.0 and not best_only:
-        ctx.searches[gpus] = result
+    if need <= 0.0:
+        if best_only:
+            bests[gpus] = result
+        else:
+            ctx.searches[gpus] = result
     return result
 
 
