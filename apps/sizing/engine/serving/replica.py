@@ -428,7 +428,15 @@ class Replica:
         return total, t_mem, t_comp, tp_c, ep_c, pp_c, overhead, read, flops
 
     def decode(self, batch: int) -> StepBreakdown:
-        """The decode step with ``batch`` sequences on the replica."""
+        """The decode step with ``batch`` sequences on the replica (kept per batch: the
+        report's figures and explanations both show it)."""
+        kept: dict[int, StepBreakdown] = self.__dict__.setdefault("_decodes", {})
+        value = kept.get(batch)
+        if value is None:
+            value = kept[batch] = self._decode(batch)
+        return value
+
+    def _decode(self, batch: int) -> StepBreakdown:
         total, t_mem, t_comp, tp_c, ep_c, pp_c, overhead, read, flops = self._step(batch)
         pp = self.layout.pp
         return StepBreakdown(
@@ -521,7 +529,15 @@ class Replica:
     # ------------------------------------------------------------------ targets
     def _timing(self, batch: int) -> tuple[float, float, float]:
         """(decode step, tokens/s per user, wait behind other prompts) at ``batch``: what the
-        rate and first-token targets read, from one step estimate."""
+        rate and first-token targets read, from one step estimate; kept per batch (the
+        search, the chosen layout's key and the report ask again for batches already seen)."""
+        kept: dict[int, tuple[float, float, float]] = self.__dict__.setdefault("_timings", {})
+        value = kept.get(batch)
+        if value is None:
+            value = kept[batch] = self._timing_of(batch)
+        return value
+
+    def _timing_of(self, batch: int) -> tuple[float, float, float]:
         pre = self.prefill
         step = self.step_s(batch)
         work = pre["work_s"]
@@ -556,7 +572,16 @@ class Replica:
     def _check(self, batch: int) -> tuple[bool, float]:
         """Whether ``batch`` users get both targets, and by how much: the smaller of
         1 − target rate ÷ rate and 1 − first token ÷ its target (both nearly linear in the
-        batch, so a secant through two batches lands near where the targets stop holding)."""
+        batch, so a secant through two batches lands near where the targets stop holding).
+        Kept per batch: the batch search starts from the ends of the bracket the earlier
+        checks left, which it has usually just checked."""
+        kept: dict[int, tuple[bool, float]] = self.__dict__.setdefault("_checks", {})
+        value = kept.get(batch)
+        if value is None:
+            value = kept[batch] = self._check_of(batch)
+        return value
+
+    def _check_of(self, batch: int) -> tuple[bool, float]:
         spec = self.s.spec
         step, rate, wait = self._timing(batch)
         ttft = self.prefill_s() + self.prefill["chunks"] * step + wait
@@ -580,12 +605,21 @@ class Replica:
         """Whether ``max_batch >= batch``, from one target check instead of the batch search:
         the targets get harder as the batch grows (each step reads and computes more, more
         prompts queue), so ``meets`` holds for a prefix of batches — what the search assumes
-        too."""
+        too; for the same reason a batch that meets them says one user does (``works``)
+        without checking batch 1."""
         if batch <= 0:
             return True
-        if "max_batch" in self.__dict__:
+        known = self.__dict__
+        if "max_batch" in known:
             return self.max_batch >= batch
-        return self.works and batch <= self.memory_batch and self.meets(batch)
+        if batch > self.memory_batch:
+            return False
+        if "works" in known or batch == 1:
+            return self.works and self.meets(batch)
+        ok = self.meets(batch)
+        if ok:
+            known["works"] = True  # the prefix holds batch 1 too
+        return ok
 
     @cached_property
     def max_batch(self) -> int:
