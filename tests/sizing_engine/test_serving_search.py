@@ -112,3 +112,14 @@ def test_the_targets_hold_for_every_batch_up_to_the_max_batch_and_none_above(
             continue
         meets = [r.meets(b) for b in range(1, r.memory_batch + 1)]
         assert meets == [b <= r.max_batch for b in range(1, r.memory_batch + 1)], r.layout
+
+
+@settings(max_examples=20, deadline=None)
+@given(batch=st.integers(min_value=1, max_value=4096), **WORKLOAD)
+def test_the_rate_bound_is_never_below_the_rate(
+    batch: int, model: str, gpu: str, prompt: int, output: int, tps: float, ttft: float
+) -> None:
+    """``Replica.rate_bound`` lets ``serves`` skip a layout without evaluating it: it must be
+    at least the rate a user gets, on every layout (multi-node and expert-parallel ones too)."""
+    for r in replicas_for(_setup(model, gpu, prompt, output, tps, ttft), 8):
+        assert r.rate_bound(batch) >= r.user_rate(batch), (r.layout, batch)

@@ -612,7 +612,10 @@ class Replica:
         known = self.__dict__
         if "max_batch" in known:
             return self.max_batch >= batch
-        if batch > self.memory_batch:
+        if (
+            batch > self.memory_batch
+            or self.rate_bound(batch) < self.s.spec.target_tokens_per_s_per_user
+        ):
             return False
         if "works" in known or batch == 1:
             return self.works and self.meets(batch)
@@ -620,6 +623,26 @@ class Replica:
         if ok:
             known["works"] = True  # the prefix holds batch 1 too
         return ok
+
+    def rate_bound(self, batch: int) -> float:
+        """At least the tokens/s one user gets at ``batch`` (``user_rate``), without the
+        collectives and the replica's constants: the decode step's memory read plus its
+        overhead, and the prefill work's compute, are each at most the step and the work (the
+        terms left out are ≥ 0 and rounding is monotone). A layout whose bound misses the rate
+        target at a batch is not evaluated there (``serves``)."""
+        s, lay, c, m = self.s, self.layout, self.s.k, self._memory
+        pp, dp = lay.pp, lay.dp_attn
+        micro = batch / pp
+        group = micro / dp
+        read = (
+            m.non_expert + m.experts * self._touched(micro) + c.kv_ctx * group / (m.kv_shard * pp)
+        )
+        step = pp * (read / c.mem_rate) + (c.overhead_us + c.per_sequence_us * group) * 1e-6
+        peak, moe_eff = c.peak, s.assumptions.moe_compute_efficiency
+        work = (c.prefill_dense + c.prefill_attention) / (lay.gpus * peak)
+        work += c.prefill_experts / (lay.gpus * peak * moe_eff)
+        out = s.spec.output_tokens
+        return out / (out * step + batch * work) * (1 + 1e-9)
 
     @cached_property
     def max_batch(self) -> int:
