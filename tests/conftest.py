@@ -283,11 +283,28 @@ def _no_token_in_any_log_line(_log_leak_watch: LogLeakWatch) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """Load the real catalog once per test database (pytest-django runs transactional tests,
-    which flush it, after the others; `full_catalog` reloads it for those)."""
+    which flush it, after the others; `full_catalog` reloads it for those).
+
+    At the end, before pytest-django drops the test database, the sessions still open on it
+    are ended: the live server's request threads keep theirs while Chromium holds its
+    keep-alive sockets (both are torn down after the database), and PostgreSQL's DROP DATABASE
+    waits 5 s for other sessions, then fails, leaving the database behind for the next run
+    (every process, at the end of every run: bench/RESULTS.md, "Test suite, session 7")."""
+    from django.db import connections
+
     from apps.catalog.services import catalog_import
 
     with django_db_blocker.unblock():
         catalog_import(CATALOG_DIR)
+    yield
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            if conn.vendor == "postgresql":
+                with conn.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
 
 
 @pytest.fixture
