@@ -590,6 +590,22 @@ class Assumptions:
         "MoE FSDP2 parallelizer and its gradient-accumulation mixin; docs/sizing-engine.md, "
         "Change 3 of session 6)",
     )
+    expert_weight_traffic_bytes: float = number(
+        "Expert weight bytes moved per micro-batch (training)",
+        kinds=TRAINING_KINDS,
+        default=12.0,
+        low=0.0,
+        high=32.0,
+        unit="bytes per expert parameter",
+        source="each micro-batch the grouped expert GEMMs read every local expert's bf16 "
+        "weights in the forward (2 bytes) and again for the input gradient (2), and the weight "
+        "gradient GEMM reads and writes the fp32 accumulated gradient (4 + 4: Megatron-Core's "
+        "Transformer Engine grouped linear layer accumulates into the fp32 main gradient, "
+        "gradient accumulation fusion on by default); charged at the HBM fraction beside the "
+        "expert GEMMs' FLOPs, so experts that see few tokens a micro-batch are bound by their "
+        "weights (docs/sizing-engine.md, held-out points session 7); a frozen expert (LoRA) "
+        "moves only its two weight reads; 0 leaves the traffic out",
+    )
     data_drive_tb: float = number(
         "Data drive size",
         default=7.68,

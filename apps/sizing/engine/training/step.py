@@ -231,6 +231,14 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
         width = s.expert_per_layer / (3.0 * s.hidden) / (tp if ep == 1 else 1)
         bf16_gemm = rate(width) * ctx.attn_peak / ctx.peak * e.matmul / st.matmul_eff
         t_mm += expert_f / (bf16_gemm * e.moe_gemm * fill)
+        # every local expert's weights stream from HBM each micro-batch whatever its tokens
+        # (forward and input-gradient reads, the fp32 gradient read and written): a fixed
+        # cost per micro-batch that the FLOPs do not hide when an expert sees few tokens
+        wbytes = st.assumptions.expert_weight_traffic_bytes
+        if st.lora:  # frozen experts: the two weight reads only
+            wbytes = min(wbytes, 4.0)
+        local = s.experts / ep if ep > 1 else s.experts
+        t_mm += local * s.expert_per_layer / (tp if ep == 1 else 1) * wbytes / ctx.bw
     t_attn = attn_f / (ctx.attn_peak * e.attention)
     t_scores = 0.0
     if k.score_bytes:  # unfused attention (Knobs.score_bytes; 0 = flash, the default)
