@@ -7,10 +7,11 @@ Training and other points (published figure, source, tolerance) live in
 tests/sizing_engine/calibration.py and calibration_training.py, the session-5 held-out training
 runs (Megatron-LM papers, MLPerf Training logs, NeMo/Megatron-Bridge rows) in
 calibration_heldout.py (``HELD_OUT``; session 6's AutoModel, Megatron-Bridge and MoE-ModelZoo
-runs in ``HELD_OUT_6``); the serving points (TensorRT-LLM perf overview, NVIDIA NIM)
-in tests/sizing_engine/calibration_serving.py, where ``held_out`` marks the points kept out of
-the tuning. This prints both tables and the median |error| of the serving points, on the points
-used for tuning and on the held-out ones: overall, within MoE and within long context.
+runs in ``HELD_OUT_6``, session 7's in ``HELD_OUT_7``); the serving points (TensorRT-LLM perf
+overview, NVIDIA NIM) in tests/sizing_engine/calibration_serving.py, where ``held_out`` marks
+the points kept out of the tuning. This prints both tables and the median |error| of the serving
+points, on the points used for tuning and on the held-out ones: overall, within MoE and within
+long context.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.sizing_engine.calibration import POINTS  # noqa: E402
-from tests.sizing_engine.calibration_heldout import HELD_OUT, HELD_OUT_6  # noqa: E402
+from tests.sizing_engine.calibration_heldout import HELD_OUT, HELD_OUT_6, HELD_OUT_7  # noqa: E402
 from tests.sizing_engine.calibration_serving import POINTS as SERVING  # noqa: E402
 from tests.sizing_engine.calibration_serving import ServingPoint  # noqa: E402
 from tests.sizing_engine.calibration_training import TRAINING_POINTS  # noqa: E402
@@ -112,9 +113,11 @@ def _held_out_medians() -> None:
     old = [p for p in TRAINING_POINTS if p.role == "check"]
     five = [p for p in HELD_OUT if p.role == "check"]
     six = [p for p in HELD_OUT_6 if p.role == "check"]
-    new = five + six
+    seven = [p for p in HELD_OUT_7 if p.role == "check"]
+    new = five + six + seven
     groups: list[tuple[str, list[Any]]] = []
-    sets = (("sessions 1-4", old), ("session 5", five), ("session 6", six), ("all", old + new))
+    sets = (("sessions 1-4", old), ("session 5", five), ("session 6", six), ("session 7", seven))
+    sets = (*sets, ("all", old + new))
     for label, pts in sets:
         groups.append((f"{label}, dense", [p for p in pts if "MoE" not in p.name]))
         groups.append((f"{label}, MoE", [p for p in pts if "MoE" in p.name]))
@@ -150,7 +153,7 @@ def main() -> None:
         return
     print("| point | role | source | published | estimate | error | tolerance |")
     print("|---|---|---|---|---|---|---|")
-    for p in POINTS + TRAINING_POINTS + HELD_OUT + HELD_OUT_6:
+    for p in POINTS + TRAINING_POINTS + HELD_OUT + HELD_OUT_6 + HELD_OUT_7:
         low, high = p.tolerance
         try:
             p.estimate()

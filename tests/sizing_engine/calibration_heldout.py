@@ -974,3 +974,45 @@ HELD_OUT_6 = (
         )
     ),
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Session 7: a published MoE run of a model the catalog lacks, measured on main before the
+# session's step-model change and after it (docs/sizing-engine.md, "Held-out points, session 7").
+KIMI_K2 = {
+    "name": "Kimi K2 (MLA approximated by MHA)",
+    # MoonshotAI/Kimi-K2 README model summary: 1T total, 32B activated, 61 layers (1 dense),
+    # hidden 7,168, 64 attention heads, 384 experts of FFN 2,048, 8 selected per token;
+    # vocabulary 163,840 (the HF config, as Megatron-Bridge's KimiK2Provider)
+    "layers": 61,
+    "hidden_size": 7168,
+    "heads": 64,
+    "kv_heads": 64,
+    "ffn_size": 2048,
+    "vocab_size": 163840,
+    "params_b": 1000.0,
+    "active_params_b": 32.0,
+    "experts": 384,
+    "experts_per_token": 8,
+    "context_length": 4096,
+}
+
+HELD_OUT_7 = (
+    _run(
+        "Kimi K2 (MoE), 256 H100, bf16, seq 4096, PP8 EP32 FSDP, batch 512 (AutoModel)",
+        AUTOMODEL + ": GBS 512, MBS 1, VP4, activation checkpointing "
+        "(examples/llm_benchmark/kimi/kimi_k2_te_deepep.yaml: pp 8, ep 32, Adam): 924 tokens/s/GPU",
+        924,
+        KIMI_K2,
+        256,
+        assumptions=AUTOMODEL_MOE,
+        global_batch_size=512,
+        micro_batch_size=1,
+        tensor_parallel=1,
+        pipeline_parallel=8,
+        context_parallel=1,
+        expert_parallel=32,
+        zero_stage=3,
+        recompute="full",
+    ),
+)
