@@ -29,13 +29,17 @@ from typing import NamedTuple
 from .. import collectives as coll
 from ..catalog import Gpu, LlmModel
 from ..collectives import Link
-from ..hardware import GB, LinkParams, bytes_per_param, peak_flops
+from ..hardware import GB, LinkParams, bytes_per_param, device_memory_bytes, peak_flops
 from ..models.arch import ModelArch
 from ..once import cached_property
 from ..spec import Assumptions, InferenceInput
 from .layout import Layout, ep_link, pp_link, tp_link
 
 ACT_BYTES = 2.0  # bf16 activations between layers and in collectives
+# Bytes per weight of what quantized checkpoints leave at 16 bits (embeddings, output head,
+# vision tower): NVIDIA's FP8 model cards, "only the weights and activations of the linear
+# operators within transformer blocks are quantized" (docs/sizing-engine.md, serving memory).
+UNQUANTIZED_BYTES = 2.0
 ACTIVATION_BUFFERS = 4  # hidden-sized buffers of a prefill chunk alive at once
 
 
@@ -67,10 +71,19 @@ class ServingSetup:
         """Bytes per weight at the serving precision."""
         return bytes_per_param(self.precision, self.assumptions)
 
+    def weights_at(self, precision: str) -> float:
+        """All weights at ``precision``: the linear layers of the transformer blocks at its
+        bytes per weight, the embeddings, the output head and a vision tower at 16 bits
+        whenever it is narrower (quantized checkpoints leave them unquantized)."""
+        per_weight = bytes_per_param(precision, self.assumptions)
+        kept = (self.arch.embedding_params + self.arch.vision_params) * self.scale
+        total = self.model.params_b * 1e9
+        return (total - kept) * per_weight + kept * max(per_weight, UNQUANTIZED_BYTES)
+
     @cached_property
     def weights_bytes(self) -> float:
-        """All weights at the serving precision."""
-        return self.model.params_b * 1e9 * self.bytes_per_weight
+        """All weights at the serving precision (``weights_at``)."""
+        return self.weights_at(self.precision)
 
     @cached_property
     def expert_bytes(self) -> float:
@@ -147,7 +160,7 @@ class ServingSetup:
             hidden_activations=ACTIVATION_BUFFERS * c * a.hidden_size * ACT_BYTES,
             mlp_activations=2 * c * ffn,
             logits=4.0 * a.vocab_size,
-            usable_per_gpu=self.gpu.memory_gb * GB * eff.usable_memory_fraction,
+            usable_per_gpu=device_memory_bytes(self.gpu) * eff.usable_memory_fraction,
             workspace_per_gpu=eff.inference_workspace_gb * GB,
             mla=a.is_mla,
             kv_heads=a.kv_heads,

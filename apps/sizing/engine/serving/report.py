@@ -133,12 +133,18 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
         "memory.weights_gb",
         round(s.weights_bytes / GB, 2),
         "GB",
-        rule="Model weights at the serving precision (routed experts included).",
-        formula="N × bytes(precision)",
-        source="sizing-model §5",
+        rule="Model weights at the serving precision (routed experts included); the "
+        "embeddings, the output head and a vision tower stay at 16 bits when the precision is "
+        "narrower, as quantized checkpoints leave them.",
+        formula="(N − U) × bytes(precision) + U × max(bytes(precision), 2)",
+        source="sizing-model §5; NVIDIA FP8 model cards: only the linear layers within the "
+        "transformer blocks are quantized",
         inputs={
             "params_b": s.model.params_b,
             "bytes_per_param": s.bytes_per_weight,
+            "unquantized_params_b": round(
+                (a.embedding_params + a.vision_params) * s.scale / 1e9, 3
+            ),
             "expert_weights_gb": round(s.expert_bytes / GB, 2),
         },
     )

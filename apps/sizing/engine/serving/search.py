@@ -229,7 +229,7 @@ def no_fit_error(s: ServingSetup, options: list[Replica]) -> SizingInputError:
             for p in PRECISIONS
             if peak_flops(s.gpu, p) is not None
             and bytes_per_param(p, s.assumptions) < s.bytes_per_weight
-            and s.model.params_b * 1e9 * bytes_per_param(p, s.assumptions) / widest.layout.gpus
+            and s.weights_at(p) / widest.layout.gpus
             < widest.kv_room_per_gpu + widest.weights_per_gpu
         ]
         hint = (
