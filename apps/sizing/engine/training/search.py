@@ -174,7 +174,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
                 found.extend(got)
                 floor = add(got)
             continue
-        for bound, refined in _refine(ctx, gpus, -neg, item):
+        for bound, refined in _refine(ctx, gpus, -neg, item, cut):
             if not bound < cut:
                 push(heap, (-bound, next(order), refined))
     found.sort(key=_rank)
@@ -234,11 +234,13 @@ class _Shape(NamedTuple):
 
 
 def _refine(
-    ctx: Context, gpus: int, bound: float, item: _Group | _Shape
+    ctx: Context, gpus: int, bound: float, item: _Group | _Shape, cut: float = 0.0
 ) -> list[tuple[float, _Group | _Shape]]:
     """The next, tighter step of an item, each with its bound: a group's shallowest
     pipelines (``depth_bound``), a group's shapes (``pre_bound``), a shape's memory cap
-    (``shape_bound``), a shape's best variant (``optimistic``)."""
+    (``shape_bound``), a shape's best variant (``optimistic``). A group's shapes without EP
+    whose pipeline bound is below ``cut`` (what the caller drops) are left out: every bound
+    of such a shape is at most that one."""
     if isinstance(item, _Shape):
         lay = item.lay
         gpus = lay.gpus  # a shape's own GPU count (``space.idle_shapes``)
@@ -284,19 +286,23 @@ def _refine(
     idle = ctx.memo.setdefault("idle_dps", {})
     rates: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe_rates", {})
     for lay in shapes:
-        tp, cp, pp, dp, rc = lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute
+        tp, cp, pp, dp, rc, ep = lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute, lay.ep
         n = tp * cp * pp * dp  # a shape's own GPU count (its DP every GPU of it; idle_shapes)
-        got = pre.get((tp, cp, pp, lay.ep, lay.zero, rc, dp))  # _shape_key(n, lay)
-        step = 1 if lay.ep == 1 else ep_step(tp, cp, lay.ep)
+        above = None
+        if ep == 1:  # its pipeline bound: at least its pre_bound and its idle shapes' bounds
+            above = rates.get((tp, cp, pp, dp, rc))
+            if above is None:
+                above = pipe_bound(ctx, n, lay)
+                assert above is not None
+            if above < cut:
+                continue
+        got = pre.get((tp, cp, pp, ep, lay.zero, rc, dp))  # _shape_key(n, lay)
+        step = 1 if ep == 1 else ep_step(tp, cp, ep)
         sib = idle.get((dp, step))
         if sib is None:
             sib = idle_dps(ctx, dp, step)
         if sib:  # _siblings(ctx, lay)
-            if lay.ep == 1:  # they wait with it on a pipeline bound above theirs
-                above = rates.get((tp, cp, pp, dp, rc))
-                if above is None:
-                    above = pipe_bound(ctx, n, lay)
-                    assert above is not None
+            if above is not None:  # they wait with it on a pipeline bound above theirs
                 out.append((min(bound, above), _Shape(lay, lazy=bound, idle=True)))
                 continue
             for few in idle_shapes(ctx, lay):  # EP: no pipeline bound, each its own now
@@ -305,7 +311,6 @@ def _refine(
             out.append((min(bound, got), _Shape(lay)))
             continue
         # its pipeline part first: a bound at least its own, taken only if it comes first
-        above = rates.get((tp, cp, pp, dp, rc)) if lay.ep == 1 else None
         if above is None:
             above = pipe_bound(ctx, n, lay)
         if above is None:
