@@ -157,3 +157,22 @@ def test_the_fast_layout_constructor_builds_the_same_layout() -> None:
     )
     assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
     assert list(vars(fast)) == [f.name for f in fields(Layout)]
+
+
+@given(setups, st.integers(1, 40_000), st.integers(1, 64))
+def test_the_depth_records_scan_ends_only_where_no_record_is_left(
+    st_: TrainingSetup, ranks: int, p_min: int
+) -> None:
+    """``MemoryModel.records`` (the deeper depths that use the GPUs better than every
+    shallower one, space.pp_options) stops early; it finds what scanning every depth finds."""
+    mem = step.Context(st_).mem
+    top = min(st_.s.layers, ranks)
+    assume(p_min <= top)
+    record = max(mem.use(pp, ranks) for pp in range(p_min, min(top, 2 * p_min) + 1))
+    expected, best = [], record
+    for pp in range(2 * p_min + 1, top + 1):
+        use = mem.use(pp, ranks)
+        if use > best + 1e-12:
+            best = use
+            expected.append(pp)
+    assert mem.records(ranks, 2 * p_min + 1, top, record) == expected

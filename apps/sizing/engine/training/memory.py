@@ -239,7 +239,8 @@ class MemoryModel:
         self._act: dict[tuple[int, int, int, str], tuple[float, float, float]] = {}
         self._most: dict[int, int] = {}
         self._load: dict[int, float] = {}  # the fullest stage's load per depth (use)
-        self._loads: list[float] = [0.0]  # the same by depth 1, 2, … in order (uses)
+        self._loads: list[float] = [0.0]  # the same by depth 1, 2, … in order (records)
+        self._tails: list[float] = []  # the largest share any depth from pp on (records)
         self._states: dict[tuple[int, ...], float] = {}
         # per (TP, PP, EP): the model states' split before ZeRO sharding (``_split``)
         self._splits: dict[tuple[int, int, int], tuple[float, float, float, int, int]] = {}
@@ -354,14 +355,31 @@ class MemoryModel:
             self._load[pp] = load
         return (ranks // pp) * (s.layers + self.head) / (ranks * load)
 
-    def uses(self, ranks: int, lo: int, hi: int) -> list[float]:
-        """``use(pp, ranks)`` for pp = lo … hi (the same expression, for the depth scans)."""
-        loads = self._loads
-        for pp in range(len(loads), hi + 1):  # the loads of depths not asked for yet
-            self.use(pp, ranks)
-            loads.append(self._load[pp])
+    def records(self, ranks: int, lo: int, hi: int, record: float) -> list[int]:
+        """The depths pp = lo … hi whose ``use(pp, ranks)`` (the same expression) is a new
+        record above ``record`` (by more than 1e-12), in order. The scan ends once no deeper
+        depth can set one: use(pp) <= (layers + head) ÷ (pp × load(pp)) (ranks // pp <= ranks
+        ÷ pp), whose largest value from each depth on (``_tails``) is kept per setup; its
+        margin (1e-12 relative) is far above the few roundings of either expression."""
+        loads, tails = self._loads, self._tails
         work = self.layers + self.head
-        return [(ranks // pp) * work / (ranks * loads[pp]) for pp in range(lo, hi + 1)]
+        if len(tails) <= self.layers:  # every depth's load and the tails, once per setup
+            for pp in range(len(loads), self.layers + 1):
+                self.use(pp, 1)
+                loads.append(self._load[pp])
+            tails[:] = [0.0] * (self.layers + 2)
+            for pp in range(self.layers, 0, -1):
+                share = work / (pp * loads[pp])
+                tails[pp] = share if share > tails[pp + 1] else tails[pp + 1]
+        out: list[int] = []
+        for pp in range(lo, hi + 1):
+            if tails[pp] * (1.0 + 1e-12) <= record + 1e-12:
+                break
+            use = (ranks // pp) * work / (ranks * loads[pp])
+            if use > record + 1e-12:
+                record = use
+                out.append(pp)
+        return out
 
     def may_fit(self, lay: Layout, m_floor: int) -> bool:
         """A necessary condition of ``fits`` that only falls with pipeline depth, for any

@@ -157,12 +157,9 @@ def _pp_options(ctx: Context, ranks: int, p_min: int) -> list[int]:
         if p > 2 * p_min:
             out.append(p)
         p *= 2
-    first = 2 * p_min + 1
-    for pp, use in enumerate(ctx.mem.uses(ranks, first, top), first):
-        if use > record + 1e-12:
-            record = use
-            if pp not in out:
-                out.append(pp)
+    for pp in ctx.mem.records(ranks, 2 * p_min + 1, top, record):
+        if pp not in out:
+            out.append(pp)
     return sorted(out)
 
 
