@@ -16,7 +16,7 @@ from .auto import size_auto
 from .bom import BomLine, build_bom
 from .buildout import Buildout, buildout
 from .catalog import CatalogSnapshot, Gpu, LlmModel
-from .cluster import ClusterPlan, plan_cluster
+from .cluster import ClusterPlan, place_cluster, plan_cluster
 from .conformance import differences
 from .errors import SizingInputError
 from .explain import Explainer
@@ -47,7 +47,10 @@ def size(
     model = resolve_model(w, catalog)
     if w.gpu == "auto":
         # one dict of notes per automatic sizing: candidates share what holds for them all
-        return size_auto(w, model, catalog, partial(plan_one, shared={}), price_lookup)
+        # (their clusters placed on the floor only for the one chosen: Planned.cluster)
+        return size_auto(
+            w, model, catalog, partial(plan_one, shared={}, placed=False), price_lookup
+        )
     gpu = resolve_gpu(w, catalog)
     fabric = "infiniband" if w.fabric == "auto" else w.fabric
     return size_one(w, model, gpu, fabric, catalog)
@@ -140,9 +143,12 @@ def plan_one(
     fabric: str,
     catalog: CatalogSnapshot,
     shared: dict[str, Any] | None = None,
+    placed: bool = True,
 ) -> Planned:
     """``size_one`` up to the cluster (every check that can refuse the candidate); the rest
-    of its result is built by ``Planned.result()``."""
+    of its result is built by ``Planned.result()``. With ``placed`` False the cluster's
+    fabrics are placed on the floor (link groups, floor) only when the result or the BoM
+    is built (``Planned.cluster``)."""
     check_precision(w.precision, gpu)
     ex = Explainer()
     profile = choose_profile(catalog, w, fabric)
@@ -150,7 +156,7 @@ def plan_one(
     spare = 1 if w.redundancy == "n+1" else 0
     gpu_plan, brief, nodes = _gpu_plan(w, model, gpu, gpn, spare, ex, shared)
     node = plan_node(catalog, w, gpu, fabric, nodes)
-    cluster = _plan_cluster(catalog, w, node, nodes, fabric)
+    cluster = _plan_cluster(catalog, w, node, nodes, fabric, placed)
     return Planned(w, model, gpu, fabric, catalog, ex, nodes, spare, node, cluster, gpu_plan, brief)
 
 
@@ -158,8 +164,10 @@ class Planned:
     """One candidate sized up to its cluster. ``summary`` holds what the automatic choice
     ranks on and shows of every candidate (engine/auto.py), ``bom`` is built when asked for
     (a price lookup), and ``result()`` builds the rest: the GPU plan's report and
-    explanations, the build-out, the full summary and the warnings, so an automatic sizing
-    builds them for its chosen candidate only."""
+    explanations, the cluster placed on the floor, the build-out, the full summary and the
+    warnings, so an automatic sizing builds them for its chosen candidate only.
+    ``racks`` is the cluster as planned (placed or not: its racks, counts, power and
+    fabric limits are the same), ``cluster`` the placed one."""
 
     def __init__(
         self,
@@ -178,13 +186,13 @@ class Planned:
     ) -> None:
         self.w, self.model, self.gpu, self.fabric, self.catalog = w, model, gpu, fabric, catalog
         self.ex, self.nodes, self.spare = ex, nodes, spare
-        self.node, self.cluster, self._gpu_plan, self.brief = node, cluster, gpu_plan, brief
+        self.node, self.racks, self._gpu_plan, self.brief = node, cluster, gpu_plan, brief
 
     @once.cached_property
     def summary(self) -> dict[str, Any]:
         """The keys of the result's summary the automatic choice reads, as ``summarise``
         gives them: GPU, fabric, counts, power and the GPU plan's key figures."""
-        node, cluster = self.node, self.cluster
+        node, cluster = self.node, self.racks
         return {
             "gpu": node.gpu.slug,
             "fabric": cluster.compute.switch.fabric,
@@ -194,6 +202,13 @@ class Planned:
             "power_kw": power_kw(cluster),
             **self.brief,
         }
+
+    @once.cached_property
+    def cluster(self) -> ClusterPlan:
+        """The cluster with its fabrics placed on the floor (link groups, floor)."""
+        if self.racks.floor is None:
+            return place_cluster(self.racks, self.w.assumptions)
+        return self.racks
 
     @once.cached_property
     def plan(self) -> wp.GpuPlan:
@@ -232,13 +247,25 @@ class Planned:
 
 
 def _plan_cluster(
-    catalog: CatalogSnapshot, w: Workload, node: NodePlan, nodes: int, fabric: str
+    catalog: CatalogSnapshot,
+    w: Workload,
+    node: NodePlan,
+    nodes: int,
+    fabric: str,
+    placed: bool = True,
 ) -> ClusterPlan:
     """The cluster for ``nodes``; in size mode a fabric limit is blamed on the input that
     drove the node count (the deadline or the users), since the user gave no node count."""
     try:
         return plan_cluster(
-            catalog, node, nodes, fabric, w.assumptions, w.fabric_design, w.oversubscription
+            catalog,
+            node,
+            nodes,
+            fabric,
+            w.assumptions,
+            w.fabric_design,
+            w.oversubscription,
+            placed,
         )
     except SizingInputError as exc:
         if w.capacity_mode or "nodes" not in exc.field_errors:

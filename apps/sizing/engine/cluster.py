@@ -30,6 +30,7 @@ __all__ = [
     "Management",
     "RackItem",
     "RackKind",
+    "place_cluster",
     "plan_cluster",
 ]
 
@@ -270,9 +271,14 @@ def plan_cluster(
     a: Assumptions,
     design: str = "fat_tree",
     oversub: float = 1.0,
+    placed: bool = True,
 ) -> ClusterPlan:
     """Racks, compute fabric (the chosen design and the other one beside it), optional DPU
-    network, management network, floor and layout."""
+    network, management network, floor and layout. With ``placed`` False the two designs
+    are not yet placed on a floor (no link groups, no floor: ``place_cluster`` adds them):
+    everything that can refuse the cluster (rack budget, fabric limits of both designs)
+    and its racks, rack count and power are there, which is what an automatic sizing reads
+    of a candidate it does not choose."""
     leaf = catalog.compute_switch(fabric)
     mgmt = catalog.management_switch()
     per_rack = nodes_per_rack(node, leaf, mgmt, a)
@@ -287,7 +293,9 @@ def plan_cluster(
         eth = catalog.compute_switch("ethernet")
         ports = tuple(n * node.profile.dpu_count * node.dpu.ports for n in rack_nodes)
         dpu = design_fabric("dpu", eth, (sum(ports),), catalog.cable("splitter", "ethernet").fanout)
-    chosen, other, floor = place(chosen, other, rack_nodes, a)
+    floor = None
+    if placed:
+        chosen, other, floor = place(chosen, other, rack_nodes, a)
     switches = chosen.switches + (dpu.switches if dpu else 0)
     m = mgmt_plan(catalog, node, nodes, switches, len(rack_nodes), a)
     central = chosen.spines + chosen.cores + (dpu.spines + dpu.cores if dpu else 0)
@@ -308,3 +316,12 @@ def plan_cluster(
     )
     kinds, kind_of = build_racks(catalog, plan, node, a)
     return frozen.replace(plan, rack_kinds=kinds, rack_kind_of=kind_of)
+
+
+def place_cluster(plan: ClusterPlan, a: Assumptions) -> ClusterPlan:
+    """A plan from ``plan_cluster(..., placed=False)`` with both designs placed (link groups)
+    and the chosen design's floor: the plan ``plan_cluster`` gives with ``placed`` True
+    (placement reads the fabrics and the racks' nodes only, never the rack kinds)."""
+    assert plan.alternative is not None and plan.floor is None
+    chosen, other, floor = place(plan.compute, plan.alternative, plan.rack_nodes, a)
+    return frozen.replace(plan, compute=chosen, alternative=other, floor=floor)

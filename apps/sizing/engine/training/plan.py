@@ -59,7 +59,10 @@ def outcome(
 def min_gpus_for_memory(st: TrainingSetup) -> int | None:
     """Fewest GPUs on which some layout holds the model (None: none up to 2^20). Memory only
     falls with a higher ZeRO stage (beyond one replica) and with full recompute, so only those
-    (and ZeRO-0 for a single replica) need trying when the search may choose them."""
+    (and ZeRO-0 for a single replica) need trying when the search may choose them. For each
+    choice the first depth on which some DP fits counts (its fewest DP: ``_min_dp``); depths
+    that cannot fit are skipped (``_first_depth``) and a DP that cannot beat the best so far
+    is not searched for, which changes no answer."""
     best: int | None = None
     zeros = [st.spec.zero_stage] if st.spec.zero_stage is not None else [0, 3]
     rcs = ["full"] if st.spec.recompute is None else [st.spec.recompute]
@@ -71,15 +74,41 @@ def min_gpus_for_memory(st: TrainingSetup) -> int | None:
                 step = ep // math.gcd(ep, tp * cp)
                 for rc in rcs:
                     for zero in zeros:
-                        for pp in range(1, st.s.layers + 1):
+                        first = _first_depth(mm, tp, cp, ep, zero, rc, step, g)
+                        for pp in range(first, st.s.layers + 1):
                             if best is not None and tp * cp * pp * step >= best:
                                 break
-                            dp = _min_dp(mm, tp, cp, pp, ep, zero, rc, step, g)
+                            dp = _min_dp(mm, tp, cp, pp, ep, zero, rc, step, g, best)
                             if dp is not None:
-                                gpus = tp * cp * pp * dp
-                                best = gpus if best is None else min(best, gpus)
+                                if dp != _NOT_FEWER:
+                                    gpus = tp * cp * pp * dp
+                                    best = gpus if best is None else min(best, gpus)
                                 break
     return best
+
+
+def _first_depth(
+    mm: MemoryModel, tp: int, cp: int, ep: int, zero: int, rc: str, step: int, g: int
+) -> int:
+    """A depth below which no ZeRO-0 layout of this choice fits (ZeRO-0 keeps DP at ``step``;
+    1 for the other stages): its model states S(1)/p and at least min(layers, m) layers'
+    activations (``MemoryModel.none_deeper_fits``: most(p) × min(p, m) >= min(layers, m))
+    exceed the usable memory at every p below it, with a margin of 10^-6 of the usable
+    memory over any rounding, so only depths that cannot fit are skipped."""
+    if zero != 0:
+        return 1
+    m = max(1, g // step)
+    per_layer, rebuilt, logits = mm._activations(tp, cp, 1, rc)
+    layers = mm.layers if mm.layers < m else m
+    rest = layers * per_layer + rebuilt + logits + mm._overhead(tp, zero)
+    room = (mm.usable + 1e-6) * (1 + 1e-6) - rest
+    if room <= 0:
+        return mm.layers + 1  # no depth fits
+    states = mm.state_bytes(tp, cp, 1, step, ep, zero)  # ZeRO-0 states: S(1) / p at depth p
+    return max(1, math.floor(states / room * (1 - 1e-6)))
+
+
+_NOT_FEWER = -1  # ``_min_dp``: some DP fits, but not on fewer GPUs than the best so far
 
 
 def _min_dp(
@@ -92,24 +121,36 @@ def _min_dp(
     rc: str,
     step: int,
     g: int,
+    best: int | None = None,
 ) -> int | None:
+    """Fewest DP (a multiple of ``step``) at which the layout fits, searched by doubling up to
+    2^20 GPUs then bisection (memory never grows with DP: the sharded states and the
+    micro-batches held both fall); None when none fits. With ``best``, a DP on as many GPUs
+    as ``best`` or more is not searched for: ``_NOT_FEWER`` when one fits."""
+
     def fits(dp: int) -> bool:
         return mm.fits_shape(tp, cp, pp, dp, ep, zero, rc, 1, max(1, g // dp))
 
     if fits(step):
         return step
-    if zero == 0 or (tp * cp * pp * step) > MEMORY_SEARCH_GPUS:
+    model = tp * cp * pp
+    if zero == 0 or model * step > MEMORY_SEARCH_GPUS:
         return None
-    hi = step
-    while not fits(hi):
-        hi *= 2
-        if tp * cp * pp * hi > MEMORY_SEARCH_GPUS:
+    top = step  # the largest DP the doubling reaches (step × 2^k, within 2^20 GPUs)
+    while model * top * 2 <= MEMORY_SEARCH_GPUS:
+        top *= 2
+    cap = top
+    if best is not None:
+        cap = min(top, (best - 1) // model // step * step)
+        if cap <= step:  # ``step`` already fails: only more GPUs than ``best`` could fit
+            return _NOT_FEWER if fits(top) else None
+    if not fits(cap):
+        if cap == top:
             return None
-    lo = hi // 2
+        return _NOT_FEWER if fits(top) else None
+    lo, hi = step, cap  # fits(lo) false, fits(hi) true: the fewest multiple of step between
     while hi - lo > step:
         mid = (lo + hi) // 2 // step * step
-        if mid <= lo:
-            break
         if fits(mid):
             hi = mid
         else:
