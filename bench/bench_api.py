@@ -7,8 +7,10 @@ What it does:
    (through the `postgres` maintenance database; dropped first if it exists), migrates it,
    imports the catalog and makes a partner user with a read-only API token (sizing is allowed
    with read-only tokens);
-2. starts gunicorn (`config.wsgi`, 2 sync workers) on 127.0.0.1 with those settings, rate
-   limits lifted (API_RATE_*), DEBUG off, logging at WARNING;
+2. starts gunicorn with production's config (deploy/gunicorn.conf.py: sync workers, each
+   freezing its start-up heap for the garbage collector; `--gc-freeze off` sets
+   WEB_GC_FREEZE=0 for an A/B) with 2 workers on 127.0.0.1 and those settings, rate limits
+   lifted (API_RATE_*), DEBUG off, logging at WARNING;
 3. drives each endpoint with a load generator for at most --duration seconds and at most
    --requests requests, after a short warm-up: `wrk` (Debian package `wrk`; a Lua script
    sends the body and token and prints percentiles) when it is installed, otherwise a Python
@@ -150,7 +152,9 @@ def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Pope
     proc = subprocess.Popen(  # noqa: S603
         [
             str(gunicorn),
-            "config.wsgi",
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),  # production's config and hooks
+            "config.wsgi:application",
             "--workers",
             "2",
             "--bind",
@@ -323,6 +327,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint (max)")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--gc-freeze", choices=["on", "off"], default="on", help="WEB_GC_FREEZE of the workers"
+    )
     args = parser.parse_args()
     generator = (
         ("wrk" if shutil.which("wrk") else "python") if args.generator == "auto" else args.generator
@@ -331,7 +338,11 @@ def main() -> int:
 
     admin_url = os.environ.get("DATABASE_URL", DEFAULT_DB)
     url, name = bench_database_url(admin_url)
-    env = {**os.environ, **bench_settings(url)}
+    env = {
+        **os.environ,
+        **bench_settings(url),
+        "WEB_GC_FREEZE": "1" if args.gc_freeze == "on" else "0",
+    }
     recreate_database(admin_url, name)
     proc = None
     try:
@@ -372,7 +383,8 @@ def main() -> int:
         recreate_database(admin_url, name, drop_only=True)
 
     print(
-        f"gunicorn: 2 sync workers on 127.0.0.1, PostgreSQL; load generator: {generator}, "
+        f"gunicorn (deploy/gunicorn.conf.py, gc freeze {args.gc_freeze}): 2 sync workers on "
+        f"127.0.0.1, PostgreSQL; load generator: {generator}, "
         f"{args.connections} connections, ≤ {args.duration} s and ≤ {args.requests} "
         f"requests per endpoint; CPUs: {os.cpu_count()}"
     )

@@ -19,6 +19,10 @@
   rules out nginx's upstream connection pool); a loopback connect costs ~0.1 ms.
 - timeout 60 s, graceful 30 s: no request renders a document (the `pdf` queue does).
 - the access log is the portal's own JSON line per request (apps/ops), not gunicorn's.
+- each worker, once it has loaded the application, loads the URL configuration and the
+  catalog snapshot and freezes its heap for the garbage collector (`post_worker_init`,
+  config/worker.py: full collections then skip start-up's ~100 k objects; `WEB_GC_FREEZE=0`
+  turns it off). The app is not preloaded in the master: each worker imports it itself.
 """
 
 import os
@@ -30,3 +34,9 @@ worker_class = "sync"
 workers = int(os.environ.get("WEB_WORKERS") or 2 * cores + 1)
 timeout = 60
 graceful_timeout = 30
+
+
+def post_worker_init(worker: object) -> None:
+    from config.worker import warm_and_freeze
+
+    warm_and_freeze()
