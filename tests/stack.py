@@ -90,6 +90,18 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def current_database_url() -> str:
+    """The URL of the database this test process uses (pytest-django's test database), for
+    the processes a test starts."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
 def production_env(*, database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
     """What a web replica or a worker of the production topology is given (README)."""
     env = {
@@ -234,7 +246,6 @@ def static_root(env: dict[str, str]) -> Path:
     made once per content of static/, of the locked packages and of the production settings
     and kept under var/: a collectstatic takes minutes on a busy machine. Shared read-only, as
     the image's are."""
-    import fcntl
     import hashlib
     import shutil
     import tempfile
@@ -253,7 +264,8 @@ def static_root(env: dict[str, str]) -> Path:
     # test_fault_postgres_restart) each built them, side by side; the second now waits for the
     # first's and uses it.
     with open(target.parent / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        # A bounded wait: a builder that hangs fails this test too, not the whole run.
+        wait_until(lambda: _try_lock(lock), STATIC_BUILD_SECONDS, "the static files' build lock")
         if (target / "staticfiles.json").exists():
             return target
         building = Path(tempfile.mkdtemp(dir=target.parent, prefix=".building-"))
@@ -265,15 +277,37 @@ def static_root(env: dict[str, str]) -> Path:
     return target
 
 
-def manage(env: dict[str, str], *args: str, cwd: Path | None = None) -> str:
-    done = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        cwd=cwd or ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+STATIC_BUILD_SECONDS = 600  # a collectstatic takes ~16 s of CPU; minutes on a loaded machine
+
+
+def _try_lock(lock: Any) -> bool:
+    import fcntl
+
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def manage(
+    env: dict[str, str], *args: str, cwd: Path | None = None, timeout: float = STATIC_BUILD_SECONDS
+) -> str:
+    """Run a management command; fail (never wait for ever) if it has not ended in `timeout`."""
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed argv
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            cwd=cwd or ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(
+            f"manage.py {' '.join(args)} did not finish within {timeout:.0f}s"
+        ) from exc
     if done.returncode:
         raise AssertionError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return done.stdout
@@ -448,7 +482,11 @@ class PrivatePostgres:
 
     def _run(self, cmd: list[str], *more: str) -> str:
         done = subprocess.run(  # noqa: S603 - fixed argv
-            self._as_postgres([*cmd, *more]), check=True, capture_output=True, text=True
+            self._as_postgres([*cmd, *more]),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=180,  # initdb, pg_ctl -w (its own 60 s), psql: never a wait for ever
         )
         return done.stdout
 

@@ -28,6 +28,16 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
 
 
+def env_millis(name: str, default: int) -> int:
+    """A duration in whole milliseconds, 0 for none; refuse anything else."""
+    raw = os.environ.get(name, "").strip()
+    if raw == "":
+        return default
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name} must be whole milliseconds (0: none), got {raw!r}")
+    return int(raw)
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -102,6 +112,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast (→ 503) instead of hanging a web worker when the server is unreachable.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+    # A backend whose client is gone (a worker killed by gunicorn's timeout, SIGKILL, an
+    # interrupted test run) checks the socket this often while a query runs and stops it;
+    # without it a CPU-bound query runs on to its end with nobody waiting (docs/operations.md).
+    DATABASE_CLIENT_CHECK_MS = env_millis("DATABASE_CLIENT_CHECK_MS", 5000)
+    if DATABASE_CLIENT_CHECK_MS:
+        _options = DATABASES["default"]["OPTIONS"]
+        _options["options"] = (
+            f"{_options.get('options', '')} "
+            f"-c client_connection_check_interval={DATABASE_CLIENT_CHECK_MS}"
+        ).strip()
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default under several gunicorn workers and a Celery worker: WAL (readers
     # never wait for the writer), a busy timeout (a writer waits for the lock instead of failing
@@ -115,6 +135,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# A web worker's start-up queries (config/worker.py: the catalog snapshot it loads before
+# gc.freeze) are cancelled after this long (PostgreSQL statement_timeout, for that transaction
+# only); the worker then serves and loads the catalog on its first sizing. 0: no limit.
+STARTUP_STATEMENT_TIMEOUT_MS = env_millis("STARTUP_STATEMENT_TIMEOUT_MS", 10_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

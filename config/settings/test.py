@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CELERY_BROKER_TRANSPORT_OPTIONS, shared_cache
+from .base import BASE_DIR, CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, env_millis, shared_cache
 
 SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 32
 DEBUG = False
@@ -45,4 +45,13 @@ if os.environ.get("TEST_CELERY_VISIBILITY_TIMEOUT"):
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
     }
+# No statement of the test processes runs for ever: one over TEST_STATEMENT_TIMEOUT_MS (5 min,
+# far above any test's) fails its test, naming the statement, instead of holding the whole run
+# until its outer timeout (a catalog SELECT at 97 % of a core for 69 minutes, session 7).
+TEST_STATEMENT_TIMEOUT_MS = env_millis("TEST_STATEMENT_TIMEOUT_MS", 300_000)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and TEST_STATEMENT_TIMEOUT_MS:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c statement_timeout={TEST_STATEMENT_TIMEOUT_MS}"
+    ).strip()
 QUOTES_PDF_RENDER_DELAY = float(os.environ.get("TEST_PDF_RENDER_DELAY", "0"))

@@ -53,3 +53,10 @@ def test_check_deploy_passes_with_no_findings() -> None:
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=GOOD_KEY)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_time_limits_in_milliseconds_refuse_other_text() -> None:
+    for name in ("STARTUP_STATEMENT_TIMEOUT_MS", "DATABASE_CLIENT_CHECK_MS"):
+        result = run_manage("check", SECRET_KEY=GOOD_KEY, **{name: "10s"})
+        assert result.returncode != 0
+        assert f"{name} must be whole milliseconds (0: none), got '10s'" in result.stderr

@@ -139,3 +139,75 @@ def test_worker_freezes_its_start_up_heap_even_without_the_database():
     frozen, views, walked, _ = _worker_start(DATABASE_URL=unreachable, WEB_GC_FREEZE="0")
     assert (frozen, views) == ("0", "False")
     assert int(walked) > 50_000
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_whose_start_up_query_is_over_its_limit_serves_and_sizes_later(
+    full_catalog, tmp_path
+):
+    """The catalog is locked (as by a migration or a test truncating it) while a worker starts:
+    its start-up query is cancelled at STARTUP_STATEMENT_TIMEOUT_MS and logged, the worker
+    answers at once, and once the lock is gone its first sizing loads the catalog. Without the
+    limit the worker waited on the lock and never answered (docs/operations.md)."""
+    from django.db import connection, transaction
+
+    from apps.accounts.services import api_token_create
+    from tests import stack
+    from tests.conftest import require_or_skip
+    from tests.quotes import factories
+
+    require_or_skip(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    user = factories.make_user(factories.make_org("seller"), username="gwen")
+    _, token = api_token_create(user=user, name="start-up", scope="read_write", expires_in_days=7)
+    bound = port()
+    log_path = tmp_path / "gunicorn.log"
+    env = {
+        **os.environ,
+        "WEB_WORKERS": "1",
+        "DATABASE_URL": stack.current_database_url(),
+        "STARTUP_STATEMENT_TIMEOUT_MS": "300",
+    }
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE catalog_nodeprofile IN ACCESS EXCLUSIVE MODE")
+            with log_path.open("wb") as log:
+                server = subprocess.Popen(  # noqa: S603 - fixed argv
+                    [
+                        str(Path(sys.executable).with_name("gunicorn")),
+                        "-c",
+                        str(CONF),
+                        "config.wsgi:application",
+                        "--bind",
+                        f"127.0.0.1:{bound}",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            stack.wait_until(lambda: stack.http_ok(bound), 60, "a worker while locked", log_path)
+            text = log_path.read_text()
+            assert "catalog not loaded at worker start (time limit 300 ms)" in text
+            assert "canceling statement due to statement timeout" in text
+        sized = stack.Browser().request(
+            bound,
+            "POST",
+            "/api/v1/sizing/",
+            body={
+                "kind": "inference",
+                "model": "llama-3.1-8b",
+                "gpu": "l40s-48gb",
+                "inference": {"concurrent_users": 8, "prompt_tokens": 512, "output_tokens": 128},
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert sized.status == 200, sized.body[:500]
+        assert sized.json()["node_count"] >= 1
+        assert sized.json()["bom"]  # the node profiles' parts: the catalog the worker loaded
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)

@@ -44,14 +44,6 @@ class Topology:
     workdirs: list[Path]
 
 
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
 @pytest.fixture
 def topology(transactional_db, book, tmp_path: Path) -> Iterator[Topology]:
     require_or_skip(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
@@ -62,7 +54,7 @@ def topology(transactional_db, book, tmp_path: Path) -> Iterator[Topology]:
         with s3_server(tmp_path / "s3.log", port=stack.port()) as endpoint:
             make_bucket(endpoint, "documents")
             env = stack.production_env(
-                database_url=_test_database_url(),
+                database_url=stack.current_database_url(),
                 redis_url=redis_server.url,
                 API_RATE_SIZING=f"{SIZING_LIMIT}/min",
                 **s3_env(endpoint, "documents"),
