@@ -128,19 +128,26 @@ def _bound(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> floa
 
 def _pipe(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> float:
     """The pipeline part of ``shape_bound`` (the same for every ZeRO stage; memoised)."""
+    return _pipe_of(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.recompute, cap, cap_dp)
+
+
+def _pipe_of(
+    ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int, rc: str, cap: int, cap_dp: int
+) -> float:
+    """``_pipe`` of a shape given by its degrees (no layout read)."""
     cache: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe", {})
-    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.recompute, cap, cap_dp)
+    key = (tp, cp, pp, dp, ep, rc, cap, cap_dp)
     got = cache.get(key)
     if got is not None:
         return got
     pieces: dict[tuple[int | str, ...], tuple[float, float, int, list[tuple[int, float]]]]
     pieces = ctx.memo.setdefault("pipe_pieces", {})
-    at = (lay.tp, lay.cp, lay.pp, lay.ep, lay.recompute, cap)
+    at = (tp, cp, pp, ep, rc, cap)
     piece = pieces.get(at)
     if piece is None:
-        piece = pieces[at] = _pipe_pieces(ctx, lay, cap, cap_dp)
+        piece = pieces[at] = _pipe_pieces(ctx, tp, cp, pp, ep, rc, cap, cap_dp)
     stage, send, pp, inter = piece
-    seqs = ctx.g / lay.dp
+    seqs = ctx.g / dp
     got = float("inf")
     for v, factor in inter:  # the best interleaving
         t = seqs * (stage + v * send) + (pp - 1) / v * stage * factor
@@ -151,22 +158,21 @@ def _pipe(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> float
 
 
 def _pipe_pieces(
-    ctx: Context, lay: Layout, cap: int, cap_dp: int
+    ctx: Context, tp: int, cp: int, pp: int, ep: int, rc: str, cap: int, cap_dp: int
 ) -> tuple[float, float, int, list[tuple[int, float]]]:
     """What ``_pipe`` reads but the DP: the fullest stage's seconds per sequence, one chunk's
     send per sequence and the interleavings, per (TP, CP, PP, EP, recompute, cap) (the send
     is costed only when the pipeline leaves the node, so on the fabric whatever the DP)."""
     st, s = ctx.st, ctx.s
-    p = layer_parts(ctx, lay.tp, lay.cp, cap, lay.recompute, lay.ep)
+    p = layer_parts(ctx, tp, cp, cap, rc, ep)
     per_layer = (p.compute + p.recompute + p.tp_floor + p.cp + p.ep) / cap
-    pp = lay.pp
     most = ctx.mem.most(pp)
     last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
     stage = max(most * per_layer, last * per_layer + p.head / cap)
     send = 0.0
-    if lay.tp * lay.cp * pp > st.gpus_per_node and pp > 1:  # the pipeline leaves the node
+    if tp * cp * pp > st.gpus_per_node and pp > 1:  # the pipeline leaves the node
         # ``pp_send`` of the shape at its cap (one chunk), without building that layout
-        send = chunk_send(ctx, lay.tp, lay.cp, pp, cap_dp, cap, p) / cap
+        send = chunk_send(ctx, tp, cp, pp, cap_dp, cap, p) / cap
     return stage, send, pp, _interleavings(ctx, pp)
 
 
@@ -198,15 +204,27 @@ def pipe_bound(ctx: Context, gpus: int, lay: Layout) -> float | None:
     search asks for it per shape, ZeRO stage and GPU count (most of its calls)."""
     if lay.ep > 1:
         return None
+    return pipe_rate(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute)
+
+
+def pipe_rate(ctx: Context, tp: int, cp: int, pp: int, dp: int, rc: str) -> float:
+    """``pipe_bound`` of the shape without EP given by its degrees (its DP every GPU of it:
+    ``dp_shape`` at the cap then gives min(DP, g // cap)), memoised; no layout built (the
+    search bounds the idle shapes of a shape with it before building any)."""
     cache: dict[tuple[int | str, ...], float] | None = ctx.memo.get("pipe_rates")
     if cache is None:
         cache = ctx.memo["pipe_rates"] = {}
-    key = (lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute)
+    key = (tp, cp, pp, dp, rc)
     got = cache.get(key)
     if got is None:
         cap = _pre_cap(ctx)
-        dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap, lay.ep)
-        got = cache[key] = ctx.g * ctx.st.seq / _pipe(ctx, lay, cap, dp, m)
+        g = ctx.g
+        cap_dp = g // cap  # dp_shape(ctx, tp·cp·pp·dp, tp, cp, pp, cap)'s DP
+        if cap_dp < 1:
+            cap_dp = 1
+        if dp < cap_dp:
+            cap_dp = dp
+        got = cache[key] = g * ctx.st.seq / _pipe_of(ctx, tp, cp, pp, dp, 1, rc, cap, cap_dp)
     return got
 
 

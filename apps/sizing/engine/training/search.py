@@ -30,6 +30,7 @@ from .bounds import (
     memory_cap,
     optimistic,
     pipe_bound,
+    pipe_rate,
     pre_bound,
     shape_bound,
 )
@@ -153,12 +154,18 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
             break
         if isinstance(item, _Shape) and item.lazy is not None:
             if item.idle:
-                # its shapes on fewer GPUs: each below this pipeline bound (``_siblings``)
-                for lay in idle_shapes(ctx, item.lay):
-                    above = pipe_bound(ctx, lay.gpus, lay)
-                    assert above is not None  # no EP: see ``_refine``
+                # its shapes on fewer GPUs (``idle_shapes``; no EP: see ``_refine``), each
+                # below this pipeline bound (``_siblings``), built only when pushed
+                h = item.lay
+                tp, cp, pp, rc = h.tp, h.cp, h.pp, h.recompute
+                rates = ctx.memo.setdefault("pipe_rates", {})
+                for d in idle_dps(ctx, h.dp):
+                    above = rates.get((tp, cp, pp, d, rc))
+                    if above is None:
+                        above = pipe_rate(ctx, tp, cp, pp, d, rc)
                     bound = min(item.lazy, above)
                     if not bound < cut:
+                        lay = layout(tp, cp, pp, d, 1, h.zero, rc, 1, ctx.g // d)
                         push(heap, (-bound, next(order), _Shape(lay, lazy=item.lazy)))
             # a shape waiting on a bound above its own (``_refine``): its own bound now,
             # back at the place it would have had (same order number), or dropped as it
@@ -292,8 +299,7 @@ def _refine(
         if ep == 1:  # its pipeline bound: at least its pre_bound and its idle shapes' bounds
             above = rates.get((tp, cp, pp, dp, rc))
             if above is None:
-                above = pipe_bound(ctx, n, lay)
-                assert above is not None
+                above = pipe_rate(ctx, tp, cp, pp, dp, rc)
             if above < cut:
                 continue
         got = pre.get((tp, cp, pp, ep, lay.zero, rc, dp))  # _shape_key(n, lay)
