@@ -22,6 +22,7 @@ from .step import (
     interleave_factor,
     layer_parts,
     optimizer_time,
+    optimizer_time_of,
 )
 
 
@@ -192,6 +193,30 @@ def pre_bound(ctx: Context, gpus: int, lay: Layout) -> float:
         return shape_bound(ctx, lay, *memory_cap(ctx, gpus, lay, memory=False))
     cap = _pre_cap(ctx)
     return _bound(ctx, lay, cap, *dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap, lay.ep))
+
+
+def pre_rate(ctx: Context, lay: Layout) -> float:
+    """``pre_bound(ctx, lay.gpus, lay)`` (the shape with its DP every GPU of it), without
+    EP read from its degrees: the same sums, fewer calls."""
+    if lay.ep > 1:
+        return pre_bound(ctx, lay.gpus, lay)
+    tp, cp, pp, dp, zero, rc = lay.tp, lay.cp, lay.pp, lay.dp, lay.zero, lay.recompute
+    cap = _pre_cap(ctx)
+    g = ctx.g
+    cap_dp = g // cap  # dp_shape at the cap: min(DP, g // cap)
+    if cap_dp < 1:
+        cap_dp = 1
+    if dp < cap_dp:
+        cap_dp = dp
+    t = _pipe_of(ctx, tp, cp, pp, dp, 1, rc, cap, cap_dp) + optimizer_time_of(
+        ctx, tp, cp, pp, dp, 1, zero
+    )
+    if g // cap >= dp:  # as ``_bound``
+        m_min = g // (dp * cap)
+        if m_min < 1:
+            m_min = 1
+        t += dp_floor(ctx, tp, cp, pp, dp, 1, zero, m_min)
+    return g * ctx.st.seq / t
 
 
 def pipe_bound(ctx: Context, gpus: int, lay: Layout) -> float | None:

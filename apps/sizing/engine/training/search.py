@@ -32,6 +32,7 @@ from .bounds import (
     pipe_bound,
     pipe_rate,
     pre_bound,
+    pre_rate,
     shape_bound,
 )
 from .memory import Layout, TrainingMemory, ep_fits, layout
@@ -340,7 +341,8 @@ def _pre(ctx: Context, gpus: int, lay: Layout) -> float:
     key = _shape_key(gpus, lay)
     got = pre.get(key)
     if got is None:
-        got = pre[key] = pre_bound(ctx, gpus, lay)
+        # pre_bound at the shape's own GPU count (every caller's), from its degrees
+        got = pre[key] = pre_bound(ctx, gpus, lay) if gpus != lay.gpus else pre_rate(ctx, lay)
     return got
 
 
