@@ -13,17 +13,19 @@ from . import once
 from . import training as tr
 from . import workplan as wp
 from .auto import size_auto
-from .bom import BomLine, build_bom
-from .buildout import Buildout, buildout
+from .bom import BomLine
+from .buildout import with_storage
 from .catalog import CatalogSnapshot, Gpu, LlmModel
-from .cluster import ClusterPlan, place_cluster, plan_cluster
-from .conformance import differences
+from .cluster import ClusterPlan
 from .errors import SizingInputError
 from .explain import Explainer
+from .explain_cluster import explain_storage
 from .models.arch import ARCH_INT_FIELDS, ModelArch, simple_arch
-from .node import NodePlan, choose_profile, gpus_per_node, plan_node
+from .node import choose_profile, gpus_per_node
 from .precision import check_precision
 from .result import SizingResult
+from .side import ClusterSide, cluster_side
+from .storage import storage
 from .summary import power_kw, summarise
 from .workload import Workload, parse_workload
 
@@ -155,9 +157,8 @@ def plan_one(
     gpn = gpus_per_node(catalog.platforms[profile.platform], gpu, w)
     spare = 1 if w.redundancy == "n+1" else 0
     gpu_plan, brief, nodes = _gpu_plan(w, model, gpu, gpn, spare, ex, shared)
-    node = plan_node(catalog, w, gpu, fabric, nodes)
-    cluster = _plan_cluster(catalog, w, node, nodes, fabric, placed)
-    return Planned(w, model, gpu, fabric, catalog, ex, nodes, spare, node, cluster, gpu_plan, brief)
+    side = cluster_side(catalog, w, gpu, fabric, nodes, placed)
+    return Planned(w, model, gpu, fabric, catalog, ex, nodes, spare, side, gpu_plan, brief)
 
 
 class Planned:
@@ -179,14 +180,13 @@ class Planned:
         ex: Explainer,
         nodes: int,
         spare: int,
-        node: NodePlan,
-        cluster: ClusterPlan,
+        side: ClusterSide,
         gpu_plan: Callable[[], wp.GpuPlan],
         brief: dict[str, Any],
     ) -> None:
         self.w, self.model, self.gpu, self.fabric, self.catalog = w, model, gpu, fabric, catalog
-        self.ex, self.nodes, self.spare = ex, nodes, spare
-        self.node, self.racks, self._gpu_plan, self.brief = node, cluster, gpu_plan, brief
+        self.ex, self.nodes, self.spare, self.side = ex, nodes, spare, side
+        self.node, self.racks, self._gpu_plan, self.brief = side.node, side.racks, gpu_plan, brief
 
     @once.cached_property
     def summary(self) -> dict[str, Any]:
@@ -203,78 +203,35 @@ class Planned:
             **self.brief,
         }
 
-    @once.cached_property
+    @property
     def cluster(self) -> ClusterPlan:
         """The cluster with its fabrics placed on the floor (link groups, floor)."""
-        if self.racks.floor is None:
-            return place_cluster(self.racks, self.w.assumptions)
-        return self.racks
+        return self.side.cluster
 
     @once.cached_property
     def plan(self) -> wp.GpuPlan:
         """The GPU plan reported and explained (its explanations come first)."""
         return self._gpu_plan()
 
-    @once.cached_property
-    def built(self) -> Buildout:
-        """Cable plans, designs, facility and storage."""
-        return buildout(self.catalog, self.w, self.model, self.node, self.cluster, self.plan)
-
-    @once.cached_property
+    @property
     def bom(self) -> list[BomLine]:
         """The bill of materials."""
-        a = self.w.assumptions
-        return build_bom(
-            self.catalog,
-            self.node,
-            self.cluster,
-            self.w.deployment,
-            (a.node_mgmt_cable_m, a.mgmt_cable_same_rack_m, a.mgmt_cable_cross_rack_m),
-            (self.built.cables, self.built.dpu_cables),
-        )
+        return self.side.bom
 
     def result(self) -> SizingResult:
         """The candidate's full result."""
-        w, ex, node, cluster, spare = self.w, self.ex, self.node, self.cluster, self.spare
-        plan, built, bom, nodes, gpu = self.plan, self.built, self.bom, self.nodes, self.gpu
-        diffs = differences(gpu.slug, nodes, self.fabric, w.deployment, node.profile.slug, bom)
-        _explain_cluster(ex, w, node, cluster, nodes, spare)
-        summary = summarise(w, self.model, node, cluster, plan, diffs, spare, ENGINE_VERSION)
-        summary.update(built.summary)
-        _explain_buildout(ex, w, cluster, built)
-        warnings = list(plan.warnings) + _cluster_warnings(w, node, cluster, gpu) + built.warnings
-        return SizingResult(summary, tuple(bom), tuple(ex.items), tuple(warnings))
-
-
-def _plan_cluster(
-    catalog: CatalogSnapshot,
-    w: Workload,
-    node: NodePlan,
-    nodes: int,
-    fabric: str,
-    placed: bool = True,
-) -> ClusterPlan:
-    """The cluster for ``nodes``; in size mode a fabric limit is blamed on the input that
-    drove the node count (the deadline or the users), since the user gave no node count."""
-    try:
-        return plan_cluster(
-            catalog,
-            node,
-            nodes,
-            fabric,
-            w.assumptions,
-            w.fabric_design,
-            w.oversubscription,
-            placed,
-        )
-    except SizingInputError as exc:
-        if w.capacity_mode or "nodes" not in exc.field_errors:
-            raise
-        driver = "inference.concurrent_users" if w.kind == "inference" else "training.target_days"
-        reason = "; ".join(exc.field_errors["nodes"])
-        raise SizingInputError.single(
-            driver, f"needs {nodes} nodes: {reason}; relax this target"
-        ) from exc
+        w, ex, node, side, spare = self.w, self.ex, self.node, self.side, self.spare
+        plan, cluster = self.plan, side.cluster
+        built = side.built
+        of_cluster, of_buildout = side.explained
+        ex.items.extend(of_cluster)
+        summary = summarise(w, self.model, node, cluster, plan, side.diffs, spare, ENGINE_VERSION)
+        store = storage(w, self.model, plan, cluster.nodes * node.gpus_per_node)
+        summary.update(with_storage(built.summary, store))
+        ex.items.extend(of_buildout)
+        explain_storage(ex, store)
+        warnings = list(plan.warnings) + side.warnings
+        return SizingResult(summary, tuple(side.bom), tuple(ex.items), tuple(warnings))
 
 
 def _gpu_plan(
@@ -355,40 +312,3 @@ def _nodes_for(gpus: int, gpn: int, headroom_pct: float, spare: int, ex: Explain
         },
     )
     return nodes
-
-
-def _explain_cluster(
-    ex: Explainer, w: Workload, node: NodePlan, cluster: ClusterPlan, nodes: int, spare: int
-) -> None:
-    from .explain_cluster import explain_cluster
-
-    explain_cluster(ex, w, node, cluster, nodes, spare)
-
-
-def _explain_buildout(ex: Explainer, w: Workload, cluster: ClusterPlan, built: Buildout) -> None:
-    from .explain_cluster import explain_buildout
-
-    explain_buildout(ex, w, cluster, built.summary)
-
-
-def _cluster_warnings(w: Workload, node: NodePlan, cluster: ClusterPlan, gpu: Gpu) -> list[str]:
-    out = []
-    if gpu.reference:
-        out.append(
-            f"{gpu.name} is reference hardware for comparison with published results; "
-            f"the BoM is not "
-            f"orderable in this architecture."
-        )
-    budget = w.assumptions.rack_power_budget_kw * 1000
-    for kind in cluster.rack_kinds:  # a few kinds; the racks only when one is over
-        if kind.power_w > budget:
-            for index, draw in enumerate(cluster.rack_draws, 1):
-                if draw > budget:
-                    out.append(
-                        f"Rack {index} draws {draw / 1000:.1f} kW, above the "
-                        f"{w.assumptions.rack_power_budget_kw:g} kW budget."
-                    )
-            break
-    if node.fabric_gbps_per_gpu < 200:
-        out.append("Less than 200 Gb of compute fabric per GPU (seed design recommendation).")
-    return out

@@ -115,6 +115,33 @@ def buildout(
     plan: GpuPlan,
 ) -> Buildout:
     """Cable plans, designs side by side, management, facility and storage."""
+    fixed = cluster_buildout(catalog, w, node, cluster)
+    return Buildout(
+        fixed.cables,
+        fixed.dpu_cables,
+        with_storage(fixed.summary, storage(w, model, plan, cluster.nodes * node.gpus_per_node)),
+        fixed.warnings,
+    )
+
+
+def with_storage(fixed: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]:
+    """The build-out's summary keys: ``cluster_buildout``'s with the storage requirement
+    (the one part that depends on the GPU plan) in its place, before ``to_be_confirmed``."""
+    return {
+        "cabling": fixed["cabling"],
+        "fabric_designs": fixed["fabric_designs"],
+        "facility": fixed["facility"],
+        "storage": store,
+        "to_be_confirmed": fixed["to_be_confirmed"],
+    }
+
+
+def cluster_buildout(
+    catalog: CatalogSnapshot, w: Workload, node: NodePlan, cluster: ClusterPlan
+) -> Buildout:
+    """Cable plans, designs side by side, management and facility: everything of the
+    build-out but storage, a function of the cluster and the workload's assumptions alone
+    (not of the GPU plan: api.ClusterSide keeps it across sizings of one cluster)."""
     cables = plan_cables(catalog, cluster.compute, "Compute fabric")
     dpu = plan_cables(catalog, cluster.dpu, "DPU network") if cluster.dpu else None
     designs = [design_figures(cluster.compute, cables, node.compute_ports)]
@@ -147,7 +174,6 @@ def buildout(
         }
     )
     warnings = warnings + cables.warnings
-    gpus = cluster.nodes * node.gpus_per_node
     summary = {
         "cabling": {
             "copper_cables": cables.copper,
@@ -163,7 +189,6 @@ def buildout(
         },
         "fabric_designs": designs,
         "facility": site,
-        "storage": storage(w, model, plan, gpus),
         "to_be_confirmed": tbc,
     }
     return Buildout(cables, dpu, summary, warnings)

@@ -163,7 +163,16 @@ def _explain_fabric(ex: Explainer, cluster: ClusterPlan) -> None:
 
 def explain_buildout(ex: Explainer, w: Workload, cluster: ClusterPlan, s: dict[str, Any]) -> None:
     """Why the cabling, management aggregation, facility and storage figures are what they are."""
-    a, c, site, st = w.assumptions, s["cabling"], s["facility"], s["storage"]
+    explain_cluster_buildout(ex, w, cluster, s)
+    explain_storage(ex, s["storage"])
+
+
+def explain_cluster_buildout(
+    ex: Explainer, w: Workload, cluster: ClusterPlan, s: dict[str, Any]
+) -> None:
+    """Why the cabling, management aggregation and facility figures are what they are (not
+    storage: ``s`` needs only the ``cabling`` and ``facility`` keys)."""
+    a, c, site = w.assumptions, s["cabling"], s["facility"]
     floor = "length = |Δcol| × rack_width + |Δrow| × row_pitch + 2 × cable_rise"
     ex.add(
         "cluster.cabling.copper_cables",
@@ -236,10 +245,9 @@ def explain_buildout(ex: Explainer, w: Workload, cluster: ClusterPlan, s: dict[s
         source="floor model (engine/floor.py)",
         inputs={"racks": site["racks"], "floor_m2_per_rack": a.floor_m2_per_rack},
     )
-    _explain_storage(ex, st)
 
 
-def _explain_storage(ex: Explainer, st: dict[str, Any]) -> None:
+def explain_storage(ex: Explainer, st: dict[str, Any]) -> None:
     src = "engine/storage.py; Young 1974 / Daly 2006 checkpoint interval; Llama 3 paper §3.3.4"
     if st["kind"] == "inference":
         ex.add(

@@ -1,0 +1,91 @@
+"""The cluster side kept across sizings (engine/side.py, issue 16): a kept side gives the
+answer a fresh catalog snapshot gives, and workloads whose cluster differs never share one."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import orjson
+
+from apps.sizing.engine import size, snapshot_from_csv_dir
+from apps.sizing.engine.side import SIDES_KEPT
+
+from .conftest import CATALOG_DIR
+
+BASE: dict[str, Any] = {
+    "kind": "inference",
+    "model": "llama-2-70b",
+    "gpu": "h100-pcie-80gb",
+    "nodes": 1,
+    "inference": {"concurrent_users": 100, "prompt_tokens": 1000, "output_tokens": 300},
+}
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    w = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        if key in ("prompt_tokens", "concurrent_users"):
+            w["inference"][key] = value
+        else:
+            w[key] = value
+    return w
+
+
+def _answer(w: dict[str, Any], catalog: Any) -> bytes:
+    return orjson.dumps(size(w, catalog).to_dict())
+
+
+def _sides(catalog: Any) -> int:
+    return len(catalog.__dict__.get("_cluster_sides", {}))
+
+
+def test_a_kept_side_answers_as_a_fresh_snapshot() -> None:
+    shared = snapshot_from_csv_dir(CATALOG_DIR)
+    loads = [_with(prompt_tokens=p) for p in (1000, 3000, 1001)]
+    loads += [_with(concurrent_users=u) for u in (1, 900)]
+    loads.append(_with(nodes=2))
+    loads.append(_with(gpu="auto", nodes=None))
+    kept = [_answer(w, shared) for w in loads]
+    again = [_answer(w, shared) for w in loads]  # every side now comes from the memo
+    fresh = [_answer(w, snapshot_from_csv_dir(CATALOG_DIR)) for w in loads]
+    assert kept == fresh
+    assert again == fresh
+    assert len(set(fresh)) == len(fresh)  # the loads do change the answers
+
+
+def test_other_assumptions_or_inputs_never_share_a_side() -> None:
+    shared = snapshot_from_csv_dir(CATALOG_DIR)
+    _answer(BASE, shared)
+    assert _sides(shared) == 1
+    _answer(_with(prompt_tokens=2000), shared)
+    assert _sides(shared) == 1  # the same cluster for another load
+    variants = [
+        _with(assumptions={"rack_power_budget_kw": 12}),
+        _with(assumptions={"racks_per_row": 2}),
+        _with(deployment="virtual"),
+        _with(redundancy="n+1", nodes=2),
+        _with(cooling="liquid"),
+        _with(fabric="ethernet"),
+        _with(oversubscription=2.0),
+        _with(storage_tb=20),
+    ]
+    for n, w in enumerate(variants, start=2):
+        fresh = _answer(w, snapshot_from_csv_dir(CATALOG_DIR))
+        assert _answer(w, shared) == fresh, w
+        assert _sides(shared) == n, w  # each one a side of its own
+    assert _answer(BASE, shared) == _answer(BASE, snapshot_from_csv_dir(CATALOG_DIR))
+
+
+def test_a_refused_cluster_is_not_kept_and_the_memo_is_bounded() -> None:
+    shared = snapshot_from_csv_dir(CATALOG_DIR)
+    w = _with(nodes=100_000)
+    for _ in range(2):
+        try:
+            size(w, shared)
+        except Exception as exc:  # noqa: BLE001 - refused either way; the side is not kept
+            assert type(exc).__name__ == "SizingInputError"
+    assert _sides(shared) == 0
+    for n in range(SIDES_KEPT + 5):
+        _answer(_with(assumptions={"floor_m2_per_rack": 2.0 + n / 1000}), shared)
+    assert _sides(shared) == SIDES_KEPT
