@@ -16,9 +16,12 @@ all size a workload through `size()` here, so they get the same answer for the s
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from apps.catalog import selectors as catalog_selectors
@@ -62,7 +65,9 @@ def size(workload: Mapping[str, Any], *, book: PriceBook | None = None) -> Sizin
     prices = catalog_selectors.price_map(book.code) if book is not None else None
     try:
         result = engine.size(workload, adapters.catalog_snapshot(), price_lookup=prices)
-        sizing.result = tco.annotate(result.to_dict(), prices, book.currency if book else "")
+        answer = result.to_dict()
+        kept = _priced(result, answer, prices, book.code if book is not None else None)
+        sizing.result = tco.annotate(answer, prices, book.currency if book else "", kept)
     except SizingInputError as exc:
         sizing.field_errors = exc.field_errors
     except (ArithmeticError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -71,6 +76,35 @@ def size(workload: Mapping[str, Any], *, book: PriceBook | None = None) -> Sizin
         sizing.field_errors = {"": [ENGINE_FAILURE.format(name=type(exc).__name__)]}
     sizing.elapsed_ms = (time.perf_counter() - started) * 1000
     return sizing
+
+
+PRICED_KEPT = 64
+_priced_kept: OrderedDict[int, tuple[Any, Any, tuple[str, str | None], tco.Priced]] = OrderedDict()
+_priced_lock = threading.Lock()
+
+
+def _priced(
+    result: engine.SizingResult,
+    answer: dict[str, Any],
+    prices: Mapping[str, Decimal] | None,
+    book: str | None,
+) -> tco.Priced:
+    """``tco.priced`` of the answer, kept for the BoM and fabric designs of a kept cluster side
+    (engine/side.py: every sizing of that cluster holds the same BoM tuple and designs list)
+    and the price book at the catalog revision (``price_map`` is kept by both). An entry holds
+    the objects it was computed from and is used only for those very objects (``is``), so an
+    object's id reused after it is gone never finds it."""
+    bom, designs = result.bom, answer.get("fabric_designs")
+    key = (catalog_selectors.catalog_revision(), book)
+    entry = _priced_kept.get(id(bom))
+    if entry is not None and entry[0] is bom and entry[1] is designs and entry[2] == key:
+        return entry[3]
+    value = tco.priced(answer, prices)
+    with _priced_lock:
+        _priced_kept[id(bom)] = (bom, designs, key, value)
+        while len(_priced_kept) > PRICED_KEPT:
+            _priced_kept.popitem(last=False)
+    return value
 
 
 def check(workload: Mapping[str, Any]) -> dict[str, list[str]]:

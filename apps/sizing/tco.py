@@ -292,12 +292,27 @@ def as_json(value: Any) -> Any:
     return value
 
 
+Priced = tuple[tuple[Decimal | None, Decimal | None, int], list[dict[str, Any]]]
+
+
+def priced(result: Mapping[str, Any], prices: Mapping[str, Decimal] | None) -> Priced:
+    """What ``annotate`` reads of the price book: the BoM at list price (``list_prices``) and
+    the fabric designs priced (``design_prices``, money as exact strings). A function of the
+    BoM, the designs and the prices alone (gateway keeps it per cluster side and book)."""
+    return list_prices(result, prices), as_json(design_prices(result, prices))
+
+
 def annotate(
-    result: dict[str, Any], prices: Mapping[str, Decimal] | None, currency: str
+    result: dict[str, Any],
+    prices: Mapping[str, Decimal] | None,
+    currency: str,
+    kept: Priced | None = None,
 ) -> dict[str, Any]:
-    """The result with ``tco`` and priced ``fabric_designs`` (money as exact strings)."""
-    result["tco"] = as_json(tco_at_list(result, prices, currency))
-    result["fabric_designs"] = as_json(design_prices(result, prices))
+    """The result with ``tco`` and priced ``fabric_designs`` (money as exact strings);
+    ``kept``: ``priced(result, prices)`` computed before (its designs are shared, read-only)."""
+    (capex, hardware, unpriced), designs = kept if kept is not None else priced(result, prices)
+    result["tco"] = as_json(tco(result, capex, hardware, currency, unpriced=unpriced))
+    result["fabric_designs"] = designs
     result["explanations"] = [
         *(result.get("explanations") or []),
         *explanations(result["tco"]),

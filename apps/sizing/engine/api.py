@@ -214,7 +214,7 @@ class Planned:
         return self._gpu_plan()
 
     @property
-    def bom(self) -> list[BomLine]:
+    def bom(self) -> tuple[BomLine, ...]:
         """The bill of materials."""
         return self.side.bom
 
@@ -231,7 +231,7 @@ class Planned:
         ex.items.extend(of_buildout)
         explain_storage(ex, store)
         warnings = list(plan.warnings) + side.warnings
-        return SizingResult(summary, tuple(side.bom), tuple(ex.items), tuple(warnings))
+        return SizingResult(summary, side.bom, tuple(ex.items), tuple(warnings))
 
 
 def _gpu_plan(

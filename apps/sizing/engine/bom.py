@@ -42,6 +42,14 @@ class BomLine:
             out["to_be_confirmed"] = True
         return out
 
+    def as_json(self) -> dict[str, object]:
+        """``to_dict()`` made once per line and shared: a line of a kept cluster side
+        (engine/side.py) is in the result of every sizing of that cluster. Read-only."""
+        kept: dict[str, object] | None = self.__dict__.get("_json")
+        if kept is None:
+            kept = self.__dict__["_json"] = self.to_dict()
+        return kept
+
 
 class BomBuilder:
     """Adds quantities by (section, part number), keeping every distinct reason."""

@@ -32,6 +32,14 @@ class Explanation:
             "source": self.source,
         }
 
+    def as_json(self) -> dict[str, Any]:
+        """``to_dict()`` made once per explanation and shared: the cluster side's are in the
+        result of every sizing of that cluster (engine/side.py). Read-only."""
+        kept: dict[str, Any] | None = self.__dict__.get("_json")
+        if kept is None:
+            kept = self.__dict__["_json"] = self.to_dict()
+        return kept
+
 
 class Explainer:
     """Collects explanations in the order figures are derived."""

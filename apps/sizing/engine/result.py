@@ -31,10 +31,13 @@ class SizingResult:
         return int(self.summary["node_count"])
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data, keys as documented in docs/sizing-engine.md."""
+        """Plain JSON-able data, keys as documented in docs/sizing-engine.md. The lists are
+        new; their BoM lines and explanations are each object's ``as_json()``, shared by the
+        results that hold the same object (a kept cluster side's): read them, do not change
+        them in place."""
         out = dict(self.summary)
-        out["bom"] = [line.to_dict() for line in self.bom]
-        out["explanations"] = [e.to_dict() for e in self.explanations]
+        out["bom"] = [line.as_json() for line in self.bom]
+        out["explanations"] = [e.as_json() for e in self.explanations]
         out["warnings"] = list(self.warnings)
         out["alternatives"] = [dict(a) for a in self.alternatives]
         out["selection"] = self.selection

@@ -93,16 +93,18 @@ class ClusterSide:
         return cluster_buildout(self.catalog, self.w, self.node, self.cluster)
 
     @once.cached_property
-    def bom(self) -> list[BomLine]:
-        """The bill of materials."""
+    def bom(self) -> tuple[BomLine, ...]:
+        """The bill of materials (one tuple: every result of the side holds this very one)."""
         a = self.w.assumptions
-        return build_bom(
-            self.catalog,
-            self.node,
-            self.cluster,
-            self.w.deployment,
-            (a.node_mgmt_cable_m, a.mgmt_cable_same_rack_m, a.mgmt_cable_cross_rack_m),
-            (self.built.cables, self.built.dpu_cables),
+        return tuple(
+            build_bom(
+                self.catalog,
+                self.node,
+                self.cluster,
+                self.w.deployment,
+                (a.node_mgmt_cable_m, a.mgmt_cable_same_rack_m, a.mgmt_cable_cross_rack_m),
+                (self.built.cables, self.built.dpu_cables),
+            )
         )
 
     @once.cached_property
