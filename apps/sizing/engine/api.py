@@ -26,7 +26,7 @@ from .precision import check_precision
 from .result import SizingResult
 from .side import ClusterSide, cluster_side
 from .storage import storage
-from .summary import power_kw, summarise
+from .summary import power_kw, with_plan
 from .workload import Workload, parse_workload
 
 ENGINE_VERSION = "1.0.0"
@@ -220,12 +220,12 @@ class Planned:
 
     def result(self) -> SizingResult:
         """The candidate's full result."""
-        w, ex, node, side, spare = self.w, self.ex, self.node, self.side, self.spare
+        w, ex, node, side = self.w, self.ex, self.node, self.side
         plan, cluster = self.plan, side.cluster
         built = side.built
         of_cluster, of_buildout = side.explained
         ex.items.extend(of_cluster)
-        summary = summarise(w, self.model, node, cluster, plan, side.diffs, spare, ENGINE_VERSION)
+        summary = with_plan(side.summary(self.model, ENGINE_VERSION), plan, node)
         store = storage(w, self.model, plan, cluster.nodes * node.gpus_per_node)
         summary.update(with_storage(built.summary, store))
         ex.items.extend(of_buildout)

@@ -132,7 +132,10 @@ class LlmModel:
         from the shape fields when the row gives no architecture columns."""
         if self.arch is not None:
             return self.arch
-        return simple_arch(
+        kept: ModelArch | None = self.__dict__.get("_architecture")
+        if kept is not None:  # built once per model: every sizing of it reads it
+            return kept
+        kept = self.__dict__["_architecture"] = simple_arch(
             self.layers,
             self.hidden_size,
             self.heads,
@@ -143,6 +146,7 @@ class LlmModel:
             self.experts,
             self.experts_per_token,
         )
+        return kept
 
     @property
     def head_dim(self) -> float:

@@ -16,12 +16,13 @@ from typing import Any
 from . import frozen, once
 from .bom import BomLine, build_bom
 from .buildout import Buildout, cluster_buildout
-from .catalog import CatalogSnapshot, Gpu
+from .catalog import CatalogSnapshot, Gpu, LlmModel
 from .cluster import ClusterPlan, place_cluster, plan_cluster
 from .conformance import differences
 from .errors import SizingInputError
 from .explain import Explainer, Explanation
 from .node import NodePlan, plan_node
+from .summary import fixed_summary
 from .workload import Workload
 
 SIDES_KEPT = 256  # cluster sides kept per catalog snapshot (least recently used first out)
@@ -124,6 +125,17 @@ class ClusterSide:
         first = len(ex.items)
         _explain_buildout(ex, w, cluster, self.built.summary)
         return tuple(ex.items[:first]), tuple(ex.items[first:])
+
+    def summary(self, model: LlmModel, version: str) -> dict[str, Any]:
+        """The summary's keys but the GPU plan's (summary.fixed_summary), made once: ``model``
+        is the workload's (its slug or custom model is part of the side's key)."""
+        kept: dict[str, Any] | None = self.__dict__.get("_summary")
+        if kept is None:
+            kept = fixed_summary(
+                self.w, model, self.node, self.cluster, self.diffs, self.spare, version
+            )
+            self.__dict__["_summary"] = kept
+        return kept
 
     @once.cached_property
     def warnings(self) -> list[str]:

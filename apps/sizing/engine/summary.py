@@ -108,6 +108,30 @@ def summarise(
     version: str,
 ) -> dict[str, Any]:
     """The result's top-level keys except BoM, explanations, warnings and alternatives."""
+    return with_plan(fixed_summary(w, model, node, cluster, diffs, spare, version), plan, node)
+
+
+def with_plan(fixed: dict[str, Any], plan: GpuPlan, node: NodePlan) -> dict[str, Any]:
+    """``fixed_summary`` with the GPU plan's keys (training, inference, memory) in place."""
+    return {
+        **fixed,
+        "training": plan.training,
+        "inference": plan.inference,
+        "memory": _memory(plan, node),
+    }
+
+
+def fixed_summary(
+    w: Workload,
+    model: LlmModel,
+    node: NodePlan,
+    cluster: ClusterPlan,
+    diffs: list[dict[str, object]],
+    spare: int,
+    version: str,
+) -> dict[str, Any]:
+    """The summary's keys but the GPU plan's (``with_plan`` fills training, inference and
+    memory): a function of the cluster side alone, kept with it (engine/side.py)."""
     nodes, power = cluster.nodes, cluster.power_w
     return {
         "engine_version": version,
@@ -133,9 +157,9 @@ def summarise(
         "spare_nodes": spare,
         "gpus_per_node": node.gpus_per_node,
         "rack_count": cluster.rack_count,
-        "training": plan.training,
-        "inference": plan.inference,
-        "memory": _memory(plan, node),
+        "training": None,
+        "inference": None,
+        "memory": None,
         "node": _node_dict(node),
         "cluster": _cluster_dict(cluster),
         "power_kw": power_kw(cluster),

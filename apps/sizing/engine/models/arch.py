@@ -159,20 +159,28 @@ class ModelArch:
         return self.layers * self.attention_params() + norms + dense + moe_fixed
 
     def total_params(self) -> float:
-        """Every weight held in GPU memory."""
-        return (
-            self._backbone()
-            + self.routed_expert_params
-            + self.embedding_params
-            + self.vision_params
-        )
+        """Every weight held in GPU memory (counted once per architecture: it is frozen, and
+        a catalog model's is shared by every sizing of that model)."""
+        kept: float | None = self.__dict__.get("_total_params")
+        if kept is None:
+            backbone, experts = self._backbone(), self.routed_expert_params
+            kept = backbone + experts + self.embedding_params + self.vision_params
+            self.__dict__["_total_params"] = kept
+        return kept
 
     def active_params(self, include_input_embedding: bool = False) -> float:
-        """Weights one token multiplies (see the module docstring for the convention)."""
-        routed = self.moe_layers * min(self.experts_per_token, self.experts) * self.expert_params
-        head = float(self.vocab_size * self.hidden_size)
-        embed = head if include_input_embedding and not self.tied_embeddings else 0.0
-        return self._backbone() + routed + head + embed
+        """Weights one token multiplies (see the module docstring for the convention; counted
+        once per architecture and argument, as ``total_params``)."""
+        name = "_active_params_embed" if include_input_embedding else "_active_params"
+        kept: float | None = self.__dict__.get(name)
+        if kept is None:
+            used = min(self.experts_per_token, self.experts)
+            routed = self.moe_layers * used * self.expert_params
+            head = float(self.vocab_size * self.hidden_size)
+            embed = head if include_input_embedding and not self.tied_embeddings else 0.0
+            kept = self._backbone() + routed + head + embed
+            self.__dict__[name] = kept
+        return kept
 
     @property
     def non_expert_params(self) -> float:
