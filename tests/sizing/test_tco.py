@@ -13,7 +13,9 @@ import pytest
 from django.core.management import call_command
 
 from apps.catalog import selectors as catalog_selectors
+from apps.catalog.models import Price
 from apps.sizing import gateway, selectors, tco
+from apps.sizing.tco import money
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +243,31 @@ def test_alternatives_say_which_prices_leave_parts_out(catalog) -> None:
     if rows[0]["chosen"] and not rows[0]["unpriced"]:
         for row in full:
             assert row["price_delta"] == row["price"] - rows[0]["price"]
+
+
+def _sized(prompt: int) -> dict:
+    workload = {**SMALL, "inference": {"concurrent_users": 50, "prompt_tokens": prompt}}
+    result = gateway.size(workload).result
+    assert result is not None
+    return result
+
+
+def test_kept_bom_prices_answer_as_computed_and_follow_a_price_change(catalog) -> None:
+    """gateway._priced keeps the BoM at list price and the priced designs per cluster side
+    and book (issue 16): a second load on the same cluster gets what pricing it afresh gives,
+    and a price change (a new catalog revision) is priced anew."""
+    first, second = _sized(1000), _sized(1500)
+    assert first["bom"] == second["bom"] and first["tco"]["inputs"] == second["tco"]["inputs"]
+    for result in (first, second):
+        (capex, hardware, unpriced), designs = tco.priced(result, _prices())
+        assert result["tco"]["capex"] == str(money(capex)) and designs == result["fabric_designs"]
+        assert result["tco"]["unpriced_lines"] == unpriced
+    assert first["tco"]["per_million_tokens"] != second["tco"]["per_million_tokens"]
+    book = catalog_selectors.price_book_current()
+    line = first["bom"][0]
+    price = Price.objects.get(book=book, part__part_number=line["part_number"])
+    price.unit_price += Decimal("1000.00")
+    price.save()  # bumps the catalog revision
+    third = _sized(2000)
+    extra = Decimal("1000.00") * line["quantity"]
+    assert Decimal(third["tco"]["capex"]) == Decimal(first["tco"]["capex"]) + extra
