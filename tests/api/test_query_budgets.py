@@ -60,3 +60,26 @@ def test_a_token_the_cache_does_not_hold_costs_one_query(alice):
     with CaptureQueriesContext(connection) as ctx:
         assert alice.client.get("/api/v1/me/").status_code == 200
     assert len(ctx.captured_queries) == 1
+
+
+def test_a_sizing_the_engine_runs_for_costs_no_query_once_warm(alice):
+    """POST /api/v1/sizing/ with a workload not sized before (the engine runs: no kept answer)
+    reads the price book, its prices and the catalog snapshot from what the process keeps per
+    catalog revision, and the token from the shared cache: no query (issue 16)."""
+
+    def workload(prompt: int) -> dict:
+        return {
+            "kind": "inference",
+            "model": "llama-2-70b",
+            "gpu": "h100-pcie-80gb",
+            "nodes": 1,
+            "inference": {"concurrent_users": 100, "prompt_tokens": prompt},
+        }
+
+    assert alice.client.post("/api/v1/sizing/", workload(1000)).status_code == 200  # warm
+    for prompt in (1001, 1002):
+        with CaptureQueriesContext(connection) as ctx:
+            response = alice.client.post("/api/v1/sizing/", workload(prompt))
+        assert response.status_code == 200, response.content[:300]
+        assert "answer kept" not in response["Server-Timing"]
+        assert len(ctx.captured_queries) == 0, [q["sql"] for q in ctx.captured_queries]
