@@ -43,7 +43,15 @@ FIGURE_SECTIONS = (
     ("inference", "Inference figures"),
     ("memory", "GPU memory"),
 )
-HIDDEN_FIGURES = {"leaf_down_cages", "leaf_up_cages", "leaf_racks", "rack_nodes", "racks"}
+# `runners_up`: the training plan's "Next best layouts" table shows them.
+HIDDEN_FIGURES = {
+    "leaf_down_cages",
+    "leaf_up_cages",
+    "leaf_racks",
+    "rack_nodes",
+    "racks",
+    "runners_up",
+}
 
 
 class DiagramError(Exception):
@@ -202,9 +210,9 @@ def power_space_cooling(result: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _inputs_sentence(inputs: dict[str, Any]) -> str:
     parts = [
-        f"{fmt.label(k)[:1].lower()}{fmt.label(k)[1:]} = {_q(v, k)}"
+        f"{fmt.mid_sentence(fmt.label(k))} = {_q(v, k)}"
         for k, v in inputs.items()
-        if not isinstance(v, dict | list)
+        if v is not None and not isinstance(v, dict | list)
     ]
     if not parts:
         return ""
@@ -350,11 +358,11 @@ def rationale(result: dict[str, Any]) -> list[str]:
     fabric = cluster.get("compute_fabric") or {}
     text = (
         f"The cluster has {n(result.get('gpu_count'))} × {gpu} in "
-        f"{n(result.get('node_count'))} nodes of {n(result.get('gpus_per_node'))} GPUs"
+        f"{q(result.get('node_count'), 'nodes')} of {n(result.get('gpus_per_node'))} GPUs"
     )
     if result.get("spare_nodes"):
         text += f" (including {n(result.get('spare_nodes'))} spare)"
-    text += f", in {n(result.get('rack_count'))} racks"
+    text += f", in {q(result.get('rack_count'), 'racks')}"
     if cluster.get("network_racks"):
         text += (
             f" ({n(cluster.get('compute_racks'))} compute, "
@@ -363,7 +371,7 @@ def rationale(result: dict[str, Any]) -> list[str]:
     if fabric:
         text += (
             f"; its {w(result.get('fabric'))} compute fabric has "
-            f"{n(fabric.get('switches'))} switches ({w(fabric.get('topology'))}, "
+            f"{q(fabric.get('switches'), 'switches')} ({w(fabric.get('topology'))}, "
             f"oversubscription {fabric.get('oversubscription_ratio') or '1:1'})"
         )
     text += (
@@ -441,6 +449,7 @@ def figure_rows(section: dict[str, Any], *, summary: bool = False) -> list[tuple
             k: v
             for k, v in section.items()
             if k not in HIDDEN_FIGURES
+            and v is not None  # a figure this workload does not have (LoRA parameters)
             and not (summary and (isinstance(v, dict | list) or k == "explained"))
         }
     )

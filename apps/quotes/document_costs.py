@@ -57,7 +57,7 @@ def tco_figures(quote: Quote) -> list[dict[str, Any]] | None:
         {
             "label": f["label"],
             "value": f["value"],
-            "formula": str(f["formula"]).replace("_", " "),
+            "formula": fmt.human_text(str(f["formula"]), scope="tco"),
             "inputs": "; ".join(_input(k, v, quote.currency) for k, v in f["inputs"].items()),
         }
         for f in tco["figures"]

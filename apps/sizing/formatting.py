@@ -8,8 +8,8 @@ float noise such as "828,000,000,000,000,041,943,040 FLOP".
   workload specification's own label when `apps.sizing.engine.spec` provides one, else
   `LABELS`, else the key in words (its unit suffix, such as `_gb`, becomes the unit).
 - `word(value)`: an enumeration value as words (`bare_metal` → "Bare metal").
-- `human_text(text)`: free engine text (rules, reasons, warnings) with any identifier in it
-  replaced by its label.
+- `mid_sentence(text)`: a label inside a sentence ("training time", "PP send", "GPUs used").
+- `human_text(text)`: free engine text with any identifier in it replaced by its label.
 - `result_as_table(result)`: the plain-text rendering of `manage.py size --format table`.
 
 Over 400 lines only because of the label and word tables (data, one place for all pages).
@@ -70,14 +70,42 @@ def number(value: Any, digits: int = 3) -> str:
     return _sig(float(value), digits)
 
 
+# Units that are counted things, in the singular for a count of one ("1 rack", "1 GPU").
+_SINGULAR = {
+    "GPUs": "GPU",
+    "PDUs": "PDU",
+    "adapters": "adapter",
+    "bridges": "bridge",
+    "cables": "cable",
+    "checkpoints": "checkpoint",
+    "days": "day",
+    "feeds": "feed",
+    "fibres": "fibre",
+    "micro-batches": "micro-batch",
+    "nodes": "node",
+    "ports": "port",
+    "racks": "rack",
+    "replicas": "replica",
+    "sequences": "sequence",
+    "stages": "stage",
+    "switches": "switch",
+    "tokens": "token",
+    "transceivers": "transceiver",
+    "uplinks": "uplink",
+    "users": "user",
+}
+
+
 def quantity(value: Any, unit: str = "", digits: int = 3) -> str:
-    """A number with its unit ("72.8 kW", "10 %"); words and "—" stay as they are."""
+    """A number with its unit ("72.8 kW", "10 %", "1 rack"); words and "—" stay as they are."""
     text = number(value, digits)
     if not unit or text == "—" or not isinstance(value, int | float | Decimal):
         return text
     if isinstance(value, bool):
         return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    if text == "1":
+        unit = _SINGULAR.get(unit, unit)
+    return f"{text}{unit}" if unit == "%" or unit.startswith(":") else f"{text} {unit}"
 
 
 # --- labels ------------------------------------------------------------------------------
@@ -177,9 +205,55 @@ LABELS: dict[str, tuple[str, str]] = {
     "flops": ("Training compute", "FLOP"),
     "total_flops": ("Training compute", "FLOP"),
     "mfu": ("Model FLOPS utilisation", ""),
-    "tp": ("Tensor parallel", ""),
-    "pp": ("Pipeline parallel", ""),
-    "dp": ("Data parallel", ""),
+    # a training layout's axes and parts, as the training plan names them
+    # (apps/sizing/training_view.py)
+    "tp": ("Tensor parallel (TP)", ""),
+    "cp": ("Context parallel (CP)", ""),
+    "pp": ("Pipeline parallel (PP)", ""),
+    "dp": ("Data parallel (DP)", ""),
+    "ep": ("Expert parallel (EP)", ""),
+    "virtual_stages": ("Interleaved chunks per stage", ""),
+    "zero_stage": ("ZeRO stage", ""),
+    "recompute": ("Activation recompute", ""),
+    "micro_batch_size": ("Micro-batch", "sequences"),
+    "micro_batches": ("Gradient accumulation", "micro-batches"),
+    "global_batch_size": ("Global batch", "sequences"),
+    "gpus_used": ("GPUs used", ""),
+    "label": ("Name", ""),
+    "compute_s": ("Compute", "s"),
+    "recompute_s": ("Recompute", "s"),
+    "tp_exposed_s": ("Tensor-parallel collectives, exposed", "s"),
+    "cp_exposed_s": ("Context-parallel ring attention, exposed", "s"),
+    "ep_exposed_s": ("Expert all-to-all, exposed", "s"),
+    "pp_send_s": ("Pipeline sends", "s"),
+    "pipeline_bubble_s": ("Pipeline bubble", "s"),
+    "dp_exposed_s": ("Data-parallel collectives, exposed", "s"),
+    "optimizer_s": ("Optimizer step", "s"),
+    "step_s": ("Step time", "s"),
+    "step_time.step_s": ("Total", "s"),
+    "tokens_per_s": ("Training throughput, whole cluster", "tokens/s"),
+    "tokens_per_s_per_gpu": ("Training throughput per GPU", "tokens/s"),
+    "flops_per_token": ("FLOPs per token", "FLOP"),
+    "peak_tflops": ("GPU peak", "TFLOP/s"),
+    "efficiency_source": ("Source of the efficiencies", ""),
+    "moe_gemm": ("Expert GEMMs", ""),
+    "memory_bound_efficiency": ("Memory-bound efficiency", ""),
+    "frozen_weight_bytes": ("Bytes per frozen weight", "bytes"),
+    "memory_bound": ("Memory-bound kernels", ""),
+    "links.tensor_parallel": ("GPU link for tensor parallelism", ""),
+    "links.fabric": ("Compute fabric link", ""),
+    "links.tensor_parallel.kind": ("Kind", ""),
+    "links.fabric.kind": ("Kind", ""),
+    "gbps_per_direction": ("Rate per direction", "Gb/s"),
+    "achieved_gbps": ("Achieved", "Gb/s"),
+    "latency_us": ("Latency per hop", "µs"),
+    # facility and storage figures
+    "pdus": ("PDUs", ""),
+    "floor_m2": ("Floor area", "m²"),
+    "capacity_tb": ("Storage capacity", "TB"),
+    "checkpoint_interval_h": ("Checkpoint interval", "h"),
+    "write_gbps": ("Checkpoint write bandwidth", "GB/s"),
+    "read_gbps": ("Storage read bandwidth", "GB/s"),
     # node
     "profile": ("Node profile", ""),
     "platform": ("Platform", ""),
@@ -394,6 +468,24 @@ def _words(key: str) -> tuple[str, str]:
     return text[:1].upper() + text[1:], unit
 
 
+# First words of labels that keep their capital mid-sentence: names, not acronyms (an
+# acronym, "GPUs", "PP", "NVLink", "vLLM", keeps its case because a later letter is upper).
+_NAMES = frozenset({"Adam", "Amdahl", "Daly", "Ethernet", "Llama", "Young", "Megatron"})
+
+
+def mid_sentence(text: str) -> str:
+    """A label as it reads inside a sentence: its first letter in lower case ("Training
+    time" → "training time") unless its first word is an acronym, a symbol or a name ("PP
+    send", "GPUs used", "NVLink bridges", "N active", "Llama 3")."""
+    text = str(text)
+    first = re.split(r"[\s,:;/(]", text, maxsplit=1)[0]
+    if not first or not first[:1].isupper():
+        return text
+    if len(first) == 1 or any(c.isupper() or c.isdigit() for c in first[1:]) or first in _NAMES:
+        return text
+    return text[:1].lower() + text[1:]
+
+
 @lru_cache(maxsize=4096)
 def _label_unit(key: str) -> tuple[str, str]:
     """Label and unit of a key, kept per process: a result page asks ~300 times for a few
@@ -445,7 +537,7 @@ def rows(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
         if isinstance(value, Mapping):
             parent = label(path)
             for sub_label, sub_value in rows(value, path):
-                out.append((f"{parent}: {sub_label[:1].lower()}{sub_label[1:]}", sub_value))
+                out.append((f"{parent}: {mid_sentence(sub_label)}", sub_value))
         elif isinstance(value, list | tuple) and value and isinstance(value[0], Mapping):
             out.append((label(path), f"{len(value)} items"))
         else:
@@ -459,13 +551,16 @@ IDENTIFIER = re.compile(
     r"|\b[a-z][a-z0-9]*(?:\.[a-z][a-z0-9_]*)+\b"
 )
 # Dotted things that are not keys: file names, version numbers, "e.g.", "i.e.".
-_NOT_KEYS = re.compile(r"^(?:e\.g|i\.e|etc)$|\.(?:json|csv|xlsx|pdf|md|txt|html)$")
+# A code file name (`floor.py`) is left as it is, so the document test finds it: engine
+# sources cite public documents or name the rule, never a code path.
+_NOT_KEYS = re.compile(r"^(?:e\.g|i\.e|etc)$|\.(?:json|csv|xlsx|pdf|md|txt|html|py)$")
 
 
-def human_text(text: str, values: Mapping[str, Any] | None = None) -> str:
+def human_text(text: str, values: Mapping[str, Any] | None = None, scope: str = "") -> str:
     """Free text with every engine identifier in it replaced by its label (in lower case
     mid-sentence), or by its number when `values` has it ("at most max_nodes_per_rack
-    nodes" → "at most 8 nodes"), and enumeration values by their words."""
+    nodes" → "at most 8 nodes"), and enumeration values by their words. `scope` names the
+    section whose labels come first ("tco": `electricity_per_kwh` → "electricity price")."""
     text = _docs_named(text)
 
     def replace(match: re.Match[str]) -> str:
@@ -477,14 +572,12 @@ def human_text(text: str, values: Mapping[str, Any] | None = None) -> str:
             return number(known)
         if token in WORDS:
             return WORDS[token]
-        found = label(token)
+        found = label(f"{scope}.{token}" if scope and _lookup(f"{scope}.{token}") else token)
         at_start = match.start() == 0 or text[max(match.start() - 2, 0) : match.start()] in {
             ". ",
             "\n",
         }
-        if not at_start and found[:2] != found[:2].upper():
-            found = found[:1].lower() + found[1:]
-        return found
+        return found if at_start else mid_sentence(found)
 
     return IDENTIFIER.sub(replace, str(text))
 

@@ -54,7 +54,7 @@ def _value(key: str, value: Any) -> str:
 def _assumption_inputs(result: dict[str, Any], names: tuple[str, ...]) -> list[dict[str, str]]:
     values = result.get("assumptions") or {}
     return [
-        {"label": fmt.label(name), "value": fmt.number(values[name])}
+        {"label": fmt.label(name), "value": fmt.quantity(values[name], fmt.unit(name))}
         for name in names
         if name in values
     ]

@@ -38,6 +38,51 @@ def engine_keys(text: str) -> list[str]:
     )
 
 
+# Label defects: an acronym lower-cased mid-sentence ("pP send", "gPUs used"), a layout axis
+# in lower case ("Layout: cp"; they read TP/CP/PP/DP/EP), a code file or path cited as a
+# source ("engine/floor.py", "engine/py"), a label without its noun ("tokens per = 452,241 s",
+# ", = 3"), an input with no value ("frozen weight bytes = —") and a list shown as its count
+# ("Runners up: 3 items"). Allowed: real words that start in lower case ("vLLM", "kW").
+LOWERED_ACRONYM = re.compile(r"\b[a-z][A-Z]+\w*\b")
+ACRONYM_WORDS = {"vLLM", "kW", "kWh"}
+LOWER_AXIS = re.compile(r"\b(?:tp|cp|pp|dp|ep)\b")
+CODE_FILE = re.compile(r"\b\w+\.py\b|\bengine/|\w/py\b")
+NOUNLESS = re.compile(r"(?:^|[,;:(]|\b(?:with|and|per|of|for|to|the|a|at))\s*=\s")
+NO_VALUE = re.compile(r"=\s*—")
+ITEM_COUNT = re.compile(r"\b\d+ items\b")
+
+
+def label_defects(text: str) -> list[str]:
+    """Every label defect in a document's text, with a little context."""
+    text = " ".join(EMAIL.sub(" ", text).split())
+    found = []
+    for pattern in (LOWERED_ACRONYM, LOWER_AXIS, CODE_FILE, NOUNLESS, NO_VALUE, ITEM_COUNT):
+        for m in pattern.finditer(text):
+            if m.group(0) not in ACRONYM_WORDS:
+                found.append(text[max(m.start() - 30, 0) : m.end() + 10])
+    return sorted(set(found))
+
+
+def test_the_label_detector_finds_what_it_must() -> None:
+    bad = [
+        "with gPUs used = 48",
+        "pP send = 0 s",
+        "Layout: cp 1",
+        "Source: floor model (engine/floor.py)",
+        "Source: engine/py; Young 1974",
+        "goodput = 0.88 and tokens per = 452,241 s.",
+        "with = 3",
+        "frozen weight bytes = —.",
+        "Runners up 3 items",
+    ]
+    assert [b for b in bad if not label_defects(b)] == []
+    fine = (
+        "GPUs used = 48 · PP send · vLLM · 30 kW · USD 0.127 per kWh · nccl-tests PERFORMANCE.md"
+        " · Layout: context parallel (CP) 1 · USD 42,214.88 = power kW × average load · k³/4 ="
+    )
+    assert label_defects(fine) == []
+
+
 def test_the_detector_finds_what_it_must() -> None:
     bad = ["inference.ttft_s", "bare_metal", "n+0", "828,000,000,000,000,041,943,040"]
     assert all(engine_keys(key) for key in bad)
@@ -62,6 +107,7 @@ TRAINING = {
 def assert_plain_words(text: str, workload: dict) -> None:
     """No engine key in a document's text, its chapters there, enumerations in words."""
     assert engine_keys(text) == []
+    assert label_defects(text) == []
     assert "Sizing rationale" in text and "Acceptance and signatures" in text
     if workload.get("deployment"):
         assert "Bare metal" in text  # the enumeration in words
@@ -71,12 +117,36 @@ def assert_plain_words(text: str, workload: dict) -> None:
 # document are checked for plain words by the tests that render them below
 # (test_the_document_says_each_thing_once_and_its_costs_in_money,
 # test_an_inference_pdf_explains_the_serving_plan); the pre-training document here.
-@pytest.mark.parametrize("workload", [TRAINING], ids=["pretraining"])
+# A LoRA fine-tuning document too: its memory and step explanations have inputs the
+# pre-training one leaves out (frozen weights, LoRA parameters).
+LORA = {
+    "kind": "lora",
+    "model": "llama-2-70b",
+    "gpu": "h100-nvl-94gb",
+    "training": {"tokens": 1e9, "target_days": 2},
+}
+PREPOSITIONS = {"per", "of", "for", "to", "the", "a", "at", "with", "and"}
+
+
+@pytest.mark.parametrize("workload", [TRAINING, LORA], ids=["pretraining", "lora"])
 def test_no_engine_key_in_the_document_text(
     workload, book, sales_user, media_root, django_capture_on_commit_callbacks
 ) -> None:
     quote = _sent(sales_user, workload, django_capture_on_commit_callbacks)
     assert_plain_words("\n".join(page_texts(pdf.render_quote(quote).data)), workload)
+    # every table row has a label that names its figure, and a figure
+    ctx = document_context(quote)
+    rows = ctx["workload"] + [row for _, section in ctx["figures"] for row in section]
+    bad = [
+        (label, value)
+        for label, value in rows
+        if not label.strip()
+        or label.rstrip().endswith(":")
+        or label.split()[-1].lower() in PREPOSITIONS
+        or value in {"", "—"}
+    ]
+    assert bad == []
+    assert all(a["label"] and a["source"] for a in ctx["assumptions"])
 
 
 def test_the_rationale_is_sentences_with_the_numbers(

@@ -180,7 +180,8 @@ def explain_cluster_buildout(
         "cables",
         rule="Direct-attach copper only where the run is no longer than the cable.",
         formula=f"runs with {floor} <= cable length; in a rack: rack height + rise/2",
-        source="floor model (engine/floor.py); NVIDIA LinkX 100G-PAM4 guide (copper ≤ 3 m)",
+        source="floor model (docs/sizing-engine.md 'Floor and cables by reach'); "
+        "NVIDIA LinkX 100G-PAM4 guide (copper ≤ 3 m)",
         inputs={
             "longest_copper_m": c["longest_copper_m"],
             "copper_reach_m": c["copper_reach_m"],
@@ -242,13 +243,16 @@ def explain_cluster_buildout(
         "m²",
         rule="Racks times the floor area of a rack with its share of aisles.",
         formula="racks × floor_m2_per_rack",
-        source="floor model (engine/floor.py)",
+        source="floor model (docs/sizing-engine.md 'Floor and cables by reach')",
         inputs={"racks": site["racks"], "floor_m2_per_rack": a.floor_m2_per_rack},
     )
 
 
 def explain_storage(ex: Explainer, st: dict[str, Any]) -> None:
-    src = "engine/storage.py; Young 1974 / Daly 2006 checkpoint interval; Llama 3 paper §3.3.4"
+    src = (
+        "storage model (docs/sizing-engine.md 'Storage'); Young 1974 / Daly 2006 checkpoint "
+        "interval; Llama 3 paper §3.3.4"
+    )
     if st["kind"] == "inference":
         ex.add(
             "storage.read_gbps",
@@ -256,7 +260,7 @@ def explain_storage(ex: Explainer, st: dict[str, Any]) -> None:
             "GB/s",
             rule="Every replica loads its weights at once after a restart, within the target.",
             formula=st["formula"],
-            source="engine/storage.py",
+            source="storage model (docs/sizing-engine.md 'Storage')",
             inputs=st["inputs"],
         )
         return

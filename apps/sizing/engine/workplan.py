@@ -13,7 +13,7 @@ from .explain import Explainer
 from .serving import report
 from .workload import Workload
 
-SRC_FLOPS = "Training step model (engine/training/step.py); sizing-model §5"
+SRC_FLOPS = "Training step model (docs/sizing-engine.md 'Step time'); sizing-model §5"
 SRC_INF = "Roofline with calibrated efficiencies (sizing-model §5; Pope et al. 2022)"
 
 

@@ -118,6 +118,12 @@ def label(key: str) -> str:
 
 
 @register.filter
+def mid_sentence(text: Any) -> str:
+    """A label inside a sentence: "Training time" → "training time", "PP send" stays."""
+    return fmt.mid_sentence(str(text))
+
+
+@register.filter
 def words(value: Any) -> str:
     """An enumeration value in words: `bare_metal` → "Bare metal", `n+0` → "None (N+0)"."""
     return fmt.word(value)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from apps.sizing import formatting as fmt
 from apps.sizing import tco as tco_service
 
 register = template.Library()
@@ -23,5 +24,6 @@ def quote_tco(quote: Any) -> dict[str, Any] | None:
 
 @register.filter
 def spaced(text: Any) -> str:
-    """Formula names as words for documents: `average_load` → `average load`."""
-    return str(text or "").replace("_", " ")
+    """Formula names as words for documents: `average_load` → "average power draw",
+    `gpu_mtbf_hours` → "mean time between interruptions, per GPU"."""
+    return fmt.human_text(str(text or ""), scope="tco")

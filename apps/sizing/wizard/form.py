@@ -516,7 +516,7 @@ def kinds_in_words(kinds: Iterable[str]) -> str:
     if chosen == spec.TRAINING_KINDS:
         return "the training kinds"
     names = [label_of("kind", k).split(" — ")[0].split(" (")[0] for k in chosen]
-    return ", ".join(n if n[1:2].isupper() else n[:1].lower() + n[1:] for n in names)
+    return ", ".join(fmt.mid_sentence(n) for n in names)
 
 
 def _described(name: str, field: forms.Field) -> forms.Field:
