@@ -36,18 +36,19 @@ def _own_ports() -> list[int]:
     base = int(os.environ["HELPER_PORT_BASE"])
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    share = 10 // workers
-    if share == 0:
-        raise RuntimeError(f"HELPER_PORT_BASE..+9 cannot be shared by {workers} test workers")
+    share = 10 // workers  # none with more than ten processes: all the kernel's
     return [base + index * share + i for i in range(share)]
 
 
 def port() -> int:
     """A loopback port nobody listens on: the next free one of this process's own ports
-    (round robin, so a port just released is used last), else one the kernel picks."""
+    (round robin, so a port just released is used last), else one the kernel picks (as in
+    CI, where HELPER_PORT_BASE is unset: a port of the ephemeral range, which no one's
+    HELPER_PORT_BASE range is in). With four test processes each has two of the ten ports
+    and a test of two replicas needs four: the rest are the kernel's."""
     global _cursor
     own = _own_ports() if os.environ.get("HELPER_PORT_BASE") else []
-    candidates = [own[(_cursor + i) % len(own)] for i in range(len(own))] if own else [0]
+    candidates = [own[(_cursor + i) % len(own)] for i in range(len(own))] + [0]
     for candidate in candidates:
         with socket.socket() as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -56,10 +57,10 @@ def port() -> int:
             except OSError:
                 continue
             chosen = int(sock.getsockname()[1])
-        if own:
+        if candidate:
             _cursor = (own.index(chosen) + 1) % len(own)
         return chosen
-    raise RuntimeError(f"no free port of {own}")
+    raise RuntimeError("the kernel found no free loopback port")
 
 
 def wait_until(check: Callable[[], Any], timeout: float, what: str, log: Path | None = None) -> Any:
