@@ -81,9 +81,9 @@ def redis_broker(private_redis: PrivateRedis) -> Iterator[str]:
 
 
 def test_redis_crash_with_jobs_queued_loses_none(
-    media_root, redis_broker, private_redis, celery_worker, book, sales_user
+    media_root, redis_broker, private_redis, celery_worker_not_started, book, sales_user
 ) -> None:
-    celery_worker.stop()  # nobody consumes: the jobs stay queued in Redis
+    celery_worker = celery_worker_not_started  # nobody consumes: the jobs stay queued in Redis
     scenario = factories.make_scenario(sales_user)
     quotes = []
     for i in range(N_JOBS):
