@@ -84,6 +84,7 @@ def _sample() -> dict[str, float]:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     before, pg_before, wall = _sample(), _postgres_backend_cpu(), time.monotonic()
+    began = time.time()  # when, on the machine's clock: each process's timeline
     yield
     after, pg_after = _sample(), _postgres_backend_cpu()
     row = {key: round(after[key] - before[key], 3) for key in after}
@@ -92,6 +93,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     row["children"] = round(row["reaped"] + row["live"], 3)
     row["total"] = round(row["self"] + row["children"], 3)
     row["wall"] = round(time.monotonic() - wall, 3)
+    row["start"] = round(began, 3)
     row["process"] = os.environ.get("PYTEST_XDIST_WORKER", "main")  # type: ignore[assignment]
     _RESULTS[item.nodeid] = row
 
@@ -143,7 +145,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
     files: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for nodeid, row in results.items():
         for key, value in row.items():
-            if key != "process":
+            if key not in ("process", "start"):
                 files[nodeid.split("::")[0]][key] += value
         files[nodeid.split("::")[0]]["n"] += 1
     terminalreporter.write_sep("-", "CPU per file (s)")
