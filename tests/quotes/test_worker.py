@@ -21,15 +21,13 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def _start_worker(monkeypatch, request, render_delay: str):
-    """A real worker whose broker gives back a dead worker's message after 6 s (instead of
-    10 min) and whose job leases last 6 s (instead of 30: the redelivered or retried render
+    """A real worker whose broker gives back a dead worker's message after 8 s (instead of
+    10 min) and whose job leases last 8 s (instead of 30: the redelivered or retried render
     waits for the lost runner's lease to end, renewed every third of it while rendering);
-    `render_delay` slows each render so a test can kill the worker in the middle (the kill
-    comes within a 0.2-s poll of the render's start). The visibility timeout stays 4 s longer
-    than the delay, as it was at 8 and 4, so a render that is not killed is never given out
-    twice. tests/ops/test_fault_worker_lost.py keeps the production lease and sweep."""
-    monkeypatch.setenv("TEST_CELERY_VISIBILITY_TIMEOUT", "6")
-    monkeypatch.setenv("QUOTES_PDF_LEASE_SECONDS", "6")
+    `render_delay` slows each render so a test can kill the worker in the middle.
+    tests/ops/test_fault_worker_lost.py keeps the production lease and sweep."""
+    monkeypatch.setenv("TEST_CELERY_VISIBILITY_TIMEOUT", "8")
+    monkeypatch.setenv("QUOTES_PDF_LEASE_SECONDS", "8")
     monkeypatch.setenv("TEST_PDF_RENDER_DELAY", render_delay)
     return request.getfixturevalue("celery_worker")
 
@@ -41,7 +39,7 @@ def worker(transactional_db, monkeypatch, media_root, request):
 
 @pytest.fixture
 def slow_worker(transactional_db, monkeypatch, media_root, request):
-    return _start_worker(monkeypatch, request, "2")
+    return _start_worker(monkeypatch, request, "4")
 
 
 def _job(quote):
