@@ -47,6 +47,9 @@ def cluster_side(
         sides = catalog.__dict__.setdefault("_cluster_sides", OrderedDict())
     side = sides.get(key)
     if side is not None:
+        with _sides_lock:
+            if key in sides:
+                sides.move_to_end(key)  # least recently used out first
         return side
     side = ClusterSide(catalog, w, gpu, fabric, nodes, placed)
     side.racks  # noqa: B018 - may refuse (fabric limits): a refused cluster is not kept
