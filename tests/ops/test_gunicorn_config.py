@@ -36,19 +36,24 @@ def test_workers_follow_the_cores(monkeypatch):
     assert (conf["workers"], conf["bind"]) == (3, "127.0.0.1:9000")
 
 
+def _gunicorn_argv(bound: int) -> list[str]:
+    """gunicorn with the production config (deploy/gunicorn.conf.py) on 127.0.0.1:``bound``."""
+    return [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "-c",
+        str(CONF),
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{bound}",
+    ]
+
+
 def test_gunicorn_serves_with_the_config(tmp_path):
     bound = port()
     env = {**os.environ, "WEB_WORKERS": "2"}
     log = (tmp_path / "gunicorn.log").open("wb")
     server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "-c",
-            str(CONF),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{bound}",
-        ],
+        _gunicorn_argv(bound),
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -175,14 +180,7 @@ def test_a_worker_whose_start_up_query_is_over_its_limit_serves_and_sizes_later(
                 cursor.execute("LOCK TABLE catalog_nodeprofile IN ACCESS EXCLUSIVE MODE")
             with log_path.open("wb") as log:
                 server = subprocess.Popen(  # noqa: S603 - fixed argv
-                    [
-                        str(Path(sys.executable).with_name("gunicorn")),
-                        "-c",
-                        str(CONF),
-                        "config.wsgi:application",
-                        "--bind",
-                        f"127.0.0.1:{bound}",
-                    ],
+                    _gunicorn_argv(bound),
                     cwd=ROOT,
                     env=env,
                     stdout=log,
