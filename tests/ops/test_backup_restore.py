@@ -56,10 +56,18 @@ def _rows(target: PgTarget) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def quotes_with_documents(
-    postgres, settings, book, sales_user, media_root
+    postgres, settings, book, sales_user, media_root, monkeypatch
 ) -> Iterator[list[Quote]]:
+    from apps.quotes import pdf
     from config.celery_app import app
 
+    # Each document a real PDF of its own quote (its number on a page), not the whole
+    # reference-architecture document (~2 s of CPU each, six a run): the subject is the backup
+    # of whatever bytes the storage holds, and distinct bytes per quote still tell a restore that
+    # swapped or lost one.
+    monkeypatch.setattr(
+        pdf, "render_quote", lambda quote: pdf.render_html(f"<p>{quote.number}</p>")
+    )
     old_eager = app.conf.task_always_eager
     settings.CELERY_TASK_ALWAYS_EAGER = app.conf.task_always_eager = True  # render on commit
     scenario = factories.make_scenario(sales_user)
