@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+# migrate, the catalog and the first user in one Python process (one Django start-up, not
+# three: ~0.6 s of CPU each)
 SETUP = """
 import django, json, sys
 django.setup()
@@ -77,6 +79,37 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
+def _set_up(db: Path, env: dict[str, str], settings_module: str) -> dict[str, Any]:
+    """The migrated database with the catalog, a partner user, its token and a scenario, in
+    `db`: SETUP's result, made once per content of the code, the fixtures, the locked packages
+    and the settings module and kept under var/ (~5 s of CPU each, twice a run), then copied.
+    Nothing but that content decides it: the same code and fixtures give the same database."""
+    import hashlib
+    import shutil
+    import tempfile
+
+    digest = hashlib.sha256(f"{SETUP}\0{settings_module}".encode())
+    sources = [ROOT / "requirements.lock"]
+    for tree in ("apps", "config", "fixtures/catalog"):
+        sources += sorted(p for p in (ROOT / tree).rglob("*") if p.is_file() and p.suffix != ".pyc")
+    for path in sources:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    kept = ROOT / "var" / "test-embedded" / digest.hexdigest()[:16]
+    if not (kept / "setup.json").exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=kept.parent, prefix=".building-"))
+        made = {**env, "DATABASE_URL": f"sqlite:///{building / db.name}"}
+        catalog = str(ROOT / "fixtures" / "catalog")
+        out = _run([sys.executable, "-c", SETUP, catalog], made).strip().splitlines()[-1]
+        (building / "setup.json").write_text(out)  # last: its presence says the rest is there
+        try:
+            building.rename(kept)
+        except OSError:  # another test process made it meanwhile
+            shutil.rmtree(building, ignore_errors=True)
+    shutil.copyfile(kept / db.name, db)  # the setup process ended: WAL checkpointed, no -wal
+    return dict(json.loads((kept / "setup.json").read_text()))
+
+
 @contextmanager
 def embedded_server(
     tmp_path: Path, settings_module: str = "config.settings.test", workers: int = 4
@@ -95,10 +128,7 @@ def embedded_server(
         "ACCESS_LOG": "false",
         "API_RATE_WRITE": "1000/min",
     }
-    # migrate, the catalog and the first user in one Python process (one Django start-up, not
-    # three: ~0.6 s of CPU each)
-    catalog = str(ROOT / "fixtures" / "catalog")
-    data = json.loads(_run([sys.executable, "-c", SETUP, catalog], env).strip().splitlines()[-1])
+    data = _set_up(db, env, settings_module)
     port = _free_port()
     with open(tmp_path / "gunicorn.log", "wb") as log:
         server = subprocess.Popen(  # noqa: S603
