@@ -107,18 +107,21 @@ def test_a_real_worker_sends_the_email(file_outbox, celery_worker, media_root):
 
 def test_send_answers_in_under_500_ms_on_the_embedded_default(tmp_path):
     with embedded_server(tmp_path, settings_module="config.settings.local", workers=2) as portal:
-        sends = []
-        for company in ("Warm-up Co", "Embedded Co"):  # the first send warms the workers
-            code, created = portal.create_quote(company)
-            assert code == 201, created
-            started = time.perf_counter()
-            code, body = portal.call("POST", f"/api/v1/quotes/{created['id']}/send/")
-            sends.append((time.perf_counter() - started, created["id"], body))
-            assert code == 200, body
-            assert body["quote"]["pdf_status"] != "ready"  # not rendered inside the request
-        elapsed, quote_id, body = sends[-1]
+        # A creation warms a worker (database, catalog, DRF). One send only: each send's
+        # document renders in the background (~4.5 s of CPU), and a warm-up send warmed one of
+        # the two workers, not necessarily the one that answered the measured send.
+        code, created = portal.create_quote("Warm-up Co")
+        assert code == 201, created
+        code, created = portal.create_quote("Embedded Co")
+        assert code == 201, created
+        quote_id = created["id"]
+        started = time.perf_counter()
+        code, body = portal.call("POST", f"/api/v1/quotes/{quote_id}/send/")
+        elapsed = time.perf_counter() - started
+        assert code == 200, body
+        assert body["quote"]["pdf_status"] != "ready"  # not rendered inside the request
         deadline = time.monotonic() + 120
-        while not (portal.outbox.exists() and len(list(portal.outbox.iterdir())) >= 2):
+        while not (portal.outbox.exists() and any(portal.outbox.iterdir())):
             assert time.monotonic() < deadline, "no e-mail in the outbox"
             time.sleep(0.3)
         time.sleep(0.5)
@@ -130,9 +133,7 @@ def test_send_answers_in_under_500_ms_on_the_embedded_default(tmp_path):
                 break
             assert time.monotonic() < deadline, f"PDF still {detail['pdf_status']}"
             time.sleep(0.5)
-    print(
-        f"send on the embedded default: {sends[0][0] * 1000:.0f} ms first, {elapsed * 1000:.0f} ms"
-    )
+    print(f"send on the embedded default: {elapsed * 1000:.0f} ms")
     # The 500 ms target is measured by bench/bench_send.py; here only the mechanism: a render
     # inside the request took seconds (10.9 s measured before).
     assert elapsed < 2.0
