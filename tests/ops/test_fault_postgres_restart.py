@@ -29,11 +29,11 @@ pytestmark = [pytest.mark.services]
 CLIENTS = 12
 # The clients keep the web replica busy (~30 creations a second on a quiet machine, ~47 ms of
 # CPU each): the traffic is what the test costs. PostgreSQL is stopped once BEFORE_STOP quotes
-# are answered (two a client: the replica warm, commits always in flight with 12 clients on 2
+# are answered (one a client: the replica warm, commits always in flight with 12 clients on 2
 # workers; a fixed time found none answered yet on a loaded machine), for DOWN_FOR seconds, and
 # new quotes are started until it is back: the quotes in flight at the stop, retried, cross the
 # restart.
-BEFORE_STOP, DOWN_FOR = 2 * CLIENTS, 2.0
+BEFORE_STOP, DOWN_FOR = CLIENTS, 2.0
 GIVE_UP_SECONDS = 90.0
 
 
