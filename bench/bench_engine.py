@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from apps.sizing.engine import size, snapshot_from_csv_dir, workplan  # noqa: E402
 from apps.sizing.engine.explain import Explainer  # noqa: E402
+from apps.sizing.engine.serving.replica import forget_kept  # noqa: E402
 from apps.sizing.engine.workload import parse_workload  # noqa: E402
 
 CASES: dict[str, tuple[dict[str, Any], float, int]] = {
@@ -101,6 +102,7 @@ def measure(data: dict[str, Any], runs: int) -> list[float]:
         # A cluster not sized before: the kept cluster sides (engine/side.py) would otherwise
         # answer every run after the first from memory.
         catalog.__dict__.pop("_cluster_sides", None)
+        forget_kept()  # and the serving layouts' constants (engine/serving/replica.py)
         start = time.process_time()
         size(data, catalog).to_dict()
         times.append((time.process_time() - start) * 1000)

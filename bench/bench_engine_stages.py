@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from apps.sizing.engine import api, side, size, snapshot_from_csv_dir  # noqa: E402
+from apps.sizing.engine.serving.replica import forget_kept  # noqa: E402
 from bench.bench_engine import CASES  # noqa: E402
 
 STAGES = {
@@ -48,6 +49,7 @@ def _fresh_sides(catalog: Any) -> None:
     """Forget the kept cluster sides (engine/side.py) so every run builds its own, as a
     sizing of a cluster not sized before does."""
     catalog.__dict__.pop("_cluster_sides", None)
+    forget_kept()  # and the serving layouts' constants (engine/serving/replica.py)
 
 
 def _timed(fn: Callable[..., Any], label: str, spent: dict[str, float]) -> Callable[..., Any]:

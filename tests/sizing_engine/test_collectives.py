@@ -64,3 +64,19 @@ def test_group_link_reads_the_node_count_only_as_leaving_the_node() -> None:
                 two = group_link(gpu, per_node, 2, fabric, p)
                 for nodes in (3, 7, 64, 4096):
                     assert group_link(gpu, per_node, nodes, fabric, p) == two
+
+
+def test_kept_ring_and_hop_constants_price_as_the_formulas() -> None:
+    """``Ring.cost`` and ``Hop.cost`` (the serving search's hoisted constants) give exactly the
+    floats of ``_ring`` and ``p2p``: the same operations in the same order."""
+    links = [LINK, c.Link("x", 63.7, 0.81, 2.9), c.Link("y", 25.0, 0.93, 5.0)]
+    sizes = [0.0, 1.0, 3.3e3, 16384.0 * 7 / 3, 8e9, 1e-3]
+    for link in links:
+        hop = c.hop(link)
+        for b in sizes:
+            assert hop.cost(b) == c.p2p(b, link)
+        for n in (1, 2, 3, 4, 8, 16, 64):
+            for passes, formula in ((2, c.all_reduce), (1, c.all_to_all)):
+                ring = c.ring(n, link, passes)
+                for b in sizes:
+                    assert (0.0 if ring is None else ring.cost(b)) == formula(n, b, link)

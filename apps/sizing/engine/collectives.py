@@ -20,6 +20,7 @@ B bytes per GPU, β achieved bytes/s per direction, α seconds per hop:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 GB = 1e9
 
@@ -61,6 +62,51 @@ def _ring(n: int, nbytes: float, link: Link, passes: int) -> float:
         return 0.0
     share = (n - 1) / n
     return passes * (share * nbytes / link.bytes_per_s + (n - 1) * link.latency_s)
+
+
+class Ring(NamedTuple):
+    """A ring collective over ``n`` GPUs of one link with its constants worked out once, for
+    a caller that prices many buffer sizes on the same group (the serving search: every
+    target check prices a decode step's all-reduces): ``cost(B)`` is ``_ring(n, B, link,
+    passes)``, the same operations in the same order, so the same floats."""
+
+    passes: int
+    share: float  # (n − 1) / n
+    bytes_per_s: float  # the link's achieved bytes/s
+    hops_s: float  # (n − 1) α
+
+    def cost(self, nbytes: float) -> float:
+        """Seconds for a B-byte buffer (0 for an empty one)."""
+        if nbytes <= 0:
+            return 0.0
+        return self.passes * (self.share * nbytes / self.bytes_per_s + self.hops_s)
+
+
+def ring(n: int, link: Link, passes: int) -> Ring | None:
+    """``_ring``'s constants for ``n`` GPUs on ``link`` (all-reduce: 2 passes, all-to-all: 1);
+    None for a group of one, which communicates nothing."""
+    if n <= 1:
+        return None
+    return Ring(passes, (n - 1) / n, link.bytes_per_s, (n - 1) * link.latency_s)
+
+
+class Hop(NamedTuple):
+    """A point-to-point link's constants worked out once: ``cost(B)`` is ``p2p(B, link)``,
+    the same operations in the same order."""
+
+    bytes_per_s: float
+    latency_s: float
+
+    def cost(self, nbytes: float) -> float:
+        """Seconds for a B-byte transfer (0 for an empty one)."""
+        if nbytes <= 0:
+            return 0.0
+        return nbytes / self.bytes_per_s + self.latency_s
+
+
+def hop(link: Link) -> Hop:
+    """``p2p``'s constants for ``link``."""
+    return Hop(link.bytes_per_s, link.latency_s)
 
 
 def all_reduce(n: int, nbytes: float, link: Link) -> float:

@@ -22,6 +22,8 @@ Per-user speed with B users: output ÷ (output × step(B) + B × prefill work pe
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -41,6 +43,7 @@ ACT_BYTES = 2.0  # bf16 activations between layers and in collectives
 # operators within transformer blocks are quantized" (docs/sizing-engine.md, serving memory).
 UNQUANTIZED_BYTES = 2.0
 ACTIVATION_BUFFERS = 4  # hidden-sized buffers of a prefill chunk alive at once
+KEPT_SETUPS = 256  # load-free serving setups whose layout constants are kept (``_kept``)
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,11 @@ class ServingSetup:
         return value
 
     @cached_property
+    def kept(self) -> _Kept:
+        """What the setup's layouts keep across sizings (``_kept``)."""
+        return _kept(self)
+
+    @cached_property
     def k(self) -> _SetupConstants:
         """What every layout's memory, decode and prefill read, computed once per sizing."""
         a, spec, eff = self.arch, self.spec, self.assumptions
@@ -182,6 +190,54 @@ class ServingSetup:
     def chunk(self) -> int:
         """Prefill chunk in tokens (input, else assumption)."""
         return self.spec.prefill_chunk_tokens or self.assumptions.prefill_chunk_tokens
+
+
+class _Kept:
+    """A replica's load-free quantities, kept per layout for every sizing of one model, GPU,
+    precision, KV precision, assumptions and fabric (issue 16: the API's distinct workloads
+    size the same model on the same node for another prompt length, and a layout's links,
+    weights per GPU and decode constants were two fifths of its serving search). Read-only
+    once stored."""
+
+    __slots__ = ("owners", "constants", "weights")
+
+    def __init__(self, owners: tuple[object, ...]) -> None:
+        self.owners = owners  # the keyed objects, alive while kept (their ids are the key)
+        self.constants: dict[Layout, _LayoutConstants] = {}
+        self.weights: dict[Layout, tuple[float, float, float, int]] = {}
+
+
+_KEPT: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _kept(s: ServingSetup) -> _Kept:
+    """The kept layout quantities of ``s``'s model, GPU, precisions, assumptions and fabric:
+    keyed by the identity of the model, GPU and assumptions objects (a catalog snapshot's
+    model and GPU, the shared default assumptions; each kept entry holds them, so an id is
+    never another object's while kept) and the three strings; everything else a layout's
+    constants and weights read is a function of these (the workload's inference section —
+    prompt, output, users, targets, chunk, fixed degrees — is not read by them). Least
+    recently used out first, ``KEPT_SETUPS`` at most."""
+    key = (id(s.model), id(s.gpu), id(s.assumptions), s.precision, s.kv_precision, s.fabric)
+    kept = _KEPT.get(key)
+    if kept is not None:
+        with _kept_lock:
+            if key in _KEPT:
+                _KEPT.move_to_end(key)
+        return kept
+    kept = _Kept((s.model, s.gpu, s.assumptions))
+    with _kept_lock:
+        kept = _KEPT.setdefault(key, kept)
+        while len(_KEPT) > KEPT_SETUPS:
+            _KEPT.popitem(last=False)
+    return kept
+
+
+def forget_kept() -> None:
+    """Forget every kept layout quantity (benches that time a sizing not seen before)."""
+    with _kept_lock:
+        _KEPT.clear()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -267,11 +323,14 @@ class _LayoutConstants:
     imbalance: float
     tp_layers: float  # TP all-reduces per step of one stage
     tp_link: coll.Link
+    tp_ring: coll.Ring | None  # the TP all-reduce's constants (None: TP 1)
     ep: str  # none (also for a dense model) | ep | wide
     ep_n: int
     ep_layers: float  # expert all-to-alls per step of one stage
     ep_link: coll.Link | None
+    ep_ring: coll.Ring | None  # the expert all-to-all's constants
     pp_link: coll.Link | None
+    pp_hop: coll.Hop | None  # the stage-to-stage transfer's constants
 
 
 class _Memory(NamedTuple):
@@ -295,7 +354,15 @@ class Replica:
 
     @cached_property
     def k(self) -> _LayoutConstants:
-        """What memory, decode and prefill need of the layout, computed once per replica."""
+        """What decode and prefill need of the layout besides the load, kept per layout
+        across sizings of the same load-free setup (``ServingSetup.kept``)."""
+        kept = self.s.kept.constants
+        value = kept.get(self.layout)
+        if value is None:
+            value = kept[self.layout] = self._constants()
+        return value
+
+    def _constants(self) -> _LayoutConstants:
         s, lay = self.s, self.layout
         c = s.k
         layers = s.arch.layers / lay.pp
@@ -303,6 +370,18 @@ class Replica:
         if lay.ep != "none":
             per_layer = 2.0 - c.moe_layers / lay.pp / max(layers, 1)  # EP replaces the second
         ep = lay.ep if s.arch.is_moe else "none"
+        ep_n = lay.tp if lay.ep == "ep" else lay.gpus
+        tpl = s.link("gpu", lay.tp, lambda: tp_link(s.gpu, lay, s.links))
+        epl = ep_link(s.gpu, lay, s.fabric, s.links) if ep != "none" else None
+        ppl = (
+            None
+            if lay.pp <= 1
+            else s.link(
+                "pp",
+                lay.gpus if lay.gpus <= lay.gpus_per_node else 0,
+                lambda: pp_link(s.gpu, lay, s.fabric, s.links),
+            )
+        )
         return _LayoutConstants(
             pp=lay.pp,
             dp=lay.dp_attn,
@@ -315,20 +394,15 @@ class Replica:
             kv_div=self.kv_shard * lay.pp,
             imbalance=self.imbalance,
             tp_layers=layers * per_layer,
-            tp_link=s.link("gpu", lay.tp, lambda: tp_link(s.gpu, lay, s.links)),
+            tp_link=tpl,
+            tp_ring=coll.ring(lay.tp, tpl, 2),
             ep=ep,
-            ep_n=lay.tp if lay.ep == "ep" else lay.gpus,
+            ep_n=ep_n,
             ep_layers=c.moe_layers / lay.pp * 2,
-            ep_link=ep_link(s.gpu, lay, s.fabric, s.links) if ep != "none" else None,
-            pp_link=(
-                None
-                if lay.pp <= 1
-                else s.link(
-                    "pp",
-                    lay.gpus if lay.gpus <= lay.gpus_per_node else 0,
-                    lambda: pp_link(s.gpu, lay, s.fabric, s.links),
-                )
-            ),
+            ep_link=epl,
+            ep_ring=coll.ring(ep_n, epl, 1) if epl is not None else None,
+            pp_link=ppl,
+            pp_hop=coll.hop(ppl) if ppl is not None else None,
         )
 
     # ------------------------------------------------------------------ memory per GPU
@@ -338,20 +412,33 @@ class Replica:
         is read to rank the layouts; one function instead of a chain of properties)."""
         s, lay, c = self.s, self.layout, self.s.k
         tp = lay.tp
-        non_expert = (s.weights_bytes - s.expert_bytes) / (tp * lay.pp)
-        experts = s.expert_bytes / lay.gpus
-        weights = non_expert + experts
+        non_expert, experts, weights, kv_shard = self._weights()
         mlp = c.mlp_activations / tp * ACT_BYTES
         logits = c.logits / tp * min(c.chunk_tokens, 1024)
-        activations = c.hidden_activations + mlp + logits + self._moe_buffers(c.chunk_tokens)
+        moe = 0.0 if c.untouched is None else self._moe_buffers(c.chunk_tokens)  # None: dense
+        activations = c.hidden_activations + mlp + logits + moe
         room = c.usable_per_gpu - weights - activations - c.workspace_per_gpu
-        kv_shard = 1 if c.mla else max(1, min(tp, c.kv_heads))
         batch = 0
         if room > 0:
             per_seq = c.kv_sequence * 1 / (kv_shard * lay.pp * lay.dp_attn)  # kv_per_gpu(1, ·)
             fits = int(room // per_seq) if per_seq > 0 else 1 << 30
             batch = min(fits, s.assumptions.max_batch_per_replica)
         return _Memory(non_expert, experts, weights, activations, room, kv_shard, batch)
+
+    def _weights(self) -> tuple[float, float, float, int]:
+        """(non-expert, expert, all weight bytes on each GPU, KV shards): the load-free part of
+        ``_memory``, kept per layout (``ServingSetup.kept``)."""
+        kept = self.s.kept.weights
+        value = kept.get(self.layout)
+        if value is None:
+            s, lay = self.s, self.layout
+            tp = lay.tp
+            non_expert = (s.weights_bytes - s.expert_bytes) / (tp * lay.pp)
+            experts = s.expert_bytes / lay.gpus
+            a = s.arch
+            kv_shard = 1 if a.is_mla else max(1, min(tp, a.kv_heads))
+            value = kept[self.layout] = (non_expert, experts, non_expert + experts, kv_shard)
+        return value
 
     @property
     def weights_per_gpu(self) -> float:
@@ -426,7 +513,8 @@ class Replica:
         k, c = self.k, self.s.k
         micro = batch / k.pp  # sequences per micro-batch
         group = micro / k.dp  # sequences per attention group
-        read = k.non_expert + k.expert_share * self._touched(micro) + c.kv_ctx * group / k.kv_div
+        touched = 1.0 if c.untouched is None else self._touched(micro)
+        read = k.non_expert + k.expert_share * touched + c.kv_ctx * group / k.kv_div
         t_mem = read / c.mem_rate
         dense_flops = c.dense_flops * group / k.tp_pp
         attn_flops = c.attn_flops * group / k.tp_pp
@@ -475,19 +563,21 @@ class Replica:
     def _comm(self, tokens_group: float, tokens_micro: float) -> tuple[float, float]:
         """(TP all-reduce, expert all-to-all) seconds of one stage for these tokens."""
         k, c = self.k, self.s.k
-        tp = k.tp_layers * coll.all_reduce(k.tp, tokens_group * c.hidden * ACT_BYTES, k.tp_link)
+        ring = k.tp_ring  # coll.all_reduce over the TP group, its constants kept
+        tp = 0.0 if ring is None else k.tp_layers * ring.cost(tokens_group * c.hidden * ACT_BYTES)
         if k.ep_link is None:
             return tp, 0.0
         share = tokens_micro / k.gpus_per_stage if k.ep == "wide" else tokens_group / k.tp
         send = share * c.experts_per_token * c.hidden * ACT_BYTES
-        ep = k.ep_layers * coll.all_to_all(k.ep_n, send * k.imbalance, k.ep_link)
+        ring = k.ep_ring  # coll.all_to_all over the expert group
+        ep = 0.0 if ring is None else k.ep_layers * ring.cost(send * k.imbalance)
         return tp, ep
 
     def _pp_hop(self, tokens: float) -> float:
         k = self.k
-        if k.pp_link is None:
+        if k.pp_hop is None:
             return 0.0
-        return coll.p2p(tokens * self.s.k.hidden * ACT_BYTES / k.tp, k.pp_link)
+        return k.pp_hop.cost(tokens * self.s.k.hidden * ACT_BYTES / k.tp)  # coll.p2p
 
     def step_s(self, batch: int) -> float:
         """Decode step time (token interval) at ``batch``; kept per batch, since a target
@@ -552,7 +642,10 @@ class Replica:
 
     def _timing_of(self, batch: int) -> tuple[float, float, float]:
         pre = self.prefill
-        step = self.step_s(batch)
+        steps: dict[int, float] | None = self.__dict__.get("_step_s")  # step_s(batch)
+        step = None if steps is None else steps.get(batch)
+        if step is None:
+            step = self.step_s(batch)
         work = pre["work_s"]
         out = self.s.spec.output_tokens
         answer = out * step + batch * work  # one answer, the other users' prefills interleaved
@@ -597,12 +690,15 @@ class Replica:
     def _check_of(self, batch: int) -> tuple[bool, float]:
         spec = self.s.spec
         step, rate, wait = self._timing(batch)
-        ttft = self.prefill_s() + self.prefill["chunks"] * step + wait
+        pre = self.prefill
+        ttft = pre["total_s"] + pre["chunks"] * step + wait  # ttft_s(batch)
         target_rate, target_ttft = spec.target_tokens_per_s_per_user, spec.target_ttft_s
         ok = rate >= target_rate and ttft <= target_ttft
         margin = min(1 - target_rate / rate, 1 - ttft / target_ttft) if rate > 0 else -1.0
-        high = self.memory_batch
-        known: list[int] = self.__dict__.setdefault("_known", [1, high + 1])
+        high = self._memory.batch
+        known: list[int] | None = self.__dict__.get("_known")
+        if known is None:
+            known = self.__dict__["_known"] = [1, high + 1]
         if ok and known[0] < batch <= high:
             known[0] = batch  # the targets hold up to here
         elif not ok and 1 <= batch < known[1]:

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .. import frozen
 from ..catalog import Gpu, LlmModel
 from ..errors import SizingInputError
 from ..hardware import GB, bytes_per_param, peak_flops
@@ -50,7 +51,13 @@ def setup_for(
 
 def replicas_for(s: ServingSetup, gpn: int) -> list[Replica]:
     """A replica per candidate layout (fixed degrees in the input filter them)."""
-    return [Replica(s, lay) for lay in layouts_for(s, gpn)]
+    return [_replica(s, lay) for lay in layouts_for(s, gpn)]
+
+
+def _replica(s: ServingSetup, layout: Layout) -> Replica:
+    """``Replica(s, layout)`` without the frozen ``__init__``'s per-field ``object.__setattr__``
+    (engine/frozen.py; a search makes one per candidate layout)."""
+    return frozen.build(Replica, {"s": s, "layout": layout})
 
 
 def layouts_for(s: ServingSetup, gpn: int) -> tuple[Layout, ...]:
@@ -165,7 +172,7 @@ def choose_for_gpus(s: ServingSetup, gpn: int, gpus: int) -> Choice:
     """The layout serving the most users on ``gpus`` GPUs (capacity mode)."""
     layouts = layouts_for(s, gpn)
     fitting = [
-        r for r in (Replica(s, lay) for lay in layouts if lay.gpus <= gpus) if r.memory_batch >= 1
+        r for r in (_replica(s, lay) for lay in layouts if lay.gpus <= gpus) if r.memory_batch >= 1
     ]
     if not fitting:
         options = [Replica(s, lay) for lay in layouts]

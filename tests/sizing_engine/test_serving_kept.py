@@ -1,0 +1,92 @@
+"""The serving layouts' load-free constants kept across sizings (engine/serving/replica.py,
+issue 16): a kept layout gives the answer a fresh one does, for every load, and setups that
+differ in model, GPU, precision, KV precision, assumptions or fabric never share one."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import orjson
+
+from apps.sizing.engine import size, snapshot_from_csv_dir
+from apps.sizing.engine.serving import replica
+
+from .conftest import CATALOG_DIR
+
+BASE: dict[str, Any] = {
+    "kind": "inference",
+    "model": "llama-2-70b",
+    "gpu": "h100-pcie-80gb",
+    "nodes": 1,
+    "inference": {"concurrent_users": 100, "prompt_tokens": 1000, "output_tokens": 300},
+}
+
+
+def _with(inference: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
+    w = copy.deepcopy(BASE)
+    w["inference"].update(inference or {})
+    w.update(changes)
+    return w
+
+
+def _answer(w: dict[str, Any], catalog: Any) -> bytes:
+    return orjson.dumps(size(w, catalog).to_dict())
+
+
+# loads of one setup (they share its kept layouts) and setups of their own
+LOADS = [_with({"prompt_tokens": p}) for p in (1000, 1001, 3000, 9000, 100)] + [
+    _with({"concurrent_users": 900, "prefill_chunk_tokens": 512}),
+    _with({"tensor_parallel": 2}),
+    _with({"target_tokens_per_s_per_user": 5.0, "target_ttft_s": 10.0}),
+    _with(nodes=None),
+]
+SETUPS = [
+    _with(precision="fp8"),
+    _with({"kv_cache_precision": "fp8"}),
+    _with(gpu="h100-sxm5-80gb"),
+    _with(model="llama-3.1-8b"),
+    _with(model="mixtral-8x7b"),
+    _with(model="deepseek-v2", nodes=2),
+    _with(assumptions={"pcie_p2p_gbps": 8}),
+    _with(assumptions={"usable_memory_fraction": 0.7}),
+    _with(fabric="ethernet", nodes=2, model="llama-3.1-405b"),
+]
+
+
+def test_kept_layouts_answer_as_fresh_ones() -> None:
+    replica.forget_kept()
+    shared = snapshot_from_csv_dir(CATALOG_DIR)
+    cases = LOADS + SETUPS
+    kept = [_answer(w, shared) for w in cases]
+    again = [_answer(w, shared) for w in reversed(cases)][::-1]  # every layout kept by now
+    fresh = []
+    for w in cases:
+        replica.forget_kept()
+        fresh.append(_answer(w, shared))
+    assert kept == fresh
+    assert again == fresh
+    assert len(set(fresh)) == len(fresh)  # the cases do change the answers
+
+
+def test_other_setups_never_share_kept_layouts() -> None:
+    replica.forget_kept()
+    shared = snapshot_from_csv_dir(CATALOG_DIR)
+    for w in LOADS:
+        _answer(w, shared)
+    assert len(replica._KEPT) == 1  # one setup for every load
+    for n, w in enumerate(SETUPS, start=2):
+        _answer(w, shared)
+        assert len(replica._KEPT) == n, w  # each one a setup of its own
+    _answer(BASE, snapshot_from_csv_dir(CATALOG_DIR))
+    assert len(replica._KEPT) == len(SETUPS) + 2  # another snapshot's model and GPU
+
+
+def test_the_kept_setups_are_bounded() -> None:
+    replica.forget_kept()
+    shared = snapshot_from_csv_dir(CATALOG_DIR)
+    for pct in range(replica.KEPT_SETUPS + 5):
+        w = _with(assumptions={"usable_memory_fraction": 0.5 + pct / 1000})
+        size(w, shared)
+    assert len(replica._KEPT) == replica.KEPT_SETUPS
+    replica.forget_kept()
