@@ -26,7 +26,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .. import collectives as coll
 from ..catalog import Gpu, LlmModel
@@ -135,45 +135,59 @@ class ServingSetup:
 
     @cached_property
     def k(self) -> _SetupConstants:
-        """What every layout's memory, decode and prefill read, computed once per sizing."""
-        a, spec, eff = self.arch, self.spec, self.assumptions
+        """What every layout's memory, decode and prefill read, computed once per sizing (its
+        load-free part once per kept setup: ``_load_free``)."""
+        a, spec = self.arch, self.spec
+        free = self.kept.setup
+        if free is None:
+            free = self.kept.setup = self._load_free()
         ctx = spec.prompt_tokens + spec.output_tokens / 2
-        kk = min(a.experts_per_token, a.experts)
-        peak = self.peak * eff.eff_compute
         p = spec.prompt_tokens
         c = min(self.chunk, p)
-        ffn = max(a.ffn_size if a.dense_mlp_layers else 0, a.experts_per_token * a.expert_ffn)
         return _SetupConstants(
-            hidden=a.hidden_size,
-            moe_layers=a.moe_layers,
-            experts_per_token=kk,
-            untouched=(1 - kk / a.experts) if a.is_moe else None,
+            **free,
             kv_ctx=self.kv_bytes(ctx),
             attn_flops=a.decode_attention_flops(ctx),
-            mem_bytes_per_s=self.gpu.memory_bandwidth_gbps * GB,
-            mem_rate=self.gpu.memory_bandwidth_gbps * GB * eff.eff_mem,
-            dense_flops=2 * (self.flops_params - self.expert_active_params),
-            expert_flops=2 * self.expert_active_params,
-            peak=peak,
-            moe_peak=peak * eff.moe_compute_efficiency,
-            overhead_us=eff.decode_step_overhead_us,
-            per_sequence_us=eff.decode_overhead_per_sequence_us,
             prompt=p,
             chunks=max(1, math.ceil(p / self.chunk)),
-            prefill_dense=2 * (self.flops_params - self.expert_active_params) * p,
+            prefill_dense=free["dense_flops"] * p,  # 2 × (active − routed active) × p
             prefill_attention=a.prefill_attention_flops(p),
-            prefill_experts=2 * self.expert_active_params * p,
+            prefill_experts=free["expert_flops"] * p,
             sequence_tokens=spec.prompt_tokens + spec.output_tokens,
             chunk_tokens=c,
             hidden_activations=ACTIVATION_BUFFERS * c * a.hidden_size * ACT_BYTES,
-            mlp_activations=2 * c * ffn,
-            logits=4.0 * a.vocab_size,
-            usable_per_gpu=device_memory_bytes(self.gpu) * eff.usable_memory_fraction,
-            workspace_per_gpu=eff.inference_workspace_gb * GB,
-            mla=a.is_mla,
-            kv_heads=a.kv_heads,
+            mlp_activations=2 * c * self.kept.ffn,
             kv_sequence=self.kv_bytes(spec.prompt_tokens + spec.output_tokens),
         )
+
+    def _load_free(self) -> dict[str, Any]:
+        """The fields of ``k`` that read neither the load nor the prompt: model, GPU,
+        precisions and assumptions alone (kept with the layouts, ``ServingSetup.kept``)."""
+        a, eff = self.arch, self.assumptions
+        kk = min(a.experts_per_token, a.experts)
+        peak = self.peak * eff.eff_compute
+        self.kept.ffn = max(
+            a.ffn_size if a.dense_mlp_layers else 0, a.experts_per_token * a.expert_ffn
+        )
+        return {
+            "hidden": a.hidden_size,
+            "moe_layers": a.moe_layers,
+            "experts_per_token": kk,
+            "untouched": (1 - kk / a.experts) if a.is_moe else None,
+            "mem_bytes_per_s": self.gpu.memory_bandwidth_gbps * GB,
+            "mem_rate": self.gpu.memory_bandwidth_gbps * GB * eff.eff_mem,
+            "dense_flops": 2 * (self.flops_params - self.expert_active_params),
+            "expert_flops": 2 * self.expert_active_params,
+            "peak": peak,
+            "moe_peak": peak * eff.moe_compute_efficiency,
+            "overhead_us": eff.decode_step_overhead_us,
+            "per_sequence_us": eff.decode_overhead_per_sequence_us,
+            "logits": 4.0 * a.vocab_size,
+            "usable_per_gpu": device_memory_bytes(self.gpu) * eff.usable_memory_fraction,
+            "workspace_per_gpu": eff.inference_workspace_gb * GB,
+            "mla": a.is_mla,
+            "kv_heads": a.kv_heads,
+        }
 
     @cached_property
     def peak(self) -> float:
@@ -199,10 +213,12 @@ class _Kept:
     weights per GPU and decode constants were two fifths of its serving search). Read-only
     once stored."""
 
-    __slots__ = ("owners", "constants", "weights")
+    __slots__ = ("owners", "setup", "ffn", "constants", "weights")
 
     def __init__(self, owners: tuple[object, ...]) -> None:
         self.owners = owners  # the keyed objects, alive while kept (their ids are the key)
+        self.setup: dict[str, Any] | None = None  # ServingSetup._load_free
+        self.ffn = 0  # the widest MLP (set with ``setup``)
         self.constants: dict[Layout, _LayoutConstants] = {}
         self.weights: dict[Layout, tuple[float, float, float, int]] = {}
 
