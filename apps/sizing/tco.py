@@ -1,4 +1,5 @@
-"""Cost of ownership: money outside the engine, in Decimal built from strings.
+"""Cost of ownership: money outside the engine, in Decimal built from strings. (Over 400 lines:
+the load-free part kept as JSON for the API, ``_tco_json``, reads best beside the formulas.)
 
 From an engine result (power, racks, GPU count, sized load or training days, and the echoed
 ``tco_inputs``) and a hardware price (the BoM at list price, or a quote's total):
@@ -17,9 +18,11 @@ scenario comparison.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 HOURS_PER_YEAR = Decimal("8760")
 CENT = Decimal("0.01")
@@ -67,11 +70,6 @@ def list_prices(
     return total, hardware, unpriced
 
 
-def _inputs(result: Mapping[str, Any]) -> dict[str, Decimal]:
-    given = result.get("tco_inputs") or {}
-    return {key: dec(given.get(key, default)) for key, default in DEFAULTS.items()}
-
-
 def _figure(
     name: str, label: str, value: Decimal | None, unit: str, formula: str, **inputs: Any
 ) -> dict[str, Any]:
@@ -95,9 +93,54 @@ def tco(
     price_source: str = "list prices",
 ) -> dict[str, Any]:
     """Energy, hosting, support, 3- and 5-year TCO, cost per million tokens or per run."""
-    i = _inputs(result)
-    power_kw = dec(result.get("power_kw") or 0)
-    racks = int(result.get("rack_count") or 0)
+    fixed = _fixed(
+        power_kw=dec(result.get("power_kw") or 0),
+        racks=int(result.get("rack_count") or 0),
+        given=tuple(_given(result)),
+        capex=capex,
+        hardware=hardware,
+        currency=currency,
+        unpriced=unpriced,
+        price_source=price_source,
+    )
+    return _assembled(fixed, result, currency, lambda value: value)
+
+
+_DEFAULT = object()  # a TCO input not given
+
+
+def _given(result: Mapping[str, Any]) -> list[Any]:
+    """The workload's TCO inputs, in ``DEFAULTS`` order (``_DEFAULT``: not given)."""
+    given = result.get("tco_inputs") or {}
+    return [given.get(key, _DEFAULT) for key in DEFAULTS]
+
+
+class _Fixed(NamedTuple):
+    """``tco`` without its per-use figures: a function of the cluster's power and racks, the
+    TCO inputs, the prices and the currency, not of the load (``_fixed``)."""
+
+    head: dict[str, Any]  # currency, price source, unpriced lines, 3- and 5-year TCO
+    figures: list[dict[str, Any]]  # energy, hosting, capex, 3- and 5-year TCO
+    tail: dict[str, Any]  # energy and hosting per year, capex, inputs
+    tco_3y: Decimal | None
+    explained: list[dict[str, Any]]  # ``explanations`` of ``figures`` (JSON part only)
+
+
+def _fixed(
+    *,
+    power_kw: Decimal,
+    racks: int,
+    given: tuple[Any, ...],
+    capex: Decimal | None,
+    hardware: Decimal | None,
+    currency: str,
+    unpriced: int,
+    price_source: str,
+) -> _Fixed:
+    i = {
+        key: dec(default if value is _DEFAULT else value)
+        for (key, default), value in zip(DEFAULTS.items(), given, strict=True)
+    }
     energy = power_kw * i["average_load"] * i["pue"] * HOURS_PER_YEAR * i["electricity_per_kwh"]
     hosting = racks * 12 * i["hosting_per_rack_month"]
     figures = [
@@ -155,21 +198,92 @@ def tco(
                 hardware=money(hardware) if hardware is not None else None,
             )
         )
-    _per_use(out, figures, result, currency)
-    out.update(
-        energy_per_year=money(energy),
-        hosting_per_year=money(hosting),
-        capex=money(capex) if capex is not None else None,
-        inputs={k: str(v) for k, v in i.items()},
-        figures=figures,
-    )
+    tail = {
+        "energy_per_year": money(energy),
+        "hosting_per_year": money(hosting),
+        "capex": money(capex) if capex is not None else None,
+        "inputs": {k: str(v) for k, v in i.items()},
+    }
+    return _Fixed(out, figures, tail, out.get("tco_3y"), [])
+
+
+def _assembled(
+    fixed: _Fixed, result: Mapping[str, Any], currency: str, convert: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """``tco``'s answer from its fixed part and the result's per-use figures (``convert``
+    applied to what the per-use figures add: ``as_json`` when the fixed part is JSON)."""
+    out = dict(fixed.head)
+    figures = list(fixed.figures)
+    use: dict[str, Any] = {}
+    added: list[dict[str, Any]] = []
+    _per_use(use, added, fixed.tco_3y, result, currency)
+    out.update(convert(use))
+    figures.extend(convert(added))
+    out.update(fixed.tail)
+    out["figures"] = figures
     return out
 
 
+FIXED_KEPT = 64  # load-free TCO parts kept as JSON (``_fixed_json``)
+_fixed_kept: OrderedDict[tuple[Any, ...], _Fixed] = OrderedDict()
+_fixed_lock = threading.Lock()
+
+
+def _tco_json(
+    result: Mapping[str, Any],
+    capex: Decimal | None,
+    hardware: Decimal | None,
+    currency: str,
+    unpriced: int,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``as_json(tco(...))`` at list prices and the explanations of its load-free figures,
+    that part kept as JSON by the values it is computed from (issue 16: sizings of one
+    cluster for different loads — the API's distinct workloads — share all of it but the
+    per-use figure). Read-only once kept."""
+    key = (
+        dec(result.get("power_kw") or 0),
+        int(result.get("rack_count") or 0),
+        tuple(_given(result)),
+        capex,
+        hardware,
+        currency,
+        unpriced,
+    )
+    fixed = _fixed_kept.get(key)
+    if fixed is None:
+        power_kw, racks, given = key[0], key[1], key[2]
+        raw = _fixed(
+            power_kw=power_kw,
+            racks=racks,
+            given=given,
+            capex=capex,
+            hardware=hardware,
+            currency=currency,
+            unpriced=unpriced,
+            price_source="list prices",
+        )
+        figures = as_json(raw.figures)
+        fixed = _Fixed(
+            as_json(raw.head),
+            figures,
+            as_json(raw.tail),
+            raw.tco_3y,
+            explanations({"figures": figures}),
+        )
+        with _fixed_lock:
+            _fixed_kept[key] = fixed
+            while len(_fixed_kept) > FIXED_KEPT:
+                _fixed_kept.popitem(last=False)
+    return _assembled(fixed, result, currency, as_json), fixed.explained
+
+
 def _per_use(
-    out: dict[str, Any], figures: list[dict[str, Any]], result: Mapping[str, Any], currency: str
+    out: dict[str, Any],
+    figures: list[dict[str, Any]],
+    total: Decimal | None,
+    result: Mapping[str, Any],
+    currency: str,
 ) -> None:
-    total = out.get("tco_3y")
     hours = 3 * HOURS_PER_YEAR
     per_hour = total / hours if total is not None else None
     inference = result.get("inference") or {}
@@ -311,11 +425,12 @@ def annotate(
     """The result with ``tco`` and priced ``fabric_designs`` (money as exact strings);
     ``kept``: ``priced(result, prices)`` computed before (its designs are shared, read-only)."""
     (capex, hardware, unpriced), designs = kept if kept is not None else priced(result, prices)
-    result["tco"] = as_json(tco(result, capex, hardware, currency, unpriced=unpriced))
+    result["tco"], explained = _tco_json(result, capex, hardware, currency, unpriced)
     result["fabric_designs"] = designs
     result["explanations"] = [
         *(result.get("explanations") or []),
-        *explanations(result["tco"]),
+        *explained,  # the load-free figures' (kept), then the per-use figures'
+        *explanations({"figures": result["tco"]["figures"][len(explained) :]}),
     ]
     return result
 

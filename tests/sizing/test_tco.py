@@ -271,3 +271,35 @@ def test_kept_bom_prices_answer_as_computed_and_follow_a_price_change(catalog) -
     third = _sized(2000)
     extra = Decimal("1000.00") * line["quantity"]
     assert Decimal(third["tco"]["capex"]) == Decimal(first["tco"]["capex"]) + extra
+
+
+def test_the_kept_load_free_tco_answers_as_tco_computed_afresh(catalog) -> None:
+    """tco.annotate keeps the TCO's load-free part as JSON by the values it is computed from
+    (issue 16): every answer's ``tco`` and TCO explanations are exactly ``as_json(tco(...))``
+    and its explanations, for loads of one cluster and for other inputs, clusters and prices."""
+    prices = _prices()
+    book = catalog_selectors.price_book_current()
+    assert book is not None
+    cases = [
+        {**SMALL, "inference": {"concurrent_users": 100, "prompt_tokens": p}}
+        for p in (1000, 1001, 4000)
+    ]
+    cases += [
+        {**SMALL, "tco": {"pue": 1.2, "electricity_per_kwh": 0.3}},
+        {**SMALL, "tco": {"support_years": 5}},
+        {**SMALL, "nodes": 2},
+        TRAIN,
+        {**TRAIN, "training": {"tokens": 4e11}},
+    ]
+    seen = []
+    for workload in cases + cases:  # the second pass is answered from the kept parts
+        result = gateway.size(workload).result
+        assert result is not None
+        capex, hardware, unpriced = tco.list_prices(result, prices)
+        fresh = tco.as_json(tco.tco(result, capex, hardware, book.currency, unpriced=unpriced))
+        assert result["tco"] == fresh
+        n = len(fresh["figures"])
+        assert result["explanations"][-n:] == tco.explanations(fresh)
+        seen.append(result["tco"])
+    assert len({str(t) for t in seen}) == len(cases)  # the cases do change the TCO
+    assert seen[: len(cases)] == seen[len(cases) :]  # later answers changed no earlier one
