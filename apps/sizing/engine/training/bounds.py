@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-from .memory import Layout, ep_fits, layout
+from .memory import Layout, layout
 from .space import (
     cp_options,
     dp_shape,
     ep_options,
+    ep_step,
     micro_batches,
     recompute_options,
     tp_options,
@@ -81,16 +82,37 @@ def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tup
     and, with ``memory``, that also fits (memory grows with it), and the shape at it; 0
     when none does."""
     tp, cp, pp, ep, zero, rc = lay.tp, lay.cp, lay.pp, lay.ep, lay.zero, lay.recompute
-    fits = ctx.mem.fits_shape  # tested on the figures; only the cap's layout is built
+    g = ctx.g
+    # ``dp_shape`` and ``MemoryModel.fits_shape`` (no interleaving) inline, with what they
+    # read the same at every micro-batch taken once: the same figures in the same order
+    mem = ctx.mem
+    act_of, states_of = mem._activations, mem.state_bytes
+    most = mem.most(pp)
+    overhead = mem._overhead(tp, zero)
+    limit = mem.usable + 1e-6
+    ranks = gpus // (tp * cp * pp)
+    step = ep_step(tp, cp, ep) if ep > 1 else 1
     cap, cap_dp, cap_m = 0, 0, 0
     for mb in micro_batches(ctx.st):
-        dp, m = dp_shape(ctx, gpus, tp, cp, pp, mb, ep)
-        if mb > 1 and dp * mb > ctx.g:
+        dp = g // mb  # dp_shape(ctx, gpus, tp, cp, pp, mb, ep)
+        if dp < 1:
+            dp = 1
+        if ranks < dp:
+            dp = ranks
+        if step > 1 and dp >= step:
+            dp -= dp % step
+        m = g // (dp * mb)
+        if m < 1:
+            m = 1
+        if mb > 1 and dp * mb > g:
             break
-        if not ep_fits(tp, cp, dp, ep) or (
-            memory and not fits(tp, cp, pp, dp, ep, zero, rc, mb, m)
-        ):
+        if ep > 1 and (tp * cp * dp) % ep != 0:  # ep_fits
             break
+        if memory:
+            per_layer, rebuilt, logits = act_of(tp, cp, mb, rc)
+            act = most * float(pp if pp < m else m) * per_layer + rebuilt
+            if not states_of(tp, cp, pp, dp, ep, zero) + act + logits + overhead <= limit:
+                break
         cap, cap_dp, cap_m = mb, dp, m
     if cap == 0:
         return 0, lay
@@ -139,42 +161,74 @@ def _pipe_of(
     cache: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe", {})
     key = (tp, cp, pp, dp, ep, rc, cap, cap_dp)
     got = cache.get(key)
-    if got is not None:
-        return got
-    pieces: dict[tuple[int | str, ...], tuple[float, float, int, list[tuple[int, float]]]]
+    if got is None:
+        got = cache[key] = _pipe_time(_piece(ctx, tp, cp, pp, ep, rc, cap, cap_dp), ctx.g / dp)
+    return got
+
+
+def _piece(
+    ctx: Context, tp: int, cp: int, pp: int, ep: int, rc: str, cap: int, cap_dp: int
+) -> tuple[tuple[float, float], ...]:
+    """``_pipe_pieces`` memoised per (TP, CP, PP, EP, recompute, cap)."""
+    pieces: dict[tuple[int | str, ...], tuple[tuple[float, float], ...]]
     pieces = ctx.memo.setdefault("pipe_pieces", {})
     at = (tp, cp, pp, ep, rc, cap)
     piece = pieces.get(at)
     if piece is None:
         piece = pieces[at] = _pipe_pieces(ctx, tp, cp, pp, ep, rc, cap, cap_dp)
-    stage, send, pp, inter = piece
-    seqs = ctx.g / dp
+    return piece
+
+
+def _pipe_time(piece: tuple[tuple[float, float], ...], seqs: float) -> float:
+    """The best interleaving's pipeline seconds for ``seqs`` sequences per replica:
+    seqs·(stage + v·send) + (p−1)/v·stage·factor, from each v's two terms (``_pipe_pieces``)."""
     got = float("inf")
-    for v, factor in inter:  # the best interleaving
-        t = seqs * (stage + v * send) + (pp - 1) / v * stage * factor
+    for per_seq, bubble in piece:
+        t = seqs * per_seq + bubble
         if t < got:
             got = t
-    cache[key] = got
     return got
 
 
 def _pipe_pieces(
     ctx: Context, tp: int, cp: int, pp: int, ep: int, rc: str, cap: int, cap_dp: int
-) -> tuple[float, float, int, list[tuple[int, float]]]:
-    """What ``_pipe`` reads but the DP: the fullest stage's seconds per sequence, one chunk's
-    send per sequence and the interleavings, per (TP, CP, PP, EP, recompute, cap) (the send
-    is costed only when the pipeline leaves the node, so on the fabric whatever the DP)."""
-    st, s = ctx.st, ctx.s
-    p = layer_parts(ctx, tp, cp, cap, rc, ep)
-    per_layer = (p.compute + p.recompute + p.tp_floor + p.cp + p.ep) / cap
+) -> tuple[tuple[float, float], ...]:
+    """What ``_pipe`` reads but the DP, per interleaving v: (stage + v·send, (p−1)/v·stage·
+    factor), from the fullest stage's seconds per sequence, one chunk's send per sequence
+    and ``interleave_factor``, per (TP, CP, PP, EP, recompute, cap) (the send is costed only
+    when the pipeline leaves the node, so on the fabric whatever the DP). Without a send the
+    first term is the stage for every v, so only the smallest bubble term can be the best
+    (rounding is monotone: x + b <= x + b' when b <= b')."""
+    # what reads neither the depth nor the DP, per (TP, CP, cap, recompute, EP): the layer
+    # work and the head per sequence, and the layer parts (for the send)
+    per_cap = ctx.memo.get("stage_parts")
+    if per_cap is None:
+        per_cap = ctx.memo["stage_parts"] = {}
+    key = (tp, cp, cap, rc, ep)
+    got = per_cap.get(key)
+    if got is None:
+        p = layer_parts(ctx, tp, cp, cap, rc, ep)
+        per_seq = (p.compute + p.recompute + p.tp_floor + p.cp + p.ep) / cap
+        got = per_cap[key] = (per_seq, p.head / cap, p)
+    per_layer, head, p = got
+    layers = ctx.s.layers
     most = ctx.mem.most(pp)
-    last = max(0, s.layers - (pp - 1) * most) if pp > 1 else s.layers
-    stage = max(most * per_layer, last * per_layer + p.head / cap)
+    last = max(0, layers - (pp - 1) * most) if pp > 1 else layers
+    stage = max(most * per_layer, last * per_layer + head)
     send = 0.0
-    if tp * cp * pp > st.gpus_per_node and pp > 1:  # the pipeline leaves the node
+    if tp * cp * pp > ctx.st.gpus_per_node and pp > 1:  # the pipeline leaves the node
         # ``pp_send`` of the shape at its cap (one chunk), without building that layout
         send = chunk_send(ctx, tp, cp, pp, cap_dp, cap, p) / cap
-    return stage, send, pp, _interleavings(ctx, pp)
+    terms = [
+        (stage + v * send, (pp - 1) / v * stage * factor) for v, factor in _interleavings(ctx, pp)
+    ]
+    if send == 0.0:
+        return (min(terms, key=_second),)
+    return tuple(terms)
+
+
+def _second(term: tuple[float, float]) -> float:
+    return term[1]
 
 
 def _interleavings(ctx: Context, pp: int) -> list[tuple[int, float]]:
@@ -203,14 +257,7 @@ def pre_rate(ctx: Context, lay: Layout) -> float:
     tp, cp, pp, dp, zero, rc = lay.tp, lay.cp, lay.pp, lay.dp, lay.zero, lay.recompute
     cap = _pre_cap(ctx)
     g = ctx.g
-    cap_dp = g // cap  # dp_shape at the cap: min(DP, g // cap)
-    if cap_dp < 1:
-        cap_dp = 1
-    if dp < cap_dp:
-        cap_dp = dp
-    t = _pipe_of(ctx, tp, cp, pp, dp, 1, rc, cap, cap_dp) + optimizer_time_of(
-        ctx, tp, cp, pp, dp, 1, zero
-    )
+    t = _pipe_no_ep(ctx, tp, cp, pp, dp, rc) + optimizer_time_of(ctx, tp, cp, pp, dp, 1, zero)
     if g // cap >= dp:  # as ``_bound``
         m_min = g // (dp * cap)
         if m_min < 1:
@@ -242,14 +289,41 @@ def pipe_rate(ctx: Context, tp: int, cp: int, pp: int, dp: int, rc: str) -> floa
     key = (tp, cp, pp, dp, rc)
     got = cache.get(key)
     if got is None:
-        cap = _pre_cap(ctx)
+        got = cache[key] = ctx.g * ctx.st.seq / _pipe_no_ep(ctx, tp, cp, pp, dp, rc)
+    return got
+
+
+def _pipe_no_ep(ctx: Context, tp: int, cp: int, pp: int, dp: int, rc: str) -> float:
+    """``_pipe_of`` of the shape without EP at the largest micro-batch the global batch
+    allows (``pre_rate``'s and ``pipe_rate``'s), memoised per (TP, CP, PP, DP, recompute);
+    ``_pipe_time`` inline (most shapes of a search are bounded by this alone)."""
+    memo = ctx.memo
+    cache: dict[tuple[int | str, ...], float] | None = memo.get("pipe_no_ep")
+    if cache is None:
+        cache = memo["pipe_no_ep"] = {}
+    key = (tp, cp, pp, dp, rc)
+    got = cache.get(key)
+    if got is None:
+        pieces = memo.get("pipe_no_ep_pieces")
+        if pieces is None:
+            pieces = memo["pipe_no_ep_pieces"] = {}
+        piece = pieces.get((tp, cp, pp, rc))
         g = ctx.g
-        cap_dp = g // cap  # dp_shape(ctx, tp·cp·pp·dp, tp, cp, pp, cap)'s DP
-        if cap_dp < 1:
-            cap_dp = 1
-        if dp < cap_dp:
-            cap_dp = dp
-        got = cache[key] = g * ctx.st.seq / _pipe_of(ctx, tp, cp, pp, dp, 1, rc, cap, cap_dp)
+        if piece is None:
+            cap = _pre_cap(ctx)
+            cap_dp = g // cap  # dp_shape(ctx, tp·cp·pp·dp, tp, cp, pp, cap)'s DP
+            if cap_dp < 1:
+                cap_dp = 1
+            if dp < cap_dp:
+                cap_dp = dp
+            piece = pieces[(tp, cp, pp, rc)] = _piece(ctx, tp, cp, pp, 1, rc, cap, cap_dp)
+        seqs = g / dp
+        got = float("inf")
+        for per_seq, bubble in piece:  # _pipe_time(piece, seqs)
+            t = seqs * per_seq + bubble
+            if t < got:
+                got = t
+        cache[key] = got
     return got
 
 

@@ -355,6 +355,22 @@ class MemoryModel:
             self._load[pp] = load
         return (ranks // pp) * (s.layers + self.head) / (ranks * load)
 
+    def best_use(self, ranks: int, lo: int, hi: int) -> float:
+        """The largest ``use(pp, ranks)`` over pp = lo … hi (0 when none): the same
+        expression per depth, in one call (``space.pp_options`` asks per node count)."""
+        best = 0.0
+        loads = self._load
+        work = self.st.s.layers + self.head
+        for pp in range(lo, hi + 1):
+            load = loads.get(pp)
+            if load is None:
+                self.use(pp, ranks)
+                load = loads[pp]
+            use = (ranks // pp) * work / (ranks * load)
+            if pp == lo or use > best:
+                best = use
+        return best
+
     def records(self, ranks: int, lo: int, hi: int, record: float) -> list[int]:
         """The depths pp = lo … hi whose ``use(pp, ranks)`` (the same expression) is a new
         record above ``record`` (by more than 1e-12), in order. The scan ends once no deeper

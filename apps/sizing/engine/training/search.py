@@ -31,7 +31,6 @@ from .bounds import (
     optimistic,
     pipe_bound,
     pipe_rate,
-    pre_bound,
     pre_rate,
     shape_bound,
 )
@@ -171,7 +170,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
             # a shape waiting on a bound above its own (``_refine``): its own bound now,
             # back at the place it would have had (same order number), or dropped as it
             # would have been
-            real = min(item.lazy, _pre(ctx, item.lay.gpus, item.lay))
+            real = min(item.lazy, _pre(ctx, item.lay))
             if not real < cut:
                 push(heap, (-real, num, _Shape(item.lay)))
             continue
@@ -252,7 +251,7 @@ def _refine(
     if isinstance(item, _Shape):
         lay = item.lay
         gpus = lay.gpus  # a shape's own GPU count (``space.idle_shapes``)
-        key = _shape_key(gpus, lay)
+        key = _shape_key(lay)
         if item.cap is None:
             capped = ctx.memo.setdefault("capped", {})
             rate = capped.get(key)
@@ -303,7 +302,7 @@ def _refine(
                 above = pipe_rate(ctx, tp, cp, pp, dp, rc)
             if above < cut:
                 continue
-        got = pre.get((tp, cp, pp, ep, lay.zero, rc, dp))  # _shape_key(n, lay)
+        got = pre.get((tp, cp, pp, ep, lay.zero, rc, dp))  # _shape_key(lay)
         step = 1 if ep == 1 else ep_step(tp, cp, ep)
         sib = idle.get((dp, step))
         if sib is None:
@@ -313,7 +312,7 @@ def _refine(
                 out.append((min(bound, above), _Shape(lay, lazy=bound, idle=True)))
                 continue
             for few in idle_shapes(ctx, lay):  # EP: no pipeline bound, each its own now
-                out.append((min(bound, _pre(ctx, few.gpus, few)), _Shape(few)))
+                out.append((min(bound, _pre(ctx, few)), _Shape(few)))
         if got is not None:
             out.append((min(bound, got), _Shape(lay)))
             continue
@@ -321,7 +320,7 @@ def _refine(
         if above is None:
             above = pipe_bound(ctx, n, lay)
         if above is None:
-            out.append((min(bound, _pre(ctx, n, lay)), _Shape(lay)))
+            out.append((min(bound, _pre(ctx, lay)), _Shape(lay)))
         else:
             out.append((min(bound, above), _Shape(lay, lazy=bound)))
     return out
@@ -335,30 +334,22 @@ def _siblings(ctx: Context, lay: Layout) -> bool:
     return bool(idle_dps(ctx, lay.dp, ep_step(lay.tp, lay.cp, lay.ep)))
 
 
-def _pre(ctx: Context, gpus: int, lay: Layout) -> float:
-    """``pre_bound`` memoised per shape key."""
+def _pre(ctx: Context, lay: Layout) -> float:
+    """``pre_bound`` of a shape at its own GPU count (every caller's: its DP every GPU of
+    it), from its degrees (``pre_rate``), memoised per shape key."""
     pre: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pre", {})
-    key = _shape_key(gpus, lay)
+    key = _shape_key(lay)
     got = pre.get(key)
     if got is None:
-        # pre_bound at the shape's own GPU count (every caller's), from its degrees
-        got = pre[key] = pre_bound(ctx, gpus, lay) if gpus != lay.gpus else pre_rate(ctx, lay)
+        got = pre[key] = pre_rate(ctx, lay)
     return got
 
 
-def _shape_key(gpus: int, lay: Layout) -> tuple[int | str, ...]:
-    """What a shape's bounds depend on: the shape and the pipelines' worth of GPUs
-    (``dp_shape`` reads ``gpus`` only as gpus // (TP·CP·PP)), so nearby GPU counts of one
-    size-mode sizing share them (memoised per setup, exact)."""
-    return (
-        lay.tp,
-        lay.cp,
-        lay.pp,
-        lay.ep,
-        lay.zero,
-        lay.recompute,
-        gpus // (lay.tp * lay.cp * lay.pp),
-    )
+def _shape_key(lay: Layout) -> tuple[int | str, ...]:
+    """What the bounds of a shape on its own GPUs depend on: the shape and its DP (``dp_shape``
+    reads the GPU count only as GPUs // (TP·CP·PP)), so nearby GPU counts of one size-mode
+    sizing share them (memoised per setup, exact)."""
+    return (lay.tp, lay.cp, lay.pp, lay.ep, lay.zero, lay.recompute, lay.dp)
 
 
 def _warm_start(ctx: Context, gpus: int, stop: float) -> tuple[list[Candidate], int]:

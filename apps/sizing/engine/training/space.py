@@ -108,26 +108,45 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
     top = min(ctx.s.layers, ranks)
     if top < 1:
         return None
-    # dp_shape at micro-batch 1, inline: dp = min(ranks // pp, g), m = max(1, g // dp)
+    # the memory tests of ``MemoryModel.may_fit_plain``, ``none_deeper_fits`` and
+    # ``fits_plain`` inline, with what they read the same at every depth taken once: the
+    # same sums in the same order, so the same answers (a search calls this ~130 times,
+    # each ~15 memory tests)
     g = ctx.g if ctx.g > 1 else 1
-    may_fit, mem = ctx.mem.may_fit_plain, ctx.mem
+    mem = ctx.mem
+    layers, states, most = mem.layers, mem.state_bytes, mem.most
+    per_layer, rebuilt, logits = mem._activations(tp, cp, 1, rc)
+    overhead = mem._overhead(tp, zero)
+    limit = mem.usable + 1e-6
     m_floor = dp_shape(ctx, gpus, tp, cp, 1, 1)[1]  # fewest micro-batches: no pipeline
-    dp = ranks // top
-    if not may_fit(tp, cp, top, dp if dp < g else g, ep, zero, rc, m_floor):
+
+    def may_fit(pp: int) -> bool:  # may_fit_plain at micro-batch 1, DP min(ranks // pp, g)
+        dp = ranks // pp
+        held = most(pp) * m_floor
+        if held > layers:
+            held = layers
+        low = states(tp, cp, pp, dp if dp < g else g, ep, zero) + held * per_layer + rebuilt
+        return low + logits + overhead <= limit
+
+    if not may_fit(top):
         return None
     lo, hi = 0, top
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        dp = ranks // mid
-        if may_fit(tp, cp, mid, dp if dp < g else g, ep, zero, rc, m_floor):
+        if may_fit(mid):
             hi = mid
         else:
             lo = mid
     for pp in range(hi, top + 1):
         dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1, ep)
-        if mem.none_deeper_fits(tp, cp, zero, rc, m):
+        # none_deeper_fits(tp, cp, zero, rc, m)
+        if float(layers if layers < m else m) * per_layer + rebuilt + logits + overhead > limit:
             return None
-        if ep_fits(tp, cp, dp, ep) and mem.fits_plain(tp, cp, pp, dp, ep, zero, rc, m):
+        if not ep_fits(tp, cp, dp, ep):
+            continue
+        # fits_plain(tp, cp, pp, dp, ep, zero, rc, m)
+        act = most(pp) * float(pp if pp < m else m) * per_layer + rebuilt
+        if states(tp, cp, pp, dp, ep, zero) + act + logits + overhead <= limit:
             return layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
     return None
 
@@ -151,7 +170,7 @@ def pp_options(ctx: Context, gpus: int, tp: int, cp: int, p_min: int) -> list[in
 def _pp_options(ctx: Context, ranks: int, p_min: int) -> list[int]:
     top = min(ctx.s.layers, ranks)
     out = list(range(p_min, min(top, 2 * p_min) + 1))
-    record = max(ctx.mem.use(pp, ranks) for pp in out) if out else 0.0
+    record = ctx.mem.best_use(ranks, p_min, min(top, 2 * p_min)) if out else 0.0
     p = 1
     while p <= min(top, 4 * p_min):
         if p > 2 * p_min:
