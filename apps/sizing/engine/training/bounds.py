@@ -257,7 +257,10 @@ def pre_rate(ctx: Context, lay: Layout) -> float:
     tp, cp, pp, dp, zero, rc = lay.tp, lay.cp, lay.pp, lay.dp, lay.zero, lay.recompute
     cap = _pre_cap(ctx)
     g = ctx.g
-    t = _pipe_no_ep(ctx, tp, cp, pp, dp, rc) + optimizer_time_of(ctx, tp, cp, pp, dp, 1, zero)
+    opt = ctx.opt_cache.get((tp, cp, pp, dp, 1, zero))  # optimizer_time_of's memo
+    if opt is None:
+        opt = optimizer_time_of(ctx, tp, cp, pp, dp, 1, zero)
+    t = _pipe_no_ep(ctx, (tp, cp, pp, dp, rc)) + opt
     if g // cap >= dp:  # as ``_bound``
         m_min = g // (dp * cap)
         if m_min < 1:
@@ -289,21 +292,22 @@ def pipe_rate(ctx: Context, tp: int, cp: int, pp: int, dp: int, rc: str) -> floa
     key = (tp, cp, pp, dp, rc)
     got = cache.get(key)
     if got is None:
-        got = cache[key] = ctx.g * ctx.st.seq / _pipe_no_ep(ctx, tp, cp, pp, dp, rc)
+        got = cache[key] = ctx.g * ctx.st.seq / _pipe_no_ep(ctx, key)
     return got
 
 
-def _pipe_no_ep(ctx: Context, tp: int, cp: int, pp: int, dp: int, rc: str) -> float:
-    """``_pipe_of`` of the shape without EP at the largest micro-batch the global batch
-    allows (``pre_rate``'s and ``pipe_rate``'s), memoised per (TP, CP, PP, DP, recompute);
-    ``_pipe_time`` inline (most shapes of a search are bounded by this alone)."""
+def _pipe_no_ep(ctx: Context, key: tuple[int, int, int, int, str]) -> float:
+    """``_pipe_of`` of the shape (TP, CP, PP, DP, recompute) = ``key`` without EP at the
+    largest micro-batch the global batch allows (``pre_rate``'s and ``pipe_rate``'s),
+    memoised per ``key``; ``_pipe_time`` inline (most shapes of a search are bounded by
+    this alone)."""
     memo = ctx.memo
-    cache: dict[tuple[int | str, ...], float] | None = memo.get("pipe_no_ep")
+    cache: dict[tuple[int, int, int, int, str], float] | None = memo.get("pipe_no_ep")
     if cache is None:
         cache = memo["pipe_no_ep"] = {}
-    key = (tp, cp, pp, dp, rc)
     got = cache.get(key)
     if got is None:
+        tp, cp, pp, dp, rc = key
         pieces = memo.get("pipe_no_ep_pieces")
         if pieces is None:
             pieces = memo["pipe_no_ep_pieces"] = {}

@@ -114,7 +114,7 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
     # each ~15 memory tests)
     g = ctx.g if ctx.g > 1 else 1
     mem = ctx.mem
-    layers, states, most = mem.layers, mem.state_bytes, mem.most
+    layers, states, most, known = mem.layers, mem.state_bytes, mem.most, mem._most.get
     per_layer, rebuilt, logits = mem._activations(tp, cp, 1, rc)
     overhead = mem._overhead(tp, zero)
     limit = mem.usable + 1e-6
@@ -122,7 +122,10 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
 
     def may_fit(pp: int) -> bool:  # may_fit_plain at micro-batch 1, DP min(ranks // pp, g)
         dp = ranks // pp
-        held = most(pp) * m_floor
+        layers_on = known(pp)  # the fullest stage's layers (``MemoryModel.most``)
+        if layers_on is None:
+            layers_on = most(pp)
+        held = layers_on * m_floor
         if held > layers:
             held = layers
         low = states(tp, cp, pp, dp if dp < g else g, ep, zero) + held * per_layer + rebuilt
@@ -137,15 +140,26 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
             hi = mid
         else:
             lo = mid
+    step = ep_step(tp, cp, ep) if ep > 1 else 1
     for pp in range(hi, top + 1):
-        dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1, ep)
+        dp = ranks // pp  # dp_shape(ctx, gpus, tp, cp, pp, 1, ep) inline
+        if g < dp:
+            dp = g
+        if step > 1 and dp >= step:
+            dp -= dp % step
+        m = ctx.g // dp
+        if m < 1:
+            m = 1
         # none_deeper_fits(tp, cp, zero, rc, m)
         if float(layers if layers < m else m) * per_layer + rebuilt + logits + overhead > limit:
             return None
         if not ep_fits(tp, cp, dp, ep):
             continue
         # fits_plain(tp, cp, pp, dp, ep, zero, rc, m)
-        act = most(pp) * float(pp if pp < m else m) * per_layer + rebuilt
+        layers_on = known(pp)
+        if layers_on is None:
+            layers_on = most(pp)
+        act = layers_on * float(pp if pp < m else m) * per_layer + rebuilt
         if states(tp, cp, pp, dp, ep, zero) + act + logits + overhead <= limit:
             return layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
     return None
