@@ -3,12 +3,14 @@
 CHROMIUM_PATH (default /usr/bin/chromium). A missing Chromium fails the run in CI
 (REQUIRE_SERVICES=1) and skips locally.
 
-Screenshots of every step go to test-artifacts/screenshots/ as JPEG (kept by CI as artifacts).
+Screenshots of every step go to test-artifacts/screenshots/ as JPEG (kept by CI as artifacts),
+and a test that fails leaves the whole page as it was when it failed (failed-<test>.jpg).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -72,9 +74,22 @@ def chromium_context() -> Iterator[object]:
             shutil.rmtree(profile, ignore_errors=True)
 
 
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Remembers whether the test itself failed, for `tab` to picture the page it failed on."""
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
-def tab(chromium_context, live_server):
-    """A fresh tab, logged out (cookies cleared), with console errors collected."""
+def tab(request, chromium_context, live_server):
+    """A fresh tab, logged out (cookies cleared), with console errors collected. A test that
+    fails leaves a full-page screenshot of the tab as it was (failed-<test>.jpg)."""
     chromium_context.clear_cookies()
     tab = chromium_context.new_page()
     tab.set_viewport_size({"width": 1280, "height": 900})
@@ -104,6 +119,10 @@ def tab(chromium_context, live_server):
         ),
     )
     yield tab
+    if request.node.stash.get(_CALL_FAILED, False):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        tab.screenshot(path=str(SCREENSHOTS / f"failed-{name}.jpg"), full_page=True, **_JPEG)
     tab.close()
 
 
@@ -114,8 +133,16 @@ def portal_user(transactional_db):
     return make_user("newbie", make_org("Partner Browser"), Role.PARTNER)
 
 
+# JPEG: Chromium encodes a full-page PNG at ~0.2 s of CPU a shot (the page audit's 36 shots cost
+# 8 s of its 21.5 s, as JPEG 2.8 s); quality 80 reads the same to a person.
+_JPEG = {"type": "jpeg", "quality": 80}
+
+
 class Shots:
-    """Numbered screenshots of one test's steps."""
+    """Numbered screenshots of one test's steps: the viewport, or the whole page (full_page).
+    A whole page costs Chromium ~1.1 s of CPU on a 22,000 px wizard result (its details open)
+    against ~0.08 s for the viewport: take it where the step's subject is the page's length
+    or something on it is wrong (the page audit), not by habit."""
 
     def __init__(self, page, prefix: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -124,9 +151,7 @@ class Shots:
     def __call__(self, name: str, full_page: bool = False) -> Path:
         self.n += 1
         path = SCREENSHOTS / f"{self.prefix}-{self.n:02d}-{name}.jpg"
-        # JPEG: Chromium encodes a full-page PNG at ~0.2 s of CPU a shot (the page audit's 36
-        # shots cost 8 s of its 21.5 s, as JPEG 2.8 s); quality 80 reads the same to a person.
-        self.page.screenshot(path=str(path), full_page=full_page, type="jpeg", quality=80)
+        self.page.screenshot(path=str(path), full_page=full_page, **_JPEG)
         return path
 
 

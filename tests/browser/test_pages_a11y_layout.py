@@ -1,7 +1,8 @@
 """Every page of the portal in Chromium: axe-core finds no serious or critical violation,
 ids are unique, and at 1280 px and 390 px the page never scrolls sideways and no table,
 figure or card is cut off. Screenshots of each page at each width go to
-test-artifacts/screenshots/ (pages-*)."""
+test-artifacts/screenshots/ (pages-*): the viewport, the whole page where a check found
+something."""
 
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ def _check(page, shot, name: str, problems: dict[str, list[str]]) -> None:
         found += [f"{width}px: {x}" for x in layout_problems(page)]
         if found:
             problems[name] = problems.get(name, []) + found
-        shot(f"{name}-{width}", full_page=True)
+        shot(f"{name}-{width}", full_page=bool(found))  # the whole page where something is wrong
 
 
 def test_every_page_passes_axe_and_fits_1280_and_390(tab, live_server, portal_document):
