@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import ROOT, Shots, log_in
+from .conftest import ROOT, Shots, log_in_by_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def _custom_model_section(page, base: str) -> None:
 def test_uploading_a_published_config_sizes_that_model(tab, live_server, portal_user, tmp_path):
     page = tab
     shot = Shots(page, "config-upload")
-    log_in(page, live_server.url, portal_user.username)
+    log_in_by_cookie(page, live_server.url, portal_user.username)
     _custom_model_section(page, live_server.url)
     shot("custom-model-section")
 
@@ -52,7 +52,7 @@ def test_uploading_a_published_config_sizes_that_model(tab, live_server, portal_
 def test_a_broken_config_is_explained_beside_the_upload(tab, live_server, portal_user, tmp_path):
     page = tab
     shot = Shots(page, "config-upload-errors")
-    log_in(page, live_server.url, portal_user.username)
+    log_in_by_cookie(page, live_server.url, portal_user.username)
     _custom_model_section(page, live_server.url)
     bad = tmp_path / "config.json"
     bad.write_text('{"model_type": "llama", "num_hidden_layers": -3, "hidden_size": "big"}')

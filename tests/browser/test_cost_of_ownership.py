@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from .conftest import log_in, settle
+from .conftest import log_in_by_cookie, settle
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def energy(page) -> Decimal:
 
 def test_site_costs_typed_in_more_options_change_the_cost_card(tab, live_server, portal_user):
     page = tab
-    log_in(page, live_server.url, portal_user.username)
+    log_in_by_cookie(page, live_server.url, portal_user.username)
     page.goto(live_server.url + START)
     page.wait_for_selector("#tco-card")
     before = energy(page)

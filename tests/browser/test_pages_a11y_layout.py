@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from .a11y import axe_violations, duplicate_ids, layout_problems
-from .conftest import Shots, log_in
+from .conftest import Shots, log_in, log_in_by_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -126,7 +126,7 @@ def test_htmx_updates_are_announced_in_one_live_region(tab, live_server, portal)
     """Results, errors and filtered tables are said in #live-status, which is polite, atomic
     and never replaced (so screen readers announce each change)."""
     page, base = tab, live_server.url
-    log_in(page, base, portal["user"].username)
+    log_in_by_cookie(page, base, portal["user"].username)
     page.goto(f"{base}/sizing/?kind=inference&model=llama-3.1-8b&users=50&gpu=l40s-48gb")
     page.wait_for_selector("#result .status")
     region = page.eval_on_selector(
@@ -168,7 +168,7 @@ def test_a_4096_node_result_is_a_readable_length(tab, live_server, portal):
     """The 4,096-node page (54,000 px tall before racks were grouped) in Chromium: its height
     at 1280 px, axe, and the 390 px layout."""
     page, base = tab, live_server.url
-    log_in(page, base, portal["user"].username)
+    log_in_by_cookie(page, base, portal["user"].username)
     query = "kind=inference&model=llama-2-70b&gpu=h100-pcie-80gb&mode=capacity&nodes=4096&users=500"
     page.goto(f"{base}/sizing/?{query}")
     page.wait_for_selector("#result .status")

@@ -14,7 +14,7 @@ from apps.sizing.models import Scenario
 from tests.accounts import factories as accounts
 from tests.quotes import factories
 
-from .conftest import Shots, log_in
+from .conftest import Shots, log_in, log_in_by_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +79,7 @@ def test_customer_accepts_one_link_and_rejects_another_logged_out(
 def test_save_and_quote_from_the_wizard(tab, live_server, seller_sam):
     page, base = tab, live_server.url
     shot = Shots(page, "wizard-quote")
-    log_in(page, base, seller_sam.username)
+    log_in_by_cookie(page, base, seller_sam.username)
     page.goto(f"{base}/sizing/?kind=inference&model=llama-3.1-8b&users=50&gpu=l40s-48gb")
     page.wait_for_selector("#result .status")
     page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")

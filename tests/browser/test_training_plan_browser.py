@@ -10,7 +10,7 @@ import pytest
 from apps.sizing.training_view import training_panel
 
 from .a11y import axe_violations, duplicate_ids, layout_problems
-from .conftest import Shots, log_in, settle
+from .conftest import Shots, log_in_by_cookie, settle
 from .test_wizard_journey import status, wait_status_change
 
 pytestmark = pytest.mark.browser
@@ -20,7 +20,7 @@ def test_the_training_plan_explains_layout_step_time_mfu_and_memory(tab, live_se
     page = tab
     base = live_server.url
     shot = Shots(page, "training-plan")
-    log_in(page, base, portal_user.username)
+    log_in_by_cookie(page, base, portal_user.username)
     page.goto(f"{base}/sizing/")
     page.wait_for_selector("#result .status")
     before = status(page)

@@ -11,7 +11,7 @@ import pytest
 from apps.sizing import formatting as fmt
 from apps.sizing.engine import spec
 
-from .conftest import Shots, log_in
+from .conftest import Shots, log_in, log_in_by_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def _settle(page) -> None:
 def test_whatif_changes_one_thing_at_a_time_and_one_becomes_the_sizing(tab, live_server, portal):
     page, base = tab, live_server.url
     shot = Shots(page, "whatif")
-    log_in(page, base, portal["user"].username)
+    log_in_by_cookie(page, base, portal["user"].username)
     page.goto(f"{base}/sizing/?kind=inference&model=llama-3.1-8b&users=50&gpu=l40s-48gb")
     page.wait_for_selector("#result .status")
     now = page.inner_text("#result .status").split(" · sized")[0]
@@ -94,7 +94,7 @@ def test_compare_prices_both_scenarios_and_names_inputs_in_words(tab, live_serve
 def test_a_saved_scenario_shows_the_source_of_each_assumption(tab, live_server, portal):
     page, base = tab, live_server.url
     large = portal["large"]
-    log_in(page, base, portal["user"].username)
+    log_in_by_cookie(page, base, portal["user"].username)
     page.goto(f"{base}/sizing/scenarios/{large.pk}/")
     page.click("#why-panel > summary") if page.get_attribute("#why-panel", "open") is None else None
     rows = page.eval_on_selector_all(
@@ -112,7 +112,7 @@ def test_a_saved_scenario_shows_the_source_of_each_assumption(tab, live_server, 
 
 def test_the_wizards_assumptions_show_source_unit_and_default_in_words(tab, live_server, portal):
     page, base = tab, live_server.url
-    log_in(page, base, portal["user"].username)
+    log_in_by_cookie(page, base, portal["user"].username)
     page.goto(f"{base}/sizing/?kind=inference&model=llama-3.1-8b&users=50&gpu=l40s-48gb")
     page.wait_for_selector("#result .status")
     page.click("#why-panel > summary")

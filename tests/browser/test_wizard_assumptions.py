@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from .a11y import axe_violations
-from .conftest import Shots, log_in, settle
+from .conftest import Shots, log_in_by_cookie, settle
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def overridden(page, name: str) -> bool:
 def test_the_block_follows_the_kind_and_keeps_other_kinds_overrides(tab, live_server, portal_user):
     page = tab
     shot = Shots(page, "wizard-assumptions")
-    log_in(page, live_server.url, portal_user.username)
+    log_in_by_cookie(page, live_server.url, portal_user.username)
     page.goto(live_server.url + START)
     page.wait_for_selector("#result .status")
     page.click("#why-panel > summary")

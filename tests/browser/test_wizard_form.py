@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Shots, log_in, settle
+from .conftest import Shots, log_in_by_cookie, settle
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def summary_items(page) -> list[str]:
 def test_every_error_at_once_named_and_in_the_fields_units(tab, live_server, portal_user):
     page = tab
     shot = Shots(page, "wizard-form")
-    log_in(page, live_server.url, portal_user.username)
+    log_in_by_cookie(page, live_server.url, portal_user.username)
     page.goto(live_server.url + START)
     page.wait_for_selector("#result .status")
     # Units beside the inputs, from the specification.
@@ -57,7 +57,7 @@ def test_every_error_at_once_named_and_in_the_fields_units(tab, live_server, por
 
 def test_training_tokens_are_typed_and_checked_in_billions(tab, live_server, portal_user):
     page = tab
-    log_in(page, live_server.url, portal_user.username)
+    log_in_by_cookie(page, live_server.url, portal_user.username)
     page.goto(live_server.url + START)
     page.wait_for_selector("#result .status")
     page.select_option("#id_kind", "pretraining")  # re-renders the form for training
@@ -74,7 +74,7 @@ def test_training_tokens_are_typed_and_checked_in_billions(tab, live_server, por
 def test_capacity_mode_asks_what_capacity_mode_needs(tab, live_server, portal_user):
     page = tab
     shot = Shots(page, "wizard-mode")
-    log_in(page, live_server.url, portal_user.username)
+    log_in_by_cookie(page, live_server.url, portal_user.username)
     page.goto(live_server.url + START)
     page.wait_for_selector("#result .status")
     assert not page.is_visible("#id_nodes") and page.is_visible("#id_headroom")

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import Shots, log_in, settle
+from .conftest import Shots, log_in, log_in_by_cookie, settle
 
 pytestmark = pytest.mark.browser
 
@@ -144,7 +144,7 @@ def test_whole_journey(tab, live_server, portal_user):
 def test_invalid_input_shows_messages_beside_the_fields(tab, live_server, portal_user):
     page = tab
     shot = Shots(page, "invalid")
-    log_in(page, live_server.url, portal_user.username)
+    log_in_by_cookie(page, live_server.url, portal_user.username)
     page.goto(f"{live_server.url}/sizing/?gpu=l40s-48gb&model=llama-3.1-8b&users=10")
     page.fill("#id_users", "ten")
     page.wait_for_selector("#err-users >> text=Enter a whole number")
@@ -174,7 +174,7 @@ def test_phone_width_renders_and_keyboard_reaches_the_steps(tab, live_server, po
     page = tab
     shot = Shots(page, "phone")
     page.set_viewport_size({"width": 390, "height": 844})
-    log_in(page, live_server.url, portal_user.username)
+    log_in_by_cookie(page, live_server.url, portal_user.username)
     page.goto(f"{live_server.url}/sizing/")
     page.wait_for_selector("#result .status")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
