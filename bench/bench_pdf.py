@@ -60,6 +60,7 @@ def _rss_mb() -> float:
 
 def _phases(quote: Any) -> dict[str, float]:
     """One render split into its parts, CPU seconds each (same calls as `pdf.render_html`)."""
+    from django.conf import settings
     from django.template.loader import render_to_string
 
     from apps.quotes import pdf
@@ -67,7 +68,7 @@ def _phases(quote: Any) -> dict[str, float]:
 
     cpu = time.process_time
     t0 = cpu()
-    html = render_to_string(pdf.TEMPLATE, document_context(quote))
+    html = render_to_string(settings.QUOTES_PDF_TEMPLATE, document_context(quote))
     t1 = cpu()
     font_config, css = pdf._print_assets()
     base_url = pdf.bundled_static_root().as_uri() + "/"

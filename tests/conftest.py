@@ -338,6 +338,20 @@ def media_root(settings, tmp_path: Path) -> Path:
     return settings.MEDIA_ROOT
 
 
+ONE_PAGE_DOCUMENT = "tests/one_page_document.html"
+
+
+@pytest.fixture
+def one_page_document(settings) -> str:  # type: ignore[no-untyped-def]
+    """Quotes' documents rendered from a one-page template (tests/templates/): for the tests
+    whose subject is what happens around a render (jobs, retries, leases, storage, downloads,
+    pages that link the document), not the document. Still a real render of the quote's
+    document context through `apps.quotes.pdf` (fonts, print stylesheet, fetcher), ~30x
+    cheaper than the 20-page document; the document's own tests render that one."""
+    settings.QUOTES_PDF_TEMPLATE = ONE_PAGE_DOCUMENT
+    return ONE_PAGE_DOCUMENT
+
+
 @pytest.fixture
 def book(full_catalog: None):  # type: ignore[no-untyped-def]
     """The SAMPLE-USD price book of the full catalog."""

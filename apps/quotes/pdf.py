@@ -28,7 +28,6 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from .document import DiagramError, document_context
 from .models import Quote
 
-TEMPLATE = "quotes/pdf/document.html"
 STYLESHEET = "quotes/pdf/styles.css"
 _assets_lock = threading.Lock()
 # WeasyPrint's HTML5 user-agent stylesheet styles six pseudo-elements of *every* element
@@ -165,4 +164,4 @@ def render_quote(quote: Quote, *, fetcher: PortalURLFetcher | None = None) -> Re
         context = document_context(quote)
     except DiagramError as exc:
         raise PdfRenderError(str(exc)) from exc
-    return render_html(render_to_string(TEMPLATE, context), fetcher=fetcher)
+    return render_html(render_to_string(settings.QUOTES_PDF_TEMPLATE, context), fetcher=fetcher)

@@ -7,7 +7,14 @@ import os
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, env_millis, shared_cache
+from .base import (
+    BASE_DIR,
+    CELERY_BROKER_TRANSPORT_OPTIONS,
+    DATABASES,
+    TEMPLATES,
+    env_millis,
+    shared_cache,
+)
 
 SECRET_KEY = "test-secret-key-not-for-production-" + "x" * 32
 DEBUG = False
@@ -55,3 +62,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and TEST_ST
         f"{_options.get('options', '')} -c statement_timeout={TEST_STATEMENT_TIMEOUT_MS}"
     ).strip()
 QUOTES_PDF_RENDER_DELAY = float(os.environ.get("TEST_PDF_RENDER_DELAY", "0"))
+# The job-machinery tests' one-page document (tests/templates/tests/one_page_document.html,
+# the `one_page_document` fixture; TEST_PDF_TEMPLATE for a worker subprocess): the tests
+# whose subject is the document itself render quotes/pdf/document.html.
+QUOTES_PDF_TEMPLATE = os.environ.get("TEST_PDF_TEMPLATE", "quotes/pdf/document.html")
+TEMPLATES[0]["DIRS"] = [BASE_DIR / "templates", BASE_DIR / "tests" / "templates"]

@@ -211,9 +211,10 @@ def portal(transactional_db, media_root, tasks_to_broker):
 
 
 @pytest.fixture
-def portal_document(portal):
+def portal_document(portal, one_page_document):
     """The portal's sent quote with its document rendered (what the worker does with the
-    queued job), so its pages show the download."""
+    queued job), so its pages show the download (the one-page document: the pages are the
+    subject here, tests/conftest.py)."""
     job = PdfJob.objects.get(quote=portal["sent"])
     services.pdf_job_run(job.pk)
     job.refresh_from_db()

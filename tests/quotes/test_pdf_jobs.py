@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -14,7 +15,10 @@ from apps.core.exceptions import ApplicationError
 from apps.quotes import pdf, services
 from apps.quotes.models import PdfJob
 
-pytestmark = pytest.mark.django_db
+from .pdftext import page_texts, squash
+
+# The job machinery is the subject, not the document: its one-page version (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_page_document")]
 
 
 @pytest.fixture
@@ -41,7 +45,10 @@ def test_running_twice_and_asking_again_give_one_document(
     assert services.pdf_job_run(job.pk).status == "ready"
     assert services.pdf_job_run(job.pk).status == "ready"  # a redelivered message: no-op
     job.refresh_from_db()
-    assert job.attempts == 1 and job.pages > 3 and job.file_size > 10_000
+    stored = (media_root / job.file_name).read_bytes()  # the quote's document, as recorded
+    assert job.attempts == 1 and (job.pages, job.file_size) == (1, len(stored))
+    assert job.sha256 == hashlib.sha256(stored).hexdigest()
+    assert squash(sent_quote.number) in squash(page_texts(stored)[0])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         again = services.pdf_job_request(user=sales_user, quote=sent_quote)
     assert again.pk == job.pk and not callbacks  # same file, nothing enqueued

@@ -21,7 +21,8 @@ from apps.quotes.services import pdf_jobs, storage
 from tests import s3server
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.django_db
+# Storage and leases are the subject, not the document: its one-page version (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_page_document")]
 
 
 @pytest.fixture

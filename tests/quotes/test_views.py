@@ -15,7 +15,9 @@ from apps.quotes.models import PdfJob, Quote, ShareLink
 
 from . import factories
 
-pytestmark = pytest.mark.django_db
+# The pages and downloads are the subject, not the document: its one-page version
+# (tests/conftest.py); the document's content is tests/quotes/test_pdf*.py's.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_page_document")]
 
 
 def _login(client, user):
