@@ -14,11 +14,11 @@ from apps.accounts.choices import Role
 from apps.accounts.models import role_errors
 from apps.core.exceptions import ApplicationError
 from apps.ops.models import AuditEvent
-from apps.quotes import pdf, selectors, services
+from apps.quotes import selectors, services
 from apps.quotes.models import DiscountLimit
 
 from . import factories
-from .pdftext import page_texts, squash
+from .pdftext import squash
 
 pytestmark = pytest.mark.django_db
 
@@ -153,17 +153,10 @@ def test_a_sent_quotes_discount_is_not_decided_again(
     assert "Only a draft's discount" in _messages(exc.value)
 
 
-def test_the_pdf_names_who_approved_the_discount(
-    settings, book, partner_user, manager, media_root, no_render
-) -> None:
-    settings.QUOTES_DISCOUNT_LIMITS = {"partner": "10"}
-    manager.first_name, manager.last_name = "Mia", "Manager"
-    manager.save()
-    quote = _discounted(partner_user, "25")
-    services.quote_discount_approve(user=manager, quote=quote)
-    sent, _ = services.quote_send(user=partner_user, quote=quote)
-    text = squash("\n".join(page_texts(pdf.render_quote(sent).data)))
-    assert squash("Discount 25 % approved by Mia Manager") in text
+def test_the_pdf_names_who_approved_the_discount(accepted_document) -> None:
+    # A partner's 25 % discount (limit 10 %) approved by Mia Manager, then sent and accepted
+    # (tests/quotes/conftest.py: the document test_pdf_document's acceptance tests read).
+    assert squash("Discount 25 % approved by Mia Manager") in accepted_document.text
 
 
 def test_portal_refuses_send_until_the_manager_clicks_approve(

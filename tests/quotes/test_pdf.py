@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils import timezone
 from apps.quotes import money, pdf, services
 from apps.quotes.document import document_context
 
-from . import factories
+from . import documents, factories
 from .pdftext import font_names, page_texts, reader, squash
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,8 @@ def sent(quote, sales_user, django_capture_on_commit_callbacks):
 
 
 def test_document_holds_number_parts_total_and_sample_label_on_every_page(sent) -> None:
-    """One render (~1 s of CPU) checked for its content, its table of contents and its fonts."""
+    """One render (~1 s of CPU) checked for its content, its table of contents, its fonts and
+    its acceptance block before acceptance."""
     rendered = pdf.render_quote(sent)
     pages = page_texts(rendered.data)
     text = squash("\n".join(pages))
@@ -55,6 +57,7 @@ def test_document_holds_number_parts_total_and_sample_label_on_every_page(sent) 
     assert all(squash(sent.number) in squash(p) for p in pages[1:])
     table_of_contents_points_at_real_pages(pages)
     fonts_are_the_bundled_ones(rendered.data)
+    assert "Notyetaccepted" in text and "Signature" in text  # the acceptance block, blank
 
 
 def table_of_contents_points_at_real_pages(pages: list[str]) -> None:
@@ -73,10 +76,11 @@ def fonts_are_the_bundled_ones(data: bytes) -> None:
     assert names and names <= bundled, names
 
 
-def test_a_quote_without_sample_prices_has_no_sample_label(sent) -> None:
-    sent.is_sample = False
-    text = squash(" ".join(page_texts(pdf.render_quote(sent).data)))
-    assert "SAMPLEPRICEBOOK" not in text and "(SAMPLE)" not in text
+def test_a_quote_without_sample_prices_has_no_sample_label(payload_document) -> None:
+    # The payload test's quote, priced without sample prices: one render for both tests.
+    assert not payload_document.quote.is_sample
+    assert "SAMPLEPRICEBOOK" not in payload_document.text
+    assert "(SAMPLE)" not in payload_document.text
 
 
 def test_document_context_lists_the_engines_explanations(sent) -> None:
@@ -119,28 +123,44 @@ def http_server() -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
-def test_payloads_in_user_text_read_no_file_and_fetch_nothing(
-    book, sales_user, media_root, http_server, tmp_path
-) -> None:
-    url, hits = http_server
-    secret = tmp_path / "secret.txt"
-    secret.write_text("TOP-SECRET-LOCAL-FILE")
-    payload = (
+@pytest.fixture
+def payload_document(book, sales_user, media_root, http_server, tmp_path_factory):
+    """A quote without sample prices whose user text is markup that would read a local file
+    or fetch from a server if it were not escaped; rendered once per process, with the
+    requests the server got during the render."""
+
+    def build() -> documents.Document:
+        url, hits = http_server
+        secret = tmp_path_factory.mktemp("payload") / "secret.txt"
+        secret.write_text("TOP-SECRET-LOCAL-FILE")
+        quote = factories.make_quote(
+            sales_user,
+            notes=_payload(url, secret),
+            customer_company=f'Evil <img src="{url}/c.png"> Corp',
+        )
+        quote, _ = services.quote_send(user=sales_user, quote=quote)
+        quote.is_sample = False
+        document = documents.render(quote, fetcher=pdf.PortalURLFetcher())
+        document.seen["server_hits"] = list(hits)
+        return document
+
+    return documents.once("payloads in user text, no sample prices", build)
+
+
+def _payload(url: str, secret: Path) -> str:
+    return (
         f'<img src="file:///etc/passwd"><img src="{url}/img.svg">'
         f'<link rel="attachment" href="file://{secret}"><link rel="attachment" href="{url}/a">'
         f'<style>@import url("{url}/x.css");</style>'
         f'<svg><image href="file://{secret}"/></svg><iframe src="file:///etc/shadow"></iframe>'
         f'<object data="{url}/o"></object>'
     )
-    quote = factories.make_quote(
-        sales_user, notes=payload, customer_company=f'Evil <img src="{url}/c.png"> Corp'
-    )
-    quote, _ = services.quote_send(user=sales_user, quote=quote)
-    fetcher = pdf.PortalURLFetcher()
-    rendered = pdf.render_quote(quote, fetcher=fetcher)
-    text = "\n".join(page_texts(rendered.data))
-    assert hits == []
-    assert fetcher.blocked == []  # autoescaped: the renderer never even asked
+
+
+def test_payloads_in_user_text_read_no_file_and_fetch_nothing(payload_document) -> None:
+    rendered, text = payload_document.rendered, payload_document.raw
+    assert payload_document.seen["server_hits"] == []  # no request during the render
+    assert rendered.blocked_urls == []  # autoescaped: the renderer's fetcher never even asked
     assert "root:x:0:0" not in text and "TOP-SECRET" not in text and "SECRET-FROM" not in text
     pdf_reader = reader(rendered.data)
     assert not pdf_reader.attachments

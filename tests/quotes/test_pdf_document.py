@@ -11,7 +11,7 @@ import pytest
 from apps.quotes import money, pdf, services
 from apps.quotes.document import document_context
 
-from . import factories
+from . import documents, factories
 from .pdftext import page_texts, squash
 
 pytestmark = pytest.mark.django_db
@@ -96,14 +96,6 @@ def _sent(user, workload, capture):
     return quote
 
 
-TRAINING = {
-    "kind": "pretraining",
-    "model": "llama-2-7b",
-    "gpu": "h100-nvl-94gb",
-    "training": {"tokens": 1e12, "target_days": 30},
-}
-
-
 def assert_plain_words(text: str, workload: dict) -> None:
     """No engine key in a document's text, its chapters there, enumerations in words."""
     assert engine_keys(text) == []
@@ -114,11 +106,12 @@ def assert_plain_words(text: str, workload: dict) -> None:
 
 
 # Each document is rendered once (~1 s of CPU a render): the seed's Large and the inference
-# document are checked for plain words by the tests that render them below
+# document are checked for plain words by the tests that read them below
 # (test_the_document_says_each_thing_once_and_its_costs_in_money,
-# test_an_inference_pdf_explains_the_serving_plan); the pre-training document here.
-# A LoRA fine-tuning document too: its memory and step explanations have inputs the
-# pre-training one leaves out (frozen weights, LoRA parameters).
+# test_an_inference_pdf_explains_the_serving_plan); the pre-training document (the one
+# test_pdf_training_plan reads, tests/quotes/conftest.py) here. A LoRA fine-tuning document
+# too: its memory and step explanations have inputs the pre-training one leaves out (frozen
+# weights, LoRA parameters).
 LORA = {
     "kind": "lora",
     "model": "llama-2-70b",
@@ -128,14 +121,19 @@ LORA = {
 PREPOSITIONS = {"per", "of", "for", "to", "the", "a", "at", "with", "and"}
 
 
-@pytest.mark.parametrize("workload", [TRAINING, LORA], ids=["pretraining", "lora"])
-def test_no_engine_key_in_the_document_text(
-    workload, book, sales_user, media_root, django_capture_on_commit_callbacks
-) -> None:
-    quote = _sent(sales_user, workload, django_capture_on_commit_callbacks)
-    assert_plain_words("\n".join(page_texts(pdf.render_quote(quote).data)), workload)
+@pytest.fixture
+def lora_document(book, sales_user, media_root, django_capture_on_commit_callbacks):
+    return documents.render(_sent(sales_user, LORA, django_capture_on_commit_callbacks))
+
+
+@pytest.mark.parametrize(
+    "document_fixture", ["training_document", "lora_document"], ids=["pretraining", "lora"]
+)
+def test_no_engine_key_in_the_document_text(document_fixture, request) -> None:
+    document = request.getfixturevalue(document_fixture)
+    assert_plain_words(document.raw, document.quote.sizing_inputs)
     # every table row has a label that names its figure, and a figure
-    ctx = document_context(quote)
+    ctx = document.context
     rows = ctx["workload"] + [row for _, section in ctx["figures"] for row in section]
     bad = [
         (label, value)
@@ -164,16 +162,10 @@ def test_the_rationale_is_sentences_with_the_numbers(
     assert ctx["assumptions"] and all(a["source"] for a in ctx["assumptions"])
 
 
-def test_acceptance_block_names_who_accepted_when_and_the_total(
-    book, sales_user, media_root, django_capture_on_commit_callbacks
-) -> None:
-    # The block before acceptance ("Not yet accepted", signature lines) is checked on the same
-    # document by test_an_inference_pdf_explains_the_serving_plan (one render each).
-    quote = _sent(sales_user, factories.INFERENCE_WORKLOAD, django_capture_on_commit_callbacks)
-    link, _token = services.share_link_create(user=sales_user, quote=quote)
-    with django_capture_on_commit_callbacks(execute=False):
-        accepted = services.quote_accept(link=link, name="Grace Hopper")
-    pages = page_texts(pdf.render_quote(accepted).data)
+def test_acceptance_block_names_who_accepted_when_and_the_total(accepted_document) -> None:
+    # The block before acceptance ("Not yet accepted", signature lines) is checked on the sent
+    # document of test_pdf.py (test_document_holds_number_parts_total_and_sample_label…).
+    accepted, pages = accepted_document.quote, accepted_document.pages
     block = squash(
         next(p for p in pages if "Acceptance and signatures" in p and "Accepted by" in p)
     )
@@ -228,12 +220,9 @@ def test_acceptance_block_reads_the_recorded_decision_and_the_discount_rule(
     assert "Notyetaccepted" not in text and "Totalaccepted" not in text
 
 
-def test_an_inference_pdf_explains_the_serving_plan(
-    book, sales_user, media_root, django_capture_on_commit_callbacks
-) -> None:
-    quote = _sent(sales_user, factories.INFERENCE_WORKLOAD, django_capture_on_commit_callbacks)
-    raw = "\n".join(page_texts(pdf.render_quote(quote).data))
-    text = squash(raw)
+def test_an_inference_pdf_explains_the_serving_plan(accepted_document) -> None:
+    # The inference document that test_acceptance_block_names_who_accepted… reads too.
+    quote, raw, text = accepted_document.quote, accepted_document.raw, accepted_document.text
     inference = quote.sizing_result["inference"]
     for needle in (
         "Serving plan",
@@ -246,8 +235,7 @@ def test_an_inference_pdf_explains_the_serving_plan(
         "Source:",
     ):
         assert squash(needle) in text, needle
-    assert_plain_words(raw, factories.INFERENCE_WORKLOAD)
-    assert "Notyetaccepted" in text and "Signature" in text  # the acceptance block, blank
+    assert_plain_words(raw, quote.sizing_inputs)
 
 
 def test_the_document_says_each_thing_once_and_its_costs_in_money(
