@@ -111,7 +111,7 @@ def assert_plain_words(text: str, workload: dict) -> None:
 # test_an_inference_pdf_explains_the_serving_plan); the pre-training document (the one
 # test_pdf_training_plan reads, tests/quotes/conftest.py) here. A LoRA fine-tuning document
 # too: its memory and step explanations have inputs the pre-training one leaves out (frozen
-# weights, LoRA parameters).
+# weights, LoRA parameters); rejected, it also serves the rejected acceptance block's test.
 LORA = {
     "kind": "lora",
     "model": "llama-2-70b",
@@ -122,8 +122,25 @@ PREPOSITIONS = {"per", "of", "for", "to", "the", "a", "at", "with", "and"}
 
 
 @pytest.fixture
-def lora_document(book, sales_user, media_root, django_capture_on_commit_callbacks):
-    return documents.render(_sent(sales_user, LORA, django_capture_on_commit_callbacks))
+def lora_document(settings, book, sales_user, media_root, django_capture_on_commit_callbacks):
+    """A LoRA quote with a 5 % discount (within the seller's 15 %), sent and rejected by the
+    customer: its plain words and its acceptance block, one render (once per process)."""
+
+    def build() -> documents.Document:
+        settings.QUOTES_DISCOUNT_LIMITS = {"sales": "15"}
+        scenario = factories.make_scenario(sales_user, LORA)
+        quote = factories.make_quote(sales_user, scenario=scenario)
+        quote = services.quote_update(user=sales_user, quote=quote, data={"discount_percent": "5"})
+        with django_capture_on_commit_callbacks(execute=False):
+            quote, _ = services.quote_send(user=sales_user, quote=quote)
+        link, _token = services.share_link_create(user=sales_user, quote=quote)
+        with django_capture_on_commit_callbacks(execute=False):
+            rejected = services.quote_reject(link=link, name="Grace Hopper", reason="Over budget")
+        document = documents.render(rejected)
+        document.seen.update(decision=rejected.decision, link_pk=link.pk)
+        return document
+
+    return documents.once("lora, 5 % within the limit, rejected", build)
 
 
 @pytest.mark.parametrize(
@@ -192,29 +209,22 @@ def test_a_4096_node_cluster_is_summarised_under_30_pages(
 
 
 def test_acceptance_block_reads_the_recorded_decision_and_the_discount_rule(
-    settings, book, sales_user, media_root, django_capture_on_commit_callbacks
+    lora_document,
 ) -> None:
     """Rejected: who, when, through which link, why (QuoteDecision). A discount within the
-    seller's limit says no approval was needed rather than "not recorded"."""
-    settings.QUOTES_DISCOUNT_LIMITS = {"sales": "15"}
-    quote = factories.make_quote(sales_user)
-    quote = services.quote_update(user=sales_user, quote=quote, data={"discount_percent": "5"})
-    with django_capture_on_commit_callbacks(execute=False):
-        quote, _ = services.quote_send(user=sales_user, quote=quote)
-    link, _token = services.share_link_create(user=sales_user, quote=quote)
-    with django_capture_on_commit_callbacks(execute=False):
-        rejected = services.quote_reject(link=link, name="Grace Hopper", reason="Over budget")
-    acc = document_context(rejected)["acceptance"]
-    decision = rejected.decision
+    seller's limit says no approval was needed rather than "not recorded". (The LoRA document
+    whose plain words test_no_engine_key_in_the_document_text checks.)"""
+    acc = lora_document.context["acceptance"]
+    decision, link_pk = lora_document.seen["decision"], lora_document.seen["link_pk"]
     assert (acc["rejected"], acc["accepted"], acc["name"], acc["when"]) == (
         True,
         False,
         "Grace Hopper",
         decision.decided_at,
     )
-    assert acc["link"].startswith(f"share link #{link.pk} ")
+    assert acc["link"].startswith(f"share link #{link_pk} ")
     assert (acc["revision"], acc["total"]) == (decision.revision, decision.total)
-    text = squash("\n".join(page_texts(pdf.render_quote(rejected).data)))
+    text = lora_document.text
     assert squash("Rejected by Grace Hopper") in text and squash("“Over budget”") in text
     assert squash("Discount 5 % within the seller's discount limit (no approval needed)") in text
     assert "Notyetaccepted" not in text and "Totalaccepted" not in text

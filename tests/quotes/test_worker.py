@@ -11,6 +11,7 @@ import pytest
 
 from apps.quotes import money, services
 from apps.quotes.models import PdfJob
+from tests.conftest import ONE_PAGE_DOCUMENT
 
 from . import factories
 from .pdftext import page_texts, squash
@@ -20,26 +21,32 @@ from .worker_helpers import pdf_files, wait_for
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
-def _start_worker(monkeypatch, request, render_delay: str):
+def _start_worker(monkeypatch, request, render_delay: str, template: str = ""):
     """A real worker whose broker gives back a dead worker's message after 8 s (instead of
     10 min) and whose job leases last 8 s (instead of 30: the redelivered or retried render
     waits for the lost runner's lease to end, renewed every third of it while rendering);
-    `render_delay` slows each render so a test can kill the worker in the middle.
+    `render_delay` slows each render so a test can kill the worker in the middle, `template`
+    renders another print template (the one-page document, tests/conftest.py).
     tests/ops/test_fault_worker_lost.py keeps the production lease and sweep."""
     monkeypatch.setenv("TEST_CELERY_VISIBILITY_TIMEOUT", "8")
     monkeypatch.setenv("QUOTES_PDF_LEASE_SECONDS", "8")
     monkeypatch.setenv("TEST_PDF_RENDER_DELAY", render_delay)
+    if template:
+        monkeypatch.setenv("TEST_PDF_TEMPLATE", template)
     return request.getfixturevalue("celery_worker")
 
 
 @pytest.fixture
 def worker(transactional_db, monkeypatch, media_root, request):
+    """Renders the quotes' real document (test_worker_renders_the_document's subject)."""
     return _start_worker(monkeypatch, request, "0")
 
 
 @pytest.fixture
 def slow_worker(transactional_db, monkeypatch, media_root, request):
-    return _start_worker(monkeypatch, request, "4")
+    """For the kill tests, whose subject is the job's recovery, not the document: the
+    one-page document (a real render through the worker, ~30x cheaper)."""
+    return _start_worker(monkeypatch, request, "4", ONE_PAGE_DOCUMENT)
 
 
 def _job(quote):
