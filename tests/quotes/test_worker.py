@@ -45,7 +45,7 @@ def worker(transactional_db, monkeypatch, media_root, request):
 @pytest.fixture
 def slow_worker(transactional_db, monkeypatch, media_root, request):
     """For the kill tests, whose subject is the job's recovery, not the document: the
-    one-page document (a real render through the worker, ~30x cheaper)."""
+    one-page document (a real render through the worker, ~0.05 s of CPU)."""
     return _start_worker(monkeypatch, request, "4", ONE_PAGE_DOCUMENT)
 
 
