@@ -224,7 +224,7 @@ def _assembled(
     return out
 
 
-FIXED_KEPT = 64  # load-free TCO parts kept as JSON (``_fixed_json``)
+FIXED_KEPT = 64  # load-free TCO parts kept as JSON (``_tco_json``), least recently used out first
 _fixed_kept: OrderedDict[tuple[Any, ...], _Fixed] = OrderedDict()
 _fixed_lock = threading.Lock()
 
@@ -250,7 +250,11 @@ def _tco_json(
         unpriced,
     )
     fixed = _fixed_kept.get(key)
-    if fixed is None:
+    if fixed is not None:
+        with _fixed_lock:
+            if key in _fixed_kept:
+                _fixed_kept.move_to_end(key)  # least recently used out first
+    else:
         power_kw, racks, given = key[0], key[1], key[2]
         raw = _fixed(
             power_kw=power_kw,

@@ -122,11 +122,27 @@ def tab(request, chromium_context, live_server):
         ),
     )
     yield tab
-    if request.node.stash.get(_CALL_FAILED, False):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^\w.-]+", "_", request.node.name)
-        tab.screenshot(path=str(SCREENSHOTS / f"failed-{name}.jpg"), full_page=True, **_JPEG)
-    tab.close()
+    try:
+        if request.node.stash.get(_CALL_FAILED, False):
+            _failure_shot(tab, request.node.name)
+    finally:
+        tab.close()
+
+
+def _failure_shot(tab, test_name: str) -> None:
+    """A full-page screenshot of a failed test's tab, for the person reading CI's artifacts.
+    It is a diagnosis, not a check: a tab that cannot take it (a page still loading when a
+    navigation timed out) adds no second error to the test's own failure."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", test_name)
+    try:
+        tab.screenshot(
+            path=str(SCREENSHOTS / f"failed-{name}.jpg"), full_page=True, timeout=5_000, **_JPEG
+        )
+    except PlaywrightError as e:
+        print(f"no failure screenshot of {test_name}: {e.message.splitlines()[0]}")
 
 
 @pytest.fixture
