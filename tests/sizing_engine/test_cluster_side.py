@@ -3,7 +3,6 @@ answer a fresh catalog snapshot gives, and workloads whose cluster differs never
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import orjson
@@ -12,24 +11,7 @@ from apps.sizing.engine import size, snapshot_from_csv_dir
 from apps.sizing.engine.side import SIDES_KEPT
 
 from .conftest import CATALOG_DIR
-
-BASE: dict[str, Any] = {
-    "kind": "inference",
-    "model": "llama-2-70b",
-    "gpu": "h100-pcie-80gb",
-    "nodes": 1,
-    "inference": {"concurrent_users": 100, "prompt_tokens": 1000, "output_tokens": 300},
-}
-
-
-def _with(**changes: Any) -> dict[str, Any]:
-    w = copy.deepcopy(BASE)
-    for key, value in changes.items():
-        if key in ("prompt_tokens", "concurrent_users"):
-            w["inference"][key] = value
-        else:
-            w[key] = value
-    return w
+from .helpers import one_node_70b
 
 
 def _answer(w: dict[str, Any], catalog: Any) -> bytes:
@@ -42,10 +24,10 @@ def _sides(catalog: Any) -> int:
 
 def test_a_kept_side_answers_as_a_fresh_snapshot() -> None:
     shared = snapshot_from_csv_dir(CATALOG_DIR)
-    loads = [_with(prompt_tokens=p) for p in (1000, 3000, 1001)]
-    loads += [_with(concurrent_users=u) for u in (1, 900)]
-    loads.append(_with(nodes=2))
-    loads.append(_with(gpu="auto", nodes=None))
+    loads = [one_node_70b({"prompt_tokens": p}) for p in (1000, 3000, 1001)]
+    loads += [one_node_70b({"concurrent_users": u}) for u in (1, 900)]
+    loads.append(one_node_70b(nodes=2))
+    loads.append(one_node_70b(gpu="auto", nodes=None))
     kept = [_answer(w, shared) for w in loads]
     again = [_answer(w, shared) for w in loads]  # every side now comes from the memo
     fresh = [_answer(w, snapshot_from_csv_dir(CATALOG_DIR)) for w in loads]
@@ -56,30 +38,32 @@ def test_a_kept_side_answers_as_a_fresh_snapshot() -> None:
 
 def test_other_assumptions_or_inputs_never_share_a_side() -> None:
     shared = snapshot_from_csv_dir(CATALOG_DIR)
-    _answer(BASE, shared)
+    _answer(one_node_70b(), shared)
     assert _sides(shared) == 1
-    _answer(_with(prompt_tokens=2000), shared)
+    _answer(one_node_70b({"prompt_tokens": 2000}), shared)
     assert _sides(shared) == 1  # the same cluster for another load
     variants = [
-        _with(assumptions={"rack_power_budget_kw": 12}),
-        _with(assumptions={"racks_per_row": 2}),
-        _with(deployment="virtual"),
-        _with(redundancy="n+1", nodes=2),
-        _with(cooling="liquid"),
-        _with(fabric="ethernet"),
-        _with(oversubscription=2.0),
-        _with(storage_tb=20),
+        one_node_70b(assumptions={"rack_power_budget_kw": 12}),
+        one_node_70b(assumptions={"racks_per_row": 2}),
+        one_node_70b(deployment="virtual"),
+        one_node_70b(redundancy="n+1", nodes=2),
+        one_node_70b(cooling="liquid"),
+        one_node_70b(fabric="ethernet"),
+        one_node_70b(oversubscription=2.0),
+        one_node_70b(storage_tb=20),
     ]
     for n, w in enumerate(variants, start=2):
         fresh = _answer(w, snapshot_from_csv_dir(CATALOG_DIR))
         assert _answer(w, shared) == fresh, w
         assert _sides(shared) == n, w  # each one a side of its own
-    assert _answer(BASE, shared) == _answer(BASE, snapshot_from_csv_dir(CATALOG_DIR))
+    assert _answer(one_node_70b(), shared) == _answer(
+        one_node_70b(), snapshot_from_csv_dir(CATALOG_DIR)
+    )
 
 
 def test_a_refused_cluster_is_not_kept_and_the_memo_is_bounded() -> None:
     shared = snapshot_from_csv_dir(CATALOG_DIR)
-    w = _with(nodes=100_000)
+    w = one_node_70b(nodes=100_000)
     for _ in range(2):
         try:
             size(w, shared)
@@ -87,5 +71,5 @@ def test_a_refused_cluster_is_not_kept_and_the_memo_is_bounded() -> None:
             assert type(exc).__name__ == "SizingInputError"
     assert _sides(shared) == 0
     for n in range(SIDES_KEPT + 5):
-        _answer(_with(assumptions={"floor_m2_per_rack": 2.0 + n / 1000}), shared)
+        _answer(one_node_70b(assumptions={"floor_m2_per_rack": 2.0 + n / 1000}), shared)
     assert _sides(shared) == SIDES_KEPT

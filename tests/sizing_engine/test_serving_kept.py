@@ -4,7 +4,6 @@ differ in model, GPU, precision, KV precision, assumptions or fabric never share
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import orjson
@@ -13,21 +12,7 @@ from apps.sizing.engine import size, snapshot_from_csv_dir
 from apps.sizing.engine.serving import replica
 
 from .conftest import CATALOG_DIR
-
-BASE: dict[str, Any] = {
-    "kind": "inference",
-    "model": "llama-2-70b",
-    "gpu": "h100-pcie-80gb",
-    "nodes": 1,
-    "inference": {"concurrent_users": 100, "prompt_tokens": 1000, "output_tokens": 300},
-}
-
-
-def _with(inference: dict[str, Any] | None = None, **changes: Any) -> dict[str, Any]:
-    w = copy.deepcopy(BASE)
-    w["inference"].update(inference or {})
-    w.update(changes)
-    return w
+from .helpers import one_node_70b
 
 
 def _answer(w: dict[str, Any], catalog: Any) -> bytes:
@@ -35,22 +20,22 @@ def _answer(w: dict[str, Any], catalog: Any) -> bytes:
 
 
 # loads of one setup (they share its kept layouts) and setups of their own
-LOADS = [_with({"prompt_tokens": p}) for p in (1000, 1001, 3000, 9000, 100)] + [
-    _with({"concurrent_users": 900, "prefill_chunk_tokens": 512}),
-    _with({"tensor_parallel": 2}),
-    _with({"target_tokens_per_s_per_user": 5.0, "target_ttft_s": 10.0}),
-    _with(nodes=None),
+LOADS = [one_node_70b({"prompt_tokens": p}) for p in (1000, 1001, 3000, 9000, 100)] + [
+    one_node_70b({"concurrent_users": 900, "prefill_chunk_tokens": 512}),
+    one_node_70b({"tensor_parallel": 2}),
+    one_node_70b({"target_tokens_per_s_per_user": 5.0, "target_ttft_s": 10.0}),
+    one_node_70b(nodes=None),
 ]
 SETUPS = [
-    _with(precision="fp8"),
-    _with({"kv_cache_precision": "fp8"}),
-    _with(gpu="h100-sxm5-80gb"),
-    _with(model="llama-3.1-8b"),
-    _with(model="mixtral-8x7b"),
-    _with(model="deepseek-v2", nodes=2),
-    _with(assumptions={"pcie_p2p_gbps": 8}),
-    _with(assumptions={"usable_memory_fraction": 0.7}),
-    _with(fabric="ethernet", nodes=2, model="llama-3.1-405b"),
+    one_node_70b(precision="fp8"),
+    one_node_70b({"kv_cache_precision": "fp8"}),
+    one_node_70b(gpu="h100-sxm5-80gb"),
+    one_node_70b(model="llama-3.1-8b"),
+    one_node_70b(model="mixtral-8x7b"),
+    one_node_70b(model="deepseek-v2", nodes=2),
+    one_node_70b(assumptions={"pcie_p2p_gbps": 8}),
+    one_node_70b(assumptions={"usable_memory_fraction": 0.7}),
+    one_node_70b(fabric="ethernet", nodes=2, model="llama-3.1-405b"),
 ]
 
 
@@ -78,7 +63,7 @@ def test_other_setups_never_share_kept_layouts() -> None:
     for n, w in enumerate(SETUPS, start=2):
         _answer(w, shared)
         assert len(replica._KEPT) == n, w  # each one a setup of its own
-    _answer(BASE, snapshot_from_csv_dir(CATALOG_DIR))
+    _answer(one_node_70b(), snapshot_from_csv_dir(CATALOG_DIR))
     assert len(replica._KEPT) == len(SETUPS) + 2  # another snapshot's model and GPU
 
 
@@ -86,7 +71,7 @@ def test_the_kept_setups_are_bounded() -> None:
     replica.forget_kept()
     shared = snapshot_from_csv_dir(CATALOG_DIR)
     for pct in range(replica.KEPT_SETUPS + 5):
-        w = _with(assumptions={"usable_memory_fraction": 0.5 + pct / 1000})
+        w = one_node_70b(assumptions={"usable_memory_fraction": 0.5 + pct / 1000})
         size(w, shared)
     assert len(replica._KEPT) == replica.KEPT_SETUPS
     replica.forget_kept()
