@@ -190,6 +190,14 @@ def _celery_worker(redis_broker: str, tmp_path: Path, *, start: bool) -> Iterato
         "CELERY_BROKER_URL": redis_broker,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        # The print template this test renders (`one_page_document` asks for the one-page
+        # one before the worker starts), unless the test chose the worker's own.
+        "TEST_PDF_TEMPLATE": os.environ.get("TEST_PDF_TEMPLATE") or settings.QUOTES_PDF_TEMPLATE,
+        # Celery's Django fixup runs Django's system checks at every worker start and ignores
+        # what they find (celery/fixups/django.py validate_models): ~0.25 s of CPU a start,
+        # most of it importing the URLconf and its views, which no task needs. The suite runs
+        # the checks itself (`manage.py check`, tests/core/test_settings.py).
+        "CELERY_SKIP_CHECKS": "1",
     }
     old_eager = app.conf.task_always_eager
     app.conf.task_always_eager = False

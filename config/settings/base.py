@@ -282,7 +282,7 @@ CELERY_BEAT_SCHEDULE = {
 QUOTES_PDF_MAX_ATTEMPTS = 3
 QUOTES_PDF_STALE_QUEUED_SECONDS = 900
 QUOTES_PDF_STALE_RENDERING_SECONDS = 420
-QUOTES_PDF_RENDER_DELAY = 0.0  # seconds before rendering (tests widen a kill window)
+QUOTES_PDF_RENDER_DELAY = 0.0  # seconds before a first attempt renders (tests: a kill window)
 # The print template of a quote's document. Tests of the job machinery (retries, leases,
 # storage) render a one-page template instead (config/settings/test.py): a real render,
 # through the same code, of a document of 0.05 s of CPU instead of ~3 s (20+ pages).

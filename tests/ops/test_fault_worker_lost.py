@@ -1,8 +1,15 @@
 """The whole worker SIGKILLed mid-render (issue 18): every job it held is ready within two
 minutes of a new worker starting, with the production settings — the broker would give the
-message back only after its visibility timeout (600 s); the job's lease (30 s) and the
-sweeper (beat, every 20 s) requeue it instead. The job is rendered by one runner at a time and
-ends with one document.
+message back only after its visibility timeout (600 s); the job's lease and the sweeper (beat)
+requeue it instead. The job is rendered by one runner at a time and ends with one document.
+
+The processes run the production settings but a 6-s lease and a 2-s sweep period, through
+the settings production reads (QUOTES_PDF_LEASE_SECONDS, QUOTES_PDF_SWEEP_SECONDS), not 30 s
+and 20 s: the same requeue by the same code, ~40 s sooner (the test held its xdist process
+idle for ~50 s). The broker's visibility timeout stays production's 600 s, so the recovery
+still cannot be the broker's redelivery. That production's own lease and period requeue a
+lost job within a minute is checked on the settings
+(test_production_requeues_a_lost_workers_jobs_within_a_minute).
 
 Worker and beat (`celery worker -B`) run in their own working directory against the test
 database and a private redis-server (their beat must not leave sweeps for later tests)."""
@@ -26,9 +33,23 @@ from tests.quotes import factories
 
 from .conftest import point_celery_at
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 N_JOBS = 3
 RECOVERY_LIMIT_S = 120
+# The test's lease and sweep period (production: 30 s and 20 s). A live render's lease that
+# lapsed under load does no harm here: each worker renders one job at a time, and a job the
+# sweeper requeued while it rendered is found ready by its second message.
+LEASE_S, SWEEP_S = "6", "2"
+
+
+def test_production_requeues_a_lost_workers_jobs_within_a_minute(settings) -> None:
+    """Production's lease and sweep period (base settings, no environment): a lost runner's
+    job is requeued by the first sweep after its lease ends, under a minute after the loss,
+    long before the broker's visibility timeout would give its message back."""
+    sweep = settings.CELERY_BEAT_SCHEDULE["quotes-sweep-pdf-jobs"]
+    assert sweep["task"] == "quotes.sweep_pdf_jobs"
+    requeued_within = settings.QUOTES_PDF_LEASE_SECONDS + float(sweep["schedule"])
+    assert requeued_within <= 60
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] >= 600
 
 
 @pytest.fixture
@@ -47,6 +68,8 @@ def private_broker(tmp_path: Path) -> Iterator[stack.PrivateRedis]:
         server.stop()
 
 
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
 def test_a_killed_workers_jobs_are_ready_within_two_minutes_of_a_new_worker(
     private_broker, book, sales_user, tmp_path: Path
 ) -> None:
@@ -59,6 +82,8 @@ def test_a_killed_workers_jobs_are_ready_within_two_minutes_of_a_new_worker(
         ),
         redis_url=private_broker.url,
         STORAGE_PATH=str(tmp_path / "documents"),
+        QUOTES_PDF_LEASE_SECONDS=LEASE_S,
+        QUOTES_PDF_SWEEP_SECONDS=SWEEP_S,
     )
     scenario = factories.make_scenario(sales_user, factories.LARGE_WORKLOAD)  # long renders
     first = stack.worker("worker-1", env, tmp_path / "host-1", beat=True).start()

@@ -42,6 +42,13 @@ def redis_down(settings) -> Iterator[str]:
     app.conf.task_always_eager = old_eager
 
 
+def _broker_messages() -> tuple[int, int]:
+    """(messages in this process's pdf queue, messages delivered to a worker and not acked)."""
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        return int(channel._size("pdf")), int(channel.client.hlen(channel.unacked_key))
+
+
 def _send_through_the_page(client, quote: Quote) -> float:
     started = time.monotonic()
     response = client.post(f"/quotes/{quote.pk}/send/")
@@ -73,7 +80,15 @@ def test_pages_and_api_answer_and_the_pdf_request_is_recorded(
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_the_sweeper_completes_it_once_redis_is_back(
-    media_root, client, postgres, celery_worker, redis_broker, settings, book, sales_user
+    media_root,
+    one_page_document,  # the subject is the sweeper, not the document
+    client,
+    postgres,
+    celery_worker,
+    redis_broker,
+    settings,
+    book,
+    sales_user,
 ):
     client.force_login(sales_user)
     quote = factories.make_quote(sales_user)
@@ -87,8 +102,10 @@ def test_the_sweeper_completes_it_once_redis_is_back(
         point_celery_at(redis_broker)
     job = PdfJob.objects.get(quote=quote)
     assert (job.status, job.enqueued_at) == ("queued", None)
-    time.sleep(2)
-    assert PdfJob.objects.get(pk=job.pk).status == "queued"  # nothing reached the worker
+    # Nothing reached the worker's broker: no message waits in its queue or is held by the
+    # worker (kombu's unacked hash), and the job is still queued.
+    assert _broker_messages() == (0, 0)
+    assert PdfJob.objects.get(pk=job.pk).status == "queued"
     call_command("quotes_sweep", "--no-expire")
     wait_for(
         lambda: PdfJob.objects.get(pk=job.pk).status == "ready",

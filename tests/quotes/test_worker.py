@@ -22,18 +22,30 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def _start_worker(monkeypatch, request, render_delay: str, template: str = ""):
-    """A real worker whose broker gives back a dead worker's message after 8 s (instead of
-    10 min) and whose job leases last 8 s (instead of 30: the redelivered or retried render
+    """A real worker whose broker gives back a dead worker's message after 4 s (instead of
+    10 min) and whose job leases last 4 s (instead of 30: the redelivered or retried render
     waits for the lost runner's lease to end, renewed every third of it while rendering);
-    `render_delay` slows each render so a test can kill the worker in the middle, `template`
-    renders another print template (the one-page document, tests/conftest.py).
-    tests/ops/test_fault_worker_lost.py keeps the production lease and sweep."""
-    monkeypatch.setenv("TEST_CELERY_VISIBILITY_TIMEOUT", "8")
-    monkeypatch.setenv("QUOTES_PDF_LEASE_SECONDS", "8")
+    `render_delay` holds a job's first attempt so a test can kill the worker in the middle
+    (the attempt that recovers renders at once), `template` renders another print template
+    (the one-page document, tests/conftest.py).
+    tests/ops/test_fault_worker_lost.py keeps production's visibility timeout.
+
+    Short timings do not race the kill: the test kills as soon as the render has started,
+    inside a first attempt held for KILL_WINDOW_S, whatever the load. A lease or visibility
+    timeout that lapses while a render still runs brings at most a second delivery, which the
+    one worker (one pool process) runs after the first and finds the job finished, left alone
+    (tests/quotes/test_pdf_jobs.py, test_storage.py: duplicates and live leases)."""
+    monkeypatch.setenv("TEST_CELERY_VISIBILITY_TIMEOUT", "4")
+    monkeypatch.setenv("QUOTES_PDF_LEASE_SECONDS", "4")
     monkeypatch.setenv("TEST_PDF_RENDER_DELAY", render_delay)
     if template:
         monkeypatch.setenv("TEST_PDF_TEMPLATE", template)
     return request.getfixturevalue("celery_worker")
+
+
+# How long a kill test's first attempt waits before it renders: the test kills the worker
+# within it (the attempt never ends by itself). Far below the task's soft time limit (120 s).
+KILL_WINDOW_S = "30"
 
 
 @pytest.fixture
@@ -46,7 +58,7 @@ def worker(transactional_db, monkeypatch, media_root, request):
 def slow_worker(transactional_db, monkeypatch, media_root, request):
     """For the kill tests, whose subject is the job's recovery, not the document: the
     one-page document (a real render through the worker, ~0.05 s of CPU)."""
-    return _start_worker(monkeypatch, request, "4", ONE_PAGE_DOCUMENT)
+    return _start_worker(monkeypatch, request, KILL_WINDOW_S, ONE_PAGE_DOCUMENT)
 
 
 def _job(quote):
