@@ -244,15 +244,16 @@ def worker(name: str, env: dict[str, str], workdir: Path, *, beat: bool = False)
 
 def static_root(env: dict[str, str]) -> Path:
     """The collected static files of the production settings (hashed and compressed names),
-    made once per content of static/, of the locked packages and of the production settings
-    and kept under var/: a collectstatic takes minutes on a busy machine. Shared read-only, as
-    the image's are."""
+    made once per content of static/, of the locked packages and of the settings (the base's
+    STATICFILES_DIRS, the production's storage) and kept under var/: a collectstatic takes
+    minutes on a busy machine. Shared read-only, as the image's are."""
     import hashlib
     import shutil
     import tempfile
 
     digest = hashlib.sha256((ROOT / "requirements.lock").read_bytes())
-    digest.update((ROOT / "config" / "settings" / "production.py").read_bytes())  # its storage
+    for settings in ("base.py", "production.py"):  # what is collected, and how
+        digest.update((ROOT / "config" / "settings" / settings).read_bytes())
     for path in sorted((ROOT / "static").rglob("*")):
         if path.is_file():
             digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
@@ -260,7 +261,7 @@ def static_root(env: dict[str, str]) -> Path:
     if (target / "staticfiles.json").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    # One build at a time (~16 s of CPU each): the suite's long tests start together, so in a
+    # One build at a time (~13 s of CPU each): the suite's long tests start together, so in a
     # clean clone the two tests that need these files (test_two_replicas,
     # test_fault_postgres_restart) each built them, side by side; the second now waits for the
     # first's and uses it.
@@ -278,7 +279,7 @@ def static_root(env: dict[str, str]) -> Path:
     return target
 
 
-STATIC_BUILD_SECONDS = 600  # a collectstatic takes ~16 s of CPU; minutes on a loaded machine
+STATIC_BUILD_SECONDS = 600  # a collectstatic takes ~13 s of CPU; minutes on a loaded machine
 
 
 def _try_lock(lock: Any) -> bool:
