@@ -79,16 +79,23 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _set_up(db: Path, env: dict[str, str], settings_module: str) -> dict[str, Any]:
+# The settings SETUP runs with, whichever settings the server then runs: the migrations, the
+# catalog and the rows are the same under the test and the local settings (one database, ~5 s
+# of CPU, for both embedded tests instead of one each); only the user's password hash differs,
+# MD5 here, which no test signs in with (they call the API with the token).
+SETUP_SETTINGS = "config.settings.test"
+
+
+def _set_up(db: Path, env: dict[str, str]) -> dict[str, Any]:
     """The migrated database with the catalog, a partner user, its token and a scenario, in
-    `db`: SETUP's result, made once per content of the code, the fixtures, the locked packages
-    and the settings module and kept under var/ (~5 s of CPU each, twice a run), then copied.
-    Nothing but that content decides it: the same code and fixtures give the same database."""
+    `db`: SETUP's result, made once per content of the code, the fixtures and the locked
+    packages and kept under var/ (~5 s of CPU), then copied. Nothing but that content decides
+    it: the same code and fixtures give the same database."""
     import hashlib
     import shutil
     import tempfile
 
-    digest = hashlib.sha256(f"{SETUP}\0{settings_module}".encode())
+    digest = hashlib.sha256(f"{SETUP}\0{SETUP_SETTINGS}".encode())
     sources = [ROOT / "requirements.lock"]
     for tree in ("apps", "config", "fixtures/catalog"):
         sources += sorted(p for p in (ROOT / tree).rglob("*") if p.is_file() and p.suffix != ".pyc")
@@ -98,7 +105,11 @@ def _set_up(db: Path, env: dict[str, str], settings_module: str) -> dict[str, An
     if not (kept / "setup.json").exists():
         kept.parent.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(dir=kept.parent, prefix=".building-"))
-        made = {**env, "DATABASE_URL": f"sqlite:///{building / db.name}"}
+        made = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": SETUP_SETTINGS,
+            "DATABASE_URL": f"sqlite:///{building / db.name}",
+        }
         catalog = str(ROOT / "fixtures" / "catalog")
         out = _run([sys.executable, "-c", SETUP, catalog], made).strip().splitlines()[-1]
         (building / "setup.json").write_text(out)  # last: its presence says the rest is there
@@ -128,7 +139,7 @@ def embedded_server(
         "ACCESS_LOG": "false",
         "API_RATE_WRITE": "1000/min",
     }
-    data = _set_up(db, env, settings_module)
+    data = _set_up(db, env)
     port = _free_port()
     with open(tmp_path / "gunicorn.log", "wb") as log:
         server = subprocess.Popen(  # noqa: S603
