@@ -21,7 +21,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -265,9 +266,7 @@ def static_root(env: dict[str, str]) -> Path:
     # clean clone the two tests that need these files (test_two_replicas,
     # test_fault_postgres_restart) each built them, side by side; the second now waits for the
     # first's and uses it.
-    with open(target.parent / ".lock", "w") as lock:
-        # A bounded wait: a builder that hangs fails this test too, not the whole run.
-        wait_until(lambda: _try_lock(lock), STATIC_BUILD_SECONDS, "the static files' build lock")
+    with build_lock(target.parent, "the static files' build lock"):
         if (target / "staticfiles.json").exists():
             return target
         building = Path(tempfile.mkdtemp(dir=target.parent, prefix=".building-"))
@@ -282,14 +281,24 @@ def static_root(env: dict[str, str]) -> Path:
 STATIC_BUILD_SECONDS = 600  # a collectstatic takes ~13 s of CPU; minutes on a loaded machine
 
 
-def _try_lock(lock: Any) -> bool:
+@contextmanager
+def build_lock(directory: Path, what: str) -> Iterator[None]:
+    """Hold `directory`'s build lock (a file lock: among the suite's processes, and another
+    session's in the same clone): something kept under var/ is built by one process while the
+    others wait for it, then find it built. A bounded wait: a builder that hangs fails the
+    waiting test too, not the whole run."""
     import fcntl
 
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+    def acquired() -> bool:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    with open(directory / ".lock", "w") as lock:
+        wait_until(acquired, STATIC_BUILD_SECONDS, what)
+        yield  # closing the file releases the lock
 
 
 def manage(

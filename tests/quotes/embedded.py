@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.stack import build_lock
+
 ROOT = Path(__file__).resolve().parents[2]
 # migrate, the catalog and the first user in one Python process (one Django start-up, not
 # three: ~0.6 s of CPU each)
@@ -93,7 +95,6 @@ def _set_up(db: Path, env: dict[str, str]) -> dict[str, Any]:
     it: the same code and fixtures give the same database."""
     import hashlib
     import shutil
-    import tempfile
 
     digest = hashlib.sha256(f"{SETUP}\0{SETUP_SETTINGS}".encode())
     sources = [ROOT / "requirements.lock"]
@@ -102,23 +103,34 @@ def _set_up(db: Path, env: dict[str, str]) -> dict[str, Any]:
     for path in sources:
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     kept = ROOT / "var" / "test-embedded" / digest.hexdigest()[:16]
-    if not (kept / "setup.json").exists():
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(dir=kept.parent, prefix=".building-"))
-        made = {
-            **env,
-            "DJANGO_SETTINGS_MODULE": SETUP_SETTINGS,
-            "DATABASE_URL": f"sqlite:///{building / db.name}",
-        }
-        catalog = str(ROOT / "fixtures" / "catalog")
-        out = _run([sys.executable, "-c", SETUP, catalog], made).strip().splitlines()[-1]
-        (building / "setup.json").write_text(out)  # last: its presence says the rest is there
-        try:
-            building.rename(kept)
-        except OSError:  # another test process made it meanwhile
-            shutil.rmtree(building, ignore_errors=True)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    # One build at a time: both embedded tests are long ones, which start together under
+    # pytest-xdist (tests/schedule.py); the second waits for the first's database.
+    with build_lock(kept.parent, "the embedded database's build lock"):
+        if not (kept / "setup.json").exists():
+            _build(kept, db.name, env)
     shutil.copyfile(kept / db.name, db)  # the setup process ended: WAL checkpointed, no -wal
     return dict(json.loads((kept / "setup.json").read_text()))
+
+
+def _build(kept: Path, name: str, env: dict[str, str]) -> None:
+    """Run SETUP into a new directory, then rename it to `kept` (whole, or not at all)."""
+    import shutil
+    import tempfile
+
+    building = Path(tempfile.mkdtemp(dir=kept.parent, prefix=".building-"))
+    made = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": SETUP_SETTINGS,
+        "DATABASE_URL": f"sqlite:///{building / name}",
+    }
+    catalog = str(ROOT / "fixtures" / "catalog")
+    out = _run([sys.executable, "-c", SETUP, catalog], made).strip().splitlines()[-1]
+    (building / "setup.json").write_text(out)  # last: its presence says the rest is there
+    try:
+        building.rename(kept)
+    except OSError:  # another test session made it meanwhile
+        shutil.rmtree(building, ignore_errors=True)
 
 
 @contextmanager
