@@ -40,22 +40,34 @@ def _stat(pid: int) -> tuple[int, float, float] | None:
     return ppid, (utime + stime) / _TICK, (cutime + cstime) / _TICK
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of `pid`, from its threads' /proc children lists (a child is listed
+    under the thread that forked it)."""
+    found: list[int] = []
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in threads:
+        try:
+            found += [int(c) for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 def _live_descendants_cpu(root: int) -> float:
-    parents: dict[int, list[int]] = defaultdict(list)
-    cpu: dict[int, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        st = _stat(int(entry))
-        if st is None:
-            continue
-        parents[st[0]].append(int(entry))
-        cpu[int(entry)] = st[1] + st[2]
-    total, stack = 0.0, list(parents.get(root, []))
+    """The CPU of `root`'s live descendants, walking down from it: reading only their own
+    /proc entries, not every process's (~10 ms a sample with 140 processes on the machine, two
+    samples a test: ~25 s of the suite's CPU went to the measurement itself)."""
+    total, stack = 0.0, _children(root)
     while stack:
         pid = stack.pop()
-        total += cpu.get(pid, 0.0)
-        stack.extend(parents.get(pid, []))
+        st = _stat(pid)
+        if st is None:
+            continue
+        total += st[1] + st[2]
+        stack.extend(_children(pid))
     return total
 
 
