@@ -231,7 +231,9 @@ class Planned:
         ex.items.extend(of_buildout)
         explain_storage(ex, store)
         warnings = list(plan.warnings) + side.warnings
-        return SizingResult(summary, side.bom, tuple(ex.items), tuple(warnings))
+        return SizingResult(
+            summary, side.bom, tuple(ex.items), tuple(warnings), bom_json=side.bom_json
+        )
 
 
 def _gpu_plan(

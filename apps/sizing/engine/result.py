@@ -19,6 +19,9 @@ class SizingResult:
     warnings: tuple[str, ...]
     alternatives: tuple[dict[str, Any], ...] = field(default=())
     selection: dict[str, Any] | None = None
+    # ``bom``'s ``as_json()`` of each line, when the BoM is a kept cluster side's
+    # (``ClusterSide.bom_json``, made once for every result of that side)
+    bom_json: tuple[dict[str, object], ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def gpu_count(self) -> int:
@@ -36,7 +39,8 @@ class SizingResult:
         results that hold the same object (a kept cluster side's): read them, do not change
         them in place."""
         out = dict(self.summary)
-        out["bom"] = [line.as_json() for line in self.bom]
+        kept = self.bom_json
+        out["bom"] = list(kept) if kept is not None else [line.as_json() for line in self.bom]
         out["explanations"] = [e.as_json() for e in self.explanations]
         out["warnings"] = list(self.warnings)
         out["alternatives"] = [dict(a) for a in self.alternatives]
