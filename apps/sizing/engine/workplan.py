@@ -180,14 +180,14 @@ def inference_figures(
     lay = chosen.replica.layout
     replicas = max(1, active_gpus // lay.gpus)
     figures = report.figures(chosen, replicas, w.inference.concurrent_users)
-    load = figures["users_per_replica"]
-    report.explain(ex, chosen, replicas, load)
+    memory = report.memory(chosen.replica, figures["users_per_replica"])
+    report.explain(ex, chosen, replicas, figures, memory)
     return GpuPlan(
         active_gpus,
         lay.tp,
         None,
         figures,
-        report.memory(chosen.replica, load),
+        memory,
         report.warnings(
             chosen.replica, figures["concurrent_users"], figures["max_concurrent_users"]
         ),

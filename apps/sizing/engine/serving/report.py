@@ -122,16 +122,21 @@ def warnings(r: Replica, users: int, max_users: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
-    """Explanations of the layout, memory, prefill and decode."""
+def explain(
+    ex: Explainer, choice: Choice, replicas: int, f: dict[str, Any], m: dict[str, Any]
+) -> None:
+    """Explanations of the layout, memory, prefill and decode. ``f`` and ``m`` are the
+    ``figures`` and ``memory`` blocks of this choice and replica count: the explanations show
+    their rounded figures again, read from them instead of computed a second time (issue 16:
+    the report was a quarter of a one-node sizing, a third of it ``round`` calls)."""
     r = choice.replica
     s, lay, a = r.s, r.layout, r.s.arch
-    mem = r.memory_breakdown(load)
+    load = f["users_per_replica"]
     step = r.decode(load)
-    pre = r.prefill
+    prefill = f["prefill"]
     ex.add(
         "memory.weights_gb",
-        round(s.weights_bytes / GB, 2),
+        m["weights_gb"],
         "GB",
         rule="Model weights at the serving precision (routed experts included); the "
         "embeddings, the output head and a vision tower stay at 16 bits when the precision is "
@@ -145,7 +150,7 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
             "unquantized_params_b": round(
                 (a.embedding_params + a.vision_params) * s.scale / 1e9, 3
             ),
-            "expert_weights_gb": round(s.expert_bytes / GB, 2),
+            "expert_weights_gb": m["expert_weights_gb"],
         },
     )
     attention = (
@@ -153,7 +158,7 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
     )
     ex.add(
         "memory.kv_bytes_per_token",
-        round(s.kv_bytes(1), 1),
+        m["kv_bytes_per_token"],
         "bytes",
         rule="KV cache per token: cached values per layer × layers × bytes; windowed layers "
         "keep only their window.",
@@ -170,10 +175,9 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
             "kv_precision": s.kv_precision,
         },
     )
-    kv_total = s.kv_bytes(r.sequence_tokens) * load
     ex.add(
         "memory.kv_cache_gb",
-        round(kv_total / GB, 2),
+        m["kv_cache_gb"],
         "GB",
         rule="KV cache of the running sequences: each user's prompt and answer so far, at the "
         "KV precision, split over the GPUs holding its layers and heads.",
@@ -181,29 +185,29 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
         "(TP or attention DP) × PP",
         source=SRC,
         inputs={
-            "kv_bytes_per_token": round(s.kv_bytes(1), 1),
+            "kv_bytes_per_token": m["kv_bytes_per_token"],
             "prompt_tokens": s.spec.prompt_tokens,
             "output_tokens": s.spec.output_tokens,
             "users_per_replica": load,
-            "kv_cache_per_gpu_gb": mem["kv_cache_gb"],
+            "kv_cache_per_gpu_gb": m["kv_cache_per_gpu_gb"],
             "memory_batch_limit": r.memory_batch,
             "kv_precision": s.kv_precision,
         },
     )
     ex.add(
         "memory.total_per_gpu_gb",
-        mem["total_gb"],
+        m["total_per_gpu_gb"],
         "GB",
         rule="Memory per GPU: weights + KV of the running sequences + activations + workspace.",
         formula="non-expert/(TP×PP) + experts/GPUs + KV(batch)/(shards) + chunk activations "
         "+ workspace <= usable",
         source=SRC,
         inputs={
-            "weights_per_gpu_gb": mem["weights_gb"],
-            "kv_cache_per_gpu_gb": mem["kv_cache_gb"],
-            "activations_per_gpu_gb": mem["activations_gb"],
-            "workspace_gb_per_gpu": mem["workspace_gb"],
-            "usable_gb_per_gpu": mem["usable_gb"],
+            "weights_per_gpu_gb": m["weights_per_gpu_gb"],
+            "kv_cache_per_gpu_gb": m["kv_cache_per_gpu_gb"],
+            "activations_per_gpu_gb": m["activations_per_gpu_gb"],
+            "workspace_gb_per_gpu": m["workspace_gb_per_gpu"],
+            "usable_gb_per_gpu": m["usable_gb_per_gpu"],
             "batch": load,
         },
     )
@@ -235,7 +239,7 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
     )
     ex.add(
         "inference.prefill_ms",
-        round(pre["total_s"] * 1000, 3),
+        f["prefill_ms"],
         "ms",
         rule="One prompt's prefill on an idle replica: the FLOPs of the active weights and of "
         "causal attention at the achievable compute rate, the collectives of each chunk, and "
@@ -246,17 +250,17 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
         inputs={
             "prompt_tokens": s.spec.prompt_tokens,
             "chunk_tokens": s.chunk,
-            "chunks": int(pre["chunks"]),
-            "tflop": round(pre["flops"] / 1e12, 3),
-            "attention_tflop": round(pre["attention_flops"] / 1e12, 3),
-            "compute_ms": round(pre["compute_s"] * 1000, 3),
-            "communication_ms": round(pre["comm_s"] * 1000, 3),
+            "chunks": prefill["chunks"],
+            "tflop": prefill["tflop"],
+            "attention_tflop": prefill["attention_tflop"],
+            "compute_ms": prefill["compute_ms"],
+            "communication_ms": prefill["communication_ms"],
             "eff_compute": s.assumptions.eff_compute,
         },
     )
     ex.add(
         "inference.ttft_s",
-        round(r.ttft_s(load), 4),
+        f["ttft_s"],
         "s",
         rule="Prefill in chunks (compute-bound, attention grows with the prompt squared), "
         "pipelined over the stages, plus the decode step each chunk rides with.",
@@ -265,9 +269,9 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
         source=SRC,
         inputs={
             "prompt_tokens": s.spec.prompt_tokens,
-            "chunks": int(pre["chunks"]),
-            "prefill_ms": round(pre["total_s"] * 1000, 3),
-            "attention_tflop": round(pre["attention_flops"] / 1e12, 3),
+            "chunks": prefill["chunks"],
+            "prefill_ms": f["prefill_ms"],
+            "attention_tflop": prefill["attention_tflop"],
             "eff_compute": s.assumptions.eff_compute,
             "wait_ms": round(r.wait_s(load) * 1000, 3),
             "target_ttft_s": s.spec.target_ttft_s,
@@ -276,20 +280,20 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
     )
     ex.add(
         "inference.decode_step_ms",
-        round(step.total_s * 1000, 3),
+        f["decode_step_ms"],
         "ms",
         rule="Decode reads each GPU's weights (the experts the batch touches) and the KV of the "
         f"live context; this step is {step.bound}-bound.",
         formula="PP × (max(bytes/(BW·eff_mem), FLOPs/(peak·eff_compute)) + all-reduce + "
         "all-to-all) + (PP−1) hops + overhead",
         source=SRC,
-        inputs=step.to_dict(),
+        inputs=dict(f["decode_step"]),  # ``step.to_dict()``
     )
     rate = r.user_rate(load)
     target_rate = s.spec.target_tokens_per_s_per_user
     ex.add(
         "inference.tpot_ms",
-        round(1000 / rate, 3) if rate > 0 else None,
+        f["tpot_ms"],
         "ms",
         rule="Time per output token a user sees: the decode step, plus the share of the other "
         "users' prefills interleaved with it (chunked prefill).",
@@ -298,15 +302,15 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
         inputs={
             "batch": load,
             "output_tokens": s.spec.output_tokens,
-            "decode_step_ms": round(step.total_s * 1000, 3),
-            "prefill_work_ms": round(pre["work_s"] * 1000, 3),
-            "target_tpot_ms": round(1000 / target_rate, 3),
+            "decode_step_ms": f["decode_step_ms"],
+            "prefill_work_ms": prefill["replica_work_ms"],
+            "target_tpot_ms": f["targets"]["tpot_ms"],
             "meets_target": rate >= target_rate,
         },
     )
     ex.add(
         "inference.tokens_per_s_per_user",
-        round(rate, 2),
+        f["tokens_per_s_per_user"],
         "tokens/s",
         rule="Each user's tokens wait for the decode steps and for the other users' prefills.",
         formula="output / (output × step(B) + B × prefill work per prompt)",
@@ -321,7 +325,7 @@ def explain(ex: Explainer, choice: Choice, replicas: int, load: int) -> None:
     )
     ex.add(
         "inference.max_concurrent_users",
-        replicas * r.max_batch,
+        f["max_concurrent_users"],
         "users",
         rule="Replicas × largest batch meeting memory and both targets.",
         formula="replicas × max B with rate(B) >= target, TTFT(B) <= target, KV(B) fits",
