@@ -12,6 +12,7 @@ from collections.abc import Set as AbstractSet
 from functools import cache
 from typing import Any
 
+from . import frozen
 from . import spec as s
 from .errors import SizingInputError
 from .models.arch import estimate_params
@@ -192,7 +193,7 @@ def _training(errs: _Errors, raw: Mapping[str, Any] | None, mode: str) -> Traini
     values = _section(errs, raw, "training", mode)
     if values["tokens"] is None:
         return None
-    return TrainingInput(**values)
+    return frozen.build(TrainingInput, values)
 
 
 def _inference(errs: _Errors, raw: Mapping[str, Any] | None, mode: str) -> InferenceInput | None:
@@ -201,7 +202,7 @@ def _inference(errs: _Errors, raw: Mapping[str, Any] | None, mode: str) -> Infer
             errs.add("inference", "is required for kind inference")
             return None
         raw = {}
-    return InferenceInput(**_section(errs, raw, "inference", mode))
+    return frozen.build(InferenceInput, _section(errs, raw, "inference", mode))
 
 
 def _assumptions(
@@ -260,7 +261,7 @@ def parse_workload(data: Mapping[str, Any]) -> Workload:
     for name in ("fabric_design", "cooling", "oversubscription"):
         top[name] = _value(errs, data, by[name], mode=mode)
     assumptions, overrides = _assumptions(errs, _mapping(errs, data, "assumptions"))
-    tco = TcoInput(**_section(errs, _mapping(errs, data, "tco") or {}, "tco", mode))
+    tco = frozen.build(TcoInput, _section(errs, _mapping(errs, data, "tco") or {}, "tco", mode))
     training_raw, inference_raw = (
         _mapping(errs, data, "training"),
         _mapping(errs, data, "inference"),
@@ -280,7 +281,9 @@ def parse_workload(data: Mapping[str, Any]) -> Workload:
     if mode == "capacity" and top["redundancy"] == "n+1" and top["nodes"] == 1:
         errs.add("redundancy", "n+1 needs at least 2 nodes in capacity mode")
     errs.raise_if_any()
-    return Workload(
+    # every field given: the frozen classes built without their per-field __setattr__
+    # (engine/frozen.py; a section's values name all its fields, ``_section``)
+    top.update(
         kind=kind or "",
         model_slug=slug,
         custom_model=custom,
@@ -291,5 +294,6 @@ def parse_workload(data: Mapping[str, Any]) -> Workload:
         assumptions=assumptions,
         assumption_overrides=overrides,
         tco=tco,
-        **{**top, "gpu": gpu},
+        gpu=gpu,
     )
+    return frozen.build(Workload, top)
