@@ -45,23 +45,61 @@ def _kind(item: pytest.Item) -> str:
     return "db" if marker is not None or "db" in fixtures else "none"
 
 
+def _shared(item: pytest.Item) -> tuple[str, ...] | None:
+    """The module- or class-scoped fixtures `item` uses with its module's other tests (a
+    subprocess's answers, a server), with the module: the key of the tests that must stay in one
+    slice. Dealt apart, each slice set the fixture up again: the database-outage subprocess ran
+    up to four times a run, ~2 s of CPU each."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    names = sorted(
+        name
+        for name, defs in info.name2fixturedefs.items()
+        # the suite's own (a plugin's, such as pytest-django's class-scoped autouse fixture
+        # of every test, have no base id): those are what a module's tests share
+        if defs and defs[-1].baseid and defs[-1].scope in ("class", "module", "package")
+    )
+    return (str(item.path), *names) if names else None
+
+
 def slices(items: list[pytest.Item], costs: dict[str, float], n: int) -> list[pytest.Item]:
     """`items` reordered into `n` consecutive slices of worksteal's sizes (process i's slice:
     what is left divided by the processes left), each starting with its share of the costed
-    tests, longest first (the longest to the slice with the least seconds so far)."""
+    tests, longest first (the longest to the slice with the least seconds so far). A costed
+    test brings the tests sharing its module-scoped fixtures (`_shared`) into its slice, their
+    costs added, when the slice has room for them all."""
     sizes, left = [], len(items)
     for i in range(n):
         sizes.append(left // (n - i))
         left -= sizes[-1]
-    costed = sorted((i for i in items if i.nodeid in costs), key=lambda i: -costs[i.nodeid])
+    groups: dict[tuple[str, ...], list[pytest.Item]] = {}
+    for item in items:
+        key = _shared(item)
+        if key is not None:
+            groups.setdefault(key, []).append(item)
+    units: list[list[pytest.Item]] = []
+    seen: set[int] = set()
+    for item in items:
+        if item.nodeid in costs and id(item) not in seen:
+            key = _shared(item)
+            unit = groups[key] if key is not None else [item]
+            units.append(unit)
+            seen.update(id(i) for i in unit)
+    units.sort(key=lambda unit: -sum(costs.get(i.nodeid, 0.0) for i in unit))
     heads: list[list[pytest.Item]] = [[] for _ in range(n)]
     loads = [0.0] * n
-    for item in costed:
-        open_ = [k for k in range(n) if len(heads[k]) < sizes[k]]
+    while units:
+        unit = units.pop(0)
+        open_ = [k for k in range(n) if len(heads[k]) + len(unit) <= sizes[k]]
+        if not open_:  # no slice has room for the whole group: dealt one test at a time
+            costed = [[i] for i in unit if i.nodeid in costs]
+            units = sorted(costed + units, key=lambda u: -sum(costs.get(i.nodeid, 0.0) for i in u))
+            continue
         k = min(open_, key=lambda k: (loads[k], k))
-        heads[k].append(item)
-        loads[k] += costs[item.nodeid]
-    chosen = {id(i) for i in costed}
+        heads[k] += unit
+        loads[k] += sum(costs.get(i.nodeid, 0.0) for i in unit)
+    chosen = {id(i) for head in heads for i in head}
     rest = iter([i for i in items if id(i) not in chosen])
     ordered: list[pytest.Item] = []
     for k in range(n):

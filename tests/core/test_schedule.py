@@ -52,3 +52,36 @@ def test_more_costed_tests_than_a_slice_holds_spill_to_the_others() -> None:
     ordered = schedule.slices(items, costs, 2)  # type: ignore[arg-type]
     assert sorted(i.nodeid for i in ordered) == [i.nodeid for i in items]
     assert len(ordered) == 6
+
+
+def _sharing(nodeid: str, fixture: str) -> SimpleNamespace:
+    """A test of tests/m.py that uses the module-scoped `fixture` of its module."""
+    shared = SimpleNamespace(baseid="tests/m.py", scope="module")
+    return SimpleNamespace(
+        nodeid=nodeid,
+        path="tests/m.py",
+        _fixtureinfo=SimpleNamespace(name2fixturedefs={fixture: [shared]}),
+    )
+
+
+def test_tests_sharing_a_module_fixture_stay_in_one_slice_their_costs_added() -> None:
+    items = [
+        *_items(10),
+        _sharing("m1", "server"),
+        _sharing("m2", "server"),
+        _sharing("m3", "server"),
+    ]
+    costs = {"m1": 10.0, "m3": 9.0, "t004": 15.0, "t007": 12.0}
+    ordered = [i.nodeid for i in schedule.slices(items, costs, 3)]  # type: ignore[arg-type]
+    assert sorted(ordered) == sorted(i.nodeid for i in items)
+    # slices of 4, 4, 5: the group (19 s, with its uncosted m2) first, then 15 and 12
+    assert ordered[:3] == ["m1", "m2", "m3"]
+    assert ordered[4] == "t004" and ordered[8] == "t007"
+
+
+def test_a_group_no_slice_has_room_for_is_dealt_one_test_at_a_time() -> None:
+    items = [*_items(2), *(_sharing(f"m{i}", "server") for i in range(4))]
+    costs = {"m0": 10.0, "m1": 9.0, "m2": 8.0}
+    ordered = [i.nodeid for i in schedule.slices(items, costs, 2)]  # type: ignore[arg-type]
+    assert sorted(ordered) == sorted(i.nodeid for i in items)
+    assert ordered[0] == "m0" and ordered[3] == "m1"  # slices of 3: apart, longest first
