@@ -88,9 +88,17 @@ _IDS_JS = """
 """
 
 
+def axe_on_every_page(page: Any) -> None:
+    """axe-core in every document the tab loads from now on (Chromium evaluates it at each
+    document's start, before the page's own scripts; it only defines `window.axe` until run).
+    Chromium keeps the script, so it crosses from Playwright to Chromium once per tab instead
+    of ~0.56 MB per page with `add_script_tag`: 16 pages 4.2 -> 1.6 s of CPU."""
+    page.add_init_script(path=str(AXE_JS))
+
+
 def axe_violations(page: Any) -> list[str]:
     """axe-core's serious and critical violations on the page, one line each."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
+    if not page.evaluate("typeof window.axe !== 'undefined'"):  # not axe_on_every_page
         page.add_script_tag(path=str(AXE_JS))
     assert page.evaluate("axe.version") == AXE_VERSION
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .a11y import axe_violations, duplicate_ids, layout_problems
+from .a11y import axe_on_every_page, axe_violations, duplicate_ids, layout_problems
 from .conftest import Shots, log_in, log_in_by_cookie
 
 pytestmark = pytest.mark.browser
@@ -90,6 +90,7 @@ def test_every_page_passes_axe_and_fits_1280_and_390(tab, live_server, portal_do
     page, base = tab, live_server.url
     shot = Shots(page, "pages")
     problems: dict[str, list[str]] = {}
+    axe_on_every_page(page)
 
     page.goto(f"{base}/accounts/login/")
     _check(page, shot, "login", problems)
