@@ -37,8 +37,13 @@ def test_site_costs_typed_in_more_options_change_the_cost_card(tab, live_server,
     settle(page)
     page.fill("#id_electricity_per_kwh", "0.2")
     settle(page)
+    # the card answers both inputs once htmx has pushed their URL and nothing is in flight: on
+    # a busy machine the price's debounce fired after settle, and the card read was PUE's alone
     page.wait_for_function(
-        "document.querySelector('#tco-energy_per_year .help').textContent"
+        "new URLSearchParams(location.search).get('pue') === '1.2'"
+        " && new URLSearchParams(location.search).get('electricity_per_kwh') === '0.2'"
+        " && document.querySelectorAll('.htmx-request').length === 0"
+        " && document.querySelector('#tco-energy_per_year .help').textContent"
         ".includes('Power usage effectiveness (PUE) = 1.2')"
     )
     after = energy(page)
