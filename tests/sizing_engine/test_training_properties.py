@@ -26,6 +26,7 @@ from .helpers import CATALOG
 space = importlib.import_module("apps.sizing.engine.training.space")
 bounds = importlib.import_module("apps.sizing.engine.training.bounds")
 step = importlib.import_module("apps.sizing.engine.training.step")
+plan = importlib.import_module("apps.sizing.engine.training.plan")
 search_mod = importlib.import_module("apps.sizing.engine.training.search")
 
 GPUS = sorted(CATALOG.gpus)  # orderable and reference GPUs alike
@@ -135,11 +136,25 @@ def test_the_chosen_layout_is_never_beaten_by_an_enumerated_one(
 @SLOW
 @given(setups, st.sampled_from([1, 2, 8, 32]))
 def test_every_bound_the_search_prunes_with_holds(st_: TrainingSetup, nodes: int) -> None:
+    """Every bound holds for every enumerated layout, on InfiniBand and on Ethernet: an
+    Ethernet run's decisions and best-only searches also prune with the InfiniBand run's
+    bounds (search.py, ``ctx.faster``), which holds because no layout runs faster on
+    Ethernet at equal bandwidth (checked here layout by layout). The shape bounds (memory
+    cap, ``shape_bound``, ``pre_bound``, ``optimistic``, the idle shapes' pipeline bound)
+    read only the shape, so each is computed once per shape and checked against the
+    fastest of its layouts (the same test as against each: max over its layouts)."""
     gpus = nodes * 8
     ctx = step.Context(st_)
+    eth_st = replace(st_, fabric="ethernet")
+    assert plan.no_slower(st_, eth_st)
+    eth = step.Context(eth_st)
     group_bound = {(tp, cp, ep, rc): b for b, tp, cp, ep, rc in bounds.groups(ctx, gpus)}
+    # per (GPU count, shape at micro-batch 1): the fastest of its layouts, its largest micro-batch
+    shapes: dict[tuple[int, Layout], tuple[float, int]] = {}
     for n, lay in _layouts_at(st_, gpus):
         rate = step.step_time(ctx, lay).tokens_per_s
+        slower = step.step_time(eth, lay).tokens_per_s
+        assert slower <= rate, f"{lay} faster on Ethernet: {slower} > {rate}"
         assert step.rate_bound(ctx, lay) >= rate * (1 - REL)
         key = (lay.tp, lay.cp, lay.ep, lay.recompute)
         assert group_bound[key] >= rate * (1 - REL)
@@ -156,13 +171,16 @@ def test_every_bound_the_search_prunes_with_holds(st_: TrainingSetup, nodes: int
             micro_batch=1,
             micro_batches=m1,
         )
+        fastest, widest_mb = shapes.get((n, shape), (0.0, 0))
+        shapes[(n, shape)] = (max(fastest, rate), max(widest_mb, lay.micro_batch))
+    for (n, shape), (rate, mb) in shapes.items():
         cap, cap_lay = bounds.memory_cap(ctx, n, shape)
-        assert lay.micro_batch <= cap
+        assert mb <= cap
         assert bounds.shape_bound(ctx, shape, cap, cap_lay) >= rate * (1 - REL)
         assert bounds.pre_bound(ctx, n, shape) >= rate * (1 - REL)
         assert bounds.optimistic(ctx, n, shape, cap) >= rate * (1 - REL)
-        if n < gpus and lay.ep == 1:  # an idle shape waits behind its full shape's bound
-            full = space.dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, 1)
+        if n < gpus and shape.ep == 1:  # an idle shape waits behind its full shape's bound
+            full = space.dp_shape(ctx, gpus, shape.tp, shape.cp, shape.pp, 1)
             widest = replace(shape, dp=full[0], micro_batches=full[1])
             pipe = bounds.pipe_bound(ctx, gpus, widest)
             assert pipe is not None and pipe >= rate * (1 - REL)

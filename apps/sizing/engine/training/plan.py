@@ -261,6 +261,7 @@ def required(
     memory_nodes = max(1, math.ceil(need_gpus / gpn - 1e-9))
     if faster is not None:  # before the group bounds: they read the shared per-layer costs
         share_memory(context(st), context(faster.setup))
+        context(st).faster = context(faster.setup)
     # every count up to ``low`` misses: fewer GPUs than the memory needs hold no layout, and
     # no group's bound reaches the need (bounds.groups: linear in the GPU count)
     low = max(memory_nodes - 1, _bound_misses(st, need))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .bounds import (
     depth_bound,
@@ -49,6 +49,7 @@ from .space import (
 from .step import Context, StepTime, context, rate_bound, step_time
 
 KEEP = 3  # runner-up layouts reported
+_NO_MEMO: dict[Any, Any] = {}  # no memo tables of a run on links no slower (``_search``)
 TIE = 1e-8  # relative slack of the pruning tests (rates tie to 9 digits in _rank)
 
 
@@ -136,6 +137,12 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
         return bool(need) and max(best.values(), default=0.0) >= need
 
     floor = add(found)
+    # the same run on links no slower (ctx.faster: InfiniBand for Ethernet, plan.Faster) runs
+    # every layout at least as fast, so its memoised bounds bound every layout here too: a
+    # decision or a best-only search drops what they put below the bar before bounding it
+    # here (a full search bounds as before: its runners-up are exact either way, but what
+    # it costs below the bar, ``layouts_evaluated``, is reported)
+    fast = ctx.faster.memo if ctx.faster is not None and (need or best_only) else _NO_MEMO
     # best first: a heap of (−bound, order, item), each item a group or a shape at some
     # stage of refinement (_Group, _Shape); the best waiting is refined (its bound tightened)
     # or, once its bound is the tightest known, costed. What cannot beat the bar is never
@@ -159,9 +166,12 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
                 h = item.lay
                 tp, cp, pp, rc = h.tp, h.cp, h.pp, h.recompute
                 rates = ctx.memo.setdefault("pipe_rates", {})
+                known = fast.get("pipe_rates", _NO_MEMO)
                 for d in idle_dps(ctx, h.dp):
                     above = rates.get((tp, cp, pp, d, rc))
                     if above is None:
+                        if known.get((tp, cp, pp, d, rc), cut) < cut:
+                            continue
                         above = pipe_rate(ctx, tp, cp, pp, d, rc)
                     bound = min(item.lazy, above)
                     if not bound < cut:
@@ -170,6 +180,8 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
             # a shape waiting on a bound above its own (``_refine``): its own bound now,
             # back at the place it would have had (same order number), or dropped as it
             # would have been
+            if fast.get("pre", _NO_MEMO).get(_shape_key(item.lay), cut) < cut:
+                continue
             real = min(item.lazy, _pre(ctx, item.lay))
             if not real < cut:
                 push(heap, (-real, num, _Shape(item.lay)))
@@ -181,7 +193,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
                 found.extend(got)
                 floor = add(got)
             continue
-        for bound, refined in _refine(ctx, gpus, -neg, item, cut):
+        for bound, refined in _refine(ctx, gpus, -neg, item, cut, fast):
             if not bound < cut:
                 push(heap, (-bound, next(order), refined))
     found.sort(key=_rank)
@@ -241,17 +253,27 @@ class _Shape(NamedTuple):
 
 
 def _refine(
-    ctx: Context, gpus: int, bound: float, item: _Group | _Shape, cut: float = 0.0
+    ctx: Context,
+    gpus: int,
+    bound: float,
+    item: _Group | _Shape,
+    cut: float = 0.0,
+    fast: dict[str, Any] | None = None,
 ) -> list[tuple[float, _Group | _Shape]]:
     """The next, tighter step of an item, each with its bound: a group's shallowest
     pipelines (``depth_bound``), a group's shapes (``pre_bound``), a shape's memory cap
     (``shape_bound``), a shape's best variant (``optimistic``). A group's shapes without EP
     whose pipeline bound is below ``cut`` (what the caller drops) are left out: every bound
-    of such a shape is at most that one."""
+    of such a shape is at most that one. ``fast``: the memo tables of the same run on links
+    no slower (``_search``); what one of their bounds puts below ``cut`` is left out too."""
+    if fast is None:
+        fast = _NO_MEMO
     if isinstance(item, _Shape):
         lay = item.lay
         gpus = lay.gpus  # a shape's own GPU count (``space.idle_shapes``)
         key = _shape_key(lay)
+        if fast.get("capped" if item.cap is None else "optimistic", _NO_MEMO).get(key, cut) < cut:
+            return []
         if item.cap is None:
             capped = ctx.memo.setdefault("capped", {})
             rate = capped.get(key)
@@ -292,6 +314,7 @@ def _refine(
     # most of a search's calls; the same keys and figures)
     idle = ctx.memo.setdefault("idle_dps", {})
     rates: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe_rates", {})
+    known, known_pre = fast.get("pipe_rates", _NO_MEMO), fast.get("pre", _NO_MEMO)
     for lay in shapes:
         tp, cp, pp, dp, rc, ep = lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute, lay.ep
         n = tp * cp * pp * dp  # a shape's own GPU count (its DP every GPU of it; idle_shapes)
@@ -299,10 +322,13 @@ def _refine(
         if ep == 1:  # its pipeline bound: at least its pre_bound and its idle shapes' bounds
             above = rates.get((tp, cp, pp, dp, rc))
             if above is None:
+                if known.get((tp, cp, pp, dp, rc), cut) < cut:
+                    continue
                 above = pipe_rate(ctx, tp, cp, pp, dp, rc)
             if above < cut:
                 continue
-        got = pre.get((tp, cp, pp, ep, lay.zero, rc, dp))  # _shape_key(lay)
+        shape = (tp, cp, pp, ep, lay.zero, rc, dp)  # _shape_key(lay)
+        got = pre.get(shape)
         step = 1 if ep == 1 else ep_step(tp, cp, ep)
         sib = idle.get((dp, step))
         if sib is None:
@@ -315,6 +341,8 @@ def _refine(
                 out.append((min(bound, _pre(ctx, few)), _Shape(few)))
         if got is not None:
             out.append((min(bound, got), _Shape(lay)))
+            continue
+        if known_pre.get(shape, cut) < cut:
             continue
         # its pipeline part first: a bound at least its own, taken only if it comes first
         if above is None:

@@ -111,6 +111,9 @@ class Context:
         self.layers: dict[tuple[int, int, int, str, int], LayerParts] = {}
         self.searches: dict[int, Any] = {}  # GPUs → SearchResult (search.py)
         self.hint: Layout | None = None  # the last search's best layout (warm start)
+        # the same run on links no slower (plan.Faster), whose memoised bounds also bound
+        # every layout here: decisions and best-only searches prune with them (search.py)
+        self.faster: Context | None = None
         self.dp_cache: dict[tuple[int, ...], tuple[float, float]] = {}
         self.dp_pieces: dict[tuple[int, ...], tuple[float, float, float]] = {}
         self.opt_cache: dict[tuple[int, ...], float] = {}
