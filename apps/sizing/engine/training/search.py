@@ -170,7 +170,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
                 for d in idle_dps(ctx, h.dp):
                     above = rates.get((tp, cp, pp, d, rc))
                     if above is None:
-                        if known.get((tp, cp, pp, d, rc), cut) < cut:
+                        if known and known.get((tp, cp, pp, d, rc), cut) < cut:
                             continue
                         above = pipe_rate(ctx, tp, cp, pp, d, rc)
                     bound = min(item.lazy, above)
@@ -180,7 +180,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
             # a shape waiting on a bound above its own (``_refine``): its own bound now,
             # back at the place it would have had (same order number), or dropped as it
             # would have been
-            if fast.get("pre", _NO_MEMO).get(_shape_key(item.lay), cut) < cut:
+            if fast and fast.get("pre", _NO_MEMO).get(_shape_key(item.lay), cut) < cut:
                 continue
             real = min(item.lazy, _pre(ctx, item.lay))
             if not real < cut:
@@ -266,13 +266,15 @@ def _refine(
     whose pipeline bound is below ``cut`` (what the caller drops) are left out: every bound
     of such a shape is at most that one. ``fast``: the memo tables of the same run on links
     no slower (``_search``); what one of their bounds puts below ``cut`` is left out too."""
-    if fast is None:
-        fast = _NO_MEMO
     if isinstance(item, _Shape):
         lay = item.lay
         gpus = lay.gpus  # a shape's own GPU count (``space.idle_shapes``)
         key = _shape_key(lay)
-        if fast.get("capped" if item.cap is None else "optimistic", _NO_MEMO).get(key, cut) < cut:
+        if (
+            fast
+            and fast.get("capped" if item.cap is None else "optimistic", _NO_MEMO).get(key, cut)
+            < cut
+        ):
             return []
         if item.cap is None:
             capped = ctx.memo.setdefault("capped", {})
@@ -314,7 +316,9 @@ def _refine(
     # most of a search's calls; the same keys and figures)
     idle = ctx.memo.setdefault("idle_dps", {})
     rates: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe_rates", {})
-    known, known_pre = fast.get("pipe_rates", _NO_MEMO), fast.get("pre", _NO_MEMO)
+    known = known_pre = _NO_MEMO
+    if fast:
+        known, known_pre = fast.get("pipe_rates", _NO_MEMO), fast.get("pre", _NO_MEMO)
     for lay in shapes:
         tp, cp, pp, dp, rc, ep = lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute, lay.ep
         n = tp * cp * pp * dp  # a shape's own GPU count (its DP every GPU of it; idle_shapes)
@@ -322,7 +326,7 @@ def _refine(
         if ep == 1:  # its pipeline bound: at least its pre_bound and its idle shapes' bounds
             above = rates.get((tp, cp, pp, dp, rc))
             if above is None:
-                if known.get((tp, cp, pp, dp, rc), cut) < cut:
+                if known and known.get((tp, cp, pp, dp, rc), cut) < cut:
                     continue
                 above = pipe_rate(ctx, tp, cp, pp, dp, rc)
             if above < cut:
@@ -342,7 +346,7 @@ def _refine(
         if got is not None:
             out.append((min(bound, got), _Shape(lay)))
             continue
-        if known_pre.get(shape, cut) < cut:
+        if known_pre and known_pre.get(shape, cut) < cut:
             continue
         # its pipeline part first: a bound at least its own, taken only if it comes first
         if above is None:
