@@ -22,11 +22,15 @@ catalog loaded again first, so no test depends on which tests ran before it in i
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 DURATIONS = Path(__file__).with_name("durations.json")
+# The next costed test is chosen among those at least this share of the longest left: close
+# enough to longest-first that no long one is left to start late.
+CHOICE = 0.5
 _FLUSHED = {"catalog": False}  # this process: a transactional test emptied the test database
 
 
@@ -63,16 +67,41 @@ def _shared(item: pytest.Item) -> tuple[str, ...] | None:
     return (str(item.path), *names) if names else None
 
 
-def slices(items: list[pytest.Item], costs: dict[str, float], n: int) -> list[pytest.Item]:
+Cost = tuple[float, float]  # a test's (wall seconds, CPU seconds), tests/durations.json
+
+
+def read_costs(raw: dict[str, object]) -> dict[str, Cost]:
+    """tests/durations.json's entries, {"wall": s, "cpu": s} (a bare number: wall seconds,
+    the CPU unknown, taken as the same)."""
+    costs: dict[str, Cost] = {}
+    for nodeid, value in raw.items():
+        if isinstance(value, dict):
+            costs[nodeid] = (float(value["wall"]), float(value.get("cpu", value["wall"])))
+        else:
+            costs[nodeid] = (float(value), float(value))  # type: ignore[arg-type]
+    return costs
+
+
+def slices(
+    items: list[pytest.Item], costs: dict[str, Cost], n: int, cores: int | None = None
+) -> list[pytest.Item]:
     """`items` reordered into `n` consecutive slices of worksteal's sizes (process i's slice:
     what is left divided by the processes left), each starting with its share of the costed
-    tests, longest first (the longest to the slice with the least seconds so far). A costed
-    test brings the tests sharing its module-scoped fixtures (`_shared`) into its slice, their
-    costs added, when the slice has room for them all."""
+    tests. A costed test brings the tests sharing its module-scoped fixtures (`_shared`) into
+    its slice, their costs added, when the slice has room for them all.
+
+    With more processes than `cores` (one more, scripts/test.sh) a core sits idle whenever two
+    processes wait at once (on a worker's restart, an outage held for seconds, a live server),
+    so the costed tests are dealt as a plan on a clock: the slice whose head ends first gets
+    the next, chosen among the longest left for how well its CPU (seconds of CPU per second
+    of wall) fills what the tests the other slices run then leave of the cores: a test that
+    mostly waits beside CPU-bound ones, not beside another that waits. The longest go first,
+    so those dealt last, that end the run, are short."""
     sizes, left = [], len(items)
     for i in range(n):
         sizes.append(left // (n - i))
         left -= sizes[-1]
+    cores = cores or os.cpu_count() or 1
     groups: dict[tuple[str, ...], list[pytest.Item]] = {}
     for item in items:
         key = _shared(item)
@@ -86,19 +115,56 @@ def slices(items: list[pytest.Item], costs: dict[str, float], n: int) -> list[py
             unit = groups[key] if key is not None else [item]
             units.append(unit)
             seen.update(id(i) for i in unit)
-    units.sort(key=lambda unit: -sum(costs.get(i.nodeid, 0.0) for i in unit))
+
+    def cost(unit: list[pytest.Item]) -> Cost:
+        wall = sum(costs[i.nodeid][0] for i in unit if i.nodeid in costs)
+        return wall, sum(costs[i.nodeid][1] for i in unit if i.nodeid in costs)
+
+    def rate(unit: list[pytest.Item]) -> float:  # cores it asks for while it runs
+        wall, cpu = cost(unit)
+        return min(cpu / wall, 1.0) if wall > 0 else 1.0
+
+    units.sort(key=lambda unit: -cost(unit)[0])
     heads: list[list[pytest.Item]] = [[] for _ in range(n)]
-    loads = [0.0] * n
+    plan: list[list[tuple[float, float, float]]] = [[] for _ in range(n)]  # (start, end, rate)
+    clock = [0.0] * n
+
+    def asks(j: int, t: float, mean: float) -> float:
+        """What slice j asks of the cores at `t`: its planned test's rate; the mean rate of
+        the tests left if it is to get its next one then; a whole core once its head is
+        done (the quick tests after it are mostly CPU)."""
+        planned = next((r for a, b, r in plan[j] if a <= t < b), None)
+        if planned is not None:
+            return planned
+        return mean if t >= clock[j] and len(heads[j]) < sizes[j] else 1.0
+
     while units:
-        unit = units.pop(0)
-        open_ = [k for k in range(n) if len(heads[k]) + len(unit) <= sizes[k]]
-        if not open_:  # no slice has room for the whole group: dealt one test at a time
-            costed = [[i] for i in unit if i.nodeid in costs]
-            units = sorted(costed + units, key=lambda u: -sum(costs.get(i.nodeid, 0.0) for i in u))
+        fits = [k for k in range(n) if len(heads[k]) + min(len(u) for u in units) <= sizes[k]]
+        if not fits:  # no slice has room for any group: dealt one test at a time
+            units = sorted(
+                ([i] for u in units for i in u if i.nodeid in costs), key=lambda u: -cost(u)[0]
+            )
             continue
-        k = min(open_, key=lambda k: (loads[k], k))
+        k = min(fits, key=lambda k: (clock[k], k))
+        mean = sum(rate(u) for u in units) / len(units)
+        room = cores - sum(asks(j, clock[k], mean) for j in range(n) if j != k)
+        longest = cost(units[0])[0]
+        near = [u for u in units if cost(u)[0] >= CHOICE * longest]
+        unit = min(near, key=lambda u: abs(rate(u) - min(max(room, 0.0), 1.0)))
+        roomy = [j for j in fits if len(heads[j]) + len(unit) <= sizes[j]]
+        if not roomy:  # a group no slice has room for: its costed tests dealt one by one
+            units.remove(unit)
+            units = sorted(
+                [[i] for i in unit if i.nodeid in costs] + units, key=lambda u: -cost(u)[0]
+            )
+            continue
+        if k not in roomy:  # the next slice to be free has no room for it: the one after
+            k = min(roomy, key=lambda j: (clock[j], j))
+        units.remove(unit)
+        wall = cost(unit)[0]
+        plan[k].append((clock[k], clock[k] + wall, rate(unit)))
+        clock[k] += wall
         heads[k] += unit
-        loads[k] += sum(costs.get(i.nodeid, 0.0) for i in unit)
     chosen = {id(i) for head in heads for i in head}
     rest = iter([i for i in items if id(i) not in chosen])
     ordered: list[pytest.Item] = []
@@ -114,7 +180,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     if workers < 2 or not DURATIONS.exists():
         return
-    costs = {k: float(v) for k, v in json.loads(DURATIONS.read_text()).items()}
+    costs = read_costs(json.loads(DURATIONS.read_text()))
     items[:] = slices(items, costs, workers)
 
 
