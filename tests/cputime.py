@@ -116,12 +116,15 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Each process (every pytest-xdist worker too) appends its rows to CPUTIME_OUT, plus one
     row for the whole process: everything it and its descendants used, collection and start-up
-    included (not the PostgreSQL backends)."""
+    included (not the PostgreSQL backends); pytest-xdist's controlling process, its own."""
     out = os.environ.get("CPUTIME_OUT")
-    if not out or not _RESULTS:
+    controller = session.config.pluginmanager.has_plugin("dsession")  # pytest-xdist's
+    if not out or not (_RESULTS or controller):
         return
     whole = _sample()
-    name = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if controller:  # its own CPU only: its children are the worker processes, counted apart
+        whole["reaped"] = whole["live"] = 0.0
+    name = "controller" if controller else os.environ.get("PYTEST_XDIST_WORKER", "main")
     with open(out, "a") as handle:
         for nodeid, row in _RESULTS.items():
             handle.write(json.dumps({"nodeid": nodeid, **row}) + "\n")
