@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from tests import dbflush
+from tests import dbflush, dbtemplate
 from tests.schedule import (  # noqa: F401 - hooks: the long tests first under pytest-xdist
     pytest_collection_modifyitems,
     pytest_runtest_setup,
@@ -37,6 +37,7 @@ hypothesis_settings.register_profile("dev", max_examples=50, deadline=None)
 hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)  # by hand
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 dbflush.install()  # transactional tests' flush: DELETE, not a 1.3-s TRUNCATE of 41 tables
+dbtemplate.install()  # test databases cloned from one migrated template, not each migrated
 
 
 def require_or_skip(available: bool, what: str) -> None:
