@@ -9,7 +9,7 @@ At the end it prints the top tests and the sum per file, and with CPUTIME_OUT=pa
 JSON line per test (nodeid, seconds by source) there, so runs can be compared or summed; under
 pytest-xdist (-n) every process writes its rows there and the controller prints the sums.
 `python -m tests.cputime --record tests/durations.json RUN.jsonl...` turns such files into the
-per-test walls that order the suite under pytest-xdist (tests/schedule.py).
+per-test walls and CPU that order the suite under pytest-xdist (tests/schedule.py).
 """
 
 from __future__ import annotations

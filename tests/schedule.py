@@ -7,10 +7,11 @@ queue. In pytest-django's order (database tests, then transactional ones, then t
 ~60 transactional tests, which are most of the suite's wall time (fault tests waiting on
 leases, restarts and outages; the Chromium journeys), all fall in one slice behind ~300 quick
 database tests and start late, and whichever long test starts last decides when the run ends.
-Here the tests recorded as long (tests/durations.json: seconds of wall per test, measured with
-tests/cputime.py; `python -m tests.cputime --record` rewrites it) are dealt longest first to the
-slice with the least so far, each slice starts with its share, and the other tests keep their
-order (so a module's tests stay together). Without xdist, or with one process, nothing moves
+Here the tests recorded as long (tests/durations.json: seconds of wall and of CPU per test,
+measured with tests/cputime.py; `python -m tests.cputime --record` rewrites it) are dealt
+about longest first, each slice starts with its share, and the other tests keep their order
+(so a module's tests stay together); a test that mostly waits is dealt to run beside ones that
+use their core (`slices`). tests/schedsim.py plays an order offline against a recorded run. Without xdist, or with one process, nothing moves
 (the slices are worksteal's; other `--dist` modes get the same order).
 
 pytest-django runs transactional tests after the others because their flush empties the test
