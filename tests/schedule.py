@@ -11,8 +11,9 @@ Here the tests recorded as long (tests/durations.json: seconds of wall and of CP
 measured with tests/cputime.py; `python -m tests.cputime --record` rewrites it) are dealt
 about longest first, each slice starts with its share, and the other tests keep their order
 (so a module's tests stay together); a test that mostly waits is dealt to run beside ones that
-use their core (`slices`). tests/schedsim.py plays an order offline against a recorded run. Without xdist, or with one process, nothing moves
-(the slices are worksteal's; other `--dist` modes get the same order).
+use their core (`slices`); tests/schedsim.py plays an order offline against a recorded run.
+Without xdist, or with one process, nothing moves (the slices are worksteal's; other `--dist`
+modes get the same order).
 
 pytest-django runs transactional tests after the others because their flush empties the test
 database, and with it the catalog `django_db_setup` loads once; a database test that follows
