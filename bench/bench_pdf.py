@@ -72,12 +72,13 @@ def _phases(quote: Any) -> dict[str, float]:
     t1 = cpu()
     font_config, css = pdf._print_assets()
     base_url = pdf.bundled_static_root().as_uri() + "/"
-    document = pdf.PrintHTML(
-        string=html, base_url=base_url, url_fetcher=pdf.PortalURLFetcher()
-    ).render(font_config=font_config, stylesheets=[css])
-    t2 = cpu()
-    document.write_pdf()
-    t3 = cpu()
+    with pdf._gc_paused():  # as pdf.render_html
+        document = pdf.PrintHTML(
+            string=html, base_url=base_url, url_fetcher=pdf.PortalURLFetcher()
+        ).render(font_config=font_config, stylesheets=[css])
+        t2 = cpu()
+        document.write_pdf()
+        t3 = cpu()
     return {"context+template": t1 - t0, "parse+cascade+layout": t2 - t1, "draw+write": t3 - t2}
 
 
