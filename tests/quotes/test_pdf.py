@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import http.server
 import threading
 from collections.abc import Iterator
@@ -219,3 +220,20 @@ def test_print_user_agent_stylesheet_drops_only_the_unused_pseudo_element_rules(
         "li::marker { font-variant-numeric: tabular-nums; white-space: pre; text-transform: none }"
     ]
     assert len(trimmed) == len(original)
+
+
+def test_a_render_gives_the_garbage_collector_back_as_it_found_it() -> None:
+    """`render_html` pauses the cyclic collector (its CPU, pdf._gc_paused): a render, even one
+    that fails, must leave it on when it was on, and off when it was off."""
+    assert gc.isenabled()
+    pdf.render_html("<p>x</p>")
+    assert gc.isenabled()
+    with pytest.raises(pdf.PdfRenderError):
+        pdf.render_html('<link rel="attachment" href="file:///etc/passwd"><p>x</p>')
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        pdf.render_html("<p>x</p>")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
