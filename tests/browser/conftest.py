@@ -91,42 +91,56 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 @pytest.fixture
 def tab(request, chromium_context, live_server):
-    """A fresh tab, logged out (cookies cleared), with console errors collected. A test that
-    fails leaves a full-page screenshot of the tab as it was (failed-<test>.jpg)."""
+    """A tab reset for the test: logged out (cookies cleared), 1280 x 900, with console errors
+    collected. A test that fails leaves a full-page screenshot of the tab as it was
+    (failed-<test>.jpg).
+
+    The tests share one tab: a new tab starts a new renderer process in Chromium, ~0.3 s of CPU
+    against ~0.15 s for resetting this one.
+    What a test leaves behind is undone here: its listeners are removed, its init scripts
+    (axe_on_every_page) disposed, and the tab goes to about:blank, which stops its page's
+    timers and polling (a pending document's status asks every 2 s). The tab of a failed test
+    is closed (it may still be loading, or hold a dialog): the next test gets a new one."""
     chromium_context.clear_cookies()
-    tab = chromium_context.new_page()
+    pages = [p for p in chromium_context.pages if not p.is_closed()]
+    tab = pages[0] if pages else chromium_context.new_page()
     tab.set_viewport_size({"width": 1280, "height": 900})
     tab.set_default_timeout(15_000)
     tab.console_errors = []
+    tab.init_scripts = []  # Disposables of add_init_script, removed after the test
     # Script errors and failed responses (a favicon the portal does not have aside).
-    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
+    listeners = {"pageerror": lambda e: tab.console_errors.append(str(e))}
     # htmx logs a request it aborted because a newer one replaced it (hx-sync "replace",
     # a user typing on) as an error: by design, not a failure. Failed requests still show
     # as htmx:sendError / htmx:responseError and as responses >= 400 below.
     superseded = ("htmx:sendAbort", "htmx:afterRequest")
-    tab.on(
-        "console",
-        lambda m: (
-            m.type == "error"
-            and "Failed to load resource" not in m.text
-            and not m.text.startswith(superseded)
-            and tab.console_errors.append(m.text)
-        ),
+    listeners["console"] = lambda m: (
+        m.type == "error"
+        and "Failed to load resource" not in m.text
+        and not m.text.startswith(superseded)
+        and tab.console_errors.append(m.text)
     )
-    tab.on(
-        "response",
-        lambda r: (
-            r.status >= 400
-            and not r.url.endswith("/favicon.ico")
-            and tab.console_errors.append(f"{r.status} {r.url}")
-        ),
+    listeners["response"] = lambda r: (
+        r.status >= 400
+        and not r.url.endswith("/favicon.ico")
+        and tab.console_errors.append(f"{r.status} {r.url}")
     )
+    for event, listener in listeners.items():
+        tab.on(event, listener)
     yield tab
+    failed = request.node.stash.get(_CALL_FAILED, False)
     try:
-        if request.node.stash.get(_CALL_FAILED, False):
+        if failed:
             _failure_shot(tab, request.node.name)
     finally:
-        tab.close()
+        for event, listener in listeners.items():
+            tab.remove_listener(event, listener)
+        for script in tab.init_scripts:
+            script.close()
+        if failed:
+            tab.close()
+        else:
+            tab.goto("about:blank")
 
 
 def _failure_shot(tab, test_name: str) -> None:
@@ -158,18 +172,22 @@ _JPEG = {"type": "jpeg", "quality": 80}
 
 
 class Shots:
-    """Numbered screenshots of one test's steps: the viewport, or the whole page (full_page).
-    A whole page costs Chromium ~1.1 s of CPU on a 22,000 px wizard result (its details open)
-    against ~0.08 s for the viewport: take it where the step's subject is the page's length
-    or something on it is wrong (the page audit), not by habit."""
+    """Numbered screenshots of one test's steps: the viewport, scrolled to the step's subject
+    (a selector) if given, or the whole page (full_page). A whole page costs Chromium 0.7-1.2 s
+    of CPU on a 12,000-17,000 px wizard result or saved scenario (the JPEG quality and
+    Playwright's animations/caret/scale options change nothing measurable; session 11)
+    against ~0.08 s for the viewport: take it where something on the page is wrong (the page
+    audit) or on a short page whose whole is the step's subject, not by habit."""
 
     def __init__(self, page, prefix: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page, self.prefix, self.n = page, prefix, 0
 
-    def __call__(self, name: str, full_page: bool = False) -> Path:
+    def __call__(self, name: str, full_page: bool = False, subject: str | None = None) -> Path:
         self.n += 1
         path = SCREENSHOTS / f"{self.prefix}-{self.n:02d}-{name}.jpg"
+        if subject:
+            self.page.locator(subject).scroll_into_view_if_needed()
         self.page.screenshot(path=str(path), full_page=full_page, **_JPEG)
         return path
 

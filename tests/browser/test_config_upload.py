@@ -45,7 +45,7 @@ def test_uploading_a_published_config_sizes_that_model(tab, live_server, portal_
     assert abs(float(page.input_value("#id_custom_params_b")) - 235) < 0.01 * 235
     assert "Qwen/Qwen3-235B-A22B" in page.input_value("#id_custom_name")
     assert "NVIDIA H100 NVL 94GB" in page.inner_text("#result .status")
-    shot("qwen3-235b-sized", full_page=True)
+    shot("qwen3-235b-sized")
     assert not page.console_errors, page.console_errors
 
 

@@ -44,7 +44,7 @@ def test_the_training_plan_explains_layout_step_time_mfu_and_memory(tab, live_se
     )
     page.wait_for_selector("#training-plan")
     plan = page.inner_text("#training-plan")
-    shot("panel", full_page=True)
+    shot("panel", subject="#training-plan")
 
     # the wizard's JSON for this very page (same gateway as the API)
     query = page.evaluate("location.search")

@@ -52,7 +52,7 @@ def test_whole_journey(tab, live_server, portal_user):
     page.fill("#id_users", "50")
     before = wait_status_change(page, before)
     assert "NVIDIA L40S 48GB" in before and url_param(page, "users") == ["50"]
-    shot("inference-50-users", full_page=True)
+    shot("inference-50-users")
 
     # Change a field: the result updates in place, without a reload.
     page.fill("#id_users", "3000")
@@ -104,7 +104,7 @@ def test_whole_journey(tab, live_server, portal_user):
     page.click("#save-box button[type=submit]")
     page.wait_for_url("**/sizing/scenarios/*/")
     assert page.inner_text("h1") == "Chat for 3000 users"
-    shot("scenario-saved", full_page=True)
+    shot("scenario-saved")
 
     # Training: pick a training kind; the form changes to training fields.
     page.goto(f"{base}/sizing/")
@@ -116,7 +116,7 @@ def test_whole_journey(tab, live_server, portal_user):
     page.fill("#id_target_days", "1")
     wait_status_change(page, before)
     assert "days to train" in page.inner_text("#result .summary")
-    shot("training-lora", full_page=True)
+    shot("training-lora", subject="#result .summary")
     page.fill("#id_save_name", "LoRA 2B tokens in a day")
     page.click("#save-box button[type=submit]")
     page.wait_for_url("**/sizing/scenarios/*/")
