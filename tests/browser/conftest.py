@@ -186,8 +186,8 @@ class Shots:
     def __call__(self, name: str, full_page: bool = False, subject: str | None = None) -> Path:
         self.n += 1
         path = SCREENSHOTS / f"{self.prefix}-{self.n:02d}-{name}.jpg"
-        if subject:
-            self.page.locator(subject).scroll_into_view_if_needed()
+        if subject:  # in one step in the page: an htmx swap may replace the element meanwhile
+            self.page.evaluate("s => document.querySelector(s)?.scrollIntoView()", subject)
         self.page.screenshot(path=str(path), full_page=full_page, **_JPEG)
         return path
 
