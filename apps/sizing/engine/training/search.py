@@ -22,7 +22,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from .bounds import (
     depth_bound,
@@ -148,17 +148,26 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
     # or, once its bound is the tightest known, costed. What cannot beat the bar is never
     # refined further, and layouts are costed in the order of their tightest bounds, so the
     # bar rises as early as it can. Each key is the smallest true upper bound known for it.
-    heap: list[tuple[float, int, _Group | _Shape]] = []
+    heap: list[tuple[float, int, _Group | _Shape | _IdleShape]] = []
     order = itertools.count()  # ties in bound: the order pushed (never compares items)
     for group_bound, tp, cp, ep, rc in groups(ctx, gpus):
         heap.append((-group_bound, next(order), _Group(tp, cp, ep, rc, None)))
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     while heap and not done():
-        neg, num, item = pop(heap)
+        neg, num, top = pop(heap)
         cut = floor * (1.0 - TIE)  # as ``_pruned``: what ties with the bar is kept
         if -neg < cut:
             break
+        if type(top) is tuple:
+            # an idle shape (pushed below by its degrees: most are never taken), its layout
+            # built now, taken as if it had waited as one (the same bounds and order)
+            tp, cp, pp, d, zero, rc, lazy = cast(_IdleShape, top)
+            item: _Group | _Shape = _Shape(
+                layout(tp, cp, pp, d, 1, zero, rc, 1, ctx.g // d), lazy=lazy
+            )
+        else:
+            item = cast("_Group | _Shape", top)
         if isinstance(item, _Shape) and item.lazy is not None:
             if item.idle:
                 # its shapes on fewer GPUs (``idle_shapes``; no EP: see ``_refine``), each
@@ -174,9 +183,8 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
                             continue
                         above = pipe_rate(ctx, tp, cp, pp, d, rc)
                     bound = min(item.lazy, above)
-                    if not bound < cut:
-                        lay = layout(tp, cp, pp, d, 1, h.zero, rc, 1, ctx.g // d)
-                        push(heap, (-bound, next(order), _Shape(lay, lazy=item.lazy)))
+                    if not bound < cut:  # its degrees alone until it is taken (below)
+                        push(heap, (-bound, next(order), (tp, cp, pp, d, h.zero, rc, item.lazy)))
             # a shape waiting on a bound above its own (``_refine``): its own bound now,
             # back at the place it would have had (same order number), or dropped as it
             # would have been
@@ -236,6 +244,11 @@ class _Group(NamedTuple):
     ep: int
     rc: str
     bases: tuple[Layout, ...] | None
+
+
+# An idle shape (``space.idle_shapes``) waiting on the heap by its degrees and its parent's
+# ``lazy`` bound, before any layout is built: (TP, CP, PP, DP, ZeRO, recompute, lazy).
+_IdleShape = tuple[int, int, int, int, int, str, float]
 
 
 class _Shape(NamedTuple):
