@@ -140,7 +140,8 @@ def test_every_bound_the_search_prunes_with_holds(st_: TrainingSetup, nodes: int
     Ethernet run's decisions and best-only searches also prune with the InfiniBand run's
     bounds (search.py, ``ctx.faster``), which holds because no layout runs faster on
     Ethernet at equal bandwidth (checked here layout by layout). The shape bounds (memory
-    cap, ``shape_bound``, ``pre_bound``, ``optimistic``, the idle shapes' pipeline bound)
+    cap, ``shape_bound``, ``pre_bound``, ``optimistic``, the idle shapes' pipeline bound,
+    the fullest stage's bound above the pipeline bound)
     read only the shape, so each is computed once per shape and checked against the
     fastest of its layouts (the same test as against each: max over its layouts)."""
     gpus = nodes * 8
@@ -179,6 +180,10 @@ def test_every_bound_the_search_prunes_with_holds(st_: TrainingSetup, nodes: int
         assert bounds.shape_bound(ctx, shape, cap, cap_lay) >= rate * (1 - REL)
         assert bounds.pre_bound(ctx, n, shape) >= rate * (1 - REL)
         assert bounds.optimistic(ctx, n, shape, cap) >= rate * (1 - REL)
+        if shape.ep == 1:  # a full search keys a shape by this before its pipeline bound
+            first = bounds.stage_rate(ctx, shape.tp, shape.cp, shape.pp, shape.dp, shape.recompute)
+            pipe = bounds.pipe_bound(ctx, n, shape)
+            assert pipe is not None and first >= pipe  # exactly: the same shapes' order
         if n < gpus and shape.ep == 1:  # an idle shape waits behind its full shape's bound
             full = space.dp_shape(ctx, gpus, shape.tp, shape.cp, shape.pp, 1)
             widest = replace(shape, dp=full[0], micro_batches=full[1])

@@ -17,6 +17,7 @@ from .space import (
 )
 from .step import (
     Context,
+    LayerParts,
     best_rate_bound,
     chunk_send,
     dp_floor,
@@ -199,8 +200,26 @@ def _pipe_pieces(
     when the pipeline leaves the node, so on the fabric whatever the DP). Without a send the
     first term is the stage for every v, so only the smallest bubble term can be the best
     (rounding is monotone: x + b <= x + b' when b <= b')."""
+    stage, p = _stage(ctx, tp, cp, pp, ep, rc, cap)
+    send = 0.0
+    if tp * cp * pp > ctx.st.gpus_per_node and pp > 1:  # the pipeline leaves the node
+        # ``pp_send`` of the shape at its cap (one chunk), without building that layout
+        send = chunk_send(ctx, tp, cp, pp, cap_dp, cap, p) / cap
+    terms = [
+        (stage + v * send, (pp - 1) / v * stage * factor) for v, factor in _interleavings(ctx, pp)
+    ]
+    if send == 0.0:
+        return (min(terms, key=_second),)
+    return tuple(terms)
+
+
+def _stage(
+    ctx: Context, tp: int, cp: int, pp: int, ep: int, rc: str, cap: int
+) -> tuple[float, LayerParts]:
+    """The fullest stage's seconds per sequence at micro-batch ``cap`` (``_pipe_pieces``'
+    and ``stage_rate``'s: the same figure), and the layer parts (for the send)."""
     # what reads neither the depth nor the DP, per (TP, CP, cap, recompute, EP): the layer
-    # work and the head per sequence, and the layer parts (for the send)
+    # work and the head per sequence, and the layer parts
     per_cap = ctx.memo.get("stage_parts")
     if per_cap is None:
         per_cap = ctx.memo["stage_parts"] = {}
@@ -214,17 +233,29 @@ def _pipe_pieces(
     layers = ctx.s.layers
     most = ctx.mem.most(pp)
     last = max(0, layers - (pp - 1) * most) if pp > 1 else layers
-    stage = max(most * per_layer, last * per_layer + head)
-    send = 0.0
-    if tp * cp * pp > ctx.st.gpus_per_node and pp > 1:  # the pipeline leaves the node
-        # ``pp_send`` of the shape at its cap (one chunk), without building that layout
-        send = chunk_send(ctx, tp, cp, pp, cap_dp, cap, p) / cap
-    terms = [
-        (stage + v * send, (pp - 1) / v * stage * factor) for v, factor in _interleavings(ctx, pp)
-    ]
-    if send == 0.0:
-        return (min(terms, key=_second),)
-    return tuple(terms)
+    return max(most * per_layer, last * per_layer + head), p
+
+
+def stage_rate(ctx: Context, tp: int, cp: int, pp: int, dp: int, rc: str) -> float:
+    """At least ``pipe_rate`` of the shape without EP (TP, CP, PP, DP, recompute), from its
+    fullest stage alone, without the depth's sends and interleavings (``_pipe_pieces``):
+    ``pipe_rate``'s seconds are, at the best v, g/dp · (stage + v·send) + (p−1)/v · stage ·
+    factor with send >= 0 and factor >= 1 (``interleave_factor``), at least g/dp · stage +
+    (p−1)/V · stage for the deepest interleaving V the depth has (``vpp_options``); the
+    same stage figure and rounding is monotone, so the bound holds exactly, not only to
+    rounding (a full search keys a shape by it in place of ``pipe_rate``)."""
+    g = ctx.g
+    stage = _stage(ctx, tp, cp, pp, 1, rc, _pre_cap(ctx))[0]
+    most = ctx.mem.most(pp)
+    v = 8 if most >= 8 else 4 if most >= 4 else 2 if most >= 2 else 1  # vpp_options' last
+    return g * ctx.st.seq / (g / dp * stage + (pp - 1) / v * stage)
+
+
+def pipe_costed(ctx: Context, tp: int, cp: int, pp: int, rc: str) -> bool:
+    """Whether ``pipe_rate`` of this (TP, CP, PP, recompute) at any DP is only a sum from
+    memoised pieces (else it costs the stage's sends and interleavings: ``stage_rate``)."""
+    pieces = ctx.memo.get("pipe_no_ep_pieces")
+    return pieces is not None and (tp, cp, pp, rc) in pieces
 
 
 def _second(term: tuple[float, float]) -> float:

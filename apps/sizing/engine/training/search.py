@@ -30,9 +30,11 @@ from .bounds import (
     memory_cap,
     optimistic,
     pipe_bound,
+    pipe_costed,
     pipe_rate,
     pre_rate,
     shape_bound,
+    stage_rate,
 )
 from .memory import Layout, TrainingMemory, ep_fits, layout
 from .setup import TrainingSetup
@@ -143,6 +145,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
     # here (a full search bounds as before: its runners-up are exact either way, but what
     # it costs below the bar, ``layouts_evaluated``, is reported)
     fast = ctx.faster.memo if ctx.faster is not None and (need or best_only) else _NO_MEMO
+    full = not (need or best_only)
     # best first: a heap of (−bound, order, item), each item a group or a shape at some
     # stage of refinement (_Group, _Shape); the best waiting is refined (its bound tightened)
     # or, once its bound is the tightest known, costed. What cannot beat the bar is never
@@ -168,6 +171,17 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
             )
         else:
             item = cast("_Group | _Shape", top)
+        if isinstance(item, _Shape) and item.pipe and item.lazy is not None:
+            # a full search's shape waiting on its fullest stage's bound (``_refine``): its
+            # pipeline bound now, and what ``_refine`` would have pushed with it, at the
+            # place it would have had (same order number; its own ``pre_bound`` follows
+            # from ``lazy`` as for any shape), or dropped as it would have been
+            h = item.lay
+            above = pipe_rate(ctx, h.tp, h.cp, h.pp, h.dp, h.recompute)
+            if not above < cut:
+                idle = bool(idle_dps(ctx, h.dp))
+                push(heap, (-min(item.lazy, above), num, _Shape(h, lazy=item.lazy, idle=idle)))
+            continue
         if isinstance(item, _Shape) and item.lazy is not None:
             if item.idle:
                 # its shapes on fewer GPUs (``idle_shapes``; no EP: see ``_refine``), each
@@ -201,7 +215,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
                 found.extend(got)
                 floor = add(got)
             continue
-        for bound, refined in _refine(ctx, gpus, -neg, item, cut, fast):
+        for bound, refined in _refine(ctx, gpus, -neg, item, cut, fast, full):
             if not bound < cut:
                 push(heap, (-bound, next(order), refined))
     found.sort(key=_rank)
@@ -255,7 +269,8 @@ class _Shape(NamedTuple):
     """A (ZeRO, PP) shape (at micro-batch 1) waiting on the heap: bounded by ``pre_bound``,
     then with its memory cap by ``shape_bound``, then by ``optimistic`` (ready to cost).
     Before ``pre_bound`` it may wait ``lazy`` on its pipeline part alone (``pipe_bound``):
-    most shapes are never taken, so most never need the rest of ``pre_bound``.
+    most shapes are never taken, so most never need the rest of ``pre_bound``; in a full
+    search, before that, on its fullest stage alone (``pipe``: ``stage_rate``).
     (Named tuples: a search pushes thousands; a frozen dataclass costs 4x to build.)"""
 
     lay: Layout
@@ -263,6 +278,7 @@ class _Shape(NamedTuple):
     optimistic: bool = False
     lazy: float | None = None  # its group's bound, until its own (pre_bound) is taken
     idle: bool = False  # its ``idle_shapes`` wait on it, until it is taken (``_siblings``)
+    pipe: bool = False  # waiting on ``stage_rate`` until taken, then on ``pipe_bound``
 
 
 def _refine(
@@ -272,6 +288,7 @@ def _refine(
     item: _Group | _Shape,
     cut: float = 0.0,
     fast: dict[str, Any] | None = None,
+    full: bool = False,
 ) -> list[tuple[float, _Group | _Shape]]:
     """The next, tighter step of an item, each with its bound: a group's shallowest
     pipelines (``depth_bound``), a group's shapes (``pre_bound``), a shape's memory cap
@@ -340,6 +357,20 @@ def _refine(
             above = rates.get((tp, cp, pp, dp, rc))
             if above is None:
                 if known and known.get((tp, cp, pp, dp, rc), cut) < cut:
+                    continue
+                if full and not pipe_costed(ctx, tp, cp, pp, rc):
+                    # a full search's bar is 0 until it has costed its runners-up, so most
+                    # of the shapes it bounds here wait on the heap and are never taken
+                    # (4,096 nodes of H100: 450 bounded, 50 taken): when this bound would
+                    # cost the depth's sends and interleavings, the fullest stage's bound
+                    # (``stage_rate``, at least this one) stands for it until the shape is
+                    # taken. Its key is at least the one it replaces, so shapes are taken
+                    # and costed in the same order. Decisions and best-only searches prune
+                    # against the need or the best found from the start: bounded here,
+                    # most are dropped at once, so they bound in full.
+                    first = stage_rate(ctx, tp, cp, pp, dp, rc)
+                    if not first < cut:
+                        out.append((min(bound, first), _Shape(lay, lazy=bound, pipe=True)))
                     continue
                 above = pipe_rate(ctx, tp, cp, pp, dp, rc)
             if above < cut:
