@@ -84,19 +84,31 @@ class SharedRedisCacheClient(RedisCacheClient):  # type: ignore[misc]
         self.url = servers[0]
         self.clear_prefix = clear_prefix
         self._clients: dict[int, Any] = {}
+        self._pid = os.getpid()  # the process the clients (and their connections) belong to
         self._sliding_script: Any = None  # redis-py Script (EVALSHA, loaded on first use)
 
     def get_client(self, key: KeyT | None = None, *, write: bool = False) -> Any:
-        """One `redis.Redis` per connection pool, made once: the stock client makes a new one
-        per call, and building its table of response callbacks cost ~0.13 ms of CPU each
-        time — a third of an authenticated API request (bench/bench_api.py)."""
+        """One `redis.Redis` per connection pool and process, made once: the stock client
+        makes a new one per call, and building its table of response callbacks cost ~0.13 ms
+        of CPU each time — a third of an authenticated API request (bench/bench_api.py).
+
+        The client holds one connection of the pool (`single_connection_client`; the
+        process's threads take turns on it under redis-py's lock): taking a connection from
+        redis-py 8's pool and giving it back cost ~40 µs of CPU per command, a quarter of an
+        API request's two round trips (token lookup, throttles). The client is per process
+        id: a connection made before a fork is never used by the child (redis-py's pool
+        checks that on every `get_connection`, which the held connection skips)."""
         # Django's private client API (not in django-stubs): the pool index, the pool and the
         # redis client class it would build per call.
+        if self._pid != os.getpid():  # a forked child: its own clients (and connections)
+            self._clients, self._pid = {}, os.getpid()
         index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
         client = self._clients.get(index)
         if client is None:
             pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
-            client = self._clients[index] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+            client = self._clients[index] = self._client(  # type: ignore[attr-defined]
+                connection_pool=pool, single_connection_client=True
+            )
         return client
 
     def _recovered(self) -> None:

@@ -86,6 +86,58 @@ def test_clear_deletes_only_the_caches_keys(settings) -> None:
         raw.delete(neighbour)
 
 
+def test_one_connection_per_process_and_a_forked_child_gets_its_own() -> None:
+    """The process's client holds one connection (no pool round trip per command); a child
+    forked after it was used answers from its own connection, and the parent's still works
+    (two processes on one socket would read each other's replies)."""
+    require_or_skip(redis_available(), "Redis")
+    key = f"fork-test-{uuid.uuid4().hex[:8]}"
+    cache.set(key, "parent", 60)
+    client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+    assert client.connection is not None and cache._cache.get_client(None) is client  # type: ignore[attr-defined]
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its own client and connection, the same data
+        try:
+            mine = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+            ok = mine is not client and mine.connection is not client.connection
+            values = [cache.get(key) for _ in range(200)]
+            os.write(write, b"ok" if ok and values == ["parent"] * 200 else b"no")
+        finally:
+            os._exit(0)
+    os.close(write)
+    for _ in range(200):
+        assert cache.get(key) == "parent"
+    os.waitpid(pid, 0)
+    assert os.read(read, 2) == b"ok"
+    os.close(read)
+    assert cache.get(key) == "parent" and cache._cache.get_client(None) is client  # type: ignore[attr-defined]
+    cache.delete(key)
+
+
+def test_threads_share_the_one_connection_without_mixing_replies() -> None:
+    require_or_skip(redis_available(), "Redis")
+    import threading
+
+    keys = {f"thread-test-{uuid.uuid4().hex[:8]}-{i}": i for i in range(8)}
+    cache.set_many(keys, 60)
+    wrong: list[tuple[str, object]] = []
+
+    def reader(key: str, value: int) -> None:
+        for _ in range(100):
+            got = cache.get(key)
+            if got != value:
+                wrong.append((key, got))
+
+    threads = [threading.Thread(target=reader, args=item) for item in keys.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
+    cache.delete_many(list(keys))
+
+
 def test_clear_refuses_without_a_prefix() -> None:
     with pytest.raises(ValueError, match="KEY_PREFIX"):
         shared.SharedRedisCacheClient(["redis://127.0.0.1:1/0"], clear_prefix="")
