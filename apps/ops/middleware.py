@@ -66,7 +66,19 @@ def _networks(
 
 
 def from_trusted_proxy(remote_addr: str, trusted: tuple[str, ...]) -> bool:
-    """Whether `remote_addr` is one of the trusted proxies (addresses or CIDR networks)."""
+    """Whether `remote_addr` is one of the trusted proxies (addresses or CIDR networks).
+
+    Asked on every request (`ForwardedHeadersMiddleware`): parsing the address with
+    `ipaddress` cost ~25 µs of CPU a request on the bench box (bench/bench_api.py's /me/ is
+    ~1 ms), so with no trusted proxy nothing is parsed, and answers are kept per (peer address,
+    trusted proxies): the few addresses a replica sees (its proxies, its probes) repeat."""
+    if not trusted:
+        return False
+    return _from_trusted_proxy(remote_addr, trusted)
+
+
+@lru_cache(maxsize=1024)
+def _from_trusted_proxy(remote_addr: str, trusted: tuple[str, ...]) -> bool:
     try:
         address = ipaddress.ip_address(remote_addr)
     except ValueError:
