@@ -38,6 +38,16 @@ def test_only_the_proxy_is_trusted(behind_proxy, rf, remote, trusted):
     assert from_trusted_proxy(remote, (PROXY, "10.8.0.0/16")) is trusted
 
 
+def test_the_answer_follows_the_trusted_proxies_setting(settings, rf):
+    """Answers are kept per (peer, trusted proxies): the same peer is trusted, then not once
+    the setting no longer lists it, then again."""
+    for proxies, trusted in (([PROXY], True), (["10.8.0.0/16"], False), ([PROXY], True)):
+        settings.OPS_TRUSTED_PROXIES = proxies
+        request = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_HOST="portal.example")
+        ForwardedHeadersMiddleware(_seen)(request)
+        assert ("HTTP_X_FORWARDED_HOST" in request.META) is trusted
+
+
 def test_nothing_is_trusted_by_default(settings, rf):
     settings.OPS_TRUSTED_PROXIES = []
     request = rf.get(
