@@ -267,3 +267,23 @@ def why_rule(why: Any, inputs: bool = True) -> SafeString:
         f'<p class="rule">{_e(_get(why, "rule"))}{code}</p>\n{listed}'
         f'<p class="source">Source: {_e(_get(why, "source"))}</p>\n'
     )
+
+
+@register.simple_tag
+def tco_rows(figures: Any) -> SafeString:
+    """The `<tr>` of each cost-of-ownership figure: label, value (or "not priced"), formula
+    and its inputs (~0.6 ms of the wizard's update as a template loop with filters)."""
+    out = []
+    for f in figures or ():
+        value = f.get("value")
+        inputs = "; ".join(
+            f"{_e(fmt.label(f'tco.{k}'))} = {_e(num(v, 3))}" for k, v in f.get("inputs", {}).items()
+        )
+        out.append(
+            f'<tr id="tco-{_e(_get(f, "figure"))}">\n'
+            f'      <th scope="row">{_e(_get(f, "label"))}</th>\n'
+            f'      <td class="num">{"not priced" if value is None else _e(money(value))}</td>\n'
+            f"      <td><code>{_e(_get(f, 'formula'))}</code><br>"
+            f'<span class="help">{inputs}</span></td>\n    </tr>'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value escaped by _e
