@@ -287,3 +287,30 @@ def tco_rows(figures: Any) -> SafeString:
             f'<span class="help">{inputs}</span></td>\n    </tr>'
         )
     return mark_safe("".join(out))  # noqa: S308 - every value escaped by _e
+
+
+@register.simple_tag
+def field_block(field: Any, notice: Any = "") -> SafeString:
+    """A wizard field: label (with its unit for screen readers), widget (with its unit after
+    it), help text with an optional notice, and its error slot. Written here, not included:
+    the included template cost ~0.18 ms a field (three what-if fields in every update, ~40
+    in the whole wizard)."""
+    name, errors = _e(field.name), field.errors
+    unit = getattr(field.field, "unit", "")
+    widget = str(field)  # the form renderer's SafeString
+    if unit:
+        label_unit = f' <span class="unit visually-hidden">({_e(unit)})</span>'
+        widget = (
+            f'<span class="with-unit">{_e(widget)}<span class="unit-after" aria-hidden="true">'
+            f"{_e(unit)}</span></span>"
+        )
+    else:
+        label_unit, widget = "", _e(widget)
+    strong = f'<strong class="notice">{_e(notice)}</strong> ' if notice else ""
+    return mark_safe(  # noqa: S308 - every value escaped by _e
+        f'<div class="field{" has-error" if errors else ""}" id="f-{name}">\n'
+        f'  <label for="{_e(field.id_for_label)}">{_e(field.label)}{label_unit}</label>\n'
+        f"  {widget}\n"
+        f'  <p class="help" id="help-{name}">{strong}{_e(field.help_text)}</p>\n'
+        f"  {error_slot(field.name, errors)}\n</div>\n"
+    )
