@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import floatformat, pluralize
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
@@ -313,4 +314,18 @@ def field_block(field: Any, notice: Any = "") -> SafeString:
         f"  {widget}\n"
         f'  <p class="help" id="help-{name}">{strong}{_e(field.help_text)}</p>\n'
         f"  {error_slot(field.name, errors)}\n</div>\n"
+    )
+
+
+@register.simple_tag
+def status_text(result: Any, sizing: Any) -> SafeString:
+    """The result's one line: GPUs, nodes, capacity mode, time to size and engine version
+    (twice in every update: the status line and the live region's announcement)."""
+    nodes = _get(result, "node_count")
+    fixed = " (fixed node count)" if _get(result, "mode") == "capacity" else ""
+    return mark_safe(  # noqa: S308 - every value escaped by _e
+        f"{_e(num(_get(result, 'gpu_count')))} × {_e(_get(result, 'gpu_name'))} in "
+        f"{_e(num(nodes))} node{_e(pluralize(nodes))}{fixed} · sized in "
+        f"{_e(floatformat(_get(sizing, 'elapsed_ms'), 0))} ms · engine "
+        f"{_e(_get(result, 'engine_version'))}"
     )
