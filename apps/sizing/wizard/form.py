@@ -14,6 +14,7 @@ growth headroom only in size mode, library or custom model fields by the model s
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -92,12 +93,19 @@ class WizardForm(forms.Form):
         shared = _shared_fields(self)
         self.inputs: Sequence[spec.Input] = shared.inputs
         self.fields = dict(shared.fields)
-        # Options that depend on this request's values: the library (its search and the model
-        # chosen) and the precisions of the chosen GPU, with the what-if's copy of them.
-        for i in self.inputs:
-            if i.path in ("model", "precision"):
-                self.fields[i.short] = _described(i.short, self._field(i))
-        self.fields["wi_precision"] = _described("wi_precision", self._whatif_field("wi_precision"))
+        self.fields.update(_option_fields(self))
+
+    def _build_option_fields(self) -> dict[str, forms.Field]:
+        """Options that depend on this request's values: the library (its search and the model
+        chosen) and the precisions of the chosen GPU, with the what-if's copy of them."""
+        built = {
+            i.short: _described(i.short, self._field(i))
+            for i in self.inputs
+            if i.path in ("model", "precision")
+        }
+        self.fields.update(built)  # the what-if copy reads the precision field's options
+        built["wi_precision"] = _described("wi_precision", self._whatif_field("wi_precision"))
+        return built
 
     def _build_fields(self) -> None:
         """Every field of this form's state (kind, mode, model source), built from the
@@ -507,6 +515,36 @@ def _shared_fields(form: WizardForm) -> _Shared:
         shared = _Shared(form.catalog, tuple(form.inputs), dict(form.fields))
         _SHARED[key] = shared
     return shared
+
+
+OPTIONS_KEPT = 256  # option fields kept per process, least recently used out first
+_OPTIONS: OrderedDict[tuple[Any, ...], tuple[CatalogSnapshot, dict[str, forms.Field]]] = (
+    OrderedDict()
+)
+
+
+def _option_fields(form: WizardForm) -> dict[str, forms.Field]:
+    """The model, precision and what-if precision fields for the values their options depend
+    on (state, search, model, GPU), kept like ``_shared_fields``: building them (~20
+    normalisations of the library's grouped choices) was ~0.3 ms of every wizard update, and
+    an update usually changes none of these values. A field is never changed by a request."""
+    key = (
+        form.kind_value,
+        form.mode_value,
+        form.is_custom,
+        str(form.data.get("q") or ""),
+        str(form.data.get("model") or ""),
+        str(form.data.get("gpu") or "auto"),
+    )
+    kept = _OPTIONS.get(key)
+    if kept is not None and kept[0] is form.catalog:
+        _OPTIONS.move_to_end(key)
+        return kept[1]
+    fields = form._build_option_fields()
+    _OPTIONS[key] = (form.catalog, fields)
+    while len(_OPTIONS) > OPTIONS_KEPT:
+        _OPTIONS.popitem(last=False)
+    return fields
 
 
 def kinds_in_words(kinds: Iterable[str]) -> str:
