@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django import template
@@ -150,9 +151,16 @@ def assumption_rows(result: Any) -> list[dict[str, Any]]:
 
 
 def _e(value: Any) -> str:
-    return (
-        value if isinstance(value, str) and isinstance(value, SafeData) else html.escape(str(value))
-    )
+    if type(value) is str:
+        return _escaped(value)
+    return value if isinstance(value, str) and isinstance(value, SafeData) else _escaped(str(value))
+
+
+@lru_cache(maxsize=8192)
+def _escaped(text: str) -> str:
+    """html.escape, kept per process: an update escapes ~1,500 values, most of them the same
+    labels, sources and numbers as the previous update (a cache hit is a third of the cost)."""
+    return html.escape(text)
 
 
 def _get(data: Any, key: str) -> Any:
