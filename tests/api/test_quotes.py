@@ -78,6 +78,35 @@ def test_line_answers_are_what_the_model_serializer_answers(alice):
     assert answered[[x.pk for x in lines].index(first.pk)]["discount_percent"] == "12.50"
 
 
+def test_quote_answers_are_what_the_model_serializer_answers(alice):
+    """QuoteSerializer (the list) and QuoteDetailSerializer answer, through FlatRepresentation,
+    what DRF's ModelSerializer answers: nulls, dotted sources (owner, price book), decimals,
+    dates and datetimes, method fields and the nested lines and approval request."""
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from apps.api.serializers.quotes import QuoteDetailSerializer, QuoteSerializer
+    from apps.quotes import selectors
+
+    first, second = make_quote(alice.user), make_quote(alice.user)
+    Quote.objects.filter(pk=second.pk).update(
+        sent_at=timezone.now(),
+        approval_requested_at=timezone.now(),
+        approval_request_note="please",
+        discount_percent=Decimal("12.5"),
+    )
+    generic = serializers.ModelSerializer.to_representation
+    rows = list(selectors.quote_rows(alice.user))
+    assert len(rows) == 2
+    assert QuoteSerializer(rows, many=True).data == [generic(QuoteSerializer(), q) for q in rows]
+    for quote in (selectors.quote_get_for_user(alice.user, q.pk) for q in (first, second)):
+        answered = QuoteDetailSerializer(quote).data
+        assert answered == generic(QuoteDetailSerializer(), quote)
+        assert answered["lines"] and answered["owner"] == alice.user.username
+    assert answered["approval_request"]["note"] == "please"
+    assert answered["discount_percent"] == "12.50" and answered["sent_at"]
+
+
 def test_quote_straight_from_a_workload(alice):
     response = alice.client.post(
         "/api/v1/quotes/", {"workload": ONE_NODE_INFERENCE, "scenario_name": "Via API", **CUSTOMER}

@@ -13,10 +13,14 @@ from apps.quotes.choices import PdfJobStatus, QuoteStatus
 from apps.quotes.models import PdfJob, Quote, QuoteLine
 from apps.quotes.services.discounts import effective_discount
 
+from .representation import FlatRepresentation
 from .sizing import WorkloadField
 
 
-class QuoteLineSerializer(serializers.ModelSerializer):
+# A quote answer carries ~70 lines: DRF's generic attribute walk for each field of each line was
+# a third of the CPU of creating or sending a quote (bench/load_mixed.py), hence
+# FlatRepresentation (the docstrings are the OpenAPI schema's descriptions).
+class QuoteLineSerializer(FlatRepresentation, serializers.ModelSerializer):
     """One line; a part to be confirmed has `to_be_confirmed` true and null prices."""
 
     to_be_confirmed = serializers.BooleanField(read_only=True)
@@ -37,26 +41,10 @@ class QuoteLineSerializer(serializers.ModelSerializer):
             "reason",
         ]
 
-    def to_representation(self, instance: QuoteLine) -> dict[str, Any]:
-        """What ModelSerializer answers (tests/api/test_quotes.py compares the two), each
-        field's own to_representation applied to the attribute it names, without DRF's generic
-        attribute walk for each field of each line: a quote answer carries ~70 lines, and that
-        walk was a third of the CPU of creating or sending a quote (bench/load_mixed.py)."""
-        plan = self._plan
-        if plan is None:
-            plan = self._plan = [
-                (f.field_name, f.source, f.to_representation) for f in self._readable_fields
-            ]
-        out: dict[str, Any] = {}
-        for name, source, represent in plan:
-            value = getattr(instance, source)
-            out[name] = None if value is None else represent(value)
-        return out
 
-    _plan: list[tuple[str, str, Any]] | None = None
-
-
-class QuoteSerializer(serializers.ModelSerializer):
+# A list answers up to 200 quotes: DRF's generic attribute walk was over a third of its CPU
+# (bench/bench_lists.py); the detail form inherits FlatRepresentation too.
+class QuoteSerializer(FlatRepresentation, serializers.ModelSerializer):
     """One revision of a quote (list form: no lines, terms or notes)."""
 
     owner = serializers.CharField(source="owner.username", read_only=True)
