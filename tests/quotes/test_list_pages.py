@@ -30,7 +30,10 @@ def test_a_list_row_never_loads_the_json_or_the_terms(book, sales_user, media_ro
     assert set(selectors.LIST_DEFERRED) <= row.get_deferred_fields()
     with CaptureQueriesContext(connection) as ctx:
         assert row.total > 0 and row.number and row.owner.username == "sam"
+        assert row.price_book.code == book.code
     assert not ctx.captured_queries
+    assert {"password", "last_login", "email"} <= row.owner.get_deferred_fields()
+    assert {"name", "valid_from", "valid_to"} <= row.price_book.get_deferred_fields()
 
 
 def test_pages_of_the_list_cost_the_same_queries_whatever_the_count(
