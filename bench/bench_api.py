@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import io
 import itertools
 import json
 import os
@@ -79,6 +80,38 @@ def distinct_workload(n: int) -> str:
 
 
 # --- database and token ------------------------------------------------------------------
+
+
+def wsgi_caller(application: Any, token: str) -> Any:
+    """`call(method, path, body=b"")`: one request with the bearer token through a WSGI
+    application called directly (no server, no socket), raising SystemExit on any answer but
+    200 (the in-process benches: bench_api_stages.py, bench_api_callgrind.py, bench_gc.py)."""
+
+    def call(method: str, path: str, body: bytes = b"") -> None:
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "HTTP_HOST": "127.0.0.1:8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_AUTHORIZATION": f"Bearer {token}",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+        }
+        statuses: list[str] = []
+        out = application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        b"".join(out)
+        out.close()
+        if not statuses[0].startswith("200"):
+            raise SystemExit(f"{method} {path}: {statuses[0]}")
+
+    return call
 
 
 def bench_settings(database_url: str) -> dict[str, str]:

@@ -21,7 +21,6 @@ engine).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import statistics
@@ -116,29 +115,7 @@ def main() -> int:
 
 
 def run(application: Any, token: str, args: Any) -> int:
-    def call(method: str, path: str, body: bytes = b"") -> None:
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "HTTP_HOST": "127.0.0.1:8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_AUTHORIZATION": f"Bearer {token}",
-            "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-        }
-        statuses: list[str] = []
-        out = application(environ, lambda status, headers, exc_info=None: statuses.append(status))
-        b"".join(out)
-        out.close()
-        if not statuses[0].startswith("200"):
-            raise SystemExit(f"{method} {path}: {statuses[0]}")
+    call = bench_api.wsgi_caller(application, token)
 
     serial = iter(range(10**9))
     same_body = json.dumps(bench_api.WORKLOAD).encode()
