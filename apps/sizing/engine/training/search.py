@@ -22,7 +22,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from .bounds import (
     depth_bound,
@@ -30,7 +30,6 @@ from .bounds import (
     memory_cap,
     optimistic,
     pipe_bound,
-    pipe_costed,
     pipe_rate,
     pre_rate,
     shape_bound,
@@ -135,10 +134,9 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
             best[key] = max(best.get(key, 0.0), c.step.tokens_per_s)
         return bar()
 
-    def done() -> bool:
-        return bool(need) and max(best.values(), default=0.0) >= need
-
     floor = add(found)
+    # a decision is done once a layout reaches the need (only ``add`` changes ``best``)
+    done = bool(need) and max(best.values(), default=0.0) >= need
     # the same run on links no slower (ctx.faster: InfiniBand for Ethernet, plan.Faster) runs
     # every layout at least as fast, so its memoised bounds bound every layout here too: a
     # decision or a best-only search drops what they put below the bar before bounding it
@@ -157,64 +155,70 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
         heap.append((-group_bound, next(order), _Group(tp, cp, ep, rc, None)))
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
-    while heap and not done():
+    while heap and not done:
         neg, num, top = pop(heap)
         cut = floor * (1.0 - TIE)  # as ``_pruned``: what ties with the bar is kept
         if -neg < cut:
             break
-        if type(top) is tuple:
+        kind = type(top)  # exactly _Group, _Shape or an idle shape's tuple (no subclasses)
+        if kind is tuple:
             # an idle shape (pushed below by its degrees: most are never taken), its layout
             # built now, taken as if it had waited as one (the same bounds and order)
-            tp, cp, pp, d, zero, rc, lazy = cast(_IdleShape, top)
+            tp, cp, pp, d, zero, rc, lazy = top  # type: ignore[misc]
             item: _Group | _Shape = _Shape(
                 layout(tp, cp, pp, d, 1, zero, rc, 1, ctx.g // d), lazy=lazy
             )
+            kind = _Shape
         else:
-            item = cast("_Group | _Shape", top)
-        if isinstance(item, _Shape) and item.pipe and item.lazy is not None:
-            # a full search's shape waiting on its fullest stage's bound (``_refine``): its
-            # pipeline bound now, and what ``_refine`` would have pushed with it, at the
-            # place it would have had (same order number; its own ``pre_bound`` follows
-            # from ``lazy`` as for any shape), or dropped as it would have been
-            h = item.lay
-            above = pipe_rate(ctx, h.tp, h.cp, h.pp, h.dp, h.recompute)
-            if not above < cut:
-                idle = bool(idle_dps(ctx, h.dp))
-                push(heap, (-min(item.lazy, above), num, _Shape(h, lazy=item.lazy, idle=idle)))
-            continue
-        if isinstance(item, _Shape) and item.lazy is not None:
-            if item.idle:
-                # its shapes on fewer GPUs (``idle_shapes``; no EP: see ``_refine``), each
-                # below this pipeline bound (``_siblings``), built only when pushed
+            item = top  # type: ignore[assignment]
+        if kind is _Shape:  # a shape's next step; a group's is ``_refine``'s (below)
+            assert isinstance(item, _Shape)  # for mypy (``kind`` says so)
+            if item.pipe and item.lazy is not None:
+                # a full search's shape waiting on its fullest stage's bound (``_refine``):
+                # its pipeline bound now, and what ``_refine`` would have pushed with it, at
+                # the place it would have had (same order number; its own ``pre_bound``
+                # follows from ``lazy`` as for any shape), or dropped as it would have been
                 h = item.lay
-                tp, cp, pp, rc = h.tp, h.cp, h.pp, h.recompute
-                rates = ctx.memo.setdefault("pipe_rates", {})
-                known = fast.get("pipe_rates", _NO_MEMO)
-                for d in idle_dps(ctx, h.dp):
-                    above = rates.get((tp, cp, pp, d, rc))
-                    if above is None:
-                        if known and known.get((tp, cp, pp, d, rc), cut) < cut:
-                            continue
-                        above = pipe_rate(ctx, tp, cp, pp, d, rc)
-                    bound = min(item.lazy, above)
-                    if not bound < cut:  # its degrees alone until it is taken (below)
-                        push(heap, (-bound, next(order), (tp, cp, pp, d, h.zero, rc, item.lazy)))
-            # a shape waiting on a bound above its own (``_refine``): its own bound now,
-            # back at the place it would have had (same order number), or dropped as it
-            # would have been
-            if fast and fast.get("pre", _NO_MEMO).get(_shape_key(item.lay), cut) < cut:
+                above = pipe_rate(ctx, h.tp, h.cp, h.pp, h.dp, h.recompute)
+                if not above < cut:
+                    idle = bool(idle_dps(ctx, h.dp))
+                    push(heap, (-min(item.lazy, above), num, _Shape(h, lazy=item.lazy, idle=idle)))
                 continue
-            real = min(item.lazy, _pre(ctx, item.lay))
-            if not real < cut:
-                push(heap, (-real, num, _Shape(item.lay)))
-            continue
-        if isinstance(item, _Shape) and item.optimistic:
-            got, n = _variants(ctx, item.lay.gpus, item.lay, floor)
-            evaluated += n
-            if got:
-                found.extend(got)
-                floor = add(got)
-            continue
+            if item.lazy is not None:
+                if item.idle:
+                    # its shapes on fewer GPUs (``idle_shapes``; no EP: see ``_refine``),
+                    # each below this pipeline bound (``_siblings``), built only when pushed
+                    h, lazy = item.lay, item.lazy
+                    tp, cp, pp, zero, rc = h.tp, h.cp, h.pp, h.zero, h.recompute
+                    rates = ctx.memo.setdefault("pipe_rates", {})
+                    known = fast.get("pipe_rates", _NO_MEMO)
+                    for d in idle_dps(ctx, h.dp):
+                        at = (tp, cp, pp, d, rc)
+                        above = rates.get(at)
+                        if above is None:
+                            if known and known.get(at, cut) < cut:
+                                continue
+                            above = pipe_rate(ctx, tp, cp, pp, d, rc)
+                        bound = above if above < lazy else lazy  # min(lazy, above)
+                        if not bound < cut:  # its degrees alone until it is taken (below)
+                            push(heap, (-bound, next(order), (tp, cp, pp, d, zero, rc, lazy)))
+                # a shape waiting on a bound above its own (``_refine``): its own bound now,
+                # back at the place it would have had (same order number), or dropped as it
+                # would have been
+                if fast and fast.get("pre", _NO_MEMO).get(_shape_key(item.lay), cut) < cut:
+                    continue
+                real = min(item.lazy, _pre(ctx, item.lay))
+                if not real < cut:
+                    push(heap, (-real, num, _Shape(item.lay)))
+                continue
+            if item.optimistic:
+                got, n = _variants(ctx, item.lay.gpus, item.lay, floor)
+                evaluated += n
+                if got:
+                    found.extend(got)
+                    floor = add(got)
+                    done = bool(need) and max(best.values()) >= need
+                continue
         for bound, refined in _refine(ctx, gpus, -neg, item, cut, fast, full):
             if not bound < cut:
                 push(heap, (-bound, next(order), refined))
@@ -339,26 +343,28 @@ def _refine(
     out: list[tuple[float, _Group | _Shape]] = []
     every = ctx.memo.setdefault("group_shapes", {})
     ranks = (gpus // (g.tp * g.cp), g.tp, g.cp, g.ep, g.rc)  # as ``shallowest``'s key
-    shapes = every.get(ranks)
-    if shapes is None:
-        shapes = every[ranks] = group_shapes(ctx, gpus, list(g.bases))
-    # the memo lookups of _shape_key, _siblings and pipe_bound inline (a group's shapes are
-    # most of a search's calls; the same keys and figures)
-    idle = ctx.memo.setdefault("idle_dps", {})
+    rows = every.get(ranks)
+    if rows is None:
+        rows = every[ranks] = _rows(group_shapes(ctx, gpus, list(g.bases)))
+    # the memo lookups of _shape_key, _siblings, pipe_costed and pipe_bound inline (a group's
+    # shapes are most of a search's calls; the same keys and figures)
     rates: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe_rates", {})
+    # ``pipe_costed``'s table, made here if not yet (``_pipe_no_ep`` fills the same one)
+    costed = ctx.memo.setdefault("pipe_no_ep_pieces", {})
     known = known_pre = _NO_MEMO
     if fast:
         known, known_pre = fast.get("pipe_rates", _NO_MEMO), fast.get("pre", _NO_MEMO)
-    for lay in shapes:
-        tp, cp, pp, dp, rc, ep = lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute, lay.ep
-        n = tp * cp * pp * dp  # a shape's own GPU count (its DP every GPU of it; idle_shapes)
+    idle = ctx.memo.setdefault("idle_dps", {})
+    for lay, at, shape, few_key in rows:
         above = None
-        if ep == 1:  # its pipeline bound: at least its pre_bound and its idle shapes' bounds
-            above = rates.get((tp, cp, pp, dp, rc))
+        if at is not None:  # no EP: its pipeline bound, at least its pre_bound and its idle
+            # shapes' bounds
+            above = rates.get(at)
             if above is None:
-                if known and known.get((tp, cp, pp, dp, rc), cut) < cut:
+                if known and known.get(at, cut) < cut:
                     continue
-                if full and not pipe_costed(ctx, tp, cp, pp, rc):
+                tp, cp, pp, dp, rc = at
+                if full and (tp, cp, pp, rc) not in costed:  # not pipe_costed(...)
                     # a full search's bar is 0 until it has costed its runners-up, so most
                     # of the shapes it bounds here wait on the heap and are never taken
                     # (4,096 nodes of H100: 450 bounded, 50 taken): when this bound would
@@ -370,36 +376,55 @@ def _refine(
                     # most are dropped at once, so they bound in full.
                     first = stage_rate(ctx, tp, cp, pp, dp, rc)
                     if not first < cut:
-                        out.append((min(bound, first), _Shape(lay, lazy=bound, pipe=True)))
+                        low = first if first < bound else bound  # min(bound, first)
+                        out.append((low, _Shape(lay, lazy=bound, pipe=True)))
                     continue
                 above = pipe_rate(ctx, tp, cp, pp, dp, rc)
             if above < cut:
                 continue
-        shape = (tp, cp, pp, ep, lay.zero, rc, dp)  # _shape_key(lay)
         got = pre.get(shape)
-        step = 1 if ep == 1 else ep_step(tp, cp, ep)
-        sib = idle.get((dp, step))
+        sib = idle.get(few_key)
         if sib is None:
-            sib = idle_dps(ctx, dp, step)
+            sib = idle_dps(ctx, *few_key)
         if sib:  # _siblings(ctx, lay)
             if above is not None:  # they wait with it on a pipeline bound above theirs
-                out.append((min(bound, above), _Shape(lay, lazy=bound, idle=True)))
+                low = above if above < bound else bound
+                out.append((low, _Shape(lay, lazy=bound, idle=True)))
                 continue
             for few in idle_shapes(ctx, lay):  # EP: no pipeline bound, each its own now
                 out.append((min(bound, _pre(ctx, few)), _Shape(few)))
         if got is not None:
-            out.append((min(bound, got), _Shape(lay)))
+            out.append((got if got < bound else bound, _Shape(lay)))
             continue
         if known_pre and known_pre.get(shape, cut) < cut:
             continue
         # its pipeline part first: a bound at least its own, taken only if it comes first
         if above is None:
-            above = pipe_bound(ctx, n, lay)
+            above = pipe_bound(ctx, lay.gpus, lay)  # its own GPUs (its DP every GPU of it)
         if above is None:
             out.append((min(bound, _pre(ctx, lay)), _Shape(lay)))
         else:
-            out.append((min(bound, above), _Shape(lay, lazy=bound)))
+            out.append((above if above < bound else bound, _Shape(lay, lazy=bound)))
     return out
+
+
+# One shape of a group as ``_refine`` reads it: the shape (micro-batch 1, DP every GPU left),
+# its ``pipe_rate`` key (TP, CP, PP, DP, recompute; None with EP: no pipeline bound), its
+# ``_shape_key`` and its ``idle_dps`` key (DP, ``ep_step``: ``_siblings``)
+_Row = tuple[Layout, tuple[int, int, int, int, str] | None, tuple[int | str, ...], tuple[int, int]]
+
+
+def _rows(shapes: list[Layout]) -> list[_Row]:
+    """``_refine``'s rows of a group's shapes (``group_shapes``), built once per group and
+    rank count with them: the keys read only the shape, so they are as shareable across
+    fabrics as the shapes are (``share_memory``)."""
+    rows: list[_Row] = []
+    for lay in shapes:
+        tp, cp, pp, dp, rc, ep = lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute, lay.ep
+        at = (tp, cp, pp, dp, rc) if ep == 1 else None
+        step = 1 if ep == 1 else ep_step(tp, cp, ep)
+        rows.append((lay, at, (tp, cp, pp, ep, lay.zero, rc, dp), (dp, step)))  # _shape_key
+    return rows
 
 
 def _siblings(ctx: Context, lay: Layout) -> bool:

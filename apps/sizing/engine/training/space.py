@@ -246,13 +246,21 @@ def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
     higher stage also when it does not make the pipeline shallower: the memory it frees may
     take a larger micro-batch). Each may also run on fewer GPUs (``idle_shapes``)."""
     out: list[Layout] = []
+    g = ctx.g
+    cap = g if g > 1 else 1
     for base in bases:
-        tp, cp, ep = base.tp, base.cp, base.ep
+        tp, cp, ep, zero, rc = base.tp, base.cp, base.ep, base.zero, base.recompute
+        step = ep_step(tp, cp, ep)
         for pp in pp_options(ctx, gpus, tp, cp, base.pp):
-            dp, m = dp_shape(ctx, gpus, tp, cp, pp, 1, ep)
-            if not ep_fits(tp, cp, dp, ep):
+            dp = gpus // (tp * cp * pp)  # dp_shape(ctx, gpus, tp, cp, pp, 1, ep) inline
+            if cap < dp:
+                dp = cap
+            if step > 1 and dp >= step:
+                dp -= dp % step
+            if ep > 1 and (tp * cp * dp) % ep != 0:  # ep_fits
                 continue
-            out.append(layout(tp, cp, pp, dp, ep, base.zero, base.recompute, 1, m))
+            m = g // dp
+            out.append(layout(tp, cp, pp, dp, ep, zero, rc, 1, m if m > 1 else 1))
     return out
 
 
