@@ -306,7 +306,10 @@ class MemoryModel:
         return got
 
     def _state_bytes(self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int) -> float:
-        dense, expert, both, etp, mp = self._split(tp, pp, ep)
+        split = self._splits.get((tp, pp, ep))  # ``_split``'s memo, inline
+        if split is None:
+            split = self._split(tp, pp, ep)
+        dense, expert, both, etp, mp = split
         d_dense = dp * cp
         d_expert = tp * cp * dp // (etp * ep)  # Layout.expert_dp
         if d_expert < 1:

@@ -515,7 +515,10 @@ def dp_floor(ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int, zero: in
     """``data_parallel`` with every overlap window long enough (``t_stage`` infinite, as the
     bounds assume), given the layout's degrees (no layout built): then the window never
     binds and only the exposed fraction shows, the same figure for every interleaving."""
-    per_step, per_mb = dp_traffic_of(ctx, tp, cp, pp, dp, ep, zero)
+    got = ctx.dp_cache.get((tp, cp, pp, dp, ep, zero))  # dp_traffic_of's memo, inline
+    if got is None:
+        got = dp_traffic_of(ctx, tp, cp, pp, dp, ep, zero)
+    per_step, per_mb = got
     t = per_step + m * per_mb
     if t <= 0.0:
         return 0.0
