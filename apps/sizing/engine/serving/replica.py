@@ -211,9 +211,10 @@ class _Kept:
     precision, KV precision, assumptions and fabric (issue 16: the API's distinct workloads
     size the same model on the same node for another prompt length, and a layout's links,
     weights per GPU and decode constants were two fifths of its serving search). Read-only
-    once stored."""
+    once stored, but for the two search hints (``batches``, ``served``): where the last sizing's
+    batch searches ended, which only choose where a search probes first, never its answer."""
 
-    __slots__ = ("owners", "setup", "ffn", "constants", "weights")
+    __slots__ = ("owners", "setup", "ffn", "constants", "weights", "batches", "served")
 
     def __init__(self, owners: tuple[object, ...]) -> None:
         self.owners = owners  # the keyed objects, alive while kept (their ids are the key)
@@ -221,6 +222,10 @@ class _Kept:
         self.ffn = 0  # the widest MLP (set with ``setup``)
         self.constants: dict[Layout, _LayoutConstants] = {}
         self.weights: dict[Layout, tuple[float, float, float, int]] = {}
+        # hints: the last max batch of each layout (``Replica.max_batch``) and the layout that
+        # served the most users last (search._most_users), whatever the load then
+        self.batches: dict[Layout, int] = {}
+        self.served: Layout | None = None
 
 
 _KEPT: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()
@@ -737,10 +742,14 @@ class Replica:
         known = self.__dict__
         if "max_batch" in known:
             return self.max_batch >= batch
-        if (
-            batch > self.memory_batch
-            or self.rate_bound(batch) < self.s.spec.target_tokens_per_s_per_user
-        ):
+        if batch > self.memory_batch:
+            return False
+        if self.rate_bound(batch) < self.s.spec.target_tokens_per_s_per_user:
+            bracket: list[int] | None = known.get("_known")  # as ``_check_of`` leaves it
+            if bracket is None:
+                bracket = known["_known"] = [1, self._memory.batch + 1]
+            if 1 <= batch < bracket[1]:
+                bracket[1] = batch  # the targets stop holding here: the batch search's end
             return False
         if "works" in known or batch == 1:
             return self.works and self.meets(batch)
@@ -779,6 +788,20 @@ class Replica:
         margins crosses zero, and next to it; a probe that does not halve the bracket is
         followed by a halving one, so it never takes more than twice a bisection's checks
         (usually 2-4 instead of ~log2 of the memory batch)."""
+        hints = self.s.kept.batches
+        hint = hints.get(self.layout)
+        if hint is not None and 0 < hint < self.memory_batch and self.serves(hint):
+            self.serves(hint + 1)
+        value = hints[self.layout] = self._search_batch()
+        return value
+
+    def _search_batch(self) -> int:
+        """``max_batch`` from the bracket the checks so far leave. A neighbouring load's answer
+        (the last sizing's, ``_Kept.batches``) is checked first, with the batch after it: the
+        targets hold for a prefix of batches, so whichever batches were checked the search
+        ends on the same last batch of that prefix; when the answer has not moved those two
+        checks are the whole search (the API's distinct workloads: a prompt one token longer
+        moves a layout's max batch rarely, and by one or two)."""
         high = self.memory_batch
         if not self.works:
             return 0
@@ -786,6 +809,8 @@ class Replica:
         if known[1] > high and self.meets(high):
             return high
         lo, hi = known
+        if hi - lo <= 1:
+            return lo  # the checks so far (a hint's, ``serves``') bracket the answer
         m_lo, m_hi = self._check(lo)[1], self._check(hi)[1]
         secant = True
         while hi - lo > 1:

@@ -209,15 +209,25 @@ def _most_users(fitting: list[Replica], gpus: int) -> Replica:
         return (gpus // fitting[i].layout.gpus) * fitting[i].memory_batch
 
     ranked = sorted(range(len(fitting)), key=bound, reverse=True)
-    best = key(ranked[0])
-    for i in ranked[1:]:
+    # First the layout that served the most users in the last sizing of this setup, when it
+    # is a candidate (``_Kept.served``; a hint: the best is the best whichever comes first,
+    # but the better the first, the fewer layouts need their batch search), else the first
+    # by bound.
+    kept = fitting[0].s.kept
+    first = next((i for i in ranked if fitting[i].layout == kept.served), ranked[0])
+    best = key(first)
+    for i in ranked:
+        if i == first:
+            continue
         if bound(i) < best[0]:
             break  # no later layout can serve as many users
         replicas = gpus // fitting[i].layout.gpus
         if not fitting[i].serves(math.ceil(best[0] / replicas)):
             continue
         best = max(best, key(i))
-    return fitting[-best[4]]  # the index, negated in the key
+    chosen = fitting[-best[4]]  # the index, negated in the key
+    kept.served = chosen.layout
+    return chosen
 
 
 def _neg(t: tuple[int, int, int]) -> tuple[int, int, int]:
