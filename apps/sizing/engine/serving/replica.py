@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .. import collectives as coll
+from .. import frozen
 from ..catalog import Gpu, LlmModel
 from ..collectives import Link
 from ..hardware import GB, LinkParams, bytes_per_param, device_memory_bytes, peak_flops
@@ -561,18 +562,19 @@ class Replica:
     def _decode(self, batch: int) -> StepBreakdown:
         total, t_mem, t_comp, tp_c, ep_c, pp_c, overhead, read, flops = self._step(batch)
         pp = self.layout.pp
-        return StepBreakdown(
-            total_s=total,
-            memory_s=pp * t_mem,
-            compute_s=pp * t_comp,
-            tp_comm_s=pp * tp_c,
-            ep_comm_s=pp * ep_c,
-            pp_comm_s=(pp - 1) * pp_c,
-            overhead_s=overhead,
-            bytes_read_per_gpu=read * pp,
-            flops_per_gpu=flops * pp,
-            bound="memory" if t_mem >= t_comp else "compute",
-        )
+        values = {  # StepBreakdown(**values) without the frozen __init__ (engine/frozen.py)
+            "total_s": total,
+            "memory_s": pp * t_mem,
+            "compute_s": pp * t_comp,
+            "tp_comm_s": pp * tp_c,
+            "ep_comm_s": pp * ep_c,
+            "pp_comm_s": (pp - 1) * pp_c,
+            "overhead_s": overhead,
+            "bytes_read_per_gpu": read * pp,
+            "flops_per_gpu": flops * pp,
+            "bound": "memory" if t_mem >= t_comp else "compute",
+        }
+        return frozen.build(StepBreakdown, values)
 
     @cached_property
     def imbalance(self) -> float:
