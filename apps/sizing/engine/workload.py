@@ -133,6 +133,16 @@ def _section_keys(name: str) -> frozenset[str]:
     return frozenset(i.key for i in s.section_inputs(name))
 
 
+@cache
+def _absent_tco(mode: str) -> TcoInput | None:
+    """The TCO inputs of a workload without a ``tco`` section: every default, one frozen
+    object per mode shared as ``_DEFAULT_ASSUMPTIONS`` is (issue 16: the kept cluster side's
+    key holds it, and one object compares by identity); None if an input were required."""
+    errs = _Errors()
+    values = _section(errs, {}, "tco", mode)
+    return None if errs.errors else frozen.build(TcoInput, values)
+
+
 def _mapping(errs: _Errors, data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
     value = data.get(key)
     if value is None:
@@ -261,7 +271,10 @@ def parse_workload(data: Mapping[str, Any]) -> Workload:
     for name in ("fabric_design", "cooling", "oversubscription"):
         top[name] = _value(errs, data, by[name], mode=mode)
     assumptions, overrides = _assumptions(errs, _mapping(errs, data, "assumptions"))
-    tco = frozen.build(TcoInput, _section(errs, _mapping(errs, data, "tco") or {}, "tco", mode))
+    tco_raw = _mapping(errs, data, "tco")
+    tco = _absent_tco(mode) if tco_raw is None else None
+    if tco is None:
+        tco = frozen.build(TcoInput, _section(errs, tco_raw or {}, "tco", mode))
     training_raw, inference_raw = (
         _mapping(errs, data, "training"),
         _mapping(errs, data, "inference"),

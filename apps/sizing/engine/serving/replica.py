@@ -215,7 +215,7 @@ class _Kept:
     once stored, but for the two search hints (``batches``, ``served``): where the last sizing's
     batch searches ended, which only choose where a search probes first, never its answer."""
 
-    __slots__ = ("owners", "setup", "ffn", "constants", "weights", "batches", "served")
+    __slots__ = ("owners", "setup", "ffn", "constants", "weights", "report", "batches", "served")
 
     def __init__(self, owners: tuple[object, ...]) -> None:
         self.owners = owners  # the keyed objects, alive while kept (their ids are the key)
@@ -223,6 +223,7 @@ class _Kept:
         self.ffn = 0  # the widest MLP (set with ``setup``)
         self.constants: dict[Layout, _LayoutConstants] = {}
         self.weights: dict[Layout, tuple[float, float, float, int]] = {}
+        self.report: tuple[dict[str, Any], tuple[Any, ...]] | None = None  # report._fixed
         # hints: the last max batch of each layout (``Replica.max_batch``) and the layout that
         # served the most users last (search._most_users), whatever the load then
         self.batches: dict[Layout, int] = {}
@@ -517,9 +518,10 @@ class Replica:
         """Tokens one request holds at its end (prompt + output)."""
         return self.s.k.sequence_tokens
 
-    @property
+    @cached_property
     def memory_batch(self) -> int:
-        """Most sequences whose KV fits, within the scheduler limit."""
+        """Most sequences whose KV fits, within the scheduler limit (kept: the search reads it
+        ~40 times a sizing, to rank the layouts and bound their batches)."""
         return self._memory.batch
 
     # ------------------------------------------------------------------ decode
@@ -560,7 +562,10 @@ class Replica:
         return value
 
     def _decode(self, batch: int) -> StepBreakdown:
-        total, t_mem, t_comp, tp_c, ep_c, pp_c, overhead, read, flops = self._step(batch)
+        steps: dict[int, tuple[float, ...]] | None = self.__dict__.get("_steps")  # step_s's
+        known = None if steps is None else steps.get(batch)
+        step = self._step(batch) if known is None else known
+        total, t_mem, t_comp, tp_c, ep_c, pp_c, overhead, read, flops = step
         pp = self.layout.pp
         values = {  # StepBreakdown(**values) without the frozen __init__ (engine/frozen.py)
             "total_s": total,
@@ -606,11 +611,11 @@ class Replica:
         """Decode step time (token interval) at ``batch``; kept per batch, since a target
         check asks for it three times (rate, first token, queue wait) and the batch search
         repeats batches."""
-        steps: dict[int, float] = self.__dict__.setdefault("_step_s", {})
+        steps: dict[int, tuple[float, ...]] = self.__dict__.setdefault("_steps", {})
         step = steps.get(batch)
         if step is None:
-            step = steps[batch] = self._step(batch)[0]
-        return step
+            step = steps[batch] = self._step(batch)  # the whole step: ``decode`` reads it too
+        return step[0]
 
     # ------------------------------------------------------------------ prefill
     @cached_property
@@ -665,10 +670,9 @@ class Replica:
 
     def _timing_of(self, batch: int) -> tuple[float, float, float]:
         pre = self.prefill
-        steps: dict[int, float] | None = self.__dict__.get("_step_s")  # step_s(batch)
-        step = None if steps is None else steps.get(batch)
-        if step is None:
-            step = self.step_s(batch)
+        steps: dict[int, tuple[float, ...]] | None = self.__dict__.get("_steps")  # step_s
+        known = None if steps is None else steps.get(batch)
+        step = self.step_s(batch) if known is None else known[0]
         work = pre["work_s"]
         out = self.s.spec.output_tokens
         answer = out * step + batch * work  # one answer, the other users' prefills interleaved

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..explain import Explainer
+from ..explain import Explainer, Explanation
 from ..hardware import GB
-from .replica import Replica
+from .replica import Replica, ServingSetup
 from .search import Choice
 
 SRC = "Serving step model (sizing-model §5; Pope et al. 2022); docs/sizing-engine.md 'Serving'"
@@ -88,53 +88,47 @@ def memory(r: Replica, load: int) -> dict[str, Any]:
     s = r.s
     parts = r.memory_breakdown(load)
     kv_total = s.kv_bytes(r.sequence_tokens) * load
+    fixed = _fixed(s)[0]
     return {
-        "gpu_memory_gb": s.gpu.memory_gb,
+        "gpu_memory_gb": fixed["gpu_memory_gb"],
         "usable_gb_per_gpu": parts["usable_gb"],
-        "weights_gb": round(s.weights_bytes / GB, 2),
-        "expert_weights_gb": round(s.expert_bytes / GB, 2),
+        "weights_gb": fixed["weights_gb"],
+        "expert_weights_gb": fixed["expert_weights_gb"],
         "weights_per_gpu_gb": parts["weights_gb"],
         "kv_cache_gb": round(kv_total / GB, 2),
         "kv_cache_per_gpu_gb": parts["kv_cache_gb"],
-        "kv_bytes_per_token": round(s.kv_bytes(1), 1),
+        "kv_bytes_per_token": fixed["kv_bytes_per_token"],
         "activations_per_gpu_gb": parts["activations_gb"],
         "workspace_gb_per_gpu": parts["workspace_gb"],
         "total_per_gpu_gb": parts["total_gb"],
     }
 
 
-def warnings(r: Replica, users: int, max_users: int) -> tuple[str, ...]:
-    """Notes a reader should see beside the figures."""
-    out = []
-    gpu, lay = r.s.gpu, r.layout
-    if lay.tp > max(gpu.link_domain, 1):
-        out.append(
-            f"Tensor parallel {lay.tp} crosses PCIe: {gpu.name} links only "
-            f"{gpu.link_domain} GPU(s)."
-        )
-    if lay.nodes > 1:
-        out.append(
-            f"Each replica spans {lay.nodes} nodes ({lay.label()}): the stages or experts "
-            f"communicate over the compute fabric."
-        )
-    if users > max_users:
-        out.append(f"{users} users exceed the {max_users} this cluster serves at the targets.")
-    out.extend(r.s.arch.notes)
-    return tuple(out)
+def _fixed(s: ServingSetup) -> tuple[dict[str, Any], tuple[Explanation, ...]]:
+    """What the memory block and the explanations show that reads neither the load nor the
+    prompt — the GPU's memory, the weights, the KV bytes per token and the explanations of
+    the last two — kept with the setup's layouts (``ServingSetup.kept``: keyed on the model,
+    GPU, precisions and assumptions these read; issue 16: the API's distinct workloads
+    report the same model on the same GPU for another prompt length). Read-only: every
+    result of the setup holds the same explanations (as a kept cluster side's)."""
+    kept = s.kept
+    fixed = kept.report
+    if fixed is None:
+        m = {
+            "gpu_memory_gb": s.gpu.memory_gb,
+            "weights_gb": round(s.weights_bytes / GB, 2),
+            "expert_weights_gb": round(s.expert_bytes / GB, 2),
+            "kv_bytes_per_token": round(s.kv_bytes(1), 1),
+        }
+        ex = Explainer()
+        _explain_weights(ex, s, m)
+        fixed = kept.report = (m, tuple(ex.items))
+    return fixed
 
 
-def explain(
-    ex: Explainer, choice: Choice, replicas: int, f: dict[str, Any], m: dict[str, Any]
-) -> None:
-    """Explanations of the layout, memory, prefill and decode. ``f`` and ``m`` are the
-    ``figures`` and ``memory`` blocks of this choice and replica count: the explanations show
-    their rounded figures again, read from them instead of computed a second time (issue 16:
-    the report was a quarter of a one-node sizing, a third of it ``round`` calls)."""
-    r = choice.replica
-    s, lay, a = r.s, r.layout, r.s.arch
-    load = f["users_per_replica"]
-    step = r.decode(load)
-    prefill = f["prefill"]
+def _explain_weights(ex: Explainer, s: ServingSetup, m: dict[str, Any]) -> None:
+    """The explanations of the weights and the KV bytes per token (``_fixed``)."""
+    a = s.arch
     ex.add(
         "memory.weights_gb",
         m["weights_gb"],
@@ -176,6 +170,41 @@ def explain(
             "kv_precision": s.kv_precision,
         },
     )
+
+
+def warnings(r: Replica, users: int, max_users: int) -> tuple[str, ...]:
+    """Notes a reader should see beside the figures."""
+    out = []
+    gpu, lay = r.s.gpu, r.layout
+    if lay.tp > max(gpu.link_domain, 1):
+        out.append(
+            f"Tensor parallel {lay.tp} crosses PCIe: {gpu.name} links only "
+            f"{gpu.link_domain} GPU(s)."
+        )
+    if lay.nodes > 1:
+        out.append(
+            f"Each replica spans {lay.nodes} nodes ({lay.label()}): the stages or experts "
+            f"communicate over the compute fabric."
+        )
+    if users > max_users:
+        out.append(f"{users} users exceed the {max_users} this cluster serves at the targets.")
+    out.extend(r.s.arch.notes)
+    return tuple(out)
+
+
+def explain(
+    ex: Explainer, choice: Choice, replicas: int, f: dict[str, Any], m: dict[str, Any]
+) -> None:
+    """Explanations of the layout, memory, prefill and decode. ``f`` and ``m`` are the
+    ``figures`` and ``memory`` blocks of this choice and replica count: the explanations show
+    their rounded figures again, read from them instead of computed a second time (issue 16:
+    the report was a quarter of a one-node sizing, a third of it ``round`` calls)."""
+    r = choice.replica
+    s, lay = r.s, r.layout
+    load = f["users_per_replica"]
+    step = r.decode(load)
+    prefill = f["prefill"]
+    ex.items.extend(_fixed(s)[1])  # memory.weights_gb, memory.kv_bytes_per_token
     ex.add(
         "memory.kv_cache_gb",
         m["kv_cache_gb"],

@@ -210,11 +210,11 @@ def _most_users(fitting: list[Replica], gpus: int) -> Replica:
 
     ranked = sorted(range(len(fitting)), key=bound, reverse=True)
     # First the layout that served the most users in the last sizing of this setup, when it
-    # is a candidate (``_Kept.served``; a hint: the best is the best whichever comes first,
-    # but the better the first, the fewer layouts need their batch search), else the first
-    # by bound.
+    # is a candidate (``_Kept.served``, the same kept object: ``_candidates``; a hint: the
+    # best is the best whichever comes first, but the better the first, the fewer layouts
+    # need their batch search), else the first by bound.
     kept = fitting[0].s.kept
-    first = next((i for i in ranked if fitting[i].layout == kept.served), ranked[0])
+    first = next((i for i in ranked if fitting[i].layout is kept.served), ranked[0])
     best = key(first)
     for i in ranked:
         if i == first:
