@@ -57,14 +57,21 @@ class Layout:
         return kept
 
     def label(self) -> str:
-        """Short name, e.g. ``TP8 × PP2`` or ``TP1 × DP8 attention, EP8``."""
+        """Short name, e.g. ``TP8 × PP2`` or ``TP1 × DP8 attention, EP8`` (made once per
+        layout: a sizing shows its chosen layout's three times)."""
+        kept: str | None = self.__dict__.get("_label")
+        if kept is None:
+            kept = self.__dict__["_label"] = self._label()
+        return kept
+
+    def _label(self) -> str:
         if self.ep == "wide":
             return f"TP{self.tp} × DP{self.dp_attn} attention, EP{self.gpus}"
         text = f"TP{self.tp}" + (f" × PP{self.pp}" if self.pp > 1 else "")
         return text + (f", EP{self.tp}" if self.ep == "ep" else "")
 
     def to_dict(self) -> dict[str, int | str]:
-        """Plain data for results."""
+        """Plain data for results (a new dict)."""
         return {
             "tensor_parallel": self.tp,
             "pipeline_parallel": self.pp,
