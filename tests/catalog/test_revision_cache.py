@@ -55,6 +55,9 @@ def test_a_caller_cannot_change_what_the_next_one_gets(sample_catalog):
     book = selectors.price_book_current()
     assert book is not None
     book.name = "changed by a caller"
+    book._state.db = "other"
+    book._state.fields_cache["x"] = 1
     assert selectors.price_map("SAMPLE-TEST")["BR9U"] == Decimal("30000.00")
     again = selectors.price_book_current()
     assert again is not None and again.name != "changed by a caller"
+    assert again._state.db == "default" and "x" not in again._state.fields_cache

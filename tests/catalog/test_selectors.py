@@ -1,6 +1,9 @@
 import csv
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 from decimal import Decimal
+
+from django.utils import timezone
 
 from apps.catalog.csv_format import TABLES
 from apps.catalog.models import Part, PriceBook
@@ -66,6 +69,29 @@ def test_price_book_current_picks_the_latest_valid_book(db):
     assert price_book_current(date(2023, 6, 1)).code == "OLD"
     assert price_book_current(date(2025, 6, 1)).code == "NOW"
     assert price_book_current(date(2022, 6, 1)) is None
+
+
+def test_today_is_the_local_date_and_changes_at_midnight(monkeypatch, settings):
+    """`today()` keeps the day until it ends: the kept one is never given past midnight of
+    the default time zone, nor before the day began (a clock set back)."""
+    from apps.catalog import selectors
+
+    settings.TIME_ZONE = "Europe/Paris"  # UTC+1 in December
+    monkeypatch.setattr(selectors, "_today", [(None, 0.0, 0.0, date.min)])
+    late = datetime(2026, 12, 3, 22, 59, 59, tzinfo=UTC).timestamp()  # 23:59:59 in Paris
+    monkeypatch.setattr(selectors, "clock", lambda: late)
+    assert selectors.today() == date(2026, 12, 3)
+    monkeypatch.setattr(selectors, "clock", lambda: late + 1)  # midnight in Paris
+    assert selectors.today() == date(2026, 12, 4)
+    monkeypatch.setattr(selectors, "clock", lambda: late - 86400)
+    assert selectors.today() == date(2026, 12, 2)
+    night = datetime(2026, 12, 2, 3, 0, tzinfo=UTC).timestamp()  # the 2nd in Paris
+    monkeypatch.setattr(selectors, "clock", lambda: night)
+    assert selectors.today() == date(2026, 12, 2)
+    settings.TIME_ZONE = "America/New_York"  # another zone: not the day kept for Paris
+    assert selectors.today() == date(2026, 12, 1)  # 22:00 on the 1st in New York
+    monkeypatch.setattr(selectors, "clock", time.time)
+    assert selectors.today() == timezone.localdate()
 
 
 def test_price_map_by_book_code(sample_catalog):
