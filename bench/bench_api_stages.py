@@ -74,7 +74,7 @@ def wrap_parts() -> list[str]:
     timed(engine, "size", "    engine.size()")
     timed(SizingResult, "to_dict", "    result.to_dict()")
     timed(tco, "annotate", "    tco.annotate()")
-    timed(sizing, "render_json", "  answer rendered (orjson)")
+    timed(sizing, "render_sizing", "  answer rendered (orjson)")
     return [
         "auth, permissions, throttles",
         "the view (all below)",

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections import OrderedDict
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 
-from apps.api.renderers import OrjsonRenderer
+from apps.api import renderers
+from apps.api.renderers import OrjsonRenderer, render_json
 from apps.sizing.gateway import size
 from tests.quotes.factories import INFERENCE_WORKLOAD
 
@@ -55,3 +57,22 @@ def test_non_string_keys_alone_are_written_as_drf_writes_them():
     ours, drfs = _both(data)
     assert json.loads(ours) == json.loads(drfs)
     assert ours == b'{"plain":[1,2.5],"nested":{"3":2.5,"true":null}}'
+
+
+def test_a_sizing_answer_with_its_bom_kept_is_the_same_bytes(full_catalog, monkeypatch):
+    """`render_sizing` renders a kept cluster side's BoM once for the answers of every load
+    (the same line objects) and writes what `render_json` writes for each of them."""
+    monkeypatch.setattr(renderers, "_boms", OrderedDict())
+    loads = [{**INFERENCE_WORKLOAD, "inference": {"concurrent_users": n}} for n in (10, 11)]
+    answers = [size(workload).result for workload in loads]
+    assert answers[0] is not None and answers[1] is not None
+    assert all(a is b for a, b in zip(answers[0]["bom"], answers[1]["bom"], strict=True))
+    assert answers[0]["inference"] != answers[1]["inference"]
+    for answer in answers:
+        assert renderers.render_sizing(answer) == render_json(answer)
+    assert len(renderers._boms) == 1  # the second answer's BoM was the first one's JSON
+    fresh = {**answers[0], "bom": [dict(line, quantity=7) for line in answers[0]["bom"]]}
+    assert renderers.render_sizing(fresh) == render_json(fresh)  # new lines: their own JSON
+    assert b'"quantity":7' in renderers.render_sizing(fresh)
+    huge = {**answers[0], "note": 2**70}  # orjson cannot: render_json's own fallback
+    assert renderers.render_sizing(huge) == render_json(huge)

@@ -23,7 +23,7 @@ from apps.sizing.models import Scenario
 
 from .. import sizing_memo
 from ..errors import ApiError, application_error, sizing_error
-from ..renderers import render_json
+from ..renderers import render_sizing
 from ..serializers.engine import SizingResultSerializer, WorkloadSerializer
 from ..serializers.sizing import (
     ScenarioCreateSerializer,
@@ -93,7 +93,7 @@ class SizingApi(APIView):
         sizing = gateway.size(request.data, book=book)
         if sizing.result is None:
             raise sizing_error(sizing)
-        answer = render_json(sizing.result)
+        answer = render_sizing(sizing.result)
         sizing_memo.put(memo_key, answer, revision)
         response = Response(orjson.Fragment(answer))
         response["Server-Timing"] = f"engine;dur={sizing.elapsed_ms:.1f}"
