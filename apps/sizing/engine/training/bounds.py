@@ -251,13 +251,6 @@ def stage_rate(ctx: Context, tp: int, cp: int, pp: int, dp: int, rc: str) -> flo
     return g * ctx.st.seq / (g / dp * stage + (pp - 1) / v * stage)
 
 
-def pipe_costed(ctx: Context, tp: int, cp: int, pp: int, rc: str) -> bool:
-    """Whether ``pipe_rate`` of this (TP, CP, PP, recompute) at any DP is only a sum from
-    memoised pieces (else it costs the stage's sends and interleavings: ``stage_rate``)."""
-    pieces = ctx.memo.get("pipe_no_ep_pieces")
-    return pieces is not None and (tp, cp, pp, rc) in pieces
-
-
 def _second(term: tuple[float, float]) -> float:
     return term[1]
 

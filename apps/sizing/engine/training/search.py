@@ -346,10 +346,11 @@ def _refine(
     rows = every.get(ranks)
     if rows is None:
         rows = every[ranks] = _rows(group_shapes(ctx, gpus, list(g.bases)))
-    # the memo lookups of _shape_key, _siblings, pipe_costed and pipe_bound inline (a group's
+    # the memo lookups of _shape_key, _siblings and pipe_bound inline (a group's
     # shapes are most of a search's calls; the same keys and figures)
     rates: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe_rates", {})
-    # ``pipe_costed``'s table, made here if not yet (``_pipe_no_ep`` fills the same one)
+    # the (TP, CP, PP, recompute) whose pipeline pieces are memoised (``_pipe_no_ep`` fills
+    # this table): their ``pipe_rate`` is only a sum, else it costs the stage's sends
     costed = ctx.memo.setdefault("pipe_no_ep_pieces", {})
     known = known_pre = _NO_MEMO
     if fast:
@@ -364,7 +365,7 @@ def _refine(
                 if known and known.get(at, cut) < cut:
                     continue
                 tp, cp, pp, dp, rc = at
-                if full and (tp, cp, pp, rc) not in costed:  # not pipe_costed(...)
+                if full and (tp, cp, pp, rc) not in costed:
                     # a full search's bar is 0 until it has costed its runners-up, so most
                     # of the shapes it bounds here wait on the heap and are never taken
                     # (4,096 nodes of H100: 450 bounded, 50 taken): when this bound would
