@@ -18,7 +18,7 @@ from apps.sizing.engine.training import Candidate, Layout, TrainingSetup
 from apps.sizing.engine.workload import parse_workload
 
 from .helpers import CATALOG
-from .test_training_properties import MODELS, REL, SLOW, _layouts, setups
+from .test_training_properties import GPUS, MODELS, REL, SLOW, _layouts, _setup, setups
 
 space = importlib.import_module("apps.sizing.engine.training.space")
 bounds = importlib.import_module("apps.sizing.engine.training.bounds")
@@ -140,6 +140,40 @@ def test_an_automatic_sizing_gives_each_candidate_its_own_answer(
             continue
         alone = size({**data, "gpu": alt["gpu"], "fabric": alt["fabric"]}, CATALOG).to_dict()
         assert (alt["gpu_count"], alt["days"]) == (alone["gpu_count"], alone["training"]["days"])
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(MODELS),
+    st.sampled_from(TRAINING_KINDS),
+    st.sampled_from([2048, 4096, 8192]),
+    st.sampled_from(GPUS),
+    st.sampled_from(GPUS),
+    st.sampled_from([1, 4, 32, 256]),
+)
+def test_a_gpu_sharing_another_gpus_tables_searches_as_alone(
+    model: str, kind: str, seq: int, first: str, second: str, nodes: int
+) -> None:
+    """plan.share_model (an automatic sizing's GPUs after the first) shares only what reads
+    no GPU: the second GPU's search, after the first GPU's on the same count, gives what it
+    gives alone (best, runners-up, figures, binding, layouts costed); the fit threshold
+    stays its own. Runs that differ in more than the GPU share nothing."""
+    gpus = nodes * 8
+    try:
+        a, b = _setup(model, first, kind, seq), _setup(model, second, kind, seq)
+        alone = search_mod.search(_setup(model, second, kind, seq), gpus)
+    except SizingInputError:  # no such precision on one of the GPUs
+        return
+    search_mod.search(a, gpus)
+    assert plan_mod.share_model(b, a)
+    got = search_mod.search(b, gpus)
+    assert (got.best is None) == (alone.best is None)
+    if got.best is not None and alone.best is not None:
+        want = [(_plain(c), c.step, c.memory) for c in (alone.best, *alone.runners_up)]
+        assert [(_plain(c), c.step, c.memory) for c in (got.best, *got.runners_up)] == want
+        assert (got.binding, got.evaluated) == (alone.binding, alone.evaluated)
+    other = _setup(model, second, kind, 2048 if seq != 2048 else 4096)
+    assert not plan_mod.share_model(other, a)
 
 
 def test_the_fast_layout_constructor_builds_the_same_layout() -> None:

@@ -60,7 +60,8 @@ def training_required(
 
     ``shared``: one automatic sizing's notes across its GPU × fabric candidates; an
     Ethernet candidate starts from the InfiniBand answer on the same GPU when its links are
-    no faster (tr.no_slower: no layout is faster on it, so no smaller count can meet)."""
+    no faster (tr.no_slower: no layout is faster on it, so no smaller count can meet); the
+    other GPUs' candidates share the first one's GPU-independent tables (tr.share_model)."""
     assert w.training is not None and w.training.target_days is not None
     s = training_setup(w, model, gpu, gpn)
     key = f"training required {gpu.slug}"
@@ -68,6 +69,10 @@ def training_required(
     faster = None
     if prior is not None and tr.no_slower(prior[0], s):
         faster = tr.Faster(prior[1].gpus // gpn, prior[1].best.layout, prior[0], prior[2])
+    elif shared is not None:
+        first = shared.setdefault("training model", s)
+        if first is not s:
+            tr.share_model(s, first)
     best, evaluations, need = tr.required(s, w.training.target_days, faster)
     if shared is not None and s.fabric == "infiniband":
         shared[key] = (s, best, need)

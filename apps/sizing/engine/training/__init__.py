@@ -10,6 +10,7 @@ from .plan import (
     outcome,
     refusal,
     required,
+    share_model,
 )
 from .search import Candidate, SearchResult, search
 from .setup import Knobs, TrainingSetup, lora_parameters, setup
@@ -35,5 +36,6 @@ __all__ = [
     "required",
     "search",
     "setup",
+    "share_model",
     "step_time",
 ]

@@ -263,6 +263,16 @@ class MemoryModel:
         self._splits: dict[tuple[int, int, int], tuple[float, float, float, int, int]] = {}
         self._gathered: dict[int, float] = {}  # ZeRO-3 overhead per TP (``_overhead``)
 
+    def share_bytes(self, other: MemoryModel) -> None:
+        """Use ``other``'s byte tables (activations, model states, stage layers and loads,
+        ZeRO-3's gathered layers): the same run on another GPU (the caller checks that only
+        the GPU differs: plan.share_model), whose bytes read the model, precision and
+        assumptions, never the GPU; only ``usable``, the fit threshold, stays this GPU's."""
+        self._act, self._most, self._load = other._act, other._most, other._load
+        self.most = self._most.__getitem__
+        self._loads, self._tails, self._states = other._loads, other._tails, other._states
+        self._splits, self._gathered = other._splits, other._gathered
+
     def _activations(self, tp: int, cp: int, mb: int, rc: str) -> tuple[float, float, float]:
         key = (tp, cp, mb, rc)
         got = self._act.get(key)

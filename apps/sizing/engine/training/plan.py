@@ -231,6 +231,26 @@ def no_slower(fast: TrainingSetup, slow: TrainingSetup) -> bool:
     )
 
 
+def share_model(st: TrainingSetup, other: TrainingSetup) -> bool:
+    """Let ``st``'s searches use ``other``'s GPU-independent work when the two runs differ
+    only in the GPU (and the fabric, node size and efficiencies that come with it): the
+    memory model's byte tables (``MemoryModel.share_bytes``; the fit threshold stays
+    ``st``'s), the depth options per shallowest depth (``space.pp_options``: the stages'
+    layers), the interleavings, the parameters per GPU and the smaller DPs (the global
+    batch). An automatic sizing's GPUs then compute them once (workplan.training_required).
+    False (nothing shared) when anything else differs."""
+    same = replace(other, gpu=st.gpu, fabric=st.fabric, gpus_per_node=st.gpus_per_node, eff=st.eff)
+    if same != st:
+        return False
+    ctx, src = context(st), context(other)
+    ctx.mem.share_bytes(src.mem)
+    ctx.local = src.local
+    ctx.pp_cache = src.pp_cache
+    for name in ("idle_dps", "interleavings"):
+        ctx.memo[name] = src.memo.setdefault(name, {})
+    return True
+
+
 def required(
     st: TrainingSetup, target_days: float, faster: Faster | None = None
 ) -> tuple[TrainingOutcome, int, int]:
