@@ -76,8 +76,8 @@ def dump(root: Path, target: Path, below: int = 6) -> None:
     calls: list[tuple[Any, float, int, int, float]] = []
     original = plan.required
 
-    def required(st: Any, days: float, faster: Any = None) -> Any:
-        got = original(st, days, faster)
+    def required(st: Any, days: float, *hints: Any) -> Any:  # faster, guess_from
+        got = original(st, days, *hints)
         calls.append((st, days, got[0].gpus // st.gpus_per_node, got[1], got[0].days))
         return got
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import gc
 import importlib
 import weakref
-from dataclasses import fields
+from dataclasses import fields, replace
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -174,6 +176,50 @@ def test_a_gpu_sharing_another_gpus_tables_searches_as_alone(
         assert (got.binding, got.evaluated) == (alone.binding, alone.evaluated)
     other = _setup(model, second, kind, 2048 if seq != 2048 else 4096)
     assert not plan_mod.share_model(other, a)
+
+
+@pytest.mark.parametrize(
+    ("model", "kind", "days", "slower", "above"),
+    [
+        ("llama-2-70b", "full_finetune", 2, False, False),  # the guessed count is the answer
+        ("llama-2-70b", "lora", 1, False, True),  # one node above the answer
+        ("llama-2-70b", "pretraining", 10, True, True),  # a slower layout: five nodes above
+    ],
+)
+def test_a_count_guessed_from_another_gpus_answer_gives_the_plain_answer(
+    model: str,
+    kind: str,
+    days: float,
+    slower: bool,
+    above: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """plan.required with ``guess_from`` (an automatic sizing's next GPU: the previous GPU's
+    answer layout) first decides the count where that layout, re-shaped, meets, and still
+    proves the count below the answer to miss: the same answer (count, days, layout,
+    figures) as without the guess, whether the guess is the answer or above it."""
+    first = plan_mod.required(_setup(model, "h100-pcie-80gb", kind, 4096), days)[0]
+    guess = first.best.layout
+    if slower:  # full recompute: the same shape, slower, so its guess lands well above
+        guess = replace(guess, recompute="full")
+    plain = plan_mod.required(_setup(model, "h100-nvl-94gb", kind, 4096), days)[0]
+    st_ = _setup(model, "h100-nvl-94gb", kind, 4096)
+    need = plan_mod.run_tokens(st_) / ((days + 1e-9) * 86400 * st_.assumptions.goodput)
+    hinted = plan_mod._hint_nodes(st_, guess, need, 0)
+    decided: list[tuple[int, float]] = []
+    outcome = plan_mod.outcome
+
+    def spy(s: TrainingSetup, gpus: int, need: float = 0.0, best_only: bool = False) -> Any:
+        decided.append((gpus // 8, need))
+        return outcome(s, gpus, need, best_only)
+
+    monkeypatch.setattr(plan_mod, "outcome", spy)
+    got = plan_mod.required(st_, days, guess_from=guess)[0]
+    assert decided[0] == (hinted, need)  # the guess is taken: its count decided first
+    assert hinted is not None and hinted >= plain.gpus // 8  # the best is at least as fast
+    assert (hinted > plain.gpus // 8) == above  # the case is the one it says
+    assert (got.gpus, got.days, got.gpu_hours) == (plain.gpus, plain.days, plain.gpu_hours)
+    assert (got.best.layout, got.best.step) == (plain.best.layout, plain.best.step)
 
 
 def test_the_fast_layout_constructor_builds_the_same_layout() -> None:

@@ -61,21 +61,25 @@ def training_required(
     ``shared``: one automatic sizing's notes across its GPU × fabric candidates; an
     Ethernet candidate starts from the InfiniBand answer on the same GPU when its links are
     no faster (tr.no_slower: no layout is faster on it, so no smaller count can meet); the
-    other GPUs' candidates share the first one's GPU-independent tables (tr.share_model)."""
+    other GPUs' candidates share the first one's GPU-independent tables (tr.share_model)
+    and first decide the count where the previous GPU's answer layout on the same fabric,
+    re-shaped, meets (``guess_from``: it changes the counts searched, not the answer)."""
     assert w.training is not None and w.training.target_days is not None
     s = training_setup(w, model, gpu, gpn)
     key = f"training required {gpu.slug}"
     prior = None if shared is None else shared.get(key)
-    faster = None
+    faster = guess_from = None
     if prior is not None and tr.no_slower(prior[0], s):
         faster = tr.Faster(prior[1].gpus // gpn, prior[1].best.layout, prior[0], prior[2])
     elif shared is not None:
         first = shared.setdefault("training model", s)
-        if first is not s:
-            tr.share_model(s, first)
-    best, evaluations, need = tr.required(s, w.training.target_days, faster)
-    if shared is not None and s.fabric == "infiniband":
-        shared[key] = (s, best, need)
+        if first is not s and tr.share_model(s, first):
+            guess_from = shared.get(f"training answer {s.fabric}")
+    best, evaluations, need = tr.required(s, w.training.target_days, faster, guess_from)
+    if shared is not None:
+        shared[f"training answer {s.fabric}"] = best.best.layout  # the next GPU's guess
+        if s.fabric == "infiniband":
+            shared[key] = (s, best, need)
     ex.add(
         "required_gpus",
         best.gpus,

@@ -252,11 +252,16 @@ def share_model(st: TrainingSetup, other: TrainingSetup) -> bool:
 
 
 def required(
-    st: TrainingSetup, target_days: float, faster: Faster | None = None
+    st: TrainingSetup,
+    target_days: float,
+    faster: Faster | None = None,
+    guess_from: Layout | None = None,
 ) -> tuple[TrainingOutcome, int, int]:
     """Fewest whole nodes whose best layout meets the deadline; (outcome, node counts
     searched, fewest GPUs for memory). With ``faster`` (a sizing on no slower links), the
-    counts below its answer are known to miss: the search starts at its answer.
+    counts below its answer are known to miss: the search starts at its answer. With
+    ``guess_from`` (without ``faster``: another GPU's answer layout in an automatic sizing), the
+    first count is where that layout, re-shaped here, reaches the need, decided first.
 
     The answer is a count N whose best layout meets the deadline with N − 1 proven to miss
     (a decision search: no layout reaches the tokens/s needed, or a bound shows it), found
@@ -291,6 +296,23 @@ def required(
         nodes = max(nodes, faster.nodes)
         context(st).hint = faster.layout
     nodes = max(nodes, low + 1)
+    guessed = faster is not None  # ``nodes`` guessed: decide it before searching its best
+    if faster is None and guess_from is not None:
+        # Where another GPU's answer layout, re-shaped here, reaches the need: the best
+        # layout there is at least as fast, so that count most often meets and is only
+        # decided (instead of searching a cold first count's best, then guessing from it).
+        # The answer is the same as without the guess: the guess only chooses which count
+        # is decided first. It is still N meeting (its exact best) with N - 1 proven to miss
+        # (a decision search, or a bound): with meets(n) monotone in n that N is the fewest
+        # nodes that meet, whichever counts were decided on the way (a guess that misses is
+        # a proven miss, and the search goes up from it as from any miss).
+        # A guess above twice the first count is not taken: there the layout re-shaped
+        # scales badly on this GPU (its DP capped by the global batch, or the wrong depth
+        # here), and stepping down from it decides more counts than a cold start searches.
+        first = _hint_nodes(st, guess_from, need, low)
+        if first is not None and first <= 2 * nodes:
+            nodes, guessed = max(nodes, first), True
+            context(st).hint = guess_from
     searched: set[int] = set()
 
     def meets(o: TrainingOutcome | None) -> bool:
@@ -299,7 +321,6 @@ def required(
     high = 0  # the fewest nodes known to meet (0: none found yet)
     jump = 0  # the first count to decide below ``high`` (0: ``high`` − ``stride``)
     stride = 1  # how far below ``high`` to decide next (0: halve the gap to ``low``)
-    guessed = faster is not None  # ``nodes`` guessed: decide it before searching its best
     points: list[tuple[int, float]] = []  # exact best days of the counts searched going up
     for _ in range(256):
         if high:
@@ -330,8 +351,9 @@ def required(
             continue
         searched.add(nodes)
         if guessed:
-            # a count guessed from an exact best layout (or the faster links' answer, warm-
-            # started by its layout): decided first, since it most often meets
+            # a count guessed from an exact best layout (this run's, or another GPU's answer
+            # re-shaped) or the faster links' answer (warm-started by its layout): decided
+            # first, since it most often meets
             guessed = False
             if meets(outcome(st, nodes * gpn, need)):
                 high, stride = nodes, 1
