@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+from typing import Any
+
 from .memory import Layout, layout
 from .space import (
     cp_options,
@@ -140,7 +143,8 @@ def _bound(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> floa
     """``shape_bound`` with the shape at ``cap`` given by its DP and micro-batches (the
     layout is built only if its pipeline sends are costed)."""
     g = ctx.g
-    t = _pipe(ctx, lay, cap, cap_dp, cap_m) + optimizer_time(ctx, lay)
+    pipe = _pipe_of(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.recompute, cap, cap_dp)
+    t = pipe + optimizer_time(ctx, lay)
     dp = lay.dp
     if g // cap >= dp:
         m_min = g // (dp * cap)
@@ -150,15 +154,11 @@ def _bound(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> floa
     return g * ctx.st.seq / t
 
 
-def _pipe(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> float:
-    """The pipeline part of ``shape_bound`` (the same for every ZeRO stage; memoised)."""
-    return _pipe_of(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.recompute, cap, cap_dp)
-
-
 def _pipe_of(
     ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int, rc: str, cap: int, cap_dp: int
 ) -> float:
-    """``_pipe`` of a shape given by its degrees (no layout read)."""
+    """The pipeline part of ``shape_bound`` (the same for every ZeRO stage), of a shape
+    given by its degrees (no layout read; memoised)."""
     cache: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe", {})
     key = (tp, cp, pp, dp, ep, rc, cap, cap_dp)
     got = cache.get(key)
@@ -194,7 +194,7 @@ def _pipe_time(piece: tuple[tuple[float, float], ...], seqs: float) -> float:
 def _pipe_pieces(
     ctx: Context, tp: int, cp: int, pp: int, ep: int, rc: str, cap: int, cap_dp: int
 ) -> tuple[tuple[float, float], ...]:
-    """What ``_pipe`` reads but the DP, per interleaving v: (stage + v·send, (p−1)/v·stage·
+    """What ``_pipe_of`` reads but the DP, per interleaving v: (stage + v·send, (p−1)/v·stage·
     factor), from the fullest stage's seconds per sequence, one chunk's send per sequence
     and ``interleave_factor``, per (TP, CP, PP, EP, recompute, cap) (the send is costed only
     when the pipeline leaves the node, so on the fabric whatever the DP). Without a send the
@@ -209,31 +209,53 @@ def _pipe_pieces(
         (stage + v * send, (pp - 1) / v * stage * factor) for v, factor in _interleavings(ctx, pp)
     ]
     if send == 0.0:
-        return (min(terms, key=_second),)
+        return (min(terms, key=itemgetter(1)),)
     return tuple(terms)
+
+
+_Work = tuple[float, float, LayerParts]
+_NONE: dict[Any, Any] = {}  # no memo table yet (never written)
 
 
 def _stage(
     ctx: Context, tp: int, cp: int, pp: int, ep: int, rc: str, cap: int
 ) -> tuple[float, LayerParts]:
-    """The fullest stage's seconds per sequence at micro-batch ``cap`` (``_pipe_pieces``'
-    and ``stage_rate``'s: the same figure), and the layer parts (for the send)."""
-    # what reads neither the depth nor the DP, per (TP, CP, cap, recompute, EP): the layer
-    # work and the head per sequence, and the layer parts
-    per_cap = ctx.memo.get("stage_parts")
-    if per_cap is None:
-        per_cap = ctx.memo["stage_parts"] = {}
+    """The fullest stage's seconds per sequence at micro-batch ``cap`` (``stage_rate``'s
+    figure), and the layer parts (for the send)."""
+    got = ctx.memo.get("stage_parts", _NONE).get((tp, cp, cap, rc, ep))  # stage_work's
+    per_layer, head, p = got or stage_work(ctx, tp, cp, rc, ep, cap)
+    most, last, _ = ctx.memo.get("stage_depths", _NONE).get(pp) or stage_depth(ctx, pp)
+    return max(most * per_layer, last * per_layer + head), p
+
+
+def stage_work(ctx: Context, tp: int, cp: int, rc: str, ep: int = 1, cap: int = 0) -> _Work:
+    """What ``_stage`` reads but the depth, memoised per all it reads: the layer work and the
+    head per sequence at micro-batch ``cap`` (0: the largest the global batch allows, as in
+    ``stage_rate``), and the layer parts."""
+    if cap == 0:
+        cap = _pre_cap(ctx)
+    per_cap: dict[tuple[int | str, ...], _Work] = ctx.memo.setdefault("stage_parts", {})
     key = (tp, cp, cap, rc, ep)
     got = per_cap.get(key)
     if got is None:
         p = layer_parts(ctx, tp, cp, cap, rc, ep)
         per_seq = (p.compute + p.recompute + p.tp_floor + p.cp + p.ep) / cap
         got = per_cap[key] = (per_seq, p.head / cap, p)
-    per_layer, head, p = got
-    layers = ctx.s.layers
-    most = ctx.mem.most(pp)
-    last = max(0, layers - (pp - 1) * most) if pp > 1 else layers
-    return max(most * per_layer, last * per_layer + head), p
+    return got
+
+
+def stage_depth(ctx: Context, pp: int) -> tuple[int, int, int]:
+    """What ``_stage`` and ``stage_rate`` read of the depth: the fullest and the last stage's
+    layers (without the head) and the deepest interleaving (``vpp_options``' last),
+    memoised per depth (all they read besides the model's layers, fixed per setup)."""
+    depths: dict[int, tuple[int, int, int]] = ctx.memo.setdefault("stage_depths", {})
+    got = depths.get(pp)
+    if got is None:
+        layers, most = ctx.s.layers, ctx.mem.most(pp)
+        last = max(0, layers - (pp - 1) * most) if pp > 1 else layers
+        v = 8 if most >= 8 else 4 if most >= 4 else 2 if most >= 2 else 1  # vpp_options' last
+        got = depths[pp] = (most, last, v)
+    return got
 
 
 def stage_rate(ctx: Context, tp: int, cp: int, pp: int, dp: int, rc: str) -> float:
@@ -241,18 +263,15 @@ def stage_rate(ctx: Context, tp: int, cp: int, pp: int, dp: int, rc: str) -> flo
     fullest stage alone, without the depth's sends and interleavings (``_pipe_pieces``):
     ``pipe_rate``'s seconds are, at the best v, g/dp · (stage + v·send) + (p−1)/v · stage ·
     factor with send >= 0 and factor >= 1 (``interleave_factor``), at least g/dp · stage +
-    (p−1)/V · stage for the deepest interleaving V the depth has (``vpp_options``); the
-    same stage figure and rounding is monotone, so the bound holds exactly, not only to
-    rounding (a full search keys a shape by it in place of ``pipe_rate``)."""
+    (p−1)/V · stage for the deepest interleaving V the depth has (``vpp_options``); the same
+    stage figure and rounding is monotone, so it holds exactly (a full search keys a shape
+    by it in place of ``pipe_rate``, inline in ``search._refine``: the same sums)."""
     g = ctx.g
-    stage = _stage(ctx, tp, cp, pp, 1, rc, _pre_cap(ctx))[0]
-    most = ctx.mem.most(pp)
-    v = 8 if most >= 8 else 4 if most >= 4 else 2 if most >= 2 else 1  # vpp_options' last
+    per_layer, head, _ = stage_work(ctx, tp, cp, rc)
+    most, last, v = stage_depth(ctx, pp)
+    a, b = most * per_layer, last * per_layer + head
+    stage = b if b > a else a  # max(a, b): _stage's figure
     return g * ctx.st.seq / (g / dp * stage + (pp - 1) / v * stage)
-
-
-def _second(term: tuple[float, float]) -> float:
-    return term[1]
 
 
 def _interleavings(ctx: Context, pp: int) -> list[tuple[int, float]]:
@@ -295,7 +314,7 @@ def pre_rate(ctx: Context, lay: Layout) -> float:
 
 def pipe_bound(ctx: Context, gpus: int, lay: Layout) -> float | None:
     """A bound at least ``pre_bound``'s, from its pipeline part alone (the optimizer and DP
-    terms only add time): the same ``_pipe`` figure, so g·s/pipe >= g·s/(pipe + more). None
+    terms only add time): the same ``_pipe_of`` figure, so g·s/pipe >= g·s/(pipe + more). None
     with EP (``pre_bound`` then tests the EP divisibility per micro-batch).
 
     Memoised per (TP, CP, PP, DP, recompute) of the shape (at micro-batch 1), all it reads
@@ -323,12 +342,9 @@ def pipe_rate(ctx: Context, tp: int, cp: int, pp: int, dp: int, rc: str) -> floa
 def _pipe_no_ep(ctx: Context, key: tuple[int, int, int, int, str]) -> float:
     """``_pipe_of`` of the shape (TP, CP, PP, DP, recompute) = ``key`` without EP at the
     largest micro-batch the global batch allows (``pre_rate``'s and ``pipe_rate``'s),
-    memoised per ``key``; ``_pipe_time`` inline (most shapes of a search are bounded by
-    this alone)."""
+    memoised per ``key``; ``_pipe_time`` inline (most shapes are bounded by this alone)."""
     memo = ctx.memo
-    cache: dict[tuple[int, int, int, int, str], float] | None = memo.get("pipe_no_ep")
-    if cache is None:
-        cache = memo["pipe_no_ep"] = {}
+    cache: dict[tuple[int, int, int, int, str], float] = memo.setdefault("pipe_no_ep", {})
     got = cache.get(key)
     if got is None:
         tp, cp, pp, dp, rc = key
@@ -370,13 +386,15 @@ def optimistic(ctx: Context, gpus: int, lay: Layout, cap: int) -> float:
     largest that fits memory) at each interleaving its micro-batch count allows (deeper
     interleaving shrinks the bubble but multiplies the sends, so none is best a priori);
     ``rate_bound`` assumes every DP overlap window suffices."""
-    st = ctx.st
+    tp, cp, pp, ep, zero, rc = lay.tp, lay.cp, lay.pp, lay.ep, lay.zero, lay.recompute
+    deep = vpp_options(ctx, pp)  # the depth's interleavings: the same at every micro-batch
     best = 0.0
-    for mb in micro_batches(st):
+    for mb in micro_batches(ctx.st):
         if mb > cap:
             break
-        dp, m = dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, mb, lay.ep)
-        probe = layout(lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, lay.recompute, mb, m)
-        vs = vpp_options(ctx, lay.pp) if m >= lay.pp else (1,)
-        best = max(best, best_rate_bound(ctx, probe, vs))  # ``rate_bound`` at each v
+        dp, m = dp_shape(ctx, gpus, tp, cp, pp, mb, ep)
+        vs = deep if m >= pp else (1,)
+        rate = best_rate_bound(ctx, tp, cp, pp, dp, ep, zero, rc, mb, m, vs)  # ``rate_bound``
+        if rate > best:  # max(best, rate), at each v
+            best = rate
     return best

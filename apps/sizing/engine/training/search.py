@@ -33,7 +33,8 @@ from .bounds import (
     pipe_rate,
     pre_rate,
     shape_bound,
-    stage_rate,
+    stage_depth,
+    stage_work,
 )
 from .memory import Layout, TrainingMemory, ep_fits, layout
 from .setup import TrainingSetup
@@ -356,6 +357,10 @@ def _refine(
     if fast:
         known, known_pre = fast.get("pipe_rates", _NO_MEMO), fast.get("pre", _NO_MEMO)
     idle = ctx.memo.setdefault("idle_dps", {})
+    # ``stage_rate``'s reads of the group (the same for every row), once a row needs them
+    work: tuple[float, float, Any] | None = None
+    depths: dict[int, tuple[int, int, int]] = _NO_MEMO
+    batch = tokens = 0
     for lay, at, shape, few_key in rows:
         above = None
         if at is not None:  # no EP: its pipeline bound, at least its pre_bound and its idle
@@ -375,7 +380,16 @@ def _refine(
                     # and costed in the same order. Decisions and best-only searches prune
                     # against the need or the best found from the start: bounded here,
                     # most are dropped at once, so they bound in full.
-                    first = stage_rate(ctx, tp, cp, pp, dp, rc)
+                    # ``stage_rate`` inline: the same figures in the same order
+                    if work is None:
+                        work = stage_work(ctx, tp, cp, rc)
+                        depths = ctx.memo.setdefault("stage_depths", {})
+                        batch = ctx.g
+                        tokens = batch * ctx.st.seq
+                    most, last, v = depths.get(pp) or stage_depth(ctx, pp)
+                    a, b = most * work[0], last * work[0] + work[1]
+                    stage = b if b > a else a  # max(a, b)
+                    first = tokens / (batch / dp * stage + (pp - 1) / v * stage)
                     if not first < cut:
                         low = first if first < bound else bound  # min(bound, first)
                         out.append((low, _Shape(lay, lazy=bound, pipe=True)))

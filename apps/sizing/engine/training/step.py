@@ -431,27 +431,47 @@ def rate_bound(ctx: Context, lay: Layout) -> float:
     return lay.global_batch * ctx.st.seq / t
 
 
-def best_rate_bound(ctx: Context, lay: Layout, vs: tuple[int, ...] | list[int]) -> float:
-    """The largest ``rate_bound`` of ``lay`` (at ``vpp`` 1) at each interleaving ``v`` of
-    ``vs``: the same figures, with what does not depend on ``v`` (the layer parts, the stage,
-    one send, the optimizer, the DP term: with every overlap window infinite it is its
-    exposed fraction, whatever ``v``) computed once."""
-    tp, cp, pp, dp, ep, zero = lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero
-    mb, m = lay.micro_batch, lay.micro_batches
+def best_rate_bound(
+    ctx: Context,
+    tp: int,
+    cp: int,
+    pp: int,
+    dp: int,
+    ep: int,
+    zero: int,
+    rc: str,
+    mb: int,
+    m: int,
+    vs: tuple[int, ...] | list[int],
+) -> float:
+    """The largest ``rate_bound`` of the layout of these degrees (at ``vpp`` 1; the bounds
+    ask without building it) at each interleaving ``v`` of ``vs``: the same figures, with
+    what does not depend on ``v`` (the layer parts, the stage, one send, the optimizer, the
+    DP term: with every overlap window infinite it is its exposed fraction, whatever ``v``)
+    computed once."""
     # the memo look-ups of layer_parts, pp_send (at vpp 1: one chunk's sends) and
-    # optimizer_time inline: the same keys and figures (~175 calls a 4,096-node plan)
-    parts = ctx.layers.get((tp, cp, mb, lay.recompute, ep))
+    # optimizer_time inline, and ``stage_time``: the same keys, figures and order (~175
+    # calls a 4,096-node plan)
+    parts = ctx.layers.get((tp, cp, mb, rc, ep))
     if parts is None:
-        parts = layer_parts(ctx, tp, cp, mb, lay.recompute, ep)
-    t_stage, _ = stage_time(ctx, lay, parts)
-    one = lay.vpp * chunk_send(ctx, tp, cp, pp, dp, mb, parts) if pp > 1 else 0.0
+        parts = layer_parts(ctx, tp, cp, mb, rc, ep)
+    layers = ctx.s.layers
+    most = ctx.mem.most(pp)
+    last = layers - (pp - 1) * most if pp > 1 else layers
+    if last < 0:
+        last = 0
+    per_layer = parts.total
+    t_stage = most * per_layer
+    t_last = last * per_layer + parts.head
+    if t_last > t_stage:
+        t_stage = t_last
+    one = chunk_send(ctx, tp, cp, pp, dp, mb, parts) if pp > 1 else 0.0
     fixed = ctx.opt_cache.get((tp, cp, pp, dp, ep, zero))
     if fixed is None:
         fixed = optimizer_time_of(ctx, tp, cp, pp, dp, ep, zero)
     dp_t = dp_floor(ctx, tp, cp, pp, dp, ep, zero, m)
-    tokens = lay.global_batch * ctx.st.seq
-    most = ctx.mem.most(pp)  # ``interleave_factor`` inline: the same expression per v
-    best = 0.0
+    tokens = mb * m * dp * ctx.st.seq  # the layout's global batch × sequence
+    best = 0.0  # ``interleave_factor`` inline below: the same expression per v
     for v in vs:
         t_pp = v * one if pp > 1 else 0.0
         factor = -(-most // v) * v / most if v > 1 else 1.0
