@@ -328,9 +328,10 @@ def _context_parallel(ctx: Context, tokens: float, tp: int, cp: int, t_attn: flo
     return exposed + st.knobs.overlap_tax * (ring - exposed) + merge
 
 
-def stage_time(ctx: Context, lay: Layout, parts: LayerParts) -> tuple[float, float]:
-    """(seconds of the slowest stage per micro-batch, layer-equivalents on it)."""
-    layers, pp = ctx.s.layers, lay.pp
+def slowest_stage(ctx: Context, pp: int, parts: LayerParts) -> tuple[float, int]:
+    """(seconds of the slowest stage per micro-batch at depth ``pp``, layers on the fullest
+    stage): the fullest stage's layers, or the last stage's with the head if slower."""
+    layers = ctx.s.layers
     most = ctx.mem.most(pp)
     last = layers - (pp - 1) * most if pp > 1 else layers
     if last < 0:
@@ -340,6 +341,13 @@ def stage_time(ctx: Context, lay: Layout, parts: LayerParts) -> tuple[float, flo
     t_last = last * per_layer + parts.head
     if t_last > t_stage:  # max(), without the call
         t_stage = t_last
+    return t_stage, most
+
+
+def stage_time(ctx: Context, lay: Layout, parts: LayerParts) -> tuple[float, float]:
+    """(seconds of the slowest stage per micro-batch, layer-equivalents on it)."""
+    t_stage = slowest_stage(ctx, lay.pp, parts)[0]
+    per_layer = parts.total
     return t_stage, (t_stage / per_layer if per_layer > 0 else 0.0)
 
 
@@ -450,21 +458,12 @@ def best_rate_bound(
     DP term: with every overlap window infinite it is its exposed fraction, whatever ``v``)
     computed once."""
     # the memo look-ups of layer_parts, pp_send (at vpp 1: one chunk's sends) and
-    # optimizer_time inline, and ``stage_time``: the same keys, figures and order (~175
-    # calls a 4,096-node plan)
+    # optimizer_time inline, and ``slowest_stage`` as ``stage_time``: the same keys, figures
+    # and order (~175 calls a 4,096-node plan)
     parts = ctx.layers.get((tp, cp, mb, rc, ep))
     if parts is None:
         parts = layer_parts(ctx, tp, cp, mb, rc, ep)
-    layers = ctx.s.layers
-    most = ctx.mem.most(pp)
-    last = layers - (pp - 1) * most if pp > 1 else layers
-    if last < 0:
-        last = 0
-    per_layer = parts.total
-    t_stage = most * per_layer
-    t_last = last * per_layer + parts.head
-    if t_last > t_stage:
-        t_stage = t_last
+    t_stage, most = slowest_stage(ctx, pp, parts)
     one = chunk_send(ctx, tp, cp, pp, dp, mb, parts) if pp > 1 else 0.0
     fixed = ctx.opt_cache.get((tp, cp, pp, dp, ep, zero))
     if fixed is None:
