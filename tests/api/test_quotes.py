@@ -261,7 +261,9 @@ def test_revise(alice):
     assert response.json()["number"] == quote.number and response.json()["status"] == "draft"
 
 
-def test_pdf_request_poll_download(alice, django_capture_on_commit_callbacks):
+def test_pdf_request_poll_download(alice, django_capture_on_commit_callbacks, one_page_document):
+    """The document's request, status and download through the API; the render is of the
+    one-page template (`one_page_document`): the machinery is the subject, not the pages."""
     quote = make_quote(alice.user)
     assert alice.client.get(f"/api/v1/quotes/{quote.pk}/pdf/").status_code == 404
     refused = alice.client.post(f"/api/v1/quotes/{quote.pk}/pdf/")

@@ -101,8 +101,10 @@ def test_bad_input_is_refused_with_field_errors(quote, sales_user, bad) -> None:
 
 
 def test_send_makes_it_immutable_with_a_link_and_a_document(
-    quote, sales_user, django_capture_on_commit_callbacks
+    quote, sales_user, django_capture_on_commit_callbacks, one_page_document
 ) -> None:
+    # the render is the one-page template's: that the send makes a document is the subject
+    # here, its pages are tests/quotes/test_pdf*.py's
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         quote, token = services.quote_send(user=sales_user, quote=quote)
     assert len(callbacks) == 1  # the render was enqueued after the commit
