@@ -184,6 +184,12 @@ def test_every_bound_the_search_prunes_with_holds(st_: TrainingSetup, nodes: int
             first = bounds.stage_rate(ctx, shape.tp, shape.cp, shape.pp, shape.dp, shape.recompute)
             pipe = bounds.pipe_bound(ctx, n, shape)
             assert pipe is not None and first >= pipe  # exactly: the same shapes' order
+        if n == gpus and shape.ep == 1:  # the search drops a shape's idle shapes from the
+            # first below its cut on: their pipeline bounds fall with their DPs, exactly
+            dps = (shape.dp, *space.idle_dps(ctx, shape.dp))
+            rc = shape.recompute
+            rates = [bounds.pipe_rate(ctx, shape.tp, shape.cp, shape.pp, d, rc) for d in dps]
+            assert rates == sorted(rates, reverse=True), (shape, dps, rates)
         if n < gpus and shape.ep == 1:  # an idle shape waits behind its full shape's bound
             full = space.dp_shape(ctx, gpus, shape.tp, shape.cp, shape.pp, 1)
             widest = replace(shape, dp=full[0], micro_batches=full[1])

@@ -292,12 +292,9 @@ def pre_bound(ctx: Context, gpus: int, lay: Layout) -> float:
     return _bound(ctx, lay, cap, *dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap, lay.ep))
 
 
-def pre_rate(ctx: Context, lay: Layout) -> float:
-    """``pre_bound(ctx, lay.gpus, lay)`` (the shape with its DP every GPU of it), without
-    EP read from its degrees: the same sums, fewer calls."""
-    if lay.ep > 1:
-        return pre_bound(ctx, lay.gpus, lay)
-    tp, cp, pp, dp, zero, rc = lay.tp, lay.cp, lay.pp, lay.dp, lay.zero, lay.recompute
+def pre_rate(ctx: Context, tp: int, cp: int, pp: int, dp: int, zero: int, rc: str) -> float:
+    """``pre_bound`` of the shape without EP given by its degrees, with its DP every GPU of
+    it: the same sums, fewer calls, no layout built (``search._Waiting``)."""
     cap = _pre_cap(ctx)
     g = ctx.g
     opt = ctx.opt_cache.get((tp, cp, pp, dp, 1, zero))  # optimizer_time_of's memo

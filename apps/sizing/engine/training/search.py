@@ -29,8 +29,8 @@ from .bounds import (
     groups,
     memory_cap,
     optimistic,
-    pipe_bound,
     pipe_rate,
+    pre_bound,
     pre_rate,
     shape_bound,
     stage_depth,
@@ -41,11 +41,11 @@ from .setup import TrainingSetup
 from .space import (
     dp_shape,
     ep_step,
-    group_shapes,
     idle_dps,
     idle_shapes,
     pp_options,
     shallowest,
+    shape_degrees,
     vpp_options,
 )
 from .step import Context, StepTime, context, rate_bound, step_time
@@ -150,7 +150,8 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
     # or, once its bound is the tightest known, costed. What cannot beat the bar is never
     # refined further, and layouts are costed in the order of their tightest bounds, so the
     # bar rises as early as it can. Each key is the smallest true upper bound known for it.
-    heap: list[tuple[float, int, _Group | _Shape | _IdleShape]] = []
+    heap: list[tuple[float, int, _Group | _Shape | _Waiting]] = []
+    pres: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pre", {})  # ``_pre``'s
     order = itertools.count()  # ties in bound: the order pushed (never compares items)
     for group_bound, tp, cp, ep, rc in groups(ctx, gpus):
         heap.append((-group_bound, next(order), _Group(tp, cp, ep, rc, None)))
@@ -161,57 +162,56 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
         cut = floor * (1.0 - TIE)  # as ``_pruned``: what ties with the bar is kept
         if -neg < cut:
             break
-        kind = type(top)  # exactly _Group, _Shape or an idle shape's tuple (no subclasses)
-        if kind is tuple:
-            # an idle shape (pushed below by its degrees: most are never taken), its layout
-            # built now, taken as if it had waited as one (the same bounds and order)
-            tp, cp, pp, d, zero, rc, lazy = top  # type: ignore[misc]
-            item: _Group | _Shape = _Shape(
-                layout(tp, cp, pp, d, 1, zero, rc, 1, ctx.g // d), lazy=lazy
-            )
-            kind = _Shape
-        else:
-            item = top  # type: ignore[assignment]
-        if kind is _Shape:  # a shape's next step; a group's is ``_refine``'s (below)
-            assert isinstance(item, _Shape)  # for mypy (``kind`` says so)
-            if item.pipe and item.lazy is not None:
+        # exactly a _Group, a _Shape or a waiting shape's tuple (no subclasses: ``type`` is
+        # enough)
+        if type(top) is tuple:
+            # a shape without EP waiting by its degrees (``_Waiting``: most are never taken)
+            tp, cp, pp, d, zero, rc, lazy, wait = top  # type: ignore[misc]
+            if wait == _PIPE:
                 # a full search's shape waiting on its fullest stage's bound (``_refine``):
                 # its pipeline bound now, and what ``_refine`` would have pushed with it, at
                 # the place it would have had (same order number; its own ``pre_bound``
                 # follows from ``lazy`` as for any shape), or dropped as it would have been
-                h = item.lay
-                above = pipe_rate(ctx, h.tp, h.cp, h.pp, h.dp, h.recompute)
+                above = pipe_rate(ctx, tp, cp, pp, d, rc)
                 if not above < cut:
-                    idle = bool(idle_dps(ctx, h.dp))
-                    push(heap, (-min(item.lazy, above), num, _Shape(h, lazy=item.lazy, idle=idle)))
+                    wait = _IDLE if idle_dps(ctx, d) else _LAZY
+                    low = above if above < lazy else lazy  # min(lazy, above)
+                    push(heap, (-low, num, (tp, cp, pp, d, zero, rc, lazy, wait)))
                 continue
-            if item.lazy is not None:
-                if item.idle:
-                    # its shapes on fewer GPUs (``idle_shapes``; no EP: see ``_refine``),
-                    # each below this pipeline bound (``_siblings``), built only when pushed
-                    h, lazy = item.lay, item.lazy
-                    tp, cp, pp, zero, rc = h.tp, h.cp, h.pp, h.zero, h.recompute
-                    rates = ctx.memo.setdefault("pipe_rates", {})
-                    known = fast.get("pipe_rates", _NO_MEMO)
-                    for d in idle_dps(ctx, h.dp):
-                        at = (tp, cp, pp, d, rc)
-                        above = rates.get(at)
-                        if above is None:
-                            if known and known.get(at, cut) < cut:
-                                continue
-                            above = pipe_rate(ctx, tp, cp, pp, d, rc)
-                        bound = above if above < lazy else lazy  # min(lazy, above)
-                        if not bound < cut:  # its degrees alone until it is taken (below)
-                            push(heap, (-bound, next(order), (tp, cp, pp, d, zero, rc, lazy)))
-                # a shape waiting on a bound above its own (``_refine``): its own bound now,
-                # back at the place it would have had (same order number), or dropped as it
-                # would have been
-                if fast and fast.get("pre", _NO_MEMO).get(_shape_key(item.lay), cut) < cut:
-                    continue
-                real = min(item.lazy, _pre(ctx, item.lay))
-                if not real < cut:
-                    push(heap, (-real, num, _Shape(item.lay)))
+            if wait == _IDLE:
+                # its shapes on fewer GPUs (``idle_shapes``; no EP: see ``_refine``), each
+                # below this pipeline bound (``_siblings``), waiting by their degrees too.
+                # Their DPs fall, and so do their pipeline bounds (more sequences per
+                # replica, the same pieces: ``_pipe_no_ep``), so once one is below the
+                # cut (or the faster links' bound of one is) so is every later one
+                rates = ctx.memo.setdefault("pipe_rates", {})
+                known = fast.get("pipe_rates", _NO_MEMO)
+                for few in idle_dps(ctx, d):
+                    at = (tp, cp, pp, few, rc)
+                    above = rates.get(at)
+                    if above is None:
+                        if known and known.get(at, cut) < cut:
+                            break
+                        above = pipe_rate(ctx, tp, cp, pp, few, rc)
+                    bound = above if above < lazy else lazy  # min(lazy, above)
+                    if bound < cut:
+                        break
+                    push(heap, (-bound, next(order), (tp, cp, pp, few, zero, rc, lazy, _LAZY)))
+            # a shape waiting on a bound above its own (``_refine``): its own bound now, back
+            # at the place it would have had (same order number), or dropped as it would
+            # have been; its layout is built only if it stays
+            shape = (tp, cp, pp, 1, zero, rc, d)  # _shape_key
+            if fast and fast.get("pre", _NO_MEMO).get(shape, cut) < cut:
                 continue
+            own = pres.get(shape)
+            if own is None:
+                own = pres[shape] = pre_rate(ctx, tp, cp, pp, d, zero, rc)
+            real = own if own < lazy else lazy  # min(lazy, own)
+            if not real < cut:
+                push(heap, (-real, num, _Shape(layout(tp, cp, pp, d, 1, zero, rc, 1, ctx.g // d))))
+            continue
+        item: _Group | _Shape = top  # type: ignore[assignment]
+        if type(item) is _Shape:  # a shape's next step; a group's is ``_refine``'s (below)
             if item.optimistic:
                 got, n = _variants(ctx, item.lay.gpus, item.lay, floor)
                 evaluated += n
@@ -265,25 +265,27 @@ class _Group(NamedTuple):
     bases: tuple[Layout, ...] | None
 
 
-# An idle shape (``space.idle_shapes``) waiting on the heap by its degrees and its parent's
-# ``lazy`` bound, before any layout is built: (TP, CP, PP, DP, ZeRO, recompute, lazy).
-_IdleShape = tuple[int, int, int, int, int, str, float]
+# A shape without EP waiting on the heap by its degrees, before any layout is built (most
+# are never taken): (TP, CP, PP, DP, ZeRO, recompute, lazy, wait), at micro-batch 1 with
+# every sequence of the global batch its DP allows. It waits on ``lazy`` (its group's bound)
+# and, above its own ``pre_bound``, on what ``wait`` says: _PIPE, in a full search, its
+# fullest stage's bound (``stage_rate``), then its pipeline bound (``pipe_bound``: most
+# shapes are never taken, so most never need the rest of ``pre_bound``), with _IDLE when its
+# idle shapes (``space.idle_shapes``) wait on it too, else _LAZY.
+_Waiting = tuple[int, int, int, int, int, str, float, int]
+_LAZY, _PIPE, _IDLE = 0, 1, 2
 
 
 class _Shape(NamedTuple):
-    """A (ZeRO, PP) shape (at micro-batch 1) waiting on the heap: bounded by ``pre_bound``,
+    """A (ZeRO, PP) shape (at micro-batch 1) waiting on the heap, bounded by ``pre_bound``,
     then with its memory cap by ``shape_bound``, then by ``optimistic`` (ready to cost).
-    Before ``pre_bound`` it may wait ``lazy`` on its pipeline part alone (``pipe_bound``):
-    most shapes are never taken, so most never need the rest of ``pre_bound``; in a full
-    search, before that, on its fullest stage alone (``pipe``: ``stage_rate``).
+    Before that a shape without EP waits by its degrees alone (``_Waiting``), so a layout
+    is built only for a shape that passes its ``pre_bound``.
     (Named tuples: a search pushes thousands; a frozen dataclass costs 4x to build.)"""
 
     lay: Layout
     cap: tuple[int, Layout] | None = None
     optimistic: bool = False
-    lazy: float | None = None  # its group's bound, until its own (pre_bound) is taken
-    idle: bool = False  # its ``idle_shapes`` wait on it, until it is taken (``_siblings``)
-    pipe: bool = False  # waiting on ``stage_rate`` until taken, then on ``pipe_bound``
 
 
 def _refine(
@@ -294,7 +296,7 @@ def _refine(
     cut: float = 0.0,
     fast: dict[str, Any] | None = None,
     full: bool = False,
-) -> list[tuple[float, _Group | _Shape]]:
+) -> list[tuple[float, _Group | _Shape | _Waiting]]:
     """The next, tighter step of an item, each with its bound: a group's shallowest
     pipelines (``depth_bound``), a group's shapes (``pre_bound``), a shape's memory cap
     (``shape_bound``), a shape's best variant (``optimistic``). A group's shapes without EP
@@ -341,14 +343,15 @@ def _refine(
         deep = depth_bound(ctx, gpus, bound, g.tp, g.cp, p0)
         return [(deep, _Group(g.tp, g.cp, g.ep, g.rc, tuple(bases)))]
     pre = ctx.memo.setdefault("pre", {})
-    out: list[tuple[float, _Group | _Shape]] = []
+    out: list[tuple[float, _Group | _Shape | _Waiting]] = []
     every = ctx.memo.setdefault("group_shapes", {})
     ranks = (gpus // (g.tp * g.cp), g.tp, g.cp, g.ep, g.rc)  # as ``shallowest``'s key
     rows = every.get(ranks)
     if rows is None:
-        rows = every[ranks] = _rows(group_shapes(ctx, gpus, list(g.bases)))
+        rows = every[ranks] = shape_degrees(ctx, gpus, list(g.bases))
     # the memo lookups of _shape_key, _siblings and pipe_bound inline (a group's
-    # shapes are most of a search's calls; the same keys and figures)
+    # shapes are most of a search's calls; the same keys and figures), each key built only
+    # when read (most shapes are dropped, or in a full search wait, before their own bound)
     rates: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe_rates", {})
     # the (TP, CP, PP, recompute) whose pipeline pieces are memoised (``_pipe_no_ep`` fills
     # this table): their ``pipe_rate`` is only a sum, else it costs the stage's sends
@@ -361,15 +364,15 @@ def _refine(
     work: tuple[float, float, Any] | None = None
     depths: dict[int, tuple[int, int, int]] = _NO_MEMO
     batch = tokens = 0
-    for lay, at, shape, few_key in rows:
+    for tp, cp, pp, dp, ep, zero, rc, m in rows:
         above = None
-        if at is not None:  # no EP: its pipeline bound, at least its pre_bound and its idle
-            # shapes' bounds
+        if ep == 1:  # no EP: its pipeline bound, at least its pre_bound and its idle
+            # shapes' bounds; until taken it waits by its degrees (``_Waiting``)
+            at = (tp, cp, pp, dp, rc)
             above = rates.get(at)
             if above is None:
                 if known and known.get(at, cut) < cut:
                     continue
-                tp, cp, pp, dp, rc = at
                 if full and (tp, cp, pp, rc) not in costed:
                     # a full search's bar is 0 until it has costed its runners-up, so most
                     # of the shapes it bounds here wait on the heap and are never taken
@@ -392,54 +395,40 @@ def _refine(
                     first = tokens / (batch / dp * stage + (pp - 1) / v * stage)
                     if not first < cut:
                         low = first if first < bound else bound  # min(bound, first)
-                        out.append((low, _Shape(lay, lazy=bound, pipe=True)))
+                        out.append((low, (tp, cp, pp, dp, zero, rc, bound, _PIPE)))
                     continue
                 above = pipe_rate(ctx, tp, cp, pp, dp, rc)
             if above < cut:
                 continue
+        shape = (tp, cp, pp, ep, zero, rc, dp)  # _shape_key
         got = pre.get(shape)
+        few_key = (dp, 1 if ep == 1 else ep_step(tp, cp, ep))  # idle_dps' key
         sib = idle.get(few_key)
         if sib is None:
             sib = idle_dps(ctx, *few_key)
-        if sib:  # _siblings(ctx, lay)
+        if sib:  # _siblings
             if above is not None:  # they wait with it on a pipeline bound above theirs
                 low = above if above < bound else bound
-                out.append((low, _Shape(lay, lazy=bound, idle=True)))
+                out.append((low, (tp, cp, pp, dp, zero, rc, bound, _IDLE)))
                 continue
-            for few in idle_shapes(ctx, lay):  # EP: no pipeline bound, each its own now
+            # EP: no pipeline bound, each its own now
+            for few in idle_shapes(ctx, layout(tp, cp, pp, dp, ep, zero, rc, 1, m)):
                 out.append((min(bound, _pre(ctx, few)), _Shape(few)))
         if got is not None:
-            out.append((got if got < bound else bound, _Shape(lay)))
+            out.append(
+                (got if got < bound else bound, _Shape(layout(tp, cp, pp, dp, ep, zero, rc, 1, m)))
+            )
             continue
         if known_pre and known_pre.get(shape, cut) < cut:
             continue
-        # its pipeline part first: a bound at least its own, taken only if it comes first
-        if above is None:
-            above = pipe_bound(ctx, lay.gpus, lay)  # its own GPUs (its DP every GPU of it)
-        if above is None:
+        if above is None:  # EP: no pipeline bound (``pipe_bound``), its own now
+            lay = layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
             out.append((min(bound, _pre(ctx, lay)), _Shape(lay)))
-        else:
-            out.append((above if above < bound else bound, _Shape(lay, lazy=bound)))
+        else:  # its pipeline part first: a bound at least its own, taken only if it comes first
+            out.append(
+                (above if above < bound else bound, (tp, cp, pp, dp, zero, rc, bound, _LAZY))
+            )
     return out
-
-
-# One shape of a group as ``_refine`` reads it: the shape (micro-batch 1, DP every GPU left),
-# its ``pipe_rate`` key (TP, CP, PP, DP, recompute; None with EP: no pipeline bound), its
-# ``_shape_key`` and its ``idle_dps`` key (DP, ``ep_step``: ``_siblings``)
-_Row = tuple[Layout, tuple[int, int, int, int, str] | None, tuple[int | str, ...], tuple[int, int]]
-
-
-def _rows(shapes: list[Layout]) -> list[_Row]:
-    """``_refine``'s rows of a group's shapes (``group_shapes``), built once per group and
-    rank count with them: the keys read only the shape, so they are as shareable across
-    fabrics as the shapes are (``share_memory``)."""
-    rows: list[_Row] = []
-    for lay in shapes:
-        tp, cp, pp, dp, rc, ep = lay.tp, lay.cp, lay.pp, lay.dp, lay.recompute, lay.ep
-        at = (tp, cp, pp, dp, rc) if ep == 1 else None
-        step = 1 if ep == 1 else ep_step(tp, cp, ep)
-        rows.append((lay, at, (tp, cp, pp, ep, lay.zero, rc, dp), (dp, step)))  # _shape_key
-    return rows
 
 
 def _siblings(ctx: Context, lay: Layout) -> bool:
@@ -452,12 +441,17 @@ def _siblings(ctx: Context, lay: Layout) -> bool:
 
 def _pre(ctx: Context, lay: Layout) -> float:
     """``pre_bound`` of a shape at its own GPU count (every caller's: its DP every GPU of
-    it), from its degrees (``pre_rate``), memoised per shape key."""
+    it), without EP from its degrees (``pre_rate``), memoised per shape key."""
     pre: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pre", {})
     key = _shape_key(lay)
     got = pre.get(key)
     if got is None:
-        got = pre[key] = pre_rate(ctx, lay)
+        h = lay
+        got = pre[key] = (
+            pre_bound(ctx, h.gpus, h)
+            if h.ep > 1
+            else pre_rate(ctx, h.tp, h.cp, h.pp, h.dp, h.zero, h.recompute)
+        )
     return got
 
 

@@ -245,7 +245,21 @@ def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
     shallowest pipelines (``shallowest``): per ZeRO stage that depth and deeper ones (a
     higher stage also when it does not make the pipeline shallower: the memory it frees may
     take a larger micro-batch). Each may also run on fewer GPUs (``idle_shapes``)."""
-    out: list[Layout] = []
+    return [
+        layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
+        for tp, cp, pp, dp, ep, zero, rc, m in shape_degrees(ctx, gpus, bases)
+    ]
+
+
+# A shape of ``group_shapes`` by its degrees: (TP, CP, PP, DP, EP, ZeRO, recompute,
+# micro-batches), at micro-batch 1 without interleaving
+Degrees = tuple[int, int, int, int, int, int, str, int]
+
+
+def shape_degrees(ctx: Context, gpus: int, bases: list[Layout]) -> list[Degrees]:
+    """``group_shapes`` by their degrees, no layout built: the search builds one only for a
+    shape it takes from its heap (most wait there until the search ends)."""
+    out: list[Degrees] = []
     g = ctx.g
     cap = g if g > 1 else 1
     for base in bases:
@@ -260,7 +274,7 @@ def group_shapes(ctx: Context, gpus: int, bases: list[Layout]) -> list[Layout]:
             if ep > 1 and (tp * cp * dp) % ep != 0:  # ep_fits
                 continue
             m = g // dp
-            out.append(layout(tp, cp, pp, dp, ep, zero, rc, 1, m if m > 1 else 1))
+            out.append((tp, cp, pp, dp, ep, zero, rc, m if m > 1 else 1))
     return out
 
 
