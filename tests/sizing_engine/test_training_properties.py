@@ -175,9 +175,9 @@ def test_every_bound_the_search_prunes_with_holds(st_: TrainingSetup, nodes: int
         fastest, widest_mb = shapes.get((n, shape), (0.0, 0))
         shapes[(n, shape)] = (max(fastest, rate), max(widest_mb, lay.micro_batch))
     for (n, shape), (rate, mb) in shapes.items():
-        cap, cap_lay = bounds.memory_cap(ctx, n, shape)
+        cap, cap_dp = bounds.memory_cap(ctx, n, shape)
         assert mb <= cap
-        assert bounds.shape_bound(ctx, shape, cap, cap_lay) >= rate * (1 - REL)
+        assert bounds.shape_bound(ctx, shape, cap, cap_dp) >= rate * (1 - REL)
         assert bounds.pre_bound(ctx, n, shape) >= rate * (1 - REL)
         assert bounds.optimistic(ctx, n, shape, cap) >= rate * (1 - REL)
         if shape.ep == 1:  # a full search keys a shape by this before its pipeline bound

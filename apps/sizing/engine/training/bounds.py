@@ -7,7 +7,7 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
-from .memory import Layout, layout
+from .memory import Layout
 from .space import (
     cp_options,
     dp_shape,
@@ -81,22 +81,22 @@ def best_per_seq(ctx: Context, tp: int, cp: int, ep: int, rc: str) -> float:
     return (s.layers * (p.compute + p.recompute + p.tp_floor + p.cp + p.ep) + p.head) / mb
 
 
-def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tuple[int, Layout]:
+def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tuple[int, int]:
     """The largest micro-batch of a shape (``lay`` at micro-batch 1) the global batch allows
-    and, with ``memory``, that also fits (memory grows with it), and the shape at it; 0
-    when none does."""
+    and, with ``memory``, that also fits (memory grows with it), and the shape's DP at it
+    (all ``shape_bound`` reads of the shape there: no layout built); (0, 0) when none does."""
     tp, cp, pp, ep, zero, rc = lay.tp, lay.cp, lay.pp, lay.ep, lay.zero, lay.recompute
     g = ctx.g
     # ``dp_shape`` and ``MemoryModel.fits_shape`` (no interleaving) inline, with what they
     # read the same at every micro-batch taken once: the same figures in the same order
     mem = ctx.mem
-    act_of, states_of = mem._activations, mem.state_bytes
+    act_of, states = mem._activations, mem._states
     most = mem.most(pp)
     overhead = mem._overhead(tp, zero)
     limit = mem.usable + 1e-6
     ranks = gpus // (tp * cp * pp)
     step = ep_step(tp, cp, ep) if ep > 1 else 1
-    cap, cap_dp, cap_m = 0, 0, 0
+    cap, cap_dp = 0, 0
     for mb in micro_batches(ctx.st):
         dp = g // mb  # dp_shape(ctx, gpus, tp, cp, pp, mb, ep)
         if dp < 1:
@@ -115,17 +115,15 @@ def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tup
         if memory:
             per_layer, rebuilt, logits = act_of(tp, cp, mb, rc)
             act = most * float(pp if pp < m else m) * per_layer + rebuilt
-            if not states_of(tp, cp, pp, dp, ep, zero) + act + logits + overhead <= limit:
+            if not states[(tp, cp, pp, dp, ep, zero)] + act + logits + overhead <= limit:
                 break
-        cap, cap_dp, cap_m = mb, dp, m
-    if cap == 0:
-        return 0, lay
-    return cap, layout(tp, cp, pp, cap_dp, ep, zero, rc, cap, cap_m)
+        cap, cap_dp = mb, dp
+    return cap, cap_dp
 
 
-def shape_bound(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
+def shape_bound(ctx: Context, lay: Layout, cap: int, cap_dp: int) -> float:
     """Cheap upper bound of a shape's tokens/s over every micro-batch size up to ``cap``
-    (``cap_lay``: the shape at it) and every interleaving.
+    (``cap_dp``: the shape's DP at it) and every interleaving.
 
     At the largest micro-batch b the per-sequence floors of the layer work (as in
     ``best_per_seq``), the head and the pipeline sends (their latency only amortises) hold
@@ -136,12 +134,6 @@ def shape_bound(ctx: Context, lay: Layout, cap: int, cap_lay: Layout) -> float:
     shape at micro-batch 1 (the most replicas)."""
     if cap == 0:
         return 0.0
-    return _bound(ctx, lay, cap, cap_lay.dp, cap_lay.micro_batches)
-
-
-def _bound(ctx: Context, lay: Layout, cap: int, cap_dp: int, cap_m: int) -> float:
-    """``shape_bound`` with the shape at ``cap`` given by its DP and micro-batches (the
-    layout is built only if its pipeline sends are costed)."""
     g = ctx.g
     pipe = _pipe_of(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.recompute, cap, cap_dp)
     t = pipe + optimizer_time(ctx, lay)
@@ -289,7 +281,7 @@ def pre_bound(ctx: Context, gpus: int, lay: Layout) -> float:
     if lay.ep > 1:
         return shape_bound(ctx, lay, *memory_cap(ctx, gpus, lay, memory=False))
     cap = _pre_cap(ctx)
-    return _bound(ctx, lay, cap, *dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap, lay.ep))
+    return shape_bound(ctx, lay, cap, dp_shape(ctx, gpus, lay.tp, lay.cp, lay.pp, cap, lay.ep)[0])
 
 
 def pre_rate(ctx: Context, tp: int, cp: int, pp: int, dp: int, zero: int, rc: str) -> float:

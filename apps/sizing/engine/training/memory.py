@@ -233,6 +233,62 @@ class _StageLayers(dict[int, int]):
         return got
 
 
+class _StateBytes(dict[tuple[int, int, int, int, int, int], float]):
+    """``MemoryModel.state_bytes`` per (TP, CP, PP, DP, EP, ZeRO), computed on first look-up:
+    once known a dict lookup from C, no Python frame (the search's memory tests ask ~2,000
+    times an automatic sizing, half of them known). It holds the figures the formula reads,
+    not the model (no reference cycle: see step.Context)."""
+
+    def __init__(self, model: MemoryModel) -> None:
+        super().__init__()
+        self.dense, self.expert, self.lora = model.dense, model.expert, model.lora
+        self.zero_split, self.optimizer_bytes = model.zero_split, model.optimizer_bytes
+        self.weight_bytes, self.lora_params = model.st.weight_bytes, model.st.lora_params
+        # per (TP, PP, EP): the model states' split before ZeRO sharding (``_split``)
+        self.splits: dict[tuple[int, int, int], tuple[float, float, float, int, int]] = {}
+
+    def __missing__(self, key: tuple[int, int, int, int, int, int]) -> float:
+        got = self[key] = self._state_bytes(*key)
+        return got
+
+    def _split(self, tp: int, pp: int, ep: int) -> tuple[float, float, float, int, int]:
+        """(dense, expert, dense + expert) parameters per GPU after the TP/PP/EP split, the
+        experts' TP split (``Layout.etp``) and TP·PP, memoised per (TP, PP, EP): none of them
+        reads DP, CP or the ZeRO stage, which a search varies most (one entry serves every DP
+        of every GPU count tried)."""
+        key = (tp, pp, ep)
+        got = self.splits.get(key)
+        if got is None:
+            etp = tp if ep == 1 else 1
+            mp = tp * pp
+            dense = self.dense / mp
+            expert = self.expert / (pp * etp * ep)
+            got = self.splits[key] = (dense, expert, dense + expert, etp, mp)
+        return got
+
+    def _state_bytes(self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int) -> float:
+        split = self.splits.get((tp, pp, ep))  # ``_split``'s memo, inline
+        if split is None:
+            split = self._split(tp, pp, ep)
+        dense, expert, both, etp, mp = split
+        d_dense = dp * cp
+        d_expert = tp * cp * dp // (etp * ep)  # Layout.expert_dp
+        if d_expert < 1:
+            d_expert = 1
+        if self.lora:
+            frozen = self.weight_bytes * both
+            k = self.optimizer_bytes
+            lora = self.lora_params
+            adapters = (4.0 + k) * lora / mp
+            if zero == 3:
+                return (frozen + adapters) / d_dense
+            if zero == 0:
+                return frozen + adapters
+            return frozen + 4.0 * lora / mp + k * lora / mp / d_dense
+        fixed, sharded = self.zero_split[zero]
+        return fixed * both + sharded * (dense / d_dense + expert / d_expert)
+
+
 class MemoryModel:
     """The memory formulas with per-choice caches, so the search can test thousands of
     layouts cheaply; ``breakdown`` gives the parts of one."""
@@ -258,9 +314,9 @@ class MemoryModel:
         self._load: dict[int, float] = {}  # the fullest stage's load per depth (use)
         self._loads: list[float] = [0.0]  # the same by depth 1, 2, … in order (records)
         self._tails: list[float] = []  # the largest share any depth from pp on (records)
-        self._states: dict[tuple[int, ...], float] = {}
-        # per (TP, PP, EP): the model states' split before ZeRO sharding (``_split``)
-        self._splits: dict[tuple[int, int, int], tuple[float, float, float, int, int]] = {}
+        # ``state_bytes`` per (TP, CP, PP, DP, EP, ZeRO): ``self._states[key]`` (the search's
+        # inner loops read it so)
+        self._states = _StateBytes(self)
         self._gathered: dict[int, float] = {}  # ZeRO-3 overhead per TP (``_overhead``)
 
     def share_bytes(self, other: MemoryModel) -> None:
@@ -271,7 +327,7 @@ class MemoryModel:
         self._act, self._most, self._load = other._act, other._most, other._load
         self.most = self._most.__getitem__
         self._loads, self._tails, self._states = other._loads, other._tails, other._states
-        self._splits, self._gathered = other._splits, other._gathered
+        self._gathered = other._gathered
 
     def _activations(self, tp: int, cp: int, mb: int, rc: str) -> tuple[float, float, float]:
         key = (tp, cp, mb, rc)
@@ -293,49 +349,8 @@ class MemoryModel:
 
     def state_bytes(self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int) -> float:
         """``states`` of a layout given by its degrees (no layout built): memoised per
-        (TP, CP, PP, DP, EP, ZeRO), the only fields the formula reads."""
-        key = (tp, cp, pp, dp, ep, zero)
-        got = self._states.get(key)
-        if got is None:
-            got = self._states[key] = self._state_bytes(tp, cp, pp, dp, ep, zero)
-        return got
-
-    def _split(self, tp: int, pp: int, ep: int) -> tuple[float, float, float, int, int]:
-        """(dense, expert, dense + expert) parameters per GPU after the TP/PP/EP split, the
-        experts' TP split (``Layout.etp``) and TP·PP, memoised per (TP, PP, EP): none of them
-        reads DP, CP or the ZeRO stage, which a search varies most (one entry serves every DP
-        of every GPU count tried)."""
-        key = (tp, pp, ep)
-        got = self._splits.get(key)
-        if got is None:
-            etp = tp if ep == 1 else 1
-            mp = tp * pp
-            dense = self.dense / mp
-            expert = self.expert / (pp * etp * ep)
-            got = self._splits[key] = (dense, expert, dense + expert, etp, mp)
-        return got
-
-    def _state_bytes(self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int) -> float:
-        split = self._splits.get((tp, pp, ep))  # ``_split``'s memo, inline
-        if split is None:
-            split = self._split(tp, pp, ep)
-        dense, expert, both, etp, mp = split
-        d_dense = dp * cp
-        d_expert = tp * cp * dp // (etp * ep)  # Layout.expert_dp
-        if d_expert < 1:
-            d_expert = 1
-        if self.lora:
-            st = self.st
-            frozen = st.weight_bytes * both
-            k = self.optimizer_bytes
-            adapters = (4.0 + k) * st.lora_params / mp
-            if zero == 3:
-                return (frozen + adapters) / d_dense
-            if zero == 0:
-                return frozen + adapters
-            return frozen + 4.0 * st.lora_params / mp + k * st.lora_params / mp / d_dense
-        fixed, sharded = self.zero_split[zero]
-        return fixed * both + sharded * (dense / d_dense + expert / d_expert)
+        (TP, CP, PP, DP, EP, ZeRO), the only fields the formula reads (``_StateBytes``)."""
+        return self._states[(tp, cp, pp, dp, ep, zero)]
 
     def _overhead(self, tp: int, zero: int) -> float:
         """Framework overhead bytes, and under ZeRO-3 two layers' parameters gathered ahead
@@ -484,9 +499,7 @@ class MemoryModel:
         if most is None:
             most = self.most(pp)
         act = most * held * per_layer + rebuilt
-        states = self._states.get((tp, cp, pp, dp, ep, zero))
-        if states is None:
-            states = self.state_bytes(tp, cp, pp, dp, ep, zero)
+        states = self._states[(tp, cp, pp, dp, ep, zero)]
         overhead = self.overhead if zero != 3 else self._overhead(tp, zero)
         return states + act + logits + overhead <= self.usable + 1e-6
 

@@ -284,7 +284,7 @@ class _Shape(NamedTuple):
     (Named tuples: a search pushes thousands; a frozen dataclass costs 4x to build.)"""
 
     lay: Layout
-    cap: tuple[int, Layout] | None = None
+    cap: tuple[int, int] | None = None  # ``memory_cap``: the micro-batch cap, its DP
     optimistic: bool = False
 
 

@@ -114,7 +114,7 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
     # each ~15 memory tests)
     g = ctx.g if ctx.g > 1 else 1
     mem = ctx.mem
-    layers, states, most, known = mem.layers, mem.state_bytes, mem.most, mem._most.get
+    layers, states, most, known = mem.layers, mem._states, mem.most, mem._most.get
     per_layer, rebuilt, logits = mem._activations(tp, cp, 1, rc)
     overhead = mem._overhead(tp, zero)
     limit = mem.usable + 1e-6
@@ -128,7 +128,7 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
         held = layers_on * m_floor
         if held > layers:
             held = layers
-        low = states(tp, cp, pp, dp if dp < g else g, ep, zero) + held * per_layer + rebuilt
+        low = states[(tp, cp, pp, dp if dp < g else g, ep, zero)] + held * per_layer + rebuilt
         return low + logits + overhead <= limit
 
     if not may_fit(top):
@@ -160,7 +160,7 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
         if layers_on is None:
             layers_on = most(pp)
         act = layers_on * float(pp if pp < m else m) * per_layer + rebuilt
-        if states(tp, cp, pp, dp, ep, zero) + act + logits + overhead <= limit:
+        if states[(tp, cp, pp, dp, ep, zero)] + act + logits + overhead <= limit:
             return layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
     return None
 
