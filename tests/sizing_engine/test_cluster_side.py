@@ -8,7 +8,8 @@ from typing import Any
 import orjson
 
 from apps.sizing.engine import size, snapshot_from_csv_dir
-from apps.sizing.engine.side import SIDES_KEPT
+from apps.sizing.engine.side import SIDES_KEPT, ClusterSide
+from apps.sizing.engine.workload import parse_workload
 
 from .conftest import CATALOG_DIR
 from .helpers import one_node_70b
@@ -73,3 +74,27 @@ def test_a_refused_cluster_is_not_kept_and_the_memo_is_bounded() -> None:
     for n in range(SIDES_KEPT + 5):
         _answer(one_node_70b(assumptions={"floor_m2_per_rack": 2.0 + n / 1000}), shared)
     assert _sides(shared) == SIDES_KEPT
+
+
+def test_an_unplaced_sides_bom_is_the_placed_ones() -> None:
+    # an automatic sizing prices every candidate from its BoM, placing only the chosen design
+    # (ClusterSide.chosen); the BoM and, placed afterwards, the cluster and build-out are a
+    # placed side's (cable lengths, rail-optimised and 3-tier fabrics, DPUs, both fabrics)
+    catalog = snapshot_from_csv_dir(CATALOG_DIR)
+    cases = [
+        ("h100-pcie-80gb", "infiniband", 1, {}),
+        ("h100-pcie-80gb", "ethernet", 16, {"deployment": "virtual"}),
+        ("h100-nvl-94gb", "infiniband", 300, {}),
+        ("h100-nvl-94gb", "infiniband", 300, {"fabric_design": "rail_optimised"}),
+        ("l40s-48gb", "ethernet", 2000, {}),
+        ("l40s-48gb", "ethernet", 40, {"deployment": "virtual", "node_profile": "ovx-l40s"}),
+    ]
+    for gpu, fabric, nodes, extra in cases:
+        w = parse_workload(one_node_70b(gpu=gpu, fabric=fabric, nodes=nodes, **extra))
+        unplaced = ClusterSide(catalog, w, catalog.gpus[gpu], fabric, nodes, placed=False)
+        placed = ClusterSide(catalog, w, catalog.gpus[gpu], fabric, nodes, placed=True)
+        assert (unplaced.racks.dpu is None) == ("node_profile" not in extra)
+        assert unplaced.bom == placed.bom, (gpu, fabric, nodes, extra)
+        assert "cluster" not in unplaced.__dict__  # the other design is not placed for it
+        assert unplaced.cluster == placed.cluster
+        assert unplaced.built == placed.built

@@ -136,14 +136,28 @@ def with_storage(fixed: dict[str, Any], store: dict[str, Any]) -> dict[str, Any]
     }
 
 
+def fabric_cables(
+    catalog: CatalogSnapshot, compute: Fabric, dpu: Fabric | None
+) -> tuple[CablePlan, CablePlan | None]:
+    """The cable plans of the compute fabric (the chosen design, placed) and the DPU network."""
+    cables = plan_cables(catalog, compute, "Compute fabric")
+    return cables, plan_cables(catalog, dpu, "DPU network") if dpu else None
+
+
 def cluster_buildout(
-    catalog: CatalogSnapshot, w: Workload, node: NodePlan, cluster: ClusterPlan
+    catalog: CatalogSnapshot,
+    w: Workload,
+    node: NodePlan,
+    cluster: ClusterPlan,
+    planned: tuple[CablePlan, CablePlan | None] | None = None,
 ) -> Buildout:
     """Cable plans, designs side by side, management and facility: everything of the
     build-out but storage, a function of the cluster and the workload's assumptions alone
-    (not of the GPU plan: api.ClusterSide keeps it across sizings of one cluster)."""
-    cables = plan_cables(catalog, cluster.compute, "Compute fabric")
-    dpu = plan_cables(catalog, cluster.dpu, "DPU network") if cluster.dpu else None
+    (not of the GPU plan: api.ClusterSide keeps it across sizings of one cluster).
+    ``planned``: ``fabric_cables`` of the cluster, when already made (side.ClusterSide)."""
+    if planned is None:
+        planned = fabric_cables(catalog, cluster.compute, cluster.dpu)
+    cables, dpu = planned
     designs = [design_figures(cluster.compute, cables, node.compute_ports)]
     if cluster.alternative is not None:
         alt = plan_cables(catalog, cluster.alternative, "Compute fabric")

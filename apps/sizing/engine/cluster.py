@@ -18,9 +18,10 @@ from . import frozen
 from .catalog import CatalogSnapshot, Switch
 from .cluster_plan import ClusterPlan, Fabric, LinkGroup, Management, RackItem, RackKind
 from .errors import SizingInputError
+from .floor import Floor
 from .layout import build_racks
 from .node import NodePlan
-from .placement import place
+from .placement import links, place
 from .workload import Assumptions
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Management",
     "RackItem",
     "RackKind",
+    "place_chosen",
     "place_cluster",
     "plan_cluster",
 ]
@@ -318,10 +320,25 @@ def plan_cluster(
     return frozen.replace(plan, rack_kinds=kinds, rack_kind_of=kind_of)
 
 
-def place_cluster(plan: ClusterPlan, a: Assumptions) -> ClusterPlan:
+def place_cluster(
+    plan: ClusterPlan, a: Assumptions, chosen: tuple[Fabric, Floor] | None = None
+) -> ClusterPlan:
     """A plan from ``plan_cluster(..., placed=False)`` with both designs placed (link groups)
     and the chosen design's floor: the plan ``plan_cluster`` gives with ``placed`` True
-    (placement reads the fabrics and the racks' nodes only, never the rack kinds)."""
+    (placement reads the fabrics and the racks' nodes only, never the rack kinds).
+    ``chosen``: the chosen design already placed (``place_chosen``), so only the other one
+    is placed here (``placement.place`` places each design on its own)."""
     assert plan.alternative is not None and plan.floor is None
-    chosen, other, floor = place(plan.compute, plan.alternative, plan.rack_nodes, a)
-    return frozen.replace(plan, compute=chosen, alternative=other, floor=floor)
+    if chosen is None:
+        compute, other, floor = place(plan.compute, plan.alternative, plan.rack_nodes, a)
+    else:
+        (compute, floor), (other, _) = chosen, links(plan.alternative, plan.rack_nodes, a)
+    return frozen.replace(plan, compute=compute, alternative=other, floor=floor)
+
+
+def place_chosen(plan: ClusterPlan, a: Assumptions) -> tuple[Fabric, Floor]:
+    """The chosen design of a plan from ``plan_cluster(..., placed=False)`` with its link
+    groups, and its floor: all the BoM reads of the placement (its cables' lengths), without
+    placing the other design (``place_cluster`` adds it)."""
+    assert plan.floor is None
+    return links(plan.compute, plan.rack_nodes, a)

@@ -15,12 +15,14 @@ from typing import Any
 
 from . import frozen, once
 from .bom import BomLine, build_bom
-from .buildout import Buildout, cluster_buildout
+from .buildout import Buildout, cluster_buildout, fabric_cables
+from .cabling import CablePlan
 from .catalog import CatalogSnapshot, Gpu, LlmModel
-from .cluster import ClusterPlan, place_cluster, plan_cluster
+from .cluster import ClusterPlan, Fabric, place_chosen, place_cluster, plan_cluster
 from .conformance import differences
 from .errors import SizingInputError
 from .explain import Explainer, Explanation
+from .floor import Floor
 from .node import NodePlan, plan_node
 from .summary import fixed_summary
 from .workload import Workload
@@ -85,29 +87,48 @@ class ClusterSide:
         return _plan_cluster(self.catalog, self.w, self.node, self.nodes, self.fabric, self.placed)
 
     @once.cached_property
+    def chosen(self) -> tuple[Fabric, Floor]:
+        """The chosen compute design placed on the floor (link groups) and its floor."""
+        racks = self.racks
+        if racks.floor is None:
+            return place_chosen(racks, self.w.assumptions)
+        return racks.compute, racks.floor
+
+    @once.cached_property
     def cluster(self) -> ClusterPlan:
         """The cluster with its fabrics placed on the floor (link groups, floor)."""
         if self.racks.floor is None:
-            return place_cluster(self.racks, self.w.assumptions)
+            return place_cluster(self.racks, self.w.assumptions, self.chosen)
         return self.racks
+
+    @once.cached_property
+    def cables(self) -> tuple[CablePlan, CablePlan | None]:
+        """The cable plans of the chosen compute design and of the DPU network."""
+        return fabric_cables(self.catalog, self.chosen[0], self.racks.dpu)
 
     @once.cached_property
     def built(self) -> Buildout:
         """Cable plans, designs and facility (the summary without storage)."""
-        return cluster_buildout(self.catalog, self.w, self.node, self.cluster)
+        return cluster_buildout(self.catalog, self.w, self.node, self.cluster, self.cables)
 
     @once.cached_property
     def bom(self) -> tuple[BomLine, ...]:
-        """The bill of materials (one tuple: every result of the side holds this very one)."""
+        """The bill of materials (one tuple: every result of the side holds this very one).
+        It reads the racks, the fabrics' counts and the cables (the placement only through
+        their lengths), neither the other design nor the build-out, so a priced candidate
+        that an automatic sizing does not choose (auto._price) places its chosen design only."""
         a = self.w.assumptions
+        racks = self.racks
+        if racks.floor is None:
+            racks = frozen.replace(racks, compute=self.chosen[0], floor=self.chosen[1])
         return tuple(
             build_bom(
                 self.catalog,
                 self.node,
-                self.cluster,
+                racks,
                 self.w.deployment,
                 (a.node_mgmt_cable_m, a.mgmt_cable_same_rack_m, a.mgmt_cable_cross_rack_m),
-                (self.built.cables, self.built.dpu_cables),
+                self.cables,
             )
         )
 
