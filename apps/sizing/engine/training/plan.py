@@ -62,12 +62,13 @@ def min_gpus_for_memory(st: TrainingSetup) -> int | None:
     (and ZeRO-0 for a single replica) need trying when the search may choose them. For each
     choice the first depth on which some DP fits counts (its fewest DP: ``_min_dp``); depths
     that cannot fit are skipped (``_first_depth``) and a DP that cannot beat the best so far
-    is not searched for, which changes no answer."""
+    is not searched for, which changes no answer. The setup's memory model is the search's
+    (``context``: its byte tables, shared with another GPU's by ``share_model``, serve both)."""
     best: int | None = None
     zeros = [st.spec.zero_stage] if st.spec.zero_stage is not None else [0, 3]
     rcs = ["full"] if st.spec.recompute is None else [st.spec.recompute]
     g = st.global_batch
-    mm = MemoryModel(st)
+    mm = context(st).mem
     for tp in tp_options(st):
         for cp in cp_options(st):
             for ep in ep_options(st):
