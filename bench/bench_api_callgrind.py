@@ -10,7 +10,8 @@ as production's workers do after start-up (config/worker.py), then makes `--base
 `--base + --requests` requests of one kind; per request = (Ir(base + requests) − Ir(base)) ÷
 requests, so start-up and warm-up cancel out. `distinct` sizes a new prompt length every
 request (bench_api's acceptance workload: the engine runs every time); `same` repeats one
-workload (the answer kept per process). `PYTHONHASHSEED=0` in every process. A kind takes a few
+workload (the answer kept per process). `PYTHONHASHSEED=0` and address randomisation off
+(`setarch -R`, bench/callgrind.py) in every process. A kind takes a few
 minutes under valgrind.
 
     DATABASE_URL=postgres://portal:portal@127.0.0.1:5432/portal_api \\
@@ -22,8 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_api  # noqa: E402
+import callgrind  # noqa: E402
 
 KINDS = ("me", "same", "distinct")
 WARM = 30
@@ -84,29 +84,10 @@ def run_requests(kind: str, count: int, token: str) -> None:
 
 
 def instructions(kind: str, count: int, token: str, env: dict[str, str], out: Path) -> int:
-    """Ir of one process making `count` requests of `kind` (callgrind's summary line)."""
-    subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--run",
-            kind,
-            str(count),
-            token,
-        ],
-        env={**env, "PYTHONHASHSEED": "0", "DATABASE_CONN_MAX_AGE": "3600"},
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    found = re.search(r"^summary: (\d+)", out.read_text(), re.MULTILINE)
-    if found is None:
-        raise SystemExit(f"no summary in {out}")
-    return int(found.group(1))
+    """Ir of one process making `count` requests of `kind`."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--run", kind, str(count), token]
+    env = {**env, "PYTHONHASHSEED": "0", "DATABASE_CONN_MAX_AGE": "3600"}
+    return callgrind.instructions(command, env, ROOT, out)
 
 
 def main() -> int:

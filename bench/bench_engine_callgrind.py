@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+import callgrind  # noqa: E402
 
 CASES = ("plan", "auto")
 
@@ -62,24 +63,18 @@ def sizing(case: str) -> Callable[[], None]:
 
 
 def instructions(case: str, count: int, out: Path | None) -> int:
-    """Ir of one process making a warm-up and `count` sizings (callgrind's summary line);
-    without `out`, the process runs without valgrind (to write the modules' bytecode first:
-    a process that compiles them counts the compiler too)."""
+    """Ir of one process making a warm-up and `count` sizings; without `out`, the process
+    runs without valgrind (to write the modules' bytecode first: a process that compiles them
+    counts the compiler too)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--run", case, str(count)]
-    if out is not None:
-        valgrind = ["setarch", "-R", "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
-        command = valgrind + command
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if out is not None:
+        return callgrind.instructions(command, env, ROOT, out)
     subprocess.run(
         command, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    if out is None:
-        return 0
-    found = re.search(r"^summary: (\d+)", out.read_text(), re.MULTILINE)
-    if found is None:
-        raise SystemExit(f"no summary in {out}")
-    return int(found.group(1))
+    return 0
 
 
 def main() -> int:
