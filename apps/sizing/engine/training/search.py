@@ -157,6 +157,11 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
         heap.append((-group_bound, next(order), _Group(tp, cp, ep, rc, None)))
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
+    # the tables the waiting shapes read, once (none is replaced during a search; the
+    # faster links' run is not searched meanwhile)
+    rates: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe_rates", {})
+    known_rates = fast.get("pipe_rates", _NO_MEMO)
+    known_pres, known_caps = fast.get("pre", _NO_MEMO), fast.get("capped", _NO_MEMO)
     while heap and not done:
         neg, num, top = pop(heap)
         cut = floor * (1.0 - TIE)  # as ``_pruned``: what ties with the bar is kept
@@ -184,16 +189,14 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
                 # Their DPs fall, and so do their pipeline bounds (more sequences per
                 # replica, the same pieces: ``_pipe_no_ep``), so once one is below the
                 # cut (or the faster links' bound of one is) so is every later one
-                rates = ctx.memo.setdefault("pipe_rates", {})
-                known = fast.get("pipe_rates", _NO_MEMO)
                 for few in idle_dps(ctx, d):
                     at = (tp, cp, pp, few, rc)
-                    above = rates.get(at)
-                    if above is None:
-                        if known and known.get(at, cut) < cut:
+                    known = rates.get(at)
+                    if known is None:
+                        if known_rates and known_rates.get(at, cut) < cut:
                             break
-                        above = pipe_rate(ctx, tp, cp, pp, few, rc)
-                    bound = above if above < lazy else lazy  # min(lazy, above)
+                        known = pipe_rate(ctx, tp, cp, pp, few, rc)
+                    bound = known if known < lazy else lazy  # min(lazy, its pipeline bound)
                     if bound < cut:
                         break
                     push(heap, (-bound, next(order), (tp, cp, pp, few, zero, rc, lazy, _LAZY)))
@@ -201,7 +204,32 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
             # at the place it would have had (same order number), or dropped as it would
             # have been; its layout is built only if it stays
             shape = (tp, cp, pp, 1, zero, rc, d)  # _shape_key
-            if fast and fast.get("pre", _NO_MEMO).get(shape, cut) < cut:
+            if known_pres and known_pres.get(shape, cut) < cut:
+                continue
+            if zero >= 2 and not full:
+                # ZeRO-2/3 in a decision or a best-only search: its memory cap's bound
+                # (``_capped``, the step it would reach next) before its ``pre_bound``.
+                # Most such shapes are held by memory to a micro-batch of 1 or 2 and pay
+                # their per-micro-batch DP traffic g // (DP·cap) times, which no bound
+                # before that one sees (an automatic sizing: 308 of 423 shapes taken to
+                # their cap dropped there, few by ``pre_bound``); the bar only rises, so
+                # a shape below it now would be dropped then. What stays waits on both
+                # bounds. Their answers do not read the order layouts are costed in
+                # (pruning keeps ties); a full search's ``layouts_evaluated`` does, so it
+                # keeps the lazy order.
+                if known_caps and known_caps.get(shape, cut) < cut:
+                    continue
+                lay = layout(tp, cp, pp, d, 1, zero, rc, 1, ctx.g // d)
+                rate, cap = _capped(ctx, lay, shape)
+                if rate < lazy:
+                    lazy = rate
+                if lazy < cut:
+                    continue
+                own = pres.get(shape)
+                if own is None:
+                    own = pres[shape] = pre_rate(ctx, tp, cp, pp, d, zero, rc)
+                if not own < cut:
+                    push(heap, (-(own if own < lazy else lazy), num, _Shape(lay, cap)))
                 continue
             own = pres.get(shape)
             if own is None:
@@ -314,14 +342,7 @@ def _refine(
         ):
             return []
         if item.cap is None:
-            capped = ctx.memo.setdefault("capped", {})
-            rate = capped.get(key)
-            caps = ctx.memo.setdefault("caps", {})  # memory only: shared across fabrics
-            got = caps.get(key)
-            if got is None:
-                got = caps[key] = memory_cap(ctx, gpus, lay)
-            if rate is None:
-                rate = capped[key] = shape_bound(ctx, lay, *got)
+            rate, got = _capped(ctx, lay, key)
             return [(min(bound, rate), _Shape(lay, got))]
         best = ctx.memo.setdefault("optimistic", {})
         rate = best.get(key)
@@ -414,12 +435,12 @@ def _refine(
             # EP: no pipeline bound, each its own now
             for few in idle_shapes(ctx, layout(tp, cp, pp, dp, ep, zero, rc, 1, m)):
                 out.append((min(bound, _pre(ctx, few)), _Shape(few)))
+        if known_pre and known_pre.get(shape, cut) < cut:
+            continue
         if got is not None:
             out.append(
                 (got if got < bound else bound, _Shape(layout(tp, cp, pp, dp, ep, zero, rc, 1, m)))
             )
-            continue
-        if known_pre and known_pre.get(shape, cut) < cut:
             continue
         if above is None:  # EP: no pipeline bound (``pipe_bound``), its own now
             lay = layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
@@ -429,6 +450,26 @@ def _refine(
                 (above if above < bound else bound, (tp, cp, pp, dp, zero, rc, bound, _LAZY))
             )
     return out
+
+
+def _capped(ctx: Context, lay: Layout, key: tuple[int | str, ...]) -> tuple[float, tuple[int, int]]:
+    """``shape_bound`` of shape ``lay`` (key ``key``: ``_shape_key``) at its memory cap, and
+    the cap and its DP (``memory_cap``), memoised per shape key (the cap per run on any
+    fabric: memory only)."""
+    memo = ctx.memo
+    capped: dict[tuple[int | str, ...], float] | None = memo.get("capped")
+    if capped is None:  # (``get`` first: ``setdefault``'s default dict is built every call)
+        capped = memo["capped"] = {}
+    rate = capped.get(key)
+    caps = memo.get("caps")  # memory only: shared across fabrics
+    if caps is None:
+        caps = memo["caps"] = {}
+    got: tuple[int, int] | None = caps.get(key)
+    if got is None:
+        got = caps[key] = memory_cap(ctx, lay.gpus, lay)
+    if rate is None:
+        rate = capped[key] = shape_bound(ctx, lay, *got)
+    return rate, got
 
 
 def _siblings(ctx: Context, lay: Layout) -> bool:
