@@ -90,7 +90,7 @@ def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tup
     # ``dp_shape`` and ``MemoryModel.fits_shape`` (no interleaving) inline, with what they
     # read the same at every micro-batch taken once: the same figures in the same order
     mem = ctx.mem
-    act_of, states = mem._activations, mem._states
+    act_of, acts, states = mem._activations, mem._act, mem._states
     most = mem.most(pp)
     overhead = mem._overhead(tp, zero)
     limit = mem.usable + 1e-6
@@ -113,7 +113,7 @@ def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tup
         if ep > 1 and (tp * cp * dp) % ep != 0:  # ep_fits
             break
         if memory:
-            per_layer, rebuilt, logits = act_of(tp, cp, mb, rc)
+            per_layer, rebuilt, logits = acts.get((tp, cp, mb, rc)) or act_of(tp, cp, mb, rc)
             act = most * float(pp if pp < m else m) * per_layer + rebuilt
             if not states[(tp, cp, pp, dp, ep, zero)] + act + logits + overhead <= limit:
                 break
@@ -151,7 +151,9 @@ def _pipe_of(
 ) -> float:
     """The pipeline part of ``shape_bound`` (the same for every ZeRO stage), of a shape
     given by its degrees (no layout read; memoised)."""
-    cache: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe", {})
+    cache: dict[tuple[int | str, ...], float] | None = ctx.memo.get("pipe")
+    if cache is None:  # (``get`` first: ``setdefault``'s default dict is built every call)
+        cache = ctx.memo["pipe"] = {}
     key = (tp, cp, pp, dp, ep, rc, cap, cap_dp)
     got = cache.get(key)
     if got is None:
@@ -163,8 +165,10 @@ def _piece(
     ctx: Context, tp: int, cp: int, pp: int, ep: int, rc: str, cap: int, cap_dp: int
 ) -> tuple[tuple[float, float], ...]:
     """``_pipe_pieces`` memoised per (TP, CP, PP, EP, recompute, cap)."""
-    pieces: dict[tuple[int | str, ...], tuple[tuple[float, float], ...]]
-    pieces = ctx.memo.setdefault("pipe_pieces", {})
+    pieces: dict[tuple[int | str, ...], tuple[tuple[float, float], ...]] | None
+    pieces = ctx.memo.get("pipe_pieces")
+    if pieces is None:
+        pieces = ctx.memo["pipe_pieces"] = {}
     at = (tp, cp, pp, ep, rc, cap)
     piece = pieces.get(at)
     if piece is None:
@@ -333,7 +337,9 @@ def _pipe_no_ep(ctx: Context, key: tuple[int, int, int, int, str]) -> float:
     largest micro-batch the global batch allows (``pre_rate``'s and ``pipe_rate``'s),
     memoised per ``key``; ``_pipe_time`` inline (most shapes are bounded by this alone)."""
     memo = ctx.memo
-    cache: dict[tuple[int, int, int, int, str], float] = memo.setdefault("pipe_no_ep", {})
+    cache: dict[tuple[int, int, int, int, str], float] | None = memo.get("pipe_no_ep")
+    if cache is None:
+        cache = memo["pipe_no_ep"] = {}
     got = cache.get(key)
     if got is None:
         tp, cp, pp, dp, rc = key

@@ -248,7 +248,32 @@ class _StateBytes(dict[tuple[int, int, int, int, int, int], float]):
         self.splits: dict[tuple[int, int, int], tuple[float, float, float, int, int]] = {}
 
     def __missing__(self, key: tuple[int, int, int, int, int, int]) -> float:
-        got = self[key] = self._state_bytes(*key)
+        """The state bytes of ``key`` = (TP, CP, PP, DP, EP, ZeRO), computed here (one frame a
+        new key: the search's memory tests ask for ~1,100 new keys an automatic sizing)."""
+        tp, cp, pp, dp, ep, zero = key
+        split = self.splits.get((tp, pp, ep))  # ``_split``'s memo, inline
+        if split is None:
+            split = self._split(tp, pp, ep)
+        dense, expert, both, etp, mp = split
+        d_dense = dp * cp
+        d_expert = tp * cp * dp // (etp * ep)  # Layout.expert_dp
+        if d_expert < 1:
+            d_expert = 1
+        if self.lora:
+            frozen = self.weight_bytes * both
+            k = self.optimizer_bytes
+            lora = self.lora_params
+            adapters = (4.0 + k) * lora / mp
+            if zero == 3:
+                got = (frozen + adapters) / d_dense
+            elif zero == 0:
+                got = frozen + adapters
+            else:
+                got = frozen + 4.0 * lora / mp + k * lora / mp / d_dense
+        else:
+            fixed, sharded = self.zero_split[zero]
+            got = fixed * both + sharded * (dense / d_dense + expert / d_expert)
+        self[key] = got
         return got
 
     def _split(self, tp: int, pp: int, ep: int) -> tuple[float, float, float, int, int]:
@@ -265,28 +290,6 @@ class _StateBytes(dict[tuple[int, int, int, int, int, int], float]):
             expert = self.expert / (pp * etp * ep)
             got = self.splits[key] = (dense, expert, dense + expert, etp, mp)
         return got
-
-    def _state_bytes(self, tp: int, cp: int, pp: int, dp: int, ep: int, zero: int) -> float:
-        split = self.splits.get((tp, pp, ep))  # ``_split``'s memo, inline
-        if split is None:
-            split = self._split(tp, pp, ep)
-        dense, expert, both, etp, mp = split
-        d_dense = dp * cp
-        d_expert = tp * cp * dp // (etp * ep)  # Layout.expert_dp
-        if d_expert < 1:
-            d_expert = 1
-        if self.lora:
-            frozen = self.weight_bytes * both
-            k = self.optimizer_bytes
-            lora = self.lora_params
-            adapters = (4.0 + k) * lora / mp
-            if zero == 3:
-                return (frozen + adapters) / d_dense
-            if zero == 0:
-                return frozen + adapters
-            return frozen + 4.0 * lora / mp + k * lora / mp / d_dense
-        fixed, sharded = self.zero_split[zero]
-        return fixed * both + sharded * (dense / d_dense + expert / d_expert)
 
 
 class MemoryModel:

@@ -302,7 +302,9 @@ def idle_shapes(ctx: Context, lay: Layout) -> list[Layout]:
 
 def idle_dps(ctx: Context, dp: int, step: int = 1) -> tuple[int, ...]:
     """``record_dps`` of the setup's global batch, memoised."""
-    cache: dict[tuple[int, int], tuple[int, ...]] = ctx.memo.setdefault("idle_dps", {})
+    cache: dict[tuple[int, int], tuple[int, ...]] | None = ctx.memo.get("idle_dps")
+    if cache is None:  # (``get`` first: ``setdefault``'s default dict is built every call)
+        cache = ctx.memo["idle_dps"] = {}
     got = cache.get((dp, step))
     if got is None:
         got = cache[(dp, step)] = record_dps(ctx.g, dp, step)

@@ -17,6 +17,7 @@ the largest chunk. MFU is an output: model FLOPs per second ÷ (GPUs × peak).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,7 @@ class Context:
         self._groups: dict[tuple[int, bool], Link] = {}
         self._rings: dict[tuple[int, int], Link] = {}  # ``ring``
         self._gpu_links: dict[int, Link] = {}
+        self._one_pass: dict[tuple[int, int], Callable[[float], float]] = {}  # ``one_pass``
         self.layers: dict[tuple[int, int, int, str, int], LayerParts] = {}
         self.searches: dict[int, Any] = {}  # GPUs → SearchResult (search.py)
         self.hint: Layout | None = None  # the last search's best layout (warm start)
@@ -166,6 +168,16 @@ class Context:
         if link is None:
             link = self._rings[key] = self.group(*self.spread(size, stride))
         return link
+
+    def one_pass(self, size: int, stride: int) -> Callable[[float], float]:
+        """``cost(B)`` of a one-pass ring collective (reduce-scatter, all-gather) of B bytes
+        on ``ring(size, stride)``: ``col.Ring.cost``, the same floats as ``col._ring``,
+        memoised per (size, stride) (0.0 for a group of one)."""
+        got = self._one_pass.get((size, stride))
+        if got is None:
+            ring = col.ring(size, self.ring(size, stride), 1)
+            got = self._one_pass[(size, stride)] = (_NO_RING if ring is None else ring).cost
+        return got
 
     def spread(self, size: int, stride: int) -> tuple[int, int]:
         """(members per node, nodes) of a group of ``size`` ranks ``stride`` apart."""
@@ -596,20 +608,26 @@ def _dp_collectives(ctx: Context, tp: int, pp: int, d: int, ep: int) -> tuple[fl
     weights) of one DP group of ``d`` = DP × CP ranks, seconds."""
     st, k = ctx.st, ctx.st.knobs
     dense, expert = _local_params(ctx, tp, pp, ep)
-    link = ctx.ring(d, tp)
     g = k.grad_reduce_bytes
     w = 2.0  # bf16 parameters gathered
     de = tp * d // ((tp if ep == 1 else 1) * ep)  # Layout.expert_dp: TP·CP·DP ÷ (ETP·EP)
     if de < 1:
         de = 1
-    elink = ctx.ring(de, ep) if expert else link
-    rs, ag = col.reduce_scatter, col.all_gather
-    grads = rs(d, g * dense, link) + rs(de, g * expert, elink)
-    params = ag(d, w * dense, link) + ag(de, w * expert, elink)
+    # the reduce-scatters and all-gathers on the group's one-pass ring (``ctx.one_pass``:
+    # ``cost(B)`` is their ``_ring(n, B, link, 1)``, the same floats, without a frame per
+    # link property); without experts their buffers are empty and cost 0.0
+    cost = ctx.one_pass(d, tp)
+    ecost = ctx.one_pass(de, ep) if expert else _NO_RING.cost
+    grads = cost(g * dense) + ecost(g * expert)
+    params = cost(w * dense) + ecost(w * expert)
     if not st.lora:
         return grads, params, params
     frozen = st.weight_bytes * ctx.s.params / (tp * pp)
-    return grads, params, ag(d, w * dense + frozen, link) + ag(de, w * expert, elink)
+    return grads, params, cost(w * dense + frozen) + ecost(w * expert)
+
+
+# a group of one GPU: 0.0 for any buffer, as ``col._ring`` of n 1 (no passes, no hops)
+_NO_RING = col.Ring(0, 0.0, 1.0, 0.0)
 
 
 def optimizer_time(ctx: Context, lay: Layout) -> float:
