@@ -206,30 +206,26 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
             shape = (tp, cp, pp, 1, zero, rc, d)  # _shape_key
             if known_pres and known_pres.get(shape, cut) < cut:
                 continue
-            if zero >= 2 and not full:
-                # ZeRO-2/3 in a decision or a best-only search: its memory cap's bound
-                # (``_capped``, the step it would reach next) before its ``pre_bound``.
-                # Most such shapes are held by memory to a micro-batch of 1 or 2 and pay
-                # their per-micro-batch DP traffic g // (DP·cap) times, which no bound
-                # before that one sees (an automatic sizing: 308 of 423 shapes taken to
-                # their cap dropped there, few by ``pre_bound``); the bar only rises, so
-                # a shape below it now would be dropped then. What stays waits on both
-                # bounds. Their answers do not read the order layouts are costed in
-                # (pruning keeps ties); a full search's ``layouts_evaluated`` does, so it
-                # keeps the lazy order.
+            if not full:
+                # A decision or a best-only search takes the shape's memory cap's bound
+                # (``_capped``: ``shape_bound``, the step it would reach next) in place of
+                # its ``pre_bound``: the cap's bound is the tighter (a micro-batch held by
+                # memory only slows the pipeline per sequence and adds DP traffic), and it
+                # is what drops most shapes (ZeRO-2/3 held to a micro-batch of 1 or 2 pay
+                # their per-micro-batch DP traffic g // (DP·cap) times: 308 of the 423
+                # shapes an automatic sizing took to their cap dropped there). Its bar only
+                # rises, so a shape below the cut now would be dropped then; what stays
+                # waits on that bound, ready for ``optimistic``. Their answers do not read
+                # the order layouts are costed in (pruning keeps ties); a full search's
+                # ``layouts_evaluated`` does, so it keeps the lazy order.
                 if known_caps and known_caps.get(shape, cut) < cut:
                     continue
                 lay = layout(tp, cp, pp, d, 1, zero, rc, 1, ctx.g // d)
                 rate, cap = _capped(ctx, lay, shape)
                 if rate < lazy:
                     lazy = rate
-                if lazy < cut:
-                    continue
-                own = pres.get(shape)
-                if own is None:
-                    own = pres[shape] = pre_rate(ctx, tp, cp, pp, d, zero, rc)
-                if not own < cut:
-                    push(heap, (-(own if own < lazy else lazy), num, _Shape(lay, cap)))
+                if not lazy < cut:
+                    push(heap, (-lazy, num, _Shape(lay, cap)))
                 continue
             own = pres.get(shape)
             if own is None:
