@@ -120,6 +120,9 @@ def test_the_rate_bound_is_never_below_the_rate(
     batch: int, model: str, gpu: str, prompt: int, output: int, tps: float, ttft: float
 ) -> None:
     """``Replica.rate_bound`` lets ``serves`` skip a layout without evaluating it: it must be
-    at least the rate a user gets, on every layout (multi-node and expert-parallel ones too)."""
+    at least the rate a user gets, on every layout (multi-node and expert-parallel ones too).
+    The rate ``serves`` turns a layout down on next, without the rest of the prefill, is that
+    rate exactly."""
     for r in replicas_for(_setup(model, gpu, prompt, output, tps, ttft), 8):
         assert r.rate_bound(batch) >= r.user_rate(batch), (r.layout, batch)
+        assert r._rate_of(batch) == r.user_rate(batch), (r.layout, batch)

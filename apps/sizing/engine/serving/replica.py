@@ -630,9 +630,7 @@ class Replica:
             lay.gpus * peak * moe_eff
         )
         weights_read = chunks * self.weights_per_gpu / c.mem_bytes_per_s
-        per_chunk = p / chunks
-        tp_c, ep_c = self._comm(per_chunk, per_chunk)
-        comm = chunks * (tp_c + ep_c)  # one stage's collectives over all chunks
+        comm = self._prefill_comm
         largest = c.chunk_tokens  # chunks are full-sized except the last (the remainder)
         hop = self._pp_hop(largest)
         stage = max(stage_compute, weights_read) + comm
@@ -640,9 +638,6 @@ class Replica:
         # (``stage``) and the last stages finish the largest chunk after it, (PP-1) times.
         total = stage * (1 + (lay.pp - 1) * largest / p)
         total += (chunks + lay.pp - 1) * hop if lay.pp > 1 else 0.0
-        # replica busy time per prompt when prompts keep every attention group busy
-        work = (dense + attention) / (lay.gpus * peak) + experts / (lay.gpus * peak * moe_eff)
-        work += comm / lay.dp_attn
         return {
             "flops": dense + attention + experts,
             "attention_flops": attention,
@@ -650,8 +645,26 @@ class Replica:
             "compute_s": stage_compute * lay.pp,
             "comm_s": comm * lay.pp + hop * (chunks + lay.pp - 1) * (lay.pp > 1),
             "total_s": total,
-            "work_s": work,
+            "work_s": self.prefill_work_s,
         }
+
+    @cached_property
+    def _prefill_comm(self) -> float:
+        """One stage's collectives over all the chunks of a prompt (``prefill``)."""
+        c = self.s.k
+        per_chunk = c.prompt / c.chunks
+        tp_c, ep_c = self._comm(per_chunk, per_chunk)
+        return c.chunks * (tp_c + ep_c)
+
+    @cached_property
+    def prefill_work_s(self) -> float:
+        """Replica busy time per prompt when prompts keep every attention group busy
+        (``prefill``'s ``work_s``): the per-user rate reads it without the rest of ``prefill``."""
+        c, lay = self.s.k, self.layout
+        peak, moe_eff = c.peak, self.s.assumptions.moe_compute_efficiency
+        dense, attention, experts = c.prefill_dense, c.prefill_attention, c.prefill_experts
+        work = (dense + attention) / (lay.gpus * peak) + experts / (lay.gpus * peak * moe_eff)
+        return work + self._prefill_comm / lay.dp_attn
 
     def prefill_s(self) -> float:
         """Time to prefill one prompt on an idle replica."""
@@ -669,18 +682,23 @@ class Replica:
         return value
 
     def _timing_of(self, batch: int) -> tuple[float, float, float]:
-        pre = self.prefill
         steps: dict[int, tuple[float, ...]] | None = self.__dict__.get("_steps")  # step_s
         known = None if steps is None else steps.get(batch)
         step = self.step_s(batch) if known is None else known[0]
-        work = pre["work_s"]
+        work = self.prefill_work_s
         out = self.s.spec.output_tokens
         answer = out * step + batch * work  # one answer, the other users' prefills interleaved
         wait = 0.0
         if batch > 1:
             rho = min((batch - 1) * work / answer, 0.95)
-            wait = rho * pre["total_s"] / (2 * (1 - rho))
+            wait = rho * self.prefill["total_s"] / (2 * (1 - rho))
         return step, out / answer, wait
+
+    def _rate_of(self, batch: int) -> float:
+        """``user_rate(batch)`` (the same arithmetic as ``_timing_of``) from the decode step and
+        the prefill work alone, without the rest of ``prefill`` and the queue wait."""
+        out = self.s.spec.output_tokens
+        return out / (out * self.step_s(batch) + batch * self.prefill_work_s)
 
     def ttft_s(self, batch: int) -> float:
         """First token: waiting for the prefills ahead of it, its own prefill, and the decode
@@ -750,7 +768,11 @@ class Replica:
             return self.max_batch >= batch
         if batch > self.memory_batch:
             return False
-        if self.rate_bound(batch) < self.s.spec.target_tokens_per_s_per_user:
+        # A batch whose rate misses the target misses the targets: first the rate bound,
+        # then the rate itself (the step and the prefill work; where TP runs over PCIe the
+        # collectives the bound leaves out are most of them), before a whole target check.
+        target = self.s.spec.target_tokens_per_s_per_user
+        if self.rate_bound(batch) < target or self._rate_of(batch) < target:
             bracket: list[int] | None = known.get("_known")  # as ``_check_of`` leaves it
             if bracket is None:
                 bracket = known["_known"] = [1, self._memory.batch + 1]
@@ -796,8 +818,11 @@ class Replica:
         (usually 2-4 instead of ~log2 of the memory batch)."""
         hints = self.s.kept.batches
         hint = hints.get(self.layout)
-        if hint is not None and 0 < hint < self.memory_batch and self.serves(hint):
-            self.serves(hint + 1)
+        if hint is not None and 0 < hint < self.memory_batch:
+            if self.serves(hint):
+                self.serves(hint + 1)
+            elif hint > 1:  # moved down, most often by one: that batch also says one user works
+                self.serves(hint - 1)
         value = hints[self.layout] = self._search_batch()
         return value
 
