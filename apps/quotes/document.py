@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Set
 from decimal import Decimal
 from typing import Any
 
@@ -282,6 +283,29 @@ def explanations(result: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def sources(result: dict[str, Any], items: list[dict[str, Any]]) -> list[str]:
+    """Every source the document cites, once each, in the order it is first cited: the
+    rationale's explanations, then the training or serving plan's rules. The document lists
+    them numbered and each rule ends with its number ("[2]"), so a source shared by ten rules
+    (the serving step model) is printed once, not under every rule."""
+    from apps.sizing.serving_view import serving_panel
+    from apps.sizing.training_view import training_panel
+
+    cited = [str(e.get("source") or "") for e in items if not e.get("see")]
+    training = training_panel(result) or {}
+    for key in ("layout_why", "step_why", "efficiency_source", "memory_why"):
+        value = training.get(key)
+        if isinstance(value, dict):
+            cited.append(value["source"] if value.get("rule") else "")
+        elif isinstance(value, str):
+            cited.append(value)
+    serving = serving_panel(result) or {}
+    for value in serving.values():
+        if isinstance(value, dict) and value.get("rule") and "source" in value:
+            cited.append(str(value["source"]))
+    return list(dict.fromkeys(c for c in cited if c))
+
+
 def _dig(data: Any, *path: str) -> Any:
     for key in path:
         if not isinstance(data, dict):
@@ -441,16 +465,37 @@ def workload_rows(inputs: dict[str, Any], result: dict[str, Any]) -> list[tuple[
     return rows
 
 
-def figure_rows(section: dict[str, Any], *, summary: bool = False) -> list[tuple[str, str]]:
+def _in_serving_plan() -> dict[str, set[str]]:
+    """The figures the serving plan section prints, by result section: its layout table and
+    title (replicas), memory table and heading (total of usable), the prefill and decode-step
+    headings (users per replica) and the targets table."""
+    from apps.sizing import serving_view
+
+    return {
+        "inference": {key for key, _, _ in serving_view.LAYOUT}
+        | {"replicas", "users_per_replica", "prefill_ms", "decode_step_ms"}
+        | {"ttft_s", "tpot_ms", "tokens_per_s_per_user"},
+        "memory": {key for key, _ in serving_view.MEMORY}
+        | {"total_per_gpu_gb", "usable_gb_per_gpu"},
+    }
+
+
+def figure_rows(
+    section: dict[str, Any], *, summary: bool = False, shown_elsewhere: Set[str] = frozenset()
+) -> list[tuple[str, str]]:
     """A result section's figures. `summary`: its own section explains the detail (the serving
-    plan: layout, prefill, decode step, targets), so only the section's plain figures."""
+    plan: layout, prefill, decode step, targets), so only the section's plain figures, and
+    not the ones that section prints (`shown_elsewhere`): each figure once in the document
+    (bench/bench_pdf.py: every table cell costs the render)."""
     return fmt.rows(
         {
             k: v
             for k, v in section.items()
             if k not in HIDDEN_FIGURES
             and v is not None  # a figure this workload does not have (LoRA parameters)
-            and not (summary and (isinstance(v, dict | list) or k == "explained"))
+            and not (
+                summary and (isinstance(v, dict | list) or k == "explained" or k in shown_elsewhere)
+            )
         }
     )
 
@@ -503,8 +548,9 @@ def acceptance(quote: Quote) -> dict[str, Any]:
     }
 
 
-def contents(result: dict[str, Any]) -> list[tuple[str, str]]:
-    """The table of contents: each chapter's anchor and title, in document order."""
+def contents(result: dict[str, Any], *, cited: bool = False) -> list[tuple[str, str]]:
+    """The table of contents: each chapter's anchor and title, in document order (`cited`:
+    the document lists its sources)."""
     plans = [
         ("training-plan", "Training plan", isinstance(_dig(result, "training", "layout"), dict)),
         ("serving-plan", "Serving plan", isinstance(_dig(result, "inference", "layout"), dict)),
@@ -514,6 +560,7 @@ def contents(result: dict[str, Any]) -> list[tuple[str, str]]:
         ("workload", "Workload and assumptions"),
         ("rationale", "Sizing rationale"),
         *[(anchor, title) for anchor, title, shown in plans if shown],
+        *([("sources", "Sources")] if cited else []),
         ("architecture", "Architecture"),
         ("facility", "Power, space and cooling"),
         ("tco", "Cost of ownership and storage"),
@@ -528,6 +575,9 @@ def document_context(quote: Quote) -> dict[str, Any]:
     """Everything the print template shows for one revision."""
     result = quote.sizing_result or {}
     serving_plan = bool(explained_in_plan(result))
+    in_plan: dict[str, set[str]] = _in_serving_plan() if serving_plan else {}
+    items = explanations(result)
+    cited = sources(result, items)
     sections = selectors.quote_sections(quote)
     return {
         "quote": quote,
@@ -538,16 +588,26 @@ def document_context(quote: Quote) -> dict[str, Any]:
         "headline": headline(result),
         "tco_figures": document_costs.tco_figures(quote),
         "fabric_designs": document_costs.fabric_designs(result),
-        "contents": contents(result),
+        "contents": contents(result, cited=bool(cited)),
         "rationale": rationale(result),
         "workload": workload_rows(quote.sizing_inputs or {}, result),
         "assumptions": fmt.assumption_rows(result),
-        "explanations": explanations(result),
+        "explanations": items,
+        "sources": cited,
+        "source_numbers": {source: n for n, source in enumerate(cited, 1)},
         "figures": [
-            (label, figure_rows(result[name], summary=name == "inference" and serving_plan))
+            (
+                label,
+                figure_rows(
+                    result[name],
+                    summary=serving_plan and name in in_plan,
+                    shown_elsewhere=in_plan.get(name, set()),
+                ),
+            )
             for name, label in FIGURE_SECTIONS
             if isinstance(result.get(name), dict)
         ],
+        "figures_in_plan": serving_plan,
         "architecture_figures": architecture_figures(result),
         "rack_table": rack_table(result),
         "warnings": [

@@ -242,9 +242,16 @@ def test_an_inference_pdf_explains_the_serving_plan(accepted_document) -> None:
         "Decode step",
         "KV cache of the running sequences",
         "Time per output token (ms)",
-        "Source:",
+        "Sources",
     ):
         assert squash(needle) in text, needle
+    # each source printed once, numbered; the rules cite it by its number
+    ctx = document_context(quote)
+    assert ctx["sources"] and len(set(ctx["sources"])) == len(ctx["sources"])
+    for n, source in enumerate(ctx["sources"], 1):
+        assert text.count(squash(f"[{n}] {source}")) == 1, source
+        assert f"[{n}]" in text.replace(squash(f"[{n}] {source}"), ""), f"[{n}] never cited"
+    assert "Source:" not in text  # not repeated under each rule
     assert_plain_words(raw, quote.sizing_inputs)
 
 
@@ -265,6 +272,11 @@ def test_the_document_says_each_thing_once_and_its_costs_in_money(
     assert len(pointers) == len(elsewhere) and all(e["figure"] for e in pointers)
     rows = dict(ctx["figures"])["Inference figures"]
     assert rows and not [label for label, _ in rows if ":" in label or label == "Explained"]
+    # what the serving plan prints (layout, replicas, memory per GPU, targets) is not repeated
+    labels = {label for _, section in ctx["figures"] for label, _ in section}
+    assert "Concurrent users" in labels and "Model weights" in labels
+    assert not labels & {"Tensor parallel degree", "Model replicas", "Weights per GPU"}
+    assert not labels & {"Time to first token", "Decode step", "Usable memory per GPU"}
     raw = "\n".join(page_texts(pdf.render_quote(quote).data))
     assert_plain_words(raw, factories.LARGE_WORKLOAD)
     text = squash(raw)

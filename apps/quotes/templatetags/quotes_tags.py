@@ -38,3 +38,11 @@ def in_pairs(rows: list[tuple[str, str]]) -> list[tuple[tuple[str, str], tuple[s
     """Key–value rows two to a line (a four-column table: half the rows to lay out)."""
     rows = list(rows)
     return [(rows[i], rows[i + 1] if i + 1 < len(rows) else None) for i in range(0, len(rows), 2)]
+
+
+@register.filter
+def cite(source: str, numbers: dict[str, int]) -> str:
+    """`{{ why.source|cite:source_numbers }}` → ` [2]`, the source's number in the document's
+    list of sources (empty for no source)."""
+    n = numbers.get(source) if source else None
+    return f" [{n}]" if n else ""
