@@ -25,36 +25,60 @@ from django.utils import timezone
 
 from apps.core import request_memo
 
-from .csv_format import PRICES, TABLES, Table, column_path, format_cell
+from .csv_format import PRICES, REF_KEYS, TABLES, Table, format_cell
 from .models import CatalogRevision, Gpu, Part, Price, PriceBook
 
 CsvRows = list[dict[str, str]]
 
 
+# The natural key of every row read so far of each table other tables refer to, by primary key.
+Keys = dict[str, dict[int, object]]
+
+
 def catalog_rows() -> dict[str, CsvRows]:
     """Every catalog table (`parts`, `gpus`, …, `price_books`; key = file stem) as CSV rows:
     dicts of column → cell text, in the order the rows were first imported. Prices are in
-    `price_rows()`. One query per table."""
-    return {table.name: table_rows(table) for table in TABLES}
+    `price_rows()`. One query per table: a reference is read from the referenced table's own
+    rows, read before it (`TABLES` is in dependency order)."""
+    keys: Keys = {}
+    return {table.name: table_rows(table, keys) for table in TABLES}
 
 
 def price_rows() -> dict[str, CsvRows]:
     """The rows of `prices/CODE.csv` for every price book, keyed by book code."""
     codes = PriceBook.objects.order_by("code").values_list("code", flat=True)
-    return {code: table_rows(PRICES, book__code=code) for code in codes}
+    keys: Keys = {"parts": dict(Part.objects.values_list("pk", "part_number"))}
+    return {code: table_rows(PRICES, keys, book__code=code) for code in codes}
 
 
-def table_rows(table: Table, **filters: object) -> CsvRows:
-    """One table as CSV rows (see `catalog_rows`)."""
-    paths = [column_path(column) for column in table.columns]
-    values = table.model._default_manager.filter(**filters).order_by("pk").values_list(*paths)
-    return [
-        {
-            column.name: format_cell(column, value)
-            for column, value in zip(table.columns, row, strict=True)
-        }
-        for row in values
-    ]
+def table_rows(table: Table, keys: Keys, **filters: object) -> CsvRows:
+    """One table as CSV rows (see `catalog_rows`); a reference column's cell is the referenced
+    row's natural key from `keys` (which it adds this table's keys to, when others refer to it).
+
+    References are looked up, not joined. Joined, the node profiles' eleven references made a
+    twelve-table SELECT whose join order PostgreSQL plans from its statistics; in the suite, on
+    test databases just filled, it twice ran until the statement timeout (5 min) where it
+    takes milliseconds, and a 69-minute catalog SELECT at a full core in an earlier session
+    was most likely the same (bench/RESULTS.md, "Session 14"). Each table is now one SELECT of
+    that table alone, with no join order to get wrong."""
+    own = REF_KEYS.get(table.name)
+    mine: dict[int, object] = keys.setdefault(table.name, {}) if own else {}
+    paths = ["pk", *(f"{c.field}_id" if c.ref else c.field for c in table.columns)]
+    refs = [keys[c.ref] if c.ref else None for c in table.columns]
+    position = [c.field for c in table.columns].index(own) if own else -1
+    out: CsvRows = []
+    for pk, *row in (
+        table.model._default_manager.filter(**filters).order_by("pk").values_list(*paths)
+    ):
+        if own:
+            mine[pk] = row[position]
+        out.append(
+            {
+                column.name: format_cell(column, value if ref is None else ref.get(value))
+                for column, value, ref in zip(table.columns, row, refs, strict=True)
+            }
+        )
+    return out
 
 
 def part_list(*, search: str = "", category: str = "") -> QuerySet[Part]:

@@ -3,6 +3,8 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.catalog.csv_format import TABLES
@@ -37,6 +39,15 @@ def test_catalog_rows_is_the_csv_row_format(sample_catalog, django_assert_num_qu
         "source": "seed Table 1",
     }
     assert rows["node_parts"][1]["profile"] == "hpc-ai-ib"
+
+
+def test_catalog_rows_join_no_table(sample_catalog):
+    # Joined, the node profiles' references made a twelve-table SELECT that twice ran until the
+    # statement timeout on a freshly filled test database (selectors.table_rows)
+    with CaptureQueriesContext(connection) as ctx:
+        rows = catalog_rows()
+    assert rows["node_profiles"] and all(r["server_part_number"] for r in rows["node_profiles"])
+    assert [q["sql"] for q in ctx.captured_queries if " JOIN " in q["sql"]] == []
 
 
 def test_price_rows(sample_catalog):
