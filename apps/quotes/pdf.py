@@ -9,12 +9,9 @@ other URL stops the render (a template should never ask for one).
 
 from __future__ import annotations
 
-import gc
 import mimetypes
 import threading
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -27,6 +24,8 @@ from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from apps.sizing.engine.collector import paused
 
 from .document import DiagramError, document_context
 from .models import Quote
@@ -144,28 +143,6 @@ def _print_assets() -> tuple[FontConfiguration, CSS]:
     return font_config, css
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the block, then one young-generation collection.
-
-    A render allocates a few hundred thousand container objects (boxes, computed styles, Pango
-    wrappers), so the collector ran ~145 young and ~13 middle-generation passes per Large
-    document, each walking what the render had built so far: ~0.17 s of its CPU. Off, the
-    render runs without them; the one pass after it (the document already dropped) frees the
-    ~64,000 objects the render leaves in reference cycles, for ~0.03 s, so nothing piles up
-    between renders. The price: cycles the render drops midway wait for that pass, so a
-    render's peak is higher (bench/bench_pdf.py, 16 and 512 nodes: process peak RSS 167 →
-    185 MB)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-            gc.collect(0)
-
-
 def _render(html: str, fetcher: PortalURLFetcher) -> RenderedPdf:
     font_config, css = _print_assets()
     base_url = bundled_static_root().as_uri() + "/"
@@ -183,8 +160,13 @@ def _render(html: str, fetcher: PortalURLFetcher) -> RenderedPdf:
 def render_html(html: str, *, fetcher: PortalURLFetcher | None = None) -> RenderedPdf:
     """HTML → PDF with the bundled fonts, the print stylesheet and the deny-by-default fetcher.
     One render at a time per process (it shares the font configuration); the document is
-    dropped when `_render` returns, before the collection that ends `_gc_paused`."""
-    with _assets_lock, _gc_paused():
+    dropped when `_render` returns, before the collection that ends the pause (collector.paused)."""
+    # The collector paused (engine/collector.py): a render allocates a few hundred thousand
+    # container objects (boxes, computed styles, Pango wrappers); on, it ran ~145 young and ~13
+    # middle-generation passes per Large document, ~0.17 s of its CPU; the one pass after it
+    # (the document already dropped) frees the ~64,000 objects left in cycles for ~0.03 s;
+    # peak RSS 167 -> 185 MB (bench/bench_pdf.py, 16 and 512 nodes).
+    with _assets_lock, paused():
         return _render(html, fetcher or PortalURLFetcher())
 
 

@@ -223,8 +223,8 @@ def test_print_user_agent_stylesheet_drops_only_the_unused_pseudo_element_rules(
 
 
 def test_a_render_gives_the_garbage_collector_back_as_it_found_it() -> None:
-    """`render_html` pauses the cyclic collector (its CPU, pdf._gc_paused): a render, even one
-    that fails, must leave it on when it was on, and off when it was off."""
+    """`render_html` pauses the cyclic collector (its CPU, engine/collector.paused): a render,
+    even one that fails, must leave it on when it was on, and off when it was off."""
     assert gc.isenabled()
     pdf.render_html("<p>x</p>")
     assert gc.isenabled()

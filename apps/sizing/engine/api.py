@@ -17,6 +17,7 @@ from .bom import BomLine
 from .buildout import with_storage
 from .catalog import CatalogSnapshot, Gpu, LlmModel
 from .cluster import ClusterPlan
+from .collector import paused
 from .errors import SizingInputError
 from .explain import Explainer
 from .explain_cluster import explain_storage
@@ -43,8 +44,16 @@ def size(
     ``data`` is the JSON input documented in docs/sizing-engine.md; ``price_lookup`` (part number
     -> unit list price) only annotates the automatic choice's alternatives with their list
     price: the choice itself is price-free (engine/auto.py). Raises SizingInputError with
-    field-level messages for invalid or impossible input.
+    field-level messages for invalid or impossible input. The cyclic garbage collector is
+    paused for the sizing (collector.paused: its passes free nothing here).
     """
+    with paused():
+        return _size(data, catalog, price_lookup)
+
+
+def _size(
+    data: Mapping[str, Any], catalog: CatalogSnapshot, price_lookup: Mapping[str, Decimal] | None
+) -> SizingResult:
     w = parse_workload(data)
     model = resolve_model(w, catalog)
     if w.gpu == "auto":

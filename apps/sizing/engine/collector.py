@@ -1,0 +1,29 @@
+"""The cyclic garbage collector paused for one bounded piece of work (a sizing, a PDF render).
+
+Such work allocates many container objects (an automatic training sizing hundreds of
+thousands: layouts, step times, memo tables) and drops nearly all of them by reference
+counting, so the collector's passes during it (young-generation passes every ~700
+allocations, each walking what the work has built so far) free nothing and cost CPU. Paused,
+the work runs without them; one young-generation pass after it frees whatever the work left
+in reference cycles, so nothing piles up between requests. The price: cycles dropped midway
+wait for that pass (a higher peak, bounded by one piece of work)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """The collector off for the block, then one young-generation pass; left as it was found
+    (off stays off: a caller that turned it off keeps it so)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect(0)
