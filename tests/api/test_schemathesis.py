@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.hypothesis import builder
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -57,6 +59,56 @@ CHECKS = [
 SENT: dict[str, int] = {"requests": 0}
 SEEN: set[str] = set()
 
+
+class _BuiltWhenRead(Sequence[Any]):
+    """A test's explicit examples, built by `build` the first time hypothesis reads them."""
+
+    def __init__(self, build: Callable[[], list[Any]]) -> None:
+        self._build: Callable[[], list[Any]] | None = build
+        self._items: list[Any] = []
+
+    def _read(self) -> list[Any]:
+        if self._build is not None:
+            self._items, self._build = self._build(), None
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._read()[index]
+
+
+_ADD_COVERAGE = builder.add_coverage
+
+
+def _add_coverage_when_run(test: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """schemathesis' coverage phase as it is, its cases built when the operation's test runs.
+
+    schemathesis attaches an operation's coverage cases to its test as hypothesis explicit
+    examples (`@example`) when the test is collected: every pytest-xdist process built all 35
+    operations' ~7,900 cases, ~7 s of CPU and of start-up each, to run its share of them.
+    Hypothesis reads a test's explicit examples (`hypothesis_explicit_examples`) only when the
+    test runs, so they are built there, by schemathesis' own `add_coverage` (pinned 4.32.5), on a
+    stand-in function whose examples and marks are handed to the test: the same cases, in the
+    same order, after the operation's schema examples as before."""
+    earlier = list(getattr(test, "hypothesis_explicit_examples", ()))
+
+    def build() -> list[Any]:
+        def stand_in() -> None:
+            pass
+
+        built = _ADD_COVERAGE(stand_in, *args, **kwargs)
+        unserializable = builder.UnserializablePayloadMark.get(built)
+        if unserializable:
+            builder.UnserializablePayloadMark.set(test, unserializable)
+        return [*earlier, *getattr(built, "hypothesis_explicit_examples", ())]
+
+    test.hypothesis_explicit_examples = _BuiltWhenRead(build)  # type: ignore[attr-defined]
+    return test
+
+
+builder.add_coverage = _add_coverage_when_run
 
 # Loaded when the module is collected (the schema view needs no database). Not
 # `schemathesis.pytest.from_fixture`: its lazy mode breaks on pytest 9 (it sets the private
