@@ -5,10 +5,14 @@ from __future__ import annotations
 import gc
 import http.server
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tinyhtml5
+from django.conf import settings as django_settings
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.quotes import money, pdf, services
@@ -237,3 +241,62 @@ def test_a_render_gives_the_garbage_collector_back_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _tree(element: ET.Element, depth: int = 0) -> list[tuple[object, ...]]:
+    """Every element in document order with its depth, attributes, text and tail."""
+    rows: list[tuple[object, ...]] = [
+        (depth, element.tag, dict(element.attrib), element.text, element.tail)
+    ]
+    for child in element:
+        rows += _tree(child, depth + 1)
+    return rows
+
+
+HOSTILE_TEXT = (
+    'Line one\r\nline two\rline three\n\ttabbed <b>bold?</b> &amp; &lt;i&gt; "quoted" it\'s'
+    " <!-- not a comment --> <table><tr><td>cell?</td></tr></table> </body></html> <p>"
+)
+
+
+@pytest.mark.parametrize("workload", ["inference", "pretraining"])
+def test_the_render_parses_a_document_into_the_tree_html5_builds(
+    workload, book, sales_user, media_root
+) -> None:
+    """`pdf.DocumentTreeBuilder` (the render's parser, `pdf.PrintHTML`) builds the tree
+    tinyhtml5, WeasyPrint's HTML5 parser, builds from the same document: a whole document,
+    inference or training, with markup, entities, CR LF and lone CRs in the user's text,
+    rows written directly in tables (the `tbody` HTML5 adds), void elements and the
+    whitespace after `</head>` and `</body>`."""
+    scenario = factories.make_scenario(
+        sales_user,
+        None
+        if workload == "inference"
+        else {
+            "kind": "pretraining",
+            "model": "llama-2-7b",
+            "gpu": "h100-nvl-94gb",
+            "training": {"tokens": 1e12, "target_days": 30},
+        },
+    )
+    quote = factories.make_quote(
+        sales_user,
+        scenario=scenario,
+        notes=HOSTILE_TEXT,
+        terms=HOSTILE_TEXT,
+        customer_company="A & B <i>Corp</i>",
+    )
+    html = render_to_string(django_settings.QUOTES_PDF_TEMPLATE, document_context(quote))
+    assert "\r\n" in html and '<table class="kv"><tr>' in html and "<col>" in html
+    expected = tinyhtml5.parse(html, namespace_html_elements=False)
+    assert _tree(pdf.DocumentTreeBuilder.parse(html)) == _tree(expected)
+
+
+def test_the_render_parses_nul_and_stray_end_tags_as_html5_does() -> None:
+    html = (
+        "<!doctype html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n<title>a &amp; b</title>"
+        '\n<style>p::after { content: "<b>" }</style>\n</head>\n<body>\n<p>x\x00y</span>z</p>'
+        "\n<img src=data:, alt=''><br/>\n</body>\n</html>\n"
+    )
+    expected = tinyhtml5.parse(html, namespace_html_elements=False)
+    assert _tree(pdf.DocumentTreeBuilder.parse(html)) == _tree(expected)
