@@ -241,7 +241,7 @@ def _render(html: str, fetcher: PortalURLFetcher) -> RenderedPdf:
 def render_html(html: str, *, fetcher: PortalURLFetcher | None = None) -> RenderedPdf:
     """HTML → PDF with the bundled fonts, the print stylesheet and the deny-by-default fetcher.
     One render at a time per process (it shares the font configuration); the document is
-    dropped when `_render` returns, before the collection that ends the pause (collector.paused)."""
+    dropped when `_render` returns, before the young pass after the pause (collector.paused)."""
     # The collector paused (engine/collector.py): a render allocates a few hundred thousand
     # container objects (boxes, computed styles, Pango wrappers); on, it ran ~145 young and ~13
     # middle-generation passes per Large document, ~0.17 s of its CPU; the one pass after it
