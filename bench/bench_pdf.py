@@ -65,6 +65,7 @@ def _phases(quote: Any) -> dict[str, float]:
 
     from apps.quotes import pdf
     from apps.quotes.document import document_context
+    from apps.sizing.engine.collector import paused
 
     cpu = time.process_time
     t0 = cpu()
@@ -72,7 +73,7 @@ def _phases(quote: Any) -> dict[str, float]:
     t1 = cpu()
     font_config, css = pdf._print_assets()
     base_url = pdf.bundled_static_root().as_uri() + "/"
-    with pdf._gc_paused():  # as pdf.render_html
+    with paused():  # as pdf.render_html
         document = pdf.PrintHTML(
             string=html, base_url=base_url, url_fetcher=pdf.PortalURLFetcher()
         ).render(font_config=font_config, stylesheets=[css])
