@@ -99,8 +99,9 @@ def fits_at(
 def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: int) -> Layout | None:
     """Shallowest pipeline that fits. Memory is not monotone in depth (the first stage holds
     min(p, m) micro-batches of about layers/p layers, which rounds up past the layers), so:
-    binary search for the shallowest depth whose memory floor fits (``may_fit``: it only
-    falls with depth), then test each depth from there."""
+    binary search for the shallowest depth whose memory floor fits
+    (``MemoryModel.may_fit_plain``: it only falls with depth), then test each depth from
+    there."""
     fixed = ctx.st.spec.pipeline_parallel
     if fixed is not None:
         return fits_at(ctx, gpus, tp, cp, fixed, zero, rc, ep) if tp * cp * fixed <= gpus else None
@@ -111,32 +112,42 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
     # the memory tests of ``MemoryModel.may_fit_plain``, ``none_deeper_fits`` and
     # ``fits_plain`` inline, with what they read the same at every depth taken once: the
     # same sums in the same order, so the same answers (a search calls this ~130 times,
-    # each ~15 memory tests)
+    # each ~15 memory tests). The bisection's floor test (``may_fit_plain`` at micro-batch 1,
+    # DP min(ranks // pp, g)) is written out at each of its two places rather than called:
+    # an automatic training sizing makes ~840 of them (a closure call each, ~0.8 M
+    # instructions of its 131 M)
     g = ctx.g if ctx.g > 1 else 1
     mem = ctx.mem
     layers, states, most, known = mem.layers, mem._states, mem.most, mem._most.get
     per_layer, rebuilt, logits = mem._activations(tp, cp, 1, rc)
     overhead = mem._overhead(tp, zero)
     limit = mem.usable + 1e-6
-    m_floor = dp_shape(ctx, gpus, tp, cp, 1, 1)[1]  # fewest micro-batches: no pipeline
-
-    def may_fit(pp: int) -> bool:  # may_fit_plain at micro-batch 1, DP min(ranks // pp, g)
-        dp = ranks // pp
-        layers_on = known(pp)  # the fullest stage's layers (``MemoryModel.most``)
-        if layers_on is None:
-            layers_on = most(pp)
-        held = layers_on * m_floor
-        if held > layers:
-            held = layers
-        low = states[(tp, cp, pp, dp if dp < g else g, ep, zero)] + held * per_layer + rebuilt
-        return low + logits + overhead <= limit
-
-    if not may_fit(top):
+    m_floor = ctx.g // (ranks if ranks < g else g)  # dp_shape(ctx, gpus, tp, cp, 1, 1)[1]
+    if m_floor < 1:
+        m_floor = 1
+    # may_fit(top)
+    dp = ranks // top
+    layers_on = known(top)  # the fullest stage's layers (``MemoryModel.most``)
+    if layers_on is None:
+        layers_on = most(top)
+    held = layers_on * m_floor
+    if held > layers:
+        held = layers
+    low = states[(tp, cp, top, dp if dp < g else g, ep, zero)] + held * per_layer + rebuilt
+    if not low + logits + overhead <= limit:
         return None
     lo, hi = 0, top
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if may_fit(mid):
+        dp = ranks // mid  # may_fit(mid), as above
+        layers_on = known(mid)
+        if layers_on is None:
+            layers_on = most(mid)
+        held = layers_on * m_floor
+        if held > layers:
+            held = layers
+        low = states[(tp, cp, mid, dp if dp < g else g, ep, zero)] + held * per_layer + rebuilt
+        if low + logits + overhead <= limit:
             hi = mid
         else:
             lo = mid
@@ -153,7 +164,7 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
         # none_deeper_fits(tp, cp, zero, rc, m)
         if float(layers if layers < m else m) * per_layer + rebuilt + logits + overhead > limit:
             return None
-        if not ep_fits(tp, cp, dp, ep):
+        if ep > 1 and (tp * cp * dp) % ep != 0:  # ep_fits
             continue
         # fits_plain(tp, cp, pp, dp, ep, zero, rc, m)
         layers_on = known(pp)
