@@ -25,7 +25,6 @@ from .step import (
     dp_floor,
     interleave_factor,
     layer_parts,
-    optimizer_time,
     optimizer_time_of,
 )
 
@@ -91,12 +90,12 @@ def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tup
     mem = ctx.mem
     act_of, acts, states = mem._activations, mem._act, mem._states
     most = mem.most(pp)
-    overhead = mem._overhead(tp, zero)
+    overhead = mem.overhead if zero != 3 else mem._overhead(tp, zero)
     limit = mem.usable + 1e-6
     ranks = gpus // (tp * cp * pp)
     step = ep_step(tp, cp, ep) if ep > 1 else 1
     cap, cap_dp = 0, 0
-    for mb in micro_batches(ctx.st):
+    for mb in ctx.st.memo.get("micro_batches") or micro_batches(ctx.st):
         dp = g // mb  # dp_shape(ctx, gpus, tp, cp, pp, mb, ep)
         if dp < 1:
             dp = 1
@@ -134,14 +133,17 @@ def shape_bound(ctx: Context, lay: Layout, cap: int, cap_dp: int) -> float:
     if cap == 0:
         return 0.0
     g = ctx.g
-    pipe = _pipe_of(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.recompute, cap, cap_dp)
-    t = pipe + optimizer_time(ctx, lay)
-    dp = lay.dp
+    tp, cp, pp, dp, ep, zero = lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero
+    pipe = _pipe_of(ctx, tp, cp, pp, dp, ep, lay.recompute, cap, cap_dp)
+    opt = ctx.opt_cache.get((tp, cp, pp, dp, ep, zero))  # optimizer_time's memo, inline
+    if opt is None:
+        opt = optimizer_time_of(ctx, tp, cp, pp, dp, ep, zero)
+    t = pipe + opt
     if g // cap >= dp:
         m_min = g // (dp * cap)
         if m_min < 1:
             m_min = 1
-        t += dp_floor(ctx, lay.tp, lay.cp, lay.pp, dp, lay.ep, lay.zero, m_min)
+        t += dp_floor(ctx, tp, cp, pp, dp, ep, zero, m_min)
     return g * ctx.st.seq / t
 
 
@@ -354,7 +356,7 @@ def _pipe_no_ep(ctx: Context, key: tuple[int, int, int, int, str]) -> float:
         piece = pieces.get((tp, cp, pp, rc))
         g = ctx.g
         if piece is None:
-            cap = _pre_cap(ctx)
+            cap = memo.get("pre_cap") or _pre_cap(ctx)
             cap_dp = g // cap  # dp_shape(ctx, tp·cp·pp·dp, tp, cp, pp, cap)'s DP
             if cap_dp < 1:
                 cap_dp = 1

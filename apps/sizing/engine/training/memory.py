@@ -511,7 +511,9 @@ class MemoryModel:
         """``fits`` of the layout with these fields, without building it (the search and its
         bounds test many layouts that are never reported): ``parts`` summed in the same
         order, so the same answer."""
-        per_layer, rebuilt, logits = self._activations(tp, cp, mb, rc)
+        per_layer, rebuilt, logits = self._act.get((tp, cp, mb, rc)) or self._activations(
+            tp, cp, mb, rc
+        )
         if vpp > 1:  # ``in_flight``
             held = min(float(m), pp + (pp - 1) / vpp)
         else:

@@ -462,7 +462,8 @@ def _capped(ctx: Context, lay: Layout, key: tuple[int | str, ...]) -> tuple[floa
         caps = memo["caps"] = {}
     got: tuple[int, int] | None = caps.get(key)
     if got is None:
-        got = caps[key] = memory_cap(ctx, lay.gpus, lay)
+        h = lay  # its own GPUs (``Layout.gpus``, without the property's call)
+        got = caps[key] = memory_cap(ctx, h.tp * h.cp * h.pp * h.dp, lay)
     if rate is None:
         rate = capped[key] = shape_bound(ctx, lay, *got)
     return rate, got

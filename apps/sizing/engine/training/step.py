@@ -231,9 +231,10 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
     k, e = st.knobs, st.e
     tokens = st.seq * mb / cp  # per GPU per micro-batch
     fill_t = tokens / (tokens + k.gemm_half_tokens)
+    matmul_eff = st.matmul_eff  # (a property: read once)
 
     def rate(width: float) -> float:  # FLOP/s of a GEMM whose split dimension is ``width``
-        return st.matmul_eff * width / (width + k.gemm_half_width) * fill_t * ctx.peak
+        return matmul_eff * width / (width + k.gemm_half_width) * fill_t * ctx.peak
 
     gemm = rate(s.hidden / tp)
     mm_factor = 4.0 if st.lora else 6.0
@@ -251,7 +252,7 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
         # at the expert's own width, as every other GEMM: its FFN (expert_per_layer over the
         # gated MLP's 3 h-wide matrices), split by TP only when the experts are not EP-split
         width = s.expert_per_layer / (3.0 * s.hidden) / (tp if ep == 1 else 1)
-        bf16_gemm = rate(width) * ctx.attn_peak / ctx.peak * e.matmul / st.matmul_eff
+        bf16_gemm = rate(width) * ctx.attn_peak / ctx.peak * e.matmul / matmul_eff
         t_mm += expert_f / (bf16_gemm * e.moe_gemm * fill)
         # every local expert's weights stream from HBM each micro-batch whatever its tokens
         # (forward and input-gradient reads, the fp32 gradient read and written): a fixed
@@ -348,7 +349,7 @@ def slowest_stage(ctx: Context, pp: int, parts: LayerParts) -> tuple[float, int]
     last = layers - (pp - 1) * most if pp > 1 else layers
     if last < 0:
         last = 0
-    per_layer = parts.total
+    per_layer = parts.compute + parts.recompute + parts.tp + parts.cp + parts.ep  # .total
     t_stage = most * per_layer
     t_last = last * per_layer + parts.head
     if t_last > t_stage:  # max(), without the call
@@ -359,7 +360,7 @@ def slowest_stage(ctx: Context, pp: int, parts: LayerParts) -> tuple[float, int]
 def stage_time(ctx: Context, lay: Layout, parts: LayerParts) -> tuple[float, float]:
     """(seconds of the slowest stage per micro-batch, layer-equivalents on it)."""
     t_stage = slowest_stage(ctx, lay.pp, parts)[0]
-    per_layer = parts.total
+    per_layer = parts.compute + parts.recompute + parts.tp + parts.cp + parts.ep  # .total
     return t_stage, (t_stage / per_layer if per_layer > 0 else 0.0)
 
 
@@ -607,7 +608,7 @@ def _dp_collectives(ctx: Context, tp: int, pp: int, d: int, ep: int) -> tuple[fl
     """(gradient reduce-scatter, parameter all-gather, ZeRO-3 gather with LoRA's frozen
     weights) of one DP group of ``d`` = DP × CP ranks, seconds."""
     st, k = ctx.st, ctx.st.knobs
-    dense, expert = _local_params(ctx, tp, pp, ep)
+    dense, expert = ctx.local.get((tp, pp, ep)) or _local_params(ctx, tp, pp, ep)
     g = k.grad_reduce_bytes
     w = 2.0  # bf16 parameters gathered
     de = tp * d // ((tp if ep == 1 else 1) * ep)  # Layout.expert_dp: TP·CP·DP ÷ (ETP·EP)
@@ -643,7 +644,7 @@ def optimizer_time_of(
     key = (tp, cp, pp, dp, ep, zero)
     got = ctx.opt_cache.get(key)
     if got is None:
-        dense, expert = _local_params(ctx, tp, pp, ep)
+        dense, expert = ctx.local.get((tp, pp, ep)) or _local_params(ctx, tp, pp, ep)
         if zero >= 1:
             dense /= dp * cp
             de = tp * cp * dp // ((tp if ep == 1 else 1) * ep)  # Layout.expert_dp
