@@ -237,9 +237,9 @@ def share_model(st: TrainingSetup, other: TrainingSetup) -> bool:
     only in the GPU (and the fabric, node size and efficiencies that come with it): the
     memory model's byte tables (``MemoryModel.share_bytes``; the fit threshold stays
     ``st``'s), the depth options per shallowest depth (``space.pp_options``: the stages'
-    layers), the interleavings, the parameters per GPU and the smaller DPs (the global
-    batch). An automatic sizing's GPUs then compute them once (workplan.training_required).
-    False (nothing shared) when anything else differs."""
+    layers), the interleavings and stage depths (bounds.stage_depth), the parameters per
+    GPU and the smaller DPs (the global batch). An automatic sizing's GPUs then compute them
+    once (workplan.training_required). False (nothing shared) when anything else differs."""
     same = replace(other, gpu=st.gpu, fabric=st.fabric, gpus_per_node=st.gpus_per_node, eff=st.eff)
     if same != st:
         return False
@@ -247,7 +247,7 @@ def share_model(st: TrainingSetup, other: TrainingSetup) -> bool:
     ctx.mem.share_bytes(src.mem)
     ctx.local = src.local
     ctx.pp_cache = src.pp_cache
-    for name in ("idle_dps", "interleavings"):
+    for name in ("idle_dps", "interleavings", "stage_depths"):
         ctx.memo[name] = src.memo.setdefault(name, {})
     return True
 

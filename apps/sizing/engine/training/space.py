@@ -235,13 +235,15 @@ def share_memory(ctx: Context, other: Context) -> None:
     per GPU does not depend on the fabric), so its memory model, shallowest pipelines, depth
     options, shapes' memory caps and groups that fit nothing hold here as they are; so do
     what reads neither the fabric nor its links: the groups' shapes (memory and the global
-    batch), the smaller DPs (the global batch), the interleavings (the stages' layers), the
-    parameters per GPU and the optimizer's time (HBM), and the per-layer costs whose CP and
-    EP groups stay in a node (on the GPU link, as TP's: hardware.group_link), copied."""
+    batch), the smaller DPs (the global batch), the interleavings and the stage depths
+    (bounds.stage_depth: the stages' layers), the parameters per GPU and the optimizer's
+    time (HBM), and the per-layer costs whose CP and EP groups stay in a node (on the GPU
+    link, as TP's: hardware.group_link), copied."""
     ctx.mem = other.mem
     ctx.pp_cache = other.pp_cache
     ctx.no_fit = other.no_fit
-    for name in ("shallowest", "caps", "group_shapes", "idle_dps", "interleavings"):
+    shared = ("shallowest", "caps", "group_shapes", "idle_dps", "interleavings", "stage_depths")
+    for name in shared:
         ctx.memo[name] = other.memo.setdefault(name, {})
     ctx.local = other.local
     ctx.opt_cache = other.opt_cache

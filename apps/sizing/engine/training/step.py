@@ -132,6 +132,7 @@ class Context:
         self.pp_cache: dict[tuple[int, int], list[int]] = {}
         self.no_fit: dict[tuple[int, int, str], int] = {}  # most GPUs a group fitted nothing on
         self.g = st.global_batch  # sequences per step (the bound)
+        self.lora = st.lora  # (a property of the setup: read once)
         self.mem = MemoryModel(st)
         s = self.s
         attn = 6.0 * st.seq * s.hidden
@@ -547,9 +548,10 @@ def dp_floor(ctx: Context, tp: int, cp: int, pp: int, dp: int, ep: int, zero: in
     """``data_parallel`` with every overlap window long enough (``t_stage`` infinite, as the
     bounds assume), given the layout's degrees (no layout built): then the window never
     binds and only the exposed fraction shows, the same figure for every interleaving."""
-    got = ctx.dp_cache.get((tp, cp, pp, dp, ep, zero))  # dp_traffic_of's memo, inline
+    key = (tp, cp, pp, dp, ep, zero)
+    got = ctx.dp_cache.get(key)  # dp_traffic_of's memo, inline
     if got is None:
-        got = dp_traffic_of(ctx, tp, cp, pp, dp, ep, zero)
+        got = ctx.dp_cache[key] = _dp_traffic(ctx, tp, cp, pp, dp, ep, zero)
     per_step, per_mb = got
     t = per_step + m * per_mb
     if t <= 0.0:
@@ -618,6 +620,10 @@ def _dp_collectives(ctx: Context, tp: int, pp: int, d: int, ep: int) -> tuple[fl
     # ``cost(B)`` is their ``_ring(n, B, link, 1)``, the same floats, without a frame per
     # link property); without experts their buffers are empty and cost 0.0
     cost = ctx.one_pass(d, tp)
+    if not expert and not ctx.lora:  # no expert buffers: their 0.0 terms change no sum
+        grads = cost(g * dense)
+        params = cost(w * dense)
+        return grads, params, params
     ecost = ctx.one_pass(de, ep) if expert else _NO_RING.cost
     grads = cost(g * dense) + ecost(g * expert)
     params = cost(w * dense) + ecost(w * expert)
