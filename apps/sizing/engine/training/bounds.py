@@ -83,7 +83,25 @@ def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tup
     """The largest micro-batch of a shape (``lay`` at micro-batch 1) the global batch allows
     and, with ``memory``, that also fits (memory grows with it), and the shape's DP at it
     (all ``shape_bound`` reads of the shape there: no layout built); (0, 0) when none does."""
-    tp, cp, pp, ep, zero, rc = lay.tp, lay.cp, lay.pp, lay.ep, lay.zero, lay.recompute
+    tp, cp, pp = lay.tp, lay.cp, lay.pp
+    return memory_cap_of(
+        ctx, gpus // (tp * cp * pp), tp, cp, pp, lay.ep, lay.zero, lay.recompute, memory
+    )
+
+
+def memory_cap_of(
+    ctx: Context,
+    ranks: int,
+    tp: int,
+    cp: int,
+    pp: int,
+    ep: int,
+    zero: int,
+    rc: str,
+    memory: bool = True,
+) -> tuple[int, int]:
+    """``memory_cap`` of the shape given by its degrees, ``ranks`` = GPUs ÷ (TP·CP·PP) (the
+    search asks for shapes waiting by their degrees: no layout built for one it drops)."""
     g = ctx.g
     # ``dp_shape`` and ``MemoryModel.fits_shape`` (no interleaving) inline, with what they
     # read the same at every micro-batch taken once: the same figures in the same order
@@ -92,7 +110,6 @@ def memory_cap(ctx: Context, gpus: int, lay: Layout, memory: bool = True) -> tup
     most = mem.most(pp)
     overhead = mem.overhead if zero != 3 else mem._overhead(tp, zero)
     limit = mem.usable + 1e-6
-    ranks = gpus // (tp * cp * pp)
     step = ep_step(tp, cp, ep) if ep > 1 else 1
     cap, cap_dp = 0, 0
     for mb in ctx.st.memo.get("micro_batches") or micro_batches(ctx.st):
@@ -130,11 +147,27 @@ def shape_bound(ctx: Context, lay: Layout, cap: int, cap_dp: int) -> float:
     one sequence, best v taken; then the optimizer (fewer replicas only shard it less) and,
     when DP does not shrink with b, the never-hidden share of the DP traffic. ``lay`` is the
     shape at micro-batch 1 (the most replicas)."""
+    h = lay
+    return shape_bound_of(ctx, h.tp, h.cp, h.pp, h.dp, h.ep, h.zero, h.recompute, cap, cap_dp)
+
+
+def shape_bound_of(
+    ctx: Context,
+    tp: int,
+    cp: int,
+    pp: int,
+    dp: int,
+    ep: int,
+    zero: int,
+    rc: str,
+    cap: int,
+    cap_dp: int,
+) -> float:
+    """``shape_bound`` of the shape (at micro-batch 1) given by its degrees."""
     if cap == 0:
         return 0.0
     g = ctx.g
-    tp, cp, pp, dp, ep, zero = lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero
-    pipe = _pipe_of(ctx, tp, cp, pp, dp, ep, lay.recompute, cap, cap_dp)
+    pipe = _pipe_of(ctx, tp, cp, pp, dp, ep, rc, cap, cap_dp)
     opt = ctx.opt_cache.get((tp, cp, pp, dp, ep, zero))  # optimizer_time's memo, inline
     if opt is None:
         opt = optimizer_time_of(ctx, tp, cp, pp, dp, ep, zero)

@@ -250,6 +250,12 @@ class _StateBytes(dict[tuple[int, int, int, int, int, int], float]):
     def __missing__(self, key: tuple[int, int, int, int, int, int]) -> float:
         """The state bytes of ``key`` = (TP, CP, PP, DP, EP, ZeRO), computed here (one frame a
         new key: the search's memory tests ask for ~1,100 new keys an automatic sizing)."""
+        return self.fill(key)
+
+    def fill(self, key: tuple[int, int, int, int, int, int]) -> float:
+        """``__missing__``'s figure, stored: for a caller that looks up with ``get`` first
+        and calls this on a miss (``get(key) or fill(key)``: a Python call, cheaper than
+        the dict's call of ``__missing__`` from C)."""
         tp, cp, pp, dp, ep, zero = key
         split = self.splits.get((tp, pp, ep))  # ``_split``'s memo, inline
         if split is None:
@@ -299,6 +305,9 @@ class _DenseStateBytes(_StateBytes):
     (~1,200 new keys an automatic training sizing, most from ``space.min_pp``)."""
 
     def __missing__(self, key: tuple[int, int, int, int, int, int]) -> float:
+        return self.fill(key)
+
+    def fill(self, key: tuple[int, int, int, int, int, int]) -> float:
         tp, cp, pp, dp, ep, zero = key
         split = self.splits.get((tp, pp, ep))
         if split is None:

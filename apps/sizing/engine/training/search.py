@@ -27,12 +27,12 @@ from typing import Any, NamedTuple
 from .bounds import (
     depth_bound,
     groups,
-    memory_cap,
+    memory_cap_of,
     optimistic,
     pipe_rate,
     pre_bound,
     pre_rate,
-    shape_bound,
+    shape_bound_of,
     stage_depth,
     stage_work,
 )
@@ -220,11 +220,13 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
                 # ``layouts_evaluated`` does, so it keeps the lazy order.
                 if known_caps and known_caps.get(shape, cut) < cut:
                     continue
-                lay = layout(tp, cp, pp, d, 1, zero, rc, 1, ctx.g // d)
-                rate, cap = _capped(ctx, lay, shape)
+                # by its degrees: a layout is built only for a shape that stays (~110 of the
+                # ~440 an automatic training sizing takes here)
+                rate, cap = _capped_of(ctx, tp, cp, pp, d, 1, zero, rc, shape)
                 if rate < lazy:
                     lazy = rate
                 if not lazy < cut:
+                    lay = layout(tp, cp, pp, d, 1, zero, rc, 1, ctx.g // d)
                     push(heap, (-lazy, num, _Shape(lay, cap)))
                 continue
             own = pres.get(shape)
@@ -452,6 +454,22 @@ def _capped(ctx: Context, lay: Layout, key: tuple[int | str, ...]) -> tuple[floa
     """``shape_bound`` of shape ``lay`` (key ``key``: ``_shape_key``) at its memory cap, and
     the cap and its DP (``memory_cap``), memoised per shape key (the cap per run on any
     fabric: memory only)."""
+    h = lay
+    return _capped_of(ctx, h.tp, h.cp, h.pp, h.dp, h.ep, h.zero, h.recompute, key)
+
+
+def _capped_of(
+    ctx: Context,
+    tp: int,
+    cp: int,
+    pp: int,
+    dp: int,
+    ep: int,
+    zero: int,
+    rc: str,
+    key: tuple[int | str, ...],
+) -> tuple[float, tuple[int, int]]:
+    """``_capped`` of the shape given by its degrees (no layout read)."""
     memo = ctx.memo
     capped: dict[tuple[int | str, ...], float] | None = memo.get("capped")
     if capped is None:  # (``get`` first: ``setdefault``'s default dict is built every call)
@@ -461,11 +479,10 @@ def _capped(ctx: Context, lay: Layout, key: tuple[int | str, ...]) -> tuple[floa
     if caps is None:
         caps = memo["caps"] = {}
     got: tuple[int, int] | None = caps.get(key)
-    if got is None:
-        h = lay  # its own GPUs (``Layout.gpus``, without the property's call)
-        got = caps[key] = memory_cap(ctx, h.tp * h.cp * h.pp * h.dp, lay)
+    if got is None:  # on its own GPUs: GPUs ÷ (TP·CP·PP) is its DP
+        got = caps[key] = memory_cap_of(ctx, dp, tp, cp, pp, ep, zero, rc)
     if rate is None:
-        rate = capped[key] = shape_bound(ctx, lay, *got)
+        rate = capped[key] = shape_bound_of(ctx, tp, cp, pp, dp, ep, zero, rc, *got)
     return rate, got
 
 

@@ -118,7 +118,8 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
     # instructions of its 131 M)
     g = ctx.g if ctx.g > 1 else 1
     mem = ctx.mem
-    layers, states, most, known = mem.layers, mem._states, mem.most, mem._most.get
+    layers, most, known = mem.layers, mem.most, mem._most.get
+    state, new_state = mem._states.get, mem._states.fill
     per_layer, rebuilt, logits = mem._activations(tp, cp, 1, rc)
     overhead = mem._overhead(tp, zero)
     limit = mem.usable + 1e-6
@@ -133,7 +134,8 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
     held = layers_on * m_floor
     if held > layers:
         held = layers
-    low = states[(tp, cp, top, dp if dp < g else g, ep, zero)] + held * per_layer + rebuilt
+    key = (tp, cp, top, dp if dp < g else g, ep, zero)
+    low = (state(key) or new_state(key)) + held * per_layer + rebuilt
     if not low + logits + overhead <= limit:
         return None
     lo, hi = 0, top
@@ -146,7 +148,8 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
         held = layers_on * m_floor
         if held > layers:
             held = layers
-        low = states[(tp, cp, mid, dp if dp < g else g, ep, zero)] + held * per_layer + rebuilt
+        key = (tp, cp, mid, dp if dp < g else g, ep, zero)
+        low = (state(key) or new_state(key)) + held * per_layer + rebuilt
         if low + logits + overhead <= limit:
             hi = mid
         else:
@@ -171,7 +174,8 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
         if layers_on is None:
             layers_on = most(pp)
         act = layers_on * float(pp if pp < m else m) * per_layer + rebuilt
-        if states[(tp, cp, pp, dp, ep, zero)] + act + logits + overhead <= limit:
+        key = (tp, cp, pp, dp, ep, zero)
+        if (state(key) or new_state(key)) + act + logits + overhead <= limit:
             return layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
     return None
 
