@@ -427,7 +427,7 @@ class MemoryModel:
         expression per depth, in one call (``space.pp_options`` asks per node count)."""
         best = 0.0
         loads = self._load
-        work = self.st.s.layers + self.head
+        work = self.layers + self.head
         for pp in range(lo, hi + 1):
             load = loads.get(pp)
             if load is None:

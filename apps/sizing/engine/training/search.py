@@ -331,7 +331,7 @@ def _refine(
     no slower (``_search``); what one of their bounds puts below ``cut`` is left out too."""
     if isinstance(item, _Shape):
         lay = item.lay
-        gpus = lay.gpus  # a shape's own GPU count (``space.idle_shapes``)
+        gpus = lay.tp * lay.cp * lay.pp * lay.dp  # its own GPUs (``space.idle_shapes``)
         key = _shape_key(lay)
         if (
             fast
@@ -590,7 +590,7 @@ def _variants(
         mb = fixed_mb or 1
         while mb <= (fixed_mb or st.knobs.max_micro_batch):
             dp, m = dp_shape(ctx, gpus, base.tp, base.cp, base.pp, mb, base.ep)
-            if not ep_fits(base.tp, base.cp, dp, base.ep) or (mb > 1 and dp * mb > st.global_batch):
+            if not ep_fits(base.tp, base.cp, dp, base.ep) or (mb > 1 and dp * mb > ctx.g):
                 break
             if vpp > 1 and m < base.pp:
                 break

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import collectives as col
-from .. import frozen
+from .. import frozen, once
 from ..collectives import Link
 from ..hardware import GB, fabric_link, gpu_link, group_link, peak_flops
 from .memory import Layout, MemoryModel, head_layers, layer_activation_bytes, rebuilt_bytes
@@ -62,9 +62,10 @@ class StepTime:
             + self.optimizer_s
         )
 
-    @property
+    @once.cached_property
     def tokens_per_s(self) -> float:
-        """Cluster throughput."""
+        """Cluster throughput (kept once read: the search reads it ~5 times a layout costed,
+        ranking and bounding, and each read was two property calls and the nine-part sum)."""
         return self.tokens / self.total_s
 
     @property
@@ -117,6 +118,7 @@ class Context:
         self._rings: dict[tuple[int, int], Link] = {}  # ``ring``
         self._gpu_links: dict[int, Link] = {}
         self._one_pass: dict[tuple[int, int], Callable[[float], float]] = {}  # ``one_pass``
+        self._link_rates: dict[tuple[int, bool], tuple[float, float]] = {}  # ``one_pass``
         self.layers: dict[tuple[int, int, int, str, int], LayerParts] = {}
         self.searches: dict[int, Any] = {}  # GPUs → SearchResult (search.py)
         self.hint: Layout | None = None  # the last search's best layout (warm start)
@@ -176,8 +178,21 @@ class Context:
         memoised per (size, stride) (0.0 for a group of one)."""
         got = self._one_pass.get((size, stride))
         if got is None:
-            ring = col.ring(size, self.ring(size, stride), 1)
-            got = self._one_pass[(size, stride)] = (_NO_RING if ring is None else ring).cost
+            if size <= 1:
+                got = _NO_RING.cost
+            else:  # ``col.ring(size, self.ring(size, stride), 1)``, the link's rates read once
+                # per link (~200 new DP sizes an automatic training sizing: its ring and two
+                # link properties each)
+                per_node, nodes = self.spread(size, stride)
+                rates = self._link_rates.get((per_node, nodes > 1))  # ``group``'s key
+                if rates is None:
+                    link = self.group(per_node, nodes)
+                    rates = self._link_rates[(per_node, nodes > 1)] = (
+                        link.bytes_per_s,
+                        link.latency_s,
+                    )
+                got = col.Ring(1, (size - 1) / size, rates[0], (size - 1) * rates[1]).cost
+            self._one_pass[(size, stride)] = got
         return got
 
     def spread(self, size: int, stride: int) -> tuple[int, int]:
@@ -238,7 +253,8 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
         return matmul_eff * width / (width + k.gemm_half_width) * fill_t * ctx.peak
 
     gemm = rate(s.hidden / tp)
-    mm_factor = 4.0 if st.lora else 6.0
+    lora, moe = st.lora, s.moe  # (properties: read once)
+    mm_factor = 4.0 if lora else 6.0
     # each GEMM at its own split width: the attention projections at h/TP (QKV, output),
     # the MLP's at ffn/TP (up/gate outputs, down input: Megatron column/row parallel)
     attn_p = min(s.dense_per_layer, 2.0 * s.hidden * (s.hidden + s.kv_dim))
@@ -259,7 +275,7 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
         # (forward and input-gradient reads, the fp32 gradient read and written): a fixed
         # cost per micro-batch that the FLOPs do not hide when an expert sees few tokens
         wbytes = st.assumptions.expert_weight_traffic_bytes
-        if st.lora:  # frozen experts: the two weight reads only
+        if lora:  # frozen experts: the two weight reads only
             wbytes = min(wbytes, 4.0)
         local = s.experts / ep if ep > 1 else s.experts
         t_mm += local * s.expert_per_layer / (tp if ep == 1 else 1) * wbytes / ctx.bw
@@ -269,7 +285,7 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
         t_attn *= 2.0  # the full s x s products, the causal half masked after
         t_scores = k.score_bytes * tokens * s.heads / tp * st.seq / ctx.bw
     t_mem = k.elementwise_passes * layer_activation_bytes(st, tokens, "none", tp) / ctx.bw
-    if s.moe:  # router, permute and un-permute copies of the k routed hidden states
+    if moe:  # router, permute and un-permute copies of the k routed hidden states
         t_mem += k.elementwise_passes * 2.0 * tokens * s.top_k * s.hidden * 2.0 / tp / ctx.bw
     if rc == "full":
         # unfused scores: the forward moves 13 of the 32 bytes an element (UNFUSED)
@@ -296,7 +312,7 @@ def _layer_parts(ctx: Context, tp: int, cp: int, mb: int, rc: str, ep: int) -> L
     if cp > 1:
         t_cp = _context_parallel(ctx, tokens, tp, cp, t_attn)
     t_ep = 0.0
-    if s.moe and ep > 1:  # dispatch + combine, forward and backward
+    if moe and ep > 1:  # dispatch + combine, forward and backward
         a2a = tokens * s.top_k * s.hidden * 2.0 / tp
         raw_ep = 4.0 * col.all_to_all(ep, a2a, ctx.group(*ctx.spread(ep, 1)))
         t_ep = (k.ep_exposed + tax * (1.0 - k.ep_exposed)) * raw_ep
@@ -430,8 +446,8 @@ def step_time(ctx: Context, lay: Layout) -> StepTime:
             "bubble_s": (pp - 1) / lay.vpp * (t_stage * chunk_factor(ctx, lay) + t_pp),
             "dp_s": data_parallel(ctx, lay, t_stage, m),
             "optimizer_s": optimizer_time(ctx, lay),
-            "tokens": float(lay.global_batch * st.seq),
-            "gpus": lay.gpus,
+            "tokens": float(lay.micro_batch * m * lay.dp * st.seq),  # lay.global_batch × seq
+            "gpus": lay.tp * lay.cp * pp * lay.dp,  # lay.gpus
             "model_flops_per_token": ctx.model_flops_per_token,
             "peak": ctx.peak,
         },
@@ -450,7 +466,7 @@ def rate_bound(ctx: Context, lay: Layout) -> float:
     bubble = (lay.pp - 1) / lay.vpp * (t_stage * chunk_factor(ctx, lay) + t_pp)
     t = m * t_mb + bubble + optimizer_time(ctx, lay)
     t += dp_floor(ctx, lay.tp, lay.cp, lay.pp, lay.dp, lay.ep, lay.zero, m)
-    return lay.global_batch * ctx.st.seq / t
+    return lay.micro_batch * m * lay.dp * ctx.st.seq / t  # lay.global_batch × seq / t
 
 
 def best_rate_bound(
