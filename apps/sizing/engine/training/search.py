@@ -48,7 +48,7 @@ from .space import (
     shape_degrees,
     vpp_options,
 )
-from .step import Context, StepTime, context, rate_bound, step_time
+from .step import Context, StepTime, best_rate_bound, context, step_time
 
 KEEP = 3  # runner-up layouts reported
 _NO_MEMO: dict[Any, Any] = {}  # no memo tables of a run on links no slower (``_search``)
@@ -584,27 +584,31 @@ def _variants(
     out: list[Candidate] = []
     evaluated = 0
     fixed_mb = st.spec.micro_batch_size
-    for vpp in vpp_options(ctx, base.pp) if vpps is None else vpps:
+    # each variant tested and bounded from its degrees (``MemoryModel.fits_shape``, and
+    # ``best_rate_bound`` at its one interleaving: ``rate_bound``'s figures), its layout built
+    # only when it is costed or kept for the walk (~220 variants an automatic training
+    # sizing tests, ~0.5 M instructions of layouts and their reads)
+    tp, cp, pp, ep, zero, rc = base.tp, base.cp, base.pp, base.ep, base.zero, base.recompute
+    fits = ctx.mem.fits_shape
+    for vpp in vpp_options(ctx, pp) if vpps is None else vpps:
         prev = 0.0
         skipped: list[tuple[Layout, float]] = []
         mb = fixed_mb or 1
+        vs = (vpp,)
         while mb <= (fixed_mb or st.knobs.max_micro_batch):
-            dp, m = dp_shape(ctx, gpus, base.tp, base.cp, base.pp, mb, base.ep)
-            if not ep_fits(base.tp, base.cp, dp, base.ep) or (mb > 1 and dp * mb > ctx.g):
+            dp, m = dp_shape(ctx, gpus, tp, cp, pp, mb, ep)
+            if not ep_fits(tp, cp, dp, ep) or (mb > 1 and dp * mb > ctx.g):
                 break
-            if vpp > 1 and m < base.pp:
+            if vpp > 1 and m < pp:
                 break
-            lay = layout(
-                base.tp, base.cp, base.pp, dp, base.ep, base.zero, base.recompute, mb, m, vpp
-            )
-            if not ctx.mem.fits(lay):
+            if not fits(tp, cp, pp, dp, ep, zero, rc, mb, m, vpp):
                 break
-            bound = rate_bound(ctx, lay)
+            bound = best_rate_bound(ctx, tp, cp, pp, dp, ep, zero, rc, mb, m, vs)
             if bound <= prev:
                 mb *= 2
                 continue
             if _pruned(bound, floor):
-                skipped.append((lay, bound))
+                skipped.append((layout(tp, cp, pp, dp, ep, zero, rc, mb, m, vpp), bound))
                 mb *= 2
                 continue
             ended = False
@@ -623,6 +627,7 @@ def _variants(
             if bound <= prev:
                 mb *= 2
                 continue
+            lay = layout(tp, cp, pp, dp, ep, zero, rc, mb, m, vpp)
             step = step_time(ctx, lay)
             evaluated += 1
             if step.tokens_per_s <= prev:
