@@ -162,9 +162,9 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
     rates: dict[tuple[int | str, ...], float] = ctx.memo.setdefault("pipe_rates", {})
     known_rates = fast.get("pipe_rates", _NO_MEMO)
     known_pres, known_caps = fast.get("pre", _NO_MEMO), fast.get("capped", _NO_MEMO)
+    cut = floor * (1.0 - TIE)  # as ``_pruned``: what ties with the bar is kept (``floor``'s)
     while heap and not done:
         neg, num, top = pop(heap)
-        cut = floor * (1.0 - TIE)  # as ``_pruned``: what ties with the bar is kept
         if -neg < cut:
             break
         # exactly a _Group, a _Shape or a waiting shape's tuple (no subclasses: ``type`` is
@@ -244,6 +244,7 @@ def _search(ctx: Context, gpus: int, need: float = 0.0, best_only: bool = False)
                 if got:
                     found.extend(got)
                     floor = add(got)
+                    cut = floor * (1.0 - TIE)
                     done = bool(need) and max(best.values()) >= need
                 continue
         for bound, refined in _refine(ctx, gpus, -neg, item, cut, fast, full):
@@ -419,8 +420,6 @@ def _refine(
                 above = pipe_rate(ctx, tp, cp, pp, dp, rc)
             if above < cut:
                 continue
-        shape = (tp, cp, pp, ep, zero, rc, dp)  # _shape_key
-        got = pre.get(shape)
         few_key = (dp, 1 if ep == 1 else ep_step(tp, cp, ep))  # idle_dps' key
         sib = idle.get(few_key)
         if sib is None:
@@ -433,6 +432,9 @@ def _refine(
             # EP: no pipeline bound, each its own now
             for few in idle_shapes(ctx, layout(tp, cp, pp, dp, ep, zero, rc, 1, m)):
                 out.append((min(bound, _pre(ctx, few)), _Shape(few)))
+        # (the shape's key built only here: most rows above wait with their idle shapes)
+        shape = (tp, cp, pp, ep, zero, rc, dp)  # _shape_key
+        got = pre.get(shape)
         if known_pre and known_pre.get(shape, cut) < cut:
             continue
         if got is not None:
