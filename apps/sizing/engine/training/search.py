@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .. import frozen, once
 from .bounds import (
     depth_bound,
     groups,
@@ -36,7 +37,7 @@ from .bounds import (
     stage_depth,
     stage_work,
 )
-from .memory import Layout, TrainingMemory, ep_fits, layout
+from .memory import Layout, MemoryModel, TrainingMemory, ep_fits, layout
 from .setup import TrainingSetup
 from .space import (
     dp_shape,
@@ -57,11 +58,19 @@ TIE = 1e-8  # relative slack of the pruning tests (rates tie to 9 digits in _ran
 
 @dataclass(frozen=True)
 class Candidate:
-    """A costed layout."""
+    """A costed layout; its memory per GPU (``memory``) is worked out when first read, from
+    the memory model it was costed with (a search costs ~65 candidates an automatic sizing
+    and reports up to four of each search: the breakdown of the others was ~0.6 M of its
+    113 M instructions)."""
 
     layout: Layout
     step: StepTime
-    memory: TrainingMemory
+    model: MemoryModel = field(repr=False, compare=False)
+
+    @once.cached_property
+    def memory(self) -> TrainingMemory:
+        """Memory per GPU of the layout (``MemoryModel.breakdown``)."""
+        return self.model.breakdown(self.layout)
 
 
 @dataclass(frozen=True)
@@ -635,7 +644,8 @@ def _variants(
             if step.tokens_per_s <= prev:
                 break
             prev = step.tokens_per_s
-            out.append(Candidate(lay, step, ctx.mem.breakdown(lay)))
+            # Candidate(lay, step, ctx.mem), without the frozen per-field setattr
+            out.append(frozen.build(Candidate, {"layout": lay, "step": step, "model": ctx.mem}))
             if stop and prev >= stop:
                 return out, evaluated
             mb *= 2

@@ -6,6 +6,7 @@ the smaller DPs that split the global batch into whole micro-batches better: ``i
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from .memory import Layout, ep_fits, layout
 from .setup import RECOMPUTES, TrainingSetup
@@ -101,14 +102,30 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
     min(p, m) micro-batches of about layers/p layers, which rounds up past the layers), so:
     binary search for the shallowest depth whose memory floor fits
     (``MemoryModel.may_fit_plain``: it only falls with depth), then test each depth from
-    there."""
+    there (``min_pps`` of the one ZeRO stage)."""
+    got = min_pps(ctx, gpus, tp, cp, (zero,), rc, ep)
+    return got[0] if got else None
+
+
+def min_pps(
+    ctx: Context, gpus: int, tp: int, cp: int, zeros: Iterable[int], rc: str, ep: int
+) -> list[Layout]:
+    """``min_pp`` of each ZeRO stage of ``zeros`` in turn, those where one fits (what they
+    read but the ZeRO stage taken once: ``shallowest`` asks for three stages at a time)."""
     fixed = ctx.st.spec.pipeline_parallel
+    out: list[Layout] = []
     if fixed is not None:
-        return fits_at(ctx, gpus, tp, cp, fixed, zero, rc, ep) if tp * cp * fixed <= gpus else None
+        for zero in zeros:
+            got = (
+                fits_at(ctx, gpus, tp, cp, fixed, zero, rc, ep) if tp * cp * fixed <= gpus else None
+            )
+            if got is not None:
+                out.append(got)
+        return out
     ranks = gpus // (tp * cp)
     top = min(ctx.s.layers, ranks)
     if top < 1:
-        return None
+        return out
     # the memory tests of ``MemoryModel.may_fit_plain``, ``none_deeper_fits`` and
     # ``fits_plain`` inline, with what they read the same at every depth taken once: the
     # same sums in the same order, so the same answers (a search calls this ~130 times,
@@ -121,63 +138,65 @@ def min_pp(ctx: Context, gpus: int, tp: int, cp: int, zero: int, rc: str, ep: in
     layers, most, known = mem.layers, mem.most, mem._most.get
     state, new_state = mem._states.get, mem._states.fill
     per_layer, rebuilt, logits = mem._activations(tp, cp, 1, rc)
-    overhead = mem._overhead(tp, zero)
     limit = mem.usable + 1e-6
     m_floor = ctx.g // (ranks if ranks < g else g)  # dp_shape(ctx, gpus, tp, cp, 1, 1)[1]
     if m_floor < 1:
         m_floor = 1
-    # may_fit(top)
-    dp = ranks // top
-    layers_on = known(top)  # the fullest stage's layers (``MemoryModel.most``)
-    if layers_on is None:
-        layers_on = most(top)
-    held = layers_on * m_floor
-    if held > layers:
-        held = layers
-    key = (tp, cp, top, dp if dp < g else g, ep, zero)
-    low = (state(key) or new_state(key)) + held * per_layer + rebuilt
-    if not low + logits + overhead <= limit:
-        return None
-    lo, hi = 0, top
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        dp = ranks // mid  # may_fit(mid), as above
-        layers_on = known(mid)
+    step = ep_step(tp, cp, ep) if ep > 1 else 1
+    for zero in zeros:
+        overhead = mem._overhead(tp, zero)
+        # may_fit(top)
+        dp = ranks // top
+        layers_on = known(top)  # the fullest stage's layers (``MemoryModel.most``)
         if layers_on is None:
-            layers_on = most(mid)
+            layers_on = most(top)
         held = layers_on * m_floor
         if held > layers:
             held = layers
-        key = (tp, cp, mid, dp if dp < g else g, ep, zero)
+        key = (tp, cp, top, dp if dp < g else g, ep, zero)
         low = (state(key) or new_state(key)) + held * per_layer + rebuilt
-        if low + logits + overhead <= limit:
-            hi = mid
-        else:
-            lo = mid
-    step = ep_step(tp, cp, ep) if ep > 1 else 1
-    for pp in range(hi, top + 1):
-        dp = ranks // pp  # dp_shape(ctx, gpus, tp, cp, pp, 1, ep) inline
-        if g < dp:
-            dp = g
-        if step > 1 and dp >= step:
-            dp -= dp % step
-        m = ctx.g // dp
-        if m < 1:
-            m = 1
-        # none_deeper_fits(tp, cp, zero, rc, m)
-        if float(layers if layers < m else m) * per_layer + rebuilt + logits + overhead > limit:
-            return None
-        if ep > 1 and (tp * cp * dp) % ep != 0:  # ep_fits
+        if not low + logits + overhead <= limit:
             continue
-        # fits_plain(tp, cp, pp, dp, ep, zero, rc, m)
-        layers_on = known(pp)
-        if layers_on is None:
-            layers_on = most(pp)
-        act = layers_on * float(pp if pp < m else m) * per_layer + rebuilt
-        key = (tp, cp, pp, dp, ep, zero)
-        if (state(key) or new_state(key)) + act + logits + overhead <= limit:
-            return layout(tp, cp, pp, dp, ep, zero, rc, 1, m)
-    return None
+        lo, hi = 0, top
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            dp = ranks // mid  # may_fit(mid), as above
+            layers_on = known(mid)
+            if layers_on is None:
+                layers_on = most(mid)
+            held = layers_on * m_floor
+            if held > layers:
+                held = layers
+            key = (tp, cp, mid, dp if dp < g else g, ep, zero)
+            low = (state(key) or new_state(key)) + held * per_layer + rebuilt
+            if low + logits + overhead <= limit:
+                hi = mid
+            else:
+                lo = mid
+        for pp in range(hi, top + 1):
+            dp = ranks // pp  # dp_shape(ctx, gpus, tp, cp, pp, 1, ep) inline
+            if g < dp:
+                dp = g
+            if step > 1 and dp >= step:
+                dp -= dp % step
+            m = ctx.g // dp
+            if m < 1:
+                m = 1
+            # none_deeper_fits(tp, cp, zero, rc, m)
+            if float(layers if layers < m else m) * per_layer + rebuilt + logits + overhead > limit:
+                break
+            if ep > 1 and (tp * cp * dp) % ep != 0:  # ep_fits
+                continue
+            # fits_plain(tp, cp, pp, dp, ep, zero, rc, m)
+            layers_on = known(pp)
+            if layers_on is None:
+                layers_on = most(pp)
+            act = layers_on * float(pp if pp < m else m) * per_layer + rebuilt
+            key = (tp, cp, pp, dp, ep, zero)
+            if (state(key) or new_state(key)) + act + logits + overhead <= limit:
+                out.append(layout(tp, cp, pp, dp, ep, zero, rc, 1, m))
+                break
+    return out
 
 
 def pp_options(ctx: Context, gpus: int, tp: int, cp: int, p_min: int) -> list[int]:
@@ -225,12 +244,7 @@ def shallowest(ctx: Context, gpus: int, tp: int, cp: int, ep: int, rc: str) -> l
     key = (gpus // (tp * cp), tp, cp, ep, rc)  # ``min_pp`` reads ``gpus`` only as this
     got = cache.get(key)
     if got is None:
-        got = []
-        for zero in zero_options(ctx.st):
-            base = min_pp(ctx, gpus, tp, cp, zero, rc, ep)
-            if base is not None:
-                got.append(base)
-        cache[key] = got
+        got = cache[key] = min_pps(ctx, gpus, tp, cp, zero_options(ctx.st), rc, ep)
     return got
 
 
@@ -338,16 +352,18 @@ def record_dps(g: int, dp: int, step: int = 1) -> tuple[int, ...]:
     if dp <= 1:
         return ()
     used, q = dp * (g // dp), g // dp + 1
-    while used < g:
+    while used < g:  # (~1,300 steps an automatic training sizing: g // d taken once a step)
         d = g // q
-        d -= d % step
+        if step > 1:
+            d -= d % step
         if d < 1:
             break
-        got = d * (g // d)
+        rounds = g // d
+        got = d * rounds
         if got > used:
             used = got
             out.append(d)
-        q = g // d + 1
+        q = rounds + 1
     return tuple(out)
 
 
