@@ -9,11 +9,15 @@ character, NFC text): bad input is a 400 naming the field.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.conf import settings
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+from rest_framework.request import Empty, Request
 
 from apps.core import hygiene
 
@@ -62,3 +66,41 @@ class BoundedJSONParser(parsers.JSONParser):
     @staticmethod
     def _encoding(parser_context: dict[str, Any] | None) -> str:
         return (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+
+
+def json_data(request: Request) -> Any:
+    """`request.data`, read by `BoundedJSONParser` without DRF's way there when the request
+    certainly takes it: the view's one parser, `Content-Type: application/json` exactly, a
+    declared length within the limit. DRF's way (its content negotiation, media type objects,
+    the stream property; the parser's answer read back as `parsed.data`'s AttributeError) cost
+    ~0.05 M instructions of a POST /api/v1/sizing/ (callgrind; ~1.3 M of the 2.2 M its view
+    costs are the engine's), for the same parser call on the same bytes (`request.body`, as
+    DRF reads them). Anything else is
+    DRF's `request.data`; either way `request.data` answers the same afterwards (DRF's own
+    attributes are set as its `_load_data_and_files` sets them, failures included)."""
+    django_request = request._request
+    meta = django_request.META
+    declared = meta.get("CONTENT_LENGTH")
+    parser = request.parsers[0] if len(request.parsers) == 1 else None
+    if (
+        type(parser) is not BoundedJSONParser
+        or meta.get("CONTENT_TYPE") != "application/json"
+        or not declared
+        or not declared.isdigit()
+        or not 0 < int(declared) <= max_body_bytes()
+        or request._full_data is not Empty
+        or (
+            getattr(django_request, "_read_started", False) and not hasattr(django_request, "_body")
+        )
+    ):
+        return request.data
+    stream = io.BytesIO(django_request.body)  # before the try, as in DRF's _parse
+    try:
+        data = parser.parse(stream, "application/json", request.parser_context)
+    except Exception:
+        request._data = QueryDict("", encoding=django_request._encoding)  # as DRF's _parse
+        request._files = MultiValueDict()
+        request._full_data = request._data
+        raise
+    request._data, request._files, request._full_data = data, MultiValueDict(), data
+    return data

@@ -4,6 +4,7 @@ orjson: it must give exactly what the checked parse gives, or the checked parse'
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given
@@ -71,3 +72,26 @@ def test_a_one_node_workload_takes_the_plain_path():
     text = json.dumps({"kind": "inference", "nodes": 1, "inference": {"prompt_tokens": 1001}})
     assert hygiene._plain(text) == json.loads(text)
     assert hygiene._plain('{"a": "\\u00e9"}') is None  # an escape: the checked parse
+
+
+# What `_plain_bytes` stands for: the regular expressions it replaced (30 k instructions a
+# one-node workload; bench/bench_api_callgrind.py).
+_PLAIN_JSON = re.compile(r"[\t\n\r\x20-\x5b\x5d-\x7e]*")
+_LONG_NUMBER = re.compile(r"[0-9.eE+-]{19}")
+NUMBERISH = st.text(alphabet="0123456789.eE+- \t\n\\x", max_size=60)
+ANY_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2FF), max_size=60)
+
+
+@given(NUMBERISH | ANY_TEXT)
+def test_plain_bytes_is_the_regular_expressions(text):
+    plain = _PLAIN_JSON.fullmatch(text) is not None and _LONG_NUMBER.search(text) is None
+    assert (hygiene._plain_bytes(text) is not None) == plain
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" * 18, "1" * 19, "x" + "1e+5.-" * 4, "a\x7fb", "a\\b", "é", "\t\n\r ~", "\x1f", ""],
+)
+def test_plain_bytes_edges(text):
+    plain = _PLAIN_JSON.fullmatch(text) is not None and _LONG_NUMBER.search(text) is None
+    assert (hygiene._plain_bytes(text) is not None) == plain

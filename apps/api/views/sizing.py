@@ -23,6 +23,7 @@ from apps.sizing.models import Scenario
 
 from .. import sizing_memo
 from ..errors import ApiError, application_error, sizing_error
+from ..parsers import json_data
 from ..renderers import render_sizing
 from ..serializers.engine import SizingResultSerializer, WorkloadSerializer
 from ..serializers.sizing import (
@@ -83,14 +84,15 @@ class SizingApi(APIView):
     def post(self, request: Request) -> Response:
         params = query(request, SizingQuery) if request.query_params else {}  # no fields to fill
         book = price_book_or_400(params.get("price_book")) or price_book_current()
-        memo_key = sizing_memo.key(request.data, book)
+        workload = json_data(request)
+        memo_key = sizing_memo.key(workload, book)
         kept = sizing_memo.get(memo_key)
         if kept is not None:  # the same workload, catalog and price book: the same answer
             response = Response(orjson.Fragment(kept))
             response["Server-Timing"] = 'engine;dur=0;desc="answer kept"'
             return response
         revision = catalog_revision()
-        sizing = gateway.size(request.data, book=book)
+        sizing = gateway.size(workload, book=book)
         if sizing.result is None:
             raise sizing_error(sizing)
         answer = render_sizing(sizing.result)
