@@ -71,16 +71,30 @@ def sliding_window(checks: list[tuple[str, int, float]]) -> list[float | None]:
     other's counts, as a read-then-write history does); elsewhere (the file cache of the
     embedded default) under the cache's lock. While the cache is away: every check passes."""
     now = clock()
-    hashed = [
-        (f"window:{hashlib.sha256(key.encode('utf-8', 'replace')).hexdigest()[:32]}", n, w)
-        for key, n, w in checks
-    ]
+    hashed = [(_hashed(key), n, w) for key, n, w in checks]
     counted = getattr(cache, "sliding_window", None)
     if counted is not None:
         return counted(hashed, now)  # type: ignore[no-any-return]
     locked = getattr(cache, "_locked", contextlib.nullcontext)
     with locked():
         return [_sliding_window_here(key, n, w, now) for key, n, w in hashed]
+
+
+HASHED_KEPT = 4096
+_hashed_kept: dict[str, str] = {}
+
+
+def _hashed(key: str) -> str:
+    """The cache key of `key`'s window (`window:` + 32 hex digits of its SHA-256), kept per
+    process for the callers seen lately (forgotten all at once past HASHED_KEPT): a throttled
+    API request counts one to three keys, each made afresh cost ~3 k instructions."""
+    made = _hashed_kept.get(key)
+    if made is None:
+        made = f"window:{hashlib.sha256(key.encode('utf-8', 'replace')).hexdigest()[:32]}"
+        if len(_hashed_kept) >= HASHED_KEPT:
+            _hashed_kept.clear()
+        _hashed_kept[key] = made
+    return made
 
 
 def _sliding_window_here(key: str, limit: int, window_s: float, now: float) -> float | None:
