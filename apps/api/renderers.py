@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 import orjson
+from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -57,6 +58,17 @@ def render_sizing(answer: dict[str, Any]) -> bytes:
         return orjson.dumps({**answer, "bom": entry[1]}, default=_default, option=_OPTIONS)
     except orjson.JSONEncodeError:  # what only the fallbacks of render_json render
         return render_json(answer)
+
+
+def rendered_response(content: bytes) -> HttpResponse:
+    """A 200 answering JSON rendered before (`render_sizing`, an answer kept by
+    api/sizing_memo.py): what DRF's `Response(orjson.Fragment(content))` sends once rendered,
+    the same bytes and Content-Type (`OrjsonRenderer.media_type`; JSON has no charset
+    parameter), without the template response DRF builds to render it (its construction,
+    content negotiation's renderer hand-over and rendering: ~0.08 M instructions of a POST
+    /api/v1/sizing/, bench/bench_api_callgrind.py). The view's other headers (Allow, Vary)
+    are added by DRF's `finalize_response` either way."""
+    return HttpResponse(content, content_type=OrjsonRenderer.media_type)
 
 
 class OrjsonRenderer(JSONRenderer):

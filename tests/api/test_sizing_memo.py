@@ -8,9 +8,15 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 
+import orjson
 import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+from rest_framework.response import Response
 
+from apps.api import sizing_memo
 from apps.api.renderers import render_json
+from apps.api.views.sizing import SizingApi
 from apps.catalog.models import Price, PriceBook
 from apps.catalog.selectors import price_book_current
 from apps.sizing import gateway
@@ -154,3 +160,43 @@ def test_a_kept_answer_costs_two_cache_round_trips_and_no_query(
         response = alice.client.post("/api/v1/sizing/", ONE_NODE_INFERENCE)
     assert response["Server-Timing"] == 'engine;dur=0;desc="answer kept"'
     assert commands == ["MGET", "EVALSHA"]  # without the read along: a GET of the revision too
+
+
+class _DrfResponseSizingApi(SizingApi):
+    """The view as it answered before `rendered_response`: DRF's Response of the bytes."""
+
+    def post(self, request):
+        response = super().post(request)
+        drf = Response(orjson.Fragment(response.content))
+        drf["Server-Timing"] = response["Server-Timing"]
+        return drf
+
+
+@pytest.mark.parametrize("accept", ["application/json", "*/*", "application/json; indent=4"])
+def test_the_answer_is_sent_as_drfs_response_would_send_it(alice, accept):
+    """Fresh and kept answers: the same status, bytes and headers as DRF's
+    Response(orjson.Fragment(answer)), without the template response (the view's response is
+    a plain HttpResponse)."""
+    factory = RequestFactory()
+    answers = []
+    for view in (SizingApi.as_view(), _DrfResponseSizingApi.as_view()):
+        for _fresh_then_kept in range(2):
+            if _fresh_then_kept == 0:
+                sizing_memo.clear()
+            request = factory.post(
+                "/api/v1/sizing/",
+                json.dumps(ONE_NODE_INFERENCE),
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {alice.token}", "Accept": accept},
+            )
+            response = view(request)
+            if hasattr(response, "render"):
+                response.render()
+            timing = response["Server-Timing"]
+            del response["Server-Timing"]
+            answers.append((response.status_code, response.content, dict(response.headers)))
+            assert timing.startswith("engine;dur=")
+            if view.view_class is SizingApi:
+                assert type(response) is HttpResponse
+    assert answers[0] == answers[2] and answers[1] == answers[3]
+    assert answers[0][2]["Content-Type"] == "application/json"

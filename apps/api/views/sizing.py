@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -24,7 +24,7 @@ from apps.sizing.models import Scenario
 from .. import sizing_memo
 from ..errors import ApiError, application_error, sizing_error
 from ..parsers import json_data
-from ..renderers import render_sizing
+from ..renderers import render_sizing, rendered_response
 from ..serializers.engine import SizingResultSerializer, WorkloadSerializer
 from ..serializers.sizing import (
     ScenarioCreateSerializer,
@@ -81,14 +81,14 @@ class SizingApi(APIView):
         "workloads answer 400 with the engine's messages keyed by dotted field "
         "path (`inference.concurrent_users`). Read-only tokens may call it.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: Request) -> HttpResponse:
         params = query(request, SizingQuery) if request.query_params else {}  # no fields to fill
         book = price_book_or_400(params.get("price_book")) or price_book_current()
         workload = json_data(request)
         memo_key = sizing_memo.key(workload, book)
         kept = sizing_memo.get(memo_key)
         if kept is not None:  # the same workload, catalog and price book: the same answer
-            response = Response(orjson.Fragment(kept))
+            response = rendered_response(kept)
             response["Server-Timing"] = 'engine;dur=0;desc="answer kept"'
             return response
         revision = catalog_revision()
@@ -97,7 +97,7 @@ class SizingApi(APIView):
             raise sizing_error(sizing)
         answer = render_sizing(sizing.result)
         sizing_memo.put(memo_key, answer, revision)
-        response = Response(orjson.Fragment(answer))
+        response = rendered_response(answer)
         response["Server-Timing"] = f"engine;dur={sizing.elapsed_ms:.1f}"
         return response
 
