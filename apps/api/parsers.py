@@ -9,7 +9,6 @@ character, NFC text): bad input is a 400 naming the field.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.conf import settings
@@ -47,6 +46,11 @@ class BoundedJSONParser(parsers.JSONParser):
         if declared and declared.isdigit() and int(declared) > limit:
             raise too_large()
         raw = stream.read(limit + 1) if stream is not None else b""
+        return self.loads(raw, parser_context, limit)
+
+    def loads(self, raw: bytes, parser_context: dict[str, Any] | None, limit: int) -> Any:
+        """The body's bytes (read) parsed: 413 over `limit`, 400 naming the field or a parse
+        error otherwise bad."""
         if len(raw) > limit:
             raise too_large()
         try:
@@ -82,21 +86,22 @@ def json_data(request: Request) -> Any:
     meta = django_request.META
     declared = meta.get("CONTENT_LENGTH")
     parser = request.parsers[0] if len(request.parsers) == 1 else None
+    limit = max_body_bytes()
     if (
         type(parser) is not BoundedJSONParser
         or meta.get("CONTENT_TYPE") != "application/json"
         or not declared
         or not declared.isdigit()
-        or not 0 < int(declared) <= max_body_bytes()
+        or not 0 < int(declared) <= limit
         or request._full_data is not Empty
         or (
             getattr(django_request, "_read_started", False) and not hasattr(django_request, "_body")
         )
     ):
         return request.data
-    stream = io.BytesIO(django_request.body)  # before the try, as in DRF's _parse
-    try:
-        data = parser.parse(stream, "application/json", request.parser_context)
+    raw = django_request.body  # before the try, as in DRF's _parse
+    try:  # the parser's own parse of what it would read (the declared length is checked)
+        data = parser.loads(raw, request.parser_context, limit)
     except Exception:
         request._data = QueryDict("", encoding=django_request._encoding)  # as DRF's _parse
         request._files = MultiValueDict()
