@@ -80,7 +80,7 @@ class OrjsonRenderer(JSONRenderer):
     ) -> bytes:
         if data is None:
             return b""
-        if isinstance(data, orjson.Fragment):  # an answer rendered before (api/sizing_memo.py)
+        if isinstance(data, orjson.Fragment):  # JSON rendered before (sent as it is)
             return orjson.dumps(data)
         if self.get_indent(accepted_media_type or "", renderer_context or {}):
             return super().render(data, accepted_media_type, renderer_context)  # type: ignore[no-any-return]
