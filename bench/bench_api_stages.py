@@ -67,6 +67,7 @@ def wrap_parts() -> list[str]:
     timed(sizing.SizingApi, "post", "the view (all below)")
     timed(meta.MeApi, "get", "the view (all below)")
     timed(rest_framework.request.Request, "_parse", "  body parse (request.data)")
+    timed(sizing, "json_data", "  body parse (request.data)")  # the view's way to it
     timed(sizing, "price_book_current", "  current price book")
     for name in ("key", "get", "put"):
         timed(sizing_memo, name, "  answers kept (key, get, put)")
