@@ -215,7 +215,17 @@ class _Kept:
     once stored, but for the two search hints (``batches``, ``served``): where the last sizing's
     batch searches ended, which only choose where a search probes first, never its answer."""
 
-    __slots__ = ("owners", "setup", "ffn", "constants", "weights", "report", "batches", "served")
+    __slots__ = (
+        "owners",
+        "setup",
+        "ffn",
+        "constants",
+        "weights",
+        "rooms",
+        "report",
+        "batches",
+        "served",
+    )
 
     def __init__(self, owners: tuple[object, ...]) -> None:
         self.owners = owners  # the keyed objects, alive while kept (their ids are the key)
@@ -223,6 +233,8 @@ class _Kept:
         self.ffn = 0  # the widest MLP (set with ``setup``)
         self.constants: dict[Layout, _LayoutConstants] = {}
         self.weights: dict[Layout, tuple[float, float, float, int]] = {}
+        # per candidate list (``search._candidates``, by identity): each layout's memory rows
+        self.rooms: dict[int, tuple[tuple[Layout, ...], list[_Room]]] = {}
         self.report: tuple[dict[str, Any], tuple[Any, ...]] | None = None  # report._fixed
         # hints: the last max batch of each layout (``Replica.max_batch``) and the layout that
         # served the most users last (search._most_users), whatever the load then
@@ -368,6 +380,75 @@ class _Memory(NamedTuple):
     batch: int  # most sequences whose KV fits, within the scheduler limit
 
 
+class _Room(NamedTuple):
+    """A layout's memory per GPU before the prompt comes in (``fitting``), bytes."""
+
+    layout: Layout
+    gpus: int
+    tp: int
+    free: float  # usable memory − weights
+    logits: float  # decode logits per chunk token: 4 × vocabulary ÷ TP
+    div: int  # ways one sequence's KV is split: KV shards × PP × attention DP
+
+
+def _rooms(s: ServingSetup, layouts: tuple[Layout, ...]) -> list[_Room]:
+    """``fitting``'s rows of ``layouts``, kept with the setup's layouts (``ServingSetup.kept``:
+    they read the model, GPU, precisions and assumptions alone), per candidate list: the
+    search's lists are kept per process (``search._candidates``), so the same object each
+    sizing (its id is the key; the entry holds it, so the id is never another list's)."""
+    kept = s.kept.rooms
+    entry = kept.get(id(layouts))
+    if entry is not None and entry[0] is layouts:
+        return entry[1]
+    c, rows = s.k, []
+    for lay in layouts:
+        non_expert, experts, weights, kv_shard = replica_for(s, lay)._weights()
+        free = c.usable_per_gpu - weights  # ``_memory``'s first subtraction
+        div = kv_shard * lay.pp * lay.dp_attn
+        rows.append(_Room(lay, lay.gpus, lay.tp, free, c.logits / lay.tp, div))
+    if len(kept) >= KEPT_SETUPS:
+        kept.clear()
+    kept[id(layouts)] = (layouts, rows)
+    return rows
+
+
+def fitting(s: ServingSetup, layouts: tuple[Layout, ...], gpus: int) -> list[Replica]:
+    """The replicas of ``layouts`` of at most ``gpus`` GPUs that hold one sequence, in order,
+    each with its ``memory_batch``: ``_memory``'s batch, the same operations in the same
+    order, from the kept rows (``_rooms``) and the prompt's chunk and sequence (issue 16:
+    capacity mode reads every candidate's memory batch, and ``_memory`` of each was a fifth
+    of a one-node search; ``_memory`` itself is then made only for the layouts that need
+    more than the batch)."""
+    c = s.k
+    chunk = c.chunk_tokens
+    hidden, mlp, few = c.hidden_activations, c.mlp_activations, min(chunk, 1024)
+    workspace, sequence = c.workspace_per_gpu, c.kv_sequence * 1
+    moe = c.untouched is not None  # None: dense (no expert buffers)
+    limit = s.assumptions.max_batch_per_replica
+    out = []
+    for row in _rooms(s, layouts):
+        if row.gpus > gpus:
+            continue
+        r = replica_for(s, row.layout)
+        buffers = r._moe_buffers(chunk) if moe else 0.0
+        activations = hidden + mlp / row.tp * ACT_BYTES + row.logits * few + buffers
+        room = row.free - activations - workspace
+        if room > 0:
+            per_seq = sequence / row.div
+            fits = int(room // per_seq) if per_seq > 0 else 1 << 30
+            batch = min(fits, limit)
+            if batch >= 1:
+                r.__dict__["memory_batch"] = batch  # the cached property's slot
+                out.append(r)
+    return out
+
+
+def replica_for(s: ServingSetup, layout: Layout) -> Replica:
+    """``Replica(s, layout)`` without the frozen ``__init__``'s per-field ``object.__setattr__``
+    (engine/frozen.py; a search makes one per candidate layout)."""
+    return frozen.build(Replica, {"s": s, "layout": layout})
+
+
 @dataclass(frozen=True)
 class Replica:
     """A layout of the setup: memory, prefill and decode."""
@@ -388,6 +469,7 @@ class Replica:
     def _constants(self) -> _LayoutConstants:
         s, lay = self.s, self.layout
         c = s.k
+        weights = self._weights()  # non-expert, expert, all, KV shards
         layers = s.arch.layers / lay.pp
         per_layer = 2.0
         if lay.ep != "none":
@@ -412,9 +494,9 @@ class Replica:
             tp_pp=lay.tp * lay.pp,
             gpus=lay.gpus,
             gpus_per_stage=lay.gpus / lay.pp,
-            non_expert=self._memory.non_expert,
-            expert_share=self._memory.experts,
-            kv_div=self.kv_shard * lay.pp,
+            non_expert=weights[0],
+            expert_share=weights[1],
+            kv_div=weights[3] * lay.pp,
             imbalance=self.imbalance,
             tp_layers=layers * per_layer,
             tp_link=tpl,
@@ -740,7 +822,7 @@ class Replica:
         target_rate, target_ttft = spec.target_tokens_per_s_per_user, spec.target_ttft_s
         ok = rate >= target_rate and ttft <= target_ttft
         margin = min(1 - target_rate / rate, 1 - ttft / target_ttft) if rate > 0 else -1.0
-        high = self._memory.batch
+        high = self.memory_batch
         known: list[int] | None = self.__dict__.get("_known")
         if known is None:
             known = self.__dict__["_known"] = [1, high + 1]
@@ -775,7 +857,7 @@ class Replica:
         if self.rate_bound(batch) < target or self._rate_of(batch) < target:
             bracket: list[int] | None = known.get("_known")  # as ``_check_of`` leaves it
             if bracket is None:
-                bracket = known["_known"] = [1, self._memory.batch + 1]
+                bracket = known["_known"] = [1, self.memory_batch + 1]
             if 1 <= batch < bracket[1]:
                 bracket[1] = batch  # the targets stop holding here: the batch search's end
             return False
@@ -792,13 +874,12 @@ class Replica:
         overhead, and the prefill work's compute, are each at most the step and the work (the
         terms left out are ≥ 0 and rounding is monotone). A layout whose bound misses the rate
         target at a batch is not evaluated there (``serves``)."""
-        s, lay, c, m = self.s, self.layout, self.s.k, self._memory
+        s, lay, c = self.s, self.layout, self.s.k
+        non_expert, experts, _, kv_shard = self._weights()
         pp, dp = lay.pp, lay.dp_attn
         micro = batch / pp
         group = micro / dp
-        read = (
-            m.non_expert + m.experts * self._touched(micro) + c.kv_ctx * group / (m.kv_shard * pp)
-        )
+        read = non_expert + experts * self._touched(micro) + c.kv_ctx * group / (kv_shard * pp)
         step = pp * (read / c.mem_rate) + (c.overhead_us + c.per_sequence_us * group) * 1e-6
         peak, moe_eff = c.peak, s.assumptions.moe_compute_efficiency
         work = (c.prefill_dense + c.prefill_attention) / (lay.gpus * peak)

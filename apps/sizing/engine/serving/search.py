@@ -15,13 +15,14 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .. import frozen
 from ..catalog import Gpu, LlmModel
 from ..errors import SizingInputError
 from ..hardware import GB, bytes_per_param, peak_flops
 from ..spec import PRECISIONS, Assumptions, InferenceInput
 from .layout import Layout, candidates
 from .replica import Replica, ServingSetup
+from .replica import fitting as fitting_replicas
+from .replica import replica_for as _replica
 
 
 def kv_precision_for(precision: str, spec: InferenceInput, gpu: Gpu) -> str:
@@ -52,12 +53,6 @@ def setup_for(
 def replicas_for(s: ServingSetup, gpn: int) -> list[Replica]:
     """A replica per candidate layout (fixed degrees in the input filter them)."""
     return [_replica(s, lay) for lay in layouts_for(s, gpn)]
-
-
-def _replica(s: ServingSetup, layout: Layout) -> Replica:
-    """``Replica(s, layout)`` without the frozen ``__init__``'s per-field ``object.__setattr__``
-    (engine/frozen.py; a search makes one per candidate layout)."""
-    return frozen.build(Replica, {"s": s, "layout": layout})
 
 
 def layouts_for(s: ServingSetup, gpn: int) -> tuple[Layout, ...]:
@@ -171,9 +166,7 @@ def _fewest_gpus(allowed: list[Replica], users: int) -> Replica:
 def choose_for_gpus(s: ServingSetup, gpn: int, gpus: int) -> Choice:
     """The layout serving the most users on ``gpus`` GPUs (capacity mode)."""
     layouts = layouts_for(s, gpn)
-    fitting = [
-        r for r in (_replica(s, lay) for lay in layouts if lay.gpus <= gpus) if r.memory_batch >= 1
-    ]
+    fitting = fitting_replicas(s, layouts, gpus)
     if not fitting:
         options = [Replica(s, lay) for lay in layouts]
         if any(r.memory_batch >= 1 for r in options):
