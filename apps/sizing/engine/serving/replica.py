@@ -25,7 +25,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .. import collectives as coll
@@ -45,6 +45,7 @@ ACT_BYTES = 2.0  # bf16 activations between layers and in collectives
 UNQUANTIZED_BYTES = 2.0
 ACTIVATION_BUFFERS = 4  # hidden-sized buffers of a prefill chunk alive at once
 KEPT_SETUPS = 256  # load-free serving setups whose layout constants are kept (``_kept``)
+KEPT_STEPS = 1024  # batches whose load-free decode step a kept layout keeps (``_step_free``)
 
 
 @dataclass(frozen=True)
@@ -366,6 +367,8 @@ class _LayoutConstants:
     ep_ring: coll.Ring | None  # the expert all-to-all's constants
     pp_link: coll.Link | None
     pp_hop: coll.Hop | None  # the stage-to-stage transfer's constants
+    # the load-free part of the decode step per batch (``Replica._step_free``)
+    steps: dict[int, tuple[float, ...]] = field(default_factory=dict)
 
 
 class _Memory(NamedTuple):
@@ -617,22 +620,62 @@ class Replica:
         """One decode step at ``batch``: (total, memory, compute, TP, EP, PP hop, overhead,
         bytes read, FLOPs) of one stage — the one formula ``decode`` and ``step_s`` share."""
         k, c = self.k, self.s.k
+        free = k.steps.get(batch)
+        if free is None:
+            if len(k.steps) >= KEPT_STEPS:
+                k.steps.clear()
+            free = k.steps[batch] = self._step_free(batch)
+        (
+            group,
+            weights_read,
+            dense_flops,
+            expert_flops,
+            expert_s,
+            tp_c,
+            ep_c,
+            pp_c,
+            hops,
+            overhead,
+        ) = free
+        read = weights_read + c.kv_ctx * group / k.kv_div
+        t_mem = read / c.mem_rate
+        attn_flops = c.attn_flops * group / k.tp_pp
+        t_comp = (dense_flops + attn_flops) / c.peak + expert_s
+        stage = max(t_mem, t_comp) + tp_c + ep_c
+        total = k.pp * stage + hops + overhead
+        flops = dense_flops + attn_flops + expert_flops
+        return total, t_mem, t_comp, tp_c, ep_c, pp_c, overhead, read, flops
+
+    def _step_free(self, batch: int) -> tuple[float, ...]:
+        """The terms of ``_step`` that read neither the prompt nor the output — weights read,
+        dense and expert FLOPs, collectives, hops, overhead — kept per batch with the layout's
+        constants (``ServingSetup.kept``; issue 16: the API's distinct workloads check the
+        same few batches of each layout every sizing, and these were most of a step). The
+        same operations in the same order as one formula, so the same floats."""
+        k, c = self.k, self.s.k
         micro = batch / k.pp  # sequences per micro-batch
         group = micro / k.dp  # sequences per attention group
         touched = 1.0 if c.untouched is None else self._touched(micro)
-        read = k.non_expert + k.expert_share * touched + c.kv_ctx * group / k.kv_div
-        t_mem = read / c.mem_rate
+        weights_read = k.non_expert + k.expert_share * touched
         dense_flops = c.dense_flops * group / k.tp_pp
-        attn_flops = c.attn_flops * group / k.tp_pp
         expert_flops = c.expert_flops * micro / k.gpus
-        t_comp = (dense_flops + attn_flops) / c.peak + expert_flops * k.imbalance / c.moe_peak
+        expert_s = expert_flops * k.imbalance / c.moe_peak
         tp_c, ep_c = self._comm(group, micro)
         pp_c = self._pp_hop(micro)
-        stage = max(t_mem, t_comp) + tp_c + ep_c
         overhead = (c.overhead_us + c.per_sequence_us * group) * 1e-6
-        total = k.pp * stage + (k.pp - 1) * pp_c + overhead
-        flops = dense_flops + attn_flops + expert_flops
-        return total, t_mem, t_comp, tp_c, ep_c, pp_c, overhead, read, flops
+        hops = (k.pp - 1) * pp_c
+        return (
+            group,
+            weights_read,
+            dense_flops,
+            expert_flops,
+            expert_s,
+            tp_c,
+            ep_c,
+            pp_c,
+            hops,
+            overhead,
+        )
 
     def decode(self, batch: int) -> StepBreakdown:
         """The decode step with ``batch`` sequences on the replica (kept per batch: the
