@@ -145,21 +145,28 @@ class ServingSetup:
             free = self.kept.setup = self._load_free()
         ctx = spec.prompt_tokens + spec.output_tokens / 2
         p = spec.prompt_tokens
-        c = min(self.chunk, p)
-        return _SetupConstants(
-            **free,
-            kv_ctx=self.kv_bytes(ctx),
-            attn_flops=a.decode_attention_flops(ctx),
-            prompt=p,
-            chunks=max(1, math.ceil(p / self.chunk)),
-            prefill_dense=free["dense_flops"] * p,  # 2 × (active − routed active) × p
-            prefill_attention=a.prefill_attention_flops(p),
-            prefill_experts=free["expert_flops"] * p,
-            sequence_tokens=spec.prompt_tokens + spec.output_tokens,
-            chunk_tokens=c,
-            hidden_activations=ACTIVATION_BUFFERS * c * a.hidden_size * ACT_BYTES,
-            mlp_activations=2 * c * self.kept.ffn,
-            kv_sequence=self.kv_bytes(spec.prompt_tokens + spec.output_tokens),
+        chunk = self.chunk
+        c = min(chunk, p)
+        kv_bytes = self.arch.kv_elements  # ``kv_bytes`` of two token counts, without the memo
+        kv_value = free["kv_bytes_per_value"]
+        # _SetupConstants(**free, ...) without the dataclass __init__'s 29 keyword arguments
+        return frozen.build(
+            _SetupConstants,
+            free
+            | {
+                "kv_ctx": kv_bytes(ctx) * kv_value,
+                "attn_flops": a.decode_attention_flops(ctx),
+                "prompt": p,
+                "chunks": max(1, math.ceil(p / chunk)),
+                "prefill_dense": free["dense_flops"] * p,  # 2 × (active − routed active) × p
+                "prefill_attention": a.prefill_attention_flops(p),
+                "prefill_experts": free["expert_flops"] * p,
+                "sequence_tokens": spec.prompt_tokens + spec.output_tokens,
+                "chunk_tokens": c,
+                "hidden_activations": ACTIVATION_BUFFERS * c * a.hidden_size * ACT_BYTES,
+                "mlp_activations": 2 * c * self.kept.ffn,
+                "kv_sequence": kv_bytes(spec.prompt_tokens + spec.output_tokens) * kv_value,
+            },
         )
 
     def _load_free(self) -> dict[str, Any]:
@@ -189,6 +196,7 @@ class ServingSetup:
             "workspace_per_gpu": eff.inference_workspace_gb * GB,
             "mla": a.is_mla,
             "kv_heads": a.kv_heads,
+            "kv_bytes_per_value": self.kv_bytes_per_value,
         }
 
     @cached_property
@@ -307,10 +315,11 @@ class StepBreakdown:
         }
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class _SetupConstants:
     """A sizing's layout-independent serving quantities (``ServingSetup.k``), computed once
-    per sizing: every layout's memory, decode and prefill read them."""
+    per sizing: every layout's memory, decode and prefill read them (read-only; built from
+    a dict of every field, ``frozen.build``)."""
 
     hidden: int
     moe_layers: int
@@ -341,6 +350,7 @@ class _SetupConstants:
     mla: bool
     kv_heads: int
     kv_sequence: float  # KV bytes of one sequence at its end
+    kv_bytes_per_value: float  # bytes per cached value at the KV precision
 
 
 @dataclass(slots=True, kw_only=True)

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .. import frozen
 from ..catalog import Gpu, LlmModel
 from ..errors import SizingInputError
 from ..hardware import GB, bytes_per_param, peak_flops
@@ -47,7 +48,16 @@ def setup_for(
             "inference.kv_cache_precision",
             f"{gpu.name} has no FP8 support; choose bf16, fp16 or int8",
         )
-    return ServingSetup(model, gpu, precision, kv, spec, assumptions, fabric)
+    values = {  # ServingSetup(...) without the frozen __init__ (engine/frozen.py)
+        "model": model,
+        "gpu": gpu,
+        "precision": precision,
+        "kv_precision": kv,
+        "spec": spec,
+        "assumptions": assumptions,
+        "fabric": fabric,
+    }
+    return frozen.build(ServingSetup, values)
 
 
 def replicas_for(s: ServingSetup, gpn: int) -> list[Replica]:
