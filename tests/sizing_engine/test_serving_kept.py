@@ -54,6 +54,22 @@ def test_kept_layouts_answer_as_fresh_ones() -> None:
     assert len(set(fresh)) == len(fresh)  # the cases do change the answers
 
 
+def test_kept_misses_answer_as_fresh_sizings() -> None:
+    """A layout's kept misses (``Replica.serves``: a rate that missed at a shorter prompt) rule
+    out nothing a fresh sizing would choose: prompts one token apart upwards (the API's
+    distinct workloads), then downwards and scattered, on one and two nodes."""
+    replica.forget_kept()
+    shared = snapshot_from_csv_dir(CATALOG_DIR)
+    prompts = [*range(1001, 1041), *range(1040, 1000, -3), 5000, 200, 7000, 1500, 64, 30000]
+    cases = [one_node_70b({"prompt_tokens": p}, nodes=n) for n in (1, 2) for p in prompts]
+    kept = [_answer(w, shared) for w in cases]
+    fresh = []
+    for w in cases:
+        replica.forget_kept()
+        fresh.append(_answer(w, shared))
+    assert kept == fresh
+
+
 def test_other_setups_never_share_kept_layouts() -> None:
     replica.forget_kept()
     shared = snapshot_from_csv_dir(CATALOG_DIR)

@@ -126,3 +126,21 @@ def test_the_rate_bound_is_never_below_the_rate(
     for r in replicas_for(_setup(model, gpu, prompt, output, tps, ttft), 8):
         assert r.rate_bound(batch) >= r.user_rate(batch), (r.layout, batch)
         assert r._rate_of(batch) == r.user_rate(batch), (r.layout, batch)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    batch=st.integers(min_value=1, max_value=1024),
+    longer=st.integers(min_value=1, max_value=20000),
+    **WORKLOAD,
+)
+def test_the_rate_never_rises_with_the_prompt(
+    batch: int, longer: int, model: str, gpu: str, prompt: int, output: int, tps: float, ttft: float
+) -> None:
+    """What ``Replica.serves``' kept misses rely on: with the rest of the setup the same, a
+    longer prompt never gives a user a faster rate at the same batch (a miss at a shorter
+    prompt is a miss at a longer one), up to rounding far below ``replica._MARGIN``."""
+    short = replicas_for(_setup(model, gpu, prompt, output, tps, ttft), 8)
+    long = replicas_for(_setup(model, gpu, prompt + longer, output, tps, ttft), 8)
+    for a, b in zip(short, long, strict=True):
+        assert b.user_rate(batch) <= a.user_rate(batch) * (1 + 1e-12), (a.layout, batch)

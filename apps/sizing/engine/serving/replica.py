@@ -45,6 +45,10 @@ ACT_BYTES = 2.0  # bf16 activations between layers and in collectives
 UNQUANTIZED_BYTES = 2.0
 ACTIVATION_BUFFERS = 4  # hidden-sized buffers of a prefill chunk alive at once
 KEPT_SETUPS = 256  # load-free serving setups whose layout constants are kept (``_kept``)
+# A kept miss rules out a longer prompt when its rate is below the target by more than this
+# relative rounding (each rate is a few dozen roundings: ~1e-14 apart where equal in exact
+# arithmetic).
+_MARGIN = 1 - 1e-9
 KEPT_STEPS = 1024  # batches whose load-free decode step a kept layout keeps (``_step_free``)
 
 
@@ -379,6 +383,9 @@ class _LayoutConstants:
     pp_hop: coll.Hop | None  # the stage-to-stage transfer's constants
     # the load-free part of the decode step per batch (``Replica._step_free``)
     steps: dict[int, tuple[float, ...]] = field(default_factory=dict)
+    # (batch, output tokens, chunk) -> (the shortest prompt whose rate missed the target
+    # at that batch, that rate) (``Replica.serves``)
+    misses: dict[tuple[int, int, int], tuple[int, float]] = field(default_factory=dict)
 
 
 class _Memory(NamedTuple):
@@ -909,25 +916,54 @@ class Replica:
         # The bound only while the layout's constants are not kept (it saves making them):
         # with them kept (and the step's load-free terms, ``_step_free``) the rate costs
         # little more than the bound, and the bound rejects no batch the rate passes.
-        target = self.s.spec.target_tokens_per_s_per_user
+        s = self.s
+        spec = s.spec
+        target = spec.target_tokens_per_s_per_user
         k = known.get("k")
         if k is None:
-            k = self.s.kept.constants.get(self.layout)
+            k = s.kept.constants.get(self.layout)
             if k is not None:
                 known["k"] = k  # the cached property's slot
-        if (k is None and self.rate_bound(batch) < target) or self._rate_of(batch) < target:
-            bracket: list[int] | None = known.get("_known")  # as ``_check_of`` leaves it
-            if bracket is None:
-                bracket = known["_known"] = [1, self.memory_batch + 1]
-            if 1 <= batch < bracket[1]:
-                bracket[1] = batch  # the targets stop holding here: the batch search's end
-            return False
+        if k is None:
+            if self.rate_bound(batch) < target:
+                return self._misses(batch)
+        else:
+            # The rate only falls as the prompt grows (the step reads more KV and attends
+            # over more, the prefill work grows), the rest of the setup being the same (the
+            # kept layout's and the output, the chunk): a rate that missed at a shorter
+            # prompt by more than rounding says this one misses too (``_LayoutConstants
+            # .misses``; issue 16: the API's distinct workloads check the same few batches
+            # of each layout, at a longer prompt each time).
+            seen = k.misses.get((batch, spec.output_tokens, s.chunk))
+            if seen is not None and seen[0] <= spec.prompt_tokens and seen[1] < target * _MARGIN:
+                return self._misses(batch)
+        rate = self._rate_of(batch)
+        if rate < target:
+            if k is not None:
+                misses, key = k.misses, (batch, spec.output_tokens, s.chunk)
+                seen = misses.get(key)
+                if seen is None or spec.prompt_tokens < seen[0]:  # the shortest covers most
+                    if len(misses) >= KEPT_STEPS:
+                        misses.clear()
+                    misses[key] = (spec.prompt_tokens, rate)
+            return self._misses(batch)
         if "works" in known or batch == 1:
             return self.works and self.meets(batch)
         ok = self.meets(batch)
         if ok:
             known["works"] = True  # the prefix holds batch 1 too
         return ok
+
+    def _misses(self, batch: int) -> bool:
+        """False, with the batch search's bracket ended at ``batch`` (as ``_check_of``
+        leaves it): ``serves`` found the rate target missed there."""
+        known = self.__dict__
+        bracket: list[int] | None = known.get("_known")
+        if bracket is None:
+            bracket = known["_known"] = [1, self.memory_batch + 1]
+        if 1 <= batch < bracket[1]:
+            bracket[1] = batch  # the targets stop holding here: the batch search's end
+        return False
 
     def rate_bound(self, batch: int) -> float:
         """At least the tokens/s one user gets at ``batch`` (``user_rate``), without the
