@@ -446,27 +446,30 @@ def fitting(s: ServingSetup, layouts: tuple[Layout, ...], gpus: int) -> list[Rep
     moe = c.untouched is not None  # None: dense (no expert buffers)
     limit = s.assumptions.max_batch_per_replica
     out = []
-    for row in _rooms(s, layouts):
-        if row.gpus > gpus:
+    for lay, n, tp, free, logits, div in _rooms(s, layouts):
+        if n > gpus:
             continue
-        r = replica_for(s, row.layout)
-        buffers = r._moe_buffers(chunk) if moe else 0.0
-        activations = hidden + mlp / row.tp * ACT_BYTES + row.logits * few + buffers
-        room = row.free - activations - workspace
+        buffers = replica_for(s, lay)._moe_buffers(chunk) if moe else 0.0
+        activations = hidden + mlp / tp * ACT_BYTES + logits * few + buffers
+        room = free - activations - workspace
         if room > 0:
-            per_seq = sequence / row.div
+            per_seq = sequence / div
             fits = int(room // per_seq) if per_seq > 0 else 1 << 30
-            batch = min(fits, limit)
+            batch = fits if fits < limit else limit  # min(fits, limit)
             if batch >= 1:
-                r.__dict__["memory_batch"] = batch  # the cached property's slot
-                out.append(r)
+                # Replica(s, lay) with its memory batch (the cached property's slot), built
+                # as ``replica_for`` does
+                out.append(_build(Replica, {"s": s, "layout": lay, "memory_batch": batch}))
     return out
 
 
 def replica_for(s: ServingSetup, layout: Layout) -> Replica:
     """``Replica(s, layout)`` without the frozen ``__init__``'s per-field ``object.__setattr__``
     (engine/frozen.py; a search makes one per candidate layout)."""
-    return frozen.build(Replica, {"s": s, "layout": layout})
+    return _build(Replica, {"s": s, "layout": layout})
+
+
+_build = frozen.build
 
 
 @dataclass(frozen=True)

@@ -202,16 +202,16 @@ def _most_users(fitting: list[Replica], gpus: int) -> Replica:
     batch: layouts are visited by that bound, and the batch search runs only on a layout that
     can still serve at least as many users as the best so far."""
 
+    replicas = [gpus // r.layout.gpus for r in fitting]
+    bounds = [n * r.memory_batch for n, r in zip(replicas, fitting, strict=True)]
+
     def key(i: int) -> tuple[int, float, int, tuple[int, int, int], int]:
         r = fitting[i]
-        users = (gpus // r.layout.gpus) * r.max_batch
-        speed = r.user_rate(r.max_batch) if r.max_batch else 0.0
-        return users, round(speed, 6), -r.layout.nodes, _neg(_order(r)), -i
+        batch = r.max_batch
+        speed = r.user_rate(batch) if batch else 0.0
+        return replicas[i] * batch, round(speed, 6), -r.layout.nodes, _neg(_order(r)), -i
 
-    def bound(i: int) -> int:
-        return (gpus // fitting[i].layout.gpus) * fitting[i].memory_batch
-
-    ranked = sorted(range(len(fitting)), key=bound, reverse=True)
+    ranked = sorted(range(len(fitting)), key=bounds.__getitem__, reverse=True)
     # First the layout that served the most users in the last sizing of this setup, when it
     # is a candidate (``_Kept.served``, the same kept object: ``_candidates``; a hint: the
     # best is the best whichever comes first, but the better the first, the fewer layouts
@@ -222,10 +222,9 @@ def _most_users(fitting: list[Replica], gpus: int) -> Replica:
     for i in ranked:
         if i == first:
             continue
-        if bound(i) < best[0]:
+        if bounds[i] < best[0]:
             break  # no later layout can serve as many users
-        replicas = gpus // fitting[i].layout.gpus
-        if not fitting[i].serves(math.ceil(best[0] / replicas)):
+        if not fitting[i].serves(math.ceil(best[0] / replicas[i])):
             continue
         best = max(best, key(i))
     chosen = fitting[-best[4]]  # the index, negated in the key
