@@ -100,6 +100,44 @@ def _value(
     return parsed
 
 
+_LATER_TOP = (
+    "deployment",
+    "redundancy",
+    "growth_headroom_pct",
+    "storage_tb",
+    "fabric_design",
+    "cooling",
+    "oversubscription",
+)
+
+
+def _values(
+    errs: _Errors, data: Mapping[str, Any], names: tuple[str, ...], mode: str, top: dict[str, Any]
+) -> None:
+    """``top[name] = _value(errs, data, s.BY_PATH[name], mode=mode)`` for each top-level name,
+    in order, from the names' declarations looked up once (``_top_plan``; issue 16: an API
+    sizing gives three of the eleven)."""
+    for name, spec, key, default, required in _top_plan(names, mode):
+        value = data.get(key)
+        if value is None:
+            if required:
+                errs.add(spec.path, s.missing_message(spec))
+            top[name] = default
+            continue
+        parsed, problem = s.check(spec, value)
+        if problem is not None:
+            errs.add(spec.path, problem)
+            parsed = default
+        top[name] = parsed
+
+
+@cache
+def _top_plan(names: tuple[str, ...], mode: str) -> tuple[tuple[str, s.Input, str, Any, bool], ...]:
+    """(name, input, key, default, required in ``mode``) of each top-level name (``_values``)."""
+    by = s.BY_PATH
+    return tuple((n, by[n], by[n].key, by[n].default, by[n].required_in(mode)) for n in names)
+
+
 def _section(errs: _Errors, raw: Mapping[str, Any], name: str, mode: str) -> dict[str, Any]:
     """Unknown keys, then every declared input of the section, by attribute name: ``_value``
     of each in one pass over the section's declarations for ``mode`` (``_section_plan``)."""
@@ -261,15 +299,11 @@ def parse_workload(data: Mapping[str, Any]) -> Workload:
     kind = _value(errs, data, by["kind"], mode=mode)
     slug, custom = _model_fields(errs, data)
     top: dict[str, Any] = {}
-    for name in ("nodes", "gpus_per_node", "gpu", "node_profile"):
-        top[name] = _value(errs, data, by[name], mode=mode)
+    _values(errs, data, ("nodes", "gpus_per_node", "gpu", "node_profile"), mode, top)
     gpu = top["gpu"] or "auto"
     fabric_default = "auto" if gpu == "auto" else "infiniband"
     fabric = _value(errs, data, by["fabric"], mode=mode) or fabric_default
-    for name in ("deployment", "redundancy", "growth_headroom_pct", "storage_tb"):
-        top[name] = _value(errs, data, by[name], mode=mode)
-    for name in ("fabric_design", "cooling", "oversubscription"):
-        top[name] = _value(errs, data, by[name], mode=mode)
+    _values(errs, data, _LATER_TOP, mode, top)
     assumptions, overrides = _assumptions(errs, _mapping(errs, data, "assumptions"))
     tco_raw = _mapping(errs, data, "tco")
     tco = _absent_tco(mode) if tco_raw is None else None
