@@ -43,15 +43,19 @@ def cluster_side(
     sizings of one cluster for different loads, e.g. the API's distinct workloads, build the
     same cluster side; `tests/sizing_engine/test_cluster_side.py` checks a kept side gives
     the answer a fresh one does)."""
-    key = (frozen.replace(w, inference=None, training=None), gpu.slug, fabric, nodes, placed)
+    key = _SideKey(
+        (frozen.replace(w, inference=None, training=None), gpu.slug, fabric, nodes, placed)
+    )
     sides: OrderedDict[Any, ClusterSide] | None = catalog.__dict__.get("_cluster_sides")
     if sides is None:
         sides = catalog.__dict__.setdefault("_cluster_sides", OrderedDict())
     side = sides.get(key)
     if side is not None:
         with _sides_lock:
-            if key in sides:
+            try:
                 sides.move_to_end(key)  # least recently used out first
+            except KeyError:  # another thread's sizing pushed it out meanwhile
+                pass
         return side
     side = ClusterSide(catalog, w, gpu, fabric, nodes, placed)
     side.racks  # noqa: B018 - may refuse (fabric limits): a refused cluster is not kept
@@ -60,6 +64,23 @@ def cluster_side(
         while len(sides) > SIDES_KEPT:
             sides.popitem(last=False)
     return side
+
+
+class _SideKey:
+    """A kept side's key, hashed once (issue 16: the workload part is a 25-field dataclass, and
+    a lookup hashed it two or three times); equal when the keyed values are."""
+
+    __slots__ = ("key", "hash")
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+        self.hash = hash(key)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SideKey) and self.hash == other.hash and self.key == other.key
 
 
 class ClusterSide:
