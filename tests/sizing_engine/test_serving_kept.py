@@ -62,6 +62,10 @@ def test_kept_misses_answer_as_fresh_sizings() -> None:
     shared = snapshot_from_csv_dir(CATALOG_DIR)
     prompts = [*range(1001, 1041), *range(1040, 1000, -3), 5000, 200, 7000, 1500, 64, 30000]
     cases = [one_node_70b({"prompt_tokens": p}, nodes=n) for n in (1, 2) for p in prompts]
+    for changes in ({"model": "mixtral-8x7b"}, {"model": "llama-3.1-8b"}, {"nodes": 3}):
+        for p in (100, 2000, 2001, 2002, 8000, 500):
+            targets = {"target_tokens_per_s_per_user": 10.0} if p == 2001 else {}
+            cases.append(one_node_70b({"prompt_tokens": p, **targets}, **changes))
     kept = [_answer(w, shared) for w in cases]
     fresh = []
     for w in cases:

@@ -139,7 +139,7 @@ def test_the_rate_never_rises_with_the_prompt(
 ) -> None:
     """What ``Replica.serves``' kept misses rely on: with the rest of the setup the same, a
     longer prompt never gives a user a faster rate at the same batch (a miss at a shorter
-    prompt is a miss at a longer one), up to rounding far below ``replica._MARGIN``."""
+    prompt is a miss at a longer one), up to rounding far below ``replica.MARGIN``."""
     short = replicas_for(_setup(model, gpu, prompt, output, tps, ttft), 8)
     long = replicas_for(_setup(model, gpu, prompt + longer, output, tps, ttft), 8)
     for a, b in zip(short, long, strict=True):

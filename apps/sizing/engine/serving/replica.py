@@ -48,7 +48,7 @@ KEPT_SETUPS = 256  # load-free serving setups whose layout constants are kept (`
 # A kept miss rules out a longer prompt when its rate is below the target by more than this
 # relative rounding (each rate is a few dozen roundings: ~1e-14 apart where equal in exact
 # arithmetic).
-_MARGIN = 1 - 1e-9
+MARGIN = 1 - 1e-9
 KEPT_STEPS = 1024  # batches whose load-free decode step a kept layout keeps (``_step_free``)
 
 
@@ -238,6 +238,7 @@ class _Kept:
         "report",
         "batches",
         "served",
+        "misses",
     )
 
     def __init__(self, owners: tuple[object, ...]) -> None:
@@ -247,12 +248,15 @@ class _Kept:
         self.constants: dict[Layout, _LayoutConstants] = {}
         self.weights: dict[Layout, tuple[float, float, float, int]] = {}
         # per candidate list (``search._candidates``, by identity): each layout's memory rows
-        self.rooms: dict[int, tuple[tuple[Layout, ...], list[_Room]]] = {}
+        self.rooms: dict[int, tuple[tuple[Layout, ...], list[MemoryRow]]] = {}
         self.report: tuple[dict[str, Any], tuple[Any, ...]] | None = None  # report._fixed
         # hints: the last max batch of each layout (``Replica.max_batch``) and the layout that
         # served the most users last (search._most_users), whatever the load then
         self.batches: dict[Layout, int] = {}
         self.served: Layout | None = None
+        # per layout, (batch, output tokens, chunk) -> (the shortest prompt whose rate missed
+        # the target at that batch, that rate or a bound above it): ``Replica.serves``
+        self.misses: dict[Layout, dict[tuple[int, int, int], tuple[int, float]]] = {}
 
 
 _KEPT: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()
@@ -383,9 +387,6 @@ class _LayoutConstants:
     pp_hop: coll.Hop | None  # the stage-to-stage transfer's constants
     # the load-free part of the decode step per batch (``Replica._step_free``)
     steps: dict[int, tuple[float, ...]] = field(default_factory=dict)
-    # (batch, output tokens, chunk) -> (the shortest prompt whose rate missed the target
-    # at that batch, that rate) (``Replica.serves``)
-    misses: dict[tuple[int, int, int], tuple[int, float]] = field(default_factory=dict)
 
 
 class _Memory(NamedTuple):
@@ -400,8 +401,8 @@ class _Memory(NamedTuple):
     batch: int  # most sequences whose KV fits, within the scheduler limit
 
 
-class _Room(NamedTuple):
-    """A layout's memory per GPU before the prompt comes in (``fitting``), bytes."""
+class MemoryRow(NamedTuple):
+    """A layout's memory per GPU before the prompt comes in (``fit``), bytes."""
 
     layout: Layout
     gpus: int
@@ -411,8 +412,8 @@ class _Room(NamedTuple):
     div: int  # ways one sequence's KV is split: KV shards × PP × attention DP
 
 
-def _rooms(s: ServingSetup, layouts: tuple[Layout, ...]) -> list[_Room]:
-    """``fitting``'s rows of ``layouts``, kept with the setup's layouts (``ServingSetup.kept``:
+def memory_rows(s: ServingSetup, layouts: tuple[Layout, ...]) -> list[MemoryRow]:
+    """``fit``'s rows of ``layouts``, kept with the setup's layouts (``ServingSetup.kept``:
     they read the model, GPU, precisions and assumptions alone), per candidate list: the
     search's lists are kept per process (``search._candidates``), so the same object each
     sizing (its id is the key; the entry holds it, so the id is never another list's)."""
@@ -425,7 +426,7 @@ def _rooms(s: ServingSetup, layouts: tuple[Layout, ...]) -> list[_Room]:
         non_expert, experts, weights, kv_shard = replica_for(s, lay)._weights()
         free = c.usable_per_gpu - weights  # ``_memory``'s first subtraction
         div = kv_shard * lay.pp * lay.dp_attn
-        rows.append(_Room(lay, lay.gpus, lay.tp, free, c.logits / lay.tp, div))
+        rows.append(MemoryRow(lay, lay.gpus, lay.tp, free, c.logits / lay.tp, div))
     if len(kept) >= KEPT_SETUPS:
         kept.clear()
     kept[id(layouts)] = (layouts, rows)
@@ -434,33 +435,55 @@ def _rooms(s: ServingSetup, layouts: tuple[Layout, ...]) -> list[_Room]:
 
 def fitting(s: ServingSetup, layouts: tuple[Layout, ...], gpus: int) -> list[Replica]:
     """The replicas of ``layouts`` of at most ``gpus`` GPUs that hold one sequence, in order,
-    each with its ``memory_batch``: ``_memory``'s batch, the same operations in the same
-    order, from the kept rows (``_rooms``) and the prompt's chunk and sequence (issue 16:
-    capacity mode reads every candidate's memory batch, and ``_memory`` of each was a fifth
-    of a one-node search; ``_memory`` itself is then made only for the layouts that need
-    more than the batch)."""
+    each with its ``memory_batch`` (``fit``; issue 16: capacity mode reads every candidate's
+    memory batch, and ``_memory`` of each was a fifth of a one-node search; ``_memory``
+    itself is then made only for the layouts that need more than the batch)."""
+    inputs = memory_inputs(s)
+    out = []
+    for row in memory_rows(s, layouts):
+        r = fit(s, row, gpus, inputs)
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def memory_inputs(s: ServingSetup) -> tuple[Any, ...]:
+    """What ``fit`` reads of the sizing: the prompt's chunk and sequence, and the rest of
+    ``_memory``'s inputs."""
     c = s.k
     chunk = c.chunk_tokens
-    hidden, mlp, few = c.hidden_activations, c.mlp_activations, min(chunk, 1024)
-    workspace, sequence = c.workspace_per_gpu, c.kv_sequence * 1
-    moe = c.untouched is not None  # None: dense (no expert buffers)
-    limit = s.assumptions.max_batch_per_replica
-    out = []
-    for lay, n, tp, free, logits, div in _rooms(s, layouts):
-        if n > gpus:
-            continue
-        buffers = replica_for(s, lay)._moe_buffers(chunk) if moe else 0.0
-        activations = hidden + mlp / tp * ACT_BYTES + logits * few + buffers
-        room = free - activations - workspace
-        if room > 0:
-            per_seq = sequence / div
-            fits = int(room // per_seq) if per_seq > 0 else 1 << 30
-            batch = fits if fits < limit else limit  # min(fits, limit)
-            if batch >= 1:
-                # Replica(s, lay) with its memory batch (the cached property's slot), built
-                # as ``replica_for`` does
-                out.append(_build(Replica, {"s": s, "layout": lay, "memory_batch": batch}))
-    return out
+    return (
+        chunk,
+        c.hidden_activations,
+        c.mlp_activations,
+        min(chunk, 1024),
+        c.workspace_per_gpu,
+        c.kv_sequence * 1,
+        c.untouched is not None,  # None: dense (no expert buffers)
+        s.assumptions.max_batch_per_replica,
+    )
+
+
+def fit(s: ServingSetup, row: MemoryRow, gpus: int, inputs: tuple[Any, ...]) -> Replica | None:
+    """The replica of ``row``'s layout with its ``memory_batch`` if it has at most ``gpus``
+    GPUs and holds one sequence, else None: ``_memory``'s batch, the same operations in the
+    same order, from the kept row (``memory_rows``) and the sizing's ``memory_inputs``."""
+    lay, n, tp, free, logits, div = row
+    if n > gpus:
+        return None
+    chunk, hidden, mlp, few, workspace, sequence, moe, limit = inputs
+    buffers = replica_for(s, lay)._moe_buffers(chunk) if moe else 0.0
+    activations = hidden + mlp / tp * ACT_BYTES + logits * few + buffers
+    room = free - activations - workspace
+    if room <= 0:
+        return None
+    per_seq = sequence / div
+    fits = int(room // per_seq) if per_seq > 0 else 1 << 30
+    batch = fits if fits < limit else limit  # min(fits, limit)
+    if batch < 1:
+        return None
+    # Replica(s, lay) with its memory batch (the cached property's slot), as ``replica_for``
+    return _build(Replica, {"s": s, "layout": lay, "memory_batch": batch})
 
 
 def replica_for(s: ServingSetup, layout: Layout) -> Replica:
@@ -913,42 +936,43 @@ class Replica:
             return self.max_batch >= batch
         if batch > self.memory_batch:
             return False
-        # A batch whose rate misses the target misses the targets: first the rate bound,
-        # then the rate itself (the step and the prefill work; where TP runs over PCIe the
-        # collectives the bound leaves out are most of them), before a whole target check.
-        # The bound only while the layout's constants are not kept (it saves making them):
-        # with them kept (and the step's load-free terms, ``_step_free``) the rate costs
-        # little more than the bound, and the bound rejects no batch the rate passes.
+        # A batch whose rate misses the target misses the targets, so before a whole target
+        # check: (1) a kept miss. The rate only falls as the prompt grows (the step reads
+        # more KV and attends over more, the prefill work grows), the rest of the setup being
+        # the same (the kept layout's, the output, the chunk): a rate, or a bound above it,
+        # that missed at a shorter prompt by more than rounding (``MARGIN``) says this one
+        # misses too (``_Kept.misses``; issue 16: the API's distinct workloads check the same
+        # few batches of each layout, at a longer prompt each time; ``search._most_users_kept``
+        # reads them too). (2) The rate bound, only while the layout's constants are not kept
+        # (it saves making them; with them kept, and the step's load-free terms,
+        # ``_step_free``, the rate costs little more, and the bound rejects no batch the rate
+        # passes). (3) The rate itself (the step and the prefill work; where TP runs over
+        # PCIe the collectives the bound leaves out are most of them).
         s = self.s
         spec = s.spec
         target = spec.target_tokens_per_s_per_user
+        misses = s.kept.misses.get(self.layout)
+        key = (batch, spec.output_tokens, s.chunk)
+        if misses is not None:
+            seen = misses.get(key)
+            if seen is not None and seen[0] <= spec.prompt_tokens and seen[1] < target * MARGIN:
+                return self._misses(batch)
         k = known.get("k")
         if k is None:
             k = s.kept.constants.get(self.layout)
             if k is not None:
                 known["k"] = k  # the cached property's slot
-        if k is None:
-            if self.rate_bound(batch) < target:
-                return self._misses(batch)
-        else:
-            # The rate only falls as the prompt grows (the step reads more KV and attends
-            # over more, the prefill work grows), the rest of the setup being the same (the
-            # kept layout's and the output, the chunk): a rate that missed at a shorter
-            # prompt by more than rounding says this one misses too (``_LayoutConstants
-            # .misses``; issue 16: the API's distinct workloads check the same few batches
-            # of each layout, at a longer prompt each time).
-            seen = k.misses.get((batch, spec.output_tokens, s.chunk))
-            if seen is not None and seen[0] <= spec.prompt_tokens and seen[1] < target * _MARGIN:
-                return self._misses(batch)
-        rate = self._rate_of(batch)
+        rate = self.rate_bound(batch) if k is None else self._rate_of(batch)
+        if rate >= target and k is None:
+            rate = self._rate_of(batch)
         if rate < target:
-            if k is not None:
-                misses, key = k.misses, (batch, spec.output_tokens, s.chunk)
-                seen = misses.get(key)
-                if seen is None or spec.prompt_tokens < seen[0]:  # the shortest covers most
-                    if len(misses) >= KEPT_STEPS:
-                        misses.clear()
-                    misses[key] = (spec.prompt_tokens, rate)
+            if misses is None:
+                misses = s.kept.misses.setdefault(self.layout, {})
+            seen = misses.get(key)
+            if seen is None or spec.prompt_tokens < seen[0]:  # the shortest covers most
+                if len(misses) >= KEPT_STEPS:
+                    misses.clear()
+                misses[key] = (spec.prompt_tokens, rate)
             return self._misses(batch)
         if "works" in known or batch == 1:
             return self.works and self.meets(batch)

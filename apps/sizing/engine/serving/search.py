@@ -21,7 +21,7 @@ from ..errors import SizingInputError
 from ..hardware import GB, bytes_per_param, peak_flops
 from ..spec import PRECISIONS, Assumptions, InferenceInput
 from .layout import Layout, candidates
-from .replica import Replica, ServingSetup
+from .replica import MARGIN, Replica, ServingSetup, fit, memory_inputs, memory_rows
 from .replica import fitting as fitting_replicas
 from .replica import replica_for as _replica
 
@@ -176,6 +176,19 @@ def _fewest_gpus(allowed: list[Replica], users: int) -> Replica:
 def choose_for_gpus(s: ServingSetup, gpn: int, gpus: int) -> Choice:
     """The layout serving the most users on ``gpus`` GPUs (capacity mode)."""
     layouts = layouts_for(s, gpn)
+    best = _most_users_kept(s, layouts, gpus)
+    if best is None:
+        best = _most_users(_fitting(s, layouts, gpus, gpn), gpus)
+    replicas = gpus // best.layout.gpus
+    why = (
+        f"{best.layout.label()} serves the most users on {gpus} GPUs ({replicas} replicas × "
+        f"{best.max_batch} users at the targets), the fastest per user among those that do"
+    )
+    return Choice(best, replicas, best.max_batch, why, len(layouts))
+
+
+def _fitting(s: ServingSetup, layouts: tuple[Layout, ...], gpus: int, gpn: int) -> list[Replica]:
+    """The replicas that fit ``gpus`` GPUs and hold one sequence; a precise error if none."""
     fitting = fitting_replicas(s, layouts, gpus)
     if not fitting:
         options = [Replica(s, lay) for lay in layouts]
@@ -187,13 +200,7 @@ def choose_for_gpus(s: ServingSetup, gpn: int, gpus: int) -> Choice:
                 f"({math.ceil(need / gpn)} node(s)) per replica; this cluster has {gpus}",
             )
         raise no_fit_error(s, options)
-    best = _most_users(fitting, gpus)
-    replicas = gpus // best.layout.gpus
-    why = (
-        f"{best.layout.label()} serves the most users on {gpus} GPUs ({replicas} replicas × "
-        f"{best.max_batch} users at the targets), the fastest per user among those that do"
-    )
-    return Choice(best, replicas, best.max_batch, why, len(layouts))
+    return fitting
 
 
 def _most_users(fitting: list[Replica], gpus: int) -> Replica:
@@ -228,6 +235,58 @@ def _most_users(fitting: list[Replica], gpus: int) -> Replica:
             continue
         best = max(best, key(i))
     chosen = fitting[-best[4]]  # the index, negated in the key
+    kept.served = chosen.layout
+    return chosen
+
+
+def _most_users_kept(s: ServingSetup, layouts: tuple[Layout, ...], gpus: int) -> Replica | None:
+    """``_most_users`` of the layouts that fit, when the layout that served the most users in
+    the last sizing of this setup fits again (else None: the full path). That layout's key
+    first, then every other layout is ruled out as cheaply as it can be: by a kept miss at
+    the smallest batch that would serve as many users (``Replica.serves``' ``_Kept.misses``,
+    read before its memory: issue 16, the API's distinct workloads rule most layouts out
+    this way), by its memory bound, or by one target check (``serves``). Each ruled-out
+    layout serves fewer users than the best so far, so fewer than the final best: the answer
+    is the same maximum of the key over the fitting layouts that ``_most_users`` finds (the
+    key's index is the layout's, in the same order as the fitting list's)."""
+    kept = s.kept
+    served = kept.served
+    rows = memory_rows(s, layouts)
+    j0 = next((j for j, row in enumerate(rows) if row.layout is served), None)
+    if j0 is None:
+        return None
+    inputs = memory_inputs(s)
+    first = fit(s, rows[j0], gpus, inputs)
+    if first is None:
+        return None
+
+    def key(r: Replica, j: int) -> tuple[int, float, int, tuple[int, int, int], int]:
+        batch = r.max_batch
+        speed = r.user_rate(batch) if batch else 0.0
+        users = (gpus // r.layout.gpus) * batch
+        return users, round(speed, 6), -r.layout.nodes, _neg(_order(r)), -j
+
+    spec = s.spec
+    prompt, target = spec.prompt_tokens, spec.target_tokens_per_s_per_user * MARGIN
+    output, chunk = spec.output_tokens, s.chunk
+    misses = kept.misses
+    chosen, best = first, key(first, j0)
+    for j, row in enumerate(rows):
+        if j == j0 or row.gpus > gpus:
+            continue
+        replicas = gpus // row.gpus
+        need = math.ceil(best[0] / replicas)
+        seen = misses.get(row.layout)
+        if need >= 1 and seen is not None:
+            miss = seen.get((need, output, chunk))
+            if miss is not None and miss[0] <= prompt and miss[1] < target:
+                continue  # misses the rate at ``need`` (``serves``' first check)
+        r = fit(s, row, gpus, inputs)
+        if r is None or replicas * r.memory_batch < best[0] or not r.serves(need):
+            continue
+        candidate = key(r, j)
+        if candidate > best:
+            chosen, best = r, candidate
     kept.served = chosen.layout
     return chosen
 
