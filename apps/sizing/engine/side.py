@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
 from . import frozen, once
@@ -28,6 +30,12 @@ from .summary import fixed_summary
 from .workload import Workload
 
 SIDES_KEPT = 256  # cluster sides kept per catalog snapshot (least recently used first out)
+# The workload's fields a side is kept by: all but its inference and training sections, read
+# as one tuple (issue 16: a copy of the workload without them cost a 25-field dict and its
+# generated hash every sizing)
+_side_fields = attrgetter(
+    *(f.name for f in fields(Workload) if f.name not in ("inference", "training"))
+)
 _sides_lock = threading.Lock()
 
 
@@ -43,9 +51,7 @@ def cluster_side(
     sizings of one cluster for different loads, e.g. the API's distinct workloads, build the
     same cluster side; `tests/sizing_engine/test_cluster_side.py` checks a kept side gives
     the answer a fresh one does)."""
-    key = _SideKey(
-        (frozen.replace(w, inference=None, training=None), gpu.slug, fabric, nodes, placed)
-    )
+    key = _SideKey((_side_fields(w), gpu.slug, fabric, nodes, placed))
     sides: OrderedDict[Any, ClusterSide] | None = catalog.__dict__.get("_cluster_sides")
     if sides is None:
         sides = catalog.__dict__.setdefault("_cluster_sides", OrderedDict())
