@@ -134,7 +134,7 @@ def test_the_rate_bound_is_never_below_the_rate(
     longer=st.integers(min_value=1, max_value=20000),
     **WORKLOAD,
 )
-def test_the_rate_never_rises_with_the_prompt(
+def test_the_rate_and_the_memory_batch_never_rise_with_the_prompt(
     batch: int, longer: int, model: str, gpu: str, prompt: int, output: int, tps: float, ttft: float
 ) -> None:
     """What ``Replica.serves``' kept misses rely on: with the rest of the setup the same, a
@@ -144,3 +144,6 @@ def test_the_rate_never_rises_with_the_prompt(
     long = replicas_for(_setup(model, gpu, prompt + longer, output, tps, ttft), 8)
     for a, b in zip(short, long, strict=True):
         assert b.user_rate(batch) <= a.user_rate(batch) * (1 + 1e-12), (a.layout, batch)
+        # and the memory batch (``search._most_users_kept`` rules a layout out by a shorter
+        # prompt's, plus one for the floor's rounding)
+        assert b.memory_batch <= a.memory_batch + 1, a.layout

@@ -239,6 +239,7 @@ class _Kept:
         "batches",
         "served",
         "misses",
+        "memory",
     )
 
     def __init__(self, owners: tuple[object, ...]) -> None:
@@ -257,6 +258,9 @@ class _Kept:
         # per layout, (batch, output tokens, chunk) -> (the shortest prompt whose rate missed
         # the target at that batch, that rate or a bound above it): ``Replica.serves``
         self.misses: dict[Layout, dict[tuple[int, int, int], tuple[int, float]]] = {}
+        # per layout, (output tokens, chunk) -> (the shortest prompt its memory batch was
+        # computed for, that batch): ``search._most_users_kept``
+        self.memory: dict[Layout, dict[tuple[int, int], tuple[int, int]]] = {}
 
 
 _KEPT: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()

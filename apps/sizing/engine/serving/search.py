@@ -21,7 +21,7 @@ from ..errors import SizingInputError
 from ..hardware import GB, bytes_per_param, peak_flops
 from ..spec import PRECISIONS, Assumptions, InferenceInput
 from .layout import Layout, candidates
-from .replica import MARGIN, Replica, ServingSetup, fit, memory_inputs, memory_rows
+from .replica import KEPT_STEPS, MARGIN, Replica, ServingSetup, fit, memory_inputs, memory_rows
 from .replica import fitting as fitting_replicas
 from .replica import replica_for as _replica
 
@@ -246,7 +246,9 @@ def _most_users_kept(s: ServingSetup, layouts: tuple[Layout, ...], gpus: int) ->
     the smallest batch that would serve as many users (``Replica.serves``' ``_Kept.misses``,
     read before its memory: issue 16, the API's distinct workloads rule most layouts out
     this way), by its memory bound, or by one target check (``serves``). Each ruled-out
-    layout serves fewer users than the best so far, so fewer than the final best: the answer
+    layout serves fewer users than the best so far, so fewer than the final best (the memory
+    batch, like the rate, only falls as the prompt grows: a layout whose memory bound at a
+    shorter prompt is below the best is ruled out without its memory, ``_Kept.memory``): the answer
     is the same maximum of the key over the fitting layouts that ``_most_users`` finds (the
     key's index is the layout's, in the same order as the fitting list's)."""
     kept = s.kept
@@ -281,8 +283,19 @@ def _most_users_kept(s: ServingSetup, layouts: tuple[Layout, ...], gpus: int) ->
             miss = seen.get((need, output, chunk))
             if miss is not None and miss[0] <= prompt and miss[1] < target:
                 continue  # misses the rate at ``need`` (``serves``' first check)
+        memory = kept.memory.get(row.layout)
+        known = None if memory is None else memory.get((output, chunk))
+        if known is not None and known[0] <= prompt and replicas * (known[1] + 1) < best[0]:
+            continue  # its memory bound at a shorter prompt (+1: the floor's rounding)
         r = fit(s, row, gpus, inputs)
-        if r is None or replicas * r.memory_batch < best[0] or not r.serves(need):
+        batch = 0 if r is None else r.memory_batch
+        if known is None or prompt < known[0]:  # the shortest covers most
+            if memory is None:
+                memory = kept.memory.setdefault(row.layout, {})
+            elif len(memory) >= KEPT_STEPS:
+                memory.clear()
+            memory[(output, chunk)] = (prompt, batch)
+        if r is None or replicas * batch < best[0] or not r.serves(need):
             continue
         candidate = key(r, j)
         if candidate > best:
