@@ -233,15 +233,22 @@ class Planned:
         plan, cluster = self.plan, side.cluster
         built = side.built
         of_cluster, of_buildout = side.explained
+        start = len(ex.items)
         ex.items.extend(of_cluster)
         summary = with_plan(side.summary(self.model, ENGINE_VERSION), plan, node)
         store = storage(w, self.model, plan, cluster.nodes * node.gpus_per_node)
         summary.update(with_storage(built.summary, store))
         ex.items.extend(of_buildout)
+        end = len(ex.items)  # the side's explanations, adjacent: ``ClusterSide.explained_json``
         explain_storage(ex, store)
         warnings = list(plan.warnings) + side.warnings
         return SizingResult(
-            summary, side.bom, tuple(ex.items), tuple(warnings), bom_json=side.bom_json
+            summary,
+            side.bom,
+            tuple(ex.items),
+            tuple(warnings),
+            bom_json=side.bom_json,
+            explained_json=((start, end), side.explained_json),
         )
 
 

@@ -22,6 +22,11 @@ class SizingResult:
     # ``bom``'s ``as_json()`` of each line, when the BoM is a kept cluster side's
     # (``ClusterSide.bom_json``, made once for every result of that side)
     bom_json: tuple[dict[str, object], ...] | None = field(default=None, compare=False, repr=False)
+    # ``explanations[start:end]``'s ``as_json()``, when they are a kept cluster side's
+    # (``ClusterSide.explained_json``): ((start, end), their JSON)
+    explained_json: tuple[tuple[int, int], tuple[dict[str, Any], ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def gpu_count(self) -> int:
@@ -41,7 +46,15 @@ class SizingResult:
         out = dict(self.summary)
         kept = self.bom_json
         out["bom"] = list(kept) if kept is not None else [line.as_json() for line in self.bom]
-        out["explanations"] = [e.as_json() for e in self.explanations]
+        explanations, kept_json = self.explanations, self.explained_json
+        if kept_json is None:
+            out["explanations"] = [e.as_json() for e in explanations]
+        else:
+            (start, end), shared = kept_json
+            listed = [e.as_json() for e in explanations[:start]]
+            listed.extend(shared)
+            listed.extend(e.as_json() for e in explanations[end:])
+            out["explanations"] = listed
         out["warnings"] = list(self.warnings)
         out["alternatives"] = [dict(a) for a in self.alternatives]
         out["selection"] = self.selection

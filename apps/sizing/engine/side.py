@@ -183,6 +183,13 @@ class ClusterSide:
         _explain_buildout(ex, w, cluster, self.built.summary)
         return tuple(ex.items[:first]), tuple(ex.items[first:])
 
+    @once.cached_property
+    def explained_json(self) -> tuple[dict[str, Any], ...]:
+        """Each of ``explained``'s explanations' ``as_json()``, both parts in order: every
+        result of the side lists them together (``SizingResult.to_dict``) without a call per
+        explanation (~20 on one node)."""
+        return tuple(e.as_json() for part in self.explained for e in part)
+
     def summary(self, model: LlmModel, version: str) -> dict[str, Any]:
         """The summary's keys but the GPU plan's (summary.fixed_summary), made once: ``model``
         is the workload's (its slug or custom model is part of the side's key)."""
