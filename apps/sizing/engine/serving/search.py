@@ -253,7 +253,7 @@ def _most_users_kept(s: ServingSetup, layouts: tuple[Layout, ...], gpus: int) ->
     key's index is the layout's, in the same order as the fitting list's)."""
     kept = s.kept
     served = kept.served
-    rows = memory_rows(s, layouts)
+    rows = memory_rows(s, layouts, gpus)
     j0 = next((j for j, row in enumerate(rows) if row.layout is served), None)
     if j0 is None:
         return None
@@ -274,7 +274,7 @@ def _most_users_kept(s: ServingSetup, layouts: tuple[Layout, ...], gpus: int) ->
     misses = kept.misses
     chosen, best = first, key(first, j0)
     for j, row in enumerate(rows):
-        if j == j0 or row.gpus > gpus:
+        if j == j0:
             continue
         replicas = gpus // row.gpus
         need = math.ceil(best[0] / replicas)
