@@ -78,7 +78,7 @@ def _phases(quote: Any) -> dict[str, float]:
             string=html, base_url=base_url, url_fetcher=pdf.PortalURLFetcher()
         ).render(font_config=font_config, stylesheets=[css])
         t2 = cpu()
-        document.write_pdf()
+        document.write_pdf(finisher=pdf.deflate_streams)
         t3 = cpu()
     return {"context+template": t1 - t0, "parse+cascade+layout": t2 - t1, "draw+write": t3 - t2}
 

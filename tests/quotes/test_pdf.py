@@ -226,6 +226,34 @@ def test_print_user_agent_stylesheet_drops_only_the_unused_pseudo_element_rules(
     assert len(trimmed) == len(original)
 
 
+def test_streams_are_deflated_at_the_finishers_level_to_the_bytes_pydyf_would_write() -> None:
+    """`deflate_streams` (write_pdf's finisher): each compressible stream holds the deflate
+    of what pydyf would have deflated at level 9, so a reader decodes the same drawing; a
+    stream with a filter of its own and an uncompressed one are left alone."""
+    import zlib
+
+    import pydyf
+
+    items = [b"BT", "/F1 9.5 Tf", 12.5, 3.0, pydyf.String("x"), b"ET"]
+    drawing = pydyf.Stream(list(items), {"Type": "/XObject"}, compress=True)
+    filtered = pydyf.Stream([b"\xff\xd8"], {"Filter": "/DCTDecode"}, compress=True)
+    plain = pydyf.Stream([b"q Q"])
+    document = pydyf.PDF()
+    for stream in (drawing, filtered, plain):
+        document.add_object(stream)
+
+    pdf.deflate_streams(None, document)
+
+    raw = pydyf.Stream(items).data.partition(b"\nstream\n")[2].removesuffix(b"\nendstream")
+    assert raw == b"BT\n/F1 9.5 Tf\n12.5\n3\n(x)\nET"
+    assert zlib.decompress(drawing.stream[0]) == raw
+    assert (drawing.compress, drawing.extra) == (
+        False,
+        {"Type": "/XObject", "Filter": "/FlateDecode"},
+    )
+    assert (filtered.compress, filtered.stream, plain.stream) == (True, [b"\xff\xd8"], [b"q Q"])
+
+
 def test_a_render_gives_the_garbage_collector_back_as_it_found_it() -> None:
     """`render_html` pauses the cyclic collector (its CPU, engine/collector.paused): a render,
     even one that fails, must leave it on when it was on, and off when it was off."""
