@@ -51,6 +51,26 @@ UA_TRIMMED_RULES = {
     "::note-marker {": "",
     "::note-callback {": "",
 }
+# Selectors whose last part names no element (an attribute, `:is()` of elements) are tested
+# against every element by the cascade (cssselect2 files the others by tag, class or id);
+# these 14 of the sheet's 18 style only what the portal's templates never write (`dir`,
+# `hidden`, `frame` and `rules` attributes, lists, `input`), so they go too.
+UA_TRIMMED_RULES |= {
+    ":is(colgroup, col, thead, tbody, tfoot, tr, td, th)[hidden] {": "",
+    ":is(dir, dl, menu, ol, ul) :is(dir, dl, menu, ol, ul) {": "",
+    "[dir=ltr i] :is(dir, menu, ol, ul) {": "",
+    "[dir=rtl i] :is(dir, menu, ol, ul) {": "",
+    "[dir] [dir=ltr i] :is(dir, menu, ol, ul) {": "",
+    "[dir] [dir=rtl i] :is(dir, menu, ol, ul) {": "",
+    "[dir] [dir] [dir=ltr i] :is(dir, menu, ol, ul) {": "",
+    "[dir] [dir] [dir=rtl i] :is(dir, menu, ol, ul) {": "",
+    ":is(dir, menu, ol, ul)[dir=ltr i][dir][dir] {": "",
+    ":is(dir, menu, ol, ul)[dir=rtl i][dir][dir] {": "",
+    "table:is([rules], [frame]):is(": "",
+    "[dir=ltr i] {": "",
+    "[dir=rtl i] {": "",
+    ':is(input, input[value=""], input[type=checkbox i], input[type=radio i]) {': "",
+}
 
 
 class PdfRenderError(Exception):

@@ -210,7 +210,8 @@ def test_generated_at_is_recent(sent) -> None:
 
 def test_print_user_agent_stylesheet_drops_only_the_unused_pseudo_element_rules() -> None:
     """The cascade no longer computes six pseudo-element styles per element (footnotes and
-    notes the documents never have; list markers for `li` only): exactly those rules change."""
+    notes the documents never have; list markers for `li` only) nor tests 14 selectors that
+    style what the templates never write against every element: exactly those rules change."""
     from importlib.resources import files
 
     import weasyprint.css
@@ -218,7 +219,7 @@ def test_print_user_agent_stylesheet_drops_only_the_unused_pseudo_element_rules(
     original = (files(weasyprint.css) / "html5_ua.css").read_text("utf-8").splitlines()
     trimmed = pdf.trimmed_ua_stylesheet_text().splitlines()
     changed = sorted(set(original) - set(trimmed))
-    assert len(changed) == len(pdf.UA_TRIMMED_RULES) == 6
+    assert len(changed) == len(pdf.UA_TRIMMED_RULES) == 20
     assert all(line.startswith(tuple(pdf.UA_TRIMMED_RULES)) for line in changed)
     assert sorted(set(trimmed) - set(original)) == [
         "li::marker { font-variant-numeric: tabular-nums; white-space: pre; text-transform: none }"
@@ -318,6 +319,10 @@ def test_the_render_parses_a_document_into_the_tree_html5_builds(
     assert "\r\n" in html and '<table class="kv"><tr>' in html and "<col>" in html
     expected = tinyhtml5.parse(html, namespace_html_elements=False)
     assert _tree(pdf.DocumentTreeBuilder.parse(html)) == _tree(expected)
+    # What the user-agent rules `pdf.UA_TRIMMED_RULES` drops would style: never written.
+    elements = list(expected.iter())
+    assert not {e.tag for e in elements} & {"dir", "dl", "menu", "ol", "ul", "input"}
+    assert not {a for e in elements for a in e.attrib} & {"dir", "hidden", "frame", "rules"}
 
 
 def test_the_render_parses_nul_and_stray_end_tags_as_html5_does() -> None:
