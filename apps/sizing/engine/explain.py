@@ -59,6 +59,7 @@ class Explainer:
         inputs: dict[str, Any] | None = None,
     ) -> None:
         """Record why ``figure`` has ``value``."""
+        inputs = inputs or {}
         values = {
             "figure": figure,
             "value": value,
@@ -66,6 +67,18 @@ class Explainer:
             "rule": rule,
             "formula": formula,
             "source": source,
-            "inputs": inputs or {},
+            "inputs": inputs,
+            # ``as_json()`` made now from the values at hand rather than by a later
+            # ``to_dict()`` walk of the fields: every explanation a sizing adds is in its
+            # result (issue 16). An attribute beside the fields, as ``as_json`` keeps it.
+            "_json": {
+                "figure": figure,
+                "value": value,
+                "unit": unit,
+                "rule": rule,
+                "inputs": dict(inputs),
+                "formula": formula,
+                "source": source,
+            },
         }
         self.items.append(frozen.build(Explanation, values))  # Explanation(**values), cheaper

@@ -45,16 +45,17 @@ class Layout:
         """Nodes one replica occupies."""
         return max(1, math.ceil(self.gpus / self.gpus_per_node))
 
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "_hash", hash((self.tp, self.pp, self.ep, self.dp_attn, self.gpus_per_node))
+        )
+
     def __hash__(self) -> int:
-        """The generated hash of the fields, made once per layout: the layouts are kept per
+        """The generated hash of the fields, made with the layout: the layouts are kept per
         process and a sizing looks each up in the kept setup's dicts two to four times
-        (``replica._Kept``)."""
-        kept: int | None = self.__dict__.get("_hash")
-        if kept is None:
-            kept = self.__dict__["_hash"] = hash(
-                (self.tp, self.pp, self.ep, self.dp_attn, self.gpus_per_node)
-            )
-        return kept
+        (``replica._Kept``); an attribute read, not a ``__dict__.get`` and a test (~24
+        lookups a one-node sizing)."""
+        return self._hash  # type: ignore[attr-defined,no-any-return]
 
     def label(self) -> str:
         """Short name, e.g. ``TP8 × PP2`` or ``TP1 × DP8 attention, EP8`` (made once per
