@@ -271,30 +271,32 @@ def _most_users_kept(s: ServingSetup, layouts: tuple[Layout, ...], gpus: int) ->
     spec = s.spec
     prompt, target = spec.prompt_tokens, spec.target_tokens_per_s_per_user * MARGIN
     output, chunk = spec.output_tokens, s.chunk
-    misses = kept.misses
+    # Read once, not per row (~11 rows a one-node sizing: 1.035 -> 1.025 M instructions).
+    misses, memories, steps = kept.misses, kept.memory, (output, chunk)
     chosen, best = first, key(first, j0)
     for j, row in enumerate(rows):
         if j == j0:
             continue
+        layout = row.layout
         replicas = gpus // row.gpus
         need = math.ceil(best[0] / replicas)
-        seen = misses.get(row.layout)
+        seen = misses.get(layout)
         if need >= 1 and seen is not None:
             miss = seen.get((need, output, chunk))
             if miss is not None and miss[0] <= prompt and miss[1] < target:
                 continue  # misses the rate at ``need`` (``serves``' first check)
-        memory = kept.memory.get(row.layout)
-        known = None if memory is None else memory.get((output, chunk))
+        memory = memories.get(layout)
+        known = None if memory is None else memory.get(steps)
         if known is not None and known[0] <= prompt and replicas * (known[1] + 1) < best[0]:
             continue  # its memory bound at a shorter prompt (+1: the floor's rounding)
         r = fit(s, row, gpus, inputs)
         batch = 0 if r is None else r.memory_batch
         if known is None or prompt < known[0]:  # the shortest covers most
             if memory is None:
-                memory = kept.memory.setdefault(row.layout, {})
+                memory = memories.setdefault(layout, {})
             elif len(memory) >= KEPT_STEPS:
                 memory.clear()
-            memory[(output, chunk)] = (prompt, batch)
+            memory[steps] = (prompt, batch)
         if r is None or replicas * batch < best[0] or not r.serves(need):
             continue
         candidate = key(r, j)
