@@ -1082,13 +1082,13 @@ class Replica:
 
     def memory_breakdown(self, batch: int) -> dict[str, float]:
         """GB per GPU at ``batch``: weights, KV, activations, workspace, total, usable."""
-        kv = self.kv_per_gpu(batch, self.sequence_tokens)
-        parts = {
-            "weights_gb": self.weights_per_gpu / GB,
-            "kv_cache_gb": kv / GB,
-            "activations_gb": self.activations_per_gpu / GB,
-            "workspace_gb": self.workspace_per_gpu / GB,
+        weights, kv = self.weights_per_gpu / GB, self.kv_per_gpu(batch, self.sequence_tokens) / GB
+        activations, workspace = self.activations_per_gpu / GB, self.workspace_per_gpu / GB
+        return {  # rounded as built, not by a second walk (the total: sum(), as it was)
+            "weights_gb": round(weights, 2),
+            "kv_cache_gb": round(kv, 2),
+            "activations_gb": round(activations, 2),
+            "workspace_gb": round(workspace, 2),
+            "total_gb": round(sum((weights, kv, activations, workspace)), 2),
+            "usable_gb": round(self.usable_per_gpu / GB, 2),
         }
-        parts["total_gb"] = sum(parts.values())
-        parts["usable_gb"] = self.usable_per_gpu / GB
-        return {k: round(v, 2) for k, v in parts.items()}
