@@ -118,17 +118,21 @@ def _values(
     in order, from the names' declarations looked up once (``_top_plan``; issue 16: an API
     sizing gives three of the eleven)."""
     for name, spec, key, default, required in _top_plan(names, mode):
-        value = data.get(key)
-        if value is None:
-            if required:
-                errs.add(spec.path, s.missing_message(spec))
-            top[name] = default
-            continue
-        parsed, problem = s.check(spec, value)
-        if problem is not None:
-            errs.add(spec.path, problem)
-            parsed = default
-        top[name] = parsed
+        top[name] = _read(errs, spec, data.get(key), default, required)
+
+
+def _read(errs: _Errors, spec: s.Input, value: Any, default: Any, required: bool) -> Any:
+    """``value`` (None: not given) checked against ``spec``: its parsed value, or ``default``
+    with the error recorded (missing when ``required``, or what ``s.check`` found)."""
+    if value is None:
+        if required:
+            errs.add(spec.path, s.missing_message(spec))
+        return default
+    parsed, problem = s.check(spec, value)
+    if problem is not None:
+        errs.add(spec.path, problem)
+        return default
+    return parsed
 
 
 @cache
@@ -144,17 +148,7 @@ def _section(errs: _Errors, raw: Mapping[str, Any], name: str, mode: str) -> dic
     _unknown_keys(errs, raw, _section_keys(name), f"{name}.")
     values: dict[str, Any] = {}
     for spec, key, attr, default, required in _section_plan(name, mode):
-        value = raw.get(key)
-        if value is None:
-            if required:
-                errs.add(spec.path, s.missing_message(spec))
-            values[attr] = default
-            continue
-        parsed, problem = s.check(spec, value)
-        if problem is not None:
-            errs.add(spec.path, problem)
-            parsed = default
-        values[attr] = parsed
+        values[attr] = _read(errs, spec, raw.get(key), default, required)
     return values
 
 
